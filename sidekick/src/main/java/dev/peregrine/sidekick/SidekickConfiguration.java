@@ -1,0 +1,85 @@
+package dev.peregrine.sidekick;
+
+import dev.peregrine.sidekick.config.PeregrineProperties;
+import dev.peregrine.sidekick.intake.GrpcIntake;
+import dev.peregrine.sidekick.intake.Intake;
+import dev.peregrine.sidekick.intake.Rejections;
+import dev.peregrine.sidekick.output.ConfiguredOutput;
+import dev.peregrine.sidekick.output.Deliveries;
+import dev.peregrine.sidekick.output.OutputCatalog;
+import dev.peregrine.sidekick.output.OutputSettings;
+import dev.peregrine.sidekick.output.OutputsBinder;
+import dev.peregrine.sidekick.output.StdoutConfig;
+import dev.peregrine.sidekick.route.Route;
+import dev.peregrine.sidekick.spool.Spool;
+import dev.peregrine.sidekick.spool.SpoolMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.validation.Validator;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.ConfigurableEnvironment;
+
+/** Wires the pipeline: intake → spool → one delivery per output. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(PeregrineProperties.class)
+class SidekickConfiguration {
+    private static final Logger log = LoggerFactory.getLogger(SidekickConfiguration.class);
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    List<ConfiguredOutput> outputs(ConfigurableEnvironment env, Validator validator) {
+        List<ConfiguredOutput> outputs = new OutputsBinder(OutputCatalog.scan(), validator).bind(env);
+        if (outputs.isEmpty()) {
+            log.info("no outputs configured under peregrine.outputs: printing alerts to stdout");
+            OutputSettings defaults = new OutputSettings("stdout", "debug", Set.of(), Set.of(), Set.of(), 1,
+                    new OutputSettings.Retry(5, java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(30)),
+                    new OutputSettings.CircuitBreaker(50, 20, java.time.Duration.ofSeconds(30)));
+            return List.of(new ConfiguredOutput("stdout", "stdout", Route.ALL, defaults, new StdoutConfig()));
+        }
+        return outputs;
+    }
+
+    @Bean(destroyMethod = "close")
+    Spool spool(PeregrineProperties properties, Clock clock) {
+        PeregrineProperties.Spool p = properties.spool();
+        Spool spool = new Spool(p.dir(), p.maxBytes().toBytes(), p.fsync(), p.dedupWindow(), clock);
+        log.info("spool at {} ({} alerts waiting, budget {})", spool.file().toAbsolutePath().normalize(),
+                spool.outputsWithBacklog().stream().mapToLong(spool::depth).sum(), p.maxBytes());
+        return spool;
+    }
+
+    @Bean
+    SpoolMetrics spoolMetrics(Spool spool, List<ConfiguredOutput> outputs) {
+        return new SpoolMetrics(spool, outputs.stream().map(ConfiguredOutput::name).toList());
+    }
+
+    @Bean
+    Deliveries deliveries(List<ConfiguredOutput> outputs, Spool spool, MeterRegistry metrics, Clock clock) {
+        return new Deliveries(outputs, spool, metrics, clock);
+    }
+
+    @Bean
+    Intake intake(Spool spool, List<ConfiguredOutput> outputs, PeregrineProperties properties, MeterRegistry metrics) {
+        return new Intake(spool, outputs, properties.customfields(), metrics);
+    }
+
+    @Bean
+    Rejections rejections(MeterRegistry metrics) {
+        return new Rejections(metrics);
+    }
+
+    @Bean
+    GrpcIntake grpcIntake(Intake intake, Rejections rejections, Clock clock) {
+        return new GrpcIntake(intake, rejections, clock);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.peregrine.sidekick.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The sidekick's own settings under {@code peregrine.*}. Outputs ({@code peregrine.outputs}) are
+ * bound separately, per type, by {@link dev.peregrine.sidekick.output.OutputsBinder}.
+ *
+ * @param customfields added to every alert's output_fields, as Falcosidekick's CUSTOMFIELDS
+ */
+@Validated
+@ConfigurationProperties("peregrine")
+public record PeregrineProperties(
+        @DefaultValue @Valid Spool spool,
+        @DefaultValue @Valid Intake intake,
+        @DefaultValue Map<String, String> customfields) {
+
+    /**
+     * @param dir where spool.db lives
+     * @param maxBytes disk budget for queued alerts; when reached intake answers 503 / RETRY_LATER
+     * @param fsync fsync on every commit (survives power loss); off still survives a killed process
+     * @param dedupWindow how long an accepted uuid is remembered, so resends are not delivered twice
+     */
+    public record Spool(
+            @DefaultValue("./var/spool") @NotNull Path dir,
+            @DefaultValue("1GB") @NotNull DataSize maxBytes,
+            @DefaultValue("true") boolean fsync,
+            @DefaultValue("24h") @NotNull Duration dedupWindow) {}
+
+    /** @param maxBodySize larger HTTP bodies are refused with 413 */
+    public record Intake(@DefaultValue("1MB") @NotNull DataSize maxBodySize) {}
+}

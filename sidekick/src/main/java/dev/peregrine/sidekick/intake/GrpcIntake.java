@@ -1,0 +1,100 @@
+package dev.peregrine.sidekick.intake;
+
+import dev.peregrine.contract.v1.Ack;
+import dev.peregrine.contract.v1.AlertEnvelope;
+import dev.peregrine.contract.v1.AlertIntakeGrpc;
+import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.alert.AlertRejectedException;
+import dev.peregrine.sidekick.spool.SpoolFullException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The contract's AlertIntake service: one Ack per alert, sent once the alert is durable (or
+ * refused). Acks go out as spool commits complete, so many alerts are in flight on one stream and
+ * throughput is not bound by round trips.
+ */
+public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase {
+    private static final Logger log = LoggerFactory.getLogger(GrpcIntake.class);
+
+    private final Intake intake;
+    private final Rejections rejections;
+    private final Clock clock;
+
+    public GrpcIntake(Intake intake, Rejections rejections, Clock clock) {
+        this.intake = intake;
+        this.rejections = rejections;
+        this.clock = clock;
+    }
+
+    @Override
+    public StreamObserver<AlertEnvelope> send(StreamObserver<Ack> responses) {
+        // StreamObserver is not thread-safe; acks complete on the spool writer's thread.
+        Object lock = new Object();
+        ServerCallStreamObserver<Ack> acks = (ServerCallStreamObserver<Ack>) responses;
+        return new StreamObserver<>() {
+            private int pending; // guarded by lock
+            private boolean senderDone; // guarded by lock
+
+            @Override
+            public void onNext(AlertEnvelope envelope) {
+                synchronized (lock) {
+                    pending++;
+                }
+                long seq = envelope.getSequence();
+                Alert alert;
+                try {
+                    alert = ProtoAlerts.toAlert(envelope.getAlert(), clock::instant);
+                } catch (AlertRejectedException e) {
+                    rejections.record("grpc", e.kind(), e.getMessage());
+                    intake.countRejected("grpc");
+                    reply(ack(seq, envelope.getAlert().getUuid(), Ack.Status.REJECTED, e.getMessage()));
+                    return;
+                }
+                try {
+                    intake.accept(alert, "grpc").whenComplete((result, error) -> reply(error == null
+                            ? ack(seq, alert.uuid(), Ack.Status.DURABLE, "")
+                            : ack(seq, alert.uuid(), Ack.Status.RETRY_LATER, "spool write failed; retry")));
+                } catch (SpoolFullException e) {
+                    rejections.record("grpc", "spool_full", e.getMessage());
+                    reply(ack(seq, alert.uuid(), Ack.Status.RETRY_LATER, e.getMessage()));
+                }
+            }
+
+            private void reply(Ack ack) {
+                synchronized (lock) {
+                    pending--;
+                    if (!acks.isCancelled()) {
+                        acks.onNext(ack);
+                        // Close only after the last ack: the sender may half-close early.
+                        if (senderDone && pending == 0) {
+                            acks.onCompleted();
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                log.debug("alert stream ended by the sender: {}", t.toString());
+            }
+
+            @Override
+            public void onCompleted() {
+                synchronized (lock) {
+                    senderDone = true;
+                    if (pending == 0 && !acks.isCancelled()) {
+                        acks.onCompleted();
+                    }
+                }
+            }
+        };
+    }
+
+    private static Ack ack(long seq, String uuid, Ack.Status status, String reason) {
+        return Ack.newBuilder().setSequence(seq).setUuid(uuid).setStatus(status).setReason(reason).build();
+    }
+}

@@ -1,0 +1,116 @@
+package dev.peregrine.sidekick.intake;
+
+import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.output.ConfiguredOutput;
+import dev.peregrine.sidekick.spool.Spool;
+import dev.peregrine.sidekick.spool.SpoolFullException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+
+/**
+ * The one path every alert takes, whatever input it came from: enrich (custom fields), route
+ * (which outputs want it), spool (durably, once per output). The returned future completes when
+ * the alert is on disk; only then may the sender be told so.
+ */
+public final class Intake {
+    /** Prometheus label names; custom fields that are not valid names are left out of the labels. */
+    private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+
+    public enum Result { ACCEPTED, DUPLICATE }
+
+    private final Spool spool;
+    private final List<ConfiguredOutput> outputs;
+    private final Map<String, String> customFields;
+    private final List<String> customLabels;
+    private final MeterRegistry metrics;
+
+    public Intake(Spool spool, List<ConfiguredOutput> outputs, Map<String, String> customFields, MeterRegistry metrics) {
+        this.spool = spool;
+        this.outputs = List.copyOf(outputs);
+        this.customFields = Map.copyOf(customFields);
+        this.customLabels = customFields.keySet().stream().filter(k -> LABEL.matcher(k).matches()).sorted().toList();
+        this.metrics = metrics;
+    }
+
+    /**
+     * Takes an alert from {@code input} ("http" or "grpc").
+     *
+     * @throws SpoolFullException when the disk budget is used up (nothing written)
+     */
+    public CompletableFuture<Result> accept(Alert alert, String input) {
+        return spoolFor(alert, input, false);
+    }
+
+    /** Like {@link #accept}, but to every output whatever its route: Falcosidekick's POST /test. */
+    public CompletableFuture<Result> acceptTest(Alert alert) {
+        return spoolFor(alert, "http", true);
+    }
+
+    private CompletableFuture<Result> spoolFor(Alert received, String input, boolean everyOutput) {
+        Alert alert = received.withOutputFields(customFields);
+        List<String> targets = new ArrayList<>(outputs.size());
+        for (ConfiguredOutput o : outputs) {
+            if (everyOutput || o.route().matches(alert)) {
+                targets.add(o.name());
+            }
+        }
+        CompletableFuture<Boolean> written;
+        try {
+            written = spool.append(alert.uuid(), AlertJson.write(alert), targets);
+        } catch (SpoolFullException e) {
+            count(input, alert.source(), "retry_later");
+            throw e;
+        }
+        return written.handle((fresh, error) -> {
+            if (error != null) {
+                count(input, alert.source(), "retry_later");
+                throw new IllegalStateException("spool write failed: " + error.getMessage(), error);
+            }
+            if (!fresh) {
+                count(input, alert.source(), "duplicate");
+                return Result.DUPLICATE;
+            }
+            count(input, alert.source(), "accepted");
+            countFalcoEvent(alert);
+            return Result.ACCEPTED;
+        });
+    }
+
+    /** Counts an input refused before it reached the pipeline. */
+    public void countRejected(String input) {
+        count(input, "unknown", "rejected");
+    }
+
+    private void count(String input, String source, String status) {
+        Counter.builder("peregrine.intake.alerts").tag("input", input).tag("source", source.isEmpty() ? "unknown" : source)
+                .tag("status", status).description("Alerts received, by input, Falco source and outcome")
+                .register(metrics).increment();
+        String sidekickStatus = status.equals("rejected") || status.equals("retry_later") ? "rejected" : "accepted";
+        Counter.builder("falcosecurity.falcosidekick.inputs")
+                .tag("source", input.equals("http") ? "requestbody" : input).tag("status", sidekickStatus)
+                .register(metrics).increment();
+    }
+
+    /** Falcosidekick's per-event counter, labelled as it labels it. */
+    private void countFalcoEvent(Alert alert) {
+        Tags tags = Tags.of(
+                "hostname", alert.hostname(),
+                "rule", alert.rule(),
+                "priority", alert.priority().falcoName(),
+                "priority_raw", alert.priority().name().toLowerCase(java.util.Locale.ROOT),
+                "source", alert.source(),
+                "k8s_ns_name", alert.fieldText("k8s.ns.name"),
+                "k8s_pod_name", alert.fieldText("k8s.pod.name"));
+        for (String k : customLabels) {
+            tags = tags.and(k, customFields.get(k));
+        }
+        Counter.builder("falcosecurity.falcosidekick.falco.events").tags(tags).register(metrics).increment();
+    }
+}

@@ -1,0 +1,213 @@
+package dev.peregrine.sidekick.output;
+
+import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.alert.AlertRejectedException;
+import dev.peregrine.sidekick.spool.Spool;
+import dev.peregrine.sidekick.spool.SpoolEntry;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves one output's spooled alerts to the output: its own reader thread, its own bounded set of
+ * in-flight sends, its own Retry and CircuitBreaker. Nothing here is shared with other outputs,
+ * so one that is down or slow only grows its own queue.
+ *
+ * <p>An alert leaves the spool only when the output took it (removed) or rejected it for good
+ * (moved to the dead-letter table, counted and logged). While the output is down, the in-flight
+ * alerts keep being retried and the rest wait on disk.
+ */
+final class Delivery implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Delivery.class);
+
+    private final ConfiguredOutput configured;
+    private final Output output;
+    private final Spool spool;
+    private final Clock clock;
+    private final CircuitBreaker breaker;
+    private final Retry retry;
+    private final Semaphore slots;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Counter delivered;
+    private final Counter failed;
+    private final Counter dead;
+    private final Counter sidekickOk;
+    private final Counter sidekickError;
+    private final Timer latency;
+    private final Thread reader;
+
+    Delivery(ConfiguredOutput configured, Output output, Spool spool, CircuitBreakerRegistry breakers,
+            MeterRegistry metrics, Clock clock) {
+        this.configured = configured;
+        this.output = output;
+        this.spool = spool;
+        this.clock = clock;
+        OutputSettings s = configured.settings();
+        this.slots = new Semaphore(s.parallelism());
+        this.breaker = breakers.circuitBreaker(configured.name(), CircuitBreakerConfig.custom()
+                .failureRateThreshold(s.circuitBreaker().failureRateThreshold())
+                .slidingWindowSize(s.circuitBreaker().windowSize())
+                .minimumNumberOfCalls(Math.min(s.circuitBreaker().windowSize(), 5))
+                .waitDurationInOpenState(s.circuitBreaker().openDuration())
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .recordException(Delivery::retryable)
+                .build());
+        this.retry = Retry.of(configured.name(), RetryConfig.custom()
+                .maxAttempts(s.retry().maxAttempts())
+                .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(
+                        s.retry().initialBackoff(), 2.0, 0.5, s.retry().maxBackoff()))
+                .retryOnException(e -> retryable(e) || e instanceof CallNotPermittedException)
+                .build());
+        String name = configured.name();
+        String type = configured.type();
+        Counter retries = Counter.builder("peregrine.output.retries").tag("output", name)
+                .description("Delivery attempts repeated after a failure").register(metrics);
+        retry.getEventPublisher().onRetry(e -> retries.increment());
+        this.delivered = deliveries(metrics, name, type, "delivered");
+        this.failed = deliveries(metrics, name, type, "failed");
+        this.dead = deliveries(metrics, name, type, "dead");
+        this.sidekickOk = sidekickOutputs(metrics, type, name, "ok");
+        this.sidekickError = sidekickOutputs(metrics, type, name, "error");
+        this.latency = Timer.builder("peregrine.output.delivery.latency").tag("output", name)
+                .description("Time from intake to delivery")
+                .publishPercentileHistogram()
+                .register(metrics);
+        this.reader = Thread.ofPlatform().name("delivery-" + name).daemon().unstarted(this::readLoop);
+    }
+
+    void start() {
+        reader.start();
+    }
+
+    CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    private static Counter deliveries(MeterRegistry m, String name, String type, String status) {
+        return Counter.builder("peregrine.output.deliveries").tag("output", name).tag("type", type)
+                .tag("status", status).description("Alerts by delivery outcome (failed: an attempt that failed)")
+                .register(m);
+    }
+
+    /** Falcosidekick's own metric, so existing dashboards keep working. */
+    private static Counter sidekickOutputs(MeterRegistry m, String type, String name, String status) {
+        return Counter.builder("falcosecurity.falcosidekick.outputs").tag("destination", type)
+                .tag("output", name).tag("status", status).register(m);
+    }
+
+    private static boolean retryable(Throwable e) {
+        return !(e instanceof DeliveryException d) || d.retryable();
+    }
+
+    private void readLoop() {
+        try (Spool.Reader queue = spool.reader(configured.name())) {
+            while (running.get()) {
+                List<SpoolEntry> entries = queue.next(configured.settings().parallelism() * 4, Duration.ofMillis(500));
+                for (SpoolEntry entry : entries) {
+                    slots.acquire();
+                    if (!running.get()) {
+                        slots.release();
+                        return;
+                    }
+                    Thread.ofVirtual().name("send-" + configured.name()).start(() -> {
+                        try {
+                            deliver(entry);
+                        } finally {
+                            slots.release();
+                        }
+                    });
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("output {}: delivery stopped: {}", configured.name(), e.getMessage(), e);
+        }
+    }
+
+    /** Tries until the alert is delivered or rejected for good, or the sidekick stops. */
+    private void deliver(SpoolEntry entry) {
+        Alert alert;
+        try {
+            alert = AlertJson.read(entry.payload(), clock::instant);
+        } catch (AlertRejectedException e) {
+            bury(entry, "unreadable spool entry: " + e.getMessage());
+            return;
+        }
+        while (running.get()) {
+            try {
+                Retry.decorateCheckedRunnable(retry,
+                        CircuitBreaker.decorateCheckedRunnable(breaker, () -> output.send(alert))).run();
+                spool.remove(entry);
+                delivered.increment();
+                sidekickOk.increment();
+                latency.record(Math.max(0, clock.millis() - entry.acceptedAtMillis()), TimeUnit.MILLISECONDS);
+                return;
+            } catch (DeliveryException e) {
+                failed.increment();
+                sidekickError.increment();
+                if (!e.retryable()) {
+                    bury(entry, e.getMessage());
+                    return;
+                }
+                log.warn("output {}: alert {} not delivered yet, will retry: {}", configured.name(), alert.uuid(), e.getMessage());
+            } catch (CallNotPermittedException e) {
+                failed.increment();
+                sidekickError.increment();
+            } catch (Throwable e) {
+                failed.increment();
+                sidekickError.increment();
+                log.warn("output {}: alert {} not delivered yet, will retry: {}", configured.name(), alert.uuid(), e.toString());
+            }
+            pause(configured.settings().retry().maxBackoff());
+        }
+    }
+
+    private void bury(SpoolEntry entry, String reason) {
+        dead.increment();
+        log.error("output {}: alert {} rejected for good, kept in the spool's dead-letter table: {}",
+                configured.name(), entry.uuid(), reason);
+        spool.bury(entry, reason);
+    }
+
+    private void pause(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running.set(false);
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        reader.interrupt();
+        try {
+            reader.join(5_000);
+            // Wait briefly for in-flight sends; whatever is still in flight stays in the spool.
+            if (slots.tryAcquire(configured.settings().parallelism(), 5, TimeUnit.SECONDS)) {
+                slots.release(configured.settings().parallelism());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        output.close();
+    }
+}

@@ -1,0 +1,21 @@
+package dev.peregrine.sidekick.output;
+
+import dev.peregrine.sidekick.alert.Alert;
+
+/**
+ * One destination. {@link #send} delivers one alert or throws; retry, circuit breaking, spooling
+ * and concurrency are the caller's ({@link Delivery}), so an output holds no such logic itself.
+ */
+public interface Output extends AutoCloseable {
+
+    /**
+     * Delivers the alert. Returns only when the destination has taken it.
+     *
+     * @throws DeliveryException when it was not delivered; {@link DeliveryException#retryable()}
+     *     says whether trying again can help
+     */
+    void send(Alert alert) throws DeliveryException;
+
+    @Override
+    default void close() {}
+}

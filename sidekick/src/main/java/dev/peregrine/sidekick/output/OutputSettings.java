@@ -1,0 +1,51 @@
+package dev.peregrine.sidekick.output;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import java.time.Duration;
+import java.util.Set;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The keys every output has beside its own: its type, which alerts it gets (routing) and how
+ * hard delivery tries (retry, circuit breaker, parallelism). Bound from the same
+ * {@code peregrine.outputs.<name>} section as the output's own record.
+ *
+ * @param minimumPriority Falco priority name; alerts below it are not routed here
+ * @param rules when not empty, only these rule names
+ * @param tags when not empty, only alerts with at least one of these tags
+ * @param sources when not empty, only these sources (syscall, k8s_audit, ...)
+ * @param parallelism alerts in flight at once to this output
+ */
+public record OutputSettings(
+        @NotBlank String type,
+        @DefaultValue("debug") String minimumPriority,
+        @DefaultValue Set<String> rules,
+        @DefaultValue Set<String> tags,
+        @DefaultValue Set<String> sources,
+        @DefaultValue("4") @Min(1) @Max(256) int parallelism,
+        @DefaultValue @Valid Retry retry,
+        @DefaultValue @Valid CircuitBreaker circuitBreaker) {
+
+    /**
+     * Retries with exponential backoff and jitter. When they are used up the alert stays in the
+     * spool and is tried again after {@code maxBackoff}: an alert is never dropped for being late.
+     */
+    public record Retry(
+            @DefaultValue("5") @Min(1) int maxAttempts,
+            @DefaultValue("200ms") Duration initialBackoff,
+            @DefaultValue("30s") Duration maxBackoff) {}
+
+    /**
+     * Opens after {@code failureRateThreshold} percent of the last {@code windowSize} calls failed,
+     * then lets one probe through every {@code openDuration}.
+     */
+    public record CircuitBreaker(
+            @DefaultValue("50") @DecimalMin("1") @DecimalMax("100") float failureRateThreshold,
+            @DefaultValue("20") @Min(1) int windowSize,
+            @DefaultValue("30s") Duration openDuration) {}
+}

@@ -1,0 +1,25 @@
+package dev.peregrine.sidekick.output;
+
+import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.alert.AlertJson;
+import java.io.PrintStream;
+
+/** One JSON line per alert. Synchronized so concurrent deliveries never interleave lines. */
+final class StdoutOutput implements Output {
+    private final PrintStream out;
+
+    StdoutOutput(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public synchronized void send(Alert alert) throws DeliveryException {
+        byte[] line = AlertJson.write(alert);
+        out.write(line, 0, line.length);
+        out.write('\n');
+        out.flush();
+        if (out.checkError()) {
+            throw DeliveryException.retryable("writing to standard output failed", null);
+        }
+    }
+}

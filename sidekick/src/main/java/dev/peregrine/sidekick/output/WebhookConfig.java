@@ -1,0 +1,34 @@
+package dev.peregrine.sidekick.output;
+
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * A webhook: the alert's JSON to any HTTP endpoint (a SIEM, a SOAR, a function).
+ *
+ * @param url where to send; http or https
+ * @param method POST or PUT
+ * @param headers extra headers, e.g. an API key
+ * @param username basic auth user (with password)
+ * @param bearerToken sent as "Authorization: Bearer ..."
+ */
+@OutputType("webhook")
+public record WebhookConfig(
+        @NotNull URI url,
+        @DefaultValue("POST") @Pattern(regexp = "POST|PUT", message = "must be POST or PUT") String method,
+        @DefaultValue Map<String, String> headers,
+        String username,
+        String password,
+        String bearerToken,
+        @DefaultValue("10s") Duration timeout,
+        @DefaultValue TlsConfig tls) implements OutputConfig {
+
+    @Override
+    public Output create(OutputContext context) {
+        return new WebhookOutput(this);
+    }
+}

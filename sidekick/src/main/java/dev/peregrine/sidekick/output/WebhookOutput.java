@@ -1,0 +1,43 @@
+package dev.peregrine.sidekick.output;
+
+import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.alert.AlertJson;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Sends each alert as Falco JSON (with its uuid), the body Falcosidekick's webhook sends. */
+final class WebhookOutput implements Output {
+    /** Receivers that deduplicate can key on this: a redelivered alert keeps its uuid. */
+    static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+
+    private final WebhookConfig config;
+    private final HttpSender http;
+    private final Map<String, String> headers;
+
+    WebhookOutput(WebhookConfig config) {
+        this.config = config;
+        this.http = new HttpSender(config.timeout(), config.tls());
+        Map<String, String> h = new LinkedHashMap<>(config.headers());
+        if (config.username() != null) {
+            String credentials = config.username() + ":" + (config.password() == null ? "" : config.password());
+            h.put("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+        } else if (config.bearerToken() != null) {
+            h.put("Authorization", "Bearer " + config.bearerToken());
+        }
+        this.headers = Map.copyOf(h);
+    }
+
+    @Override
+    public void send(Alert alert) throws DeliveryException {
+        Map<String, String> h = new LinkedHashMap<>(headers);
+        h.put(IDEMPOTENCY_HEADER, alert.uuid());
+        http.send(config.method(), config.url(), h, "application/json", AlertJson.write(alert));
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}
