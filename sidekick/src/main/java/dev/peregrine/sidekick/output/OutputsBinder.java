@@ -54,7 +54,7 @@ public final class OutputsBinder {
             }
             int before = problems.size();
             OutputSettings settings = bind(binder, key, OutputSettings.class, problems);
-            if (settings == null) {
+            if (settings == null || problems.size() > before) {
                 return;
             }
             Class<? extends OutputConfig> configClass = catalog.configOf(settings.type());

@@ -1,0 +1,94 @@
+package dev.peregrine.sidekick.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.peregrine.sidekick.Sidekick;
+import dev.peregrine.sidekick.output.ConfiguredOutput;
+import dev.peregrine.sidekick.output.OutputCatalog;
+import dev.peregrine.sidekick.output.OutputsBinder;
+import dev.peregrine.sidekick.output.WebhookConfig;
+import jakarta.validation.Validation;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.SpringApplication;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+class ConfigErrorsTest {
+    static final OutputsBinder binder = new OutputsBinder(OutputCatalog.scan(),
+            Validation.buildDefaultValidatorFactory().getValidator());
+
+    static List<ConfiguredOutput> bind(Map<String, Object> props) {
+        StandardEnvironment env = new StandardEnvironment();
+        env.getPropertySources().addFirst(new MapPropertySource("test", props));
+        return binder.bind(env);
+    }
+
+    static Stream<Arguments> badConfigs() {
+        return Stream.of(
+                Arguments.of(Map.of("peregrine.outputs.siem.url", "http://x"),
+                        "peregrine.outputs.siem.type: must not be blank"),
+                Arguments.of(Map.of("peregrine.outputs.siem.type", "carrier-pigeon"),
+                        "peregrine.outputs.siem.type: unknown output type 'carrier-pigeon'; known types: "),
+                Arguments.of(Map.of("peregrine.outputs.siem.type", "webhook"),
+                        "peregrine.outputs.siem.url: must not be null"),
+                Arguments.of(Map.of("peregrine.outputs.siem.type", "webhook", "peregrine.outputs.siem.url", "http://x",
+                        "peregrine.outputs.siem.urll", "http://y"),
+                        "peregrine.outputs.siem.urll: unknown key for a webhook output"),
+                Arguments.of(Map.of("peregrine.outputs.siem.type", "webhook", "peregrine.outputs.siem.url", "http://x",
+                        "peregrine.outputs.siem.minimum-priority", "loud"),
+                        "peregrine.outputs.siem.minimum-priority: unknown priority 'loud'"),
+                Arguments.of(Map.of("peregrine.outputs.siem.type", "webhook", "peregrine.outputs.siem.url", "http://x",
+                        "peregrine.outputs.siem.timeout", "soon"),
+                        "peregrine.outputs.siem.timeout: "),
+                Arguments.of(Map.of("peregrine.outputs.siem.type", "webhook", "peregrine.outputs.siem.url", "http://x",
+                        "peregrine.outputs.siem.method", "GET"),
+                        "peregrine.outputs.siem.method: must be POST or PUT"),
+                Arguments.of(Map.of("peregrine.outputs.siem.type", "webhook", "peregrine.outputs.siem.url", "http://x",
+                        "peregrine.outputs.siem.retry.max-attempts", "0"),
+                        "peregrine.outputs.siem.retry.max-attempts: must be greater than or equal to 1"),
+                Arguments.of(Map.of("peregrine.outputs.siem.type", "webhook", "peregrine.outputs.siem.url", "http://x",
+                        "peregrine.outputs.siem.tls.cert-file", "/nonexistent/cert.pem"),
+                        "peregrine.outputs.siem.tls: cert-file and key-file go together"),
+                Arguments.of(Map.of("peregrine.outputs.Siem_1.type", "webhook"),
+                        "peregrine.outputs.Siem_1: output names are lower-case letters, digits and '-'"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badConfigs")
+    void eachProblemNamesItsFullKey(Map<String, Object> props, String expected) {
+        assertThatThrownBy(() -> bind(props))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).anySatisfy(p -> assertThat(p).startsWith(expected)));
+    }
+
+    @Test
+    void severalOutputsOfOneTypeCoexist() {
+        List<ConfiguredOutput> outputs = bind(Map.of(
+                "peregrine.outputs.siem.type", "webhook", "peregrine.outputs.siem.url", "http://a.example/x",
+                "peregrine.outputs.soar.type", "webhook", "peregrine.outputs.soar.url", "http://b.example/y",
+                "peregrine.outputs.soar.headers.X-Api-Key", "k1"));
+        assertThat(outputs).extracting(ConfiguredOutput::name).containsExactly("siem", "soar");
+        WebhookConfig soar = (WebhookConfig) outputs.get(1).config();
+        assertThat(soar.url().toString()).isEqualTo("http://b.example/y");
+        assertThat(soar.headers()).containsEntry("X-Api-Key", "k1");
+        assertThat(soar.method()).isEqualTo("POST");
+    }
+
+    @Test
+    void startupStopsWithTheKeyAndReason(@TempDir Path dir) {
+        SpringApplication app = new SpringApplication(Sidekick.class);
+        assertThatThrownBy(() -> app.run("--server.port=0", "--spring.grpc.server.port=0",
+                "--peregrine.spool.dir=" + dir, "--peregrine.outputs.siem.type=webhook"))
+                .hasRootCauseInstanceOf(ConfigException.class)
+                .rootCause().hasMessageContaining("peregrine.outputs.siem.url: must not be null");
+    }
+}

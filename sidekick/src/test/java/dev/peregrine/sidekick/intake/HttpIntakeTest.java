@@ -1,0 +1,169 @@
+package dev.peregrine.sidekick.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.peregrine.sidekick.testing.RecordingHttpServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class HttpIntakeTest {
+    static final RecordingHttpServer webhook = new RecordingHttpServer();
+    static final JsonMapper json = JsonMapper.builder().build();
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path spool;
+
+    @LocalServerPort
+    int port;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry r) {
+        r.add("peregrine.spool.dir", () -> spool.toString());
+        r.add("peregrine.intake.max-body-size", () -> "8KB");
+        r.add("peregrine.customfields.cluster", () -> "prod-eu");
+        r.add("peregrine.outputs.siem.type", () -> "webhook");
+        r.add("peregrine.outputs.siem.url", webhook::uri);
+        r.add("peregrine.outputs.siem.minimum-priority", () -> "notice");
+        r.add("spring.grpc.server.port", () -> "0");
+    }
+
+    @AfterAll
+    static void stop() {
+        webhook.close();
+    }
+
+    static List<String> samples() throws IOException {
+        try (var in = HttpIntakeTest.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
+            return new String(Objects.requireNonNull(in).readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        }
+    }
+
+    HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void everySampleFalcoAlertIsAcceptedAndRoutedByPriority() throws Exception {
+        List<String> samples = samples();
+        List<String> uuids = new java.util.ArrayList<>();
+        for (String sample : samples) {
+            HttpResponse<String> r = post("/", sample);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            uuids.add(json.readTree(r.body()).get("uuid").stringValue());
+        }
+        long routed = samples.stream().map(json::readTree)
+                .filter(n -> !n.get("priority").stringValue().equals("Informational")).count();
+        await().atMost(Duration.ofSeconds(30)).until(() -> webhook.requests().stream()
+                .filter(q -> uuids.contains(q.header("Idempotency-Key"))).count() == routed);
+
+        // The webhook body is the Falco alert as sent, plus uuid and the custom field.
+        JsonNode sent = json.readTree(samples.getFirst());
+        JsonNode delivered = webhook.requests().stream().map(q -> json.readTree(q.body()))
+                .filter(n -> n.get("uuid").stringValue().equals(uuids.getFirst())).findFirst().orElseThrow();
+        assertThat(delivered.get("rule")).isEqualTo(sent.get("rule"));
+        assertThat(delivered.get("output")).isEqualTo(sent.get("output"));
+        assertThat(delivered.get("time")).isEqualTo(sent.get("time"));
+        assertThat(delivered.get("tags")).isEqualTo(sent.get("tags"));
+        assertThat(delivered.get("output_fields").get("evt.time").longValue())
+                .isEqualTo(sent.get("output_fields").get("evt.time").longValue());
+        assertThat(delivered.get("output_fields").get("cluster").stringValue()).isEqualTo("prod-eu");
+    }
+
+    @Test
+    void isoTimeFormatIsUnderstood() throws Exception {
+        String iso = samples().stream().filter(s -> s.contains("evt.time.iso8601")).findFirst().orElseThrow();
+        String shifted = iso.replaceFirst("\"time\":\"([^\"]+)Z\"", "\"time\":\"$1+0000\"");
+        HttpResponse<String> r = post("/", shifted);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    static Stream<Arguments> badBodies() {
+        return Stream.of(
+                Arguments.of("", 400, "empty_body", null),
+                Arguments.of("{\"rule\":", 400, "malformed_json", null),
+                Arguments.of("[1,2]", 400, "malformed_json", null),
+                Arguments.of("{\"priority\":\"Warning\"}", 400, "missing_field", "rule"),
+                Arguments.of("{\"rule\":\"r\"}", 400, "missing_field", "priority"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"Severe\"}", 400, "invalid_field", "priority"),
+                Arguments.of("{\"rule\":42,\"priority\":\"Warning\"}", 400, "invalid_field", "rule"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"time\":\"yesterday\"}", 400, "invalid_field", "time"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"tags\":\"a,b\"}", 400, "invalid_field", "tags"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"output_fields\":[]}", 400, "invalid_field", "output_fields"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"output_fields\":{\"a\":{\"b\":1}}}", 400, "invalid_field", "output_fields.a"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"uuid\":\"not-a-uuid\"}", 400, "invalid_field", "uuid"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"output\":\"" + "x".repeat(9000) + "\"}", 413, "body_too_large", null));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badBodies")
+    void badInputGetsItsStatusAndReason(String body, int status, String reason, String field) throws Exception {
+        HttpResponse<String> r = post("/", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        JsonNode answer = json.readTree(r.body());
+        assertThat(answer.get("reason").stringValue()).isEqualTo(reason);
+        if (field != null) {
+            assertThat(answer.get("field").stringValue()).isEqualTo(field);
+            assertThat(answer.get("error").stringValue()).startsWith(field + ": ");
+        }
+        assertThat(get("/actuator/prometheus").body())
+                .contains("peregrine_intake_rejections_total{input=\"http\",reason=\"" + reason + "\"}");
+    }
+
+    @Test
+    void aResentUuidIsAcknowledgedButDeliveredOnce() throws Exception {
+        String body = "{\"rule\":\"Resent\",\"priority\":\"Critical\",\"uuid\":\"5d1e3c4a-8f0b-4c1a-9a5e-2b7f6d0c9e11\"}";
+        assertThat(json.readTree(post("/", body).body()).get("status").stringValue()).isEqualTo("accepted");
+        assertThat(json.readTree(post("/", body).body()).get("status").stringValue()).isEqualTo("duplicate");
+        await().atMost(Duration.ofSeconds(30)).until(() -> webhook.requests().stream()
+                .anyMatch(q -> body.contains(Objects.requireNonNull(q.header("Idempotency-Key"), ""))));
+        assertThat(webhook.requests().stream()
+                .filter(q -> "5d1e3c4a-8f0b-4c1a-9a5e-2b7f6d0c9e11".equals(q.header("Idempotency-Key")))).hasSize(1);
+    }
+
+    @Test
+    void falcosidekickCompanionEndpointsAnswer() throws Exception {
+        assertThat(get("/ping").body()).isEqualTo("pong\n");
+        assertThat(json.readTree(get("/healthz").body()).get("status").stringValue()).isEqualTo("ok");
+        HttpResponse<String> test = post("/test", "");
+        assertThat(test.statusCode()).isEqualTo(200);
+        String uuid = json.readTree(test.body()).get("uuid").stringValue();
+        // Debug is below the output's minimum priority, yet /test reaches every output.
+        await().atMost(Duration.ofSeconds(30)).until(() -> webhook.requests().stream()
+                .anyMatch(q -> uuid.equals(q.header("Idempotency-Key"))));
+        String metrics = get("/metrics").body();
+        assertThat(metrics).contains("falcosecurity_falcosidekick_inputs_total{source=\"requestbody\",status=\"accepted\"}");
+        assertThat(metrics).contains("peregrine_spool_depth{output=\"siem\"}");
+    }
+}

@@ -1,0 +1,120 @@
+package dev.peregrine.sidekick.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpoolTest {
+    @TempDir
+    Path dir;
+
+    private Spool open(long maxBytes) {
+        return new Spool(dir, maxBytes, true, Duration.ofHours(1), Clock.systemUTC());
+    }
+
+    private static byte[] payload(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void appendedAlertsAreReadInOrderPerOutputAndSurviveReopen() throws Exception {
+        List<String> uuids = new ArrayList<>();
+        try (Spool spool = open(1 << 20)) {
+            List<CompletableFuture<Boolean>> done = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                String uuid = UUID.randomUUID().toString();
+                uuids.add(uuid);
+                done.add(spool.append(uuid, payload("alert-" + i), i % 2 == 0 ? List.of("a", "b") : List.of("a")));
+            }
+            for (CompletableFuture<Boolean> f : done) {
+                assertThat(f.get(10, TimeUnit.SECONDS)).isTrue();
+            }
+            assertThat(spool.depth("a")).isEqualTo(50);
+            assertThat(spool.depth("b")).isEqualTo(25);
+        }
+        try (Spool spool = open(1 << 20); Spool.Reader a = spool.reader("a"); Spool.Reader b = spool.reader("b")) {
+            assertThat(spool.depth("a")).isEqualTo(50);
+            List<SpoolEntry> all = a.next(100, Duration.ofSeconds(1));
+            assertThat(all).extracting(SpoolEntry::uuid).containsExactlyElementsOf(uuids);
+            assertThat(new String(all.get(7).payload(), StandardCharsets.UTF_8)).isEqualTo("alert-7");
+            assertThat(b.next(100, Duration.ofSeconds(1))).hasSize(25);
+            assertThat(a.next(100, Duration.ZERO)).as("a reader does not return entries twice").isEmpty();
+        }
+    }
+
+    @Test
+    void removedEntriesAreGoneAfterReopen() throws Exception {
+        try (Spool spool = open(1 << 20)) {
+            for (int i = 0; i < 3; i++) {
+                spool.append(UUID.randomUUID().toString(), payload("x" + i), List.of("a")).get(10, TimeUnit.SECONDS);
+            }
+            try (Spool.Reader r = spool.reader("a")) {
+                List<SpoolEntry> entries = r.next(10, Duration.ofSeconds(1));
+                spool.remove(entries.get(0));
+                assertThat(spool.bury(entries.get(1), "rejected by destination").get(10, TimeUnit.SECONDS)).isTrue();
+            }
+            assertThat(spool.depth("a")).isEqualTo(1);
+            assertThat(spool.deadCount()).isEqualTo(1);
+        }
+        try (Spool spool = open(1 << 20); Spool.Reader r = spool.reader("a")) {
+            assertThat(r.next(10, Duration.ofSeconds(1))).extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
+                    .containsExactly("x2");
+            assertThat(spool.bytes("a")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aUuidSeenBeforeIsNotQueuedAgainEvenAfterReopen() throws Exception {
+        String uuid = UUID.randomUUID().toString();
+        try (Spool spool = open(1 << 20)) {
+            assertThat(spool.append(uuid, payload("first"), List.of("a")).get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(spool.append(uuid, payload("again"), List.of("a")).get(10, TimeUnit.SECONDS)).isFalse();
+        }
+        try (Spool spool = open(1 << 20)) {
+            assertThat(spool.append(uuid, payload("after restart"), List.of("a")).get(10, TimeUnit.SECONDS)).isFalse();
+            assertThat(spool.depth("a")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFullSpoolRefusesWithoutWritingAndAcceptsAgainOnceDrained() throws Exception {
+        try (Spool spool = open(100)) {
+            spool.append(UUID.randomUUID().toString(), new byte[60], List.of("a")).get(10, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> spool.append(UUID.randomUUID().toString(), new byte[60], List.of("a")))
+                    .isInstanceOf(SpoolFullException.class)
+                    .hasMessageContaining("peregrine.spool.max-bytes");
+            assertThat(spool.depth("a")).isEqualTo(1);
+            try (Spool.Reader r = spool.reader("a")) {
+                SpoolEntry e = r.next(1, Duration.ofSeconds(1)).getFirst();
+                spool.bury(e, "make room").get(10, TimeUnit.SECONDS);
+            }
+            assertThat(spool.append(UUID.randomUUID().toString(), new byte[60], List.of("a")).get(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void aReaderWaitingForWorkWakesWhenAnAlertArrives() throws Exception {
+        try (Spool spool = open(1 << 20); Spool.Reader r = spool.reader("a")) {
+            CompletableFuture<List<SpoolEntry>> read = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return r.next(10, Duration.ofSeconds(30));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            spool.append(UUID.randomUUID().toString(), payload("late"), List.of("a")).get(10, TimeUnit.SECONDS);
+            assertThat(read.get(20, TimeUnit.SECONDS)).hasSize(1);
+        }
+    }
+}
