@@ -7,7 +7,7 @@ public class ConfigException extends RuntimeException {
     private final List<String> problems;
 
     public ConfigException(List<String> problems) {
-        super("invalid configuration:\n  " + String.join("\n  ", problems));
+        super("Invalid configuration:\n  " + String.join("\n  ", problems));
         this.problems = List.copyOf(problems);
     }
 

@@ -22,7 +22,7 @@ public final class HttpSender implements AutoCloseable {
         HttpClient.Builder b = HttpClient.newBuilder()
                 .connectTimeout(timeout)
                 .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NORMAL);
+                .followRedirects(HttpClient.Redirect.NEVER);
         if (tls != null && tls.customized()) {
             b.sslContext(tls.sslContext());
         }
@@ -51,11 +51,40 @@ public final class HttpSender implements AutoCloseable {
         if (status >= 200 && status < 300) {
             return resp.body();
         }
-        String message = method + " " + uri + " answered " + status + ": " + abbreviate(resp.body());
+        String message = method + " " + uri + " answered " + status
+                + (status >= 300 && status < 400 ? " (redirect to " + resp.headers().firstValue("Location").orElse("?")
+                        + "; redirects are not followed: a redirected POST would arrive without its body)" : "")
+                + ": " + abbreviate(resp.body());
         if (status == 408 || status == 425 || status == 429 || status >= 500) {
             throw DeliveryException.retryable(message, null);
         }
         throw DeliveryException.permanent(message);
+    }
+
+    /** Header names the JDK client refuses to send; caught at startup rather than at every send. */
+    private static final java.util.Set<String> RESTRICTED_HEADERS =
+            java.util.Set.of("connection", "content-length", "expect", "host", "upgrade");
+
+    /**
+     * Checks at startup what would otherwise fail every send at run time.
+     *
+     * @throws dev.peregrine.sidekick.config.ConfigException naming {@code key}
+     */
+    public static void checkUrl(String key, URI uri) {
+        String scheme = uri.getScheme();
+        if (!("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) || uri.getHost() == null) {
+            throw new dev.peregrine.sidekick.config.ConfigException(key, "must be an http or https URL, got '" + uri + "'");
+        }
+    }
+
+    /** @see #checkUrl */
+    public static void checkHeaders(String key, Map<String, String> headers) {
+        for (String name : headers.keySet()) {
+            if (RESTRICTED_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                throw new dev.peregrine.sidekick.config.ConfigException(key + "." + name,
+                        "this header is set by the HTTP client and cannot be configured");
+            }
+        }
     }
 
     private static String describe(IOException e) {

@@ -29,6 +29,13 @@ public record TlsConfig(String caFile, String certFile, String keyFile) {
                 return "cannot read " + f;
             }
         }
+        if (customized()) {
+            try {
+                sslContext();
+            } catch (RuntimeException e) {
+                return "cannot use the PEM files: " + e.getMessage();
+            }
+        }
         return null;
     }
 

@@ -29,6 +29,12 @@ public record WebhookConfig(
 
     @Override
     public Output create(OutputContext context) {
+        HttpSender.checkUrl(context.key() + ".url", url);
+        HttpSender.checkHeaders(context.key() + ".headers", headers);
+        if (username != null && bearerToken != null) {
+            throw new dev.peregrine.sidekick.config.ConfigException(context.key() + ".bearer-token",
+                    "give either username/password (basic auth) or bearer-token, not both");
+        }
         return new WebhookOutput(this);
     }
 }
