@@ -1,12 +1,12 @@
 package dev.peregrine.detector;
 
+import dev.peregrine.detector.cli.Commands;
+
 /** Entry point of the detector's jar: dispatches to its commands. */
 public final class Detector {
     private Detector() {}
 
     public static void main(String[] args) {
-        System.err.println("usage: java -jar detector.jar <command> ...");
-        System.err.println("The detector's commands arrive with the rules engine and capture.");
-        System.exit(2);
+        System.exit(Commands.run(args, System.in, System.out, System.err));
     }
 }

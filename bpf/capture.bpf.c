@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Syscall capture for Peregrine: one event per completed syscall (arguments read at exit,
+ * as Falco's modern probe does), plus process fork/exec/exit. Only syscalls userspace marked
+ * in `interesting` leave the kernel. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "events.h"
+#include "syscalls.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define WAKEUP_BYTES (256 * 1024)
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024);
+} events SEC(".maps");
+
+/* syscall nr -> 1 when userspace wants it */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, __u8);
+} interesting SEC(".maps");
+
+/* [0] = tgid to ignore (the detector itself) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} settings SEC(".maps");
+
+/* [0] = events lost because the ring buffer was full; summed over CPUs by userspace */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct scratch {
+	__u8 buf[MAX_EVENT];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+static __always_inline struct event_header *hdr(struct scratch *s)
+{
+	return (struct event_header *)s->buf;
+}
+
+static __always_inline bool ignored(void)
+{
+	__u32 zero = 0;
+	__u32 *self = bpf_map_lookup_elem(&settings, &zero);
+	return self && *self == (bpf_get_current_pid_tgid() >> 32);
+}
+
+static __always_inline struct scratch *begin(__u16 type)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+	if (!s)
+		return NULL;
+	struct event_header *h = hdr(s);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	h->ts_boot_ns = bpf_ktime_get_boot_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->ret = 0;
+	h->tid = (__u32)pid_tgid;
+	h->pid = pid_tgid >> 32;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	/* effective ids, as Falco's user.uid */
+	h->uid = BPF_CORE_READ(task, cred, euid.val);
+	h->gid = BPF_CORE_READ(task, cred, egid.val);
+	(void)uid_gid;
+	h->loginuid = BPF_CORE_READ(task, loginuid.val);
+	h->type = type;
+	h->size = sizeof(struct event_header);
+	h->nparams = 0;
+	h->flags = 0;
+	h->layout = LAYOUT_VERSION;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	return s;
+}
+
+/* Each push writes a u16 length then the bytes at h->size, and moves h->size on. A param
+ * starts below HALF_EVENT and is at most MAX_STR long, which keeps the verifier satisfied. */
+static __always_inline void push_bytes(struct scratch *s, const void *src, __u32 len, bool user)
+{
+	struct event_header *h = hdr(s);
+	__u32 off = h->size;
+	if (off >= HALF_EVENT - 2)
+		return;
+	if (len > MAX_STR)
+		len = MAX_STR;
+	long err = 0;
+	if (len > 0 && src) {
+		err = user ? bpf_probe_read_user(&s->buf[(off + 2) & (HALF_EVENT - 1)], len, src)
+			   : bpf_probe_read_kernel(&s->buf[(off + 2) & (HALF_EVENT - 1)], len, src);
+	}
+	if (err || !src)
+		len = 0;
+	*(__u16 *)&s->buf[off & (HALF_EVENT - 1)] = len;
+	h->size = off + 2 + len;
+	h->nparams++;
+}
+
+static __always_inline void push_str(struct scratch *s, const char *src, bool user)
+{
+	struct event_header *h = hdr(s);
+	__u32 off = h->size;
+	if (off >= HALF_EVENT - 2)
+		return;
+	long n = 0;
+	if (src) {
+		n = user ? bpf_probe_read_user_str(&s->buf[(off + 2) & (HALF_EVENT - 1)], MAX_STR, src)
+			 : bpf_probe_read_kernel_str(&s->buf[(off + 2) & (HALF_EVENT - 1)], MAX_STR, src);
+	}
+	if (n > 0)
+		n--; /* drop the NUL */
+	else
+		n = 0;
+	*(__u16 *)&s->buf[off & (HALF_EVENT - 1)] = (__u16)n;
+	h->size = off + 2 + (__u32)n;
+	h->nparams++;
+}
+
+static __always_inline void submit(struct scratch *s)
+{
+	__u32 size = hdr(s)->size;
+	if (size > MAX_EVENT)
+		size = MAX_EVENT;
+	/* Wake userspace only once enough has queued: per-event wakeups cost more than the event. */
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+										     : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, s->buf, size & (MAX_EVENT - 1), flags) != 0) {
+		__u32 zero = 0;
+		__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+		if (n)
+			(*n)++;
+	}
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, long fd)
+{
+	if (fd < 0)
+		return NULL;
+	struct files_struct *files = BPF_CORE_READ(task, files);
+	struct fdtable *fdt = BPF_CORE_READ(files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if (fd >= max)
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* The socket behind fd as the kernel sees it, or family 0 when fd is not an IP/unix socket. */
+static __always_inline void push_tuple(struct scratch *s, long fd)
+{
+	struct sock_tuple t = {};
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *f = fd_file(task, fd);
+	if (f) {
+		struct socket *sock = BPF_CORE_READ(f, private_data);
+		umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+		if (sock && (mode & 0170000) == 0140000) { /* S_IFSOCK */
+			struct sock *sk = BPF_CORE_READ(sock, sk);
+			t.type = BPF_CORE_READ(sock, type);
+			t.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+			t.protocol = BPF_CORE_READ(sk, sk_protocol);
+			t.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+			t.rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+			if (t.family == AF_INET) {
+				__u32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+				__u32 r = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+				__builtin_memcpy(t.laddr, &l, 4);
+				__builtin_memcpy(t.raddr, &r, 4);
+			} else if (t.family == AF_INET6) {
+				BPF_CORE_READ_INTO(&t.laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+				BPF_CORE_READ_INTO(&t.raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+			}
+		}
+	}
+	push_bytes(s, &t, sizeof(t), false);
+}
+
+/* Up to MAX_STR bytes of user memory [start, end): argv or environ, NUL-separated. */
+static __always_inline void push_user_range(struct scratch *s, unsigned long start, unsigned long end)
+{
+	unsigned long len = end > start ? end - start : 0;
+	push_bytes(s, (const void *)start, len > MAX_STR ? MAX_STR : len, true);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr < 0 || nr >= 512)
+		return 0;
+	__u32 key = nr;
+	__u8 *want = bpf_map_lookup_elem(&interesting, &key);
+	if (!want || !*want || ignored())
+		return 0;
+	/* A successful exec is reported by sched_process_exec, with the new image's details. */
+	if ((nr == __NR_execve || nr == __NR_execveat) && ret == 0)
+		return 0;
+	struct scratch *s = begin(nr);
+	if (!s)
+		return 0;
+	struct event_header *h = hdr(s);
+	h->ret = ret;
+	h->args[0] = BPF_CORE_READ(regs, di);
+	h->args[1] = BPF_CORE_READ(regs, si);
+	h->args[2] = BPF_CORE_READ(regs, dx);
+	h->args[3] = BPF_CORE_READ(regs, r10);
+	h->args[4] = BPF_CORE_READ(regs, r8);
+	h->args[5] = BPF_CORE_READ(regs, r9);
+	const char *a0 = (const char *)h->args[0];
+	const char *a1 = (const char *)h->args[1];
+	const char *a2 = (const char *)h->args[2];
+	const char *a3 = (const char *)h->args[3];
+
+	switch (nr) {
+	/* one path in arg 0 */
+	case __NR_open:
+	case __NR_creat:
+	case __NR_chdir:
+	case __NR_mkdir:
+	case __NR_rmdir:
+	case __NR_unlink:
+	case __NR_chmod:
+	case __NR_execve:
+	case __NR_chroot:
+		push_str(s, a0, true);
+		break;
+	/* dirfd in arg 0, path in arg 1 */
+	case __NR_openat:
+	case __NR_openat2:
+	case __NR_mkdirat:
+	case __NR_unlinkat:
+	case __NR_fchmodat:
+	case __NR_execveat:
+		push_str(s, a1, true);
+		break;
+	/* two paths */
+	case __NR_link:
+	case __NR_symlink:
+	case __NR_rename:
+		push_str(s, a0, true);
+		push_str(s, a1, true);
+		break;
+	case __NR_linkat:
+	case __NR_renameat:
+	case __NR_renameat2:
+		push_str(s, a1, true);
+		push_str(s, a3, true);
+		break;
+	case __NR_symlinkat:
+		push_str(s, a0, true);
+		push_str(s, a2, true);
+		break;
+	/* sockets: the tuple, and the address the caller passed where there is one */
+	case __NR_connect:
+	case __NR_bind:
+		push_tuple(s, (long)h->args[0]);
+		push_bytes(s, a1, h->args[2] > MAX_SOCKADDR ? MAX_SOCKADDR : h->args[2], true);
+		break;
+	case __NR_sendto:
+		push_tuple(s, (long)h->args[0]);
+		push_bytes(s, (const void *)h->args[4], h->args[5] > MAX_SOCKADDR ? MAX_SOCKADDR : h->args[5], true);
+		break;
+	case __NR_accept:
+	case __NR_accept4:
+		push_tuple(s, ret);
+		break;
+	case __NR_listen:
+	case __NR_sendmsg:
+	case __NR_recvmsg:
+	case __NR_recvfrom:
+		push_tuple(s, (long)h->args[0]);
+		break;
+	/* the two fds the kernel wrote */
+	case __NR_pipe:
+	case __NR_pipe2:
+		push_bytes(s, a0, 8, true);
+		break;
+	case __NR_socketpair:
+		push_bytes(s, a3, 8, true);
+		break;
+	default:
+		break;
+	}
+	submit(s);
+	return 0;
+}
+
+static __always_inline __u32 tty_of(struct task_struct *task)
+{
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	if (!tty)
+		return 0;
+	__u32 major = BPF_CORE_READ(tty, driver, major);
+	__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	return (major << 20) | minor;
+}
+
+static __always_inline __u32 ns_pid(struct pid *pid)
+{
+	if (!pid)
+		return 0;
+	unsigned int level = BPF_CORE_READ(pid, level);
+	return BPF_CORE_READ(pid, numbers[level & 31].nr);
+}
+
+static __always_inline void push_cgroup_name(struct scratch *s, struct task_struct *task)
+{
+	const char *name = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, name);
+	push_str(s, name, false);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 key = PROC_EVENTS_KEY;
+	__u8 *want = bpf_map_lookup_elem(&interesting, &key);
+	if (!want || !*want || ignored())
+		return 0;
+	struct scratch *s = begin(EV_PROC_EXEC);
+	if (!s)
+		return 0;
+	struct event_header *h = hdr(s);
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct file *exe = BPF_CORE_READ(mm, exe_file);
+	struct inode *inode = BPF_CORE_READ(exe, f_inode);
+	struct exec_info info = {};
+	info.exe_ino = BPF_CORE_READ(inode, i_ino);
+	if (bpf_core_field_exists(inode->i_ctime_sec)) {
+		info.exe_ctime_ns = BPF_CORE_READ(inode, i_ctime_sec) * 1000000000ULL + BPF_CORE_READ(inode, i_ctime_nsec);
+		info.exe_mtime_ns = BPF_CORE_READ(inode, i_mtime_sec) * 1000000000ULL + BPF_CORE_READ(inode, i_mtime_nsec);
+	}
+	info.exe_mode = BPF_CORE_READ(inode, i_mode);
+	info.exe_uid = BPF_CORE_READ(inode, i_uid.val);
+	info.exe_gid = BPF_CORE_READ(inode, i_gid.val);
+	info.cap_effective = BPF_CORE_READ(task, cred, cap_effective.val);
+	info.cap_permitted = BPF_CORE_READ(task, cred, cap_permitted.val);
+	info.cap_inheritable = BPF_CORE_READ(task, cred, cap_inheritable.val);
+	info.tty = tty_of(task);
+	info.sid = BPF_CORE_READ(task, signal, pids[PIDTYPE_SID], numbers[0].nr);
+	info.pgid = BPF_CORE_READ(task, signal, pids[PIDTYPE_PGID], numbers[0].nr);
+	info.vpid = ns_pid(BPF_CORE_READ(task, thread_pid));
+	info.vpgid = ns_pid(BPF_CORE_READ(task, signal, pids[PIDTYPE_PGID]));
+	info.start_boot_ns = BPF_CORE_READ(task, start_boottime);
+
+	/* memfd files are named "memfd:..." on the shmem/hugetlbfs mount */
+	char prefix[6] = {};
+	const unsigned char *dname = BPF_CORE_READ(exe, f_path.dentry, d_name.name);
+	bpf_probe_read_kernel(prefix, sizeof(prefix), dname);
+	if (prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' && prefix[4] == 'd' && prefix[5] == ':')
+		h->flags |= EF_EXE_MEMFD;
+	if (BPF_CORE_READ(exe, f_path.dentry, d_sb, s_magic) == OVERLAYFS_SUPER_MAGIC)
+		h->flags |= EF_EXE_OVERLAY;
+
+	push_str(s, BPF_CORE_READ(bprm, filename), false);
+	push_user_range(s, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
+	push_user_range(s, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end));
+	push_bytes(s, &info, sizeof(info), false);
+	push_cgroup_name(s, task);
+	push_str(s, (const char *)dname, false);
+	submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 key = PROC_EVENTS_KEY;
+	__u8 *want = bpf_map_lookup_elem(&interesting, &key);
+	if (!want || !*want || ignored())
+		return 0;
+	struct scratch *s = begin(EV_PROC_FORK);
+	if (!s)
+		return 0;
+	struct fork_info info = {};
+	info.child_tid = BPF_CORE_READ(child, pid);
+	info.child_pid = BPF_CORE_READ(child, tgid);
+	info.child_vpid = ns_pid(BPF_CORE_READ(child, thread_pid));
+	info.is_thread = info.child_pid == BPF_CORE_READ(parent, tgid);
+	info.start_boot_ns = BPF_CORE_READ(child, start_boottime);
+	push_bytes(s, &info, sizeof(info), false);
+	push_cgroup_name(s, child);
+	submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *task, bool group_dead)
+{
+	__u32 key = PROC_EVENTS_KEY;
+	__u8 *want = bpf_map_lookup_elem(&interesting, &key);
+	if (!want || !*want || ignored())
+		return 0;
+	struct scratch *s = begin(EV_PROC_EXIT);
+	if (!s)
+		return 0;
+	struct event_header *h = hdr(s);
+	h->ret = BPF_CORE_READ(task, exit_code);
+	h->args[0] = group_dead;
+	submit(s);
+	return 0;
+}

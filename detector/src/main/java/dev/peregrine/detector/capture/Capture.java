@@ -1,0 +1,295 @@
+package dev.peregrine.detector.capture;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The eBPF capture: loads bpf/capture.bpf.o (built into the jar) through libbpf, tells the kernel
+ * side which syscalls to send up, attaches the programs and delivers decoded events from the ring
+ * buffer to a consumer on the calling thread ({@link #poll}).
+ *
+ * <p>Not thread-safe: one thread opens, polls and closes it.
+ */
+public final class Capture implements AutoCloseable {
+    /** Index in the `interesting` map that enables the process events (fork, exec, exit). */
+    private static final int PROC_EVENTS_KEY = 508;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment object;
+    private final List<MemorySegment> links = new ArrayList<>();
+    private final MemorySegment ringBuffer;
+    private final int interestingFd;
+    private final int dropsFd;
+    private final int cpus;
+    private final AtomicLong malformed = new AtomicLong();
+    private final long bootToEpoch = Clocks.bootToEpochOffset();
+    private Consumer<RawEvent> consumer = e -> {};
+    private RuntimeException failure;
+
+    private Capture(MemorySegment object) throws CaptureException {
+        this.object = object;
+        try {
+            int rc = (int) Libbpf.OBJECT_LOAD.invokeExact(object);
+            if (rc != 0) {
+                throw new CaptureException("loading the BPF programs failed (" + errnoName(-rc)
+                        + "); libbpf's messages above say which check failed", null);
+            }
+            interestingFd = mapFd("interesting");
+            dropsFd = mapFd("drops");
+            cpus = (int) Libbpf.NUM_POSSIBLE_CPUS.invokeExact();
+            MethodHandle target = MethodHandles.lookup().findVirtual(Capture.class, "onSample",
+                    MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class)).bindTo(this);
+            MemorySegment callback = Libbpf.LINKER.upcallStub(target, Libbpf.SAMPLE_FN, arena);
+            MemorySegment state = Libbpf.callState(arena);
+            ringBuffer = (MemorySegment) Libbpf.RING_BUFFER_NEW.invokeExact(state, mapFd("events"), callback,
+                    MemorySegment.NULL, MemorySegment.NULL);
+            if (ringBuffer.equals(MemorySegment.NULL)) {
+                throw new CaptureException("creating the ring buffer reader failed (" + errnoName(Libbpf.errno(state)) + ")", null);
+            }
+        } catch (CaptureException e) {
+            closeQuietly();
+            throw e;
+        } catch (Throwable t) {
+            closeQuietly();
+            throw new CaptureException("loading the BPF programs failed: " + t, t);
+        }
+    }
+
+    /**
+     * Opens and loads the capture programs; nothing is attached yet.
+     *
+     * @throws CaptureException with what is missing (see {@link Prerequisites} for advice)
+     */
+    public static Capture open() throws CaptureException {
+        byte[] bytes;
+        try (InputStream in = Capture.class.getResourceAsStream("/bpf/capture.bpf.o")) {
+            if (in == null) {
+                throw new CaptureException("bpf/capture.bpf.o is not in the jar: build it with ./mvnw package (needs clang and bpftool)", null);
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new CaptureException("reading bpf/capture.bpf.o: " + e.getMessage(), e);
+        }
+        // libbpf keeps no reference to the buffer after open, but it lives with the global arena anyway.
+        MemorySegment buffer = Arena.global().allocate(bytes.length);
+        buffer.copyFrom(MemorySegment.ofArray(bytes));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Libbpf.callState(a);
+            MemorySegment obj = (MemorySegment) Libbpf.OBJECT_OPEN_MEM.invokeExact(state, buffer, (long) bytes.length, MemorySegment.NULL);
+            if (obj.equals(MemorySegment.NULL)) {
+                throw new CaptureException("opening the BPF object failed (" + errnoName(Libbpf.errno(state)) + ")", null);
+            }
+            return new Capture(obj);
+        } catch (CaptureException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CaptureException("opening the BPF object failed: " + t, t);
+        }
+    }
+
+    /** Sends up exactly these syscalls (x86_64 numbers), plus fork/exec/exit when {@code processEvents}. */
+    public void select(Set<Integer> syscalls, boolean processEvents) {
+        for (int nr = 0; nr < 512; nr++) {
+            setInteresting(nr, nr == PROC_EVENTS_KEY ? processEvents : syscalls.contains(nr));
+        }
+    }
+
+    /** Events of this process are not sent up (the detector's own file and socket activity). */
+    public void ignoreProcess(long tgid) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocate(JAVA_INT);
+            MemorySegment value = a.allocateFrom(JAVA_INT, (int) tgid);
+            update(mapFd("settings"), key, value);
+        }
+    }
+
+    /** Attaches every program: events flow from here on. */
+    public void attach() throws CaptureException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment prog = MemorySegment.NULL;
+            while (true) {
+                prog = (MemorySegment) Libbpf.OBJECT_NEXT_PROGRAM.invokeExact(object, prog);
+                if (prog.equals(MemorySegment.NULL)) {
+                    break;
+                }
+                MemorySegment state = Libbpf.callState(a);
+                MemorySegment link = (MemorySegment) Libbpf.PROGRAM_ATTACH.invokeExact(state, prog);
+                if (link.equals(MemorySegment.NULL)) {
+                    String name = Libbpf.string((MemorySegment) Libbpf.PROGRAM_NAME.invokeExact(prog));
+                    throw new CaptureException("attaching " + name + " failed (" + errnoName(Libbpf.errno(state)) + ")", null);
+                }
+                links.add(link);
+            }
+        } catch (CaptureException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CaptureException("attaching failed: " + t, t);
+        }
+    }
+
+    /**
+     * Delivers what the kernel has queued to {@code sink}, waiting up to {@code timeoutMillis} for
+     * the kernel's wakeup. The kernel wakes userspace only once enough has queued, so the queue is
+     * also drained when the wait times out: at low rates events are at most one timeout late.
+     *
+     * @return the number of events delivered
+     */
+    public int poll(int timeoutMillis, Consumer<RawEvent> sink) {
+        consumer = sink;
+        try {
+            int n = (int) Libbpf.RING_BUFFER_POLL.invokeExact(ringBuffer, timeoutMillis);
+            if (n == 0) {
+                n = (int) Libbpf.RING_BUFFER_CONSUME.invokeExact(ringBuffer);
+            }
+            if (failure != null) {
+                RuntimeException f = failure;
+                failure = null;
+                throw f;
+            }
+            // -EINTR: a signal arrived; the caller loops on wall-clock time anyway.
+            return Math.max(n, 0);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Events the kernel could not queue because the ring buffer was full, since load. */
+    public long drops() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocate(JAVA_INT);
+            MemorySegment values = a.allocate(JAVA_LONG, cpus);
+            MemorySegment state = Libbpf.callState(a);
+            int rc = (int) Libbpf.MAP_LOOKUP.invokeExact(state, dropsFd, key, values);
+            if (rc != 0) {
+                throw new IllegalStateException("reading the drop counter: " + errnoName(Libbpf.errno(state)));
+            }
+            long sum = 0;
+            for (int i = 0; i < cpus; i++) {
+                sum += values.getAtIndex(JAVA_LONG, i);
+            }
+            return sum;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Records from the ring buffer that did not decode (a layout mismatch); counted, not thrown. */
+    public long malformed() {
+        return malformed.get();
+    }
+
+    /** Nanoseconds to add to an event's boot-time stamp for wall-clock time. */
+    public long bootToEpochOffset() {
+        return bootToEpoch;
+    }
+
+    // Called by libbpf for each record. An exception escaping an upcall kills the JVM: catch all.
+    @SuppressWarnings("unused")
+    private int onSample(MemorySegment ctx, MemorySegment data, long size) {
+        try {
+            consumer.accept(RawEvent.decode(data.reinterpret(size)));
+        } catch (IllegalArgumentException e) {
+            malformed.incrementAndGet();
+        } catch (RuntimeException e) {
+            failure = e;
+            return -1; // stops this poll; the failure is rethrown on the polling thread
+        } catch (Throwable t) {
+            failure = new IllegalStateException(t);
+            return -1;
+        }
+        return 0;
+    }
+
+    private void setInteresting(int nr, boolean on) {
+        try (Arena a = Arena.ofConfined()) {
+            update(interestingFd, a.allocateFrom(JAVA_INT, nr), a.allocateFrom(JAVA_BYTE, (byte) (on ? 1 : 0)));
+        }
+    }
+
+    private static void update(int fd, MemorySegment key, MemorySegment value) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = Libbpf.callState(a);
+            int rc = (int) Libbpf.MAP_UPDATE.invokeExact(state, fd, key, value, 0L);
+            if (rc != 0) {
+                throw new IllegalStateException("bpf_map_update_elem failed: " + errnoName(Libbpf.errno(state)));
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private int mapFd(String name) {
+        try (Arena a = Arena.ofConfined()) {
+            int fd = (int) Libbpf.FIND_MAP_FD.invokeExact(object, a.allocateFrom(name));
+            if (fd < 0) {
+                throw new IllegalStateException("map " + name + " missing from the BPF object");
+            }
+            return fd;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    static String errnoName(int errno) {
+        return switch (errno) {
+            case 1 -> "EPERM: not permitted; run as root or with CAP_BPF and CAP_PERFMON";
+            case 2 -> "ENOENT";
+            case 7 -> "E2BIG";
+            case 12 -> "ENOMEM";
+            case 13 -> "EACCES: the verifier rejected a program";
+            case 22 -> "EINVAL";
+            case 95 -> "EOPNOTSUPP";
+            default -> "errno " + errno;
+        };
+    }
+
+    @Override
+    public void close() {
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        try {
+            for (MemorySegment link : links) {
+                int ignored = (int) Libbpf.LINK_DESTROY.invokeExact(link);
+            }
+            links.clear();
+            if (ringBuffer != null && !ringBuffer.equals(MemorySegment.NULL)) {
+                Libbpf.RING_BUFFER_FREE.invokeExact(ringBuffer);
+            }
+            Libbpf.OBJECT_CLOSE.invokeExact(object);
+        } catch (Throwable t) {
+            // closing is best effort; the kernel frees everything when the process exits
+        }
+    }
+
+    /** The capture cannot start; the message says why and what to do. */
+    public static final class CaptureException extends Exception {
+        public CaptureException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

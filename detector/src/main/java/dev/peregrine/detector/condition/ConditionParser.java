@@ -1,0 +1,443 @@
+package dev.peregrine.detector.condition;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Recursive-descent parser for the libsinsp filter language. It reproduces libsinsp's grammar
+ * quirks on purpose (operators matched as prefixes, some requiring a trailing blank; "not" needing
+ * a blank or a parenthesis) because rules written for Falco rely on them, and it raises libsinsp's
+ * error messages at the same positions. It knows nothing about fields: {@code foo.bar} is a field
+ * name whether or not any catalogue defines it.
+ */
+public final class ConditionParser {
+    public static final int DEFAULT_MAX_DEPTH = 100;
+
+    private static final Pattern NOT_BLANK = Pattern.compile("not[ \\t\\n\\r\\f\\x0B]+");
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z]+[a-zA-Z0-9_]*");
+    private static final Pattern FIELD_NAME = Pattern.compile("[a-zA-Z]+[a-zA-Z0-9_]*(\\.[a-zA-Z]+[a-zA-Z0-9_]*)+");
+    private static final Pattern FIELD_ARG_BARE = Pattern.compile("[^\\]\\[\"'\\s]+");
+    private static final Pattern HEX_NUM = Pattern.compile("0[xX][0-9a-fA-F]+");
+    private static final Pattern NUMBER = Pattern.compile("[+\\-]?[0-9]+\\.?[0-9]*([eE][+\\-][0-9]+)?");
+    private static final Pattern BARE_STR = Pattern.compile("[^()\"'\\s=,]+");
+
+    static final List<String> UNARY_OPS = List.of("exists");
+    static final List<String> NUM_OPS = List.of("<=", "<", ">=", ">");
+    // A trailing blank is part of these operators, as in libsinsp: "contains" must be followed by a space.
+    static final List<String> STR_OPS = List.of("==", "=", "!=", "glob ", "iglob ", "contains ", "icontains ",
+            "bcontains ", "startswith ", "bstartswith ", "endswith ", "regex ");
+    static final List<String> LIST_OPS = List.of("intersects", "in", "pmatch");
+    static final String VAL = "val(";
+    static final List<String> TRANSFORMERS = List.of("tolower(", "toupper(", "b64(", "basename(", "len(");
+
+    private final String input;
+    private final int maxDepth;
+    private int idx;
+    private int line;
+    private int col;
+    private int depth;
+    private String lastToken = "";
+
+    private ConditionParser(String input, int maxDepth) {
+        this.input = input;
+        this.maxDepth = maxDepth;
+    }
+
+    public static Expr parse(String condition) {
+        return parse(condition, DEFAULT_MAX_DEPTH);
+    }
+
+    /** Parses a whole condition; Falco's rule loader raises the depth limit to 1000. */
+    public static Expr parse(String condition, int maxDepth) {
+        return new ConditionParser(condition, maxDepth).parseAll();
+    }
+
+    /** The operators libsinsp lists in its "expected a valid check operator" message, in that order. */
+    public static List<String> supportedOperators() {
+        List<String> ops = new ArrayList<>();
+        for (List<String> group : List.of(UNARY_OPS, NUM_OPS, STR_OPS, LIST_OPS)) {
+            for (String op : group) ops.add(op.trim());
+        }
+        return ops;
+    }
+
+    public static boolean isListOperator(String op) {
+        return LIST_OPS.contains(op);
+    }
+
+    private Expr parseAll() {
+        if (input.isEmpty()) throw error("filter input string is empty");
+        idx = 0;
+        line = 1;
+        col = 1;
+        Expr res = parseOr();
+        if (idx != input.length()) {
+            throw error("unexpected token after '" + lastToken + "', expecting 'or', 'and'");
+        }
+        return res;
+    }
+
+    private void enter() {
+        depth++;
+        if (depth >= maxDepth) throw error("exceeded max depth limit of " + maxDepth);
+    }
+
+    private Expr parseOr() {
+        enter();
+        try {
+            List<Expr> children = new ArrayList<>();
+            lexBlank();
+            children.add(parseAnd());
+            lexBlank();
+            while (lexStr("or")) {
+                if (!lexBlank()) {
+                    if (!lexStr("(")) throw error("expected blank or '(' after 'or'");
+                    children.add(parseEmbeddedRemainder());
+                } else {
+                    children.add(parseAnd());
+                }
+                lexBlank();
+            }
+            return children.size() > 1 ? new Expr.Or(children) : children.getFirst();
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr parseAnd() {
+        enter();
+        try {
+            List<Expr> children = new ArrayList<>();
+            lexBlank();
+            children.add(parseNot());
+            lexBlank();
+            while (lexStr("and")) {
+                if (!lexBlank()) {
+                    if (!lexStr("(")) throw error("expected blank or '(' after 'and'");
+                    children.add(parseEmbeddedRemainder());
+                } else {
+                    children.add(parseNot());
+                }
+                lexBlank();
+            }
+            return children.size() > 1 ? new Expr.And(children) : children.getFirst();
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr parseNot() {
+        enter();
+        try {
+            boolean negate = false;
+            lexBlank();
+            while (lexRegex(NOT_BLANK)) negate = !negate;
+            Expr child;
+            if (lexStr("not(")) {
+                negate = !negate;
+                child = parseEmbeddedRemainder();
+            } else {
+                child = parseCheck();
+            }
+            return negate ? new Expr.Not(child) : child;
+        } finally {
+            depth--;
+        }
+    }
+
+    /** The rest of a parenthesised expression, once its "(" has been consumed. */
+    private Expr parseEmbeddedRemainder() {
+        enter();
+        try {
+            lexBlank();
+            Expr child = parseOr();
+            lexBlank();
+            if (!lexStr(")")) throw error("expected a ')' token");
+            return child;
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr parseCheck() {
+        enter();
+        try {
+            lexBlank();
+            if (lexStr("(")) return parseEmbeddedRemainder();
+            if (lexRegex(FIELD_NAME)) {
+                Expr left = parseFieldRemainder(lastToken);
+                return parseCondition(left);
+            }
+            if (lexList(TRANSFORMERS)) {
+                lexBlank();
+                Expr left = parseTransformerRemainder(dropParen(lastToken));
+                return parseCondition(left);
+            }
+            if (lexRegex(IDENTIFIER)) return new Expr.Identifier(lastToken);
+            throw error("expected a '(' token, a field check, or an identifier");
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr parseFieldRemainder(String name) {
+        enter();
+        try {
+            String arg = "";
+            if (lexStr("[")) {
+                if (!lexQuotedStr() && !lexRegex(FIELD_ARG_BARE)) {
+                    throw error("expected a valid field argument: a quoted string or a bare string");
+                }
+                arg = lastToken;
+                if (!lexStr("]")) throw error("expected a ']' token");
+            }
+            return new Expr.Field(name, arg);
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr parseTransformerRemainder(String transformer) {
+        enter();
+        try {
+            lexBlank();
+            Expr child = null;
+            if (lexList(TRANSFORMERS)) {
+                lexBlank();
+                child = parseTransformerRemainder(dropParen(lastToken));
+            } else if (lexRegex(FIELD_NAME)) {
+                child = parseFieldRemainder(lastToken);
+            }
+            if (child == null) {
+                throw error("expected a field or a nested valid transformer: " + quotedList(transformerNames()));
+            }
+            lexBlank();
+            if (!lexStr(")")) throw error("expected a ')' token closing the transformer");
+            return new Expr.Transform(transformer, child);
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr parseCondition(Expr left) {
+        enter();
+        try {
+            lexBlank();
+            if (lexList(UNARY_OPS)) return new Expr.UnaryCheck(left, lastToken.trim());
+            lexBlank();
+            String op;
+            Expr right;
+            if (lexList(NUM_OPS)) {
+                op = lastToken;
+                right = parseNumValueOrTransformer();
+            } else if (lexList(STR_OPS)) {
+                op = lastToken;
+                right = parseStrValueOrTransformer(false);
+            } else if (lexList(LIST_OPS)) {
+                op = lastToken;
+                right = parseListValueOrTransformer();
+            } else {
+                throw error("expected a valid check operator: one of " + quotedList(supportedOperators()));
+            }
+            return new Expr.BinaryCheck(left, op.trim(), right);
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr parseNumValueOrTransformer() {
+        enter();
+        try {
+            lexBlank();
+            Expr t = tryParseTransformerOrVal();
+            if (t != null) return t;
+            if (lexRegex(HEX_NUM) || lexRegex(NUMBER)) return new Expr.Value(lastToken);
+            throw error("expected a number value or a field with a valid transformer: "
+                    + quotedList(transformerNames()));
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr parseStrValueOrTransformer(boolean noTransformer) {
+        enter();
+        try {
+            lexBlank();
+            if (!noTransformer) {
+                Expr t = tryParseTransformerOrVal();
+                if (t != null) return t;
+            }
+            if (lexQuotedStr() || lexRegex(BARE_STR)) return new Expr.Value(lastToken);
+            if (noTransformer) throw error("expected a string value");
+            throw error("expected a string value or a field with a valid transformer: "
+                    + quotedList(transformerNames()));
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr parseListValueOrTransformer() {
+        enter();
+        try {
+            lexBlank();
+            if (lexStr("(")) {
+                List<String> values = new ArrayList<>();
+                lexBlank();
+                Expr head = null;
+                try {
+                    head = parseStrValueOrTransformer(true);
+                } catch (ConditionSyntaxException empty) {
+                    // An empty list "()" is legal: the failed attempt to read a value says so.
+                }
+                if (head != null) {
+                    values.add(((Expr.Value) head).value());
+                    lexBlank();
+                    while (lexStr(",")) {
+                        values.add(((Expr.Value) parseStrValueOrTransformer(true)).value());
+                        lexBlank();
+                    }
+                }
+                if (!lexStr(")")) throw error("expected a ')' token");
+                return new Expr.ListValue(values);
+            }
+            Expr t = tryParseTransformerOrVal();
+            if (t != null) return t;
+            if (lexRegex(IDENTIFIER)) return new Expr.Value(lastToken);
+            throw error("expected a list, an identifier, or a field with a valid transformer: "
+                    + quotedList(transformerNames()));
+        } finally {
+            depth--;
+        }
+    }
+
+    /** Returns null when the input holds neither {@code val(field)} nor a transformer here. */
+    private Expr tryParseTransformerOrVal() {
+        enter();
+        try {
+            lexBlank();
+            if (lexStr(VAL)) {
+                lexBlank();
+                String transformer = dropParen(lastToken);
+                if (!lexRegex(FIELD_NAME)) throw error("expected a field within '" + transformer + "' transformer");
+                Expr child = parseFieldRemainder(lastToken);
+                lexBlank();
+                if (!lexStr(")")) throw error("expected a ')' token closing the transformer");
+                return new Expr.Transform(transformer, child);
+            }
+            if (lexList(TRANSFORMERS)) {
+                lexBlank();
+                return parseTransformerRemainder(dropParen(lastToken));
+            }
+            return null;
+        } finally {
+            depth--;
+        }
+    }
+
+    // ---- lexing; every successful lex except blanks updates lastToken, which error messages quote ----
+
+    private boolean lexBlank() {
+        boolean found = false;
+        while (idx < input.length()) {
+            char c = input.charAt(idx);
+            if (c != ' ' && c != '\t' && c != '\b' && c != '\r' && c != '\n') break;
+            advance(c);
+            found = true;
+        }
+        return found;
+    }
+
+    private boolean lexStr(String s) {
+        if (!input.startsWith(s, idx)) return false;
+        lastToken = s;
+        advance(s);
+        return true;
+    }
+
+    private boolean lexList(List<String> options) {
+        for (String s : options) {
+            if (lexStr(s)) return true;
+        }
+        return false;
+    }
+
+    private boolean lexRegex(Pattern p) {
+        Matcher m = p.matcher(input).region(idx, input.length());
+        if (!m.lookingAt()) return false;
+        lastToken = m.group();
+        advance(lastToken);
+        return true;
+    }
+
+    /**
+     * A quoted string ends at the first delimiter not preceded by a backslash; like libsinsp this
+     * means a string ending in an escaped backslash ("a\\") does not terminate there.
+     */
+    private boolean lexQuotedStr() {
+        if (idx >= input.length()) return false;
+        char delimiter = input.charAt(idx);
+        if (delimiter != '\'' && delimiter != '"') return false;
+        int startIdx = idx, startLine = line, startCol = col;
+        char prev = '\\';
+        StringBuilder token = new StringBuilder();
+        while (idx < input.length()) {
+            char c = input.charAt(idx);
+            if (c == delimiter && prev != '\\') {
+                advance(c);
+                token.append(c);
+                try {
+                    lastToken = Escaping.unescape(token.toString());
+                } catch (IllegalArgumentException e) {
+                    throw error(e.getMessage());
+                }
+                return true;
+            }
+            prev = c;
+            token.append(c);
+            advance(c);
+        }
+        idx = startIdx;
+        line = startLine;
+        col = startCol;
+        return false;
+    }
+
+    private void advance(String s) {
+        for (int i = 0; i < s.length(); i++) advance(s.charAt(i));
+    }
+
+    private void advance(char c) {
+        col++;
+        if (c == '\r' || c == '\n') {
+            col = 1;
+            line++;
+        }
+        idx++;
+    }
+
+    private ConditionSyntaxException error(String message) {
+        return new ConditionSyntaxException(message, new SourcePos(idx, line, col));
+    }
+
+    private static String dropParen(String token) {
+        return token.substring(0, token.length() - 1);
+    }
+
+    private static List<String> transformerNames() {
+        List<String> names = new ArrayList<>();
+        names.add(dropParen(VAL));
+        for (String t : TRANSFORMERS) names.add(dropParen(t));
+        return names;
+    }
+
+    private static String quotedList(List<String> values) {
+        StringBuilder sb = new StringBuilder();
+        for (String v : values) {
+            if (!sb.isEmpty()) sb.append(", ");
+            sb.append('\'').append(v).append('\'');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,118 @@
+package dev.peregrine.detector.event;
+
+/**
+ * The file descriptor the syscall used or returned. For sockets the tuple is stored as
+ * client/server; {@code role} says which side this process is, which gives local/remote.
+ */
+public final class FdInfo {
+    public final long num;
+    /** Falco's fd.type names: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, memfd, ... */
+    public final String type;
+    public final String typechar;
+    public final String name;
+    public final String nameraw;
+    public final String directory;
+    public final String filename;
+    public final String l4proto;
+    public final String cip, sip;
+    public final long cport, sport;
+    public final String cipName, sipName;
+    public final boolean server;
+    public final boolean connected;
+    public final boolean nameChanged;
+    /** IPv4 addresses as unsigned ints for network-mask checks; -1 when not IPv4. */
+    public final long cipV4, sipV4;
+
+    private FdInfo(Builder b) {
+        num = b.num;
+        type = b.type;
+        typechar = typeChar(b.type);
+        l4proto = b.l4proto;
+        cip = b.cip;
+        sip = b.sip;
+        cport = b.cport;
+        sport = b.sport;
+        cipName = b.cipName;
+        sipName = b.sipName;
+        server = b.server;
+        connected = b.connected;
+        nameChanged = b.nameChanged;
+        cipV4 = Ipv4.parse(cip);
+        sipV4 = Ipv4.parse(sip);
+        String n = b.name;
+        if (n == null && isSocket() && cip != null && sip != null) {
+            n = cip + ":" + cport + "->" + sip + ":" + sport;
+        }
+        name = n;
+        nameraw = b.nameraw != null ? b.nameraw : n;
+        if (n != null && ("file".equals(type) || "directory".equals(type))) {
+            if ("directory".equals(type)) {
+                directory = n;
+                filename = null;
+            } else {
+                int slash = n.lastIndexOf('/');
+                directory = slash < 0 ? null : (slash == 0 ? "/" : n.substring(0, slash));
+                filename = slash < 0 ? n : n.substring(slash + 1);
+            }
+        } else {
+            directory = null;
+            filename = null;
+        }
+    }
+
+    public boolean isSocket() {
+        return "ipv4".equals(type) || "ipv6".equals(type);
+    }
+
+    public String sockfamily() {
+        if (isSocket()) return "ip";
+        if ("unix".equals(type)) return "unix";
+        return null;
+    }
+
+    static String typeChar(String type) {
+        if (type == null) return null;
+        return switch (type) {
+            case "file" -> "f";
+            case "directory" -> "d";
+            case "ipv4" -> "4";
+            case "ipv6" -> "6";
+            case "unix" -> "u";
+            case "pipe" -> "p";
+            case "event" -> "e";
+            case "signalfd" -> "s";
+            case "eventpoll" -> "l";
+            case "inotify" -> "i";
+            case "timerfd" -> "t";
+            case "netlink" -> "n";
+            case "bpf" -> "b";
+            case "userfaultfd" -> "u";
+            case "io_uring" -> "r";
+            case "memfd" -> "m";
+            default -> "o";
+        };
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    public static final class Builder {
+        long num = Event.NONE;
+        String type, name, nameraw, l4proto, cip, sip, cipName, sipName;
+        long cport = Event.NONE, sport = Event.NONE;
+        boolean server, connected, nameChanged;
+
+        public Builder num(long v) { num = v; return this; }
+        public Builder type(String v) { type = v; return this; }
+        public Builder name(String v) { name = v; return this; }
+        public Builder nameraw(String v) { nameraw = v; return this; }
+        public Builder l4proto(String v) { l4proto = v; return this; }
+        public Builder client(String ip, long port) { cip = ip; cport = port; return this; }
+        public Builder server(String ip, long port) { sip = ip; sport = port; return this; }
+        public Builder cipName(String v) { cipName = v; return this; }
+        public Builder sipName(String v) { sipName = v; return this; }
+        public Builder isServer(boolean v) { server = v; return this; }
+        public Builder connected(boolean v) { connected = v; return this; }
+        public Builder nameChanged(boolean v) { nameChanged = v; return this; }
+        public FdInfo build() { return new FdInfo(this); }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.peregrine.detector.field;
+
+import dev.peregrine.detector.event.Event;
+
+/**
+ * A field resolved against the event model at load time. Text fields answer {@link #text},
+ * numeric and boolean ones {@link #number} (booleans as 0/1); absence is null or {@link Event#NONE}.
+ * A few fields have several values (every ancestor for {@code proc.aname} without an index):
+ * {@link #count} says how many, and checks pass when any value matches, as in libsinsp.
+ */
+public interface Accessor {
+    FieldType type();
+
+    /** True when {@link #count} may exceed one; single-valued fields take a faster path. */
+    default boolean multiValued() { return false; }
+
+    default String text(Event e) { return textAt(e, 0); }
+
+    default String textAt(Event e, int i) { return null; }
+
+    default long number(Event e) { return numberAt(e, 0); }
+
+    default long numberAt(Event e, int i) { return Event.NONE; }
+
+    default int count(Event e) {
+        if (type().isNumeric() || type() == FieldType.BOOL) return number(e) == Event.NONE ? 0 : 1;
+        return text(e) == null ? 0 : 1;
+    }
+
+    /** The value as Falco prints it in outputs, or null for {@code <NA>}. Only used when an alert fires. */
+    default String display(Event e) {
+        if (type() == FieldType.BOOL) {
+            long v = number(e);
+            return v == Event.NONE ? null : (v != 0 ? "true" : "false");
+        }
+        if (type().isNumeric()) {
+            long v = number(e);
+            return v == Event.NONE ? null : Long.toString(v);
+        }
+        return text(e);
+    }
+}

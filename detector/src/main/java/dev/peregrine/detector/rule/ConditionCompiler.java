@@ -1,0 +1,235 @@
+package dev.peregrine.detector.rule;
+
+import dev.peregrine.detector.condition.Expr;
+import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.event.Ipv4;
+import dev.peregrine.detector.field.Accessor;
+import dev.peregrine.detector.field.FieldCatalogue;
+import dev.peregrine.detector.field.FieldException;
+import dev.peregrine.detector.field.FieldType;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns a macro-free condition AST into an {@link EventPredicate}. Fields become accessors, operands
+ * become precompiled matchers, and a missing field fails every check except {@code exists}, as in libsinsp.
+ */
+public final class ConditionCompiler {
+    private final FieldCatalogue catalogue;
+
+    public ConditionCompiler(FieldCatalogue catalogue) {
+        this.catalogue = catalogue;
+    }
+
+    public EventPredicate compile(Expr e) {
+        return switch (e) {
+            case Expr.And a -> and(a.children().stream().map(this::compile).toArray(EventPredicate[]::new));
+            case Expr.Or o -> or(o.children().stream().map(this::compile).toArray(EventPredicate[]::new));
+            case Expr.Not n -> { EventPredicate p = compile(n.child()); yield ev -> !p.test(ev); }
+            case Expr.Identifier i -> throw new CompileException("Undefined macro '" + i.name() + "' used in filter.", false);
+            case Expr.UnaryCheck u -> exists(operand(u.left()));
+            case Expr.BinaryCheck b -> check(b);
+            default -> throw new CompileException("unexpected expression in check position: " + e, false);
+        };
+    }
+
+    private static EventPredicate and(EventPredicate[] ps) {
+        if (ps.length == 2) {
+            EventPredicate a = ps[0], b = ps[1];
+            return ev -> a.test(ev) && b.test(ev);
+        }
+        return ev -> {
+            for (EventPredicate p : ps) if (!p.test(ev)) return false;
+            return true;
+        };
+    }
+
+    private static EventPredicate or(EventPredicate[] ps) {
+        if (ps.length == 2) {
+            EventPredicate a = ps[0], b = ps[1];
+            return ev -> a.test(ev) || b.test(ev);
+        }
+        return ev -> {
+            for (EventPredicate p : ps) if (p.test(ev)) return true;
+            return false;
+        };
+    }
+
+    private static EventPredicate exists(Accessor a) {
+        return ev -> a.count(ev) > 0;
+    }
+
+    /** The left side of a check, or the argument of val(): a field, possibly transformed. */
+    Accessor operand(Expr e) {
+        return switch (e) {
+            case Expr.Field f -> {
+                try {
+                    yield catalogue.resolve(f.name(), f.arg());
+                } catch (FieldException ex) {
+                    throw new CompileException(ex.getMessage(), ex.unknownField());
+                }
+            }
+            case Expr.Transform t when t.transformer().equals("val") -> operand(t.child());
+            case Expr.Transform t -> transform(t.transformer(), operand(t.child()));
+            default -> throw new CompileException("expected a field or a transformer", false);
+        };
+    }
+
+    private static Accessor transform(String name, Accessor in) {
+        if (in.type() != FieldType.CHARBUF && in.type() != FieldType.BYTEBUF) {
+            throw new CompileException("transformer '" + name + "' is not supported on fields of type " + in.type(), false);
+        }
+        if (name.equals("len")) {
+            return new Accessor() {
+                @Override public FieldType type() { return FieldType.UINT64; }
+                @Override public long numberAt(Event e, int i) {
+                    String s = in.textAt(e, i);
+                    return s == null ? Event.NONE : s.length();
+                }
+            };
+        }
+        java.util.function.UnaryOperator<String> f = switch (name) {
+            case "tolower" -> s -> s.toLowerCase(Locale.ROOT);
+            case "toupper" -> s -> s.toUpperCase(Locale.ROOT);
+            case "basename" -> s -> s.substring(s.lastIndexOf('/') + 1);
+            case "b64" -> s -> {
+                try {
+                    return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException bad) {
+                    return null;
+                }
+            };
+            default -> throw new CompileException("unknown transformer '" + name + "'", false);
+        };
+        return new Accessor() {
+            @Override public FieldType type() { return FieldType.CHARBUF; }
+            @Override public boolean multiValued() { return in.multiValued(); }
+            @Override public int count(Event e) { return in.count(e); }
+            @Override public String textAt(Event e, int i) {
+                String s = in.textAt(e, i);
+                return s == null ? null : f.apply(s);
+            }
+        };
+    }
+
+    private EventPredicate check(Expr.BinaryCheck b) {
+        Accessor left = operand(b.left());
+        String field = describe(b.left());
+        boolean negate = b.op().equals("!=");
+        String op = negate ? "=" : b.op();
+        EventPredicate any = switch (b.right()) {
+            case Expr.Value v -> literal(left, field, op, List.of(v.value()));
+            case Expr.ListValue l -> literal(left, field, op, l.values());
+            case Expr.Transform t -> fieldToField(left, field, op, operand(t));
+            default -> throw new CompileException("unexpected right operand for '" + field + "'", false);
+        };
+        if (!negate) return any;
+        // "!=" fails on a missing field, like every check but exists, and otherwise means "no value equals".
+        return ev -> left.count(ev) > 0 && !any.test(ev);
+    }
+
+    private static String describe(Expr e) {
+        return switch (e) {
+            case Expr.Field f -> f.display();
+            case Expr.Transform t -> t.transformer() + "(" + describe(t.child()) + ")";
+            default -> e.toString();
+        };
+    }
+
+    private static EventPredicate literal(Accessor a, String field, String op, List<String> values) {
+        FieldType type = a.type();
+        if (type.isNumeric()) {
+            ValueMatchers.NumberMatcher m = ValueMatchers.number(op, values, field);
+            return numeric(a, m);
+        }
+        if (type == FieldType.BOOL) {
+            if (!op.equals("=") && !op.equals("==")) {
+                throw new CompileException("operator '" + op + "' not supported by boolean field '" + field + "'", false);
+            }
+            long want = ValueMatchers.parseBool(values.getFirst(), field);
+            return ev -> a.number(ev) == want;
+        }
+        if (type == FieldType.IPNET) {
+            if (!List.of("=", "==", "in", "intersects").contains(op)) {
+                throw new CompileException("operator '" + op + "' not supported by network field '" + field + "'", false);
+            }
+            ValueMatchers.NumberMatcher nets = ValueMatchers.networks(values, field);
+            return ev -> {
+                int n = a.count(ev);
+                for (int i = 0; i < n; i++) {
+                    if (nets.matches(Ipv4.parse(a.textAt(ev, i)))) return true;
+                }
+                return false;
+            };
+        }
+        if (List.of("<", "<=", ">", ">=").contains(op)) {
+            throw new CompileException("operator '" + op + "' not supported by string field '" + field + "'", false);
+        }
+        ValueMatchers.TextMatcher m = ValueMatchers.text(op, values, field);
+        if (!a.multiValued()) {
+            return ev -> {
+                String s = a.text(ev);
+                return s != null && m.matches(s);
+            };
+        }
+        return ev -> {
+            int n = a.count(ev);
+            for (int i = 0; i < n; i++) {
+                String s = a.textAt(ev, i);
+                if (s != null && m.matches(s)) return true;
+            }
+            return false;
+        };
+    }
+
+    private static EventPredicate numeric(Accessor a, ValueMatchers.NumberMatcher m) {
+        if (!a.multiValued()) {
+            return ev -> {
+                long v = a.number(ev);
+                return v != Event.NONE && m.matches(v);
+            };
+        }
+        return ev -> {
+            int n = a.count(ev);
+            for (int i = 0; i < n; i++) {
+                long v = a.numberAt(ev, i);
+                if (v != Event.NONE && m.matches(v)) return true;
+            }
+            return false;
+        };
+    }
+
+    /** {@code left op val(other)}: both sides read from the same event. */
+    private static EventPredicate fieldToField(Accessor left, String field, String op, Accessor right) {
+        if (left.type().isNumeric() || left.type() == FieldType.BOOL) {
+            return ev -> {
+                long x = left.number(ev), y = right.number(ev);
+                if (x == Event.NONE || y == Event.NONE) return false;
+                return switch (op) {
+                    case "=", "==" -> x == y;
+                    case "<" -> x < y;
+                    case "<=" -> x <= y;
+                    case ">" -> x > y;
+                    case ">=" -> x >= y;
+                    default -> false;
+                };
+            };
+        }
+        if (!List.of("=", "==", "contains", "icontains", "startswith", "endswith").contains(op)) {
+            throw new CompileException("operator '" + op + "' cannot compare field '" + field + "' with another field", false);
+        }
+        return ev -> {
+            String x = left.text(ev), y = right.display(ev);
+            if (x == null || y == null) return false;
+            return switch (op) {
+                case "contains" -> x.contains(y);
+                case "icontains" -> x.toLowerCase(Locale.ROOT).contains(y.toLowerCase(Locale.ROOT));
+                case "startswith" -> x.startsWith(y);
+                case "endswith" -> x.endsWith(y);
+                default -> x.equals(y);
+            };
+        };
+    }
+}

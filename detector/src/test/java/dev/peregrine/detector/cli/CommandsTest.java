@@ -1,0 +1,106 @@
+package dev.peregrine.detector.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The jar's commands, run in-process on real files. */
+class CommandsTest {
+    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    private static final String STABLE = "src/test/resources/rules/falco_rules.yaml";
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = Commands.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void replayReproducesFalcosAlertsForTheStableRules() throws Exception {
+        Run r = run("", "replay", "--events", "src/test/resources/replay/stable_events.jsonl", "-r", STABLE,
+                "--hostname", "ip-10-0-1-23.eu-west-1.compute.internal");
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> expected = Files.readAllLines(Path.of("src/test/resources/replay/expected_alerts.jsonl"));
+        List<String> actual = r.out().lines().toList();
+        assertThat(actual).hasSize(expected.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(MAPPER.readTree(actual.get(i))).isEqualTo(MAPPER.readTree(expected.get(i)));
+            assertThat(actual.get(i)).isEqualTo(expected.get(i));
+        }
+    }
+
+    @Test
+    void replayUsesTheBundledRulesByDefault() {
+        Run r = run("", "replay", "--events", "src/test/resources/replay/stable_events.jsonl", "--hostname", "h");
+        assertThat(r.out().lines()).hasSize(2);
+    }
+
+    @Test
+    void validateJsonDescribesEveryRule() throws Exception {
+        Run r = run("", "rules", "validate", "--json", STABLE);
+        assertThat(r.code()).isZero();
+        JsonNode doc = MAPPER.readTree(r.out());
+        assertThat(doc.get("successful").asBoolean()).isTrue();
+        assertThat(doc.get("errors").size()).isZero();
+        assertThat(doc.get("rules").size()).isEqualTo(25);
+        JsonNode first = doc.get("rules").get(0);
+        for (String key : List.of("name", "enabled", "priority", "source", "tags", "output", "condition")) assertThat(first.has(key)).as(key).isTrue();
+        assertThat(r.out()).contains("\"condition\":\"(evt.type in (execve, execveat) and container.id != host and proc.name in (ash, bash, csh, ksh, sh, tcsh, zsh, dash) and proc.tty != 0");
+    }
+
+    @Test
+    void validateFailsWithCodesFileLineAndItem(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "- rule: R\n  desc: d\n  condition: evt.type = open and\n  output: o\n  priority: INFO\n");
+        Run r = run("", "rules", "validate", "--json", bad.toString());
+        assertThat(r.code()).isEqualTo(1);
+        JsonNode e = MAPPER.readTree(r.out()).get("errors").get(0);
+        assertThat(e.get("code").asString()).isEqualTo("LOAD_ERR_COMPILE_CONDITION");
+        assertThat(e.get("message").asString()).isEqualTo("expected blank or '(' after 'and'");
+        assertThat(e.get("file").asString()).isEqualTo(bad.toString());
+        assertThat(e.get("line").asInt()).isEqualTo(3);
+        assertThat(e.get("column").asInt()).isEqualTo(33);
+        assertThat(e.get("item").asString()).isEqualTo("rule 'R'");
+        assertThat(run("", "rules", "validate", bad.toString()).code()).isEqualTo(1);
+        assertThat(run("", "rules", "validate", dir.resolve("missing.yaml").toString()).code()).isEqualTo(1);
+    }
+
+    @Test
+    void listShowsNamePriorityStateAndTags() {
+        Run r = run("", "rules", "list", STABLE);
+        assertThat(r.code()).isZero();
+        assertThat(r.out().lines()).hasSize(25);
+        assertThat(r.out()).contains("Terminal shell in container\tNotice\tenabled\tT1059,container,maturity_stable,mitre_execution,shell");
+    }
+
+    @Test
+    void conditionParseJsonl() {
+        Run r = run("{\"condition\": \"proc.name=bash and (fd.num>0 or not fd.name exists)\"}\n{\"condition\": \"a and\"}\nnot json\n",
+                "condition", "parse", "--jsonl");
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("{\"valid\":true,\"error\":null,\"canonical\":\"(proc.name = bash and (fd.num > 0 or not fd.name exists))\"}");
+        assertThat(lines.get(1)).startsWith("{\"valid\":false,\"error\":\"expected blank or '(' after 'and'\",\"canonical\":null");
+        assertThat(lines.get(2)).startsWith("{\"valid\":false,\"error\":\"invalid input line");
+        assertThat(r.code()).isEqualTo(1);
+    }
+
+    @Test
+    void unknownCommandPrintsUsage() {
+        Run r = run("", "frobnicate");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("usage:");
+    }
+}

@@ -1,0 +1,53 @@
+package dev.peregrine.detector.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EventJsonTest {
+    @Test
+    void recordedEventsSurviveAWriteReadRoundTrip() throws Exception {
+        List<Event> events = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(Path.of("src/test/resources/replay/stable_events.jsonl"))) {
+            EventJson.readLines(in, events::add);
+        }
+        assertThat(events).hasSize(6);
+        for (Event e : events) {
+            String once = EventJson.write(e);
+            assertThat(EventJson.write(EventJson.parse(once))).isEqualTo(once);
+        }
+        Event open = events.get(2);
+        assertThat(open.type).isEqualTo("openat");
+        assertThat(open.arg("flags")).isEqualTo("O_RDONLY|O_CLOEXEC");
+        assertThat(open.arg(0)).isEqualTo("-100(AT_FDCWD)");
+        assertThat(open.proc.cmdline).isEqualTo("cat /etc/shadow");
+        assertThat(open.ancestor(4).name).isEqualTo("systemd");
+        assertThat(open.fd.directory).isEqualTo("/etc");
+        assertThat(open.openRead).isTrue();
+        assertThat(events.get(3).container.isHost()).isTrue();
+        assertThat(events.get(5).fd.name).isEqualTo("10.0.0.5:40000->10.0.0.9:5432");
+    }
+
+    @Test
+    void malformedLinesAreReportedWithTheirNumber() {
+        assertThatThrownBy(() -> EventJson.parse("{\"ts\": 1}")).hasMessageContaining("missing \"type\"");
+        assertThatThrownBy(() -> EventJson.parse("[1]")).hasMessageContaining("JSON object");
+        assertThatThrownBy(() -> EventJson.readLines(new BufferedReader(new java.io.StringReader("\n{\"type\":\"open\"}\n{oops")), e -> {}))
+                .hasMessageStartingWith("line 3:");
+    }
+
+    @Test
+    void ipv4ParsingIsStrict() {
+        assertThat(Ipv4.parse("10.0.0.1")).isEqualTo(0x0A000001L);
+        assertThat(Ipv4.parse("255.255.255.255")).isEqualTo(0xFFFFFFFFL);
+        assertThat(Ipv4.parse("256.0.0.1")).isEqualTo(-1);
+        assertThat(Ipv4.parse("1.2.3")).isEqualTo(-1);
+        assertThat(Ipv4.parse("::1")).isEqualTo(-1);
+    }
+}
