@@ -219,6 +219,12 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u8 *want = bpf_map_lookup_elem(&interesting, &key);
 	if (!want || !*want || ignored())
 		return 0;
+	/* fcntl is frequent; only its dup commands (F_DUPFD, F_DUPFD_CLOEXEC) change the fd table. */
+	if (nr == __NR_fcntl) {
+		long cmd = BPF_CORE_READ(regs, si);
+		if (cmd != 0 && cmd != 1030)
+			return 0;
+	}
 	/* A successful exec is reported by sched_process_exec, with the new image's details. */
 	if ((nr == __NR_execve || nr == __NR_execveat) && ret == 0)
 		return 0;
@@ -319,7 +325,8 @@ static __always_inline __u32 tty_of(struct task_struct *task)
 		return 0;
 	__u32 major = BPF_CORE_READ(tty, driver, major);
 	__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
-	return (major << 20) | minor;
+	/* new_encode_dev(), the tty_nr of /proc/PID/stat and Falco's proc.tty */
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
 }
 
 static __always_inline __u32 ns_pid(struct pid *pid)

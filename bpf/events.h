@@ -66,7 +66,7 @@ struct exec_info {
 	__u32 exe_mode;     /* inode mode bits */
 	__u32 exe_uid;      /* inode owner */
 	__u32 exe_gid;
-	__u32 tty;          /* (major << 20) | minor, as Falco's proc.tty; 0 when none */
+	__u32 tty;          /* new_encode_dev(major, minor) as /proc/PID/stat's tty_nr; 0 when none */
 	__u32 sid;          /* session id (tgid of the leader, init ns) */
 	__u32 pgid;
 	__u32 vpid;         /* pid inside its pid namespace */

@@ -35,4 +35,5 @@
 #define __NR_renameat2 316
 #define __NR_execveat 322
 #define __NR_openat2 437
+#define __NR_fcntl 72
 #endif

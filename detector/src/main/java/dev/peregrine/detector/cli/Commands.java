@@ -20,6 +20,7 @@ public final class Commands {
                 case "condition" -> ConditionCommand.run(args,
                         new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out, err);
                 case "replay" -> ReplayCommand.run(args, out, err);
+                case "run", "capture" -> RunCommand.run(args, out, err);
                 default -> usage(err);
             };
         } catch (IOException e) {
@@ -37,7 +38,9 @@ public final class Commands {
                   rules validate [--json] FILE...     load rules files, report errors and warnings (exit 1 on error)
                   rules list FILE...                  rule names, priorities, enabled state and tags
                   condition parse [--jsonl]           syntax-check conditions read from standard input
-                  replay --events FILE [-r RULES]...  evaluate recorded events, print Falco JSON alerts""");
+                  replay --events FILE [-r RULES]...  evaluate recorded events, print Falco JSON alerts
+                  run [-r RULES]... [--metrics-port N] live capture (root): print alerts as Falco JSON lines
+                  capture --out FILE [--seconds N]    live capture: record events for replay""");
         return 2;
     }
 }

@@ -1,0 +1,110 @@
+package dev.peregrine.detector.live;
+
+import dev.peregrine.detector.capture.Capture;
+import dev.peregrine.detector.capture.RawEvent;
+import dev.peregrine.detector.capture.Syscalls;
+import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.rule.CompiledRule;
+import dev.peregrine.detector.rule.EventTypes;
+import dev.peregrine.detector.rule.Ruleset;
+import dev.peregrine.detector.state.EventFactory;
+import dev.peregrine.detector.state.ProcessTable;
+import dev.peregrine.detector.state.Users;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The detector's main loop on a live host: kernel events → process/fd/container state → rules.
+ * Runs on the calling thread until {@code running} turns false.
+ */
+public final class LiveDetection {
+    private final Ruleset ruleset;
+    private final MeterRegistry metrics;
+    private final Function<String, ContainerInfo> containers;
+    private final int maxProcesses;
+    private final Map<String, Counter> eventsByType = new HashMap<>();
+    private final Map<String, Counter> matchesByRule = new HashMap<>();
+
+    public LiveDetection(Ruleset ruleset, MeterRegistry metrics, Function<String, ContainerInfo> containers, int maxProcesses) {
+        this.ruleset = ruleset;
+        this.metrics = metrics;
+        this.containers = containers;
+        this.maxProcesses = maxProcesses;
+    }
+
+    /** Syscalls the rules need (by their event types) plus those the tables need. */
+    public static Set<Integer> syscallsFor(Ruleset ruleset) {
+        Set<String> names = new TreeSet<>(Syscalls.STATE);
+        for (CompiledRule r : ruleset.rules()) {
+            EventTypes types = r.eventTypes();
+            for (String known : Syscalls.known()) {
+                if (types.contains(known)) {
+                    names.add(known);
+                }
+            }
+        }
+        Set<Integer> numbers = new TreeSet<>();
+        names.forEach(n -> {
+            int nr = Syscalls.number(n);
+            if (nr >= 0) {
+                numbers.add(nr);
+            }
+        });
+        return numbers;
+    }
+
+    /**
+     * @param onEvent every event built (for `capture --out`); may be a no-op
+     * @param onAlert every rule match
+     */
+    public void run(Capture capture, BooleanSupplier running, Consumer<Event> onEvent, BiConsumer<CompiledRule, Event> onAlert)
+            throws Capture.CaptureException {
+        capture.select(syscallsFor(ruleset), true);
+        capture.ignoreProcess(ProcessHandle.current().pid());
+        ProcessTable processes = new ProcessTable(maxProcesses);
+        EventFactory factory = new EventFactory(processes, new Users(), containers, capture.bootToEpochOffset());
+        // Attach before seeding: a process born in between is then seen by both, never by neither.
+        capture.attach();
+        processes.seed();
+        Gauge.builder("peregrine.detector.processes", processes, ProcessTable::size)
+                .description("Processes in the process table").register(metrics);
+        Gauge.builder("peregrine.detector.process.evictions", processes, ProcessTable::evictions)
+                .description("Processes evicted because the table was full").register(metrics);
+        Gauge.builder("peregrine.detector.drops", capture, Capture::drops)
+                .description("Events lost in the kernel because the ring buffer was full").register(metrics);
+        Gauge.builder("peregrine.detector.malformed", capture, Capture::malformed).register(metrics);
+        Timer evaluation = Timer.builder("peregrine.detector.evaluation").description("Time to evaluate the rules on one event")
+                .publishPercentileHistogram().register(metrics);
+        Consumer<RawEvent> sink = raw -> {
+            Event e = factory.toEvent(raw);
+            if (e == null) {
+                return;
+            }
+            eventsByType.computeIfAbsent(e.type, t -> Counter.builder("peregrine.detector.events").tag("type", t)
+                    .description("Events evaluated, by type").register(metrics)).increment();
+            onEvent.accept(e);
+            long start = System.nanoTime();
+            CompiledRule rule = ruleset.firstMatch(e);
+            evaluation.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            if (rule != null) {
+                matchesByRule.computeIfAbsent(rule.name(), n -> Counter.builder("peregrine.detector.matches")
+                        .tag("rule", n).description("Rule matches").register(metrics)).increment();
+                onAlert.accept(rule, e);
+            }
+        };
+        while (running.getAsBoolean()) {
+            capture.poll(10, sink);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.peregrine.detector.state;
+
+import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.event.FdInfo;
+import dev.peregrine.detector.event.ProcessInfo;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One process (thread group) as the detector tracks it. Mutable, owned by the event thread;
+ * {@link #info()} is the immutable view events carry, rebuilt only after a change.
+ */
+final class Proc {
+    final long pid;
+    long ppid;
+    String comm = "";
+    String exe;
+    String exepath;
+    List<String> args = List.of();
+    List<String> env = List.of();
+    String cwd;
+    long tty;
+    long sid = Event.NONE;
+    long vpid = Event.NONE;
+    long vpgid = Event.NONE;
+    long startTs = Event.NONE;
+    long exeIno = Event.NONE;
+    long exeCtime = Event.NONE;
+    long exeMtime = Event.NONE;
+    boolean exeUpperLayer;
+    boolean exeFromMemfd;
+    boolean exeWritable;
+    long capEffective;
+    long capPermitted;
+    long capInheritable;
+    long uid = Event.NONE;
+    long gid = Event.NONE;
+    long loginuid = -1;
+    /** "host" or the container's short id. */
+    String containerId = "host";
+    /** Open fds, shared by the process's threads. */
+    Map<Long, FdInfo> fds = new HashMap<>();
+    private ProcessInfo info;
+
+    Proc(long pid) {
+        this.pid = pid;
+    }
+
+    /** A child created by fork: everything inherited, fds copied (not shared). */
+    Proc forkChild(long childPid) {
+        Proc c = new Proc(childPid);
+        c.ppid = pid;
+        c.comm = comm;
+        c.exe = exe;
+        c.exepath = exepath;
+        c.args = args;
+        c.env = env;
+        c.cwd = cwd;
+        c.tty = tty;
+        c.sid = sid;
+        c.vpgid = vpgid;
+        c.exeIno = exeIno;
+        c.exeCtime = exeCtime;
+        c.exeMtime = exeMtime;
+        c.exeUpperLayer = exeUpperLayer;
+        c.exeFromMemfd = exeFromMemfd;
+        c.exeWritable = exeWritable;
+        c.capEffective = capEffective;
+        c.capPermitted = capPermitted;
+        c.capInheritable = capInheritable;
+        c.uid = uid;
+        c.gid = gid;
+        c.loginuid = loginuid;
+        c.containerId = containerId;
+        c.fds = new HashMap<>(fds);
+        return c;
+    }
+
+    void changed() {
+        info = null;
+    }
+
+    ProcessInfo info(String sname) {
+        if (info == null || (sname != null && !sname.equals(info.sname))) {
+            info = ProcessInfo.builder().pid(pid).ppid(ppid).vpid(vpid).name(comm).exe(exe).exepath(exepath).args(args)
+                    .env(env).cwd(cwd).tty(tty).sid(sid).sname(sname).vpgid(vpgid).startTs(startTs).exeIno(exeIno)
+                    .exeInoCtime(exeCtime).exeInoMtime(exeMtime).exeUpperLayer(exeUpperLayer).exeFromMemfd(exeFromMemfd)
+                    .exeWritable(exeWritable).capEffective(Capabilities.format(capEffective))
+                    .capPermitted(Capabilities.format(capPermitted)).capInheritable(Capabilities.format(capInheritable))
+                    .build();
+        }
+        return info;
+    }
+
+    ProcessInfo info() {
+        return info(info == null ? null : info.sname);
+    }
+}

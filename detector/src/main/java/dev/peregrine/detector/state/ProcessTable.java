@@ -1,0 +1,194 @@
+package dev.peregrine.detector.state;
+
+import dev.peregrine.detector.capture.ExecInfo;
+import dev.peregrine.detector.capture.ForkInfo;
+import dev.peregrine.detector.capture.RawEvent;
+import dev.peregrine.detector.event.ProcessInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Processes and threads on this host, kept right by fork/exec/exit events and seeded from /proc
+ * so that processes older than the detector are known. Bounded: exited processes are removed,
+ * and past {@code maxProcesses} the oldest entries are evicted (counted).
+ *
+ * <p>Owned by the event thread; not thread-safe.
+ */
+public final class ProcessTable {
+    /** Deep enough for Falco's proc.aname[N] uses and then some; guards against ppid loops. */
+    static final int MAX_ANCESTORS = 16;
+
+    private final ProcFs procfs;
+    private final int maxProcesses;
+    private final Map<Long, Proc> procs = new HashMap<>();
+    private final Map<Long, Long> threads = new HashMap<>();
+    private long evictions;
+    private long bootEpochOffset;
+
+    public ProcessTable(int maxProcesses) {
+        this(Path.of("/proc"), maxProcesses);
+    }
+
+    ProcessTable(Path proc, int maxProcesses) {
+        this.procfs = new ProcFs(proc);
+        this.maxProcesses = maxProcesses;
+    }
+
+    /** Converts the kernel's boot-time stamps (process start times) to epoch ns. */
+    public void bootToEpochOffset(long offset) {
+        this.bootEpochOffset = offset;
+    }
+
+    /** Loads every process /proc shows, with its open files. */
+    public void seed() {
+        for (long pid : procfs.pids()) {
+            Proc p = procfs.read(pid);
+            if (p != null) {
+                procfs.readFds(pid, p.fds);
+                put(p);
+            }
+        }
+    }
+
+    public int size() {
+        return procs.size();
+    }
+
+    public long evictions() {
+        return evictions;
+    }
+
+    /** The process, loaded from /proc when the table missed its birth; null when it is gone. */
+    Proc get(long pid) {
+        Proc p = procs.get(pid);
+        if (p == null) {
+            p = procfs.read(pid);
+            if (p != null) {
+                procfs.readFds(pid, p.fds);
+                put(p);
+            }
+        }
+        return p;
+    }
+
+    /** The process a thread belongs to. */
+    Proc byThread(long tid, long pid) {
+        return get(threads.getOrDefault(tid, pid));
+    }
+
+    void onFork(RawEvent e) {
+        ForkInfo f = e.forkInfo(0);
+        if (f.isThread()) {
+            threads.put((long) f.childTid(), (long) f.childPid());
+            return;
+        }
+        Proc parent = get(e.pid);
+        Proc child = parent != null ? parent.forkChild(f.childPid()) : new Proc(f.childPid());
+        child.ppid = e.pid;
+        child.vpid = f.childVpid();
+        child.startTs = f.startBootNs() + bootEpochOffset;
+        child.comm = e.comm;
+        put(child);
+    }
+
+    void onExec(RawEvent e) {
+        Proc p = procs.computeIfAbsent((long) e.pid, Proc::new);
+        ExecInfo x = e.execInfo(3);
+        List<String> argv = e.strings(1);
+        p.comm = e.comm;
+        p.exe = argv.isEmpty() ? e.string(0) : argv.getFirst();
+        p.args = argv.size() > 1 ? List.copyOf(argv.subList(1, argv.size())) : List.of();
+        p.env = List.copyOf(e.strings(2));
+        String filename = e.string(0);
+        p.exepath = filename.startsWith("/") || p.cwd == null ? filename : Paths.join(p.cwd, filename);
+        p.ppid = e.ppid;
+        p.tty = x.tty();
+        p.sid = x.sid();
+        p.vpid = x.vpid();
+        p.vpgid = x.vpgid();
+        p.exeIno = x.exeIno();
+        p.exeCtime = x.exeCtimeNs();
+        p.exeMtime = x.exeMtimeNs();
+        p.capEffective = x.capEffective();
+        p.capPermitted = x.capPermitted();
+        p.capInheritable = x.capInheritable();
+        p.uid = Integer.toUnsignedLong(e.uid);
+        p.gid = Integer.toUnsignedLong(e.gid);
+        p.loginuid = e.loginuid == -1 ? -1 : Integer.toUnsignedLong(e.loginuid);
+        p.exeFromMemfd = e.flag(RawEvent.FLAG_EXE_MEMFD);
+        p.exeWritable = writable(x, p.uid, p.gid);
+        p.exeUpperLayer = e.flag(RawEvent.FLAG_EXE_OVERLAY) && inUpperLayer(e.pid, p.exepath);
+        // close-on-exec fds are gone after exec; without flags we keep all, as Falco does when unsure
+        p.changed();
+    }
+
+    void onExit(RawEvent e) {
+        threads.remove((long) e.tid);
+        if (e.arg(0) != 0) {
+            procs.remove((long) e.pid);
+        }
+    }
+
+    /** proc.sname: the name of the session leader. */
+    String sessionName(Proc p) {
+        Proc leader = p.sid > 0 ? procs.get(p.sid) : null;
+        return leader == null ? null : leader.comm;
+    }
+
+    ProcessInfo info(Proc p) {
+        return p.info(sessionName(p));
+    }
+
+    /** Parent first, as far as the table knows. */
+    List<ProcessInfo> ancestors(Proc p) {
+        List<ProcessInfo> out = new ArrayList<>();
+        Proc cur = p;
+        while (out.size() < MAX_ANCESTORS && cur.ppid > 0 && cur.ppid != cur.pid) {
+            Proc parent = get(cur.ppid);
+            if (parent == null) {
+                break;
+            }
+            out.add(info(parent));
+            cur = parent;
+        }
+        return out;
+    }
+
+    private void put(Proc p) {
+        if (procs.size() >= maxProcesses && !procs.containsKey(p.pid)) {
+            Iterator<Long> it = procs.keySet().iterator();
+            if (it.hasNext()) {
+                it.next();
+                it.remove();
+                evictions++;
+            }
+        }
+        procs.put(p.pid, p);
+    }
+
+    /** Falco's is_exe_writable: the user that ran it may write the file (root may write anything). */
+    private static boolean writable(ExecInfo x, long uid, long gid) {
+        int mode = x.exeMode();
+        if (uid == 0) {
+            return true;
+        }
+        if (uid == Integer.toUnsignedLong(x.exeUid())) {
+            return (mode & 0200) != 0;
+        }
+        if (gid == Integer.toUnsignedLong(x.exeGid())) {
+            return (mode & 0020) != 0;
+        }
+        return (mode & 0002) != 0;
+    }
+
+    /** Whether the exe exists in the container's overlay upper dir: written or changed after the image. */
+    private boolean inUpperLayer(long pid, String exepath) {
+        String upper = procfs.overlayUpperDir(pid);
+        return upper != null && exepath != null && Files.exists(Path.of(upper, exepath));
+    }
+}

@@ -1,0 +1,95 @@
+package dev.peregrine.detector.state;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * User and group names as a process sees them: from /etc/passwd and /etc/group of its own root
+ * filesystem (a container has its own), read through /proc/PID/root and cached per root.
+ */
+public final class Users {
+    public record Account(String name, String homedir, String shell) {}
+
+    private record Db(Map<Long, Account> users, Map<Long, String> groups) {}
+
+    private final Map<String, Db> byRoot = new ConcurrentHashMap<>();
+    private final Path procRoot;
+
+    public Users() {
+        this(Path.of("/proc"));
+    }
+
+    Users(Path procRoot) {
+        this.procRoot = procRoot;
+    }
+
+    /**
+     * @param rootKey what identifies the filesystem root ("host" or a container id)
+     * @param pid a live process with that root, to read its files through /proc
+     */
+    public Account user(String rootKey, long pid, long uid) {
+        return db(rootKey, pid).users.get(uid);
+    }
+
+    public String group(String rootKey, long pid, long gid) {
+        return db(rootKey, pid).groups.get(gid);
+    }
+
+    /** Forget a root whose container is gone. */
+    public void forget(String rootKey) {
+        byRoot.remove(rootKey);
+    }
+
+    private Db db(String rootKey, long pid) {
+        Db db = byRoot.get(rootKey);
+        if (db == null) {
+            Path root = "host".equals(rootKey) ? Path.of("/") : procRoot.resolve(pid + "/root");
+            db = new Db(passwd(root.resolve("etc/passwd")), groups(root.resolve("etc/group")));
+            // An unreadable root (process already gone) is not cached: the next event may read it.
+            if (!db.users.isEmpty() || "host".equals(rootKey)) {
+                byRoot.put(rootKey, db);
+            }
+        }
+        return db;
+    }
+
+    private static Map<Long, Account> passwd(Path file) {
+        Map<Long, Account> users = new HashMap<>();
+        for (String[] f : lines(file)) {
+            if (f.length >= 7) {
+                parseId(f[2]).ifPresent(uid -> users.putIfAbsent(uid, new Account(f[0], f[5], f[6])));
+            }
+        }
+        return users;
+    }
+
+    private static Map<Long, String> groups(Path file) {
+        Map<Long, String> groups = new HashMap<>();
+        for (String[] f : lines(file)) {
+            if (f.length >= 3) {
+                parseId(f[2]).ifPresent(gid -> groups.putIfAbsent(gid, f[0]));
+            }
+        }
+        return groups;
+    }
+
+    private static java.util.List<String[]> lines(Path file) {
+        try {
+            return Files.readAllLines(file).stream().filter(l -> !l.startsWith("#")).map(l -> l.split(":", -1)).toList();
+        } catch (IOException | RuntimeException e) {
+            return java.util.List.of();
+        }
+    }
+
+    private static java.util.Optional<Long> parseId(String s) {
+        try {
+            return java.util.Optional.of(Long.parseLong(s));
+        } catch (NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.peregrine.detector.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peregrine.detector.capture.Capture;
+import dev.peregrine.detector.capture.Prerequisites;
+import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.rule.CompiledRule;
+import dev.peregrine.detector.rule.RulesLoader;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole detector on this host: real syscalls of real processes, the eBPF capture, the tables
+ * and Falco's stable rules, asserting the alerts Falco would raise.
+ */
+class LiveDetectionTest {
+    record Alert(CompiledRule rule, Event event) {}
+
+    static final List<Alert> alerts = new CopyOnWriteArrayList<>();
+    static final AtomicBoolean running = new AtomicBoolean(true);
+    static final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    static Thread loop;
+    static volatile Throwable failure;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(Prerequisites.check()).as("capture prerequisites (run the tests as root)").isEmpty();
+        RulesLoader.Loaded loaded = new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()));
+        assertThat(loaded.result().successful()).isTrue();
+        LiveDetection detection = new LiveDetection(loaded.ruleset(), metrics,
+                id -> "host".equals(id) ? ContainerInfo.HOST : ContainerInfo.builder().id(id).build(), 10_000);
+        java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
+        loop = Thread.ofPlatform().name("live-detection").start(() -> {
+            try (Capture capture = Capture.open()) {
+                detection.run(capture, () -> {
+                    attached.countDown();
+                    return running.get();
+                }, e -> { }, (rule, e) -> alerts.add(new Alert(rule, e)));
+            } catch (Throwable t) {
+                failure = t;
+                attached.countDown();
+            }
+        });
+        assertThat(attached.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(failure).isNull();
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        running.set(false);
+        loop.join(10_000);
+    }
+
+    static Alert await(String rule, Predicate<Event> p) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+        while (Instant.now().isBefore(deadline)) {
+            for (Alert a : alerts) {
+                if (a.rule().name().equals(rule) && p.test(a.event())) {
+                    return a;
+                }
+            }
+            Thread.onSpinWait();
+            assertThat(failure).isNull();
+        }
+        throw new AssertionError("no '" + rule + "' alert within 20 s; alerts: "
+                + alerts.stream().map(a -> a.rule().name() + "/" + a.event().proc.name).toList());
+    }
+
+    static long run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        p.waitFor();
+        return p.pid();
+    }
+
+    @Test
+    void readingShadowFromAnUntrustedProgramRaisesAWarning() throws Exception {
+        long pid = run("/bin/cat", "/etc/shadow");
+        Alert a = await("Read sensitive file untrusted", e -> e.proc.pid == pid);
+        assertThat(a.rule().priority().toString()).isEqualToIgnoringCase("warning");
+        assertThat(a.event().proc.name).isEqualTo("cat");
+        assertThat(a.event().fd.name).isEqualTo("/etc/shadow");
+        assertThat(a.event().user.name()).isEqualTo("root");
+        assertThat(a.event().container.id).isEqualTo("host");
+        assertThat(a.event().proc.exepath).as("the path exec was given").isEqualTo("/bin/cat");
+        assertThat(a.event().parent().pid).as("the JVM ran cat").isEqualTo(ProcessHandle.current().pid());
+    }
+
+    @Test
+    void aSymlinkOverASensitiveFileIsReported() throws Exception {
+        Path link = Files.createTempDirectory("peregrine").resolve("link-" + UUID.randomUUID());
+        long pid = run("/bin/ln", "-s", "/etc/shadow", link.toString());
+        Alert a = await("Create Symlink Over Sensitive Files", e -> e.proc.pid == pid);
+        assertThat(a.event().arg("target")).isEqualTo("/etc/shadow");
+        assertThat(a.event().arg("linkpath")).isEqualTo(link.toString());
+        assertThat(a.event().type).isIn("symlink", "symlinkat");
+    }
+
+    @Test
+    void runningAProgramFromDevShmIsReported() throws Exception {
+        Path copy = Path.of("/dev/shm", "peregrine-true-" + UUID.randomUUID());
+        Files.copy(Path.of("/bin/true"), copy);
+        try {
+            copy.toFile().setExecutable(true);
+            long pid = run(copy.toString());
+            Alert a = await("Execution from /dev/shm", e -> e.proc.pid == pid);
+            assertThat(a.event().proc.exe).isEqualTo(copy.toString());
+            assertThat(a.event().type).isEqualTo("execve");
+        } finally {
+            Files.deleteIfExists(copy);
+        }
+    }
+
+    @Test
+    void searchingForAwsCredentialsIsReported() throws Exception {
+        long pid = run("/usr/bin/find", "/nonexistent-" + UUID.randomUUID(), "-path", "*/.aws/credentials");
+        Alert a = await("Find AWS Credentials", e -> e.proc.pid == pid);
+        assertThat(a.event().proc.cmdline).startsWith("find /nonexistent-").endsWith(".aws/credentials");
+        assertThat(metrics.find("peregrine.detector.matches").tag("rule", "Find AWS Credentials").counter()).isNotNull();
+    }
+}
