@@ -3,6 +3,7 @@ package dev.peregrine.sidekick;
 import dev.peregrine.sidekick.config.PeregrineProperties;
 import dev.peregrine.sidekick.intake.GrpcIntake;
 import dev.peregrine.sidekick.intake.Intake;
+import dev.peregrine.sidekick.intake.IntakeToken;
 import dev.peregrine.sidekick.intake.Rejections;
 import dev.peregrine.sidekick.output.ConfiguredOutput;
 import dev.peregrine.sidekick.output.Deliveries;
@@ -76,6 +77,14 @@ class SidekickConfiguration {
     @Bean
     Rejections rejections(MeterRegistry metrics) {
         return new Rejections(metrics);
+    }
+
+    /** Only with peregrine.intake.token set; TLS and mutual TLS are Spring gRPC's spring.grpc.server.ssl.*. */
+    @Bean
+    @org.springframework.grpc.server.GlobalServerInterceptor
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty("peregrine.intake.token")
+    IntakeToken intakeToken(PeregrineProperties properties, Rejections rejections) {
+        return new IntakeToken(properties.intake().token(), rejections);
     }
 
     @Bean

@@ -35,6 +35,9 @@ public record PeregrineProperties(
             @DefaultValue("true") boolean fsync,
             @DefaultValue("24h") @NotNull Duration dedupWindow) {}
 
-    /** @param maxBodySize larger HTTP bodies are refused with 413 */
-    public record Intake(@DefaultValue("1MB") @NotNull DataSize maxBodySize) {}
+    /**
+     * @param maxBodySize larger HTTP bodies are refused with 413
+     * @param token when set, gRPC senders must present it ("authorization: Bearer TOKEN")
+     */
+    public record Intake(@DefaultValue("1MB") @NotNull DataSize maxBodySize, String token) {}
 }

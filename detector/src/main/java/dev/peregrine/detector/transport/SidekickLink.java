@@ -1,0 +1,272 @@
+package dev.peregrine.detector.transport;
+
+import dev.peregrine.contract.v1.Ack;
+import dev.peregrine.contract.v1.Alert;
+import dev.peregrine.contract.v1.AlertEnvelope;
+import dev.peregrine.contract.v1.AlertIntakeGrpc;
+import dev.peregrine.contract.v1.Origin;
+import io.grpc.ClientInterceptor;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Streams the node spool to the sidekick's AlertIntake and removes each alert once its Ack says
+ * it is durable there (or refused for good). Many alerts are in flight on one stream, so
+ * throughput is not bound by round trips. When the sidekick is unreachable or refuses, the
+ * stream is retried with exponential backoff and jitter, and resumes from the oldest unacked
+ * alert: order is kept, and the sidekick's uuid dedup absorbs the resends.
+ */
+public final class SidekickLink implements AutoCloseable {
+    private static final System.Logger log = System.getLogger(SidekickLink.class.getName());
+
+    private final NodeSpool spool;
+    private final LinkSettings settings;
+    private final Origin origin;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicBoolean connected = new AtomicBoolean();
+    private final Counter sent;
+    private final Counter durable;
+    private final Counter rejected;
+    private final Counter retryLater;
+    private final Counter reconnects;
+    private final Thread thread;
+    private volatile ManagedChannel channel;
+    private volatile String lastError = "";
+
+    public SidekickLink(NodeSpool spool, LinkSettings settings, Origin origin, MeterRegistry metrics) {
+        this.spool = spool;
+        this.settings = settings;
+        this.origin = origin;
+        sent = Counter.builder("peregrine.detector.transport.sent").description("Alerts sent to the sidekick (resends included)").register(metrics);
+        durable = acks(metrics, "durable");
+        rejected = acks(metrics, "rejected");
+        retryLater = acks(metrics, "retry_later");
+        reconnects = Counter.builder("peregrine.detector.transport.reconnects").register(metrics);
+        Gauge.builder("peregrine.detector.transport.connected", connected, c -> c.get() ? 1 : 0).register(metrics);
+        Gauge.builder("peregrine.detector.spool.alerts", spool, NodeSpool::count).description("Alerts waiting for an ack").register(metrics);
+        Gauge.builder("peregrine.detector.spool.size", spool, NodeSpool::bytes).baseUnit("bytes").register(metrics);
+        Gauge.builder("peregrine.detector.spool.oldest.age", spool, s -> s.oldestAgeMillis() / 1000.0).baseUnit("seconds").register(metrics);
+        Gauge.builder("peregrine.detector.spool.dropped", spool, NodeSpool::dropped)
+                .description("Alerts dropped, oldest first, because the spool's disk budget was full").register(metrics);
+        thread = Thread.ofPlatform().name("sidekick-link").daemon().unstarted(this::loop);
+    }
+
+    private static Counter acks(MeterRegistry m, String status) {
+        return Counter.builder("peregrine.detector.transport.acks").tag("status", status).register(m);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public boolean connected() {
+        return connected.get();
+    }
+
+    /** Why the last stream ended, for logs and tests ("" when none did). */
+    public String lastError() {
+        return lastError;
+    }
+
+    private void loop() {
+        long backoff = settings.initialBackoff().toMillis();
+        while (running.get()) {
+            try {
+                channel = channel();
+                boolean progressed = stream(channel);
+                if (progressed) {
+                    backoff = settings.initialBackoff().toMillis();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                lastError = e.getMessage();
+                log.log(System.Logger.Level.WARNING, "sidekick link: " + e.getMessage());
+            } finally {
+                connected.set(false);
+                if (channel != null) {
+                    channel.shutdownNow();
+                }
+            }
+            if (!running.get()) {
+                return;
+            }
+            reconnects.increment();
+            long sleep = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+            try {
+                Thread.sleep(sleep);
+            } catch (InterruptedException e) {
+                return;
+            }
+            backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());
+        }
+    }
+
+    /**
+     * One stream: sends from the oldest spooled alert on, until the stream fails or we stop.
+     *
+     * @return whether any alert was acknowledged on it
+     */
+    private boolean stream(ManagedChannel ch) throws InterruptedException {
+        Semaphore window = new Semaphore(settings.window());
+        Map<Long, Long> inFlight = new ConcurrentHashMap<>(); // envelope sequence -> spool seq
+        CountDownLatch ended = new CountDownLatch(1);
+        AtomicReference<Status> endStatus = new AtomicReference<>();
+        AtomicBoolean acked = new AtomicBoolean();
+        AtomicReference<ClientCallStreamObserver<AlertEnvelope>> request = new AtomicReference<>();
+        AlertIntakeGrpc.AlertIntakeStub stub = AlertIntakeGrpc.newStub(ch);
+        if (settings.token() != null) {
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + settings.token());
+            ClientInterceptor auth = MetadataUtils.newAttachHeadersInterceptor(headers);
+            stub = stub.withInterceptors(auth);
+        }
+        stub.send(new ClientResponseObserver<AlertEnvelope, Ack>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<AlertEnvelope> r) {
+                request.set(r);
+            }
+
+            @Override
+            public void onNext(Ack ack) {
+                connected.set(true);
+                Long seq = inFlight.remove(ack.getSequence());
+                if (seq == null) {
+                    return;
+                }
+                switch (ack.getStatus()) {
+                    case DURABLE -> {
+                        durable.increment();
+                        spool.remove(seq);
+                        acked.set(true);
+                        window.release();
+                    }
+                    case REJECTED -> {
+                        rejected.increment();
+                        log.log(System.Logger.Level.ERROR, "sidekick refused alert " + ack.getUuid() + " for good: " + ack.getReason());
+                        spool.remove(seq);
+                        window.release();
+                    }
+                    default -> {
+                        // Spool full or stopping over there: end this stream, back off, resend.
+                        retryLater.increment();
+                        request.get().onError(Status.UNAVAILABLE.withDescription("sidekick asked to retry later: "
+                                + ack.getReason()).asRuntimeException());
+                        endStatus.compareAndSet(null, Status.UNAVAILABLE.withDescription("retry later: " + ack.getReason()));
+                        ended.countDown();
+                    }
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                endStatus.compareAndSet(null, Status.fromThrowable(t));
+                ended.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+                endStatus.compareAndSet(null, Status.UNAVAILABLE.withDescription("the sidekick closed the stream"));
+                ended.countDown();
+            }
+        });
+        long envelope = 0;
+        long cursor = 0;
+        while (running.get() && ended.getCount() > 0) {
+            int free = window.availablePermits();
+            if (free == 0) {
+                if (window.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                    window.release();
+                }
+                continue;
+            }
+            List<NodeSpool.Entry> entries = spool.next(cursor, Math.min(free, 512), 200);
+            for (NodeSpool.Entry e : entries) {
+                if (!window.tryAcquire(30, TimeUnit.SECONDS) || ended.getCount() == 0) {
+                    break;
+                }
+                long env = ++envelope;
+                inFlight.put(env, e.seq());
+                request.get().onNext(AlertEnvelope.newBuilder().setSequence(env).setAlert(withOrigin(e.alert())).build());
+                sent.increment();
+                cursor = e.seq();
+            }
+        }
+        if (!running.get()) {
+            request.get().onCompleted();
+        }
+        Status s = endStatus.get();
+        if (s != null && running.get()) {
+            lastError = describe(s);
+            log.log(System.Logger.Level.WARNING, "sidekick link to " + settings.target() + " ended: " + lastError
+                    + "; " + spool.count() + " alerts wait in the node spool");
+        }
+        return acked.get();
+    }
+
+    private Alert withOrigin(Alert a) {
+        return a.hasOrigin() ? a : a.toBuilder().setOrigin(origin).build();
+    }
+
+    private static String describe(Status s) {
+        String d = s.getDescription() == null ? "" : ": " + s.getDescription();
+        Throwable c = s.getCause();
+        return s.getCode() + d + (c != null && c.getMessage() != null && !d.contains(c.getMessage()) ? " (" + c.getMessage() + ")" : "");
+    }
+
+    private ManagedChannel channel() {
+        NettyChannelBuilder b = NettyChannelBuilder.forTarget(settings.target());
+        if (settings.tls()) {
+            try {
+                SslContextBuilder ssl = GrpcSslContexts.forClient();
+                if (settings.caFile() != null) {
+                    ssl.trustManager(settings.caFile().toFile());
+                }
+                if (settings.certFile() != null) {
+                    ssl.keyManager(settings.certFile().toFile(), settings.keyFile().toFile());
+                }
+                b.sslContext(ssl.build());
+            } catch (Exception e) {
+                throw new IllegalStateException("TLS settings for the sidekick link: " + e.getMessage(), e);
+            }
+        } else {
+            b.usePlaintext();
+        }
+        return b.keepAliveTime(30, TimeUnit.SECONDS).build();
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ManagedChannel ch = channel;
+        if (ch != null) {
+            ch.shutdownNow();
+        }
+    }
+}

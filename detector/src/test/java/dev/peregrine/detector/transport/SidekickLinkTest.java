@@ -1,0 +1,210 @@
+package dev.peregrine.detector.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peregrine.contract.v1.Ack;
+import dev.peregrine.contract.v1.Alert;
+import dev.peregrine.contract.v1.AlertEnvelope;
+import dev.peregrine.contract.v1.AlertIntakeGrpc;
+import dev.peregrine.contract.v1.Origin;
+import dev.peregrine.contract.v1.Priority;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node spool and its gRPC link against a real gRPC server on loopback that records and acks. */
+class SidekickLinkTest {
+    /** Plays the sidekick's AlertIntake: records alerts, acks as told. */
+    static final class Intake extends AlertIntakeGrpc.AlertIntakeImplBase {
+        final List<Alert> received = new CopyOnWriteArrayList<>();
+        final List<String> tokens = new CopyOnWriteArrayList<>();
+        volatile Ack.Status answer = Ack.Status.DURABLE;
+
+        @Override
+        public StreamObserver<AlertEnvelope> send(StreamObserver<Ack> acks) {
+            return new StreamObserver<>() {
+                public void onNext(AlertEnvelope e) {
+                    Ack.Status status = answer;
+                    if (status == Ack.Status.DURABLE) {
+                        received.add(e.getAlert());
+                    }
+                    synchronized (acks) {
+                        acks.onNext(Ack.newBuilder().setSequence(e.getSequence()).setUuid(e.getAlert().getUuid())
+                                .setStatus(status).setReason(status == Ack.Status.DURABLE ? "" : "spool full").build());
+                    }
+                }
+
+                public void onError(Throwable t) { }
+
+                public void onCompleted() {
+                    synchronized (acks) {
+                        acks.onCompleted();
+                    }
+                }
+            };
+        }
+    }
+
+    @TempDir
+    Path dir;
+    final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    final Intake intake = new Intake();
+    Server server;
+    NodeSpool spool;
+    SidekickLink link;
+
+    @AfterEach
+    void stop() {
+        if (link != null) {
+            link.close();
+        }
+        if (server != null) {
+            server.shutdownNow();
+        }
+        if (spool != null) {
+            spool.close();
+        }
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    Server startServer(int port) throws Exception {
+        ServerInterceptor recordToken = new ServerInterceptor() {
+            public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, Metadata h,
+                    io.grpc.ServerCallHandler<Q, R> next) {
+                String auth = h.get(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER));
+                if (auth != null) {
+                    intake.tokens.add(auth);
+                }
+                return next.startCall(call, h);
+            }
+        };
+        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+                .addService(ServerInterceptors.intercept(intake, recordToken)).build().start();
+    }
+
+    static Alert alert(int i) {
+        return Alert.newBuilder().setUuid(UUID.randomUUID().toString()).setRule("rule " + i).setPriority(Priority.WARNING)
+                .setOutput("output " + i).build();
+    }
+
+    static void await(BooleanSupplier condition, String what) {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    SidekickLink link(int port, String token) {
+        LinkSettings s = new LinkSettings("127.0.0.1:" + port, null, null, null, token, 64, Duration.ofMillis(20), Duration.ofMillis(200));
+        SidekickLink l = new SidekickLink(spool, s, Origin.newBuilder().setHostname("node-a").setClusterName("prod").build(), metrics);
+        l.start();
+        return l;
+    }
+
+    @Test
+    void alertsLeaveTheSpoolOnlyOnceAcknowledgedAndCarryTheNodeIdentity() throws Exception {
+        int port = freePort();
+        server = startServer(port);
+        spool = new NodeSpool(dir, 1 << 20, true);
+        link = link(port, "s3cret");
+        for (int i = 0; i < 500; i++) {
+            spool.append(alert(i));
+        }
+        await(() -> intake.received.size() == 500 && spool.count() == 0, "all acked");
+        assertThat(intake.received).extracting(Alert::getRule).startsWith("rule 0", "rule 1", "rule 2").endsWith("rule 499");
+        assertThat(intake.received).allSatisfy(a -> {
+            assertThat(a.getOrigin().getHostname()).isEqualTo("node-a");
+            assertThat(a.getOrigin().getClusterName()).isEqualTo("prod");
+        });
+        assertThat(intake.tokens).isNotEmpty().allMatch("Bearer s3cret"::equals);
+    }
+
+    @Test
+    void anUnreachableSidekickLetsAlertsAccumulateThenDrainInOrder() throws Exception {
+        int port = freePort();
+        spool = new NodeSpool(dir, 1 << 20, true);
+        link = link(port, null);
+        for (int i = 0; i < 200; i++) {
+            spool.append(alert(i));
+        }
+        assertThat(spool.awaitWritten(10_000)).isTrue();
+        assertThat(spool.count()).isEqualTo(200);
+        await(() -> !link.lastError().isEmpty(), "a failed connection attempt");
+        assertThat(link.lastError()).contains("UNAVAILABLE");
+
+        server = startServer(port);
+        await(() -> spool.count() == 0, "the backlog to drain");
+        assertThat(intake.received).extracting(Alert::getRule)
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 200).mapToObj(i -> "rule " + i).toList());
+    }
+
+    @Test
+    void retryLaterKeepsTheAlertsAndTheyAreResent() throws Exception {
+        int port = freePort();
+        server = startServer(port);
+        intake.answer = Ack.Status.RETRY_LATER;
+        spool = new NodeSpool(dir, 1 << 20, true);
+        link = link(port, null);
+        for (int i = 0; i < 20; i++) {
+            spool.append(alert(i));
+        }
+        await(() -> metrics.counter("peregrine.detector.transport.acks", "status", "retry_later").count() > 0, "a refusal");
+        assertThat(spool.count()).isEqualTo(20);
+        intake.answer = Ack.Status.DURABLE;
+        await(() -> spool.count() == 0, "the resend");
+        assertThat(intake.received.stream().map(Alert::getRule).distinct()).hasSize(20);
+    }
+
+    @Test
+    void spooledAlertsSurviveARestartOfTheDetector() throws Exception {
+        spool = new NodeSpool(dir, 1 << 20, true);
+        for (int i = 0; i < 30; i++) {
+            spool.append(alert(i));
+        }
+        assertThat(spool.awaitWritten(10_000)).isTrue();
+        spool.close();
+        spool = new NodeSpool(dir, 1 << 20, true);
+        assertThat(spool.count()).isEqualTo(30);
+        int port = freePort();
+        server = startServer(port);
+        link = link(port, null);
+        await(() -> spool.count() == 0, "the spooled alerts to be sent");
+        assertThat(intake.received).hasSize(30);
+    }
+
+    @Test
+    void aFullSpoolDropsTheOldestAndCountsThem() throws Exception {
+        long one = alert(0).toByteArray().length;
+        spool = new NodeSpool(dir, one * 10, true);
+        for (int i = 0; i < 15; i++) {
+            spool.append(alert(i));
+        }
+        assertThat(spool.awaitWritten(10_000)).isTrue();
+        assertThat(spool.dropped()).isGreaterThanOrEqualTo(5);
+        assertThat(spool.next(0, 100, 0)).extracting(e -> e.alert().getRule()).endsWith("rule 14");
+    }
+}
