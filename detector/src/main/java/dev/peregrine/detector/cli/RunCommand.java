@@ -1,10 +1,16 @@
 package dev.peregrine.detector.cli;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.peregrine.contract.v1.Origin;
+import dev.peregrine.detector.alert.AlertMessage;
 import dev.peregrine.detector.alert.FalcoAlert;
+import dev.peregrine.detector.transport.LinkSettings;
+import dev.peregrine.detector.transport.NodeSpool;
+import dev.peregrine.detector.transport.SidekickLink;
+import java.time.Duration;
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.Prerequisites;
-import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.detector.state.ContainerTable;
 import dev.peregrine.detector.event.EventJson;
 import dev.peregrine.detector.live.LiveDetection;
 import dev.peregrine.detector.rule.RulesLoader;
@@ -38,6 +44,12 @@ final class RunCommand {
         long seconds = Long.MAX_VALUE;
         int maxProcesses = 65_536;
         String hostname = InetAddress.getLocalHost().getHostName();
+        String sidekick = null;
+        Path ca = null, cert = null, key = null, spoolDir = Path.of("var/detector-spool");
+        String token = System.getenv("PEREGRINE_TOKEN");
+        long spoolMaxBytes = 512L << 20;
+        String nodeName = System.getenv().getOrDefault("NODE_NAME", "");
+        String clusterName = System.getenv().getOrDefault("CLUSTER_NAME", "");
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "-r", "--rules" -> rules.add(Path.of(args[++i]));
@@ -46,12 +58,27 @@ final class RunCommand {
                 case "--seconds" -> seconds = Long.parseLong(args[++i]);
                 case "--max-processes" -> maxProcesses = Integer.parseInt(args[++i]);
                 case "--hostname" -> hostname = args[++i];
+                case "--sidekick" -> sidekick = args[++i];
+                case "--sidekick-ca" -> ca = Path.of(args[++i]);
+                case "--sidekick-cert" -> cert = Path.of(args[++i]);
+                case "--sidekick-key" -> key = Path.of(args[++i]);
+                case "--sidekick-token" -> token = args[++i];
+                case "--spool-dir" -> spoolDir = Path.of(args[++i]);
+                case "--spool-max-bytes" -> spoolMaxBytes = Long.parseLong(args[++i]);
+                case "--node-name" -> nodeName = args[++i];
+                case "--cluster-name" -> clusterName = args[++i];
                 default -> {
                     err.println("usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME]\n"
+                            + "           [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]\n"
+                            + "            [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]\n"
                             + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N]");
                     return 2;
                 }
             }
+        }
+        if ((cert == null) != (key == null)) {
+            err.println(args[0] + ": --sidekick-cert and --sidekick-key go together (mutual TLS needs both)");
+            return 2;
         }
         if (record && outFile == null) {
             err.println("capture: --out FILE is required");
@@ -94,8 +121,22 @@ final class RunCommand {
         err.println(args[0] + ": " + loaded.ruleset().rules().size() + " rules loaded; metrics on http://0.0.0.0:"
                 + server.getAddress().getPort() + "/metrics");
         PrintWriter events = record ? new PrintWriter(Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) : null;
-        try (Capture capture = Capture.open()) {
-            new LiveDetection(loaded.ruleset(), metrics, RunCommand::containerStub, maxProcesses).run(capture,
+        NodeSpool spool = null;
+        SidekickLink link = null;
+        AlertMessage messages = new AlertMessage(alerts, hostname);
+        if (sidekick != null && !record) {
+            spool = new NodeSpool(spoolDir, spoolMaxBytes, true);
+            link = new SidekickLink(spool, new LinkSettings(sidekick, ca, cert, key, token, 1024, Duration.ofMillis(200),
+                    Duration.ofSeconds(30)), Origin.newBuilder().setHostname(hostname).setNodeName(nodeName)
+                    .setClusterName(clusterName).setDetectorVersion(version()).build(), metrics);
+            link.start();
+            err.println(args[0] + ": sending alerts to the sidekick at " + sidekick + (ca != null || cert != null ? " (TLS)" : "")
+                    + "; node spool " + spoolDir.toAbsolutePath() + " (" + spool.count() + " waiting)");
+        }
+        NodeSpool nodeSpool = spool;
+        try (Capture capture = Capture.open(); ContainerTable containers = ContainerTable.withDefaultEngines()) {
+            containers.seedFromCgroups();
+            new LiveDetection(loaded.ruleset(), metrics, containers::lookup, maxProcesses).run(capture,
                     () -> running.get() && Instant.now().isBefore(deadline),
                     e -> {
                         if (events != null) {
@@ -106,6 +147,9 @@ final class RunCommand {
                         if (!record) {
                             out.println(alerts.json(rule, e));
                             out.flush();
+                            if (nodeSpool != null) {
+                                nodeSpool.append(messages.of(rule, e));
+                            }
                         }
                     });
         } catch (Capture.CaptureException e) {
@@ -115,13 +159,20 @@ final class RunCommand {
             if (events != null) {
                 events.close();
             }
+            if (link != null) {
+                link.close();
+            }
+            if (spool != null) {
+                spool.close();
+            }
             server.stop(0);
         }
         return 0;
     }
 
-    /** Until the container table lands: the id only, metadata unknown. */
-    private static ContainerInfo containerStub(String id) {
-        return "host".equals(id) ? ContainerInfo.HOST : ContainerInfo.builder().id(id).build();
+    private static String version() {
+        String v = RunCommand.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
+
 }

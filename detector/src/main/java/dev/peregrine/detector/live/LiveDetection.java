@@ -3,7 +3,6 @@ package dev.peregrine.detector.live;
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.Syscalls;
-import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.EventTypes;
@@ -22,7 +21,6 @@ import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * The detector's main loop on a live host: kernel events → process/fd/container state → rules.
@@ -31,12 +29,12 @@ import java.util.function.Function;
 public final class LiveDetection {
     private final Ruleset ruleset;
     private final MeterRegistry metrics;
-    private final Function<String, ContainerInfo> containers;
+    private final EventFactory.ContainerLookup containers;
     private final int maxProcesses;
     private final Map<String, Counter> eventsByType = new HashMap<>();
     private final Map<String, Counter> matchesByRule = new HashMap<>();
 
-    public LiveDetection(Ruleset ruleset, MeterRegistry metrics, Function<String, ContainerInfo> containers, int maxProcesses) {
+    public LiveDetection(Ruleset ruleset, MeterRegistry metrics, EventFactory.ContainerLookup containers, int maxProcesses) {
         this.ruleset = ruleset;
         this.metrics = metrics;
         this.containers = containers;

@@ -9,7 +9,6 @@ import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.event.UserInfo;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Turns kernel events into the rules engine's {@link Event}s: keeps the process and fd tables
@@ -24,15 +23,19 @@ public final class EventFactory {
 
     private final ProcessTable processes;
     private final Users users;
-    private final Function<String, ContainerInfo> containers;
+    private final ContainerLookup containers;
     private final long bootToEpoch;
     private long sequence;
+    private final Map<String, Long> anchors = new java.util.HashMap<>();
 
-    /**
-     * @param containers container id ("host" or a short id) to its metadata
-     * @param bootToEpoch added to kernel boot-time stamps to get epoch nanoseconds
-     */
-    public EventFactory(ProcessTable processes, Users users, Function<String, ContainerInfo> containers, long bootToEpoch) {
+    /** The container of a thread, from its cgroup; never blocks (see {@link ContainerTable#lookup}). */
+    @FunctionalInterface
+    public interface ContainerLookup {
+        ContainerInfo lookup(long cgroupId, String cgroupLeaf, long pid);
+    }
+
+    /** @param bootToEpoch added to kernel boot-time stamps to get epoch nanoseconds */
+    public EventFactory(ProcessTable processes, Users users, ContainerLookup containers, long bootToEpoch) {
         this.processes = processes;
         this.users = users;
         this.containers = containers;
@@ -44,7 +47,6 @@ public final class EventFactory {
         switch (e.type) {
             case RawEvent.PROC_FORK -> {
                 processes.onFork(e);
-                setContainer(e.forkInfo(0).childPid(), e.string(1));
                 return null;
             }
             case RawEvent.PROC_EXIT -> {
@@ -53,7 +55,6 @@ public final class EventFactory {
             }
             case RawEvent.PROC_EXEC -> {
                 processes.onExec(e);
-                setContainer(e.pid, e.string(4));
                 return build(e, "execve", e.ret, execArgs(e), null);
             }
             default -> {
@@ -259,11 +260,12 @@ public final class EventFactory {
     private Event build(RawEvent e, String type, long ret, Map<String, String> args, FdInfo fd) {
         Proc p = processes.byThread(e.tid, e.pid);
         Event.Builder b = Event.builder().ts(e.tsBootNs + bootToEpoch).num(++sequence).type(type).rawres(ret).args(args);
-        String root = "host";
+        ContainerInfo container = containers.lookup(e.cgroupId, e.type == RawEvent.PROC_EXEC ? e.string(4) : null, e.pid);
+        b.container(container);
+        String root = container.isHost() ? "host" : container.id;
         if (p != null) {
+            p.containerId = root;
             b.proc(processes.info(p)).ancestors(processes.ancestors(p));
-            root = p.containerId;
-            b.container(containers.apply(p.containerId));
         }
         if (fd != null) {
             b.fd(fd);
@@ -271,12 +273,29 @@ public final class EventFactory {
         long uid = Integer.toUnsignedLong(e.uid);
         long gid = Integer.toUnsignedLong(e.gid);
         long loginuid = e.loginuid == -1 ? -1 : Integer.toUnsignedLong(e.loginuid);
-        Users.Account account = users.user(root, e.pid, uid);
-        Users.Account login = loginuid < 0 ? null : users.user(root, e.pid, loginuid);
+        long anchor = anchorPid(root, e.pid);
+        Users.Account account = users.user(root, uid, e.pid, anchor);
+        Users.Account login = loginuid < 0 ? null : users.user(root, loginuid, e.pid, anchor);
         b.user(new UserInfo(uid, account == null ? null : account.name(), loginuid, login == null ? null : login.name(),
                 account == null ? null : account.homedir(), account == null ? null : account.shell(), gid,
-                users.group(root, e.pid, gid)));
+                users.group(root, gid, e.pid, anchor)));
         return b.build();
+    }
+
+    /**
+     * A process of the container likely to be alive (the first one seen, usually its init), to
+     * read the container's /etc/passwd when the event's own process has exited already.
+     */
+    private long anchorPid(String container, long pid) {
+        if ("host".equals(container)) {
+            return pid;
+        }
+        Long anchor = anchors.get(container);
+        if (anchor == null || !java.nio.file.Files.exists(java.nio.file.Path.of("/proc", Long.toString(anchor)))) {
+            anchors.put(container, pid);
+            return pid;
+        }
+        return anchor;
     }
 
     private Map<String, String> execArgs(RawEvent e) {
@@ -300,13 +319,6 @@ public final class EventFactory {
         }
         args.put("flags", flags.isEmpty() ? "0" : flags.toString());
         return args;
-    }
-
-    private void setContainer(long pid, String cgroupLeaf) {
-        Proc p = processes.get(pid);
-        if (p != null) {
-            p.containerId = ContainerIdFromCgroup.shortId(cgroupLeaf);
-        }
     }
 
     /** openat2's flags live in struct open_how, which the kernel side does not read yet. */

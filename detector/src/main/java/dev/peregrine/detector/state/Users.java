@@ -29,14 +29,17 @@ public final class Users {
 
     /**
      * @param rootKey what identifies the filesystem root ("host" or a container id)
-     * @param pid a live process with that root, to read its files through /proc
+     * @param pids processes with that root, tried in order to read its files through /proc (a
+     *     short-lived one may be gone already)
      */
-    public Account user(String rootKey, long pid, long uid) {
-        return db(rootKey, pid).users.get(uid);
+    public Account user(String rootKey, long uid, long... pids) {
+        Db db = db(rootKey, pids);
+        return db == null ? null : db.users.get(uid);
     }
 
-    public String group(String rootKey, long pid, long gid) {
-        return db(rootKey, pid).groups.get(gid);
+    public String group(String rootKey, long gid, long... pids) {
+        Db db = db(rootKey, pids);
+        return db == null ? null : db.groups.get(gid);
     }
 
     /** Forget a root whose container is gone. */
@@ -44,17 +47,27 @@ public final class Users {
         byRoot.remove(rootKey);
     }
 
-    private Db db(String rootKey, long pid) {
+    private Db db(String rootKey, long... pids) {
         Db db = byRoot.get(rootKey);
-        if (db == null) {
-            Path root = "host".equals(rootKey) ? Path.of("/") : procRoot.resolve(pid + "/root");
-            db = new Db(passwd(root.resolve("etc/passwd")), groups(root.resolve("etc/group")));
+        if (db != null) {
+            return db;
+        }
+        if ("host".equals(rootKey)) {
+            return byRoot.computeIfAbsent(rootKey, k -> read(Path.of("/")));
+        }
+        for (long pid : pids) {
+            db = read(procRoot.resolve(pid + "/root"));
             // An unreadable root (process already gone) is not cached: the next event may read it.
-            if (!db.users.isEmpty() || "host".equals(rootKey)) {
+            if (!db.users.isEmpty()) {
                 byRoot.put(rootKey, db);
+                return db;
             }
         }
-        return db;
+        return null;
+    }
+
+    private static Db read(Path root) {
+        return new Db(passwd(root.resolve("etc/passwd")), groups(root.resolve("etc/group")));
     }
 
     private static Map<Long, Account> passwd(Path file) {

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.Prerequisites;
-import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.detector.state.ContainerTable;
+import dev.peregrine.detector.state.DockerDaemon;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.RulesLoader;
@@ -26,13 +27,18 @@ import org.junit.jupiter.api.Test;
  * The whole detector on this host: real syscalls of real processes, the eBPF capture, the tables
  * and Falco's stable rules, asserting the alerts Falco would raise.
  */
+@org.junit.jupiter.api.extension.ExtendWith(DockerDaemon.Extension.class)
 class LiveDetectionTest {
+    static final String IMAGE = "localhost:5000/peregrine/busybox";
+    static DockerDaemon docker;
+    static String containerId;
     record Alert(CompiledRule rule, Event event) {}
 
     static final List<Alert> alerts = new CopyOnWriteArrayList<>();
     static final AtomicBoolean running = new AtomicBoolean(true);
     static final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     static Thread loop;
+    static ContainerTable containers;
     static volatile Throwable failure;
 
     @BeforeAll
@@ -40,8 +46,8 @@ class LiveDetectionTest {
         assertThat(Prerequisites.check()).as("capture prerequisites (run the tests as root)").isEmpty();
         RulesLoader.Loaded loaded = new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()));
         assertThat(loaded.result().successful()).isTrue();
-        LiveDetection detection = new LiveDetection(loaded.ruleset(), metrics,
-                id -> "host".equals(id) ? ContainerInfo.HOST : ContainerInfo.builder().id(id).build(), 10_000);
+        containers = ContainerTable.withDefaultEngines();
+        LiveDetection detection = new LiveDetection(loaded.ruleset(), metrics, containers::lookup, 10_000);
         java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
         loop = Thread.ofPlatform().name("live-detection").start(() -> {
             try (Capture capture = Capture.open()) {
@@ -58,10 +64,24 @@ class LiveDetectionTest {
         assertThat(failure).isNull();
     }
 
+    @BeforeAll
+    static void startContainer(DockerDaemon daemon) throws Exception {
+        docker = daemon;
+        docker.ensureBusyboxImage(IMAGE + ":1.0");
+        containerId = docker.runDetached("--name", "peregrine-live-" + ProcessHandle.current().pid(), IMAGE + ":1.0",
+                "/bin/sleep", "300");
+        // The minimal image has no shadow file; give it one to read.
+        docker.docker("exec", containerId, "/bin/sh", "-c", "echo 'root:*:20000::::::' > /etc/shadow");
+    }
+
     @AfterAll
     static void stop() throws InterruptedException {
+        if (containerId != null) {
+            docker.remove(containerId);
+        }
         running.set(false);
         loop.join(10_000);
+        containers.close();
     }
 
     static Alert await(String rule, Predicate<Event> p) {
@@ -97,6 +117,37 @@ class LiveDetectionTest {
         assertThat(a.event().container.id).isEqualTo("host");
         assertThat(a.event().proc.exepath).as("the path exec was given").isEqualTo("/bin/cat");
         assertThat(a.event().parent().pid).as("the JVM ran cat").isEqualTo(ProcessHandle.current().pid());
+    }
+
+    @Test
+    void readingShadowInAContainerNamesTheContainerAndItsImage() throws Exception {
+        String shortId = containerId.substring(0, 12);
+        // Metadata arrives asynchronously after the first event of a new container; Falco has the
+        // same race. Repeat (bounded) until an alert carries it.
+        Alert found = null;
+        for (int i = 0; i < 20 && found == null; i++) {
+            docker.docker("exec", containerId, "/bin/cat", "/etc/shadow");
+            Alert a = await("Read sensitive file untrusted", e -> shortId.equals(e.container.id) && e.proc.name.equals("cat"));
+            if (a.event().container.imageRepository != null) {
+                found = a;
+            }
+        }
+        assertThat(found).as("an alert with the container's metadata").isNotNull();
+        assertThat(found.event().container.imageRepository).isEqualTo(IMAGE);
+        assertThat(found.event().container.imageTag).isEqualTo("1.0");
+        assertThat(found.event().container.name).startsWith("peregrine-live-");
+        assertThat(found.event().fd.name).isEqualTo("/etc/shadow");
+        assertThat(found.event().user.name()).as("from the container's own /etc/passwd").isEqualTo("root");
+    }
+
+    @Test
+    void aShellWithATerminalInAContainerIsReported() throws Exception {
+        String shortId = containerId.substring(0, 12);
+        docker.docker("exec", "-t", containerId, "/bin/sh", "-c", "exit 0");
+        Alert a = await("Terminal shell in container", e -> shortId.equals(e.container.id));
+        assertThat(a.event().proc.name).isEqualTo("sh");
+        assertThat(a.event().proc.tty).isNotZero();
+        assertThat(a.rule().priority().toString()).isEqualToIgnoringCase("notice");
     }
 
     @Test

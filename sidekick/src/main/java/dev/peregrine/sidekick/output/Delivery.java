@@ -154,7 +154,7 @@ final class Delivery implements AutoCloseable {
             try {
                 Retry.decorateCheckedRunnable(retry,
                         CircuitBreaker.decorateCheckedRunnable(breaker, () -> output.send(alert))).run();
-                spool.remove(entry);
+                forget(entry);
                 delivered.increment();
                 sidekickOk.increment();
                 latency.record(Math.max(0, clock.millis() - entry.acceptedAtMillis()), TimeUnit.MILLISECONDS);
@@ -176,6 +176,21 @@ final class Delivery implements AutoCloseable {
                 log.warn("output {}: alert {} not delivered yet, will retry: {}", configured.name(), alert.uuid(), e.toString());
             }
             pause(configured.settings().retry().maxBackoff());
+        }
+    }
+
+    /**
+     * Waits for the removal to be durable, which keeps the window in which a crash causes a
+     * second delivery to one commit; the in-flight limit is what keeps this from slowing others.
+     */
+    private void forget(SpoolEntry entry) {
+        try {
+            spool.remove(entry).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("output {}: removing delivered alert {} from the spool failed; it may be delivered again: {}",
+                    configured.name(), entry.uuid(), e.getMessage());
         }
     }
 

@@ -102,9 +102,14 @@ public final class Spool implements AutoCloseable {
         return a.done;
     }
 
-    /** Removes a delivered entry. Durability of the removal is not awaited: at worst it is redelivered. */
-    public void remove(SpoolEntry entry) {
-        submit(new Remove(entry, null));
+    /**
+     * Removes a delivered entry; the future completes once the removal is on disk. Until then a
+     * crash means the entry is delivered again (at least once, never lost).
+     */
+    public CompletableFuture<Boolean> remove(SpoolEntry entry) {
+        Remove r = new Remove(entry, null);
+        submit(r);
+        return r.done;
     }
 
     /** Moves an entry that can never be delivered to the dead-letter table, keeping it for inspection. */

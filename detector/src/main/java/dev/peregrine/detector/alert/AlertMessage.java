@@ -1,0 +1,52 @@
+package dev.peregrine.detector.alert;
+
+import com.google.protobuf.Timestamp;
+import dev.peregrine.contract.v1.Alert;
+import dev.peregrine.contract.v1.FieldValue;
+import dev.peregrine.contract.v1.Priority;
+import dev.peregrine.contract.v1.StringList;
+import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.rule.CompiledRule;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/** A rule match as the shared contract's Alert message: what the detector sends the sidekick. */
+public final class AlertMessage {
+    private final FalcoAlert falco;
+    private final String hostname;
+
+    public AlertMessage(FalcoAlert falco, String hostname) {
+        this.falco = falco;
+        this.hostname = hostname;
+    }
+
+    /** A new alert with a fresh uuid: resends of it keep that uuid, so the sidekick can dedup. */
+    public Alert of(CompiledRule rule, Event e) {
+        Alert.Builder b = Alert.newBuilder()
+                .setUuid(UUID.randomUUID().toString())
+                .setTime(Timestamp.newBuilder().setSeconds(Math.floorDiv(e.ts, 1_000_000_000L)).setNanos((int) Math.floorMod(e.ts, 1_000_000_000L)))
+                .setRule(rule.name())
+                .setPriority(Priority.valueOf(rule.priority().name()))
+                .setSource(rule.source())
+                .setOutput(falco.output(rule, e))
+                .setHostname(hostname)
+                .addAllTags(new TreeSet<>(rule.tags()));
+        falco.outputFields(rule, e).forEach((k, v) -> b.putOutputFields(k, value(v)));
+        return b.build();
+    }
+
+    static FieldValue value(Object v) {
+        FieldValue.Builder f = FieldValue.newBuilder();
+        switch (v) {
+            case null -> f.setNullValueValue(0);
+            case Long l -> f.setIntValue(l);
+            case Integer i -> f.setIntValue(i);
+            case Double d -> f.setDoubleValue(d);
+            case Boolean bool -> f.setBoolValue(bool);
+            case List<?> list -> f.setListValue(StringList.newBuilder().addAllValues(list.stream().map(String::valueOf).toList()));
+            default -> f.setStringValue(v.toString());
+        }
+        return f.build();
+    }
+}

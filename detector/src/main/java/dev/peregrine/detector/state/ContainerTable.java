@@ -1,0 +1,597 @@
+package dev.peregrine.detector.state;
+
+import dev.peregrine.detector.event.ContainerInfo;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * cgroup v2 id (what {@code bpf_get_current_cgroup_id()} returns: the inode of the cgroup's
+ * directory in the unified hierarchy) to {@link ContainerInfo}.
+ *
+ * <p>{@link #lookup} never blocks: a known cgroup is a map read; an unknown one gets an entry at
+ * once and is resolved on a virtual thread. The container id comes from the cgroup's leaf name
+ * when the event carries it (fork/exec), else from the cgroup's path, found by scanning the
+ * unified hierarchy for the directory with that inode. Until then an unknown cgroup reads as
+ * {@link ContainerInfo#HOST}; once the container id is known and until its engine answers, as a
+ * ContainerInfo with the id, type and (from a kubepods path) pod uid, other fields null. Metadata
+ * comes from a {@link ContainerEngine} for the container's runtime: Docker (and podman, whose
+ * service speaks the same API). containerd and CRI-O have no engine yet: their containers keep
+ * what the cgroup path tells.
+ *
+ * <p>A maintenance virtual thread sweeps every {@code sweepInterval}: cgroups whose directory is
+ * gone on two sweeps in a row are forgotten, and past {@code maxEntries} the least recently looked
+ * up ones go. {@link #stats()} has counters for metrics.
+ */
+public final class ContainerTable implements AutoCloseable {
+    public static final Path CGROUP_V2_HYBRID = Path.of("/sys/fs/cgroup/unified");
+    public static final Path CGROUP_V2_PURE = Path.of("/sys/fs/cgroup");
+
+    /**
+     * @param cgroupRoot the cgroup v2 mount (null when the host has none: every cgroup id is then the host's)
+     * @param maxEntries cgroups kept at most
+     * @param sweepInterval how often dead cgroups are looked for
+     * @param retryDelay first delay before asking an engine again after an I/O error (doubles, 3 tries)
+     */
+    public record Options(Path cgroupRoot, int maxEntries, Duration sweepInterval, Duration retryDelay) {
+        public static Options defaults() {
+            return new Options(detectCgroupRoot(), 16_384, Duration.ofSeconds(30), Duration.ofSeconds(1));
+        }
+
+        public Options withCgroupRoot(Path root) {
+            return new Options(root, maxEntries, sweepInterval, retryDelay);
+        }
+
+        public Options withMaxEntries(int max) {
+            return new Options(cgroupRoot, max, sweepInterval, retryDelay);
+        }
+
+        public Options withSweepInterval(Duration d) {
+            return new Options(cgroupRoot, maxEntries, d, retryDelay);
+        }
+    }
+
+    /**
+     * Counters since start (monotonic) and current sizes.
+     *
+     * @param lookups {@link #lookup} calls
+     * @param misses lookups of a cgroup not yet in the table
+     * @param scans walks of the cgroup hierarchy
+     * @param engineRequests containers asked of an engine
+     * @param engineUnknown containers no engine knew (or no engine for their runtime)
+     * @param engineErrors engine requests that failed (I/O, timeout, bad answer)
+     * @param evictedDead cgroups forgotten because their directory is gone
+     * @param evictedOverflow cgroups forgotten because the table was full
+     * @param cgroups cgroups in the table now
+     * @param containers containers in the table now
+     */
+    public record Stats(long lookups, long misses, long scans, long engineRequests, long engineUnknown, long engineErrors,
+                        long evictedDead, long evictedOverflow, int cgroups, int containers) {}
+
+    /** One container (several cgroups may belong to it: nested cgroups inside the container). */
+    private static final class Container {
+        final String fullId;
+        volatile ContainerIds.Ref ref;
+        volatile ContainerInfo info;
+        boolean engineAnswered; // guarded by this
+        final CompletableFuture<ContainerInfo> metadata = new CompletableFuture<>();
+
+        Container(ContainerIds.Ref ref) {
+            this.fullId = ref.id();
+            this.ref = ref;
+            this.info = provisional(ref);
+        }
+    }
+
+    /** One cgroup. */
+    private static final class Entry {
+        final long cgroupId;
+        final long createdNanos = System.nanoTime();
+        volatile Container container; // null: the host
+        volatile String path;         // relative to the cgroup root, e.g. "/docker/<id>"; null while unknown
+        volatile long lastUsedNanos = createdNanos;
+        volatile boolean goneOnce;
+        final CompletableFuture<Void> settled = new CompletableFuture<>();
+
+        Entry(long cgroupId) {
+            this.cgroupId = cgroupId;
+        }
+
+        ContainerInfo info() {
+            Container c = container;
+            return c == null ? ContainerInfo.HOST : c.info;
+        }
+    }
+
+    private record Index(Map<Long, String> paths, long builtNanos) {}
+
+    private final Options options;
+    private final Path procRoot;
+    private final List<ContainerEngine> engines;
+    private final long rootId;
+    private final Map<Long, Entry> byCgroup = new ConcurrentHashMap<>();
+    private final Map<String, Container> byId = new ConcurrentHashMap<>();
+    private final List<Consumer<ContainerInfo>> forgetListeners = new CopyOnWriteArrayList<>();
+    private final Semaphore engineSlots = new Semaphore(4);
+    private final Object scanLock = new Object();
+    private volatile Index index = new Index(Map.of(), Long.MIN_VALUE);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread maintenance;
+    private final Object maintenanceSignal = new Object();
+
+    private final LongAdder lookups = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder scans = new LongAdder();
+    private final LongAdder engineRequests = new LongAdder();
+    private final LongAdder engineUnknown = new LongAdder();
+    private final LongAdder engineErrors = new LongAdder();
+    private final LongAdder evictedDead = new LongAdder();
+    private final LongAdder evictedOverflow = new LongAdder();
+
+    public ContainerTable(List<? extends ContainerEngine> engines, Options options) {
+        this(engines, options, Path.of("/proc"));
+    }
+
+    ContainerTable(List<? extends ContainerEngine> engines, Options options, Path procRoot) {
+        this.procRoot = procRoot;
+        this.options = options;
+        this.engines = List.copyOf(engines);
+        this.rootId = rootId(options.cgroupRoot());
+        this.maintenance = Thread.ofVirtual().name("peregrine-container-sweep").start(this::maintain);
+    }
+
+    /** The Docker and podman engines at their default sockets, default options. */
+    public static ContainerTable withDefaultEngines() {
+        Duration timeout = Duration.ofSeconds(5);
+        return new ContainerTable(List.of(DockerEngine.docker(timeout), DockerEngine.podman(timeout)), Options.defaults());
+    }
+
+    /** /sys/fs/cgroup/unified on hybrid hosts, /sys/fs/cgroup on pure cgroup v2 hosts, else null. */
+    public static Path detectCgroupRoot() {
+        if (Files.exists(CGROUP_V2_HYBRID.resolve("cgroup.controllers"))) return CGROUP_V2_HYBRID;
+        if (Files.exists(CGROUP_V2_PURE.resolve("cgroup.controllers"))) return CGROUP_V2_PURE;
+        return null;
+    }
+
+    /** The cgroup id of the hierarchy's root: host processes outside any cgroup have it. */
+    public long rootCgroupId() {
+        return rootId;
+    }
+
+    /**
+     * The container of a cgroup. Never blocks.
+     *
+     * @param cgroupId the event's cgroup v2 id
+     * @param cgroupLeaf the leaf name of the task's cgroup v2 directory when the event has it, else null
+     */
+    public ContainerInfo lookup(long cgroupId, String cgroupLeaf) {
+        return lookup(cgroupId, cgroupLeaf, -1);
+    }
+
+    /**
+     * As {@link #lookup(long, String)}, with the pid of the event's process: for a cgroup not seen
+     * before and without a container leaf, its /proc/PID/cgroup is read (on the resolving virtual
+     * thread) before falling back to walking the hierarchy.
+     */
+    public ContainerInfo lookup(long cgroupId, String cgroupLeaf, long pid) {
+        lookups.increment();
+        Entry e = byCgroup.get(cgroupId);
+        if (e == null) {
+            misses.increment();
+            e = create(cgroupId, cgroupLeaf, null, pid);
+        }
+        e.lastUsedNanos = System.nanoTime();
+        return e.info();
+    }
+
+    public ContainerInfo lookup(long cgroupId) {
+        return lookup(cgroupId, null, -1);
+    }
+
+    /**
+     * Adds a process's cgroup from /proc/PID/cgroup, for processes that ran before the capture
+     * started. Blocking (reads procfs): for startup, not the event path.
+     */
+    public ContainerInfo seedPid(long pid, long cgroupId) {
+        Entry e = byCgroup.get(cgroupId);
+        if (e != null) return e.info();
+        String path;
+        try {
+            path = ContainerIds.v2Path(Files.readString(procRoot.resolve(pid + "/cgroup")));
+        } catch (IOException e1) {
+            path = null;
+        }
+        return create(cgroupId, null, path, -1).info();
+    }
+
+    /**
+     * Walks the cgroup hierarchy once and adds every cgroup found, containers and host alike, so
+     * that containers running before the detector started are known (and their metadata asked
+     * for) before their first event. Blocking: for startup.
+     *
+     * @return the number of containers found
+     */
+    public int seedFromCgroups() {
+        Index idx = scan();
+        for (Map.Entry<Long, String> p : idx.paths().entrySet()) {
+            if (!byCgroup.containsKey(p.getKey())) create(p.getKey(), null, p.getValue(), -1);
+        }
+        return (int) byCgroup.values().stream().map(en -> en.container).filter(c -> c != null).distinct().count();
+    }
+
+    /**
+     * Waits until what the table is doing about a cgroup is done (its path found, its engine
+     * answered or given up), then returns its info. Blocking: for startup and tests.
+     */
+    public ContainerInfo await(long cgroupId, String cgroupLeaf, Duration timeout) throws TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lookup(cgroupId, cgroupLeaf);
+        Entry e = byCgroup.get(cgroupId);
+        if (e == null) return lookup(cgroupId, cgroupLeaf);
+        try {
+            e.settled.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            Container c = e.container;
+            if (c != null) c.metadata.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException ex) {
+            throw new IllegalStateException(ex.getCause());
+        }
+        return e.info();
+    }
+
+    /** Called with each container the table forgets (it died, or the table was full). */
+    public void onForget(Consumer<ContainerInfo> listener) {
+        forgetListeners.add(listener);
+    }
+
+    public Stats stats() {
+        return new Stats(lookups.sum(), misses.sum(), scans.sum(), engineRequests.sum(), engineUnknown.sum(), engineErrors.sum(),
+                evictedDead.sum(), evictedOverflow.sum(), byCgroup.size(), byId.size());
+    }
+
+    /**
+     * Forgets cgroups whose directory was gone at this sweep and the previous one, then trims the
+     * table to {@code maxEntries}. The maintenance thread calls it every {@code sweepInterval};
+     * blocking (walks the hierarchy).
+     */
+    public void sweep() {
+        if (options.cgroupRoot() != null) {
+            Index idx = scan();
+            for (Entry e : byCgroup.values()) {
+                if (e.cgroupId == rootId || idx.paths().containsKey(e.cgroupId)) {
+                    e.goneOnce = false;
+                } else if (e.createdNanos < idx.builtNanos()) {
+                    if (e.goneOnce) {
+                        if (byCgroup.remove(e.cgroupId, e)) evictedDead.increment();
+                    } else {
+                        e.goneOnce = true;
+                    }
+                }
+            }
+        }
+        trim();
+        forgetUnreferencedContainers();
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            maintenance.interrupt();
+        }
+    }
+
+    // ---- resolution ----
+
+    private Entry create(long cgroupId, String leaf, String knownPath, long pid) {
+        Entry e = new Entry(cgroupId);
+        e.path = knownPath;
+        boolean needPath = false;
+        if (cgroupId == rootId) {
+            e.path = "/";
+        } else {
+            Optional<ContainerIds.Ref> ref = knownPath != null ? ContainerIds.fromPath(knownPath) : ContainerIds.fromLeaf(leaf);
+            if (ref.isPresent()) {
+                // A bare id needs its parents to tell the runtime and pod; the engines may still answer before.
+                needPath = knownPath == null && ref.get().guessed() && options.cgroupRoot() != null;
+            } else {
+                // No leaf, or a leaf that is no container's (could be a cgroup nested inside one): find the path.
+                needPath = knownPath == null && options.cgroupRoot() != null;
+            }
+            ref.ifPresent(r -> e.container = container(r));
+            Entry existing = byCgroup.putIfAbsent(cgroupId, e);
+            if (existing != null) return existing;
+            if (byCgroup.size() > options.maxEntries()) wakeMaintenance();
+            if (needPath) {
+                async(() -> resolvePath(e, pid));
+            } else {
+                e.settled.complete(null);
+            }
+            return e;
+        }
+        Entry existing = byCgroup.putIfAbsent(cgroupId, e);
+        if (existing != null) return existing;
+        e.settled.complete(null);
+        return e;
+    }
+
+    private Container container(ContainerIds.Ref ref) {
+        Container[] created = new Container[1];
+        Container c = byId.computeIfAbsent(ref.id(), id -> created[0] = new Container(ref));
+        if (created[0] != null) async(() -> fetchMetadata(c));
+        return c;
+    }
+
+    /** On a virtual thread: the cgroup's path (from the process, else a fresh enough scan), then its container. */
+    private void resolvePath(Entry e, long pid) {
+        try {
+            String path = pid > 0 ? pathFromProc(pid, e.cgroupId) : null;
+            if (path == null) path = pathOf(e.cgroupId, e.createdNanos);
+            if (path != null) {
+                e.path = path;
+                Optional<ContainerIds.Ref> ref = ContainerIds.fromPath(path);
+                if (ref.isPresent()) {
+                    Container c = e.container;
+                    if (c == null) {
+                        e.container = container(ref.get());
+                    } else if (c.fullId.equals(ref.get().id())) {
+                        refine(c, ref.get());
+                    }
+                }
+            }
+        } finally {
+            e.settled.complete(null);
+        }
+    }
+
+    /** A path found later tells more than a bare leaf: runtime and pod uid. */
+    private static void refine(Container c, ContainerIds.Ref fromPath) {
+        synchronized (c) {
+            ContainerIds.Ref old = c.ref;
+            if (!old.guessed() && old.podUid() != null) return;
+            ContainerIds.Ref better = new ContainerIds.Ref(old.guessed() ? fromPath.runtime() : old.runtime(), old.id(),
+                    old.podUid() != null ? old.podUid() : fromPath.podUid(), old.guessed() && fromPath.guessed());
+            c.ref = better;
+            if (!c.engineAnswered) {
+                c.info = provisional(better);
+            } else if (c.info.podUid == null && better.podUid() != null) {
+                c.info = withPodUid(c.info, better.podUid());
+            }
+        }
+    }
+
+    /** The process's cgroup v2 path, if the process is still in the cgroup with that id. */
+    private String pathFromProc(long pid, long cgroupId) {
+        try {
+            String path = ContainerIds.v2Path(Files.readString(procRoot.resolve(pid + "/cgroup")));
+            if (path == null || !path.startsWith("/")) return null;
+            Path dir = options.cgroupRoot().resolve(path.substring(1));
+            return cgroupId == (Long) Files.getAttribute(dir, "unix:ino", LinkOption.NOFOLLOW_LINKS) ? path : null;
+        } catch (IOException | RuntimeException e) {
+            return null; // gone, or moved: walk the hierarchy
+        }
+    }
+
+    private String pathOf(long cgroupId, long neededAfterNanos) {
+        Index idx = index;
+        if (idx.builtNanos() <= neededAfterNanos) {
+            synchronized (scanLock) {
+                idx = index;
+                if (idx.builtNanos() <= neededAfterNanos) idx = scan();
+            }
+        }
+        return idx.paths().get(cgroupId);
+    }
+
+    /** On a virtual thread: asks the engines, retrying I/O errors. */
+    private void fetchMetadata(Container c) {
+        try {
+            Duration delay = options.retryDelay();
+            for (int attempt = 0; attempt < 3 && !closed.get(); attempt++) {
+                if (attempt > 0) {
+                    Thread.sleep(delay.toMillis());
+                    delay = delay.multipliedBy(2);
+                }
+                ContainerIds.Ref ref = c.ref;
+                boolean failed = false;
+                for (ContainerEngine engine : enginesFor(ref)) {
+                    engineRequests.increment();
+                    Optional<ContainerInfo> info;
+                    engineSlots.acquire();
+                    try {
+                        info = engine.inspect(c.ref);
+                    } catch (IOException | RuntimeException ex) {
+                        engineErrors.increment();
+                        failed = true;
+                        continue;
+                    } finally {
+                        engineSlots.release();
+                    }
+                    if (info.isPresent()) {
+                        ContainerInfo got = info.get();
+                        synchronized (c) {
+                            ContainerIds.Ref now = c.ref;
+                            c.info = got.podUid == null && now.podUid() != null ? withPodUid(got, now.podUid()) : got;
+                            c.engineAnswered = true;
+                        }
+                        return;
+                    }
+                }
+                if (!failed) {
+                    // Known to no engine (or none for this runtime): what the cgroup told is all there is.
+                    engineUnknown.increment();
+                    return;
+                }
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } finally {
+            c.metadata.complete(c.info);
+        }
+    }
+
+    private List<ContainerEngine> enginesFor(ContainerIds.Ref ref) {
+        List<ContainerEngine> out = new ArrayList<>();
+        for (ContainerEngine e : engines) {
+            if (e.runtime() == ref.runtime() && e.available()) out.add(e);
+        }
+        if (ref.guessed()) {
+            for (ContainerEngine e : engines) {
+                if (e.runtime() != ref.runtime() && e.available()) out.add(e);
+            }
+        }
+        return out;
+    }
+
+    private static ContainerInfo provisional(ContainerIds.Ref ref) {
+        return ContainerInfo.builder().id(ref.shortId()).type(ref.runtime().type).podUid(ref.podUid()).build();
+    }
+
+    private static ContainerInfo withPodUid(ContainerInfo i, String podUid) {
+        return ContainerInfo.builder().id(i.id).name(i.name).image(i.image).imageRepository(i.imageRepository)
+                .imageTag(i.imageTag).imageId(i.imageId).type(i.type).privileged(i.privileged).startTs(i.startTs)
+                .mounts(i.mounts).podName(i.podName).nsName(i.nsName).podUid(podUid).podLabels(i.podLabels).build();
+    }
+
+    // ---- cgroup hierarchy ----
+
+    /** Walks the hierarchy: inode of every cgroup directory to its path ("/docker/<id>"). */
+    private Index scan() {
+        synchronized (scanLock) {
+            long started = System.nanoTime();
+            Map<Long, String> paths = new HashMap<>();
+            Path root = options.cgroupRoot();
+            if (root != null) {
+                try {
+                    Files.walkFileTree(root, Set.of(), 64, new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                            try {
+                                long ino = (Long) Files.getAttribute(dir, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+                                String rel = root.relativize(dir).toString();
+                                paths.put(ino, "/" + rel);
+                            } catch (IOException | RuntimeException ignored) {
+                                // removed while walking
+                            }
+                            return FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                            return FileVisitResult.CONTINUE; // a cgroup removed while walking
+                        }
+                    });
+                } catch (IOException ignored) {
+                    // keep what was walked
+                }
+            }
+            scans.increment();
+            Index idx = new Index(Map.copyOf(paths), started);
+            index = idx;
+            return idx;
+        }
+    }
+
+    private static long rootId(Path root) {
+        if (root != null) {
+            try {
+                return (Long) Files.getAttribute(root, "unix:ino");
+            } catch (IOException | RuntimeException ignored) {
+                // fall through
+            }
+        }
+        return 1; // the kernfs id of a cgroup v2 root
+    }
+
+    // ---- maintenance ----
+
+    private void trim() {
+        int max = options.maxEntries();
+        if (byCgroup.size() <= max) return;
+        int target = Math.max(0, max - max / 10);
+        List<Entry> all = new ArrayList<>(byCgroup.values());
+        all.sort(Comparator.comparingLong(en -> en.lastUsedNanos));
+        for (Entry e : all) {
+            if (byCgroup.size() <= target) break;
+            if (byCgroup.remove(e.cgroupId, e)) evictedOverflow.increment();
+        }
+    }
+
+    private void forgetUnreferencedContainers() {
+        Set<Container> live = new HashSet<>();
+        for (Entry e : byCgroup.values()) {
+            Container c = e.container;
+            if (c != null) live.add(c);
+        }
+        for (Container c : byId.values()) {
+            if (!live.contains(c) && byId.remove(c.fullId, c)) {
+                for (Consumer<ContainerInfo> l : forgetListeners) {
+                    try {
+                        l.accept(c.info);
+                    } catch (RuntimeException ignored) {
+                        // a listener's failure is its own
+                    }
+                }
+            }
+        }
+    }
+
+    private void wakeMaintenance() {
+        synchronized (maintenanceSignal) {
+            maintenanceSignal.notifyAll();
+        }
+    }
+
+    private void maintain() {
+        while (!closed.get()) {
+            try {
+                synchronized (maintenanceSignal) {
+                    maintenanceSignal.wait(Math.max(1, options.sweepInterval().toMillis()));
+                }
+                if (closed.get()) return;
+                if (byCgroup.size() > options.maxEntries()) {
+                    trim();
+                    forgetUnreferencedContainers();
+                } else {
+                    sweep();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // keep sweeping; the next round may succeed
+            }
+        }
+    }
+
+    private void async(Runnable task) {
+        if (closed.get()) return;
+        Thread.ofVirtual().name("peregrine-container-resolve").start(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException ignored) {
+                // resolution is best effort: the entry keeps what it has
+            }
+        });
+    }
+}
