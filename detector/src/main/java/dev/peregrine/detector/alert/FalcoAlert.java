@@ -4,6 +4,8 @@ import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.field.FieldCatalogue;
 import dev.peregrine.detector.rule.CompiledRule;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,9 +76,19 @@ public final class FalcoAlert {
         root.put("rule", rule.name());
         root.put("source", rule.source());
         new TreeSet<>(rule.tags()).forEach(root.putArray("tags")::add);
-        root.put("time", Instant.ofEpochSecond(0, e.ts).toString());
+        root.put("time", jsonTime(e.ts));
         return MAPPER.writeValueAsString(root);
     }
 
     public boolean isoTime() { return isoTime; }
+
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    /**
+     * The JSON "time" value. Falco always prints nine fraction digits (formats.cpp: ".%09luZ");
+     * Instant.toString() would drop trailing zeros and break byte-for-byte equality.
+     */
+    static String jsonTime(long ts) {
+        return SECONDS.format(Instant.ofEpochSecond(0, ts)) + String.format(".%09dZ", Math.floorMod(ts, 1_000_000_000L));
+    }
 }

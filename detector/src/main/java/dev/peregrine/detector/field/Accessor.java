@@ -1,6 +1,7 @@
 package dev.peregrine.detector.field;
 
 import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.event.Ipv4;
 
 /**
  * A field resolved against the event model at load time. Text fields answer {@link #text},
@@ -21,6 +22,9 @@ public interface Accessor {
     default long number(Event e) { return numberAt(e, 0); }
 
     default long numberAt(Event e, int i) { return Event.NONE; }
+
+    /** An IPv4 address value as an unsigned 32-bit number, -1 when absent or not IPv4; IP fields answer without parsing. */
+    default long ipv4At(Event e, int i) { return Ipv4.parse(textAt(e, i)); }
 
     default int count(Event e) {
         if (type().isNumeric() || type() == FieldType.BOOL) return number(e) == Event.NONE ? 0 : 1;

@@ -171,10 +171,10 @@ public final class FieldCatalogue {
                 return null;
             });
         });
-        parentField("proc.pname", "Parent process name.", p -> p.name);
-        parentField("proc.pexe", "Parent argv[0].", p -> p.exe);
-        parentField("proc.pexepath", "Parent executable path.", p -> p.exepath);
-        parentField("proc.pcmdline", "Parent command line.", p -> p.cmdline);
+        add("proc.pname", CHARBUF, "Parent process name.", text(e -> { ProcessInfo p = e.parent(); return p == null ? null : p.name; }));
+        add("proc.pexe", CHARBUF, "Parent argv[0].", text(e -> { ProcessInfo p = e.parent(); return p == null ? null : p.exe; }));
+        add("proc.pexepath", CHARBUF, "Parent executable path.", text(e -> { ProcessInfo p = e.parent(); return p == null ? null : p.exepath; }));
+        add("proc.pcmdline", CHARBUF, "Parent command line.", text(e -> { ProcessInfo p = e.parent(); return p == null ? null : p.cmdline; }));
         ancestorField("proc.aname", CHARBUF, "Name of ancestor N (1 = parent); without N, any ancestor.", p -> p.name, null);
         ancestorField("proc.aexe", CHARBUF, "argv[0] of ancestor N.", p -> p.exe, null);
         ancestorField("proc.aexepath", CHARBUF, "Executable path of ancestor N.", p -> p.exepath, null);
@@ -182,9 +182,6 @@ public final class FieldCatalogue {
         ancestorField("proc.apid", INT64, "Pid of ancestor N.", null, p -> p.pid);
     }
 
-    private void parentField(String name, String description, Function<ProcessInfo, String> f) {
-        add(name, CHARBUF, description, text(e -> e.parent() == null ? null : f.apply(e.parent())));
-    }
 
     /**
      * proc.aname[N] and friends: ancestor N, where 0 is the process itself. Without an index the
@@ -247,53 +244,63 @@ public final class FieldCatalogue {
 
     private void fd() {
         add("fd.num", INT64, "File descriptor number; -1 when the syscall failed.", number(INT64, e -> e.fd == null ? Event.NONE : e.fd.num));
-        fdText("fd.type", "Type: file, directory, ipv4, ipv6, unix, pipe, ...", f -> f.type);
-        fdText("fd.typechar", "Type as one character: f, d, 4, 6, u, p, ...", f -> f.typechar);
-        fdText("fd.name", "Full name: path, or cip:cport->sip:sport for sockets.", f -> f.name);
-        fdText("fd.nameraw", "Name as passed to the syscall, unresolved.", f -> f.nameraw);
-        fdText("fd.directory", "Directory part of a file name.", f -> f.directory);
-        fdText("fd.filename", "File part of a file name.", f -> f.filename);
-        fdText("fd.l4proto", "Transport protocol: tcp, udp, icmp, raw.", f -> f.l4proto);
-        fdText("fd.sockfamily", "Socket family: ip or unix.", FdInfo::sockfamily);
+        add("fd.type", CHARBUF, "Type: file, directory, ipv4, ipv6, unix, pipe, ...", text(e -> { FdInfo f = e.fd; return f == null ? null : f.type; }));
+        add("fd.typechar", CHARBUF, "Type as one character: f, d, 4, 6, u, p, ...", text(e -> { FdInfo f = e.fd; return f == null ? null : f.typechar; }));
+        add("fd.name", CHARBUF, "Full name: path, or cip:cport->sip:sport for sockets.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.name; }));
+        add("fd.nameraw", CHARBUF, "Name as passed to the syscall, unresolved.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.nameraw; }));
+        add("fd.directory", CHARBUF, "Directory part of a file name.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.directory; }));
+        add("fd.filename", CHARBUF, "File part of a file name.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.filename; }));
+        add("fd.l4proto", CHARBUF, "Transport protocol: tcp, udp, icmp, raw.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.l4proto; }));
+        add("fd.sockfamily", CHARBUF, "Socket family: ip or unix.", text(e -> e.fd == null ? null : e.fd.sockfamily()));
         add("fd.connected", BOOL, "The socket is connected.", bool(e -> e.fd != null, e -> e.fd.connected));
         add("fd.name_changed", BOOL, "The fd name changed during this event (e.g. a connect).", bool(e -> e.fd != null, e -> e.fd.nameChanged));
-        ip("fd.cip", IPADDR, "Client IP address.", f -> f.cip, null);
-        ip("fd.sip", IPADDR, "Server IP address.", f -> f.sip, null);
-        ip("fd.lip", IPADDR, "Local IP address.", f -> f.server ? f.sip : f.cip, null);
-        ip("fd.rip", IPADDR, "Remote IP address.", f -> f.server ? f.cip : f.sip, null);
-        ip("fd.ip", IPADDR, "Either IP address (client or server).", f -> f.cip, f -> f.sip);
-        ip("fd.cnet", IPNET, "Client IP address, compared against networks.", f -> f.cip, null);
-        ip("fd.snet", IPNET, "Server IP address, compared against networks.", f -> f.sip, null);
-        ip("fd.lnet", IPNET, "Local IP address, compared against networks.", f -> f.server ? f.sip : f.cip, null);
-        ip("fd.rnet", IPNET, "Remote IP address, compared against networks.", f -> f.server ? f.cip : f.sip, null);
-        ip("fd.net", IPNET, "Either IP address, compared against networks.", f -> f.cip, f -> f.sip);
+        ip("fd.cip", IPADDR, "Client IP address.", SocketEnd.CLIENT, null);
+        ip("fd.sip", IPADDR, "Server IP address.", SocketEnd.SERVER, null);
+        ip("fd.lip", IPADDR, "Local IP address.", SocketEnd.LOCAL, null);
+        ip("fd.rip", IPADDR, "Remote IP address.", SocketEnd.REMOTE, null);
+        ip("fd.ip", IPADDR, "Either IP address (client or server).", SocketEnd.CLIENT, SocketEnd.SERVER);
+        ip("fd.cnet", IPNET, "Client IP address, compared against networks.", SocketEnd.CLIENT, null);
+        ip("fd.snet", IPNET, "Server IP address, compared against networks.", SocketEnd.SERVER, null);
+        ip("fd.lnet", IPNET, "Local IP address, compared against networks.", SocketEnd.LOCAL, null);
+        ip("fd.rnet", IPNET, "Remote IP address, compared against networks.", SocketEnd.REMOTE, null);
+        ip("fd.net", IPNET, "Either IP address, compared against networks.", SocketEnd.CLIENT, SocketEnd.SERVER);
         port("fd.cport", "Client port.", f -> f.cport, null);
         port("fd.sport", "Server port.", f -> f.sport, null);
         port("fd.lport", "Local port.", f -> f.server ? f.sport : f.cport, null);
         port("fd.rport", "Remote port.", f -> f.server ? f.cport : f.sport, null);
         port("fd.port", "Either port.", f -> f.cport, f -> f.sport);
-        fdText("fd.cip.name", "Domain name of the client IP.", f -> f.cipName);
-        fdText("fd.sip.name", "Domain name of the server IP.", f -> f.sipName);
-        fdText("fd.lip.name", "Domain name of the local IP.", f -> f.server ? f.sipName : f.cipName);
-        fdText("fd.rip.name", "Domain name of the remote IP.", f -> f.server ? f.cipName : f.sipName);
+        add("fd.cip.name", CHARBUF, "Domain name of the client IP.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.cipName; }));
+        add("fd.sip.name", CHARBUF, "Domain name of the server IP.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.sipName; }));
+        add("fd.lip.name", CHARBUF, "Domain name of the local IP.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.server ? f.sipName : f.cipName; }));
+        add("fd.rip.name", CHARBUF, "Domain name of the remote IP.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.server ? f.cipName : f.sipName; }));
     }
 
-    private void fdText(String name, String description, Function<FdInfo, String> f) {
-        add(name, CHARBUF, description, text(e -> e.fd == null ? null : f.apply(e.fd)));
+
+    /** One end of a socket: its address as text, and as the number FdInfo parsed once for network checks. */
+    private record SocketEnd(Function<FdInfo, String> text, ToLongFunction<FdInfo> ipv4) {
+        // Here rather than in FieldCatalogue: STANDARD is built before FieldCatalogue's other statics are set.
+        static final SocketEnd CLIENT = new SocketEnd(f -> f.cip, f -> f.cipV4);
+        static final SocketEnd SERVER = new SocketEnd(f -> f.sip, f -> f.sipV4);
+        static final SocketEnd LOCAL = new SocketEnd(f -> f.server ? f.sip : f.cip, f -> f.server ? f.sipV4 : f.cipV4);
+        static final SocketEnd REMOTE = new SocketEnd(f -> f.server ? f.cip : f.sip, f -> f.server ? f.cipV4 : f.sipV4);
     }
 
     /** IP fields; {@code second} set means two values (client and server), any of which may match. */
-    private void ip(String name, FieldType type, String description, Function<FdInfo, String> first, Function<FdInfo, String> second) {
+    private void ip(String name, FieldType type, String description, SocketEnd first, SocketEnd second) {
         add(name, type, description, new Accessor() {
             @Override public FieldType type() { return type; }
             @Override public boolean multiValued() { return second != null; }
             @Override public int count(Event e) {
                 if (e.fd == null || !e.fd.isSocket()) return 0;
-                return second == null ? (first.apply(e.fd) == null ? 0 : 1) : 2;
+                return second == null ? (first.text().apply(e.fd) == null ? 0 : 1) : 2;
             }
             @Override public String textAt(Event e, int i) {
                 if (e.fd == null || !e.fd.isSocket()) return null;
-                return i == 0 ? first.apply(e.fd) : second.apply(e.fd);
+                return (i == 0 ? first : second).text().apply(e.fd);
+            }
+            @Override public long ipv4At(Event e, int i) {
+                if (e.fd == null || !e.fd.isSocket()) return -1;
+                return (i == 0 ? first : second).ipv4().applyAsLong(e.fd);
             }
         });
     }

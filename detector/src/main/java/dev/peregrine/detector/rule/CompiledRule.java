@@ -3,12 +3,26 @@ package dev.peregrine.detector.rule;
 import dev.peregrine.detector.alert.OutputFormat;
 import dev.peregrine.detector.condition.Expr;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A rule ready to evaluate: its resolved condition (macros and lists expanded, exceptions folded in),
- * the compiled predicate and output, and the event types it can match.
+ * the compiled predicate and output, and the event types it can match. {@code typedPredicates} holds,
+ * for each type of a positive type set, the predicate with the condition's evt.type checks already
+ * decided (see {@link EventTypeFolding}); {@link #NEVER} marks a type the condition can never match.
  */
 public record CompiledRule(int order, String name, String description, Priority priority, String source, List<String> tags,
                            boolean enabled, String output, OutputFormat outputFormat, Expr condition, EventPredicate predicate,
-                           EventTypes eventTypes) {
+                           EventTypes eventTypes, Map<String, EventPredicate> typedPredicates) {
+    static final EventPredicate NEVER = e -> false;
+    static final EventPredicate ALWAYS = e -> true;
+
+    public CompiledRule {
+        typedPredicates = Map.copyOf(typedPredicates);
+    }
+
+    /** The cheapest predicate that is exact for events of {@code type}. */
+    public EventPredicate predicateFor(String type) {
+        return typedPredicates.getOrDefault(type, predicate);
+    }
 }

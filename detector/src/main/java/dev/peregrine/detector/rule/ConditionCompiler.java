@@ -2,15 +2,16 @@ package dev.peregrine.detector.rule;
 
 import dev.peregrine.detector.condition.Expr;
 import dev.peregrine.detector.event.Event;
-import dev.peregrine.detector.event.Ipv4;
 import dev.peregrine.detector.field.Accessor;
 import dev.peregrine.detector.field.FieldCatalogue;
 import dev.peregrine.detector.field.FieldException;
 import dev.peregrine.detector.field.FieldType;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Turns a macro-free condition AST into an {@link EventPredicate}. Fields become accessors, operands
@@ -117,6 +118,7 @@ public final class ConditionCompiler {
     private EventPredicate check(Expr.BinaryCheck b) {
         Accessor left = operand(b.left());
         String field = describe(b.left());
+        if (b.left() instanceof Expr.Field f && f.name().equals("evt.type") && !f.hasArg()) checkEventTypes(b.right());
         boolean negate = b.op().equals("!=");
         String op = negate ? "=" : b.op();
         EventPredicate any = switch (b.right()) {
@@ -130,6 +132,22 @@ public final class ConditionCompiler {
         return ev -> left.count(ev) > 0 && !any.test(ev);
     }
 
+    /**
+     * libsinsp validates every evt.type operand whatever the operator. The error counts as an unknown
+     * filter, so a rule with skip-if-unknown-filter is skipped with a warning instead (Falco's
+     * err_is_unknown_type_or_field).
+     */
+    private static void checkEventTypes(Expr right) {
+        List<String> values = switch (right) {
+            case Expr.Value v -> List.of(v.value());
+            case Expr.ListValue l -> l.values();
+            default -> List.of();
+        };
+        for (String v : values) {
+            if (!EventTypeNames.isKnown(v)) throw new CompileException(EventTypeNames.unknownMessage(v), true);
+        }
+    }
+
     private static String describe(Expr e) {
         return switch (e) {
             case Expr.Field f -> f.display();
@@ -141,8 +159,7 @@ public final class ConditionCompiler {
     private static EventPredicate literal(Accessor a, String field, String op, List<String> values) {
         FieldType type = a.type();
         if (type.isNumeric()) {
-            ValueMatchers.NumberMatcher m = ValueMatchers.number(op, values, field);
-            return numeric(a, m);
+            return numeric(a, op, values, field);
         }
         if (type == FieldType.BOOL) {
             if (!op.equals("=") && !op.equals("==")) {
@@ -159,7 +176,7 @@ public final class ConditionCompiler {
             return ev -> {
                 int n = a.count(ev);
                 for (int i = 0; i < n; i++) {
-                    if (nets.matches(Ipv4.parse(a.textAt(ev, i)))) return true;
+                    if (nets.matches(a.ipv4At(ev, i))) return true;
                 }
                 return false;
             };
@@ -169,6 +186,18 @@ public final class ConditionCompiler {
         }
         ValueMatchers.TextMatcher m = ValueMatchers.text(op, values, field);
         if (!a.multiValued()) {
+            // The two most common checks skip the matcher indirection: every hop is a megamorphic call.
+            if (op.equals("=") || op.equals("==")) {
+                String v = values.isEmpty() ? "" : values.getFirst();
+                return ev -> v.equals(a.text(ev));
+            }
+            if (op.equals("in") || op.equals("intersects")) {
+                Set<String> set = new HashSet<>(values);
+                return ev -> {
+                    String s = a.text(ev);
+                    return s != null && set.contains(s);
+                };
+            }
             return ev -> {
                 String s = a.text(ev);
                 return s != null && m.matches(s);
@@ -184,7 +213,19 @@ public final class ConditionCompiler {
         };
     }
 
-    private static EventPredicate numeric(Accessor a, ValueMatchers.NumberMatcher m) {
+    private static EventPredicate numeric(Accessor a, String op, List<String> values, String field) {
+        ValueMatchers.NumberMatcher m = ValueMatchers.number(op, values, field);
+        if (!a.multiValued() && values.size() == 1) {
+            long v = ValueMatchers.parseNumber(values.getFirst(), field);
+            switch (op) {
+                case "=", "==" -> { return ev -> { long x = a.number(ev); return x != Event.NONE && x == v; }; }
+                case "<" -> { return ev -> { long x = a.number(ev); return x != Event.NONE && x < v; }; }
+                case "<=" -> { return ev -> { long x = a.number(ev); return x != Event.NONE && x <= v; }; }
+                case ">" -> { return ev -> { long x = a.number(ev); return x != Event.NONE && x > v; }; }
+                case ">=" -> { return ev -> { long x = a.number(ev); return x != Event.NONE && x >= v; }; }
+                default -> { }
+            }
+        }
         if (!a.multiValued()) {
             return ev -> {
                 long v = a.number(ev);

@@ -163,6 +163,16 @@ final class RuleCompiler {
             result.warning(LoadCode.LOAD_NO_EVTTYPE, "Rule matches too many evt.type values. This has a significant performance penalty.", r.ctx);
         }
         return new CompiledRule(order, r.name, r.desc, r.priority, r.source, List.copyOf(r.tags), r.enabled, output, format, ast,
-                predicate, types);
+                predicate, types, typedPredicates(ast, types));
+    }
+
+    private Map<String, EventPredicate> typedPredicates(Expr ast, EventTypes types) {
+        Map<String, EventPredicate> out = new HashMap<>();
+        if (types.negated()) return out;
+        for (String type : types.names()) {
+            EventTypeFolding.Folded f = EventTypeFolding.fold(ast, type);
+            out.put(type, !f.isConstant() ? conditions.compile(f.expr()) : f.constant() ? CompiledRule.ALWAYS : CompiledRule.NEVER);
+        }
+        return out;
     }
 }

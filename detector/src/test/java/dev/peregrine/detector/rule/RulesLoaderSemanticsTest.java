@@ -271,6 +271,37 @@ class RulesLoaderSemanticsTest {
     }
 
     @Test
+    void unknownEventTypeIsAnErrorUnlessSkipIfUnknownFilter() {
+        var l = load(HEADER + rule("R", "evt.type in (open, opne) and proc.name = x"));
+        assertThat(l.result().errors()).hasSize(1);
+        LoadMessage e = l.result().errors().getFirst();
+        assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
+        assertThat(e.message()).isEqualTo("unknown event type opne");
+        assertThat(e.context().item()).isEqualTo("rule 'R'");
+        // Every operator's operand is checked, as libsinsp does, and macros only when a rule uses them.
+        assertThat(load(HEADER + rule("R", "evt.type startswith nosuch")).result().errors().getFirst().message())
+                .isEqualTo("unknown event type nosuch");
+        var unusedMacro = load(HEADER + "- macro: m\n  condition: evt.type = nosuch\n" + rule("R", "evt.type = open"));
+        assertThat(unusedMacro.result().successful()).isTrue();
+        var usedMacro = load(HEADER + "- macro: m\n  condition: evt.type = nosuch\n" + rule("R", "m"));
+        assertThat(usedMacro.result().errors().getFirst().message()).isEqualTo("unknown event type nosuch");
+
+        var skip = load(HEADER + rule("R", "evt.type = opne") + "  skip-if-unknown-filter: true\n");
+        assertThat(skip.result().successful()).isTrue();
+        assertThat(skip.rules()).isEmpty();
+        assertThat(skip.result().warnings()).extracting(LoadMessage::code).containsExactly(LoadCode.LOAD_UNKNOWN_FILTER);
+        assertThat(skip.result().warnings().getFirst().message()).isEqualTo("unknown event type opne");
+    }
+
+    @Test
+    void eventTypesBeyondSyscallNamesAreKnown() {
+        for (String type : List.of("execve", "openat2", "procexit", "container", "switch", "signaldeliver", "pluginevent", "asyncevent",
+                "pread", "prlimit", "sched_process_exit", "page_fault_user")) {
+            assertThat(load(HEADER + rule("R", "evt.type = " + type)).result().errors()).as(type).isEmpty();
+        }
+    }
+
+    @Test
     void unknownOutputFieldIsAnOutputError() {
         var l = load(HEADER + "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: x %proc.nope\n  priority: INFO\n");
         assertThat(l.result().errors().getFirst().code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_OUTPUT);

@@ -1,0 +1,58 @@
+package dev.peregrine.detector.rule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.event.EventJson;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The hot path allocates nothing: deciding that an event raises no alert must not create garbage,
+ * or the detector's GC work would grow with the syscall rate. The JMH benchmark measures the same
+ * on a larger mix (bench/, RulesEngineBenchmark with -prof gc).
+ */
+class RulesetAllocationTest {
+    @Test
+    void nonMatchingEventsAllocateNothing() throws IOException {
+        JsonMapper mapper = JsonMapper.builder().build();
+        List<Event> quiet = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("src/test/resources/replay/stable_rule_cases.jsonl"))) {
+            if (line.isBlank() || line.startsWith("#")) continue;
+            JsonNode c = mapper.readTree(line);
+            if (c.has("alert") || c.has("rules")) continue;
+            for (JsonNode ev : c.get("events").values()) quiet.add(EventJson.parse(mapper.writeValueAsString(ev)));
+        }
+        Ruleset ruleset = new RulesLoader().loadFiles(List.of(SharedRulesFilesTest.STABLE)).ruleset();
+        Event[] events = quiet.toArray(Event[]::new);
+        assertThat(events.length).isGreaterThan(20);
+        for (Event e : events) assertThat(ruleset.firstMatch(e)).as("event %d", e.num).isNull();
+
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().threadId();
+        int rounds = 5_000;
+        int matches = run(ruleset, events, rounds); // warm-up: interpreter and JIT tiers
+        long before = threads.getThreadAllocatedBytes(thread);
+        matches += run(ruleset, events, rounds);
+        long allocated = threads.getThreadAllocatedBytes(thread) - before;
+
+        assertThat(matches).isZero();
+        long evaluated = (long) rounds * events.length;
+        assertThat(allocated).as("bytes allocated over %d events", evaluated).isLessThan(evaluated / 100);
+    }
+
+    private static int run(Ruleset ruleset, Event[] events, int rounds) {
+        int matches = 0;
+        for (int i = 0; i < rounds; i++) {
+            for (Event e : events) if (ruleset.firstMatch(e) != null) matches++;
+        }
+        return matches;
+    }
+}
