@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# HTTP intake benchmark of the sidekick, with nginx's static "return 200" as the ceiling.
+#
+# Starts (and stops, by PID, on exit) everything it uses: nginx (the webhook sink the sidekick
+# delivers to + the ceiling server) and the sidekick with a durable spool (fsync on) and one webhook
+# output. All traffic goes to 127.0.0.1. Every load step is bounded in time and count.
+# Per run: nginx ceiling with wrk, then the sidekick at fixed rates (LoadGen, open loop), then the
+# sidekick flat out with the same wrk settings as the ceiling. Prints medians over RUNS.
+#
+#   bench/intake/run.sh                     # build, then 3 runs
+#   SKIP_BUILD=1 RUNS=1 DURATION=10 bench/intake/run.sh
+#   PROFILE=1 ...                           # also record a JFR profile of the sidekick
+#
+# Needs wrk and nginx (Debian: apt-get install -y wrk nginx-light) and JDK 25.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+JAVA="$JAVA_HOME/bin/java"
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-20}          # seconds measured per step
+WARMUP=${WARMUP:-5}               # seconds sent but not measured before each step
+JIT_WARMUP=${JIT_WARMUP:-60}      # seconds of load on the fresh sidekick before the first step
+RATES=${RATES-"1000 5000"}        # fixed rates, alerts/s ("" = only the max steps)
+CONNECTIONS=${CONNECTIONS:-64}    # wrk connections, for both nginx and the sidekick
+WRK_THREADS=${WRK_THREADS:-2}
+SIDEKICK_PORT=${SIDEKICK_PORT:-2801}
+GRPC_PORT=${GRPC_PORT:-2803}
+SINK_PORT=${SINK_PORT:-18080}
+CEILING_PORT=${CEILING_PORT:-18081}
+SIDEKICK_JVM_OPTS=${SIDEKICK_JVM_OPTS:-"-Xms1g -Xmx1g"}
+SPOOL_FSYNC=${SPOOL_FSYNC:-true}  # false: the spool survives a killed process but not a lost machine
+SIDEKICK_ARGS=${SIDEKICK_ARGS:-}  # extra --key=value for the sidekick (not one that run.sh sets already)
+OUT=${OUT:-$ROOT/bench/target/intake-$(date -u +%Y%m%dT%H%M%SZ)}
+ALERTS=${ALERTS:-$ROOT/bench/src/main/resources/falco/sample_alerts.jsonl}
+export ALERTS
+
+for tool in wrk nginx curl; do
+  command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y wrk nginx-light curl)" >&2; exit 1; }
+done
+for port in "$SIDEKICK_PORT" "$GRPC_PORT" "$SINK_PORT" "$CEILING_PORT"; do
+  if ss -Htln "sport = :$port" | grep -q .; then echo "port $port is in use; set the *_PORT variables" >&2; exit 1; fi
+done
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
+fi
+JAR=$ROOT/sidekick/target/sidekick.jar
+BENCH_CP="$ROOT/bench/target/bench.jar:$ROOT/bench/target/lib/*"
+[[ -f $JAR && -f $ROOT/bench/target/bench.jar ]] || { echo "build first: ./mvnw -q -B -DskipTests package" >&2; exit 1; }
+
+mkdir -p "$OUT"
+echo "results in $OUT"
+NGINX_PID=""
+SIDEKICK_PID=""
+stop() { # stop one process we started, by PID: TERM, then KILL after 30 s
+  local pid=$1
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() { stop "$SIDEKICK_PID"; stop "$NGINX_PID"; }
+trap cleanup EXIT INT TERM
+
+wait_http() { # url, seconds
+  for _ in $(seq $(($2 * 10))); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
+  echo "no answer from $1 after $2 s" >&2; return 1
+}
+
+TICK_MS=$((1000 / $(getconf CLK_TCK)))
+cpu_ms() { # CPU time (user + system, ms) of a process and its children (nginx's workers)
+  local t=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$p/stat")))
+  done
+  echo $((t * TICK_MS))
+}
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# --- nginx: sink + ceiling ---
+sed -e "s#@RUN@#$OUT#g" -e "s#@SINK_PORT@#$SINK_PORT#g" -e "s#@CEILING_PORT@#$CEILING_PORT#g" \
+  "$ROOT/bench/intake/nginx.conf.template" > "$OUT/nginx.conf"
+nginx -p "$OUT" -c "$OUT/nginx.conf" > "$OUT/nginx.out" 2>&1 &
+NGINX_PID=$!
+wait_http "http://127.0.0.1:$CEILING_PORT/" 10
+
+# --- the sidekick ---
+# shellcheck disable=SC2086
+"$JAVA" $SIDEKICK_JVM_OPTS --enable-native-access=ALL-UNNAMED -jar "$JAR" \
+  --server.port="$SIDEKICK_PORT" --spring.grpc.server.port="$GRPC_PORT" \
+  --peregrine.spool.dir="$OUT/spool" --peregrine.spool.fsync="$SPOOL_FSYNC" \
+  --peregrine.outputs.sink.type=webhook --peregrine.outputs.sink.url="http://127.0.0.1:$SINK_PORT/" \
+  $SIDEKICK_ARGS > "$OUT/sidekick.log" 2>&1 &
+SIDEKICK_PID=$!
+wait_http "http://127.0.0.1:$SIDEKICK_PORT/ping" 180
+
+metric() { # sum of the Prometheus samples whose line matches an awk regex (use [{] for a brace)
+  { curl -fs "http://127.0.0.1:$SIDEKICK_PORT/actuator/prometheus" || true; } |
+    awk -v re="^$1" '$0 ~ re { s += $NF } END { printf "%d", s }'
+}
+wait_drained() { # until the webhook output has nothing waiting, at most 180 s
+  for _ in $(seq 1800); do
+    [[ $(metric 'peregrine_spool_depth[{].*output="sink"') == 0 ]] && return 0
+    sleep 0.1
+  done
+  echo "warning: spool not drained after 180 s" >&2
+}
+
+# wrk output -> "rps p50_ms p99_ms errors"
+parse_wrk() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
+    /^Requests\/sec:/ { rps = $2 }
+    /Non-2xx or 3xx responses:/ { err += $NF }
+    /Socket errors:/ { gsub(",", ""); err += $4 + $6 + $8 + $10 }
+    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, err }' "$1"
+}
+run_wrk() { # label url server-pid -> "label rps p50 p99 errors cpu_us_per_alert load1"
+  local log="$OUT/$1.wrk.txt" c0 c1 n
+  timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/bench/intake/post.lua" "$2" > /dev/null
+  if [[ $3 == "$SIDEKICK_PID" ]]; then wait_drained; fi
+  c0=$(cpu_ms "$3")
+  timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
+    -s "$ROOT/bench/intake/post.lua" "$2" > "$log" 2>&1
+  local l=$(load1)
+  if [[ $3 == "$SIDEKICK_PID" ]]; then wait_drained; fi # the deliveries of these alerts are part of their cost
+  c1=$(cpu_ms "$3")
+  n=$(awk '/requests in/ { print $1 }' "$log")
+  echo "$1 $(parse_wrk "$log") $(awk -v c=$((c1 - c0)) -v n="${n:-0}" 'BEGIN { printf "%.0f", n ? c * 1000 / n : 0 }') $l"
+}
+run_rate() { # label rate url server-pid -> "label rps p50 p99 errors cpu_us_per_alert load1"
+  local log="$OUT/$1.loadgen.txt" c0 c1 l
+  if [[ $4 == "$SIDEKICK_PID" ]]; then wait_drained; fi
+  c0=$(cpu_ms "$4")
+  timeout $((WARMUP + DURATION + 90)) "$JAVA" -cp "$BENCH_CP" dev.peregrine.bench.intake.LoadGen \
+    --url "$3" --rate "$2" --duration "$DURATION" --warmup "$WARMUP" \
+    --alerts "$ALERTS" --label "$1" > "$log" 2>&1 || true
+  l=$(load1)
+  if [[ $4 == "$SIDEKICK_PID" ]]; then wait_drained; fi # the deliveries of these alerts are part of their cost
+  c1=$(cpu_ms "$4")
+  awk -v c=$((c1 - c0)) -v l="$l" '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+       printf "%s %.0f %.3f %.3f %d %.0f %s\n", v["label"], v["achieved_rps"], v["p50_ms"], v["p99_ms"], v["errors"],
+         v["ok"] ? c * 1000 / v["ok"] : 0, l }' "$log"
+}
+
+# JIT warm-up of the sidekick (not measured): C2 is still busy after 30 s on a loaded 2-core box
+timeout $((JIT_WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${JIT_WARMUP}s" -s "$ROOT/bench/intake/post.lua" \
+  "http://127.0.0.1:$SIDEKICK_PORT/" > "$OUT/jit-warmup.wrk.txt" 2>&1
+wait_drained
+
+RESULTS=$OUT/results.txt
+echo "# step run alerts_per_s p50_ms p99_ms errors cpu_us_per_alert load1" > "$RESULTS"
+for run in $(seq "$RUNS"); do
+  echo "== run $run/$RUNS"
+  read -r label rps p50 p99 err cpu l <<< "$(run_wrk "nginx-max-r$run" "http://127.0.0.1:$CEILING_PORT/" "$NGINX_PID")"
+  echo "nginx-max $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
+  for rate in $RATES; do
+    # the same generator against nginx first: what the generator itself can do on this machine now
+    read -r label rps p50 p99 err cpu l <<< "$(run_rate "nginx-$rate-r$run" "$rate" "http://127.0.0.1:$CEILING_PORT/" "$NGINX_PID")"
+    echo "nginx-$rate $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
+    read -r label rps p50 p99 err cpu l <<< "$(run_rate "sidekick-$rate-r$run" "$rate" "http://127.0.0.1:$SIDEKICK_PORT/" "$SIDEKICK_PID")"
+    echo "sidekick-$rate $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
+  done
+  if [[ "${PROFILE:-0}" == 1 && $run == "$RUNS" ]]; then
+    "$JAVA_HOME/bin/jcmd" "$SIDEKICK_PID" JFR.start name=bench settings=profile > /dev/null
+  fi
+  read -r label rps p50 p99 err cpu l <<< "$(run_wrk "sidekick-max-r$run" "http://127.0.0.1:$SIDEKICK_PORT/" "$SIDEKICK_PID")"
+  echo "sidekick-max $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
+  if [[ "${PROFILE:-0}" == 1 && $run == "$RUNS" ]]; then
+    "$JAVA_HOME/bin/jcmd" "$SIDEKICK_PID" JFR.stop name=bench filename="$OUT/sidekick-max.jfr" > /dev/null
+    "$JAVA" -cp "$BENCH_CP" dev.peregrine.bench.profile.JfrTop "$OUT/sidekick-max.jfr" 40 > "$OUT/profile.txt" || true
+    echo "profile of the last max step: $OUT/profile.txt"
+  fi
+done
+
+accepted=$(metric 'peregrine_intake_alerts_total[{].*status="accepted"')
+sleep 1
+delivered=$(wc -l < "$OUT/sink-access.log")
+distinct=$(awk '{ print $2 }' "$OUT/sink-access.log" | sort -u | wc -l)
+echo "accepted by the sidekick: $accepted; webhook deliveries logged by the sink: $delivered ($distinct distinct alerts)" |
+  tee "$OUT/delivery.txt"
+
+echo
+{
+  echo "medians over $RUNS runs (alerts/s; latency ms; CPU of the server, us per alert; 1-min load average)"
+  printf "%-16s %10s %9s %9s %7s %8s %6s\n" step alerts/s p50_ms p99_ms errors cpu_us load1
+  awk '!/^#/ { k = $1; c = ++n[k]; for (f = 3; f <= 8; f++) v[k, f, c] = $f }
+    function med(k, f, c,   i, j, t, a) { for (i = 1; i <= c; i++) a[i] = v[k, f, i]
+      for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2 }
+    END { for (k in n) { e = 0; for (i = 1; i <= n[k]; i++) e += v[k, 6, i]
+      printf "%-16s %10.0f %9.3f %9.3f %7d %8.0f %6.2f\n", k, med(k, 3, n[k]), med(k, 4, n[k]), med(k, 5, n[k]), e, med(k, 7, n[k]), med(k, 8, n[k]) } }' "$RESULTS" | sort
+  awk '!/^#/ && $1 == "nginx-max" { ng[$2] = $3; ngc[$2] = $7 } !/^#/ && $1 == "sidekick-max" { sk[$2] = $3; skc[$2] = $7 }
+    END { for (r in sk) if (ng[r] > 0 && skc[r] > 0)
+      printf "run %s: max sidekick/nginx = %.3f; CPU per alert nginx/sidekick = %.3f\n", r, sk[r] / ng[r], ngc[r] / skc[r] }' "$RESULTS" | sort
+} | tee "$OUT/summary.txt"
