@@ -136,7 +136,7 @@ final class RunCommand {
         NodeSpool nodeSpool = spool;
         try (Capture capture = Capture.open(); ContainerTable containers = ContainerTable.withDefaultEngines()) {
             containers.seedFromCgroups();
-            new LiveDetection(loaded.ruleset(), metrics, containers::lookup, maxProcesses).run(capture,
+            new LiveDetection(loaded.ruleset(), metrics, containers, maxProcesses).run(capture,
                     () -> running.get() && Instant.now().isBefore(deadline),
                     e -> {
                         if (events != null) {

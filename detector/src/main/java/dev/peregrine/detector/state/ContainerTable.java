@@ -46,7 +46,7 @@ import java.util.function.Consumer;
  * gone on two sweeps in a row are forgotten, and past {@code maxEntries} the least recently looked
  * up ones go. {@link #stats()} has counters for metrics.
  */
-public final class ContainerTable implements AutoCloseable {
+public final class ContainerTable implements AutoCloseable, EventFactory.ContainerLookup {
     public static final Path CGROUP_V2_HYBRID = Path.of("/sys/fs/cgroup/unified");
     public static final Path CGROUP_V2_PURE = Path.of("/sys/fs/cgroup");
 
@@ -205,6 +205,23 @@ public final class ContainerTable implements AutoCloseable {
         }
         e.lastUsedNanos = System.nanoTime();
         return e.info();
+    }
+
+    /**
+     * A few live processes of the cgroup, for reading the container's own files (its
+     * /etc/passwd) when the event's process has exited already. Empty when the path is unknown.
+     */
+    @Override
+    public long[] pids(long cgroupId) {
+        Entry e = byCgroup.get(cgroupId);
+        if (e == null || e.path == null || options.cgroupRoot() == null || !e.path.startsWith("/")) {
+            return new long[0];
+        }
+        try (var lines = Files.lines(options.cgroupRoot().resolve(e.path.substring(1)).resolve("cgroup.procs"))) {
+            return lines.limit(4).mapToLong(Long::parseLong).toArray();
+        } catch (IOException | RuntimeException ex) {
+            return new long[0];
+        }
     }
 
     public ContainerInfo lookup(long cgroupId) {

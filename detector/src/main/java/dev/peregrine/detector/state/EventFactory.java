@@ -26,12 +26,15 @@ public final class EventFactory {
     private final ContainerLookup containers;
     private final long bootToEpoch;
     private long sequence;
-    private final Map<String, Long> anchors = new java.util.HashMap<>();
 
     /** The container of a thread, from its cgroup; never blocks (see {@link ContainerTable#lookup}). */
-    @FunctionalInterface
     public interface ContainerLookup {
         ContainerInfo lookup(long cgroupId, String cgroupLeaf, long pid);
+
+        /** Live processes of the cgroup, to read its root's files; empty when unknown. */
+        default long[] pids(long cgroupId) {
+            return new long[0];
+        }
     }
 
     /** @param bootToEpoch added to kernel boot-time stamps to get epoch nanoseconds */
@@ -273,29 +276,29 @@ public final class EventFactory {
         long uid = Integer.toUnsignedLong(e.uid);
         long gid = Integer.toUnsignedLong(e.gid);
         long loginuid = e.loginuid == -1 ? -1 : Integer.toUnsignedLong(e.loginuid);
-        long anchor = anchorPid(root, e.pid);
-        Users.Account account = users.user(root, uid, e.pid, anchor);
-        Users.Account login = loginuid < 0 ? null : users.user(root, loginuid, e.pid, anchor);
+        long[] pids = candidatePids(root, e);
+        Users.Account account = users.user(root, uid, pids);
+        Users.Account login = loginuid < 0 ? null : users.user(root, loginuid, pids);
         b.user(new UserInfo(uid, account == null ? null : account.name(), loginuid, login == null ? null : login.name(),
                 account == null ? null : account.homedir(), account == null ? null : account.shell(), gid,
-                users.group(root, gid, e.pid, anchor)));
+                users.group(root, gid, pids)));
         return b.build();
     }
 
     /**
-     * A process of the container likely to be alive (the first one seen, usually its init), to
-     * read the container's /etc/passwd when the event's own process has exited already.
+     * Processes whose root is the container's: the event's own first, then live ones of its
+     * cgroup, since a short-lived process has often exited before its event is read. Only asked
+     * for while the container's user database is not cached yet.
      */
-    private long anchorPid(String container, long pid) {
-        if ("host".equals(container)) {
-            return pid;
+    private long[] candidatePids(String container, RawEvent e) {
+        if ("host".equals(container) || users.known(container)) {
+            return new long[] {e.pid};
         }
-        Long anchor = anchors.get(container);
-        if (anchor == null || !java.nio.file.Files.exists(java.nio.file.Path.of("/proc", Long.toString(anchor)))) {
-            anchors.put(container, pid);
-            return pid;
-        }
-        return anchor;
+        long[] others = containers.pids(e.cgroupId);
+        long[] all = new long[others.length + 1];
+        all[0] = e.pid;
+        System.arraycopy(others, 0, all, 1, others.length);
+        return all;
     }
 
     private Map<String, String> execArgs(RawEvent e) {

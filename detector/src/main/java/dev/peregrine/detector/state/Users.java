@@ -42,6 +42,11 @@ public final class Users {
         return db == null ? null : db.groups.get(gid);
     }
 
+    /** Whether that root's user database is read already. */
+    public boolean known(String rootKey) {
+        return byRoot.containsKey(rootKey);
+    }
+
     /** Forget a root whose container is gone. */
     public void forget(String rootKey) {
         byRoot.remove(rootKey);

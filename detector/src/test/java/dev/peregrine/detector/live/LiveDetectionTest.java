@@ -47,7 +47,7 @@ class LiveDetectionTest {
         RulesLoader.Loaded loaded = new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()));
         assertThat(loaded.result().successful()).isTrue();
         containers = ContainerTable.withDefaultEngines();
-        LiveDetection detection = new LiveDetection(loaded.ruleset(), metrics, containers::lookup, 10_000);
+        LiveDetection detection = new LiveDetection(loaded.ruleset(), metrics, containers, 10_000);
         java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
         loop = Thread.ofPlatform().name("live-detection").start(() -> {
             try (Capture capture = Capture.open()) {
@@ -122,13 +122,14 @@ class LiveDetectionTest {
     @Test
     void readingShadowInAContainerNamesTheContainerAndItsImage() throws Exception {
         String shortId = containerId.substring(0, 12);
-        // Metadata arrives asynchronously after the first event of a new container; Falco has the
-        // same race. Repeat (bounded) until an alert carries it.
+        // Metadata (engine API, the container's /etc/passwd) arrives asynchronously after the
+        // first events of a new container; Falco has the same race. Repeat (bounded) until an
+        // alert carries it.
         Alert found = null;
         for (int i = 0; i < 20 && found == null; i++) {
             docker.docker("exec", containerId, "/bin/cat", "/etc/shadow");
             Alert a = await("Read sensitive file untrusted", e -> shortId.equals(e.container.id) && e.proc.name.equals("cat"));
-            if (a.event().container.imageRepository != null) {
+            if (a.event().container.imageRepository != null && a.event().user.name() != null) {
                 found = a;
             }
         }
