@@ -52,7 +52,12 @@ final class UnixHttp {
             throw new IllegalArgumentException("bad request target: " + target);
         }
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ScheduledFuture<?> deadline = TIMER.schedule(() -> closeQuietly(ch), timeout.toNanos(), TimeUnit.NANOSECONDS);
+            // Set before the close: the reader may see the closed channel before the task completes.
+            java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
+            ScheduledFuture<?> deadline = TIMER.schedule(() -> {
+                timedOut.set(true);
+                closeQuietly(ch);
+            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
             try {
                 ch.connect(UnixDomainSocketAddress.of(socket));
                 String request = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: peregrine\r\n"
@@ -61,7 +66,7 @@ final class UnixHttp {
                 while (out.hasRemaining()) ch.write(out);
                 return read(new Reader(ch));
             } catch (IOException e) {
-                if (deadline.isDone()) throw new IOException("no answer from " + socket + " within " + timeout.toMillis() + " ms", e);
+                if (timedOut.get()) throw new IOException("no answer from " + socket + " within " + timeout.toMillis() + " ms", e);
                 throw e;
             } finally {
                 deadline.cancel(false);
