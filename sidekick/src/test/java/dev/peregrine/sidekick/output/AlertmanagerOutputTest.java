@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peregrine.sidekick.alert.Alert;
-import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.config.ConfigException;
 import jakarta.validation.Validation;
+import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -27,7 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -48,7 +45,7 @@ import tools.jackson.databind.json.JsonMapper;
 class AlertmanagerOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final OutputContext CONTEXT = new OutputContext("am", "peregrine.outputs.am");
-    static final List<String> SAMPLES = samples();
+    static final List<String> SAMPLES = SampleAlerts.LINES;
     static final Path BINARY = Path.of("/usr/bin/prometheus-alertmanager");
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -58,16 +55,9 @@ class AlertmanagerOutputTest {
     static Process alertmanager;
     static URI base;
 
-    static List<String> samples() {
-        try (InputStream in = AlertmanagerOutputTest.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
-            return new String(Objects.requireNonNull(in).readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     static Alert sample(int i) {
-        return AlertJson.read(SAMPLES.get(i).getBytes(StandardCharsets.UTF_8), Instant::now);
+        return SampleAlerts.alert(i);
     }
 
     /** The sample as if Falco had just sent it. */

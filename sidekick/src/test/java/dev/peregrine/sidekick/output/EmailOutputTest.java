@@ -9,7 +9,6 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.peregrine.sidekick.alert.Alert;
-import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.config.ConfigException;
 import jakarta.mail.Address;
 import jakarta.mail.BodyPart;
@@ -17,22 +16,18 @@ import jakarta.mail.Message;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import jakarta.validation.Validation;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,7 +44,7 @@ import tools.jackson.databind.json.JsonMapper;
 class EmailOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final OutputContext CONTEXT = new OutputContext("mail", "peregrine.outputs.mail");
-    static final List<String> SAMPLES = samples();
+    static final List<String> SAMPLES = SampleAlerts.LINES;
 
     @RegisterExtension
     static final GreenMailExtension smtp = new GreenMailExtension(patient(ServerSetupTest.SMTP))
@@ -65,16 +60,9 @@ class EmailOutputTest {
     @TempDir
     static Path certs;
 
-    static List<String> samples() {
-        try (InputStream in = EmailOutputTest.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
-            return new String(Objects.requireNonNull(in).readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     static Alert sample(int i) {
-        return AlertJson.read(SAMPLES.get(i).getBytes(StandardCharsets.UTF_8), Instant::now);
+        return SampleAlerts.alert(i);
     }
 
     static JsonNode falco(int i) {

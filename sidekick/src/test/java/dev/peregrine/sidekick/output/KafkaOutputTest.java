@@ -5,22 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import dev.peregrine.sidekick.alert.Alert;
-import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.config.ConfigException;
 import jakarta.validation.Validation;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -45,7 +40,7 @@ import tools.jackson.databind.node.ObjectNode;
 class KafkaOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final OutputContext CONTEXT = new OutputContext("events", "peregrine.outputs.events");
-    static final List<String> SAMPLES = samples();
+    static final List<String> SAMPLES = SampleAlerts.LINES;
 
     static EmbeddedKafkaKraftBroker broker;
 
@@ -70,16 +65,9 @@ class KafkaOutputTest {
         broker.destroy();
     }
 
-    static List<String> samples() {
-        try (InputStream in = KafkaOutputTest.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
-            return new String(Objects.requireNonNull(in).readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     static Alert sample(int i) {
-        return AlertJson.read(SAMPLES.get(i).getBytes(StandardCharsets.UTF_8), Instant::now);
+        return SampleAlerts.alert(i);
     }
 
     static String topic(String name) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.sidekick.alert.Alert;
-import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.config.ConfigException;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
@@ -15,23 +14,19 @@ import io.nats.client.Subscription;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import jakarta.validation.Validation;
+import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -47,7 +42,7 @@ import tools.jackson.databind.node.ObjectNode;
 class NatsOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final OutputContext CONTEXT = new OutputContext("policy", "peregrine.outputs.policy");
-    static final List<String> SAMPLES = samples();
+    static final List<String> SAMPLES = SampleAlerts.LINES;
 
     @TempDir
     Path dir;
@@ -63,16 +58,9 @@ class NatsOutputTest {
         servers.forEach(NatsServer::stop);
     }
 
-    static List<String> samples() {
-        try (InputStream in = NatsOutputTest.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
-            return new String(Objects.requireNonNull(in).readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     static Alert sample(int i) {
-        return AlertJson.read(SAMPLES.get(i).getBytes(StandardCharsets.UTF_8), Instant::now);
+        return SampleAlerts.alert(i);
     }
 
     static ObjectNode falcoJsonWithUuid(int i, Alert alert) {

@@ -8,17 +8,13 @@ import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
+import dev.peregrine.sidekick.testing.SampleAlerts;
 import jakarta.validation.Validation;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
 class SlackOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final OutputContext CONTEXT = new OutputContext("slack", "peregrine.outputs.slack");
-    static final List<String> SAMPLES = samples();
+    static final List<String> SAMPLES = SampleAlerts.LINES;
 
     final RecordingHttpServer slack = new RecordingHttpServer();
 
@@ -42,16 +38,9 @@ class SlackOutputTest {
         slack.close();
     }
 
-    static List<String> samples() {
-        try (InputStream in = SlackOutputTest.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
-            return new String(Objects.requireNonNull(in).readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     static Alert sample(int i) {
-        return AlertJson.read(SAMPLES.get(i).getBytes(StandardCharsets.UTF_8), Instant::now);
+        return SampleAlerts.alert(i);
     }
 
     /** The "output" line exactly as Falco sent it, read independently of AlertJson. */

@@ -10,9 +10,8 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
+import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,12 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -44,7 +41,7 @@ import tools.jackson.databind.node.ObjectNode;
 class WebhookOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final OutputContext CONTEXT = new OutputContext("siem", "peregrine.outputs.siem");
-    static final List<String> SAMPLES = samples();
+    static final List<String> SAMPLES = SampleAlerts.LINES;
 
     @TempDir
     static Path certs;
@@ -56,16 +53,9 @@ class WebhookOutputTest {
         receiver.close();
     }
 
-    static List<String> samples() {
-        try (InputStream in = WebhookOutputTest.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
-            return new String(Objects.requireNonNull(in).readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     static Alert sample(int i) {
-        return AlertJson.read(SAMPLES.get(i).getBytes(StandardCharsets.UTF_8), Instant::now);
+        return SampleAlerts.alert(i);
     }
 
     static WebhookConfig config(URI url, String method, Map<String, String> headers, String username, String password,

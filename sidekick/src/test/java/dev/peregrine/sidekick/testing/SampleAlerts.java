@@ -1,0 +1,33 @@
+package dev.peregrine.sidekick.testing;
+
+import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.alert.AlertJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/** The project's sample Falco alerts (test resource falco/sample_alerts.jsonl), as Falco sends them. */
+public final class SampleAlerts {
+    /** One JSON document per line, in file order. */
+    public static final List<String> LINES = read();
+
+    private SampleAlerts() {}
+
+    /** Sample {@code i} as the sidekick reads it from Falco (a fresh uuid each call). */
+    public static Alert alert(int i) {
+        return AlertJson.read(LINES.get(i).getBytes(StandardCharsets.UTF_8), Instant::now);
+    }
+
+    private static List<String> read() {
+        try (InputStream in = SampleAlerts.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
+            return new String(Objects.requireNonNull(in, "falco/sample_alerts.jsonl").readAllBytes(), StandardCharsets.UTF_8)
+                    .lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
