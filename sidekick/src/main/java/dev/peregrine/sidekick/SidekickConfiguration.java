@@ -2,6 +2,7 @@ package dev.peregrine.sidekick;
 
 import dev.peregrine.sidekick.config.PeregrineProperties;
 import dev.peregrine.sidekick.intake.GrpcIntake;
+import dev.peregrine.sidekick.intake.HttpIntake;
 import dev.peregrine.sidekick.intake.Intake;
 import dev.peregrine.sidekick.intake.IntakeToken;
 import dev.peregrine.sidekick.intake.Rejections;
@@ -22,6 +23,8 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.core.Ordered;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -85,6 +88,17 @@ class SidekickConfiguration {
     @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty("peregrine.intake.token")
     IntakeToken intakeToken(PeregrineProperties properties, Rejections rejections) {
         return new IntakeToken(properties.intake().token(), rejections);
+    }
+
+    /** Ahead of every other filter: POST / is the hot path and needs none of them. */
+    @Bean
+    FilterRegistrationBean<HttpIntake> httpIntake(Intake intake, Rejections rejections, Clock clock,
+            PeregrineProperties properties) {
+        FilterRegistrationBean<HttpIntake> bean = new FilterRegistrationBean<>(
+                new HttpIntake(intake, rejections, clock, properties.intake().maxBodySize().toBytes()));
+        bean.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        bean.addUrlPatterns("/*");
+        return bean;
     }
 
     @Bean

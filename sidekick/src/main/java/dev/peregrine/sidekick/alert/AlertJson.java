@@ -15,7 +15,8 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -30,7 +31,8 @@ public final class AlertJson {
             .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
             .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
             .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
-            .toFormatter();
+            .toFormatter()
+            .withResolverStyle(java.time.format.ResolverStyle.STRICT);
 
     private static final DateTimeFormatter WRITE_TIME = new DateTimeFormatterBuilder()
             .appendPattern("uuuu-MM-dd'T'HH:mm:ss")
@@ -45,40 +47,261 @@ public final class AlertJson {
      * Reads one alert as Falco sends it. A uuid in the body is kept when valid (a Falcosidekick
      * forwarding to us sends one); otherwise one is assigned.
      *
+     * <p>Read as a token stream, not a tree: this runs once per alert on the intake's hot path
+     * and once per delivery. A body that is not JSON is reported as such even when a field
+     * before the syntax error was already wrong.
+     *
      * @throws AlertRejectedException naming the field and the reason
      */
     public static Alert read(byte[] body, Supplier<Instant> now) {
         if (body.length == 0) {
             throw new AlertRejectedException("empty_body", null, "request body is empty; expected a Falco JSON alert");
         }
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(body);
+        Fields f = new Fields();
+        try (JsonParser p = MAPPER.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new AlertRejectedException("malformed_json", null, "expected a JSON object");
+            }
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                f.read(name, p);
+            }
+            if (p.nextToken() != null) {
+                throw new AlertRejectedException("malformed_json", null, "unexpected content after the JSON object");
+            }
         } catch (JacksonException e) {
             throw new AlertRejectedException("malformed_json", null, "malformed JSON: " + e.getOriginalMessage());
         }
-        if (root == null || !root.isObject()) {
-            throw new AlertRejectedException("malformed_json", null, "expected a JSON object");
+        return f.alert(now);
+    }
+
+    /** What one body said, kept until the whole body is known to be JSON, then checked in a fixed order. */
+    private static final class Fields {
+        private JsonToken ruleToken;
+        private String rule;
+        private JsonToken priorityToken;
+        private String priority;
+        private String uuid;
+        private JsonToken timeToken;
+        private String time;
+        private final Map<String, Object> texts = new java.util.HashMap<>(8);
+        private TreeMap<String, Object> outputFields = new TreeMap<>();
+        private List<String> tags = List.of();
+        private Map<String, String> origin = Map.of();
+        private boolean hasMessage;
+        private AlertRejectedException error;
+
+        void read(String name, JsonParser p) {
+            JsonToken t = p.currentToken();
+            switch (name) {
+                case "rule" -> {
+                    ruleToken = t;
+                    rule = t == JsonToken.VALUE_STRING ? p.getString() : null;
+                    p.skipChildren();
+                }
+                case "priority" -> {
+                    priorityToken = t;
+                    priority = t == JsonToken.VALUE_STRING ? p.getString() : null;
+                    p.skipChildren();
+                }
+                case "uuid" -> {
+                    uuid = t == JsonToken.VALUE_STRING ? p.getString() : null;
+                    p.skipChildren();
+                }
+                case "time" -> {
+                    timeToken = t;
+                    time = t == JsonToken.VALUE_STRING ? p.getString() : null;
+                    p.skipChildren();
+                }
+                case "source", "output", "hostname", "message" -> {
+                    hasMessage |= name.equals("message");
+                    if (t == JsonToken.VALUE_STRING) {
+                        texts.put(name, p.getString());
+                    } else if (t == JsonToken.VALUE_NULL) {
+                        texts.remove(name);
+                    } else {
+                        texts.put(name, t);
+                        p.skipChildren();
+                    }
+                }
+                case "output_fields" -> outputFields = outputFields(p);
+                case "tags" -> tags = tags(p);
+                case "origin" -> origin = origin(p);
+                default -> p.skipChildren();
+            }
         }
-        String rule = requiredText(root, "rule");
-        Priority priority;
-        try {
-            priority = Priority.parse(requiredText(root, "priority"));
-        } catch (IllegalArgumentException e) {
-            throw new AlertRejectedException("invalid_field", "priority", e.getMessage());
+
+        Alert alert(Supplier<Instant> now) {
+            String r = required("rule", ruleToken, rule);
+            Priority pr;
+            try {
+                pr = Priority.parse(required("priority", priorityToken, priority));
+            } catch (IllegalArgumentException e) {
+                throw new AlertRejectedException("invalid_field", "priority", e.getMessage());
+            }
+            if (error != null) {
+                throw error;
+            }
+            return new Alert(uuid(), time(now), r, pr, optional("source"), optional("output"), outputFields, tags,
+                    optional("hostname"), hasMessage ? optional("message") : null, origin);
         }
-        return new Alert(
-                uuid(root),
-                time(root, now),
-                rule,
-                priority,
-                optionalText(root, "source"),
-                optionalText(root, "output"),
-                outputFields(root),
-                tags(root),
-                optionalText(root, "hostname"),
-                root.has("message") ? optionalText(root, "message") : null,
-                origin(root));
+
+        private static String required(String field, JsonToken token, String value) {
+            if (token == null || token == JsonToken.VALUE_NULL) {
+                throw new AlertRejectedException("missing_field", field, "required field is missing");
+            }
+            if (value == null || value.isBlank()) {
+                throw new AlertRejectedException("invalid_field", field, "must be a non-empty string");
+            }
+            return value;
+        }
+
+        private String optional(String field) {
+            Object v = texts.get(field);
+            if (v == null) {
+                return "";
+            }
+            if (v instanceof String s) {
+                return s;
+            }
+            throw new AlertRejectedException("invalid_field", field, "must be a string");
+        }
+
+        private String uuid() {
+            if (uuid == null) {
+                return UUID.randomUUID().toString();
+            }
+            try {
+                return UUID.fromString(uuid).toString();
+            } catch (IllegalArgumentException e) {
+                throw new AlertRejectedException("invalid_field", "uuid", "not a UUID: '" + uuid + "'");
+            }
+        }
+
+        private Instant time(Supplier<Instant> now) {
+            if (timeToken == null || timeToken == JsonToken.VALUE_NULL) {
+                return now.get();
+            }
+            if (time == null) {
+                throw new AlertRejectedException("invalid_field", "time", "must be an RFC 3339 time string");
+            }
+            Instant fast = parseUtc(time);
+            if (fast != null) {
+                return fast;
+            }
+            try {
+                return READ_TIME.parse(time, t -> t.isSupported(ChronoField.OFFSET_SECONDS)
+                        ? Instant.from(t)
+                        : java.time.LocalDateTime.from(t).toInstant(ZoneOffset.UTC));
+            } catch (DateTimeParseException e) {
+                throw new AlertRejectedException("invalid_field", "time",
+                        "not a Falco time (e.g. 2025-11-20T09:14:02.118734512Z): '" + time + "'");
+            }
+        }
+
+        /** Remembers the first problem; the rest of the body is still read to find syntax errors. */
+        private void fail(String field, String reason) {
+            if (error == null) {
+                error = new AlertRejectedException("invalid_field", field, reason);
+            }
+        }
+
+        private TreeMap<String, Object> outputFields(JsonParser p) {
+            TreeMap<String, Object> fields = new TreeMap<>();
+            JsonToken t = p.currentToken();
+            if (t == JsonToken.VALUE_NULL) {
+                return fields;
+            }
+            if (t != JsonToken.START_OBJECT) {
+                fail("output_fields", "must be a JSON object");
+                p.skipChildren();
+                return fields;
+            }
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                fields.put(name, fieldValue("output_fields." + name, p.nextToken(), p));
+            }
+            return fields;
+        }
+
+        private Object fieldValue(String name, JsonToken t, JsonParser p) {
+            switch (t) {
+                case VALUE_NULL -> {
+                    return null;
+                }
+                case VALUE_STRING -> {
+                    return p.getString();
+                }
+                case VALUE_NUMBER_INT -> {
+                    return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getString() : (Object) p.getLongValue();
+                }
+                case VALUE_NUMBER_FLOAT -> {
+                    return p.getDoubleValue();
+                }
+                case VALUE_TRUE, VALUE_FALSE -> {
+                    return t == JsonToken.VALUE_TRUE;
+                }
+                case START_ARRAY -> {
+                    List<String> items = new ArrayList<>();
+                    JsonToken item;
+                    while ((item = p.nextToken()) != JsonToken.END_ARRAY) {
+                        if (item.isStructStart()) {
+                            fail(name, "list items must be scalars");
+                            p.skipChildren();
+                        } else {
+                            items.add(item == JsonToken.VALUE_NULL ? "null" : p.getString());
+                        }
+                    }
+                    return items;
+                }
+                default -> {
+                    fail(name, "nested objects are not supported in output_fields");
+                    p.skipChildren();
+                    return null;
+                }
+            }
+        }
+
+        private List<String> tags(JsonParser p) {
+            JsonToken t = p.currentToken();
+            if (t == JsonToken.VALUE_NULL) {
+                return List.of();
+            }
+            if (t != JsonToken.START_ARRAY) {
+                fail("tags", "must be a list of strings");
+                p.skipChildren();
+                return List.of();
+            }
+            List<String> list = new ArrayList<>();
+            JsonToken item;
+            while ((item = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (item == JsonToken.VALUE_STRING) {
+                    list.add(p.getString());
+                } else {
+                    fail("tags", "must be a list of strings");
+                    p.skipChildren();
+                }
+            }
+            return list;
+        }
+
+        private static Map<String, String> origin(JsonParser p) {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                return Map.of();
+            }
+            TreeMap<String, String> origin = new TreeMap<>();
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                if (p.nextToken() == JsonToken.VALUE_STRING) {
+                    origin.put(name, p.getString());
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return origin;
+        }
     }
 
     public static byte[] write(Alert alert) {
@@ -123,6 +346,62 @@ public final class AlertJson {
         g.writeEndObject();
     }
 
+    /**
+     * The form Falco sends, {@code 2025-11-20T09:14:02.118734512Z}, read without the general
+     * formatter, which cost as much as the rest of reading an alert; null for any other form.
+     */
+    static Instant parseUtc(String s) {
+        int n = s.length();
+        if (n < 20 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
+                || s.charAt(16) != ':' || s.charAt(n - 1) != 'Z') {
+            return null;
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 7);
+        int day = digits(s, 8, 10);
+        int hour = digits(s, 11, 13);
+        int minute = digits(s, 14, 16);
+        int second = digits(s, 17, 19);
+        int nanos = 0;
+        if (n > 20) {
+            if (s.charAt(19) != '.' || n == 21) {
+                return null;
+            }
+            int fraction = digits(s, 20, n - 1);
+            if (fraction < 0) {
+                return null;
+            }
+            nanos = fraction;
+            for (int i = n - 1 - 20; i < 9; i++) {
+                nanos *= 10;
+            }
+        } else if (s.charAt(19) != 'Z') {
+            return null;
+        }
+        if ((year | month | day | hour | minute | second) < 0 || hour > 23 || minute > 59 || second > 59) {
+            return null;
+        }
+        try {
+            long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+            return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+    }
+
+    /** The decimal number in s[from, to), or -1 if any of it is not a digit. */
+    private static int digits(String s, int from, int to) {
+        int v = 0;
+        for (int i = from; i < to; i++) {
+            int d = s.charAt(i) - '0';
+            if (d < 0 || d > 9) {
+                return -1;
+            }
+            v = v * 10 + d;
+        }
+        return v;
+    }
+
     /** Falco's alert time format: UTC, nanoseconds, "Z". */
     public static String formatTime(Instant time) {
         return WRITE_TIME.format(time);
@@ -144,133 +423,5 @@ public final class AlertJson {
             }
             default -> g.writeString(v.toString());
         }
-    }
-
-    private static String requiredText(JsonNode root, String field) {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
-            throw new AlertRejectedException("missing_field", field, "required field is missing");
-        }
-        if (!n.isString() || n.stringValue().isBlank()) {
-            throw new AlertRejectedException("invalid_field", field, "must be a non-empty string");
-        }
-        return n.stringValue();
-    }
-
-    private static String optionalText(JsonNode root, String field) {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
-            return "";
-        }
-        if (!n.isString()) {
-            throw new AlertRejectedException("invalid_field", field, "must be a string");
-        }
-        return n.stringValue();
-    }
-
-    private static String uuid(JsonNode root) {
-        JsonNode n = root.get("uuid");
-        if (n != null && n.isString()) {
-            try {
-                return UUID.fromString(n.stringValue()).toString();
-            } catch (IllegalArgumentException e) {
-                throw new AlertRejectedException("invalid_field", "uuid", "not a UUID: '" + n.stringValue() + "'");
-            }
-        }
-        return UUID.randomUUID().toString();
-    }
-
-    private static Instant time(JsonNode root, Supplier<Instant> now) {
-        JsonNode n = root.get("time");
-        if (n == null || n.isNull()) {
-            return now.get();
-        }
-        if (!n.isString()) {
-            throw new AlertRejectedException("invalid_field", "time", "must be an RFC 3339 time string");
-        }
-        try {
-            return READ_TIME.parse(n.stringValue(), t -> t.isSupported(ChronoField.OFFSET_SECONDS)
-                    ? Instant.from(t)
-                    : java.time.LocalDateTime.from(t).toInstant(ZoneOffset.UTC));
-        } catch (DateTimeParseException e) {
-            throw new AlertRejectedException("invalid_field", "time",
-                    "not a Falco time (e.g. 2025-11-20T09:14:02.118734512Z): '" + n.stringValue() + "'");
-        }
-    }
-
-    private static TreeMap<String, Object> outputFields(JsonNode root) {
-        TreeMap<String, Object> fields = new TreeMap<>();
-        JsonNode n = root.get("output_fields");
-        if (n == null || n.isNull()) {
-            return fields;
-        }
-        if (!n.isObject()) {
-            throw new AlertRejectedException("invalid_field", "output_fields", "must be a JSON object");
-        }
-        for (Map.Entry<String, JsonNode> e : n.properties()) {
-            fields.put(e.getKey(), fieldValue("output_fields." + e.getKey(), e.getValue()));
-        }
-        return fields;
-    }
-
-    private static Object fieldValue(String name, JsonNode v) {
-        if (v.isNull()) {
-            return null;
-        }
-        if (v.isString()) {
-            return v.stringValue();
-        }
-        if (v.isIntegralNumber()) {
-            return v.canConvertToLong() ? (Object) v.longValue() : v.asString();
-        }
-        if (v.isNumber()) {
-            return v.doubleValue();
-        }
-        if (v.isBoolean()) {
-            return v.booleanValue();
-        }
-        if (v.isArray()) {
-            List<String> items = new ArrayList<>(v.size());
-            for (JsonNode item : v) {
-                if (item.isContainer()) {
-                    throw new AlertRejectedException("invalid_field", name, "list items must be scalars");
-                }
-                items.add(item.asString());
-            }
-            return items;
-        }
-        throw new AlertRejectedException("invalid_field", name, "nested objects are not supported in output_fields");
-    }
-
-    private static List<String> tags(JsonNode root) {
-        JsonNode n = root.get("tags");
-        if (n == null || n.isNull()) {
-            return List.of();
-        }
-        if (!n.isArray()) {
-            throw new AlertRejectedException("invalid_field", "tags", "must be a list of strings");
-        }
-        List<String> tags = new ArrayList<>(n.size());
-        for (JsonNode t : n) {
-            if (!t.isString()) {
-                throw new AlertRejectedException("invalid_field", "tags", "must be a list of strings");
-            }
-            tags.add(t.stringValue());
-        }
-        return tags;
-    }
-
-    private static Map<String, String> origin(JsonNode root) {
-        JsonNode n = root.get("origin");
-        if (n == null || !n.isObject()) {
-            return Map.of();
-        }
-        TreeMap<String, String> origin = new TreeMap<>();
-        for (Map.Entry<String, JsonNode> e : n.properties()) {
-            if (e.getValue().isString()) {
-                origin.put(e.getKey(), e.getValue().stringValue());
-            }
-        }
-        return origin;
     }
 }

@@ -2,6 +2,7 @@ package dev.peregrine.sidekick.intake;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.output.ConfiguredOutput;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolFullException;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -30,6 +32,8 @@ public final class Intake {
     private final Map<String, String> customFields;
     private final List<String> customLabels;
     private final MeterRegistry metrics;
+    private final Map<InputKey, List<Counter>> inputCounters = new ConcurrentHashMap<>();
+    private final Map<EventKey, Counter> eventCounters = new ConcurrentHashMap<>();
 
     public Intake(Spool spool, List<ConfiguredOutput> outputs, Map<String, String> customFields, MeterRegistry metrics) {
         this.spool = spool;
@@ -89,28 +93,46 @@ public final class Intake {
     }
 
     private void count(String input, String source, String status) {
-        Counter.builder("peregrine.intake.alerts").tag("input", input).tag("source", source.isEmpty() ? "unknown" : source)
-                .tag("status", status).description("Alerts received, by input, Falco source and outcome")
-                .register(metrics).increment();
-        String sidekickStatus = status.equals("rejected") || status.equals("retry_later") ? "rejected" : "accepted";
-        Counter.builder("falcosecurity.falcosidekick.inputs")
-                .tag("source", input.equals("http") ? "requestbody" : input).tag("status", sidekickStatus)
-                .register(metrics).increment();
+        inputCounters.computeIfAbsent(new InputKey(input, source.isEmpty() ? "unknown" : source, status), this::inputCounters)
+                .forEach(Counter::increment);
+    }
+
+    /** Ours and Falcosidekick's counter for one (input, source, status). */
+    private List<Counter> inputCounters(InputKey k) {
+        String sidekickStatus = k.status.equals("rejected") || k.status.equals("retry_later") ? "rejected" : "accepted";
+        return List.of(
+                Counter.builder("peregrine.intake.alerts").tag("input", k.input).tag("source", k.source)
+                        .tag("status", k.status).description("Alerts received, by input, Falco source and outcome")
+                        .register(metrics),
+                Counter.builder("falcosecurity.falcosidekick.inputs")
+                        .tag("source", k.input.equals("http") ? "requestbody" : k.input).tag("status", sidekickStatus)
+                        .register(metrics));
     }
 
     /** Falcosidekick's per-event counter, labelled as it labels it. */
     private void countFalcoEvent(Alert alert) {
-        Tags tags = Tags.of(
-                "hostname", alert.hostname(),
-                "rule", alert.rule(),
-                "priority", alert.priority().falcoName(),
-                "priority_raw", alert.priority().name().toLowerCase(java.util.Locale.ROOT),
-                "source", alert.source(),
-                "k8s_ns_name", alert.fieldText("k8s.ns.name"),
-                "k8s_pod_name", alert.fieldText("k8s.pod.name"));
-        for (String k : customLabels) {
-            tags = tags.and(k, customFields.get(k));
-        }
-        Counter.builder("falcosecurity.falcosidekick.falco.events").tags(tags).register(metrics).increment();
+        EventKey key = new EventKey(alert.hostname(), alert.rule(), alert.priority(), alert.source(),
+                alert.fieldText("k8s.ns.name"), alert.fieldText("k8s.pod.name"));
+        eventCounters.computeIfAbsent(key, this::eventCounter).increment();
     }
+
+    private Counter eventCounter(EventKey k) {
+        Tags tags = Tags.of(
+                "hostname", k.hostname,
+                "rule", k.rule,
+                "priority", k.priority.falcoName(),
+                "priority_raw", k.priority.name().toLowerCase(java.util.Locale.ROOT),
+                "source", k.source,
+                "k8s_ns_name", k.namespace,
+                "k8s_pod_name", k.pod);
+        for (String c : customLabels) {
+            tags = tags.and(c, customFields.get(c));
+        }
+        return Counter.builder("falcosecurity.falcosidekick.falco.events").tags(tags).register(metrics);
+    }
+
+    // Meter lookups by name and tags cost more than the rest of counting an alert: cached per key.
+    private record InputKey(String input, String source, String status) {}
+
+    private record EventKey(String hostname, String rule, Priority priority, String source, String namespace, String pod) {}
 }

@@ -2,6 +2,7 @@ package dev.peregrine.sidekick.intake;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -16,14 +17,16 @@ public final class Rejections {
 
     private final MeterRegistry metrics;
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public Rejections(MeterRegistry metrics) {
         this.metrics = metrics;
     }
 
     public void record(String input, String reason, String detail) {
-        Counter.builder("peregrine.intake.rejections").tag("input", input).tag("reason", reason)
-                .description("Input refused, by reason").register(metrics).increment();
+        counters.computeIfAbsent(input + "/" + reason, k -> Counter.builder("peregrine.intake.rejections")
+                .tag("input", input).tag("reason", reason).description("Input refused, by reason").register(metrics))
+                .increment();
         if (logged.add(input + "/" + reason)) {
             log.warn("rejected {} input ({}): {} (further rejections of this kind are counted in"
                     + " peregrine_intake_rejections_total, not logged)", input, reason, detail);
