@@ -153,7 +153,7 @@ final class Delivery implements AutoCloseable {
         while (running.get()) {
             try {
                 Retry.decorateCheckedRunnable(retry,
-                        CircuitBreaker.decorateCheckedRunnable(breaker, () -> output.send(alert))).run();
+                        CircuitBreaker.decorateCheckedRunnable(breaker, () -> output.send(alert, entry.payload()))).run();
                 forget(entry);
                 delivered.increment();
                 sidekickOk.increment();

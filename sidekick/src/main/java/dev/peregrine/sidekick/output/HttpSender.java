@@ -2,66 +2,104 @@ package dev.peregrine.sidekick.output;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.ParseException;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.Timeout;
 
 /**
- * The HTTP client every HTTP-based output shares the logic of: one JDK HttpClient per output
- * (its own connection pool, so a slow destination holds no connections another needs), status
- * codes mapped to retryable or permanent failures.
+ * The HTTP client every HTTP-based output shares the logic of: one pooled client per output
+ * (its own connections, so a slow destination holds none that another needs), status codes
+ * mapped to retryable or permanent failures, redirects refused.
+ *
+ * <p>Apache HttpClient's classic (blocking) API on the delivery's virtual threads: per request it
+ * costs a fraction of the JDK client's CPU, whose asynchronous machinery dominated a webhook
+ * delivery's cost (see docs/benchmarks.md).
  */
 public final class HttpSender implements AutoCloseable {
-    private final HttpClient client;
-    private final Duration timeout;
+    /** Enough for any error text worth logging; a huge error page is not read to its end. */
+    private static final int MAX_RESPONSE_CHARS = 64 * 1024;
+
+    private final CloseableHttpClient client;
 
     public HttpSender(Duration timeout, TlsConfig tls) {
-        this.timeout = timeout;
-        HttpClient.Builder b = HttpClient.newBuilder()
-                .connectTimeout(timeout)
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER);
+        Timeout t = Timeout.of(timeout);
+        PoolingHttpClientConnectionManagerBuilder pool = PoolingHttpClientConnectionManagerBuilder.create()
+                .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(t).setSocketTimeout(t).build())
+                // Bounded by the output's own parallelism already; the pool must not be the limit.
+                .setMaxConnTotal(1024)
+                .setMaxConnPerRoute(1024);
         if (tls != null && tls.customized()) {
-            b.sslContext(tls.sslContext());
+            pool.setTlsSocketStrategy(new DefaultClientTlsStrategy(tls.sslContext()));
         }
-        this.client = b.build();
+        this.client = HttpClients.custom()
+                .setConnectionManager(pool.build())
+                .setDefaultRequestConfig(RequestConfig.custom().setConnectionRequestTimeout(t).setResponseTimeout(t).build())
+                .disableRedirectHandling()
+                // Retrying is the delivery's (resilience4j), with its backoff and circuit breaker.
+                .disableAutomaticRetries()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .setUserAgent("Peregrine-Sidekick")
+                .build();
     }
 
     /** Sends a request with a body; returns the response body of a 2xx answer. */
     public String send(String method, URI uri, Map<String, String> headers, String contentType, byte[] body)
             throws DeliveryException {
-        HttpRequest.Builder req = HttpRequest.newBuilder(uri)
-                .timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Content-Type", contentType)
-                .header("User-Agent", "Peregrine-Sidekick");
-        headers.forEach(req::header);
-        HttpResponse<String> resp;
+        ClassicHttpRequest req = ClassicRequestBuilder.create(method).setUri(uri)
+                .setEntity(new ByteArrayEntity(body, ContentType.parse(contentType)))
+                .build();
+        headers.forEach(req::addHeader);
+        Answer answer;
         try {
-            resp = client.send(req.build(), HttpResponse.BodyHandlers.ofString());
+            answer = client.execute(req, resp -> new Answer(resp.getCode(), read(resp.getEntity()),
+                    resp.getFirstHeader("Location") == null ? "?" : resp.getFirstHeader("Location").getValue()));
         } catch (IOException e) {
             throw DeliveryException.retryable(method + " " + uri + ": " + describe(e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw DeliveryException.retryable(method + " " + uri + ": interrupted", e);
         }
-        int status = resp.statusCode();
+        int status = answer.status;
         if (status >= 200 && status < 300) {
-            return resp.body();
+            return answer.body;
         }
         String message = method + " " + uri + " answered " + status
-                + (status >= 300 && status < 400 ? " (redirect to " + resp.headers().firstValue("Location").orElse("?")
+                + (status >= 300 && status < 400 ? " (redirect to " + answer.location
                         + "; redirects are not followed: a redirected POST would arrive without its body)" : "")
-                + ": " + abbreviate(resp.body());
+                + ": " + abbreviate(answer.body);
         if (status == 408 || status == 425 || status == 429 || status >= 500) {
             throw DeliveryException.retryable(message, null);
         }
         throw DeliveryException.permanent(message);
     }
 
-    /** Header names the JDK client refuses to send; caught at startup rather than at every send. */
+    private record Answer(int status, String body, String location) {}
+
+    private static String read(HttpEntity entity) throws IOException {
+        if (entity == null) {
+            return "";
+        }
+        try {
+            return EntityUtils.toString(entity, StandardCharsets.UTF_8, MAX_RESPONSE_CHARS);
+        } catch (ParseException e) {
+            throw new IOException("unreadable response: " + e.getMessage(), e);
+        }
+    }
+
+    /** Header names the HTTP client sets itself; caught at startup rather than garbling every send. */
     private static final java.util.Set<String> RESTRICTED_HEADERS =
             java.util.Set.of("connection", "content-length", "expect", "host", "upgrade");
 
@@ -101,6 +139,6 @@ public final class HttpSender implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
+        client.close(CloseMode.GRACEFUL);
     }
 }

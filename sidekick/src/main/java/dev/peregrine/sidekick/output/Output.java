@@ -16,6 +16,14 @@ public interface Output extends AutoCloseable {
      */
     void send(Alert alert) throws DeliveryException;
 
+    /**
+     * Delivers a spooled alert. {@code falcoJson} is the alert exactly as spooled (Falco's JSON with
+     * the uuid): an output whose body is that JSON sends these bytes instead of writing them again.
+     */
+    default void send(Alert alert, byte[] falcoJson) throws DeliveryException {
+        send(alert);
+    }
+
     @Override
     default void close() {}
 }

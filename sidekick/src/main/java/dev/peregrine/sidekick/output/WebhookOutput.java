@@ -31,9 +31,14 @@ final class WebhookOutput implements Output {
 
     @Override
     public void send(Alert alert) throws DeliveryException {
+        send(alert, AlertJson.write(alert));
+    }
+
+    @Override
+    public void send(Alert alert, byte[] falcoJson) throws DeliveryException {
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put(IDEMPOTENCY_HEADER, alert.uuid());
-        http.send(config.method(), config.url(), h, "application/json", AlertJson.write(alert));
+        http.send(config.method(), config.url(), h, "application/json", falcoJson);
     }
 
     @Override

@@ -262,7 +262,8 @@ class AlertmanagerOutputTest {
         assertThatThrownBy(() -> send(config, sample(0)))
                 .isInstanceOfSatisfying(DeliveryException.class, e -> {
                     assertThat(e.retryable()).isTrue();
-                    assertThat(e.getMessage()).startsWith("POST " + down + "/api/v2/alerts: ConnectException");
+                    assertThat(e.getMessage()).startsWith("POST " + down + "/api/v2/alerts: HttpHostConnectException")
+                            .contains("Connection refused");
                 });
     }
 
