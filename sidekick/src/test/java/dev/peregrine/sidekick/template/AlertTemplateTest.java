@@ -99,4 +99,14 @@ class AlertTemplateTest {
         assertThatThrownBy(() -> palette.render(SampleAlerts.alert(0)))
                 .isInstanceOf(AlertTemplate.RenderException.class).hasMessageContaining("unknown palette 'rainbow'");
     }
+
+    @Test
+    void theExampleInTemplatesMdRenders() throws Exception {
+        AlertTemplate t = AlertTemplate.compile(KEY, """
+                {{ priority | emoji }} *{{ rule }}* on `{{ hostname | default("?") }}`
+                {% for f in output_fields %}{% if f.key.startsWith("k8s.") %}{{ f.key }}={{ f.value }} {% endif %}{% endfor %}""");
+
+        assertThat(t.render(SampleAlerts.alert(3))).isEqualTo("\uD83D\uDD35 *Contact K8S API Server From Container* on"
+                + " `gke-prod-pool-1-8f3a2c1d-q7lm`\nk8s.ns.name=payments k8s.pod.name=payments-api-5b7f9d9c8-4hzsw ");
+    }
 }
