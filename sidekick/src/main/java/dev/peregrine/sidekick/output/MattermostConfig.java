@@ -38,9 +38,7 @@ public record MattermostConfig(
     @Override
     public Output create(OutputContext context) {
         HttpSender.checkUrl(context.key() + ".webhook-url", webhookUrl);
-        AlertTemplate template = messageFormat == null || messageFormat.isBlank()
-                ? null
-                : AlertTemplate.compile(context.key() + ".message-format", messageFormat);
+        AlertTemplate template = AlertTemplate.compileOptional(context.key() + ".message-format", messageFormat);
         return new MattermostOutput(context.name(), this, template);
     }
 }

@@ -41,9 +41,7 @@ public record SlackConfig(
     @Override
     public Output create(OutputContext context) {
         HttpSender.checkUrl(context.key() + ".webhook-url", webhookUrl);
-        AlertTemplate template = messageFormat == null || messageFormat.isBlank()
-                ? null
-                : AlertTemplate.compile(context.key() + ".message-format", messageFormat);
+        AlertTemplate template = AlertTemplate.compileOptional(context.key() + ".message-format", messageFormat);
         return new SlackOutput(context.name(), this, template);
     }
 }

@@ -153,6 +153,11 @@ public final class AlertTemplate {
         return compile(PLAIN, key, source);
     }
 
+    /** As {@link #compile}, for an optional setting: null for none (null or blank). */
+    public static AlertTemplate compileOptional(String key, String source) {
+        return source == null || source.isBlank() ? null : compile(key, source);
+    }
+
     /** As {@link #compile}, with every printed value HTML-escaped (for an HTML mail body). */
     public static AlertTemplate compileHtml(String key, String source) {
         return compile(HTML, key, source);
