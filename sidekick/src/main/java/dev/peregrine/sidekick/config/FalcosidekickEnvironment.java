@@ -9,16 +9,18 @@ import org.springframework.core.env.MapPropertySource;
 
 /**
  * Understands Falcosidekick's environment variables (SLACK_WEBHOOKURL, WEBHOOK_ADDRESS,
- * *_MINIMUMPRIORITY, CUSTOMFIELDS, LISTENPORT, ...), so an existing deployment's settings carry
- * over. They map onto outputs named after their type ("slack", "webhook"). Added with the lowest
+ * SMTP_HOSTPORT, KAFKA_HOSTPORT, NATS_HOSTPORT, ALERTMANAGER_HOSTPORT, TEAMS_WEBHOOKURL,
+ * DISCORD_WEBHOOKURL, MATTERMOST_WEBHOOKURL, *_MINIMUMPRIORITY, CUSTOMFIELDS, LISTENPORT, ...),
+ * so an existing deployment's settings carry over. They map onto outputs named after their type
+ * ("slack", "webhook", "email" for SMTP_*). Added with the lowest
  * precedence: any {@code peregrine.*} setting given explicitly wins.
  */
 public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
     static final String SOURCE = "falcosidekickEnvironment";
 
-    /** Falcosidekick variable suffix → our key, per output type. */
-    private static final Map<String, Map<String, String>> OUTPUT_KEYS = Map.of(
-            "SLACK", Map.of(
+    /** Falcosidekick variable suffix → our key, per output (variable prefix). */
+    private static final Map<String, Map<String, String>> OUTPUT_KEYS = Map.ofEntries(
+            Map.entry("SLACK", Map.of(
                     "WEBHOOKURL", "webhook-url",
                     "CHANNEL", "channel",
                     "USERNAME", "username",
@@ -26,14 +28,65 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
                     "FOOTER", "footer",
                     "OUTPUTFORMAT", "output-format",
                     "MESSAGEFORMAT", "message-format",
-                    "MINIMUMPRIORITY", "minimum-priority"),
-            "WEBHOOK", Map.of(
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry("WEBHOOK", Map.of(
                     "ADDRESS", "url",
                     "METHOD", "method",
-                    "MINIMUMPRIORITY", "minimum-priority"));
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry("TEAMS", Map.of(
+                    "WEBHOOKURL", "webhook-url",
+                    "ACTIVITYIMAGE", "activity-image",
+                    "OUTPUTFORMAT", "output-format",
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry("DISCORD", Map.of(
+                    "WEBHOOKURL", "webhook-url",
+                    "ICON", "icon",
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry("MATTERMOST", Map.of(
+                    "WEBHOOKURL", "webhook-url",
+                    "USERNAME", "username",
+                    "ICON", "icon",
+                    "FOOTER", "footer",
+                    "OUTPUTFORMAT", "output-format",
+                    "MESSAGEFORMAT", "message-format",
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            // SMTP_HOSTPORT, SMTP_TLS, SMTP_AUTHMECHANISM: see smtp()
+            Map.entry("SMTP", Map.of(
+                    "FROM", "from",
+                    "TO", "to",
+                    "USER", "username",
+                    "PASSWORD", "password",
+                    "OUTPUTFORMAT", "output-format",
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            // KAFKA_TLS, KAFKA_SASL, KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_COMPRESSION: see kafka()
+            Map.entry("KAFKA", Map.of(
+                    "HOSTPORT", "bootstrap-servers",
+                    "TOPIC", "topic",
+                    "CLIENTID", "client-id",
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry("NATS", Map.of(
+                    "HOSTPORT", "servers",
+                    "SUBJECTTEMPLATE", "subject-template",
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            // ALERTMANAGER_HOSTPORT, _ENDPOINT and the key:value lists: see alertmanager()
+            Map.entry("ALERTMANAGER", Map.of(
+                    "EXPIRESAFTER", "expires-after",
+                    "MINIMUMPRIORITY", "minimum-priority")));
 
     /** The variable whose presence enables the output, as in Falcosidekick. */
-    private static final Map<String, String> ENABLED_BY = Map.of("SLACK", "WEBHOOKURL", "WEBHOOK", "ADDRESS");
+    private static final Map<String, String> ENABLED_BY = Map.ofEntries(
+            Map.entry("SLACK", "WEBHOOKURL"),
+            Map.entry("WEBHOOK", "ADDRESS"),
+            Map.entry("TEAMS", "WEBHOOKURL"),
+            Map.entry("DISCORD", "WEBHOOKURL"),
+            Map.entry("MATTERMOST", "WEBHOOKURL"),
+            Map.entry("SMTP", "HOSTPORT"),
+            Map.entry("KAFKA", "HOSTPORT"),
+            Map.entry("NATS", "HOSTPORT"),
+            Map.entry("ALERTMANAGER", "HOSTPORT"));
+
+    /** Our output type where its name is not Falcosidekick's (lower-cased); also the output's name. */
+    private static final Map<String, String> TYPE = Map.of("SMTP", "email");
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
@@ -52,8 +105,9 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
             if (text(env, type + "_" + ENABLED_BY.get(type)).isEmpty()) {
                 return;
             }
-            String prefix = "peregrine.outputs." + type.toLowerCase(java.util.Locale.ROOT) + ".";
-            props.put(prefix + "type", type.toLowerCase(java.util.Locale.ROOT));
+            String ours = TYPE.getOrDefault(type, type.toLowerCase(java.util.Locale.ROOT));
+            String prefix = "peregrine.outputs." + ours + ".";
+            props.put(prefix + "type", ours);
             keys.forEach((suffix, key) -> text(env, type + "_" + suffix).ifPresent(v -> props.put(prefix + key, v)));
         });
         text(env, "WEBHOOK_CUSTOMHEADERS").ifPresent(v -> {
@@ -61,7 +115,91 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
                 pairs(v).forEach((k, val) -> props.put("peregrine.outputs.webhook.headers." + k, val));
             }
         });
+        smtp(env, props);
+        kafka(env, props);
+        nats(env, props);
+        alertmanager(env, props);
         return props;
+    }
+
+    /** SMTP_HOSTPORT is host and port; SMTP_TLS=true (its default) is STARTTLS, required. */
+    private static void smtp(Map<String, Object> env, Map<String, Object> props) {
+        String prefix = "peregrine.outputs.email.";
+        if (!props.containsKey(prefix + "type")) {
+            return;
+        }
+        String hostPort = text(env, "SMTP_HOSTPORT").orElseThrow().trim();
+        int colon = hostPort.lastIndexOf(':');
+        if (colon > 0 && hostPort.indexOf(']') < colon) {
+            props.put(prefix + "host", hostPort.substring(0, colon).replaceAll("^\\[|]$", ""));
+            props.put(prefix + "port", hostPort.substring(colon + 1));
+        } else {
+            props.put(prefix + "host", hostPort);
+        }
+        props.computeIfPresent(prefix + "to", (k, v) -> v.toString().replace(" ", ""));
+        text(env, "SMTP_TLS").ifPresent(tls -> props.put(prefix + "starttls",
+                Boolean.parseBoolean(tls.trim()) ? "required" : "off"));
+        if (text(env, "SMTP_AUTHMECHANISM").map(m -> m.trim().equalsIgnoreCase("none")).orElse(false)) {
+            props.remove(prefix + "username");
+            props.remove(prefix + "password");
+        }
+    }
+
+    /** KAFKA_TLS, KAFKA_SASL with KAFKA_USERNAME/PASSWORD, KAFKA_COMPRESSION become producer properties. */
+    private static void kafka(Map<String, Object> env, Map<String, Object> props) {
+        String prefix = "peregrine.outputs.kafka.properties.";
+        if (!props.containsKey("peregrine.outputs.kafka.type")) {
+            return;
+        }
+        boolean tls = text(env, "KAFKA_TLS").map(v -> Boolean.parseBoolean(v.trim())).orElse(false);
+        java.util.Optional<String> sasl = text(env, "KAFKA_SASL").map(v -> v.trim().toUpperCase(java.util.Locale.ROOT));
+        if (sasl.isPresent()) {
+            String mechanism = switch (sasl.get()) {
+                case "SCRAM_SHA256" -> "SCRAM-SHA-256";
+                case "SCRAM_SHA512" -> "SCRAM-SHA-512";
+                default -> sasl.get(); // PLAIN; anything else Kafka itself names at startup
+            };
+            String module = mechanism.startsWith("SCRAM")
+                    ? "org.apache.kafka.common.security.scram.ScramLoginModule"
+                    : "org.apache.kafka.common.security.plain.PlainLoginModule";
+            props.put(prefix + "security.protocol", tls ? "SASL_SSL" : "SASL_PLAINTEXT");
+            props.put(prefix + "sasl.mechanism", mechanism);
+            props.put(prefix + "sasl.jaas.config", module + " required username=\""
+                    + jaasQuote(text(env, "KAFKA_USERNAME").orElse("")) + "\" password=\""
+                    + jaasQuote(text(env, "KAFKA_PASSWORD").orElse("")) + "\";");
+        } else if (tls) {
+            props.put(prefix + "security.protocol", "SSL");
+        }
+        text(env, "KAFKA_COMPRESSION").ifPresent(c -> props.put(prefix + "compression.type", c.trim().toLowerCase(java.util.Locale.ROOT)));
+    }
+
+    private static String jaasQuote(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    /** Falcosidekick's subject is falco.<priority>.<rule>: keep it, so subscribers keep matching. */
+    private static void nats(Map<String, Object> env, Map<String, Object> props) {
+        if (props.containsKey("peregrine.outputs.nats.type")) {
+            props.putIfAbsent("peregrine.outputs.nats.subject-template", "falco.<priority>.<rule>");
+        }
+    }
+
+    /** ALERTMANAGER_HOSTPORT + ALERTMANAGER_ENDPOINT is the URL; the key:value lists become maps. */
+    private static void alertmanager(Map<String, Object> env, Map<String, Object> props) {
+        String prefix = "peregrine.outputs.alertmanager.";
+        if (!props.containsKey(prefix + "type")) {
+            return;
+        }
+        String url = text(env, "ALERTMANAGER_HOSTPORT").orElseThrow().trim();
+        String endpoint = text(env, "ALERTMANAGER_ENDPOINT").map(String::trim).orElse("");
+        if (!endpoint.isEmpty()) {
+            url = url.replaceAll("/+$", "") + (endpoint.startsWith("/") ? "" : "/") + endpoint;
+        }
+        props.put(prefix + "url", url);
+        Map.of("EXTRALABELS", "extra-labels", "EXTRAANNOTATIONS", "extra-annotations",
+                "CUSTOMSEVERITYMAP", "severity", "CUSTOMHEADERS", "headers").forEach((suffix, key) ->
+                text(env, "ALERTMANAGER_" + suffix).ifPresent(v ->
+                        pairs(v).forEach((k, val) -> props.put(prefix + key + "." + k, val))));
     }
 
     private static java.util.Optional<String> text(Map<String, Object> env, String name) {

@@ -1,7 +1,7 @@
 package dev.peregrine.sidekick.output;
 
 import dev.peregrine.sidekick.config.ConfigException;
-import io.pebbletemplates.pebble.template.PebbleTemplate;
+import dev.peregrine.sidekick.template.AlertTemplate;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.validation.constraints.Max;
@@ -70,9 +70,9 @@ public record EmailConfig(
         if (timeout.isNegative() || timeout.isZero()) {
             throw new ConfigException(key + ".timeout", "must be positive, got " + timeout);
         }
-        PebbleTemplate subjectTemplate = EmailOutput.compile(key + ".subject", subject, false);
-        PebbleTemplate text = textTemplate == null ? null : EmailOutput.compile(key + ".text-template", textTemplate, false);
-        PebbleTemplate html = htmlTemplate == null ? null : EmailOutput.compile(key + ".html-template", htmlTemplate, true);
+        AlertTemplate subjectTemplate = AlertTemplate.compile(key + ".subject", subject);
+        AlertTemplate text = textTemplate == null ? null : AlertTemplate.compile(key + ".text-template", textTemplate);
+        AlertTemplate html = htmlTemplate == null ? null : AlertTemplate.compileHtml(key + ".html-template", htmlTemplate);
         return new EmailOutput(context.name(), this, sender, recipients, subjectTemplate, text, html);
     }
 

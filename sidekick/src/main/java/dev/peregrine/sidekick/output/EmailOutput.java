@@ -1,12 +1,7 @@
 package dev.peregrine.sidekick.output;
 
 import dev.peregrine.sidekick.alert.Alert;
-import dev.peregrine.sidekick.alert.Priority;
-import dev.peregrine.sidekick.config.ConfigException;
-import io.pebbletemplates.pebble.PebbleEngine;
-import io.pebbletemplates.pebble.error.PebbleException;
-import io.pebbletemplates.pebble.loader.StringLoader;
-import io.pebbletemplates.pebble.template.PebbleTemplate;
+import dev.peregrine.sidekick.template.AlertTemplate;
 import jakarta.mail.Address;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.Message;
@@ -18,13 +13,9 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
-import java.io.IOException;
-import java.io.StringWriter;
 import java.util.Arrays;
 import java.util.Date;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
@@ -85,37 +76,24 @@ final class EmailOutput implements Output {
             """;
 
     /** Falcosidekick's SMTP colours (not its Slack ones), as {@code color} in templates. */
-    static final Map<Priority, String> COLORS = new EnumMap<>(Map.of(
-            Priority.EMERGENCY, "#e20b0b",
-            Priority.ALERT, "#ff5400",
-            Priority.CRITICAL, "#ff9000",
-            Priority.ERROR, "#ffc700",
-            Priority.WARNING, "#ffff00",
-            Priority.NOTICE, "#5bffb5",
-            Priority.INFORMATIONAL, "#68c2ff",
-            Priority.DEBUG, "#ccfff2"));
+    static final AlertTemplate.Palette COLORS = AlertTemplate.Palette.MAIL;
 
-    /** As the Slack output's engine: string templates only, newlines kept as written, no cache. */
-    private static final PebbleEngine PLAIN = engine(false);
-    /** The same, with every printed value HTML-escaped. */
-    private static final PebbleEngine HTML = engine(true);
-
-    private static final PebbleTemplate DEFAULT_SUBJECT_TEMPLATE = PLAIN.getLiteralTemplate(DEFAULT_SUBJECT);
-    private static final PebbleTemplate DEFAULT_TEXT_TEMPLATE = PLAIN.getLiteralTemplate(DEFAULT_TEXT);
-    private static final PebbleTemplate DEFAULT_HTML_TEMPLATE = HTML.getLiteralTemplate(DEFAULT_HTML);
+    private static final AlertTemplate DEFAULT_SUBJECT_TEMPLATE = AlertTemplate.compile("subject", DEFAULT_SUBJECT);
+    private static final AlertTemplate DEFAULT_TEXT_TEMPLATE = AlertTemplate.compile("text-template", DEFAULT_TEXT);
+    private static final AlertTemplate DEFAULT_HTML_TEMPLATE = AlertTemplate.compileHtml("html-template", DEFAULT_HTML);
 
     private final String name;
     private final EmailConfig config;
     private final InternetAddress from;
     private final InternetAddress[] to;
-    private final PebbleTemplate subject;
-    private final PebbleTemplate text;
-    private final PebbleTemplate html;
+    private final AlertTemplate subject;
+    private final AlertTemplate text;
+    private final AlertTemplate html;
     private final String messageIdDomain;
     private final Session session;
 
     EmailOutput(String name, EmailConfig config, InternetAddress from, List<InternetAddress> to,
-            PebbleTemplate subject, PebbleTemplate text, PebbleTemplate html) {
+            AlertTemplate subject, AlertTemplate text, AlertTemplate html) {
         this.name = name;
         this.config = config;
         this.from = from;
@@ -126,31 +104,6 @@ final class EmailOutput implements Output {
         String address = from.getAddress();
         this.messageIdDomain = address.substring(address.lastIndexOf('@') + 1);
         this.session = Session.getInstance(sessionProperties(config));
-    }
-
-    private static PebbleEngine engine(boolean html) {
-        return new PebbleEngine.Builder()
-                .loader(new StringLoader())
-                .autoEscaping(html)
-                .defaultEscapingStrategy("html")
-                .newLineTrimming(false)
-                .cacheActive(false)
-                .build();
-    }
-
-    /**
-     * Compiles a template.
-     *
-     * @param key the full configuration key, named in the error
-     * @throws ConfigException when the template does not parse, naming the line
-     */
-    static PebbleTemplate compile(String key, String source, boolean html) {
-        try {
-            return (html ? HTML : PLAIN).getLiteralTemplate(source);
-        } catch (PebbleException e) {
-            String at = e.getLineNumber() == null ? "" : " at line " + e.getLineNumber();
-            throw new ConfigException(key, "template error" + at + ": " + e.getPebbleMessage());
-        }
     }
 
     static Properties sessionProperties(EmailConfig config) {
@@ -272,10 +225,10 @@ final class EmailOutput implements Output {
         return message;
     }
 
-    /** What templates see: the Slack output's model (every alert field) and the priority's colour. */
+    /** What templates see: every alert field ({@link AlertTemplate#model}) and the priority's mail colour. */
     static Map<String, Object> model(Alert alert) {
-        Map<String, Object> m = SlackOutput.model(alert);
-        m.put("color", COLORS.get(alert.priority()));
+        Map<String, Object> m = AlertTemplate.model(alert);
+        m.put("color", COLORS.color(alert.priority()));
         return m;
     }
 
@@ -283,24 +236,18 @@ final class EmailOutput implements Output {
      * Renders a template; one that fails on this alert (a filter given the wrong type, say) is
      * logged and the built-in template is used instead: it costs the layout, not the alert.
      */
-    private String render(Alert alert, String key, PebbleTemplate template, PebbleTemplate fallback,
+    private String render(Alert alert, String key, AlertTemplate template, AlertTemplate fallback,
             Map<String, Object> model) {
         try {
-            return evaluate(template, model);
-        } catch (IOException | RuntimeException e) {
+            return template.render(model);
+        } catch (AlertTemplate.RenderException e) {
             log.warn("output {}: {} failed on alert {}, using the built-in one: {}", name, key, alert.uuid(), e.getMessage());
             try {
-                return evaluate(fallback, model);
-            } catch (IOException x) {
-                throw new IllegalStateException(x);
+                return fallback.render(model);
+            } catch (AlertTemplate.RenderException x) {
+                throw new IllegalStateException("built-in " + key + " failed", x);
             }
         }
-    }
-
-    private static String evaluate(PebbleTemplate template, Map<String, Object> model) throws IOException {
-        StringWriter out = new StringWriter();
-        template.evaluate(out, model, Locale.ROOT);
-        return out.toString();
     }
 
     /** Keeps the Message-ID it was given instead of inventing one on saveChanges(). */

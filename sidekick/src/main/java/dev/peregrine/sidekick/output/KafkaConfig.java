@@ -1,7 +1,7 @@
 package dev.peregrine.sidekick.output;
 
 import dev.peregrine.sidekick.config.ConfigException;
-import io.pebbletemplates.pebble.template.PebbleTemplate;
+import dev.peregrine.sidekick.template.AlertTemplate;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import java.time.Duration;
@@ -61,9 +61,9 @@ public record KafkaConfig(
         if (timeout.isNegative() || timeout.toMillis() < 100) {
             throw new ConfigException(context.key() + ".timeout", "must be at least 100ms, got " + timeout);
         }
-        PebbleTemplate keyTemplate = switch (key) {
+        AlertTemplate keyTemplate = switch (key) {
             case "none", "rule", "hostname" -> null;
-            default -> SlackOutput.compile(context.key() + ".key", key);
+            default -> AlertTemplate.compile(context.key() + ".key", key);
         };
         Map<String, Object> producer = KafkaOutput.producerProperties(context, this);
         return new KafkaOutput(context.name(), this, producer, keyTemplate);

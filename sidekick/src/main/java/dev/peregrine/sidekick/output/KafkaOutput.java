@@ -3,8 +3,7 @@ package dev.peregrine.sidekick.output;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.config.ConfigException;
-import io.pebbletemplates.pebble.template.PebbleTemplate;
-import java.io.StringWriter;
+import dev.peregrine.sidekick.template.AlertTemplate;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -50,12 +49,12 @@ final class KafkaOutput implements Output {
     private final String name;
     private final KafkaConfig config;
     private final Map<String, Object> producerProperties;
-    private final PebbleTemplate keyTemplate;
+    private final AlertTemplate keyTemplate;
     private final long waitMillis;
     private Producer<String, byte[]> producer; // guarded by this
     private boolean closed; // guarded by this
 
-    KafkaOutput(String name, KafkaConfig config, Map<String, Object> producerProperties, PebbleTemplate keyTemplate) {
+    KafkaOutput(String name, KafkaConfig config, Map<String, Object> producerProperties, AlertTemplate keyTemplate) {
         this.name = name;
         this.config = config;
         this.producerProperties = Map.copyOf(producerProperties);
@@ -166,15 +165,13 @@ final class KafkaOutput implements Output {
             case "hostname":
                 return alert.hostname().isEmpty() ? null : alert.hostname();
             default:
-                StringWriter out = new StringWriter();
                 try {
-                    keyTemplate.evaluate(out, SlackOutput.model(alert), Locale.ROOT);
-                } catch (java.io.IOException | RuntimeException e) {
+                    return keyTemplate.render(alert);
+                } catch (AlertTemplate.RenderException e) {
                     log.warn("output {}: key template failed on alert {}, sending it without a key: {}", name,
                             alert.uuid(), e.getMessage());
                     return null;
                 }
-                return out.toString();
         }
     }
 

@@ -1,8 +1,8 @@
 package dev.peregrine.sidekick.output;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.template.AlertTemplate;
 import io.nats.client.Options;
-import io.pebbletemplates.pebble.template.PebbleTemplate;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import java.nio.file.Files;
@@ -68,7 +68,7 @@ public record NatsConfig(
         if (timeout.isNegative() || timeout.isZero()) {
             throw new ConfigException(key + ".timeout", "must be positive, got " + timeout);
         }
-        PebbleTemplate subject = NatsOutput.compile(key + ".subject-template", subjectTemplate);
+        AlertTemplate subject = NatsOutput.compile(key + ".subject-template", subjectTemplate);
         return new NatsOutput(context.name(), this, subject);
     }
 }

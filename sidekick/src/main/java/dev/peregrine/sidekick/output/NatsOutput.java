@@ -3,6 +3,7 @@ package dev.peregrine.sidekick.output;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.template.AlertTemplate;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
@@ -15,9 +16,7 @@ import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
-import io.pebbletemplates.pebble.template.PebbleTemplate;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -53,7 +52,7 @@ final class NatsOutput implements Output {
 
     private final String name;
     private final NatsConfig config;
-    private final PebbleTemplate subject;
+    private final AlertTemplate subject;
     private final PublishOptions publishOptions;
     /** Set by the first connection event: connecting runs in the background from the start. */
     private final AtomicReference<Connection> connection = new AtomicReference<>();
@@ -62,7 +61,7 @@ final class NatsOutput implements Output {
     private volatile boolean closed;
     private volatile boolean wasConnected;
 
-    NatsOutput(String name, NatsConfig config, PebbleTemplate subject) {
+    NatsOutput(String name, NatsConfig config, AlertTemplate subject) {
         this.name = name;
         this.config = config;
         this.subject = subject;
@@ -145,9 +144,9 @@ final class NatsOutput implements Output {
      *
      * @throws ConfigException naming {@code key}, and the line for a syntax error
      */
-    static PebbleTemplate compile(String key, String source) {
+    static AlertTemplate compile(String key, String source) {
         String pebble = source.replace("<priority>", "{{ priority }}").replace("<rule>", "{{ rule }}");
-        PebbleTemplate template = SlackOutput.compile(key, pebble);
+        AlertTemplate template = AlertTemplate.compile(key, pebble);
         String literal = TAGS.matcher(pebble).replaceAll("");
         if (!literal.chars().allMatch(c -> c > ' ' && c != '*' && c != '>' && c != 0x7f)) {
             throw new ConfigException(key, "a subject cannot contain whitespace, '*' or '>' (wildcards are for"
@@ -195,15 +194,15 @@ final class NatsOutput implements Output {
      * alert cannot get past: permanent, so it is kept in the dead-letter table, not retried forever.
      */
     String subject(Alert alert) throws DeliveryException {
-        StringWriter out = new StringWriter();
+        String rendered;
         try {
-            subject.evaluate(out, model(alert), Locale.ROOT);
-        } catch (IOException | RuntimeException e) {
+            rendered = subject.render(model(alert));
+        } catch (AlertTemplate.RenderException e) {
             throw DeliveryException.permanent("output " + name + ": subject-template failed on alert " + alert.uuid()
                     + ": " + e.getMessage());
         }
         // An empty token (a field the alert does not have) becomes "_": a.b._ rather than a.b.
-        String[] tokens = out.toString().split("\\.", -1);
+        String[] tokens = rendered.split("\\.", -1);
         for (int i = 0; i < tokens.length; i++) {
             if (tokens[i].isEmpty()) {
                 tokens[i] = "_";

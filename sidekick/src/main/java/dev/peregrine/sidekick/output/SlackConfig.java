@@ -1,6 +1,6 @@
 package dev.peregrine.sidekick.output;
 
-import io.pebbletemplates.pebble.template.PebbleTemplate;
+import dev.peregrine.sidekick.template.AlertTemplate;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.net.URI;
@@ -41,9 +41,7 @@ public record SlackConfig(
     @Override
     public Output create(OutputContext context) {
         HttpSender.checkUrl(context.key() + ".webhook-url", webhookUrl);
-        PebbleTemplate template = messageFormat == null || messageFormat.isBlank()
-                ? null
-                : SlackOutput.compile(context.key() + ".message-format", messageFormat);
+        AlertTemplate template = AlertTemplate.compileOptional(context.key() + ".message-format", messageFormat);
         return new SlackOutput(context.name(), this, template);
     }
 }

@@ -58,6 +58,14 @@ class ConfigErrorsTest {
                 Arguments.of(Map.of("peregrine.outputs.siem.type", "webhook", "peregrine.outputs.siem.url", "http://x",
                         "peregrine.outputs.siem.tls.cert-file", "/nonexistent/cert.pem"),
                         "peregrine.outputs.siem.tls: cert-file and key-file go together"),
+                Arguments.of(Map.of("peregrine.outputs.chat.type", "teams"),
+                        "peregrine.outputs.chat.webhook-url: must not be null"),
+                Arguments.of(Map.of("peregrine.outputs.chat.type", "discord", "peregrine.outputs.chat.webhook-url", "http://x",
+                        "peregrine.outputs.chat.avatar-url", "http://y"),
+                        "peregrine.outputs.chat.avatar-url: unknown key for a discord output"),
+                Arguments.of(Map.of("peregrine.outputs.chat.type", "mattermost", "peregrine.outputs.chat.webhook-url", "http://x",
+                        "peregrine.outputs.chat.output-format", "facts"),
+                        "peregrine.outputs.chat.output-format: must be one of all, text, fields"),
                 Arguments.of(Map.of("peregrine.outputs.Siem_1.type", "webhook"),
                         "peregrine.outputs.Siem_1: output names are lower-case letters, digits and '-'"));
     }
