@@ -153,4 +153,41 @@ class GrpcIntakeTest {
         assertThat(acks).hasSize(2_000).allMatch(a -> a.getStatus() == Ack.Status.DURABLE);
         assertThat(acks.stream().map(Ack::getSequence).distinct()).hasSize(2_000);
     }
+
+    /**
+     * A detector pings an idle stream (every 30 s; 10 s here, gRPC's minimum). With gRPC's default
+     * server policy the third ping inside 5 minutes gets GOAWAY "too_many_pings" and the stream dies.
+     */
+    @Test
+    void anIdleStreamThatPingsIsNotCutOff() throws Exception {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpc.port.get(30, TimeUnit.SECONDS))
+                .usePlaintext().keepAliveTime(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build();
+        try {
+            List<Ack> acks = new CopyOnWriteArrayList<>();
+            CompletableFuture<Void> ended = new CompletableFuture<>();
+            StreamObserver<AlertEnvelope> out = AlertIntakeGrpc.newStub(channel).send(new StreamObserver<>() {
+                public void onNext(Ack ack) {
+                    acks.add(ack);
+                }
+
+                public void onError(Throwable t) {
+                    ended.completeExceptionally(t);
+                }
+
+                public void onCompleted() {
+                    ended.complete(null);
+                }
+            });
+            // Four pings' worth of idleness: the stream must stay open all along.
+            await().during(Duration.ofSeconds(42)).atMost(Duration.ofSeconds(50)).until(() -> !ended.isDone());
+            out.onNext(AlertEnvelope.newBuilder().setSequence(1)
+                    .setAlert(alert(UUID.randomUUID().toString(), "after idle", Priority.NOTICE)).build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> acks.size() == 1 || ended.isDone());
+            assertThat(ended).isNotDone();
+            assertThat(acks).singleElement().extracting(Ack::getStatus).isEqualTo(Ack.Status.DURABLE);
+            out.onCompleted();
+        } finally {
+            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
 }
