@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Detector -> sidekick transport benchmark (issue 6). Starts, and stops by PID on exit, everything
+# it uses; all traffic on 127.0.0.1; every step bounded in count and time. Both spools durable
+# (fsync on every commit).
+#   1. throughput: the detector's real node spool + gRPC link (TransportLoad) fed with COUNT
+#      synthetic alerts as fast as the spool takes them -> acknowledged alerts/s. The sidekick
+#      delivers them to an nginx webhook sink meanwhile.
+#   2. drain: the sidekick is killed (-9); DRAIN_COUNT alerts pile up in the node spool while the
+#      link keeps failing; the sidekick restarts -> time until every alert is acknowledged.
+#   3. latency: the real detector (eBPF, stable rules) and a program opening /etc/shadow RATE
+#      times a second; the sidekick's webhook is LatencySink, which measures syscall -> webhook.
+#
+#   bench/transport/run.sh                 # build, then RUNS runs of each step
+#   SKIP_BUILD=1 RUNS=1 bench/transport/run.sh
+# Needs root (step 3), nginx, gcc or clang, JDK 25.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+JAVA="$JAVA_HOME/bin/java --enable-native-access=ALL-UNNAMED"
+RUNS=${RUNS:-3}
+COUNT=${COUNT:-200000}
+DRAIN_COUNT=${DRAIN_COUNT:-100000}
+RATE=${RATE:-100}
+LATENCY_SECONDS=${LATENCY_SECONDS:-40}
+HTTP_PORT=${HTTP_PORT:-2801}
+GRPC_PORT=${GRPC_PORT:-2803}
+SINK_PORT=${SINK_PORT:-18080}
+LATENCY_PORT=${LATENCY_PORT:-18090}
+METRICS_PORT=${METRICS_PORT:-18765}
+OUT=${OUT:-$ROOT/bench/target/transport-$(date -u +%Y%m%dT%H%M%SZ)}
+
+for tool in nginx curl; do command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
+for port in "$HTTP_PORT" "$GRPC_PORT" "$SINK_PORT" "$LATENCY_PORT" "$METRICS_PORT"; do
+  if ss -Htln "sport = :$port" | grep -q .; then echo "port $port is in use; set the *_PORT variables" >&2; exit 1; fi
+done
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  (cd "$ROOT" && ./mvnw -q -B -ntp -DskipTests -Ptransport package -pl sidekick,detector,bench -am)
+fi
+BENCH_CP="$ROOT/bench/target/bench.jar:$ROOT/bench/target/lib/*"
+[[ -f $ROOT/bench/target/lib/$(cd "$ROOT/bench/target/lib" && ls detector-*.jar 2>/dev/null | head -1) ]] ||
+  { echo "build with -Ptransport first" >&2; exit 1; }
+mkdir -p "$OUT"
+echo "results in $OUT"
+CC=$(command -v gcc || command -v clang)
+"$CC" -O2 -o "$OUT/shadow-reader" "$ROOT/bench/transport/shadow-reader.c"
+
+NGINX_PID="" SIDEKICK_PID="" DETECTOR_PID="" SINK_PID="" LOAD_PID=""
+stop() { # TERM, then KILL after 30 s; only processes this script started
+  local pid=$1
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() { stop "$LOAD_PID"; stop "$DETECTOR_PID"; stop "$SIDEKICK_PID"; stop "$SINK_PID"; stop "$NGINX_PID"; }
+trap cleanup EXIT INT TERM
+wait_http() { for _ in $(seq $(($2 * 10))); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
+
+sed -e "s#@RUN@#$OUT#g" -e "s#@SINK_PORT@#$SINK_PORT#g" -e "s#@CEILING_PORT@#$((SINK_PORT + 1))#g" \
+  "$ROOT/bench/intake/nginx.conf.template" > "$OUT/nginx.conf"
+nginx -p "$OUT" -c "$OUT/nginx.conf" > "$OUT/nginx.out" 2>&1 &
+NGINX_PID=$!
+wait_http "http://127.0.0.1:$SINK_PORT/" 10
+
+start_sidekick() { # spool-dir webhook-url log
+  # shellcheck disable=SC2086
+  $JAVA -Xms1g -Xmx1g -jar "$ROOT/sidekick/target/sidekick.jar" --server.port="$HTTP_PORT" \
+    --server.address=127.0.0.1 --spring.grpc.server.address="127.0.0.1:$GRPC_PORT" \
+    --peregrine.spool.dir="$1" --peregrine.outputs.sink.type=webhook --peregrine.outputs.sink.url="$2" \
+    >> "$3" 2>&1 &
+  SIDEKICK_PID=$!
+}
+result() { awk '/^RESULT/ { sub(/^RESULT /, ""); print }' "$1"; }
+
+RESULTS=$OUT/results.txt
+: > "$RESULTS"
+for run in $(seq "$RUNS"); do
+  echo "== run $run/$RUNS"
+  # 1. throughput
+  start_sidekick "$OUT/r$run/sidekick-spool" "http://127.0.0.1:$SINK_PORT/" "$OUT/sidekick-r$run.log"
+  wait_http "http://127.0.0.1:$HTTP_PORT/ping" 120
+  # JIT warm-up of both ends, not measured
+  timeout 300 $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
+    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/warmup-spool" --count 50000 --max-seconds 240 \
+    > "$OUT/warmup-r$run.txt" 2>&1
+  timeout 600 $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
+    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/node-spool" --count "$COUNT" --max-seconds 540 \
+    > "$OUT/throughput-r$run.txt" 2>&1
+  echo "throughput run=$run load1=$(cut -d' ' -f1 /proc/loadavg) $(result "$OUT/throughput-r$run.txt")" | tee -a "$RESULTS"
+
+  # 2. drain after an outage
+  kill -KILL "$SIDEKICK_PID"; wait "$SIDEKICK_PID" 2>/dev/null || true; SIDEKICK_PID=""
+  $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad drain \
+    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/drain-spool" --count "$DRAIN_COUNT" \
+    --ping "http://127.0.0.1:$HTTP_PORT/ping" --max-seconds 540 > "$OUT/drain-r$run.txt" 2>&1 &
+  LOAD_PID=$!
+  for _ in $(seq 3000); do grep -q '^FILLED' "$OUT/drain-r$run.txt" && break; kill -0 "$LOAD_PID" || break; sleep 0.1; done
+  start_sidekick "$OUT/r$run/sidekick-spool" "http://127.0.0.1:$SINK_PORT/" "$OUT/sidekick-r$run.log"
+  wait "$LOAD_PID" || true; LOAD_PID=""
+  echo "drain run=$run load1=$(cut -d' ' -f1 /proc/loadavg) $(result "$OUT/drain-r$run.txt")" | tee -a "$RESULTS"
+  stop "$SIDEKICK_PID"; SIDEKICK_PID=""
+
+  # 3. latency syscall -> webhook, with the real detector
+  if [[ $(id -u) == 0 ]]; then
+    $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.LatencySink --port "$LATENCY_PORT" \
+      --count $((RATE * (LATENCY_SECONDS - 10))) --skip $((RATE * 5)) --max-seconds $((LATENCY_SECONDS + 60)) \
+      > "$OUT/latency-r$run.txt" 2>&1 &
+    SINK_PID=$!
+    start_sidekick "$OUT/r$run/latency-spool" "http://127.0.0.1:$LATENCY_PORT/" "$OUT/sidekick-latency-r$run.log"
+    wait_http "http://127.0.0.1:$HTTP_PORT/ping" 120
+    $JAVA -jar "$ROOT/detector/target/detector.jar" run --sidekick "127.0.0.1:$GRPC_PORT" \
+      --spool-dir "$OUT/r$run/detector-spool" --metrics-port "$METRICS_PORT" --hostname bench-node \
+      > "$OUT/detector-alerts-r$run.jsonl" 2> "$OUT/detector-r$run.log" &
+    DETECTOR_PID=$!
+    wait_http "http://127.0.0.1:$METRICS_PORT/metrics" 120
+    timeout $((LATENCY_SECONDS + 30)) "$OUT/shadow-reader" "$RATE" "$LATENCY_SECONDS" > "$OUT/shadow-reader-r$run.txt"
+    wait "$SINK_PID" || true; SINK_PID=""
+    echo "latency run=$run rate=$RATE load1=$(cut -d' ' -f1 /proc/loadavg) $(result "$OUT/latency-r$run.txt")" | tee -a "$RESULTS"
+    stop "$DETECTOR_PID"; DETECTOR_PID=""
+    stop "$SIDEKICK_PID"; SIDEKICK_PID=""
+  else
+    echo "latency step skipped: needs root for the detector"
+  fi
+done
+
+{
+  echo "medians over $RUNS runs"
+  for key in throughput:acked_per_s drain:drain_per_s drain:total_s drain:reconnect_s latency:p50_ms latency:p99_ms; do
+    step=${key%%:*} field=${key##*:}
+    grep "^$step " "$RESULTS" | tr ' ' '\n' | awk -F= -v f="$field" '$1 == f { print $2 }' | sort -n |
+      awk -v k="$key" '{ v[NR] = $1 } END { if (NR) printf "%-22s %s (runs: %d)\n", k, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, NR }'
+  done
+} | tee "$OUT/summary.txt"
