@@ -130,6 +130,22 @@ class ConditionEvaluationTest {
             fd.num < val(proc.pid)                              | true
             not proc.name = cat or fd.num = 3                   | true
             not (proc.name = cat or fd.num = 3)                 | false
+            join("-", (fd.name, fd.directory)) = /etc/shadow-/etc | true
+            join(fd.directory, (fd.name, fd.filename)) = /etc/shadow/etcshadow | true
+            join("->", ("aaa")) = aaa                           | true
+            join(",", ()) = ""                                  | true
+            join(",", ()) = ","                                 | false
+            join(",", (evt.num, fd.num)) = "7,3"                | true
+            join("->", (toupper(proc.name), "x")) = CAT->x      | true
+            join("-", (fd.directory, join("+", ("a", proc.name)))) = /etc-a+cat | true
+            toupper(join("-", (proc.name, proc.pname))) = CAT-BASH | true
+            len(join("-", ("aaa", "bbb"))) = 7                  | true
+            join(" ", (proc.name, proc.args)) = val(proc.cmdline) | true
+            proc.cmdline = join(" ", (proc.name, proc.args))    | true
+            join("-", (proc.name, proc.aname[4])) exists        | false
+            join("-", (proc.name, proc.aname[4])) != x          | false
+            join("-", (proc.name, proc.aname[3])) startswith cat-sys | true
+            join("-", (proc.name)) in (cat, dog)                | true
             """)
     void openEvent(String condition, boolean expected) {
         assertThat(eval(condition, OPEN)).as(condition).isEqualTo(expected);
@@ -182,6 +198,26 @@ class ConditionEvaluationTest {
         assertThatThrownBy(() -> eval("proc.name[2] = x", OPEN)).isInstanceOf(CompileException.class);
         assertThatThrownBy(() -> eval("proc.aname[x] = x", OPEN)).isInstanceOf(CompileException.class);
         assertThatThrownBy(() -> eval("len(fd.num) = 1", OPEN)).isInstanceOf(CompileException.class);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            join() = foo                          | join() requires exactly 2 arguments: separator and list
+            join("-") = foo                       | join() requires exactly 2 arguments: separator and list
+            join("-", "a", "b") = foo             | join() requires exactly 2 arguments: separator and list
+            join(("a", "b"), ("a", "b")) = foo    | join() first argument (separator) must be a single value, not a list
+            join(("a", "b"), "a") = foo           | join() first argument (separator) must be a single value, not a list
+            join("a", "b") = foo                  | join() second argument must be a list
+            join("a", fd.name) = foo              | join() second argument must be a list
+            """)
+    void joinArgumentsAreCheckedWithLibsinspMessages(String condition, String message) {
+        assertThatThrownBy(() -> eval(condition, OPEN)).isInstanceOf(CompileException.class).hasMessage(message);
+    }
+
+    @Test
+    void joinOfAnUnknownFieldIsAnUnknownField() {
+        assertThatThrownBy(() -> eval("join(\"-\", (proc.nope)) = x", OPEN))
+                .isInstanceOfSatisfying(CompileException.class, e -> assertThat(e.unknownField()).isTrue());
     }
 
     @Test
