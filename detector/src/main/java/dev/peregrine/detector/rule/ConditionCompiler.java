@@ -221,15 +221,23 @@ public final class ConditionCompiler {
             long want = ValueMatchers.parseBool(values.getFirst(), field);
             return ev -> a.number(ev) == want;
         }
-        if (type == FieldType.IPNET) {
+        boolean addressEquality = type == FieldType.IPADDR && List.of("=", "==", "in", "intersects").contains(op);
+        if (type == FieldType.IPNET || addressEquality) {
             if (!List.of("=", "==", "in", "intersects").contains(op)) {
                 throw new CompileException("operator '" + op + "' not supported by network field '" + field + "'", false);
             }
-            ValueMatchers.NumberMatcher nets = ValueMatchers.networks(values, field);
+            // Addresses compare as numbers, so "::1" equals "0:0::1"; IPv6 values are read only when a value needs them.
+            ValueMatchers.Networks nets = ValueMatchers.networks(values, field, addressEquality);
+            boolean v6 = nets.hasV6();
             return ev -> {
                 int n = a.count(ev);
                 for (int i = 0; i < n; i++) {
-                    if (nets.matches(a.ipv4At(ev, i))) return true;
+                    long v4 = a.ipv4At(ev, i);
+                    if (v4 >= 0) {
+                        if (nets.matchesV4(v4)) return true;
+                    } else if (v6 && a.isIpv6At(ev, i) && nets.matchesV6(a.ipv6HiAt(ev, i), a.ipv6LoAt(ev, i))) {
+                        return true;
+                    }
                 }
                 return false;
             };

@@ -46,6 +46,12 @@ class ConditionEvaluationTest {
                     .sipName("metadata").connected(true).build())
             .build();
 
+    static final Event CONNECT6 = Event.builder().type("connect").rawres(0)
+            .proc(ProcessInfo.builder().pid(11).name("curl").build())
+            .fd(FdInfo.builder().num(6).type("ipv6").l4proto("tcp").client("fe80::1c2:3ff:fe04:506", 50000)
+                    .server("::1", 8080).connected(true).build())
+            .build();
+
     private static boolean eval(String condition, Event e) {
         return COMPILER.compile(ConditionParser.parse(condition)).test(e);
     }
@@ -184,6 +190,51 @@ class ConditionEvaluationTest {
             """)
     void connectEvent(String condition, boolean expected) {
         assertThat(eval(condition, CONNECT)).as(condition).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            fd.net = "::1/128"                                  | true
+            fd.net = "::1"                                      | true
+            fd.net = "::2/128"                                  | false
+            fd.snet in ("fe80::/10")                            | false
+            fd.cnet in ("fe80::/10")                            | true
+            fd.cnet in ("10.0.0.0/8", "fe80::/10")              | true
+            fd.lnet = "fe80::/64"                               | true
+            fd.rnet = "::/120"                                  | true
+            fd.rnet = "fe80::/10"                               | false
+            fd.net = "127.0.0.0/8"                              | false
+            fd.net != "127.0.0.0/8"                             | true
+            fd.net != "::1/128"                                 | false
+            fd.net = "::/0"                                     | true
+            fd.net = "0.0.0.0/0"                                | false
+            fd.sip = "::1"                                      | true
+            fd.sip = "0:0:0:0:0:0:0:1"                          | true
+            fd.sip = "0::0:1"                                   | true
+            fd.sip != "::1"                                     | false
+            fd.sip in ("10.0.0.1", "::1")                       | true
+            fd.ip = "FE80::1C2:3FF:FE04:506"                    | true
+            fd.cip = "fe80::1c2:3ff:fe04:506"                   | true
+            fd.ip != "0.0.0.0"                                  | true
+            fd.sip startswith "::"                              | true
+            fd.rip = "::1"                                      | true
+            fd.lip = "fe80::1c2:3ff:fe04:506"                   | true
+            fd.name = "fe80::1c2:3ff:fe04:506:50000->::1:8080"  | true
+            fd.typechar = 6                                     | true
+            fd.sockfamily = ip                                  | true
+            """)
+    void ipv6ConnectEvent(String condition, boolean expected) {
+        assertThat(eval(condition, CONNECT6)).as(condition).isEqualTo(expected);
+    }
+
+    @Test
+    void badNetworksAndAddressesAreCompileErrors() {
+        assertThatThrownBy(() -> eval("fd.net = \"fe80::/129\"", CONNECT6))
+                .isInstanceOf(CompileException.class).hasMessage("could not parse 'fe80::/129' as an IP network for field 'fd.net'");
+        assertThatThrownBy(() -> eval("fd.net = \"10.0.0.0/33\"", CONNECT6)).isInstanceOf(CompileException.class);
+        assertThatThrownBy(() -> eval("fd.sip = \"fe80::1/64\"", CONNECT6))
+                .isInstanceOf(CompileException.class).hasMessage("could not parse 'fe80::1/64' as an IP address for field 'fd.sip'");
+        assertThatThrownBy(() -> eval("fd.snet contains \"::1\"", CONNECT6)).isInstanceOf(CompileException.class);
     }
 
     @Test
