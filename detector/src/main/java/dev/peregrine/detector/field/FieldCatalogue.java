@@ -116,7 +116,7 @@ public final class FieldCatalogue {
         add("evt.res", CHARBUF, "Result: SUCCESS or the errno name (ENOENT, ...).", text(e -> e.res));
         add("evt.rawres", INT64, "Result as returned by the syscall.", number(INT64, e -> e.rawres));
         add("evt.failed", BOOL, "True when the syscall returned an error.", bool(e -> e.rawres != Event.NONE, e -> e.rawres < 0));
-        add("evt.args", CHARBUF, "All arguments as name=value pairs.", text(e -> e.argsLine));
+        add("evt.args", CHARBUF, "All arguments as name=value pairs.", text(Event::argsLine));
         addArg("evt.arg", CHARBUF, FieldDef.ArgMode.REQUIRED, "An argument by name (evt.arg.name, evt.arg[name]) or index (evt.arg[0]).",
                 FieldCatalogue::eventArg);
         addArg("evt.rawarg", CHARBUF, FieldDef.ArgMode.REQUIRED, "An argument by name, unformatted.", FieldCatalogue::eventArg);

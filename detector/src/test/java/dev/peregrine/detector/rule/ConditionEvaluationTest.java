@@ -68,7 +68,7 @@ class ConditionEvaluationTest {
             evt.arg[name] = /etc/shadow                         | true
             evt.arg[0] = /etc/shadow                            | true
             evt.arg.flags contains O_RDONLY                     | true
-            evt.args contains "flags=O_RDONLY"                  | true
+            evt.args contains "flags=4097(O_RDONLY"             | true
             evt.is_open_read = true                             | true
             evt.is_open_write = true                            | false
             evt.buffer bcontains CAFE                           | true
