@@ -1,5 +1,6 @@
 package dev.peregrine.detector.state;
 
+import dev.peregrine.detector.capture.OpenHow;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.SockTuple;
 import dev.peregrine.detector.capture.Syscalls;
@@ -86,13 +87,14 @@ public final class EventFactory {
                 args.put("mode", ArgFormat.mode(type.equals("creat") ? e.arg(1) : e.arg(2)));
             }
             case "openat", "openat2" -> {
-                long flags = type.equals("openat2") ? openHowFlags(e) : e.arg(2);
+                OpenHow how = type.equals("openat2") ? e.openHow(1) : null;
+                long flags = how != null ? how.flags() : e.arg(2);
                 fd = openFile(p, ret, e.arg(0), e.string(0), flags);
                 args.put("fd", Long.toString(ret));
                 args.put("dirfd", Long.toString((int) e.arg(0)));
                 args.put("name", e.string(0));
                 args.put("flags", ArgFormat.openFlags(flags));
-                args.put("mode", ArgFormat.mode(type.equals("openat2") ? 0 : e.arg(3)));
+                args.put("mode", ArgFormat.mode(how != null ? how.mode() : e.arg(3)));
             }
             case "close" -> {
                 fd = p == null ? null : p.fds.get(e.arg(0));
@@ -329,10 +331,6 @@ public final class EventFactory {
     }
 
     /** openat2's flags live in struct open_how, which the kernel side does not read yet. */
-    private static long openHowFlags(RawEvent e) {
-        return 0;
-    }
-
     private FdInfo openFile(Proc p, long ret, long dirfd, String path, long flags) {
         String name = resolve(p, dirfd, path);
         boolean directory = (flags & 0200000) != 0;
