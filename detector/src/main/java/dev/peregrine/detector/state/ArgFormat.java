@@ -91,15 +91,21 @@ final class ArgFormat {
         return PTRACE.getOrDefault(request, Long.toString(request));
     }
 
+    // libs' socket_families table, in its order: libsinsp names a value after the first entry equal to
+    // it, so 1 is AF_LOCAL (listed before AF_UNIX) and 16 is AF_ROUTE (before AF_NETLINK), as Falco prints.
+    private static final String[] FAMILY_NAMES = {"AF_NFC", "AF_ALG", "AF_CAIF", "AF_IEEE802154", "AF_PHONET", "AF_ISDN",
+            "AF_RXRPC", "AF_IUCV", "AF_BLUETOOTH", "AF_TIPC", "AF_CAN", "AF_LLC", "AF_WANPIPE", "AF_PPPOX", "AF_IRDA", "AF_SNA",
+            "AF_RDS", "AF_ATMSVC", "AF_ECONET", "AF_ASH", "AF_PACKET", "AF_ROUTE", "AF_NETLINK", "AF_KEY", "AF_SECURITY",
+            "AF_NETBEUI", "AF_DECnet", "AF_ROSE", "AF_INET6", "AF_X25", "AF_ATMPVC", "AF_BRIDGE", "AF_NETROM", "AF_APPLETALK",
+            "AF_IPX", "AF_AX25", "AF_INET", "AF_LOCAL", "AF_UNIX", "AF_UNSPEC"};
+    private static final long[] FAMILY_VALUES = {39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 26, 25, 24, 23, 22, 21, 20, 19,
+            18, 17, 16, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1, 0};
+
     static String socketFamily(long domain) {
-        return switch ((int) domain) {
-            case 1 -> "AF_UNIX";
-            case 2 -> "AF_INET";
-            case 10 -> "AF_INET6";
-            case 16 -> "AF_NETLINK";
-            case 17 -> "AF_PACKET";
-            default -> Long.toString(domain);
-        };
+        for (int i = 0; i < FAMILY_VALUES.length; i++) {
+            if (FAMILY_VALUES[i] == domain) return FAMILY_NAMES[i];
+        }
+        return Long.toString(domain);
     }
 
     private static final String[] BPF_CMDS = {"BPF_MAP_CREATE", "BPF_MAP_LOOKUP_ELEM", "BPF_MAP_UPDATE_ELEM",

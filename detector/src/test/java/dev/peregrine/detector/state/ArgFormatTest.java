@@ -28,4 +28,19 @@ class ArgFormatTest {
         assertThat(ArgFormat.openFlagsToPpm(flags)).isEqualTo(ppm);
         assertThat(ArgFormat.openFlags(flags)).isEqualTo(names);
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', textBlock = """
+            1 ; AF_LOCAL
+            2 ; AF_INET
+            10 ; AF_INET6
+            16 ; AF_ROUTE
+            17 ; AF_PACKET
+            38 ; AF_ALG
+            0 ; AF_UNSPEC
+            27 ; 27
+            """)
+    void socketFamiliesAreNamedAfterTheFirstEqualEntryOfLibsTable(long domain, String name) {
+        assertThat(ArgFormat.socketFamily(domain)).isEqualTo(name);
+    }
 }
