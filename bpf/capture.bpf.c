@@ -258,8 +258,12 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		push_str(s, a0, true);
 		break;
 	/* dirfd in arg 0, path in arg 1 */
-	case __NR_openat:
 	case __NR_openat2:
+		/* the path, then struct open_how (flags, mode, resolve), which holds openat2's flags */
+		push_str(s, a1, true);
+		push_bytes(s, a2, h->args[3] < OPEN_HOW_SIZE ? h->args[3] : OPEN_HOW_SIZE, true);
+		break;
+	case __NR_openat:
 	case __NR_mkdirat:
 	case __NR_unlinkat:
 	case __NR_fchmodat:

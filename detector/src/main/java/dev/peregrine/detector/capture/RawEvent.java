@@ -137,6 +137,10 @@ public final class RawEvent {
         return ExecInfo.decode(param(i));
     }
 
+    public OpenHow openHow(int i) {
+        return OpenHow.decode(param(i));
+    }
+
     public ForkInfo forkInfo(int i) {
         return ForkInfo.decode(param(i));
     }

@@ -39,11 +39,33 @@ public final class CanonicalPrinter {
                 append(sb, t.child(), false);
                 sb.append(')');
             }
+            case Expr.MultiTransform m -> {
+                sb.append(m.transformer()).append('(');
+                separated(sb, m.args());
+                sb.append(')');
+            }
+            case Expr.ArgList l -> {
+                sb.append('(');
+                separated(sb, l.items());
+                sb.append(')');
+            }
             case Expr.UnaryCheck u -> { append(sb, u.left(), false); sb.append(' ').append(u.op()); }
             case Expr.BinaryCheck b -> {
                 append(sb, b.left(), false);
                 sb.append(' ').append(b.op()).append(' ');
                 append(sb, b.right(), true);
+            }
+        }
+    }
+
+    /** Transformer arguments: string literals always quoted, so {@code join("", ...)} prints back the same. */
+    private static void separated(StringBuilder sb, List<Expr> args) {
+        for (int i = 0; i < args.size(); i++) {
+            if (i > 0) sb.append(", ");
+            if (args.get(i) instanceof Expr.Value v) {
+                sb.append(Escaping.quote(v.value()));
+            } else {
+                append(sb, args.get(i), false);
             }
         }
     }

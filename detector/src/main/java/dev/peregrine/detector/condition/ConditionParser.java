@@ -31,6 +31,8 @@ public final class ConditionParser {
     static final List<String> LIST_OPS = List.of("intersects", "in", "pmatch");
     static final String VAL = "val(";
     static final List<String> TRANSFORMERS = List.of("tolower(", "toupper(", "b64(", "basename(", "len(");
+    /** Transformers of several arguments (libsinsp's multivalue transformers). */
+    static final List<String> MULTI_TRANSFORMERS = List.of("join(");
 
     private final String input;
     private final int maxDepth;
@@ -175,6 +177,10 @@ public final class ConditionParser {
                 Expr left = parseTransformerRemainder(dropParen(lastToken));
                 return parseCondition(left);
             }
+            if (lexList(MULTI_TRANSFORMERS)) {
+                Expr left = parseMultiTransformerRemainder(dropParen(lastToken));
+                return parseCondition(left);
+            }
             if (lexRegex(IDENTIFIER)) return new Expr.Identifier(lastToken);
             throw error("expected a '(' token, a field check, or an identifier");
         } finally {
@@ -207,6 +213,8 @@ public final class ConditionParser {
             if (lexList(TRANSFORMERS)) {
                 lexBlank();
                 child = parseTransformerRemainder(dropParen(lastToken));
+            } else if (lexList(MULTI_TRANSFORMERS)) {
+                child = parseMultiTransformerRemainder(dropParen(lastToken));
             } else if (lexRegex(FIELD_NAME)) {
                 child = parseFieldRemainder(lastToken);
             }
@@ -216,6 +224,62 @@ public final class ConditionParser {
             lexBlank();
             if (!lexStr(")")) throw error("expected a ')' token closing the transformer");
             return new Expr.Transform(transformer, child);
+        } finally {
+            depth--;
+        }
+    }
+
+    /**
+     * The rest of {@code join(...)} once "join(" is consumed: comma-separated arguments, any number
+     * of them (the compiler checks how many and of what kind, as libsinsp's transformer does).
+     */
+    private Expr parseMultiTransformerRemainder(String transformer) {
+        enter();
+        try {
+            List<Expr> args = new ArrayList<>();
+            lexBlank();
+            if (!lexStr(")")) {
+                do {
+                    lexBlank();
+                    args.add(parseMultiTransformerArg(true));
+                    lexBlank();
+                } while (lexStr(","));
+                if (!lexStr(")")) throw error("expected a ')' token closing the transformer");
+            }
+            return new Expr.MultiTransform(transformer, args);
+        } finally {
+            depth--;
+        }
+    }
+
+    /** One argument of a multivalue transformer: a quoted string, a field, a transformer or (at top level) a list. */
+    private Expr parseMultiTransformerArg(boolean listAllowed) {
+        enter();
+        try {
+            if (listAllowed && lexStr("(")) {
+                List<Expr> items = new ArrayList<>();
+                lexBlank();
+                if (!lexStr(")")) {
+                    do {
+                        lexBlank();
+                        items.add(parseMultiTransformerArg(false));
+                        lexBlank();
+                    } while (lexStr(","));
+                    if (!lexStr(")")) throw error("expected a ')' token");
+                }
+                return new Expr.ArgList(items);
+            }
+            if (lexQuotedStr()) return new Expr.Value(lastToken);
+            if (lexList(TRANSFORMERS)) {
+                lexBlank();
+                return parseTransformerRemainder(dropParen(lastToken));
+            }
+            if (lexList(MULTI_TRANSFORMERS)) return parseMultiTransformerRemainder(dropParen(lastToken));
+            if (lexRegex(FIELD_NAME)) return parseFieldRemainder(lastToken);
+            List<String> names = new ArrayList<>(transformerNames().subList(1, transformerNames().size()));
+            for (String t : MULTI_TRANSFORMERS) names.add(dropParen(t));
+            throw error((listAllowed ? "expected a quoted string, a list, a field or a nested valid transformer: "
+                    : "expected a quoted string, a field or a nested valid transformer: ") + quotedList(names));
         } finally {
             depth--;
         }
@@ -330,6 +394,7 @@ public final class ConditionParser {
                 lexBlank();
                 return parseTransformerRemainder(dropParen(lastToken));
             }
+            if (lexList(MULTI_TRANSFORMERS)) return parseMultiTransformerRemainder(dropParen(lastToken));
             return null;
         } finally {
             depth--;

@@ -9,8 +9,17 @@ public final class Escaping {
      * libsinsp, which is why {@code proc.args = ""} prints as {@code proc.args = }.
      */
     public static String escape(String s) {
+        return escape(s, false);
+    }
+
+    /** Always quoted: a transformer argument is a string only when quoted ({@code join("", ...)}). */
+    public static String quote(String s) {
+        return escape(s, true);
+    }
+
+    private static String escape(String s, boolean alwaysQuote) {
         StringBuilder out = new StringBuilder(s.length() + 2);
-        boolean quote = false;
+        boolean quote = alwaysQuote;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {

@@ -33,6 +33,19 @@ public sealed interface Expr {
     /** {@code tolower(field)}, {@code val(field)}, ... */
     record Transform(String transformer, Expr child) implements Expr {}
 
+    /**
+     * A transformer of several arguments, {@code join(sep, (a, b))}: each argument is a quoted
+     * {@link Value}, an {@link ArgList}, a {@link Field} or a (multi-)transformer.
+     */
+    record MultiTransform(String transformer, List<Expr> args) implements Expr {
+        public MultiTransform { args = List.copyOf(args); }
+    }
+
+    /** A parenthesised list as a transformer argument; unlike {@link ListValue} its items may be fields. */
+    record ArgList(List<Expr> items) implements Expr {
+        public ArgList { items = List.copyOf(items); }
+    }
+
     record UnaryCheck(Expr left, String op) implements Expr {}
 
     record BinaryCheck(Expr left, String op, Expr right) implements Expr {}

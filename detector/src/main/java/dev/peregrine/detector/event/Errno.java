@@ -21,6 +21,11 @@ final class Errno {
             Map.entry(111, "ECONNREFUSED"), Map.entry(113, "EHOSTUNREACH"), Map.entry(114, "EALREADY"),
             Map.entry(115, "EINPROGRESS"));
 
+    /** The errno name of a negative result, or null when it has none here. */
+    static String name(long rawres) {
+        return rawres < 0 && rawres >= Integer.MIN_VALUE ? NAMES.get((int) -rawres) : null;
+    }
+
     static String resultText(long rawres) {
         if (rawres == Event.NONE) return null;
         if (rawres >= 0) return "SUCCESS";

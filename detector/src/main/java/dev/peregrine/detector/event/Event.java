@@ -19,7 +19,8 @@ public final class Event {
     public final String res;
     private final String[] argNames;
     private final String[] argValues;
-    public final String argsLine;
+    /** evt.args, built on first use: outputs need it, conditions almost never do. */
+    private String argsLine;
     public final ProcessInfo proc;
     /** Parent first: ancestors[0] is the parent, ancestors[1] the grandparent, ... */
     private final ProcessInfo[] ancestors;
@@ -36,12 +37,6 @@ public final class Event {
         res = Errno.resultText(rawres);
         argNames = b.args.keySet().toArray(String[]::new);
         argValues = b.args.values().toArray(String[]::new);
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < argNames.length; i++) {
-            if (i > 0) sb.append(' ');
-            sb.append(argNames[i]).append('=').append(argValues[i]);
-        }
-        argsLine = sb.toString();
         proc = b.proc;
         ancestors = b.ancestors.toArray(ProcessInfo[]::new);
         user = b.user;
@@ -69,6 +64,16 @@ public final class Event {
     }
 
     public int argCount() { return argNames.length; }
+
+    /** evt.args as Falco prints it (see {@link EvtArgs}). */
+    public String argsLine() {
+        String s = argsLine;
+        if (s == null) {
+            s = EvtArgs.render(this);
+            argsLine = s;
+        }
+        return s;
+    }
 
     public String argName(int index) { return argNames[index]; }
 

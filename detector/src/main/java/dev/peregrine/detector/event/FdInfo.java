@@ -22,6 +22,9 @@ public final class FdInfo {
     public final boolean nameChanged;
     /** IPv4 addresses as unsigned ints for network-mask checks; -1 when not IPv4. */
     public final long cipV4, sipV4;
+    /** IPv6 addresses as high/low 64 bits for network-mask checks; meaningful when {@code cipV6}/{@code sipV6}. */
+    public final boolean cipV6, sipV6;
+    public final long cipV6Hi, cipV6Lo, sipV6Hi, sipV6Lo;
 
     private FdInfo(Builder b) {
         num = b.num;
@@ -39,6 +42,12 @@ public final class FdInfo {
         nameChanged = b.nameChanged;
         cipV4 = Ipv4.parse(cip);
         sipV4 = Ipv4.parse(sip);
+        cipV6 = cipV4 < 0 && Ipv6.isValid(cip);
+        sipV6 = sipV4 < 0 && Ipv6.isValid(sip);
+        cipV6Hi = cipV6 ? Ipv6.high(cip) : 0;
+        cipV6Lo = cipV6 ? Ipv6.low(cip) : 0;
+        sipV6Hi = sipV6 ? Ipv6.high(sip) : 0;
+        sipV6Lo = sipV6 ? Ipv6.low(sip) : 0;
         String n = b.name;
         if (n == null && isSocket() && cip != null && sip != null) {
             n = cip + ":" + cport + "->" + sip + ":" + sport;

@@ -2,6 +2,7 @@ package dev.peregrine.detector.field;
 
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.Ipv4;
+import dev.peregrine.detector.event.Ipv6;
 
 /**
  * A field resolved against the event model at load time. Text fields answer {@link #text},
@@ -25,6 +26,13 @@ public interface Accessor {
 
     /** An IPv4 address value as an unsigned 32-bit number, -1 when absent or not IPv4; IP fields answer without parsing. */
     default long ipv4At(Event e, int i) { return Ipv4.parse(textAt(e, i)); }
+
+    /** True when value {@code i} is an IPv6 address; {@link #ipv6HiAt}/{@link #ipv6LoAt} then give its bits. */
+    default boolean isIpv6At(Event e, int i) { return Ipv6.isValid(textAt(e, i)); }
+
+    default long ipv6HiAt(Event e, int i) { return Ipv6.high(textAt(e, i)); }
+
+    default long ipv6LoAt(Event e, int i) { return Ipv6.low(textAt(e, i)); }
 
     default int count(Event e) {
         if (type().isNumeric() || type() == FieldType.BOOL) return number(e) == Event.NONE ? 0 : 1;

@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 
 /**
@@ -115,7 +116,7 @@ public final class FieldCatalogue {
         add("evt.res", CHARBUF, "Result: SUCCESS or the errno name (ENOENT, ...).", text(e -> e.res));
         add("evt.rawres", INT64, "Result as returned by the syscall.", number(INT64, e -> e.rawres));
         add("evt.failed", BOOL, "True when the syscall returned an error.", bool(e -> e.rawres != Event.NONE, e -> e.rawres < 0));
-        add("evt.args", CHARBUF, "All arguments as name=value pairs.", text(e -> e.argsLine));
+        add("evt.args", CHARBUF, "All arguments as name=value pairs.", text(Event::argsLine));
         addArg("evt.arg", CHARBUF, FieldDef.ArgMode.REQUIRED, "An argument by name (evt.arg.name, evt.arg[name]) or index (evt.arg[0]).",
                 FieldCatalogue::eventArg);
         addArg("evt.rawarg", CHARBUF, FieldDef.ArgMode.REQUIRED, "An argument by name, unformatted.", FieldCatalogue::eventArg);
@@ -276,13 +277,16 @@ public final class FieldCatalogue {
     }
 
 
-    /** One end of a socket: its address as text, and as the number FdInfo parsed once for network checks. */
-    private record SocketEnd(Function<FdInfo, String> text, ToLongFunction<FdInfo> ipv4) {
+    /** One end of a socket: its address as text, and as the numbers FdInfo parsed once for network checks. */
+    private record SocketEnd(Function<FdInfo, String> text, ToLongFunction<FdInfo> ipv4, Predicate<FdInfo> isV6,
+                             ToLongFunction<FdInfo> v6Hi, ToLongFunction<FdInfo> v6Lo) {
         // Here rather than in FieldCatalogue: STANDARD is built before FieldCatalogue's other statics are set.
-        static final SocketEnd CLIENT = new SocketEnd(f -> f.cip, f -> f.cipV4);
-        static final SocketEnd SERVER = new SocketEnd(f -> f.sip, f -> f.sipV4);
-        static final SocketEnd LOCAL = new SocketEnd(f -> f.server ? f.sip : f.cip, f -> f.server ? f.sipV4 : f.cipV4);
-        static final SocketEnd REMOTE = new SocketEnd(f -> f.server ? f.cip : f.sip, f -> f.server ? f.cipV4 : f.sipV4);
+        static final SocketEnd CLIENT = new SocketEnd(f -> f.cip, f -> f.cipV4, f -> f.cipV6, f -> f.cipV6Hi, f -> f.cipV6Lo);
+        static final SocketEnd SERVER = new SocketEnd(f -> f.sip, f -> f.sipV4, f -> f.sipV6, f -> f.sipV6Hi, f -> f.sipV6Lo);
+        static final SocketEnd LOCAL = new SocketEnd(f -> f.server ? f.sip : f.cip, f -> f.server ? f.sipV4 : f.cipV4,
+                f -> f.server ? f.sipV6 : f.cipV6, f -> f.server ? f.sipV6Hi : f.cipV6Hi, f -> f.server ? f.sipV6Lo : f.cipV6Lo);
+        static final SocketEnd REMOTE = new SocketEnd(f -> f.server ? f.cip : f.sip, f -> f.server ? f.cipV4 : f.sipV4,
+                f -> f.server ? f.cipV6 : f.sipV6, f -> f.server ? f.cipV6Hi : f.sipV6Hi, f -> f.server ? f.cipV6Lo : f.sipV6Lo);
     }
 
     /** IP fields; {@code second} set means two values (client and server), any of which may match. */
@@ -294,14 +298,20 @@ public final class FieldCatalogue {
                 if (e.fd == null || !e.fd.isSocket()) return 0;
                 return second == null ? (first.text().apply(e.fd) == null ? 0 : 1) : 2;
             }
+            private SocketEnd end(int i) { return i == 0 ? first : second; }
             @Override public String textAt(Event e, int i) {
                 if (e.fd == null || !e.fd.isSocket()) return null;
-                return (i == 0 ? first : second).text().apply(e.fd);
+                return end(i).text().apply(e.fd);
             }
             @Override public long ipv4At(Event e, int i) {
                 if (e.fd == null || !e.fd.isSocket()) return -1;
-                return (i == 0 ? first : second).ipv4().applyAsLong(e.fd);
+                return end(i).ipv4().applyAsLong(e.fd);
             }
+            @Override public boolean isIpv6At(Event e, int i) {
+                return e.fd != null && e.fd.isSocket() && end(i).isV6().test(e.fd);
+            }
+            @Override public long ipv6HiAt(Event e, int i) { return end(i).v6Hi().applyAsLong(e.fd); }
+            @Override public long ipv6LoAt(Event e, int i) { return end(i).v6Lo().applyAsLong(e.fd); }
         });
     }
 

@@ -1,5 +1,6 @@
 package dev.peregrine.detector.rule;
 
+import dev.peregrine.detector.condition.CanonicalPrinter;
 import dev.peregrine.detector.condition.Expr;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.field.Accessor;
@@ -74,8 +75,58 @@ public final class ConditionCompiler {
             }
             case Expr.Transform t when t.transformer().equals("val") -> operand(t.child());
             case Expr.Transform t -> transform(t.transformer(), operand(t.child()));
+            case Expr.MultiTransform m -> multiTransform(m);
             default -> throw new CompileException("expected a field or a transformer", false);
         };
+    }
+
+    /** One value of a transformer argument, null when absent; read only while evaluating join(). */
+    private interface TextSource {
+        String get(Event e);
+    }
+
+    /**
+     * {@code join(sep, (a, b, ...))}, libsinsp's multivalue transformer: the list items' values
+     * joined by the separator; absent when the separator or an item is. The result is built per
+     * evaluation, so unlike the other checks a join() condition allocates.
+     */
+    private Accessor multiTransform(Expr.MultiTransform m) {
+        if (!m.transformer().equals("join")) {
+            throw new CompileException("unknown multivalue transformer", false);
+        }
+        List<Expr> args = m.args();
+        if (args.size() != 2) throw new CompileException("join() requires exactly 2 arguments: separator and list", false);
+        if (args.get(0) instanceof Expr.ArgList) {
+            throw new CompileException("join() first argument (separator) must be a single value, not a list", false);
+        }
+        if (!(args.get(1) instanceof Expr.ArgList list)) throw new CompileException("join() second argument must be a list", false);
+        TextSource sep = single(args.get(0));
+        TextSource[] items = list.items().stream().map(this::single).toArray(TextSource[]::new);
+        return new Accessor() {
+            @Override public FieldType type() { return FieldType.CHARBUF; }
+            @Override public String textAt(Event e, int i) {
+                String s = sep.get(e);
+                if (s == null) return null;
+                StringBuilder sb = new StringBuilder();
+                for (int k = 0; k < items.length; k++) {
+                    String v = items[k].get(e);
+                    if (v == null) return null;
+                    if (k > 0) sb.append(s);
+                    sb.append(v);
+                }
+                return sb.toString();
+            }
+        };
+    }
+
+    private TextSource single(Expr e) {
+        if (e instanceof Expr.Value v) {
+            String literal = v.value();
+            return ev -> literal;
+        }
+        Accessor a = operand(e);
+        // Numbers join in the form outputs print them (evt.num 7 -> "7").
+        return a::display;
     }
 
     private static Accessor transform(String name, Accessor in) {
@@ -125,6 +176,7 @@ public final class ConditionCompiler {
             case Expr.Value v -> literal(left, field, op, List.of(v.value()));
             case Expr.ListValue l -> literal(left, field, op, l.values());
             case Expr.Transform t -> fieldToField(left, field, op, operand(t));
+            case Expr.MultiTransform m -> fieldToField(left, field, op, operand(m));
             default -> throw new CompileException("unexpected right operand for '" + field + "'", false);
         };
         if (!negate) return any;
@@ -152,6 +204,7 @@ public final class ConditionCompiler {
         return switch (e) {
             case Expr.Field f -> f.display();
             case Expr.Transform t -> t.transformer() + "(" + describe(t.child()) + ")";
+            case Expr.MultiTransform m -> CanonicalPrinter.print(m);
             default -> e.toString();
         };
     }
@@ -168,15 +221,23 @@ public final class ConditionCompiler {
             long want = ValueMatchers.parseBool(values.getFirst(), field);
             return ev -> a.number(ev) == want;
         }
-        if (type == FieldType.IPNET) {
+        boolean addressEquality = type == FieldType.IPADDR && List.of("=", "==", "in", "intersects").contains(op);
+        if (type == FieldType.IPNET || addressEquality) {
             if (!List.of("=", "==", "in", "intersects").contains(op)) {
                 throw new CompileException("operator '" + op + "' not supported by network field '" + field + "'", false);
             }
-            ValueMatchers.NumberMatcher nets = ValueMatchers.networks(values, field);
+            // Addresses compare as numbers, so "::1" equals "0:0::1"; IPv6 values are read only when a value needs them.
+            ValueMatchers.Networks nets = ValueMatchers.networks(values, field, addressEquality);
+            boolean v6 = nets.hasV6();
             return ev -> {
                 int n = a.count(ev);
                 for (int i = 0; i < n; i++) {
-                    if (nets.matches(a.ipv4At(ev, i))) return true;
+                    long v4 = a.ipv4At(ev, i);
+                    if (v4 >= 0) {
+                        if (nets.matchesV4(v4)) return true;
+                    } else if (v6 && a.isIpv6At(ev, i) && nets.matchesV6(a.ipv6HiAt(ev, i), a.ipv6LoAt(ev, i))) {
+                        return true;
+                    }
                 }
                 return false;
             };

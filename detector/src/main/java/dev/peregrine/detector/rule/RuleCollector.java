@@ -62,13 +62,20 @@ final class RuleCollector {
                         "Defined multiple alternative version requirements for plugin '" + alt[0] + "'", ctx);
             }
         }
+        // As Falco's check_plugin_requirements: the first alternative naming a provided plugin decides.
         for (String[] alt : alternatives) {
             String have = BUILTIN_PLUGINS.get(alt[0]);
-            if (have != null && Semver.compatible(have, alt[1])) return;
+            if (have == null) continue;
+            if (Semver.compatible(have, alt[1])) return;
+            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Plugin '" + alt[0] + "' version '" + have
+                    + "' is not compatible with required plugin version '" + alt[1] + "'", ctx);
         }
-        String[] first = alternatives.getFirst();
-        throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Plugin '" + first[0] + "' version '" + first[1]
-                + "' is required by the rules but not provided by this engine", ctx);
+        StringBuilder names = new StringBuilder();
+        for (String[] alt : alternatives) {
+            if (!names.isEmpty()) names.append(", ");
+            names.append(alt[0]).append(" (>= ").append(alt[1]).append(')');
+        }
+        throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Plugin requirement not satisfied, must load one of: " + names, ctx);
     }
 
     void defineList(Items.ListItem info) {

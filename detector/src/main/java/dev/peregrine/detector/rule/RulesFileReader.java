@@ -292,7 +292,11 @@ final class RulesFileReader {
             String name = string(ex, "name", tmp, false);
             Context exCtx = tmp;
             for (Items.ExceptionItem prev : out) {
-                if (prev.name.equals(name)) throw validate("Exceptions names in the same object must be unique", exCtx);
+                // Falco warns and keeps both.
+                if (prev.name.equals(name)) {
+                    result.warning(LoadCode.LOAD_EXCEPTION_NAME_NOT_UNIQUE,
+                            "Multiple definitions of exception '" + name + "' in the same rule", exCtx);
+                }
             }
             Items.ExceptionItem info = new Items.ExceptionItem(name, exCtx);
             info.fields = entry(ex, "fields", exCtx, append);

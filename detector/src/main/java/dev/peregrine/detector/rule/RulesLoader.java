@@ -67,7 +67,7 @@ public final class RulesLoader {
                 sources.add(RulesSource.of(p));
             } catch (IOException e) {
                 LoadResult result = new LoadResult();
-                result.error(LoadCode.LOAD_ERR_FILE_READ, "Could not read file " + p + ": " + e.getMessage(), Context.ofFile(p.toString()));
+                result.error(LoadCode.LOAD_ERR_FILE_READ, "Could not open " + p + " for reading", Context.ofFile(p.toString()));
                 return new Loaded(result, List.of());
             }
         }

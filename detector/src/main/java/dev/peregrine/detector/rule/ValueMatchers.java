@@ -1,6 +1,7 @@
 package dev.peregrine.detector.rule;
 
 import dev.peregrine.detector.event.Ipv4;
+import dev.peregrine.detector.event.Ipv6;
 import dev.peregrine.detector.field.Glob;
 import java.util.HashSet;
 import java.util.List;
@@ -116,30 +117,67 @@ final class ValueMatchers {
         throw new CompileException("could not parse '" + v + "' as a boolean for field '" + field + "'", false);
     }
 
-    /** IPv4 networks (a.b.c.d/len, or a bare address as /32) as base/mask pairs. */
-    static NumberMatcher networks(List<String> values, String field) {
-        long[] bases = new long[values.size()];
-        long[] masks = new long[values.size()];
-        for (int i = 0; i < values.size(); i++) {
-            String v = values.get(i);
-            int slash = v.indexOf('/');
-            long ip = Ipv4.parse(slash < 0 ? v : v.substring(0, slash));
-            int len;
-            try {
-                len = slash < 0 ? 32 : Integer.parseInt(v.substring(slash + 1));
-            } catch (NumberFormatException e) {
-                len = -1;
+    /**
+     * IP networks for fd.net-like fields ({@code 10.0.0.0/8}, {@code fe80::/10}; a bare address is a
+     * /32 or /128), or with {@code addresses} set the plain addresses an fd.ip-like field is compared
+     * with. IPv4 and IPv6 entries may be mixed; an IPv4 network never holds an IPv6 address and
+     * the other way round, as in libsinsp.
+     */
+    static Networks networks(List<String> values, String field, boolean addresses) {
+        List<long[]> v4 = new java.util.ArrayList<>();
+        List<long[]> v6 = new java.util.ArrayList<>();
+        for (String v : values) {
+            int slash = addresses ? -1 : v.indexOf('/');
+            String ip = slash < 0 ? v : v.substring(0, slash);
+            String len = slash < 0 ? null : v.substring(slash + 1);
+            long a4 = Ipv4.parse(ip);
+            boolean is6 = a4 < 0 && Ipv6.isValid(ip);
+            int prefix = prefix(len, is6 ? 128 : 32);
+            if ((a4 < 0 && !is6) || prefix < 0) {
+                throw new CompileException("could not parse '" + v + "' as an IP " + (addresses ? "address" : "network")
+                        + " for field '" + field + "'", false);
             }
-            if (ip < 0 || len < 0 || len > 32) {
-                throw new CompileException("could not parse '" + v + "' as an IPv4 network for field '" + field + "'", false);
+            if (is6) {
+                v6.add(new long[] {Ipv6.high(ip), Ipv6.low(ip), prefix});
+            } else {
+                long mask = prefix == 0 ? 0 : (0xFFFFFFFFL << (32 - prefix)) & 0xFFFFFFFFL;
+                v4.add(new long[] {a4 & mask, mask});
             }
-            masks[i] = len == 0 ? 0 : (0xFFFFFFFFL << (32 - len)) & 0xFFFFFFFFL;
-            bases[i] = ip & masks[i];
         }
-        return x -> {
+        return new Networks(v4.toArray(long[][]::new), v6.toArray(long[][]::new));
+    }
+
+    private static int prefix(String len, int max) {
+        if (len == null) return max;
+        try {
+            int n = Integer.parseInt(len);
+            return n < 0 || n > max ? -1 : n;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Compiled networks: IPv4 as base/mask, IPv6 as high/low/prefix. */
+    static final class Networks {
+        private final long[][] v4;
+        private final long[][] v6;
+
+        Networks(long[][] v4, long[][] v6) {
+            this.v4 = v4;
+            this.v6 = v6;
+        }
+
+        boolean hasV6() { return v6.length > 0; }
+
+        boolean matchesV4(long x) {
             if (x < 0) return false;
-            for (int i = 0; i < bases.length; i++) if ((x & masks[i]) == bases[i]) return true;
+            for (long[] n : v4) if ((x & n[1]) == n[0]) return true;
             return false;
-        };
+        }
+
+        boolean matchesV6(long hi, long lo) {
+            for (long[] n : v6) if (Ipv6.inNetwork(hi, lo, n[0], n[1], (int) n[2])) return true;
+            return false;
+        }
     }
 }

@@ -6,25 +6,60 @@ import java.util.Map;
 final class ArgFormat {
     private ArgFormat() {}
 
-    private static final long[] OPEN_BITS = {00100, 00200, 00400, 01000, 02000, 04000, 010000, 020000, 040000,
-            0100000, 0200000, 0400000, 01000000, 02000000, 04000000, 010000000, 020000000};
-    private static final String[] OPEN_NAMES = {"O_CREAT", "O_EXCL", "O_NOCTTY", "O_TRUNC", "O_APPEND", "O_NONBLOCK",
-            "O_DSYNC", "FASYNC", "O_DIRECT", "O_LARGEFILE", "O_DIRECTORY", "O_NOFOLLOW", "O_NOATIME", "O_CLOEXEC",
-            "O_SYNC", "O_PATH", "O_TMPFILE"};
+    // Falco's open flags: the driver's PPM_O_* bits, named in the order of libs' file_flags table,
+    // which is the order Falco prints them in (O_TRUNC|O_CREAT|O_WRONLY, not O_WRONLY|O_CREAT|O_TRUNC).
+    private static final String[] OPEN_NAMES = {"O_LARGEFILE", "O_DIRECTORY", "O_DIRECT", "O_TRUNC", "O_SYNC",
+            "O_NONBLOCK", "O_EXCL", "O_DSYNC", "O_APPEND", "O_CREAT", "O_RDWR", "O_WRONLY", "O_RDONLY", "O_CLOEXEC",
+            "O_NONE", "O_TMPFILE", "O_F_CREATED"};
+    private static final long[] OPEN_PPM = {1 << 11, 1 << 10, 1 << 9, 1 << 8, 1 << 7, 1 << 6, 1 << 5, 1 << 4, 1 << 3,
+            1 << 2, 3, 2, 1, 1 << 12, 0, 1 << 13, 1 << 14};
 
-    static String openFlags(long flags) {
-        StringBuilder sb = new StringBuilder(switch ((int) (flags & 3)) {
-            case 1 -> "O_WRONLY";
-            case 2 -> "O_RDWR";
-            default -> "O_RDONLY";
-        });
-        for (int i = 0; i < OPEN_BITS.length; i++) {
-            // O_SYNC and O_TMPFILE include other bits: require all of them
-            if ((flags & OPEN_BITS[i]) == OPEN_BITS[i]) {
-                sb.append('|').append(OPEN_NAMES[i]);
+    /** Kernel open flags to the driver's PPM_O_* bits (flags Falco does not model are dropped). */
+    static long openFlagsToPpm(long flags) {
+        long res = switch ((int) (flags & 3)) {
+            case 1 -> 2;
+            case 2 -> 3;
+            default -> 1;
+        };
+        if ((flags & 00100) != 0) res |= 1 << 2;       // O_CREAT
+        if ((flags & 02000) != 0) res |= 1 << 3;       // O_APPEND
+        if ((flags & 010000) != 0) res |= 1 << 4;      // O_DSYNC
+        if ((flags & 00200) != 0) res |= 1 << 5;       // O_EXCL
+        if ((flags & 04000) != 0) res |= 1 << 6;       // O_NONBLOCK
+        if ((flags & 04000000) != 0) res |= 1 << 7;    // O_SYNC (__O_SYNC; O_SYNC also sets O_DSYNC)
+        if ((flags & 01000) != 0) res |= 1 << 8;       // O_TRUNC
+        if ((flags & 040000) != 0) res |= 1 << 9;      // O_DIRECT
+        if ((flags & 0200000) != 0) res |= 1 << 10;    // O_DIRECTORY
+        if ((flags & 0100000) != 0) res |= 1 << 11;    // O_LARGEFILE
+        if ((flags & 02000000) != 0) res |= 1 << 12;   // O_CLOEXEC
+        if ((flags & 020000000) != 0) res |= 1 << 13;  // __O_TMPFILE
+        return res;
+    }
+
+    /**
+     * Names for PPM bits the way libsinsp resolves a flags argument: walk the table, take every
+     * entry whose bits are all still set and clear them; stop at an entry equal to the whole value.
+     */
+    static String ppmFlagNames(long value, String[] names, long[] bits) {
+        StringBuilder sb = new StringBuilder();
+        long val = value;
+        int i = 0;
+        for (; i < names.length && bits[i] != value; i++) {
+            if ((bits[i] == 0 && value == 0) || (bits[i] != 0 && val != 0 && (val & bits[i]) == bits[i])) {
+                if (!sb.isEmpty()) sb.append('|');
+                sb.append(names[i]);
+                val &= ~bits[i];
             }
         }
+        if (i < names.length) {
+            if (!sb.isEmpty()) sb.append('|');
+            sb.append(names[i]);
+        }
         return sb.toString();
+    }
+
+    static String openFlags(long flags) {
+        return ppmFlagNames(openFlagsToPpm(flags), OPEN_NAMES, OPEN_PPM);
     }
 
     private static final String[] MODE_NAMES = {"S_IXOTH", "S_IWOTH", "S_IROTH", "S_IXGRP", "S_IWGRP", "S_IRGRP",
@@ -56,15 +91,21 @@ final class ArgFormat {
         return PTRACE.getOrDefault(request, Long.toString(request));
     }
 
+    // libs' socket_families table, in its order: libsinsp names a value after the first entry equal to
+    // it, so 1 is AF_LOCAL (listed before AF_UNIX) and 16 is AF_ROUTE (before AF_NETLINK), as Falco prints.
+    private static final String[] FAMILY_NAMES = {"AF_NFC", "AF_ALG", "AF_CAIF", "AF_IEEE802154", "AF_PHONET", "AF_ISDN",
+            "AF_RXRPC", "AF_IUCV", "AF_BLUETOOTH", "AF_TIPC", "AF_CAN", "AF_LLC", "AF_WANPIPE", "AF_PPPOX", "AF_IRDA", "AF_SNA",
+            "AF_RDS", "AF_ATMSVC", "AF_ECONET", "AF_ASH", "AF_PACKET", "AF_ROUTE", "AF_NETLINK", "AF_KEY", "AF_SECURITY",
+            "AF_NETBEUI", "AF_DECnet", "AF_ROSE", "AF_INET6", "AF_X25", "AF_ATMPVC", "AF_BRIDGE", "AF_NETROM", "AF_APPLETALK",
+            "AF_IPX", "AF_AX25", "AF_INET", "AF_LOCAL", "AF_UNIX", "AF_UNSPEC"};
+    private static final long[] FAMILY_VALUES = {39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 26, 25, 24, 23, 22, 21, 20, 19,
+            18, 17, 16, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1, 0};
+
     static String socketFamily(long domain) {
-        return switch ((int) domain) {
-            case 1 -> "AF_UNIX";
-            case 2 -> "AF_INET";
-            case 10 -> "AF_INET6";
-            case 16 -> "AF_NETLINK";
-            case 17 -> "AF_PACKET";
-            default -> Long.toString(domain);
-        };
+        for (int i = 0; i < FAMILY_VALUES.length; i++) {
+            if (FAMILY_VALUES[i] == domain) return FAMILY_NAMES[i];
+        }
+        return Long.toString(domain);
     }
 
     private static final String[] BPF_CMDS = {"BPF_MAP_CREATE", "BPF_MAP_LOOKUP_ELEM", "BPF_MAP_UPDATE_ELEM",

@@ -1,12 +1,17 @@
 package dev.peregrine.detector.state;
 
+import dev.peregrine.detector.capture.OpenHow;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.SockTuple;
 import dev.peregrine.detector.capture.Syscalls;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.FdInfo;
+import dev.peregrine.detector.event.Ipv6;
 import dev.peregrine.detector.event.UserInfo;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -82,13 +87,14 @@ public final class EventFactory {
                 args.put("mode", ArgFormat.mode(type.equals("creat") ? e.arg(1) : e.arg(2)));
             }
             case "openat", "openat2" -> {
-                long flags = type.equals("openat2") ? openHowFlags(e) : e.arg(2);
+                OpenHow how = type.equals("openat2") ? e.openHow(1) : null;
+                long flags = how != null ? how.flags() : e.arg(2);
                 fd = openFile(p, ret, e.arg(0), e.string(0), flags);
                 args.put("fd", Long.toString(ret));
                 args.put("dirfd", Long.toString((int) e.arg(0)));
                 args.put("name", e.string(0));
                 args.put("flags", ArgFormat.openFlags(flags));
-                args.put("mode", ArgFormat.mode(type.equals("openat2") ? 0 : e.arg(3)));
+                args.put("mode", ArgFormat.mode(how != null ? how.mode() : e.arg(3)));
             }
             case "close" -> {
                 fd = p == null ? null : p.fds.get(e.arg(0));
@@ -325,10 +331,6 @@ public final class EventFactory {
     }
 
     /** openat2's flags live in struct open_how, which the kernel side does not read yet. */
-    private static long openHowFlags(RawEvent e) {
-        return 0;
-    }
-
     private FdInfo openFile(Proc p, long ret, long dirfd, String path, long flags) {
         String name = resolve(p, dirfd, path);
         boolean directory = (flags & 0200000) != 0;
@@ -373,9 +375,11 @@ public final class EventFactory {
         FdInfo known = p == null ? null : p.fds.get(num);
         FdInfo.Builder b = FdInfo.builder().num(num);
         if (t.isIp()) {
-            String local = t.laddr().getHostAddress();
-            String remote = t.raddr().getHostAddress();
-            b.type(t.family() == SockTuple.AF_INET6 ? "ipv6" : "ipv4").l4proto(l4(t.type(), t.protocol()));
+            // Like libscap, an AF_INET6 socket whose ends are IPv4-mapped (or unspecified) is an IPv4 socket.
+            boolean v6 = t.family() == SockTuple.AF_INET6 && !(v4Like(t.laddr()) && v4Like(t.raddr()));
+            String local = address(t.laddr(), v6);
+            String remote = address(t.raddr(), v6);
+            b.type(v6 ? "ipv6" : "ipv4").l4proto(l4(t.type(), t.protocol()));
             // Falco's tuple is client->server: who connected is the client.
             boolean server = accepted || (t.rport() == 0 && known != null && known.server);
             if (server) {
@@ -396,6 +400,19 @@ public final class EventFactory {
             p.fds.put(num, fd);
         }
         return fd;
+    }
+
+    /** Java turns an IPv4-mapped IPv6 address into an Inet4Address already; "::" goes with either family. */
+    private static boolean v4Like(InetAddress a) {
+        return a instanceof Inet4Address || a.isAnyLocalAddress();
+    }
+
+    /** An address as Falco prints it: dotted IPv4, or IPv6 as inet_ntop writes it ("::1", not Java's "0:0:0:0:0:0:0:1"). */
+    static String address(InetAddress a, boolean v6) {
+        if (a instanceof Inet6Address) {
+            return v6 ? Ipv6.format(a.getAddress()) : "0.0.0.0";
+        }
+        return v6 ? "::ffff:" + a.getHostAddress() : a.getHostAddress();
     }
 
     private static String socketType(long domain) {

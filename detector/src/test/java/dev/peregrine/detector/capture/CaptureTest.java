@@ -27,6 +27,7 @@ class CaptureTest {
     static final int CONNECT = 42;
     static final int UNLINKAT = 263;
     static final int RENAMEAT2 = 316;
+    static final int OPENAT2 = 437;
     static Capture capture;
     static final List<RawEvent> events = new CopyOnWriteArrayList<>();
 
@@ -37,7 +38,7 @@ class CaptureTest {
     static void load() throws Exception {
         assertThat(Prerequisites.check()).as("capture prerequisites (run the tests as root)").isEmpty();
         capture = Capture.open();
-        capture.select(Set.of(OPENAT, CONNECT, UNLINKAT, RENAMEAT2), true);
+        capture.select(Set.of(OPENAT, CONNECT, UNLINKAT, RENAMEAT2, OPENAT2), true);
         capture.ignoreProcess(ProcessHandle.current().pid());
         capture.attach();
     }
@@ -139,11 +140,39 @@ class CaptureTest {
         assertThat(p.exitValue()).isZero();
     }
 
+    /** No common tool calls openat2, so the test builds one with the clang the BPF build needs anyway. */
+    @Test
+    void openat2CarriesItsOpenHowFlagsAndMode() throws Exception {
+        Path src = dir.resolve("openat2.c");
+        Files.writeString(src, """
+                #include <linux/openat2.h>
+                #include <sys/syscall.h>
+                #include <fcntl.h>
+                #include <unistd.h>
+                int main(int argc, char **argv) {
+                    struct open_how how = {.flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, .mode = 0640};
+                    return syscall(SYS_openat2, AT_FDCWD, argv[1], &how, sizeof how) < 0;
+                }
+                """);
+        Path bin = dir.resolve("openat2");
+        assertThat(run("clang", "-o", bin.toString(), src.toString()).exitValue()).as("clang builds the helper").isZero();
+        Path file = dir.resolve("how-" + UUID.randomUUID());
+        Process p = run(bin.toString(), file.toString());
+        assertThat(p.exitValue()).as("openat2 succeeded").isZero();
+        RawEvent open = await(e -> e.type == OPENAT2 && e.pid == p.pid());
+        assertThat(open.string(0)).isEqualTo(file.toString());
+        assertThat(open.ret).isGreaterThanOrEqualTo(0);
+        OpenHow how = open.openHow(1);
+        assertThat(how.flags()).isEqualTo(01 | 0100 | 01000 | 02000000);
+        assertThat(how.mode()).isEqualTo(0640);
+        assertThat(how.resolve()).isZero();
+    }
+
     @Test
     void unselectedSyscallsStayInTheKernel() throws Exception {
         Process p = run("/bin/ls", "/");
         await(e -> e.type == RawEvent.PROC_EXIT && e.pid == p.pid());
-        Set<Integer> wanted = Set.of(OPENAT, CONNECT, UNLINKAT, RENAMEAT2, RawEvent.PROC_FORK, RawEvent.PROC_EXEC, RawEvent.PROC_EXIT);
+        Set<Integer> wanted = Set.of(OPENAT, CONNECT, UNLINKAT, RENAMEAT2, OPENAT2, RawEvent.PROC_FORK, RawEvent.PROC_EXEC, RawEvent.PROC_EXIT);
         assertThat(events).allMatch(e -> wanted.contains(e.type), "only selected event types");
     }
 }

@@ -51,6 +51,17 @@ class ConditionParserTest {
             proc.name = val(proc.pname)                    | proc.name = val(proc.pname)
             proc.name = tolower(proc.pname)                | proc.name = tolower(proc.pname)
             fd.num > val(proc.pid)                         | fd.num > val(proc.pid)
+            join("-", (fd.name,fd.directory)) = x          | join("-", (fd.name, fd.directory)) = x
+            join( ',' , ( "a b" , 'c' ) ) = x              | join(",", ("a b", "c")) = x
+            join("", ()) = x                               | join("", ()) = x
+            join(fd.name, (proc.aname[2])) exists          | join(fd.name, (proc.aname[2])) exists
+            join("->", (toupper(fd.name), "aaa")) = x      | join("->", (toupper(fd.name), "aaa")) = x
+            toupper(join("-", (fd.name))) = X              | toupper(join("-", (fd.name))) = X
+            len(join("-", ("a", "b"))) > 2                 | len(join("-", ("a", "b"))) > 2
+            join("-", (fd.directory, join("+", ("a")))) = x | join("-", (fd.directory, join("+", ("a")))) = x
+            join() = x                                     | join() = x
+            join("-", "a", "b") = x                        | join("-", "a", "b") = x
+            fd.name = join("/", (fd.directory, fd.filename)) | fd.name = join("/", (fd.directory, fd.filename))
             """)
     void operatorsAndOperandsPrintCanonically(String input, String expected) {
         assertThat(canonical(input)).isEqualTo(expected);
@@ -124,12 +135,29 @@ class ConditionParserTest {
             tolower(proc.name = a          | expected a ')' token closing the transformer            | 19
             proc.name = val(x)             | expected a field within 'val' transformer               | 17
             =                              | expected a '(' token, a field check, or an identifier   | 1
+            join("-", (a)) = x             | expected a quoted string, a field or a nested valid transformer: 'tolower', 'toupper', 'b64', 'basename', 'len', 'join' | 12
+            join("-", x) = x               | expected a quoted string, a list, a field or a nested valid transformer: 'tolower', 'toupper', 'b64', 'basename', 'len', 'join' | 11
+            join("-", (fd.name) = x        | expected a ')' token closing the transformer            | 21
+            join("-", (fd.name x)) = x     | expected a ')' token                                    | 20
+            join("-", ((fd.name))) = x     | expected a quoted string, a field or a nested valid transformer: 'tolower', 'toupper', 'b64', 'basename', 'len', 'join' | 12
             """)
     void errorsCarryLibsinspMessagesAndColumns(String input, String message, int column) {
         assertThatThrownBy(() -> ConditionParser.parse(input))
                 .isInstanceOf(ConditionSyntaxException.class)
                 .hasMessage(message)
                 .satisfies(e -> assertThat(((ConditionSyntaxException) e).pos().col()).isEqualTo(column));
+    }
+
+    @Test
+    void joinHasItsOwnAstNodes() {
+        Expr e = ConditionParser.parse("join(\"-\", (fd.name, 'x')) = a");
+        assertThat(e).isEqualTo(new Expr.BinaryCheck(
+                new Expr.MultiTransform("join", List.of(new Expr.Value("-"),
+                        new Expr.ArgList(List.of(new Expr.Field("fd.name", ""), new Expr.Value("x"))))),
+                "=", new Expr.Value("a")));
+        // The canonical form parses back to the same tree.
+        String canonical = CanonicalPrinter.print(e);
+        assertThat(ConditionParser.parse(canonical)).isEqualTo(e);
     }
 
     @Test

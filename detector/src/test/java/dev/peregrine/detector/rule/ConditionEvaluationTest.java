@@ -46,6 +46,12 @@ class ConditionEvaluationTest {
                     .sipName("metadata").connected(true).build())
             .build();
 
+    static final Event CONNECT6 = Event.builder().type("connect").rawres(0)
+            .proc(ProcessInfo.builder().pid(11).name("curl").build())
+            .fd(FdInfo.builder().num(6).type("ipv6").l4proto("tcp").client("fe80::1c2:3ff:fe04:506", 50000)
+                    .server("::1", 8080).connected(true).build())
+            .build();
+
     private static boolean eval(String condition, Event e) {
         return COMPILER.compile(ConditionParser.parse(condition)).test(e);
     }
@@ -62,7 +68,7 @@ class ConditionEvaluationTest {
             evt.arg[name] = /etc/shadow                         | true
             evt.arg[0] = /etc/shadow                            | true
             evt.arg.flags contains O_RDONLY                     | true
-            evt.args contains "flags=O_RDONLY"                  | true
+            evt.args contains "flags=4097(O_RDONLY"             | true
             evt.is_open_read = true                             | true
             evt.is_open_write = true                            | false
             evt.buffer bcontains CAFE                           | true
@@ -130,6 +136,22 @@ class ConditionEvaluationTest {
             fd.num < val(proc.pid)                              | true
             not proc.name = cat or fd.num = 3                   | true
             not (proc.name = cat or fd.num = 3)                 | false
+            join("-", (fd.name, fd.directory)) = /etc/shadow-/etc | true
+            join(fd.directory, (fd.name, fd.filename)) = /etc/shadow/etcshadow | true
+            join("->", ("aaa")) = aaa                           | true
+            join(",", ()) = ""                                  | true
+            join(",", ()) = ","                                 | false
+            join(",", (evt.num, fd.num)) = "7,3"                | true
+            join("->", (toupper(proc.name), "x")) = CAT->x      | true
+            join("-", (fd.directory, join("+", ("a", proc.name)))) = /etc-a+cat | true
+            toupper(join("-", (proc.name, proc.pname))) = CAT-BASH | true
+            len(join("-", ("aaa", "bbb"))) = 7                  | true
+            join(" ", (proc.name, proc.args)) = val(proc.cmdline) | true
+            proc.cmdline = join(" ", (proc.name, proc.args))    | true
+            join("-", (proc.name, proc.aname[4])) exists        | false
+            join("-", (proc.name, proc.aname[4])) != x          | false
+            join("-", (proc.name, proc.aname[3])) startswith cat-sys | true
+            join("-", (proc.name)) in (cat, dog)                | true
             """)
     void openEvent(String condition, boolean expected) {
         assertThat(eval(condition, OPEN)).as(condition).isEqualTo(expected);
@@ -170,6 +192,51 @@ class ConditionEvaluationTest {
         assertThat(eval(condition, CONNECT)).as(condition).isEqualTo(expected);
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            fd.net = "::1/128"                                  | true
+            fd.net = "::1"                                      | true
+            fd.net = "::2/128"                                  | false
+            fd.snet in ("fe80::/10")                            | false
+            fd.cnet in ("fe80::/10")                            | true
+            fd.cnet in ("10.0.0.0/8", "fe80::/10")              | true
+            fd.lnet = "fe80::/64"                               | true
+            fd.rnet = "::/120"                                  | true
+            fd.rnet = "fe80::/10"                               | false
+            fd.net = "127.0.0.0/8"                              | false
+            fd.net != "127.0.0.0/8"                             | true
+            fd.net != "::1/128"                                 | false
+            fd.net = "::/0"                                     | true
+            fd.net = "0.0.0.0/0"                                | false
+            fd.sip = "::1"                                      | true
+            fd.sip = "0:0:0:0:0:0:0:1"                          | true
+            fd.sip = "0::0:1"                                   | true
+            fd.sip != "::1"                                     | false
+            fd.sip in ("10.0.0.1", "::1")                       | true
+            fd.ip = "FE80::1C2:3FF:FE04:506"                    | true
+            fd.cip = "fe80::1c2:3ff:fe04:506"                   | true
+            fd.ip != "0.0.0.0"                                  | true
+            fd.sip startswith "::"                              | true
+            fd.rip = "::1"                                      | true
+            fd.lip = "fe80::1c2:3ff:fe04:506"                   | true
+            fd.name = "fe80::1c2:3ff:fe04:506:50000->::1:8080"  | true
+            fd.typechar = 6                                     | true
+            fd.sockfamily = ip                                  | true
+            """)
+    void ipv6ConnectEvent(String condition, boolean expected) {
+        assertThat(eval(condition, CONNECT6)).as(condition).isEqualTo(expected);
+    }
+
+    @Test
+    void badNetworksAndAddressesAreCompileErrors() {
+        assertThatThrownBy(() -> eval("fd.net = \"fe80::/129\"", CONNECT6))
+                .isInstanceOf(CompileException.class).hasMessage("could not parse 'fe80::/129' as an IP network for field 'fd.net'");
+        assertThatThrownBy(() -> eval("fd.net = \"10.0.0.0/33\"", CONNECT6)).isInstanceOf(CompileException.class);
+        assertThatThrownBy(() -> eval("fd.sip = \"fe80::1/64\"", CONNECT6))
+                .isInstanceOf(CompileException.class).hasMessage("could not parse 'fe80::1/64' as an IP address for field 'fd.sip'");
+        assertThatThrownBy(() -> eval("fd.snet contains \"::1\"", CONNECT6)).isInstanceOf(CompileException.class);
+    }
+
     @Test
     void badOperandsAreCompileErrors() {
         assertThatThrownBy(() -> eval("fd.num = abc", OPEN)).isInstanceOf(CompileException.class).hasMessageContaining("number");
@@ -182,6 +249,26 @@ class ConditionEvaluationTest {
         assertThatThrownBy(() -> eval("proc.name[2] = x", OPEN)).isInstanceOf(CompileException.class);
         assertThatThrownBy(() -> eval("proc.aname[x] = x", OPEN)).isInstanceOf(CompileException.class);
         assertThatThrownBy(() -> eval("len(fd.num) = 1", OPEN)).isInstanceOf(CompileException.class);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            join() = foo                          | join() requires exactly 2 arguments: separator and list
+            join("-") = foo                       | join() requires exactly 2 arguments: separator and list
+            join("-", "a", "b") = foo             | join() requires exactly 2 arguments: separator and list
+            join(("a", "b"), ("a", "b")) = foo    | join() first argument (separator) must be a single value, not a list
+            join(("a", "b"), "a") = foo           | join() first argument (separator) must be a single value, not a list
+            join("a", "b") = foo                  | join() second argument must be a list
+            join("a", fd.name) = foo              | join() second argument must be a list
+            """)
+    void joinArgumentsAreCheckedWithLibsinspMessages(String condition, String message) {
+        assertThatThrownBy(() -> eval(condition, OPEN)).isInstanceOf(CompileException.class).hasMessage(message);
+    }
+
+    @Test
+    void joinOfAnUnknownFieldIsAnUnknownField() {
+        assertThatThrownBy(() -> eval("join(\"-\", (proc.nope)) = x", OPEN))
+                .isInstanceOfSatisfying(CompileException.class, e -> assertThat(e.unknownField()).isTrue());
     }
 
     @Test

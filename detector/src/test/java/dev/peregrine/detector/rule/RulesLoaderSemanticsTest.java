@@ -329,7 +329,35 @@ class RulesLoaderSemanticsTest {
                 .isEqualTo("Rules require engine version 9.0.0, but engine version is 0.58.0");
         assertThat(load("- required_engine_version: 10\n").result().successful()).isTrue();
         assertThat(load("- required_plugin_versions:\n  - name: container\n    version: 0.4.0\n").result().successful()).isTrue();
-        assertThat(load("- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n").result().successful()).isFalse();
+        assertThat(load("- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n").result().errors().getFirst().message())
+                .isEqualTo("Plugin requirement not satisfied, must load one of: k8saudit (>= 0.1.0)");
+        assertThat(load("- required_plugin_versions:\n  - name: container\n    version: 9.0.0\n").result().errors().getFirst().message())
+                .isEqualTo("Plugin 'container' version '0.6.0' is not compatible with required plugin version '9.0.0'");
+        String alternatives = "- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n"
+                + "    alternatives:\n      - name: k8saudit-eks\n        version: 0.2.0\n";
+        assertThat(load(alternatives).result().errors().getFirst().message())
+                .isEqualTo("Plugin requirement not satisfied, must load one of: k8saudit (>= 0.1.0), k8saudit-eks (>= 0.2.0)");
+        String satisfiedByAlternative = "- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n"
+                + "    alternatives:\n      - name: container\n        version: 0.4.0\n";
+        assertThat(load(satisfiedByAlternative).result().successful()).isTrue();
+    }
+
+    @Test
+    void duplicateExceptionNamesWarnLikeFalco() {
+        String ex = "  exceptions:\n    - name: e\n      fields: proc.name\n      values: [a]\n"
+                + "    - name: e\n      fields: proc.name\n      values: [b]\n";
+        var l = load(HEADER + rule("R", "evt.type = open") + ex);
+        assertThat(l.result().successful()).isTrue();
+        assertThat(l.result().warnings()).extracting(LoadMessage::code).contains(LoadCode.LOAD_EXCEPTION_NAME_NOT_UNIQUE);
+        assertThat(l.result().warnings()).extracting(LoadMessage::message)
+                .contains("Multiple definitions of exception 'e' in the same rule");
+    }
+
+    @Test
+    void anUnreadableFileIsAFileReadError() {
+        var l = new RulesLoader().loadFiles(List.of(java.nio.file.Path.of("/nonexistent/rules.yaml")));
+        assertThat(l.result().errors()).extracting(LoadMessage::code).containsExactly(LoadCode.LOAD_ERR_FILE_READ);
+        assertThat(l.result().errors().getFirst().message()).isEqualTo("Could not open /nonexistent/rules.yaml for reading");
     }
 
     @Test

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.EventJson;
+import dev.peregrine.detector.event.FdInfo;
+import dev.peregrine.detector.event.ProcessInfo;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -30,6 +32,14 @@ class RulesetAllocationTest {
             if (c.has("alert") || c.has("rules")) continue;
             for (JsonNode ev : c.get("events").values()) quiet.add(EventJson.parse(mapper.writeValueAsString(ev)));
         }
+        // IPv6 sockets go through the network checks of the outbound macros too.
+        for (String server : List.of("2001:db8::1", "::1")) {
+            quiet.add(Event.builder().num(90_000).type("connect").rawres(0)
+                    .proc(ProcessInfo.builder().pid(31_000).name("curl").exe("curl").exepath("/usr/bin/curl").build())
+                    .fd(FdInfo.builder().num(5).type("ipv6").l4proto("tcp").client("fe80::1", 40_000).server(server, 443)
+                            .connected(true).build())
+                    .build());
+        }
         Ruleset ruleset = new RulesLoader().loadFiles(List.of(SharedRulesFilesTest.STABLE)).ruleset();
         Event[] events = quiet.toArray(Event[]::new);
         assertThat(events.length).isGreaterThan(20);
@@ -46,6 +56,26 @@ class RulesetAllocationTest {
         assertThat(matches).isZero();
         long evaluated = (long) rounds * events.length;
         assertThat(allocated).as("bytes allocated over %d events", evaluated).isLessThan(evaluated / 100);
+    }
+
+    @Test
+    void ipv6NetworkChecksAllocateNothing() {
+        EventPredicate p = new ConditionCompiler(dev.peregrine.detector.field.FieldCatalogue.standard()).compile(
+                dev.peregrine.detector.condition.ConditionParser.parse(
+                        "fd.snet in (\"2001:db8::/32\", \"10.0.0.0/8\") and fd.sip != \"::2\" and fd.net != \"fe80::/10\""));
+        Event v6 = Event.builder().type("connect").rawres(0)
+                .fd(FdInfo.builder().num(5).type("ipv6").l4proto("tcp").client("fd00::1", 40_000).server("2001:db8::7", 443).build())
+                .build();
+        assertThat(p.test(v6)).isTrue();
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().threadId();
+        int hits = 0;
+        for (int i = 0; i < 100_000; i++) if (p.test(v6)) hits++;
+        long before = threads.getThreadAllocatedBytes(thread);
+        for (int i = 0; i < 100_000; i++) if (p.test(v6)) hits++;
+        long allocated = threads.getThreadAllocatedBytes(thread) - before;
+        assertThat(hits).isEqualTo(200_000);
+        assertThat(allocated).as("bytes allocated over 100000 evaluations").isLessThan(1_000);
     }
 
     private static int run(Ruleset ruleset, Event[] events, int rounds) {
