@@ -4,10 +4,8 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -45,8 +43,7 @@ final class ElasticsearchOutput implements Output {
         this.http = new HttpSender(config.timeout(), config.tls());
         Map<String, String> h = new LinkedHashMap<>(config.headers());
         if (config.username() != null) {
-            String credentials = config.username() + ":" + (config.password() == null ? "" : config.password());
-            h.put("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+            h.put("Authorization", HttpSender.basicAuth(config.username(), config.password()));
         } else if (config.apiKey() != null) {
             h.put("Authorization", "ApiKey " + config.apiKey());
         }

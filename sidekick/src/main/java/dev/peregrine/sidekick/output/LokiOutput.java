@@ -5,7 +5,6 @@ import dev.peregrine.sidekick.alert.AlertJson;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +36,7 @@ final class LokiOutput implements Output {
             h.put("X-Scope-OrgID", config.tenant());
         }
         if (config.username() != null) {
-            String credentials = config.username() + ":" + (config.password() == null ? "" : config.password());
-            h.put("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+            h.put("Authorization", HttpSender.basicAuth(config.username(), config.password()));
         }
         this.headers = Map.copyOf(h);
     }

@@ -91,7 +91,8 @@ final class SyslogOutput implements Output {
     /** Closes a connection whose write blocks longer than the timeout (a server that stopped reading). */
     private final ScheduledExecutorService watchdog;
     private final SSLContext ssl;
-    private Socket socket;
+    /** Volatile so that {@link #close} can close it under a write blocked while holding the lock. */
+    private volatile Socket socket;
     private OutputStream out;
     private long lastWrite;
     private DatagramSocket datagrams;
@@ -305,6 +306,9 @@ final class SyslogOutput implements Output {
 
     private void sendFramed(String where, byte[] msg) throws DeliveryException {
         byte[] length = (msg.length + " ").getBytes(StandardCharsets.US_ASCII);
+        byte[] frame = new byte[length.length + msg.length]; // one write, one segment
+        System.arraycopy(length, 0, frame, 0, length.length);
+        System.arraycopy(msg, 0, frame, length.length, msg.length);
         try {
             if (socket != null && System.nanoTime() - lastWrite >= idleCheck.toNanos() && peerClosed(socket)) {
                 closeSocket();
@@ -316,8 +320,7 @@ final class SyslogOutput implements Output {
             ScheduledFuture<?> guard = watchdog.schedule(() -> closeQuietly(s), config.timeout().toMillis(),
                     TimeUnit.MILLISECONDS);
             try {
-                out.write(length);
-                out.write(msg);
+                out.write(frame);
                 out.flush();
             } finally {
                 guard.cancel(false);
@@ -402,6 +405,7 @@ final class SyslogOutput implements Output {
     @Override
     public void close() {
         closed = true;
+        closeQuietly(socket); // unblocks a send stuck in a write, which holds the lock
         if (watchdog != null) {
             watchdog.shutdownNow();
         }

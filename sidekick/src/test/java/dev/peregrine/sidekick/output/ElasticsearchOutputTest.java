@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpServer;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.testing.Loopback;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -286,10 +286,7 @@ class ElasticsearchOutputTest {
 
     @Test
     void connectionRefusedIsRetryable() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = Loopback.closedPort();
         assertThatThrownBy(() -> send(config(URI.create("http://127.0.0.1:" + closedPort), "falco", "daily", null,
                 null, null, false, null), sample(0)))
                 .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());

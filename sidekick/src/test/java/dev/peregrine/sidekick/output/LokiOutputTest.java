@@ -7,9 +7,8 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
+import dev.peregrine.sidekick.testing.Loopback;
 import dev.peregrine.sidekick.testing.SampleAlerts;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -140,10 +139,7 @@ class LokiOutputTest {
 
     @Test
     void connectionRefusedIsRetryable() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = Loopback.closedPort();
         assertThatThrownBy(() -> send(config(URI.create("http://127.0.0.1:" + closedPort), "text", List.of(), Map.of(),
                 null, null, null), SampleAlerts.alert(0)))
                 .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());

@@ -7,9 +7,8 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
+import dev.peregrine.sidekick.testing.Loopback;
 import dev.peregrine.sidekick.testing.SampleAlerts;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -144,10 +143,7 @@ class PagerdutyOutputTest {
 
     @Test
     void connectionRefusedIsRetryable() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = Loopback.closedPort();
         PagerdutyConfig c = new PagerdutyConfig(KEY, "us", URI.create("http://127.0.0.1:" + closedPort + "/v2/enqueue"),
                 null, null, Map.of(), Duration.ofSeconds(5), TlsConfig.NONE);
         assertThatThrownBy(() -> send(c, SampleAlerts.alert(0)))

@@ -6,8 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.testing.Loopback;
 import dev.peregrine.sidekick.testing.SampleAlerts;
-import java.io.ByteArrayOutputStream;
+import dev.peregrine.sidekick.testing.TestCertificates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.DatagramPacket;
@@ -17,7 +18,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -381,10 +381,7 @@ class SyslogOutputTest {
 
     @Test
     void refusedConnectionIsRetryable() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = Loopback.closedPort();
         Output out = open(config(closedPort, "tcp", "json", "local0", null, TlsConfig.NONE));
 
         assertThatThrownBy(() -> out.send(sample(0)))
@@ -396,10 +393,7 @@ class SyslogOutputTest {
 
     @Test
     void aServerThatComesBackGetsTheRetriedAlert() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = Loopback.closedPort();
         Output out = open(config(port, "tcp", "json", "local0", null, TlsConfig.NONE));
         Alert alert = sample(3);
         assertThatThrownBy(() -> out.send(alert)).isInstanceOf(DeliveryException.class);
@@ -457,30 +451,8 @@ class SyslogOutputTest {
 
     @BeforeAll
     static void makeCertificates() throws Exception {
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=Peregrine Test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign");
-        issue("server", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-        issue("client", "/CN=peregrine-sidekick", "extendedKeyUsage=clientAuth\n");
-        issue("other", "/CN=elsewhere", "subjectAltName=DNS:elsewhere.example\nextendedKeyUsage=serverAuth\n");
-    }
-
-    static void issue(String name, String subject, String extensions) throws Exception {
-        Files.writeString(certs.resolve(name + ".ext"), extensions);
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", name + ".key", "-out", name + ".csr", "-subj", subject);
-        openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-                "-days", "2", "-extfile", name + ".ext", "-out", name + ".crt");
-    }
-
-    static void openssl(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("openssl"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).directory(certs.toFile()).redirectErrorStream(true).start();
-        ByteArrayOutputStream output = new ByteArrayOutputStream();
-        p.getInputStream().transferTo(output);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("openssl %s: %s", String.join(" ", args), output).isZero();
+        TestCertificates.make(certs);
+        TestCertificates.issue(certs, "other", "/CN=elsewhere", "subjectAltName=DNS:elsewhere.example\nextendedKeyUsage=serverAuth\n");
     }
 
     static String cert(String file) {
