@@ -317,11 +317,20 @@ final class SyslogOutput implements Output {
                 connect();
             }
             Socket s = socket;
-            ScheduledFuture<?> guard = watchdog.schedule(() -> closeQuietly(s), config.timeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
+            java.util.concurrent.atomic.AtomicBoolean stuck = new java.util.concurrent.atomic.AtomicBoolean();
+            ScheduledFuture<?> guard = watchdog.schedule(() -> {
+                stuck.set(true);
+                closeQuietly(s);
+            }, config.timeout().toMillis(), TimeUnit.MILLISECONDS);
             try {
                 out.write(frame);
                 out.flush();
+            } catch (IOException e) {
+                if (stuck.get()) {
+                    throw new IOException("write blocked for more than " + config.timeout()
+                            + " (the server does not read); connection closed", e);
+                }
+                throw e;
             } finally {
                 guard.cancel(false);
             }

@@ -440,6 +440,7 @@ class SyslogOutputTest {
             }
             assertThat(failure).as("a blocked write ends in a failure").isNotNull();
             assertThat(failure.retryable()).isTrue();
+            assertThat(failure.getMessage()).contains("write blocked for more than PT0.5S");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WAIT);
             for (Socket s : accepted) {
                 s.close();
