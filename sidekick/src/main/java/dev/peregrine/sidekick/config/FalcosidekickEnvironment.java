@@ -10,7 +10,8 @@ import org.springframework.core.env.MapPropertySource;
 /**
  * Understands Falcosidekick's environment variables (SLACK_WEBHOOKURL, WEBHOOK_ADDRESS,
  * SMTP_HOSTPORT, KAFKA_HOSTPORT, NATS_HOSTPORT, ALERTMANAGER_HOSTPORT, TEAMS_WEBHOOKURL,
- * DISCORD_WEBHOOKURL, MATTERMOST_WEBHOOKURL, *_MINIMUMPRIORITY, CUSTOMFIELDS, LISTENPORT, ...),
+ * DISCORD_WEBHOOKURL, MATTERMOST_WEBHOOKURL, SYSLOG_HOST, ELASTICSEARCH_HOSTPORT, LOKI_HOSTPORT,
+ * PAGERDUTY_ROUTINGKEY, *_MINIMUMPRIORITY, CUSTOMFIELDS, LISTENPORT, ...),
  * so an existing deployment's settings carry over. They map onto outputs named after their type
  * ("slack", "webhook", "email" for SMTP_*). Added with the lowest
  * precedence: any {@code peregrine.*} setting given explicitly wins.
@@ -71,6 +72,35 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
             // ALERTMANAGER_HOSTPORT, _ENDPOINT and the key:value lists: see alertmanager()
             Map.entry("ALERTMANAGER", Map.of(
                     "EXPIRESAFTER", "expires-after",
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry("SYSLOG", Map.of(
+                    "HOST", "host",
+                    "PORT", "port",
+                    "PROTOCOL", "protocol",
+                    "FORMAT", "format",
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry("ELASTICSEARCH", Map.of(
+                    "HOSTPORT", "url",
+                    "INDEX", "index",
+                    "SUFFIX", "suffix",
+                    "USERNAME", "username",
+                    "PASSWORD", "password",
+                    "APIKEY", "api-key",
+                    "PIPELINE", "pipeline",
+                    "FLATTENFIELDS", "flatten-fields",
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry("LOKI", Map.of(
+                    "HOSTPORT", "url",
+                    "ENDPOINT", "endpoint",
+                    "USER", "username",
+                    "APIKEY", "password",
+                    "TENANT", "tenant",
+                    "FORMAT", "format",
+                    "EXTRALABELS", "output-fields",
+                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry("PAGERDUTY", Map.of(
+                    "ROUTINGKEY", "routing-key",
+                    "REGION", "region",
                     "MINIMUMPRIORITY", "minimum-priority")));
 
     /** The variable whose presence enables the output, as in Falcosidekick. */
@@ -83,7 +113,14 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
             Map.entry("SMTP", "HOSTPORT"),
             Map.entry("KAFKA", "HOSTPORT"),
             Map.entry("NATS", "HOSTPORT"),
-            Map.entry("ALERTMANAGER", "HOSTPORT"));
+            Map.entry("ALERTMANAGER", "HOSTPORT"),
+            Map.entry("SYSLOG", "HOST"),
+            Map.entry("ELASTICSEARCH", "HOSTPORT"),
+            Map.entry("LOKI", "HOSTPORT"),
+            Map.entry("PAGERDUTY", "ROUTINGKEY"));
+
+    /** Outputs whose {@code <TYPE>_CUSTOMHEADERS} ("name:value,name:value") become {@code headers.<name>}. */
+    private static final java.util.List<String> WITH_CUSTOM_HEADERS = java.util.List.of("WEBHOOK", "ELASTICSEARCH", "LOKI");
 
     /** Our output type where its name is not Falcosidekick's (lower-cased); also the output's name. */
     private static final Map<String, String> TYPE = Map.of("SMTP", "email");
@@ -110,11 +147,14 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
             props.put(prefix + "type", ours);
             keys.forEach((suffix, key) -> text(env, type + "_" + suffix).ifPresent(v -> props.put(prefix + key, v)));
         });
-        text(env, "WEBHOOK_CUSTOMHEADERS").ifPresent(v -> {
-            if (props.containsKey("peregrine.outputs.webhook.type")) {
-                pairs(v).forEach((k, val) -> props.put("peregrine.outputs.webhook.headers." + k, val));
-            }
-        });
+        for (String type : WITH_CUSTOM_HEADERS) {
+            String prefix = "peregrine.outputs." + type.toLowerCase(java.util.Locale.ROOT) + ".";
+            text(env, type + "_CUSTOMHEADERS").ifPresent(v -> {
+                if (props.containsKey(prefix + "type")) {
+                    pairs(v).forEach((k, val) -> props.put(prefix + "headers." + k, val));
+                }
+            });
+        }
         smtp(env, props);
         kafka(env, props);
         nats(env, props);

@@ -99,6 +99,12 @@ public final class HttpSender implements AutoCloseable {
         }
     }
 
+    /** The {@code Authorization} value of HTTP basic auth; a missing password is an empty one. */
+    public static String basicAuth(String username, String password) {
+        String credentials = username + ":" + (password == null ? "" : password);
+        return "Basic " + java.util.Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Header names the HTTP client sets itself; caught at startup rather than garbling every send. */
     private static final java.util.Set<String> RESTRICTED_HEADERS =
             java.util.Set.of("connection", "content-length", "expect", "host", "upgrade");

@@ -2,8 +2,6 @@ package dev.peregrine.sidekick.output;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,8 +19,7 @@ final class WebhookOutput implements Output {
         this.http = new HttpSender(config.timeout(), config.tls());
         Map<String, String> h = new LinkedHashMap<>(config.headers());
         if (config.username() != null) {
-            String credentials = config.username() + ":" + (config.password() == null ? "" : config.password());
-            h.put("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+            h.put("Authorization", HttpSender.basicAuth(config.username(), config.password()));
         } else if (config.bearerToken() != null) {
             h.put("Authorization", "Bearer " + config.bearerToken());
         }

@@ -2,8 +2,20 @@ package dev.peregrine.sidekick.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peregrine.sidekick.output.ConfiguredOutput;
+import dev.peregrine.sidekick.output.ElasticsearchConfig;
+import dev.peregrine.sidekick.output.LokiConfig;
+import dev.peregrine.sidekick.output.OutputCatalog;
+import dev.peregrine.sidekick.output.OutputsBinder;
+import dev.peregrine.sidekick.output.PagerdutyConfig;
+import dev.peregrine.sidekick.output.SyslogConfig;
+import jakarta.validation.Validation;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
 
 class FalcosidekickEnvironmentTest {
 
@@ -192,5 +204,88 @@ class FalcosidekickEnvironmentTest {
             env.put(nameValue[i], nameValue[i + 1]);
         }
         return env;
+    }
+
+    static final Map<String, Object> DATA_OUTPUTS = Map.ofEntries(
+            Map.entry("SYSLOG_HOST", "syslog.example"),
+            Map.entry("SYSLOG_PORT", "1514"),
+            Map.entry("SYSLOG_PROTOCOL", "udp"),
+            Map.entry("SYSLOG_FORMAT", "cef"),
+            Map.entry("SYSLOG_MINIMUMPRIORITY", "error"),
+            Map.entry("ELASTICSEARCH_HOSTPORT", "https://es.example:9200"),
+            Map.entry("ELASTICSEARCH_INDEX", "falco-prod"),
+            Map.entry("ELASTICSEARCH_SUFFIX", "monthly"),
+            Map.entry("ELASTICSEARCH_APIKEY", "a2V5OnNlY3JldA=="),
+            Map.entry("ELASTICSEARCH_PIPELINE", "falco"),
+            Map.entry("ELASTICSEARCH_FLATTENFIELDS", "true"),
+            Map.entry("ELASTICSEARCH_CUSTOMHEADERS", "X-Tenant:blue"),
+            Map.entry("LOKI_HOSTPORT", "http://loki:3100"),
+            Map.entry("LOKI_USER", "12345"),
+            Map.entry("LOKI_APIKEY", "glc_token"),
+            Map.entry("LOKI_TENANT", "sec"),
+            Map.entry("LOKI_FORMAT", "json"),
+            Map.entry("LOKI_ENDPOINT", "/api/prom/push"),
+            Map.entry("LOKI_EXTRALABELS", "k8s.ns.name,container.name"),
+            Map.entry("LOKI_CUSTOMHEADERS", "X-Team:secops"),
+            Map.entry("PAGERDUTY_ROUTINGKEY", "R0123456789abcdef0123456789abcde"),
+            Map.entry("PAGERDUTY_REGION", "eu"),
+            Map.entry("PAGERDUTY_MINIMUMPRIORITY", "critical"));
+
+    @Test
+    void dataOutputVariablesBecomeOutputs() {
+        Map<String, Object> props = FalcosidekickEnvironment.map(DATA_OUTPUTS);
+        assertThat(props).containsEntry("peregrine.outputs.syslog.type", "syslog")
+                .containsEntry("peregrine.outputs.syslog.host", "syslog.example")
+                .containsEntry("peregrine.outputs.syslog.port", "1514")
+                .containsEntry("peregrine.outputs.syslog.protocol", "udp")
+                .containsEntry("peregrine.outputs.syslog.format", "cef")
+                .containsEntry("peregrine.outputs.syslog.minimum-priority", "error")
+                .containsEntry("peregrine.outputs.elasticsearch.type", "elasticsearch")
+                .containsEntry("peregrine.outputs.elasticsearch.url", "https://es.example:9200")
+                .containsEntry("peregrine.outputs.elasticsearch.api-key", "a2V5OnNlY3JldA==")
+                .containsEntry("peregrine.outputs.elasticsearch.headers.X-Tenant", "blue")
+                .containsEntry("peregrine.outputs.loki.type", "loki")
+                .containsEntry("peregrine.outputs.loki.username", "12345")
+                .containsEntry("peregrine.outputs.loki.password", "glc_token")
+                .containsEntry("peregrine.outputs.loki.output-fields", "k8s.ns.name,container.name")
+                .containsEntry("peregrine.outputs.loki.headers.X-Team", "secops")
+                .containsEntry("peregrine.outputs.pagerduty.type", "pagerduty")
+                .containsEntry("peregrine.outputs.pagerduty.routing-key", "R0123456789abcdef0123456789abcde")
+                .containsEntry("peregrine.outputs.pagerduty.region", "eu");
+    }
+
+    /** Every key the variables map to is one the output has: bound and validated as startup does. */
+    @Test
+    void dataOutputVariablesBindToValidOutputs() {
+        StandardEnvironment env = new StandardEnvironment();
+        env.getPropertySources().addFirst(new MapPropertySource("env", FalcosidekickEnvironment.map(DATA_OUTPUTS)));
+        List<ConfiguredOutput> outputs = new OutputsBinder(OutputCatalog.scan(),
+                Validation.buildDefaultValidatorFactory().getValidator()).bind(env);
+        Map<String, ConfiguredOutput> byName = outputs.stream()
+                .collect(Collectors.toMap(ConfiguredOutput::name, o -> o));
+        assertThat(byName).containsOnlyKeys("elasticsearch", "loki", "pagerduty", "syslog");
+
+        SyslogConfig syslog = (SyslogConfig) byName.get("syslog").config();
+        assertThat(syslog.port()).isEqualTo(1514);
+        assertThat(syslog.format()).isEqualTo("cef");
+        assertThat(byName.get("syslog").settings().minimumPriority()).isEqualTo("error");
+        ElasticsearchConfig es = (ElasticsearchConfig) byName.get("elasticsearch").config();
+        assertThat(es.index()).isEqualTo("falco-prod");
+        assertThat(es.suffix()).isEqualTo("monthly");
+        assertThat(es.flattenFields()).isTrue();
+        assertThat(es.pipeline()).isEqualTo("falco");
+        LokiConfig loki = (LokiConfig) byName.get("loki").config();
+        assertThat(loki.outputFields()).containsExactly("k8s.ns.name", "container.name");
+        assertThat(loki.endpoint()).isEqualTo("/api/prom/push");
+        assertThat(loki.tenant()).isEqualTo("sec");
+        PagerdutyConfig pd = (PagerdutyConfig) byName.get("pagerduty").config();
+        assertThat(pd.region()).isEqualTo("eu");
+        assertThat(byName.get("pagerduty").settings().minimumPriority()).isEqualTo("critical");
+    }
+
+    @Test
+    void dataOutputsAreOnlyEnabledByTheirAddressVariable() {
+        assertThat(FalcosidekickEnvironment.map(Map.of("SYSLOG_PORT", "514", "ELASTICSEARCH_INDEX", "x",
+                "LOKI_TENANT", "t", "PAGERDUTY_REGION", "eu", "LOKI_CUSTOMHEADERS", "a:b"))).isEmpty();
     }
 }
