@@ -61,10 +61,11 @@ public final class Aggregator {
         void remove(SpoolEntry entry);
 
         /**
-         * Queues a follow-up for this output and returns once it is on disk (true, also when
-         * that uuid was queued before), or false when it cannot be now (spool full): try later.
+         * Queues follow-ups (uuid to payload) for this output and returns once they are on disk
+         * (true, also when a uuid was queued before), or false when they cannot all be now
+         * (spool full): they are offered again later.
          */
-        boolean enqueue(String uuid, byte[] payload);
+        boolean enqueue(Map<String, byte[]> followUps);
     }
 
     private final String output;
@@ -191,18 +192,22 @@ public final class Aggregator {
                 closing.add(w);
             }
         }
-        for (Iterator<Window> it = closing.iterator(); it.hasNext();) {
-            Window w = it.next();
+        if (closing.isEmpty()) {
+            return;
+        }
+        Map<String, byte[]> queued = new LinkedHashMap<>();
+        for (Window w : closing) {
             if (reportable(w)) {
                 Alert followUp = followUp(w);
-                if (!queue.enqueue(followUp.uuid(), AlertJson.write(followUp))) {
-                    return; // spool full: the window stays, tried again next time
-                }
-                followUps.increment();
+                queued.put(followUp.uuid(), AlertJson.write(followUp));
             }
-            store.delete(output, w);
-            it.remove();
         }
+        if (!queued.isEmpty() && !queue.enqueue(queued)) {
+            return; // spool full: the windows stay, their follow-ups are offered again next time
+        }
+        followUps.increment(queued.size());
+        store.delete(output, closing);
+        closing.clear();
     }
 
     private enum Seen { NEW, FIRST, COUNTED }

@@ -114,14 +114,18 @@ public final class DedupStore implements AutoCloseable {
         }
     }
 
-    /** Forgets a closed window; returns once that is on disk. */
-    synchronized void delete(String output, Window w) {
-        try (PreparedStatement p = connection.prepareStatement("DELETE FROM dedup_window WHERE output = ? AND kind = ? AND key = ? AND first_id = ?")) {
-            p.setString(1, output);
-            p.setString(2, w.kind);
-            p.setString(3, w.key);
-            p.setLong(4, w.firstId);
-            p.executeUpdate();
+    /** Forgets closed windows in one transaction; returns once that is on disk. */
+    synchronized void delete(String output, Collection<Window> windows) {
+        try (PreparedStatement p = connection.prepareStatement(
+                "DELETE FROM dedup_window WHERE output = ? AND kind = ? AND key = ? AND first_id = ?")) {
+            for (Window w : windows) {
+                p.setString(1, output);
+                p.setString(2, w.kind);
+                p.setString(3, w.key);
+                p.setLong(4, w.firstId);
+                p.addBatch();
+            }
+            p.executeBatch();
             connection.commit();
         } catch (SQLException e) {
             rollback();

@@ -20,7 +20,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -183,9 +186,11 @@ final class Delivery implements AutoCloseable {
         }
 
         @Override
-        public boolean enqueue(String uuid, byte[] payload) {
+        public boolean enqueue(Map<String, byte[]> followUps) {
+            List<CompletableFuture<Boolean>> written = new ArrayList<>(followUps.size());
             try {
-                spool.append(uuid, payload, List.of(configured.name())).get(30, TimeUnit.SECONDS);
+                followUps.forEach((uuid, payload) -> written.add(spool.append(uuid, payload, List.of(configured.name()))));
+                CompletableFuture.allOf(written.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
                 return true;
             } catch (SpoolFullException e) {
                 return false;
@@ -193,7 +198,7 @@ final class Delivery implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return false;
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                log.warn("output {}: queueing a dedup follow-up failed, will retry: {}", configured.name(), e.getMessage());
+                log.warn("output {}: queueing dedup follow-ups failed, will retry: {}", configured.name(), e.getMessage());
                 return false;
             }
         }

@@ -48,12 +48,14 @@ class AggregatorTest {
         }
 
         @Override
-        public boolean enqueue(String uuid, byte[] payload) {
+        public boolean enqueue(Map<String, byte[]> followUps) {
             if (full) {
                 return false;
             }
-            enqueued.add(uuid);
-            queued.putIfAbsent(uuid, payload); // a uuid queued before is not queued again, as the spool does
+            followUps.forEach((uuid, payload) -> {
+                enqueued.add(uuid);
+                queued.putIfAbsent(uuid, payload); // a uuid queued before is not queued again, as the spool does
+            });
             if (crashAfterEnqueue) {
                 throw new IllegalStateException("crash");
             }
