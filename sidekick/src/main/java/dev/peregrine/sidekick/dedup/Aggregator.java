@@ -91,6 +91,13 @@ public final class Aggregator {
         this.metrics = metrics;
         this.followUps = Counter.builder("peregrine.dedup.followups").tag("output", output).tag("mode", policy.kind())
                 .description("Dedup follow-ups and group summaries queued").register(metrics);
+        load();
+    }
+
+    /** (Re)reads this output's windows: what is on disk is what counts. */
+    private void load() {
+        open.clear();
+        closing.clear();
         for (Window w : store.load(output)) {
             // Ordered by first id: a later window of the same key replaces an earlier one, which
             // must have ended (a window opens only after the previous one of its key ended).
@@ -122,6 +129,7 @@ public final class Aggregator {
         List<SpoolEntry> deliver = new ArrayList<>(entries.size());
         List<SpoolEntry> counted = new ArrayList<>();
         Set<Window> dirty = new LinkedHashSet<>();
+        List<String> suppressed = new ArrayList<>();
         for (SpoolEntry e : entries) {
             Alert alert;
             try {
@@ -152,10 +160,7 @@ public final class Aggregator {
                 absorb(w, alert, e);
                 dirty.add(w);
                 counted.add(e);
-                Counter.builder("peregrine.dedup.suppressed").tag("output", output).tag("rule", alert.rule())
-                        .tag("mode", policy.kind()).description("Alerts not delivered on their own: counted into a"
-                                + " dedup follow-up or a group summary")
-                        .register(metrics).increment();
+                suppressed.add(alert.rule());
                 continue;
             }
             if (w != null && e.id() > w.lastId) {
@@ -171,8 +176,18 @@ public final class Aggregator {
             dirty.add(opened);
             deliver.add(e);
         }
-        store.save(output, dirty);
+        try {
+            store.save(output, dirty);
+        } catch (RuntimeException ex) {
+            load(); // forget what was not saved; the caller delivers the whole batch
+            throw ex;
+        }
         counted.forEach(queue::remove);
+        for (String rule : suppressed) {
+            Counter.builder("peregrine.dedup.suppressed").tag("output", output).tag("rule", rule).tag("mode", policy.kind())
+                    .description("Alerts not delivered on their own: counted into a dedup follow-up or a group summary")
+                    .register(metrics).increment();
+        }
         return deliver;
     }
 

@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.dedup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
@@ -269,6 +270,17 @@ class AggregatorTest {
         assertThat(queue.enqueued).as("the same uuid both times, so the spool queues it once").hasSize(2).containsOnly(queue.enqueued.getFirst());
         assertThat(queue.queued).hasSize(1);
         assertThat(again.windows()).isZero();
+    }
+
+    @Test
+    void whenTheStateCannotBeWrittenNothingIsRemovedFromTheQueue() {
+        Aggregator agg = aggregator(dedup(Duration.ofMinutes(1)));
+        stores.getFirst().close(); // the disk is gone
+        SpoolEntry first = entry(0, T0);
+        SpoolEntry dup = entry(0, T0);
+        assertThatThrownBy(() -> agg.admit(List.of(first, dup))).isInstanceOf(IllegalStateException.class);
+        assertThat(queue.removed).as("the caller delivers the batch as it is").isEmpty();
+        assertThat(suppressed("Terminal shell in container")).isZero();
     }
 
     @Test
