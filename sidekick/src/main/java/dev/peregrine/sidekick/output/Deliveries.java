@@ -78,7 +78,16 @@ public final class Deliveries implements SmartLifecycle {
         DedupStore store = new DedupStore(dir);
         outputs.stream().filter(o -> !(o.policy() instanceof Policy.None))
                 .forEach(o -> log.info("output {}: {}", o.name(), o.policy()));
-        store.counts().forEach((name, n) -> log.info("dedup state at {}: {} open windows of output '{}'", store.file(), n, name));
+        Set<String> configured = new TreeSet<>();
+        outputs.forEach(o -> configured.add(o.name()));
+        store.counts().forEach((name, n) -> {
+            if (configured.contains(name)) {
+                log.info("dedup state at {}: {} open windows of output '{}'", store.file(), n, name);
+            } else {
+                log.warn("dedup state at {} holds {} windows of output '{}', which is no longer configured; their"
+                        + " follow-ups are queued if it is configured again", store.file(), n, name);
+            }
+        });
         return store;
     }
 
