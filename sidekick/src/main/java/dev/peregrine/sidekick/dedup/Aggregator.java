@@ -27,6 +27,7 @@ import java.util.UUID;
  *
  * <ul>
  *   <li>The first alert of a key (dedup) or rule (group) opens a window and is delivered at once.
+ *       So does an alert more severe than any in its key's window: it ends that window early.
  *   <li>Later alerts of that key within the window are counted into it, and removed from the
  *       output's queue only after the count is on disk: accounted for, never lost.
  *   <li>When the window has ended, a follow-up (dedup: the last duplicate with the count) or a
@@ -156,7 +157,7 @@ public final class Aggregator {
                 }
                 case NEW -> { /* below */ }
             }
-            if (w != null && e.id() > w.firstId && now < w.closesAt) {
+            if (w != null && e.id() > w.firstId && now < w.closesAt && w.maxPriority.atLeast(alert.priority())) {
                 absorb(w, alert, e);
                 dirty.add(w);
                 counted.add(e);
@@ -164,7 +165,9 @@ public final class Aggregator {
                 continue;
             }
             if (w != null && e.id() > w.lastId) {
-                closing.add(w); // ended; every entry up to its last id has been read
+                // Ended, or escalated: an alert more severe than any in the window never waits.
+                // Every entry up to the window's last id has been read, so it can be reported.
+                closing.add(w);
             } else if (w != null) {
                 // Older than the open window (a window before it was closed while this entry
                 // still waited): deliver, at least once.

@@ -290,7 +290,7 @@ class AggregatorTest {
         List<SpoolEntry> burst = List.of(
                 entry(0, T0.plusSeconds(1)),
                 entry(0, T0.plusSeconds(2), Map.of("container.id", "bbbbbbbbbbbb")),
-                withPriority(entry(0, T0.plusSeconds(3), Map.of("proc.cmdline", "sh")), Priority.CRITICAL));
+                entry(0, T0.plusSeconds(3), Map.of("proc.cmdline", "sh")));
         SpoolEntry otherRule = entry(1, T0.plusSeconds(4));
         List<SpoolEntry> all = new ArrayList<>();
         all.add(first);
@@ -303,7 +303,7 @@ class AggregatorTest {
         agg.flush(true);
         assertThat(queue.followUps()).singleElement().satisfies(s -> {
             assertThat(s.rule()).isEqualTo("Terminal shell in container");
-            assertThat(s.priority()).as("the most severe of the group").isEqualTo(Priority.CRITICAL);
+            assertThat(s.priority()).isEqualTo(Priority.NOTICE);
             assertThat(s.outputFields()).containsEntry(Aggregator.GROUP_COUNT, 4L)
                     .containsEntry(Aggregator.GROUP_BY, "hostname,container.id")
                     .containsEntry(Aggregator.GROUP_COUNTS, List.of(
@@ -315,6 +315,35 @@ class AggregatorTest {
             assertThat(s.output()).startsWith("Terminal shell in container: 4 alerts from 2026-01-05T10:00:00.000000000Z");
             assertThat(s.hostname()).isEqualTo("ip-10-0-1-23.eu-west-1.compute.internal");
         });
+    }
+
+    @Test
+    void aMoreSevereAlertIsDeliveredAtOnceAndEndsTheWindowItWouldHaveJoined() {
+        Aggregator agg = aggregator(group(Duration.ofSeconds(30)));
+        SpoolEntry first = entry(0, T0);
+        SpoolEntry same = entry(0, T0.plusSeconds(1));
+        SpoolEntry critical = withPriority(entry(0, T0.plusSeconds(2)), Priority.CRITICAL);
+        SpoolEntry lessSevere = entry(0, T0.plusSeconds(3));
+        assertThat(agg.admit(List.of(first, same, critical, lessSevere))).containsExactly(first, critical);
+
+        agg.flush(true);
+        assertThat(queue.followUps()).as("the escalated window reports at once").singleElement().satisfies(s -> {
+            assertThat(s.priority()).isEqualTo(Priority.NOTICE);
+            assertThat(s.outputFields()).containsEntry(Aggregator.GROUP_COUNT, 2L);
+        });
+        clock.advance(Duration.ofSeconds(30));
+        agg.flush(true);
+        assertThat(queue.followUps()).hasSize(2).last().satisfies(s -> {
+            assertThat(s.priority()).isEqualTo(Priority.CRITICAL);
+            assertThat(s.outputFields()).containsEntry(Aggregator.GROUP_COUNT, 2L);
+        });
+
+        // Dedup with priority left out of the key: the same.
+        Aggregator dedup = aggregator(dedup(Duration.ofMinutes(1), "rule", "hostname"));
+        SpoolEntry w1 = entry(1, T0);
+        SpoolEntry w2 = entry(1, T0);
+        SpoolEntry escalated = withPriority(entry(1, T0), Priority.EMERGENCY);
+        assertThat(dedup.admit(List.of(w1, w2, escalated))).containsExactly(w1, escalated);
     }
 
     @Test
