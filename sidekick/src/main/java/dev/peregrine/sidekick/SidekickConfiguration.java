@@ -1,6 +1,8 @@
 package dev.peregrine.sidekick;
 
 import dev.peregrine.sidekick.config.PeregrineProperties;
+import dev.peregrine.sidekick.dedup.Policies;
+import dev.peregrine.sidekick.dedup.Policy;
 import dev.peregrine.sidekick.intake.GrpcIntake;
 import dev.peregrine.sidekick.intake.HttpIntake;
 import dev.peregrine.sidekick.intake.Intake;
@@ -47,8 +49,13 @@ class SidekickConfiguration {
             log.info("no outputs configured under peregrine.outputs: printing alerts to stdout");
             OutputSettings defaults = new OutputSettings("stdout", "debug", Set.of(), Set.of(), Set.of(), 1,
                     new OutputSettings.Retry(5, java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(30)),
-                    new OutputSettings.CircuitBreaker(50, 20, java.time.Duration.ofSeconds(30)));
-            return List.of(new ConfiguredOutput("stdout", "stdout", Route.ALL, defaults, new StdoutConfig()));
+                    new OutputSettings.CircuitBreaker(50, 20, java.time.Duration.ofSeconds(30)), null, null);
+            List<String> problems = new java.util.ArrayList<>();
+            Policy policy = Policies.resolve(env, OutputsBinder.PREFIX + ".stdout", Policies.global(env, problems), null, null, problems);
+            if (!problems.isEmpty()) {
+                throw new dev.peregrine.sidekick.config.ConfigException(problems);
+            }
+            return List.of(new ConfiguredOutput("stdout", "stdout", Route.ALL, defaults, new StdoutConfig(), policy));
         }
         return outputs;
     }

@@ -3,8 +3,11 @@ package dev.peregrine.sidekick.output;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.AlertRejectedException;
+import dev.peregrine.sidekick.dedup.Aggregator;
+import dev.peregrine.sidekick.dedup.DedupStore;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolEntry;
+import dev.peregrine.sidekick.spool.SpoolFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -17,7 +20,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>An alert leaves the spool only when the output took it (removed) or rejected it for good
  * (moved to the dead-letter table, counted and logged). While the output is down, the in-flight
  * alerts keep being retried and the rest wait on disk.
+ *
+ * <p>With dedup or grouping configured, an {@link Aggregator} sees each batch read from the queue
+ * first and keeps back the alerts it counts into a window; its follow-ups come back through the
+ * same queue.
  */
 final class Delivery implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Delivery.class);
@@ -51,9 +61,11 @@ final class Delivery implements AutoCloseable {
     private final Counter sidekickError;
     private final Timer latency;
     private final Thread reader;
+    private final Aggregator aggregator;
 
+    /** @param dedup where dedup and group windows are kept; null when no output uses them */
     Delivery(ConfiguredOutput configured, Output output, Spool spool, CircuitBreakerRegistry breakers,
-            MeterRegistry metrics, Clock clock) {
+            MeterRegistry metrics, Clock clock, DedupStore dedup) {
         this.configured = configured;
         this.output = output;
         this.spool = spool;
@@ -88,6 +100,8 @@ final class Delivery implements AutoCloseable {
                 .description("Time from intake to delivery")
                 .publishPercentileHistogram()
                 .register(metrics);
+        this.aggregator = dedup == null ? null
+                : new Aggregator(name, configured.policy(), dedup, clock, new SpoolQueue(), metrics);
         this.reader = Thread.ofPlatform().name("delivery-" + name).daemon().unstarted(this::readLoop);
     }
 
@@ -119,6 +133,9 @@ final class Delivery implements AutoCloseable {
         try (Spool.Reader queue = spool.reader(configured.name())) {
             while (running.get()) {
                 List<SpoolEntry> entries = queue.next(configured.settings().parallelism() * 4, Duration.ofMillis(500));
+                if (aggregator != null) {
+                    entries = aggregate(entries);
+                }
                 for (SpoolEntry entry : entries) {
                     slots.acquire();
                     if (!running.get()) {
@@ -138,6 +155,52 @@ final class Delivery implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.error("output {}: delivery stopped: {}", configured.name(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The entries to send now. When the dedup state cannot be written every entry is sent:
+     * a repeat delivered is better than an alert lost.
+     */
+    private List<SpoolEntry> aggregate(List<SpoolEntry> read) {
+        List<SpoolEntry> deliver = read;
+        try {
+            deliver = aggregator.admit(read);
+        } catch (RuntimeException e) {
+            log.warn("output {}: dedup state not updated, delivering {} alerts as they are: {}",
+                    configured.name(), read.size(), e.getMessage());
+        }
+        try {
+            aggregator.flush(read.isEmpty());
+        } catch (RuntimeException e) {
+            log.warn("output {}: queueing dedup follow-ups failed, will retry: {}", configured.name(), e.getMessage());
+        }
+        return deliver;
+    }
+
+    /** The aggregator's view of this output's spool queue. */
+    private final class SpoolQueue implements Aggregator.Queue {
+        @Override
+        public void remove(SpoolEntry entry) {
+            spool.remove(entry);
+        }
+
+        @Override
+        public boolean enqueue(Map<String, byte[]> followUps) {
+            List<CompletableFuture<Boolean>> written = new ArrayList<>(followUps.size());
+            try {
+                followUps.forEach((uuid, payload) -> written.add(spool.append(uuid, payload, List.of(configured.name()))));
+                CompletableFuture.allOf(written.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+                return true;
+            } catch (SpoolFullException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                log.warn("output {}: queueing dedup follow-ups failed, will retry: {}", configured.name(), e.getMessage());
+                return false;
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.peregrine.sidekick.output;
 
+import dev.peregrine.sidekick.dedup.DedupSettings;
+import dev.peregrine.sidekick.dedup.GroupSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -20,6 +22,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tags when not empty, only alerts with at least one of these tags
  * @param sources when not empty, only these sources (syscall, k8s_audit, ...)
  * @param parallelism alerts in flight at once to this output
+ * @param dedup overrides of {@code peregrine.dedup} for this output; null when absent
+ * @param group grouping of this output's alerts by rule; null when absent
  */
 public record OutputSettings(
         @NotBlank String type,
@@ -29,7 +33,9 @@ public record OutputSettings(
         @DefaultValue Set<String> sources,
         @DefaultValue("4") @Min(1) @Max(256) int parallelism,
         @DefaultValue @Valid Retry retry,
-        @DefaultValue @Valid CircuitBreaker circuitBreaker) {
+        @DefaultValue @Valid CircuitBreaker circuitBreaker,
+        DedupSettings dedup,
+        GroupSettings group) {
 
     /**
      * Retries with exponential backoff and jitter. When they are used up the alert stays in the

@@ -2,6 +2,8 @@ package dev.peregrine.sidekick.output;
 
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.dedup.Policies;
+import dev.peregrine.sidekick.dedup.Policy;
 import dev.peregrine.sidekick.route.Route;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Path;
@@ -46,6 +48,7 @@ public final class OutputsBinder {
         Map<String, Set<String>> keysByOutput = keysByOutput(env);
         List<String> problems = new ArrayList<>();
         List<ConfiguredOutput> outputs = new ArrayList<>();
+        Policies.Global dedup = Policies.global(env, problems);
         keysByOutput.forEach((name, keys) -> {
             String key = PREFIX + "." + name;
             if (!NAME.matcher(name).matches()) {
@@ -72,12 +75,13 @@ public final class OutputsBinder {
                 }
             }
             Route route = route(key, settings, problems);
+            Policy policy = Policies.resolve(env, key, dedup, settings.dedup(), settings.group(), problems);
             OutputConfig config = bind(binder, key, configClass, problems);
             if (config != null) {
                 checkTls(key, config, problems);
             }
             if (problems.size() == before) {
-                outputs.add(new ConfiguredOutput(name, settings.type(), route, settings, config));
+                outputs.add(new ConfiguredOutput(name, settings.type(), route, settings, config, policy));
             }
         });
         if (!problems.isEmpty()) {
