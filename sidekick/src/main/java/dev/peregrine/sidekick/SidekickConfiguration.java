@@ -81,7 +81,8 @@ class SidekickConfiguration {
 
     @Bean
     Intake intake(Spool spool, List<ConfiguredOutput> outputs, PeregrineProperties properties, MeterRegistry metrics) {
-        return new Intake(spool, outputs, properties.customfields(), metrics);
+        return new Intake(spool, outputs, properties.customfields(),
+                Intake.templatedFields(properties.templatedfields()), metrics);
     }
 
     @Bean

@@ -138,6 +138,9 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
         text(env, "LISTENPORT").ifPresent(v -> props.put("server.port", v));
         text(env, "LISTENADDRESS").ifPresent(v -> props.put("server.address", v));
         text(env, "CUSTOMFIELDS").ifPresent(v -> pairs(v).forEach((k, val) -> props.put("peregrine.customfields." + k, val)));
+        // Go templates do not compile as Pebble: startup then stops naming the key and showing
+        // the Pebble spelling, which beats silently dropping the fields.
+        text(env, "TEMPLATEDFIELDS").ifPresent(v -> pairs(v).forEach((k, val) -> props.put("peregrine.templatedfields." + k, val)));
         OUTPUT_KEYS.forEach((type, keys) -> {
             if (text(env, type + "_" + ENABLED_BY.get(type)).isEmpty()) {
                 return;

@@ -15,13 +15,16 @@ import org.springframework.validation.annotation.Validated;
  * bound separately, per type, by {@link dev.peregrine.sidekick.output.OutputsBinder}.
  *
  * @param customfields added to every alert's output_fields, as Falcosidekick's CUSTOMFIELDS
+ * @param templatedfields added to every alert's output_fields, each the result of a template over
+ *     the alert (after the custom fields), as Falcosidekick's TEMPLATEDFIELDS
  */
 @Validated
 @ConfigurationProperties("peregrine")
 public record PeregrineProperties(
         @DefaultValue @Valid Spool spool,
         @DefaultValue @Valid Intake intake,
-        @DefaultValue Map<String, String> customfields) {
+        @DefaultValue Map<String, String> customfields,
+        @DefaultValue Map<String, String> templatedfields) {
 
     /**
      * @param dir where spool.db lives

@@ -5,6 +5,7 @@ import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.output.ConfiguredOutput;
 import dev.peregrine.sidekick.spool.Spool;
+import dev.peregrine.sidekick.template.AlertTemplate;
 import dev.peregrine.sidekick.spool.SpoolFullException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,9 +13,12 @@ import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one path every alert takes, whatever input it came from: enrich (custom fields), route
@@ -22,6 +26,7 @@ import java.util.regex.Pattern;
  * the alert is on disk; only then may the sender be told so.
  */
 public final class Intake {
+    private static final Logger log = LoggerFactory.getLogger(Intake.class);
     /** Prometheus label names; custom fields that are not valid names are left out of the labels. */
     private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
@@ -30,15 +35,26 @@ public final class Intake {
     private final Spool spool;
     private final List<ConfiguredOutput> outputs;
     private final Map<String, String> customFields;
+    private final Map<String, AlertTemplate> templatedFields;
     private final List<String> customLabels;
     private final MeterRegistry metrics;
     private final Map<InputKey, List<Counter>> inputCounters = new ConcurrentHashMap<>();
     private final Map<EventKey, Counter> eventCounters = new ConcurrentHashMap<>();
+    private final java.util.Set<String> failedTemplates = ConcurrentHashMap.newKeySet();
 
     public Intake(Spool spool, List<ConfiguredOutput> outputs, Map<String, String> customFields, MeterRegistry metrics) {
+        this(spool, outputs, customFields, Map.of(), metrics);
+    }
+
+    /**
+     * @param templatedFields compiled templates by output field name (see {@link #templatedFields})
+     */
+    public Intake(Spool spool, List<ConfiguredOutput> outputs, Map<String, String> customFields,
+            Map<String, AlertTemplate> templatedFields, MeterRegistry metrics) {
         this.spool = spool;
         this.outputs = List.copyOf(outputs);
         this.customFields = Map.copyOf(customFields);
+        this.templatedFields = new TreeMap<>(templatedFields);
         this.customLabels = customFields.keySet().stream().filter(k -> LABEL.matcher(k).matches()).sorted().toList();
         this.metrics = metrics;
     }
@@ -57,8 +73,18 @@ public final class Intake {
         return spoolFor(alert, "http", true);
     }
 
+    /**
+     * Compiles {@code peregrine.templatedfields}: a template error stops startup naming the key
+     * and line.
+     */
+    public static Map<String, AlertTemplate> templatedFields(Map<String, String> sources) {
+        Map<String, AlertTemplate> compiled = new TreeMap<>();
+        sources.forEach((name, source) -> compiled.put(name, AlertTemplate.compile("peregrine.templatedfields." + name, source)));
+        return compiled;
+    }
+
     private CompletableFuture<Result> spoolFor(Alert received, String input, boolean everyOutput) {
-        Alert alert = received.withOutputFields(customFields);
+        Alert alert = withTemplatedFields(received.withOutputFields(customFields));
         List<String> targets = new ArrayList<>(outputs.size());
         for (ConfiguredOutput o : outputs) {
             if (everyOutput || o.route().matches(alert)) {
@@ -85,6 +111,30 @@ public final class Intake {
             countFalcoEvent(alert);
             return Result.ACCEPTED;
         });
+    }
+
+    /**
+     * Adds the templated fields, each rendered over the alert as it is after the custom fields.
+     * A template that fails on this alert leaves its field out (as Falcosidekick does) and is
+     * logged once per field; the alert itself goes on.
+     */
+    private Alert withTemplatedFields(Alert alert) {
+        if (templatedFields.isEmpty()) {
+            return alert;
+        }
+        Map<String, Object> model = AlertTemplate.model(alert);
+        Map<String, Object> values = new TreeMap<>();
+        templatedFields.forEach((name, template) -> {
+            try {
+                values.put(name, template.render(model));
+            } catch (AlertTemplate.RenderException e) {
+                if (failedTemplates.add(name)) {
+                    log.warn("peregrine.templatedfields.{} failed on alert {} and is left out of it: {} (logged once)",
+                            name, alert.uuid(), e.getMessage());
+                }
+            }
+        });
+        return alert.withOutputFields(values);
     }
 
     /** Counts an input refused before it reached the pipeline. */

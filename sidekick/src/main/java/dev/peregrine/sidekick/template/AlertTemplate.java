@@ -124,7 +124,7 @@ public final class AlertTemplate {
     private static final PebbleEngine HTML = engine(true);
 
     /** {@code {{ .Rule }}}: a Falcosidekick Go template carried over unchanged. */
-    private static final Pattern GO_TEMPLATE = Pattern.compile("\\{\\{-?\\s*(index\\s+)?\\.[A-Z]");
+    private static final Pattern GO_TEMPLATE = Pattern.compile("\\{\\{-?\\s*(index\\s+\\.|\\.[A-Z])");
 
     private final PebbleTemplate template;
 

@@ -129,4 +129,14 @@ class ConfigErrorsTest {
                 .hasRootCauseInstanceOf(ConfigException.class)
                 .rootCause().hasMessageContaining("peregrine.outputs.siem.url: must not be null");
     }
+
+    @Test
+    void aTemplatedFieldThatDoesNotCompileStopsStartupNamingItsKey(@TempDir Path dir) {
+        SpringApplication app = new SpringApplication(Sidekick.class);
+        assertThatThrownBy(() -> app.run("--server.port=0", "--spring.grpc.server.port=0",
+                "--peregrine.spool.dir=" + dir, "--peregrine.templatedfields.team={{ index . \"k8s.ns.labels.team\" }}"))
+                .hasRootCauseInstanceOf(ConfigException.class)
+                .rootCause().hasMessageContaining("peregrine.templatedfields.team: template error at line 1")
+                .hasMessageContaining("Falcosidekick Go template");
+    }
 }

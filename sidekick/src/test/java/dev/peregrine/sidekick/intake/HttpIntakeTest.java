@@ -46,6 +46,8 @@ class HttpIntakeTest {
         r.add("peregrine.spool.dir", () -> spool.toString());
         r.add("peregrine.intake.max-body-size", () -> "8KB");
         r.add("peregrine.customfields.cluster", () -> "prod-eu");
+        r.add("peregrine.templatedfields.where", () -> "{{ output_fields[\"cluster\"] }}/{{ hostname }}");
+        r.add("peregrine.templatedfields.shouty", () -> "{{ rule | upper }}");
         r.add("peregrine.outputs.siem.type", () -> "webhook");
         r.add("peregrine.outputs.siem.url", webhook::uri);
         r.add("peregrine.outputs.siem.minimum-priority", () -> "notice");
@@ -99,6 +101,11 @@ class HttpIntakeTest {
         assertThat(delivered.get("output_fields").get("evt.time").longValue())
                 .isEqualTo(sent.get("output_fields").get("evt.time").longValue());
         assertThat(delivered.get("output_fields").get("cluster").stringValue()).isEqualTo("prod-eu");
+        // Templated fields are rendered over the alert as it is after the custom fields.
+        assertThat(delivered.get("output_fields").get("where").stringValue())
+                .isEqualTo("prod-eu/" + sent.get("hostname").stringValue());
+        assertThat(delivered.get("output_fields").get("shouty").stringValue())
+                .isEqualTo(sent.get("rule").stringValue().toUpperCase(java.util.Locale.ROOT));
     }
 
     @Test
