@@ -83,10 +83,10 @@ for run in $(seq "$RUNS"); do
   # JIT warm-up of both ends, not measured
   timeout 300 $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
     --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/warmup-spool" --count 50000 --max-seconds 240 \
-    > "$OUT/warmup-r$run.txt" 2>&1
+    > "$OUT/warmup-r$run.txt" 2>&1 || echo "warm-up failed: $OUT/warmup-r$run.txt"
   timeout 600 $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
     --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/node-spool" --count "$COUNT" --max-seconds 540 \
-    > "$OUT/throughput-r$run.txt" 2>&1
+    > "$OUT/throughput-r$run.txt" 2>&1 || echo "throughput step failed: $OUT/throughput-r$run.txt"
   echo "throughput run=$run load1=$(cut -d' ' -f1 /proc/loadavg) $(result "$OUT/throughput-r$run.txt")" | tee -a "$RESULTS"
 
   # 2. drain after an outage

@@ -63,7 +63,9 @@ public final class TransportLoad {
 
     private static void throughput(NodeSpool spool, SidekickLink link, int count, long deadline) throws Exception {
         link.start();
-        awaitUntil(link::connected, deadline, "link connected");
+        // Connected (the link says so on its first ack): one alert through before the clock starts.
+        spool.append(alert(-1));
+        awaitUntil(() -> link.connected() && spool.count() == 0, deadline, "first alert acknowledged");
         long start = System.nanoTime();
         int appended = 0;
         while (appended < count && System.currentTimeMillis() < deadline) {
