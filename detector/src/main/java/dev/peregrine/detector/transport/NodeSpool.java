@@ -34,7 +34,8 @@ public final class NodeSpool implements AutoCloseable {
     private final AtomicLong count = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final Object lock = new Object();
-    private final java.util.concurrent.LinkedBlockingQueue<Alert> pending = new java.util.concurrent.LinkedBlockingQueue<>();
+    /** Alerts to append and, as Long, sequences to delete: one writer commits both in batches. */
+    private final java.util.concurrent.LinkedBlockingQueue<Object> pending = new java.util.concurrent.LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean closed;
 
@@ -79,10 +80,10 @@ public final class NodeSpool implements AutoCloseable {
     private boolean writing; // guarded by lock
 
     private void writeLoop() {
-        List<Alert> batch = new ArrayList<>();
+        List<Object> batch = new ArrayList<>();
         while (!closed || !pending.isEmpty()) {
             try {
-                Alert first = pending.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+                Object first = pending.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
@@ -115,13 +116,24 @@ public final class NodeSpool implements AutoCloseable {
         }
     }
 
-    private void commit(List<Alert> batch) {
+    private void commit(List<Object> batch) {
         synchronized (lock) {
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO alerts(spooled_at, alert) VALUES(?, ?)")) {
+            try (PreparedStatement p = db.prepareStatement("INSERT INTO alerts(spooled_at, alert) VALUES(?, ?)");
+                    PreparedStatement delete = db.prepareStatement("DELETE FROM alerts WHERE seq = ? RETURNING length(alert)")) {
                 db.setAutoCommit(false);
                 long now = System.currentTimeMillis();
-                for (Alert alert : batch) {
-                    byte[] b = alert.toByteArray();
+                for (Object item : batch) {
+                    if (item instanceof Long seq) {
+                        delete.setLong(1, seq);
+                        try (ResultSet rs = delete.executeQuery()) {
+                            if (rs.next()) {
+                                bytes.addAndGet(-rs.getLong(1));
+                                count.decrementAndGet();
+                            }
+                        }
+                        continue;
+                    }
+                    byte[] b = ((Alert) item).toByteArray();
                     while (bytes.get() + b.length > maxBytes && count.get() > 0) {
                         dropOldest();
                     }
@@ -160,21 +172,14 @@ public final class NodeSpool implements AutoCloseable {
         }
     }
 
-    /** The sidekick has the alert (or refused it for good): forget it. */
+    /**
+     * The sidekick has the alert (or refused it for good): forget it. Queued for the writer, which
+     * deletes in the same group commits as it appends: a delete committed on its own paid one
+     * fsync per acknowledged alert, which capped the link at a few hundred alerts/s. Until the
+     * delete is committed a reconnect resends the alert, which the sidekick deduplicates by uuid.
+     */
     public void remove(long seq) {
-        synchronized (lock) {
-            try (PreparedStatement p = db.prepareStatement("DELETE FROM alerts WHERE seq = ? RETURNING length(alert)")) {
-                p.setLong(1, seq);
-                try (ResultSet rs = p.executeQuery()) {
-                    if (rs.next()) {
-                        bytes.addAndGet(-rs.getLong(1));
-                        count.decrementAndGet();
-                    }
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException("node spool delete failed: " + e.getMessage(), e);
-            }
-        }
+        pending.add(seq);
     }
 
     public long count() {

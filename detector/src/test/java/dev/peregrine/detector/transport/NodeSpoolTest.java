@@ -1,0 +1,42 @@
+package dev.peregrine.detector.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peregrine.contract.v1.Alert;
+import dev.peregrine.contract.v1.Priority;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeSpoolTest {
+
+    static Alert alert(int i) {
+        return Alert.newBuilder().setUuid(UUID.randomUUID().toString()).setRule("r" + i).setPriority(Priority.WARNING).build();
+    }
+
+    @Test
+    void removalsAreQueuedAndSurviveAClose(@TempDir Path dir) throws Exception {
+        List<Long> seqs;
+        try (NodeSpool spool = new NodeSpool(dir, 1 << 20, true)) {
+            for (int i = 0; i < 10; i++) {
+                spool.append(alert(i));
+            }
+            assertThat(spool.awaitWritten(10_000)).isTrue();
+            seqs = spool.next(0, 100, 0).stream().map(NodeSpool.Entry::seq).toList();
+            assertThat(seqs).hasSize(10);
+            for (long seq : seqs.subList(0, 6)) {
+                spool.remove(seq);
+            }
+            assertThat(spool.awaitWritten(10_000)).isTrue();
+            assertThat(spool.count()).isEqualTo(4);
+            spool.remove(seqs.get(6)); // still queued when closing: close flushes it
+        }
+        try (NodeSpool reopened = new NodeSpool(dir, 1 << 20, true)) {
+            assertThat(reopened.count()).isEqualTo(3);
+            assertThat(reopened.next(0, 100, 0)).extracting(NodeSpool.Entry::seq).containsExactlyElementsOf(seqs.subList(7, 10));
+            assertThat(reopened.next(0, 100, 0)).extracting(e -> e.alert().getRule()).containsExactly("r7", "r8", "r9");
+        }
+    }
+}
