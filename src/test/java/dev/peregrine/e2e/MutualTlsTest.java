@@ -108,10 +108,6 @@ class MutualTlsTest {
         Product.await(Duration.ofSeconds(60), () -> detector.logText().contains("sidekick link to 127.0.0.1:" + grpc + " ended"),
                 detector::logText);
         assertThat(detector.logText()).contains("UNAVAILABLE");
-        // The sidekick's side of the refusal, with the reason (gRPC logs it below INFO; the
-        // sidekick turns that logger up).
-        Product.await(Duration.ofSeconds(30), () -> sidekick.logText().contains("TLS negotiation failed")
-                && sidekick.logText().toLowerCase(java.util.Locale.ROOT).contains("certificate"), sidekick::logText);
         assertThat(arrived(marker)).isFalse();
         assertThat(sidekick.process().isAlive()).isTrue();
     }
