@@ -108,6 +108,10 @@ class MutualTlsTest {
         Product.await(Duration.ofSeconds(60), () -> detector.logText().contains("sidekick link to 127.0.0.1:" + grpc + " ended"),
                 detector::logText);
         assertThat(detector.logText()).contains("UNAVAILABLE");
+        // The sidekick's side of the refusal, with the reason (gRPC logs it below INFO; the
+        // sidekick turns that logger up).
+        Product.await(Duration.ofSeconds(30), () -> sidekick.logText().contains("TLS negotiation failed")
+                && sidekick.logText().contains("Empty client certificate chain"), sidekick::logText);
         assertThat(arrived(marker)).isFalse();
         assertThat(sidekick.process().isAlive()).isTrue();
     }
