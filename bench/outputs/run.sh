@@ -12,6 +12,7 @@
 #
 #   bench/outputs/run.sh                           # build (-Poutputs), then 3 runs of each type
 #   SKIP_BUILD=1 RUNS=1 TYPES=nats bench/outputs/run.sh
+#   PROFILE=1 ...                                  # + a JFR recording of each harness JVM
 #
 # Needs JDK 25, nats-server (Debian: apt-get install -y nats-server) and Postfix's smtp-source:
 # /usr/sbin/smtp-source if Postfix is installed, else it is taken from Debian's postfix package
@@ -25,7 +26,8 @@ RUNS=${RUNS:-3}
 TYPES=${TYPES:-"kafka nats smtp"}
 ALERTS=${ALERTS:-20000}               # at most this many alerts per output step ...
 STEP_SECONDS=${STEP_SECONDS:-10}      # ... and at most this long
-WARMUP_ALERTS=${WARMUP_ALERTS:-5000}  # the output's warm-up step (run 0)
+WARMUP_ALERTS=${WARMUP_ALERTS:-5000}  # the output's warm-up step (run 0): at most this many alerts ...
+WARMUP_SECONDS=${WARMUP_SECONDS:-20}  # ... and at most this long
 KAFKA_PARALLELISM=${KAFKA_PARALLELISM:-"4 64"}
 NATS_PARALLELISM=${NATS_PARALLELISM:-"1 2 4"}
 SMTP_PARALLELISM=${SMTP_PARALLELISM:-"4 16"}
@@ -35,6 +37,7 @@ SMTP_CEILING_MESSAGES=${SMTP_CEILING_MESSAGES:-5000}    # smtp-source -m
 NATS_PORT=${NATS_PORT:-14222}
 NATS_MONITOR_PORT=${NATS_MONITOR_PORT:-18222}
 BENCH_JVM_OPTS=${BENCH_JVM_OPTS:-"-Xms1g -Xmx2g"}
+PROFILE=${PROFILE:-0}                 # 1: JFR (settings=profile) of each harness JVM, summarised with JfrTop
 OUT=${OUT:-$ROOT/bench/target/outputs-$(date -u +%Y%m%dT%H%M%SZ)}
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
@@ -74,7 +77,7 @@ fi
   echo "java: $("$JAVA" -version 2>&1 | head -2 | tail -1)"
   [[ -n $NATS_SERVER ]] && echo "nats-server: $("$NATS_SERVER" --version 2>&1 | head -1)"
   [[ -n $SMTP_SOURCE ]] && echo "smtp-source: $SMTP_SOURCE"
-  echo "settings: RUNS=$RUNS ALERTS=$ALERTS STEP_SECONDS=$STEP_SECONDS WARMUP_ALERTS=$WARMUP_ALERTS" \
+  echo "settings: RUNS=$RUNS ALERTS=$ALERTS STEP_SECONDS=$STEP_SECONDS WARMUP_ALERTS=$WARMUP_ALERTS WARMUP_SECONDS=$WARMUP_SECONDS" \
     "KAFKA_PARALLELISM='$KAFKA_PARALLELISM' NATS_PARALLELISM='$NATS_PARALLELISM' SMTP_PARALLELISM='$SMTP_PARALLELISM'" \
     "KAFKA_CEILING_RECORDS=$KAFKA_CEILING_RECORDS NATS_ASYNC_MESSAGES=$NATS_ASYNC_MESSAGES SMTP_CEILING_MESSAGES=$SMTP_CEILING_MESSAGES"
   echo "load1 at start: $(cut -d' ' -f1 /proc/loadavg)"
@@ -92,7 +95,7 @@ trap 'stop "$NATS_PID"' EXIT INT TERM
 
 # Upper bound for one harness JVM: every step's own bound, plus startup and slack.
 steps_per_run=8
-LIMIT=$(( (RUNS + 1) * steps_per_run * (STEP_SECONDS + 70) + 300 ))
+LIMIT=$(( (RUNS + 1) * steps_per_run * (STEP_SECONDS + 70) + WARMUP_SECONDS + 300 ))
 
 harness() { # type, extra args...
   local type=$1; shift
@@ -101,13 +104,18 @@ harness() { # type, extra args...
     kafka) p=$KAFKA_PARALLELISM ;; nats) p=$NATS_PARALLELISM ;; smtp) p=$SMTP_PARALLELISM ;;
   esac
   echo "== $type (parallelism: $p)"
+  local jfr=""
+  [[ $PROFILE == 1 ]] && jfr="-XX:StartFlightRecording=filename=$OUT/$type.jfr,settings=profile"
   # shellcheck disable=SC2086
-  timeout "$LIMIT" "$JAVA" $BENCH_JVM_OPTS --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+  timeout "$LIMIT" "$JAVA" $BENCH_JVM_OPTS $jfr --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
     -cp "$BENCH_CP" dev.peregrine.bench.outputs.OutputBench --type "$type" --runs "$RUNS" \
-    --parallelism "${p// /,}" --alerts "$ALERTS" --seconds "$STEP_SECONDS" --warmup-alerts "$WARMUP_ALERTS" \
+    --parallelism "${p// /,}" --alerts "$ALERTS" --seconds "$STEP_SECONDS" --warmup-alerts "$WARMUP_ALERTS" --warmup-seconds "$WARMUP_SECONDS" \
     --alerts-file "$ROOT/bench/src/main/resources/falco/sample_alerts.jsonl" \
     --results "$OUT/results.txt" "$@" > "$OUT/$type.log" 2>&1 || echo "warning: $type harness failed (exit $?), see $OUT/$type.log" >&2
   grep -E '^(RESULT|warning)' "$OUT/$type.log" | cut -c1-200 || true
+  if [[ $PROFILE == 1 && -f $OUT/$type.jfr ]]; then
+    "$JAVA" -cp "$BENCH_CP" dev.peregrine.bench.profile.JfrTop "$OUT/$type.jfr" 40 > "$OUT/$type-profile.txt" 2>&1 || true
+  fi
 }
 
 for type in $TYPES; do

@@ -55,6 +55,7 @@ public final class OutputBench {
     final int maxAlerts;
     final int maxSeconds;
     final int warmupAlerts;
+    final int warmupSeconds;
     final Path results;
     final List<Result> all = new ArrayList<>();
 
@@ -66,6 +67,7 @@ public final class OutputBench {
         this.maxAlerts = Integer.parseInt(arg("alerts", "20000"));
         this.maxSeconds = Integer.parseInt(arg("seconds", "10"));
         this.warmupAlerts = Integer.parseInt(arg("warmup-alerts", "5000"));
+        this.warmupSeconds = Integer.parseInt(arg("warmup-seconds", "20"));
         this.results = Path.of(arg("results", "bench/target/outputs-results.txt"));
     }
 
@@ -217,7 +219,7 @@ public final class OutputBench {
     /**
      * Drives the output as Delivery does: a semaphore of {@code parallelism} slots, one virtual
      * thread per alert, parse + send. Stops handing out alerts after {@code count} or
-     * {@code maxSeconds}, whichever comes first, then waits (at most 60 s) for the sends in flight.
+     * {@code maxSeconds} ({@code warmupSeconds} in run 0), whichever comes first, then waits (at most 60 s) for the sends in flight.
      * The time is from the first send to the last acknowledgement.
      */
     Result drive(String type, String step, int run, Output output, int parallelism, int count, Counter server)
@@ -228,7 +230,7 @@ public final class OutputBench {
         AtomicLong failed = new AtomicLong();
         AtomicReference<Throwable> firstError = new AtomicReference<>();
         long start = System.nanoTime();
-        long deadline = start + TimeUnit.SECONDS.toNanos(maxSeconds);
+        long deadline = start + TimeUnit.SECONDS.toNanos(run == 0 ? warmupSeconds : maxSeconds);
         for (int i = 0; i < count && System.nanoTime() < deadline; i++) {
             slots.acquire();
             byte[] payload = samples.get(i % samples.size());
