@@ -44,7 +44,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   (cd "$ROOT" && ./mvnw -q -B -ntp -DskipTests -Poutputs package -pl sidekick,bench -am)
 fi
 BENCH_CP="$ROOT/bench/target/bench.jar:$ROOT/bench/target/lib/*"
-unzip -l "$ROOT/bench/target/bench.jar" 2>/dev/null | grep -q 'dev/peregrine/bench/outputs/OutputBench.class' ||
+[[ $(unzip -l "$ROOT/bench/target/bench.jar" 2>/dev/null | grep -c 'dev/peregrine/bench/outputs/OutputBench.class') -gt 0 ]] ||
   { echo "build with -Poutputs first: ./mvnw -B -DskipTests -Poutputs package -pl sidekick,bench -am" >&2; exit 1; }
 mkdir -p "$OUT"
 echo "results in $OUT"
