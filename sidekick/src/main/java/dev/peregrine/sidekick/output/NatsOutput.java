@@ -60,6 +60,10 @@ final class NatsOutput implements Output {
     private final CountDownLatch firstAttempt = new CountDownLatch(1);
     private volatile boolean closed;
     private volatile boolean wasConnected;
+    /** Core NATS publishes so far, and how many of them a completed flush has confirmed. */
+    private final java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
+    private final Object flushLock = new Object();
+    private long flushed; // guarded by flushLock
 
     NatsOutput(String name, NatsConfig config, AlertTemplate subject) {
         this.name = name;
@@ -174,7 +178,7 @@ final class NatsOutput implements Output {
                 }
             } else {
                 conn.publish(message);
-                conn.flush(config.timeout());
+                flushThrough(conn, published.incrementAndGet());
             }
         } catch (IllegalArgumentException e) {
             // The server's max_payload, say: this message will never be taken as it is.
@@ -186,6 +190,23 @@ final class NatsOutput implements Output {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw DeliveryException.retryable(where + ": interrupted", e);
+        }
+    }
+
+    /**
+     * Returns once the server has processed publish number {@code mine}. One flush at a time per
+     * connection, and one flush confirms every publish before it: jnats counts each flush's PING
+     * against max-pings-out (2), so concurrent flushes from the output's parallel sends made it
+     * declare the connection stale and reconnect, failing nearly every send at parallelism 4.
+     */
+    private void flushThrough(Connection conn, long mine) throws TimeoutException, InterruptedException {
+        synchronized (flushLock) {
+            if (flushed >= mine) {
+                return; // a flush that started after our publish has confirmed it
+            }
+            long upTo = published.get();
+            conn.flush(config.timeout());
+            flushed = Math.max(flushed, upTo);
         }
     }
 

@@ -206,6 +206,38 @@ class NatsOutputTest {
         assertThat(sub.nextMessage(Duration.ofMillis(200))).isNull();
     }
 
+    /** As Delivery sends: several alerts in flight on the one connection. */
+    @Test
+    void concurrentSendsAllSucceedOnOneConnection() throws Exception {
+        NatsServer server = server();
+        Subscription sub = subscriberConnection(server).subscribe("peregrine.>");
+        NatsOutput out = (NatsOutput) output(config(server.url(), NatsOutput.DEFAULT_SUBJECT, false));
+        int senders = 16;
+        int each = 50;
+        List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < senders; t++) {
+                int base = t * each;
+                pool.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        try {
+                            out.send(sample((base + i) % SAMPLES.size()));
+                        } catch (DeliveryException e) {
+                            failures.add(e.getMessage());
+                        }
+                    }
+                });
+            }
+        }
+        assertThat(failures).isEmpty();
+        assertThat(out.status()).isEqualTo(Connection.Status.CONNECTED);
+        int received = 0;
+        while (sub.nextMessage(Duration.ofSeconds(2)) != null && received < senders * each) {
+            received++;
+        }
+        assertThat(received).isEqualTo(senders * each);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
             "falco.<priority>.<rule> ; 5 ; falco.notice.redirect_stdout_stdin_to_network_connection_in_container",
