@@ -36,7 +36,11 @@ public final class LiveDetection {
     private final Map<String, Counter> matchesByRule = new HashMap<>();
     /** Records taken from the ring buffer, of every kind, before decoding: counted by the event thread, */
     private long recordsCounted;
-    /** and published once per poll (a volatile write per record would cost more than the count). */
+    /**
+     * and published every 4096 records and after each poll (a volatile write per record would cost
+     * more than the count). Under sustained load one poll does not return: libbpf consumes until
+     * it has caught up with the producer.
+     */
     private volatile long records;
     /** Open fds over all processes in the table, recomputed about once a second by the event thread. */
     private volatile long fds;
@@ -97,7 +101,9 @@ public final class LiveDetection {
         Timer evaluation = Timer.builder("peregrine.detector.evaluation").description("Time to evaluate the rules on one event")
                 .publishPercentileHistogram().register(metrics);
         Consumer<RawEvent> sink = raw -> {
-            recordsCounted++;
+            if ((++recordsCounted & 4095) == 0) {
+                records = recordsCounted;
+            }
             Event e = factory.toEvent(raw);
             if (e == null) {
                 return;
