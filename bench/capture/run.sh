@@ -5,8 +5,8 @@
 # in count and time. Needs root, gcc, libbpf-dev, curl and JDK 25.
 #
 # Per run (RUNS), for each mode in turn (none, bare, detector; the order rotates per run):
-#   start the consumer (bare: bare.c; detector: `detector.jar run`), warm up (WARMUP s of the
-#   openat generator, unmeasured: JIT), then four generator steps: openat+close on 1 and 2
+#   start the consumer (bare: bare.c; detector: `detector.jar run`), warm up (unmeasured, for the
+#   JIT: WARMUP s of openat, WARMUP/2 s of fork+exec), then four generator steps: openat+close on 1 and 2
 #   threads (OPEN_COUNT ops), fork+exec(/bin/true) on 1 and 2 threads (FORK_COUNT ops), each
 #   also cut at STEP_SECONDS. Per step: the generator's ops/s and time; the records the consumer
 #   took from the ring buffer from the step's start until it had drained them, per second; kernel
@@ -160,6 +160,10 @@ start_consumer() { # mode run
   esac
 }
 stop_consumer() { stop "$CONSUMER_PID"; CONSUMER_PID=""; MODE=""; }
+warm_up() { # unmeasured load after a consumer started, so the detector's JIT has seen both paths
+  timeout $((WARMUP + 30)) "$OUT/gen" open 1 100000000 "$WARMUP" "$OUT/genfile" > /dev/null
+  timeout $((WARMUP + 30)) "$OUT/gen" forkexec 1 100000000 "$(awk -v w="$WARMUP" 'BEGIN { print w / 2 }')" > /dev/null
+}
 
 # One generator step with the running consumer; appends a line to results.txt.
 step() { # run mode gen threads
@@ -206,11 +210,11 @@ if [[ " $PARTS " == *" throughput "* ]]; then
     for k in 0 1 2; do
       mode=${MODES[$(((k + run - 1) % 3))]}
       start_consumer "$mode" "$run"
-      timeout $((WARMUP + 30)) "$OUT/gen" open 1 100000000 "$WARMUP" "$OUT/genfile" > /dev/null
+      warm_up
       for gen in open forkexec; do
         for threads in 1 2; do step "$run" "$mode" "$gen" "$threads"; done
       done
-      [[ $mode == detector ]] && echo "run $run: $(grep -c . "$OUT/detector-alerts-r$run.jsonl" || true) alerts" >> "$OUT/alerts.txt"
+      [[ $mode == detector ]] && echo "run $run: $(grep -c "^{" "$OUT/detector-alerts-r$run.jsonl" || true) alerts" >> "$OUT/alerts.txt"
       stop_consumer
     done
   done
@@ -237,7 +241,7 @@ if [[ " $PARTS " == *" real "* ]]; then
     order=(none detector); (( run % 2 == 0 )) && order=(detector none)
     for mode in "${order[@]}"; do
       start_consumer "$mode" "real$run"
-      [[ $mode == detector ]] && timeout $((WARMUP + 30)) "$OUT/gen" open 1 100000000 "$WARMUP" "$OUT/genfile" > /dev/null
+      [[ $mode == detector ]] && warm_up
       real_step "$run" "$mode"
       stop_consumer
     done
@@ -251,7 +255,7 @@ if [[ " $PARTS " == *" memory "* ]]; then
   sample() {
     echo "$1 $(rss_kb "$CONSUMER_PID") $(metric 'peregrine_detector_processes ') $(metric 'peregrine_detector_fds ')" \
       "$(metric 'peregrine_detector_process_evictions ') $(metric 'peregrine_detector_records_total') $(metric 'peregrine_detector_drops ')" \
-      "$(grep -c . "$OUT/detector-alerts-rmem.jsonl" || true) $(load1)" | tee -a "$OUT/memory.txt"
+      "$(grep -c "^{" "$OUT/detector-alerts-rmem.jsonl" || true) $(load1)" | tee -a "$OUT/memory.txt"
   }
   sample 0
   "$OUT/gen" forkexec 2 1000000000 "$MEM_SECONDS" > "$OUT/memory-gen.txt" &
