@@ -37,6 +37,7 @@ public final class Commands {
                 usage: java -jar detector.jar <command> ...
                   rules validate [--json] FILE...     load rules files, report errors and warnings (exit 1 on error)
                   rules list FILE...                  rule names, priorities, enabled state and tags
+                  rules syscalls [FILE...]            syscall numbers the live capture sends up for these rules
                   condition parse [--jsonl]           syntax-check conditions read from standard input
                   replay --events FILE [-r RULES]...  evaluate recorded events, print Falco JSON alerts
                   run [-r RULES]... [--metrics-port N] live capture (root): print alerts as Falco JSON lines

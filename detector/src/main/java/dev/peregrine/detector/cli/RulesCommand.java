@@ -1,6 +1,7 @@
 package dev.peregrine.detector.cli;
 
 import dev.peregrine.detector.condition.CanonicalPrinter;
+import dev.peregrine.detector.live.LiveDetection;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.LoadMessage;
 import dev.peregrine.detector.rule.RulesLoader;
@@ -13,7 +14,10 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** {@code rules validate [--json] FILE...} and {@code rules list FILE...}. */
+/**
+ * {@code rules validate [--json] FILE...}, {@code rules list FILE...} and {@code rules syscalls [FILE...]}
+ * (the syscall numbers the live capture sends up for these rules; default the bundled stable rules).
+ */
 final class RulesCommand {
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
@@ -27,6 +31,10 @@ final class RulesCommand {
             if (args[i].equals("--json")) json = true;
             else files.add(Path.of(args[i]));
         }
+        if (args[1].equals("syscalls")) {
+            return syscalls(files.isEmpty() ? new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()))
+                    : new RulesLoader().loadFiles(files), out, err);
+        }
         if (files.isEmpty()) return usage(err);
         RulesLoader.Loaded loaded = new RulesLoader().loadFiles(files);
         return switch (args[1]) {
@@ -37,8 +45,18 @@ final class RulesCommand {
     }
 
     private static int usage(PrintStream err) {
-        err.println("usage: rules validate [--json] FILE...  |  rules list FILE...");
+        err.println("usage: rules validate [--json] FILE...  |  rules list FILE...  |  rules syscalls [FILE...]");
         return 2;
+    }
+
+    /** The in-kernel filter `run` sets for these rules, as x86_64 syscall numbers, comma-separated. */
+    private static int syscalls(RulesLoader.Loaded loaded, PrintStream out, PrintStream err) {
+        if (!loaded.result().successful()) {
+            loaded.result().errors().forEach(err::println);
+            return 1;
+        }
+        out.println(String.join(",", LiveDetection.syscallsFor(loaded.ruleset()).stream().map(String::valueOf).toList()));
+        return 0;
     }
 
     private static int validate(RulesLoader.Loaded loaded, boolean json, PrintStream out, PrintStream err) {

@@ -11,6 +11,7 @@ import dev.peregrine.detector.state.EventFactory;
 import dev.peregrine.detector.state.ProcessTable;
 import dev.peregrine.detector.state.Users;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -33,6 +34,16 @@ public final class LiveDetection {
     private final int maxProcesses;
     private final Map<String, Counter> eventsByType = new HashMap<>();
     private final Map<String, Counter> matchesByRule = new HashMap<>();
+    /** Records taken from the ring buffer, of every kind, before decoding: counted by the event thread, */
+    private long recordsCounted;
+    /**
+     * and published every 4096 records and after each poll (a volatile write per record would cost
+     * more than the count). Under sustained load one poll does not return: libbpf consumes until
+     * it has caught up with the producer.
+     */
+    private volatile long records;
+    /** Open fds over all processes in the table, recomputed about once a second by the event thread. */
+    private volatile long fds;
 
     public LiveDetection(Ruleset ruleset, MeterRegistry metrics, EventFactory.ContainerLookup containers, int maxProcesses) {
         this.ruleset = ruleset;
@@ -79,12 +90,20 @@ public final class LiveDetection {
                 .description("Processes in the process table").register(metrics);
         Gauge.builder("peregrine.detector.process.evictions", processes, ProcessTable::evictions)
                 .description("Processes evicted because the table was full").register(metrics);
+        Gauge.builder("peregrine.detector.fds", this, d -> d.fds)
+                .description("Open fds in the fd tables of all processes (updated every second)").register(metrics);
+        FunctionCounter.builder("peregrine.detector.records", this, d -> d.records)
+                .description("Records received from the kernel's ring buffer, of every kind (fork/exit too), before decoding")
+                .register(metrics);
         Gauge.builder("peregrine.detector.drops", capture, Capture::drops)
                 .description("Events lost in the kernel because the ring buffer was full").register(metrics);
         Gauge.builder("peregrine.detector.malformed", capture, Capture::malformed).register(metrics);
         Timer evaluation = Timer.builder("peregrine.detector.evaluation").description("Time to evaluate the rules on one event")
                 .publishPercentileHistogram().register(metrics);
         Consumer<RawEvent> sink = raw -> {
+            if ((++recordsCounted & 4095) == 0) {
+                records = recordsCounted;
+            }
             Event e = factory.toEvent(raw);
             if (e == null) {
                 return;
@@ -101,8 +120,15 @@ public final class LiveDetection {
                 onAlert.accept(rule, e);
             }
         };
+        fds = processes.fdCount();
+        long nextCount = System.nanoTime() + 1_000_000_000L;
         while (running.getAsBoolean()) {
             capture.poll(10, sink);
+            records = recordsCounted;
+            if (System.nanoTime() - nextCount >= 0) {
+                fds = processes.fdCount();
+                nextCount = System.nanoTime() + 1_000_000_000L;
+            }
         }
     }
 }

@@ -59,6 +59,15 @@ public final class ProcessTable {
         return procs.size();
     }
 
+    /** Open fds over all processes (threads share their process's table); O(processes). */
+    public long fdCount() {
+        long n = 0;
+        for (Proc p : procs.values()) {
+            n += p.fds.size();
+        }
+        return n;
+    }
+
     public long evictions() {
         return evictions;
     }

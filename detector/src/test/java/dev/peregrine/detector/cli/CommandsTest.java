@@ -49,6 +49,18 @@ class CommandsTest {
     }
 
     @Test
+    void syscallsPrintsTheKernelFilterOfTheStableRules() {
+        Run r = run("", "rules", "syscalls");
+        assertThat(r.code()).as(r.err()).isZero();
+        List<Integer> numbers = java.util.Arrays.stream(r.out().strip().split(",")).map(Integer::parseInt).toList();
+        // table syscalls (openat 257, close 3, execve 59) and rule-only ones (symlinkat 266, ptrace 101)
+        assertThat(numbers).contains(257, 3, 59, 266, 101).isSorted().doesNotHaveDuplicates();
+        // read/write and mmap are never sent up
+        assertThat(numbers).doesNotContain(0, 1, 9);
+        assertThat(run("", "rules", "syscalls", STABLE).out()).isEqualTo(r.out());
+    }
+
+    @Test
     void validateJsonDescribesEveryRule() throws Exception {
         Run r = run("", "rules", "validate", "--json", STABLE);
         assertThat(r.code()).isZero();

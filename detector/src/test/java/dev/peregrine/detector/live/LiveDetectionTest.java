@@ -85,7 +85,17 @@ class LiveDetectionTest {
     }
 
     static Alert await(String rule, Predicate<Event> p) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+        Alert a = awaitFor(rule, p, Duration.ofSeconds(20));
+        if (a == null) {
+            throw new AssertionError("no '" + rule + "' alert within 20 s; alerts: "
+                    + alerts.stream().map(x -> x.rule().name() + "/" + x.event().proc.name).toList());
+        }
+        return a;
+    }
+
+    /** The first alert of this rule whose event matches, or null after {@code timeout}. */
+    static Alert awaitFor(String rule, Predicate<Event> p, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             for (Alert a : alerts) {
                 if (a.rule().name().equals(rule) && p.test(a.event())) {
@@ -95,8 +105,7 @@ class LiveDetectionTest {
             Thread.onSpinWait();
             assertThat(failure).isNull();
         }
-        throw new AssertionError("no '" + rule + "' alert within 20 s; alerts: "
-                + alerts.stream().map(a -> a.rule().name() + "/" + a.event().proc.name).toList());
+        return null;
     }
 
     static long run(String... cmd) throws Exception {
@@ -128,10 +137,10 @@ class LiveDetectionTest {
         Alert found = null;
         for (int i = 0; i < 20 && found == null; i++) {
             docker.docker("exec", containerId, "/bin/cat", "/etc/shadow");
-            Alert a = await("Read sensitive file untrusted", e -> shortId.equals(e.container.id) && e.proc.name.equals("cat"));
-            if (a.event().container.imageRepository != null && a.event().user.name() != null) {
-                found = a;
-            }
+            await("Read sensitive file untrusted", e -> shortId.equals(e.container.id) && e.proc.name.equals("cat"));
+            // an earlier alert without metadata matches the line above at once: look for one with it
+            found = awaitFor("Read sensitive file untrusted", e -> shortId.equals(e.container.id) && e.proc.name.equals("cat")
+                    && e.container.imageRepository != null && e.user.name() != null, Duration.ofSeconds(1));
         }
         assertThat(found).as("an alert with the container's metadata").isNotNull();
         assertThat(found.event().container.imageRepository).isEqualTo(IMAGE);
@@ -174,6 +183,22 @@ class LiveDetectionTest {
         } finally {
             Files.deleteIfExists(copy);
         }
+    }
+
+    @Test
+    void recordsFromTheKernelAreCountedIncludingForkAndExit() throws Exception {
+        long before = (long) metrics.get("peregrine.detector.records").functionCounter().count();
+        long pid = run("/bin/cat", "/etc/shadow");
+        await("Read sensitive file untrusted", e -> e.proc.pid == pid);
+        // the alert's event is counted once its poll returns: at most one 10 ms poll later
+        Instant deadline = Instant.now().plusSeconds(10);
+        long records;
+        do {
+            records = (long) metrics.get("peregrine.detector.records").functionCounter().count();
+        } while (records - before < 4 && Instant.now().isBefore(deadline));
+        // at least cat's fork, exec, openat of /etc/shadow and exit
+        assertThat(records - before).isGreaterThanOrEqualTo(4);
+        assertThat(metrics.get("peregrine.detector.fds").gauge().value()).as("fds of the seeded processes").isPositive();
     }
 
     @Test
