@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
-import java.io.IOException;
+import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,12 +58,6 @@ class HttpIntakeTest {
         webhook.close();
     }
 
-    static List<String> samples() throws IOException {
-        try (var in = HttpIntakeTest.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
-            return new String(Objects.requireNonNull(in).readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        }
-    }
-
     HttpResponse<String> post(String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Content-Type", "application/json")
@@ -78,7 +71,7 @@ class HttpIntakeTest {
 
     @Test
     void everySampleFalcoAlertIsAcceptedAndRoutedByPriority() throws Exception {
-        List<String> samples = samples();
+        List<String> samples = SampleAlerts.LINES;
         List<String> uuids = new java.util.ArrayList<>();
         for (String sample : samples) {
             HttpResponse<String> r = post("/", sample);
@@ -110,7 +103,7 @@ class HttpIntakeTest {
 
     @Test
     void isoTimeFormatIsUnderstood() throws Exception {
-        String iso = samples().stream().filter(s -> s.contains("evt.time.iso8601")).findFirst().orElseThrow();
+        String iso = SampleAlerts.LINES.stream().filter(s -> s.contains("evt.time.iso8601")).findFirst().orElseThrow();
         String shifted = iso.replaceFirst("\"time\":\"([^\"]+)Z\"", "\"time\":\"$1+0000\"");
         HttpResponse<String> r = post("/", shifted);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

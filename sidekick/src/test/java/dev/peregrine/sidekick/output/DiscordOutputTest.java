@@ -34,10 +34,6 @@ class DiscordOutputTest {
         discord.close();
     }
 
-    static String falcoOutput(int i) {
-        return JSON.readTree(SampleAlerts.LINES.get(i)).get("output").stringValue();
-    }
-
     DiscordConfig config(String messageFormat, boolean mentionEveryone) {
         return new DiscordConfig(discord.uri(), "Peregrine", SlackConfig.DEFAULT_ICON, messageFormat, mentionEveryone,
                 Duration.ofSeconds(5));
@@ -91,7 +87,7 @@ class DiscordOutputTest {
                   }]
                 }
                 """);
-        ((ObjectNode) expected.get("embeds").get(0)).put("description", falcoOutput(2));
+        ((ObjectNode) expected.get("embeds").get(0)).put("description", SampleAlerts.output(2));
         assertThat(body).isEqualTo(expected);
     }
 

@@ -29,11 +29,6 @@ class MattermostOutputTest {
         mattermost.close();
     }
 
-    /** The "output" line exactly as Falco sent it, read independently of AlertJson. */
-    static String falcoOutput(int i) {
-        return JSON.readTree(SampleAlerts.LINES.get(i)).get("output").stringValue();
-    }
-
     MattermostConfig config(String outputFormat, String messageFormat) {
         return new MattermostConfig(mattermost.uri(), "security", "Peregrine", SlackConfig.DEFAULT_ICON, "Peregrine",
                 outputFormat, messageFormat, Duration.ofSeconds(5));
@@ -89,8 +84,8 @@ class MattermostOutputTest {
                 }
                 """);
         ObjectNode attachment = (ObjectNode) expected.get("attachments").get(0);
-        attachment.put("fallback", falcoOutput(2));
-        attachment.put("text", falcoOutput(2));
+        attachment.put("fallback", SampleAlerts.output(2));
+        attachment.put("text", SampleAlerts.output(2));
         assertThat(body).isEqualTo(expected);
     }
 
@@ -105,7 +100,7 @@ class MattermostOutputTest {
                 {"text": "\uD83D\uDD35 **Terminal shell in container** on `ip-10-0-1-23.eu-west-1.compute.internal`",
                  "attachments": [{"color": "#5bffb5"}]}
                 """);
-        ((ObjectNode) expected.get("attachments").get(0)).put("fallback", falcoOutput(0)).put("text", falcoOutput(0));
+        ((ObjectNode) expected.get("attachments").get(0)).put("fallback", SampleAlerts.output(0)).put("text", SampleAlerts.output(0));
         assertThat(body).isEqualTo(expected);
     }
 
@@ -114,7 +109,7 @@ class MattermostOutputTest {
         JsonNode attachment = post(config("fields", null), SampleAlerts.alert(3)).get("attachments").get(0);
 
         assertThat(attachment.has("text")).isFalse();
-        assertThat(attachment.get("fallback").stringValue()).isEqualTo(falcoOutput(3));
+        assertThat(attachment.get("fallback").stringValue()).isEqualTo(SampleAlerts.output(3));
         assertThat(attachment.get("fields").get(1).get("title").stringValue()).isEqualTo("hostname");
         assertThat(attachment.get("fields").get(attachment.get("fields").size() - 1).get("value").stringValue())
                 .isEqualTo("2025-11-20 11:45:09.00411883 +0000 UTC");

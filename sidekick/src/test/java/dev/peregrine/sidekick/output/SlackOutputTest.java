@@ -43,11 +43,6 @@ class SlackOutputTest {
         return SampleAlerts.alert(i);
     }
 
-    /** The "output" line exactly as Falco sent it, read independently of AlertJson. */
-    static String falcoOutput(int i) {
-        return JSON.readTree(SAMPLES.get(i)).get("output").stringValue();
-    }
-
     SlackConfig config(String outputFormat, String messageFormat) {
         return new SlackConfig(slack.uri(), "#security", "Peregrine", SlackConfig.DEFAULT_ICON, "Peregrine",
                 outputFormat, messageFormat, Duration.ofSeconds(5));
@@ -71,9 +66,9 @@ class SlackOutputTest {
     static ObjectNode expected(String json, int sample, boolean withText) {
         ObjectNode node = (ObjectNode) JSON.readTree(json);
         ObjectNode attachment = (ObjectNode) node.get("attachments").get(0);
-        attachment.put("fallback", falcoOutput(sample));
+        attachment.put("fallback", SampleAlerts.output(sample));
         if (withText) {
-            attachment.put("text", falcoOutput(sample));
+            attachment.put("text", SampleAlerts.output(sample));
         }
         return node;
     }
@@ -188,9 +183,9 @@ class SlackOutputTest {
                         // Newlines stay as written; a missing field prints nothing.
                         + "fd.name=/etc/shadow proc.cmdline=cat /etc/shadow user.uid=0 no.such.field= \n"
                         + "at 2025-11-20T09:14:37.502981066Z id " + alert.uuid() + "\n"
-                        + falcoOutput(1));
+                        + SampleAlerts.output(1));
         // The text comes on top of the usual attachment, as in Falcosidekick.
-        assertThat(body.get("attachments").get(0).get("text").stringValue()).isEqualTo(falcoOutput(1));
+        assertThat(body.get("attachments").get(0).get("text").stringValue()).isEqualTo(SampleAlerts.output(1));
         assertThat(body.get("attachments").get(0).get("fields")).hasSize(22);
     }
 
@@ -199,7 +194,7 @@ class SlackOutputTest {
         JsonNode body = post(config("all", "{{ rule | abs }}"), sample(0));
 
         assertThat(body.has("text")).isFalse();
-        assertThat(body.get("attachments").get(0).get("fallback").stringValue()).isEqualTo(falcoOutput(0));
+        assertThat(body.get("attachments").get(0).get("fallback").stringValue()).isEqualTo(SampleAlerts.output(0));
     }
 
     @Test

@@ -33,10 +33,6 @@ class TeamsOutputTest {
         teams.close();
     }
 
-    static String falcoOutput(int i) {
-        return JSON.readTree(SampleAlerts.LINES.get(i)).get("output").stringValue();
-    }
-
     TeamsConfig config(String card, String outputFormat) {
         return new TeamsConfig(teams.uri(), card, SlackConfig.DEFAULT_ICON, outputFormat, Duration.ofSeconds(5));
     }
@@ -93,9 +89,9 @@ class TeamsOutputTest {
                   }]
                 }
                 """);
-        expected.put("summary", falcoOutput(3));
+        expected.put("summary", SampleAlerts.output(3));
         ObjectNode section = (ObjectNode) expected.get("sections").get(0);
-        section.put("text", falcoOutput(3));
+        section.put("text", SampleAlerts.output(3));
         section.set("facts", JSON.readTree(FACTS_SAMPLE_3.formatted("name")));
         assertThat(body).isEqualTo(expected);
     }
@@ -128,7 +124,7 @@ class TeamsOutputTest {
                 }
                 """);
         ArrayNode cardBody = (ArrayNode) expected.get("attachments").get(0).get("content").get("body");
-        ((ObjectNode) cardBody.get(1)).put("text", falcoOutput(3));
+        ((ObjectNode) cardBody.get(1)).put("text", SampleAlerts.output(3));
         ((ObjectNode) cardBody.get(2)).set("facts", JSON.readTree(FACTS_SAMPLE_3.formatted("title")));
         assertThat(body).isEqualTo(expected);
     }
@@ -137,7 +133,7 @@ class TeamsOutputTest {
     void outputFormatTextAndFactsLeaveTheOtherPartOut() throws Exception {
         JsonNode text = post(config("message-card", "text"), SampleAlerts.alert(0)).get("sections").get(0);
         assertThat(text.has("facts")).isFalse();
-        assertThat(text.get("text").stringValue()).isEqualTo(falcoOutput(0));
+        assertThat(text.get("text").stringValue()).isEqualTo(SampleAlerts.output(0));
 
         JsonNode facts = post(config("message-card", "facts"), SampleAlerts.alert(0)).get("sections").get(0);
         assertThat(facts.has("text")).isFalse();

@@ -14,12 +14,18 @@ import java.util.Objects;
 public final class SampleAlerts {
     /** One JSON document per line, in file order. */
     public static final List<String> LINES = read();
+    private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
     private SampleAlerts() {}
 
     /** Sample {@code i} as the sidekick reads it from Falco (a fresh uuid each call). */
     public static Alert alert(int i) {
         return AlertJson.read(LINES.get(i).getBytes(StandardCharsets.UTF_8), Instant::now);
+    }
+
+    /** Sample {@code i}'s "output" line exactly as Falco sent it, read independently of AlertJson. */
+    public static String output(int i) {
+        return JSON.readTree(LINES.get(i)).get("output").stringValue();
     }
 
     private static List<String> read() {
