@@ -54,6 +54,17 @@ public final class AlertJson {
      * @throws AlertRejectedException naming the field and the reason
      */
     public static Alert read(byte[] body, Supplier<Instant> now) {
+        return receive(body, now).alert();
+    }
+
+    /**
+     * An alert as received, and whether its uuid came from the sender. Only such a uuid can
+     * arrive again (a resend after a lost answer); one assigned here is new by construction.
+     */
+    public record Received(Alert alert, boolean senderUuid) {}
+
+    /** Like {@link #read}, also saying where the uuid came from. */
+    public static Received receive(byte[] body, Supplier<Instant> now) {
         if (body.length == 0) {
             throw new AlertRejectedException("empty_body", null, "request body is empty; expected a Falco JSON alert");
         }
@@ -73,7 +84,7 @@ public final class AlertJson {
         } catch (JacksonException e) {
             throw new AlertRejectedException("malformed_json", null, "malformed JSON: " + e.getOriginalMessage());
         }
-        return f.alert(now);
+        return new Received(f.alert(now), f.uuid != null);
     }
 
     /** What one body said, kept until the whole body is known to be JSON, then checked in a fixed order. */

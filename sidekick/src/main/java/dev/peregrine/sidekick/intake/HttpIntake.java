@@ -68,9 +68,9 @@ public final class HttpIntake extends HttpFilter {
     }
 
     private void receive(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        Alert alert;
+        AlertJson.Received received;
         try {
-            alert = AlertJson.read(readBody(request), clock::instant);
+            received = AlertJson.receive(readBody(request), clock::instant);
         } catch (AlertRejectedException e) {
             int status = e.kind().equals("body_too_large") ? 413 : 400;
             rejections.record("http", e.kind(), e.getMessage());
@@ -78,7 +78,7 @@ public final class HttpIntake extends HttpFilter {
             error(response, status, e.kind(), e.field(), e.getMessage());
             return;
         }
-        await(response, alert, intake.accept(alert, "http"));
+        await(response, received.alert(), intake.accept(received.alert(), "http", received.senderUuid()));
     }
 
     private void test(HttpServletResponse response) throws IOException {

@@ -65,12 +65,20 @@ public final class Intake {
      * @throws SpoolFullException when the disk budget is used up (nothing written)
      */
     public CompletableFuture<Result> accept(Alert alert, String input) {
-        return spoolFor(alert, input, false);
+        return spoolFor(alert, input, false, true);
+    }
+
+    /**
+     * Like {@link #accept}; {@code senderUuid} false says the uuid was assigned on intake, so it
+     * cannot be a resend and is not remembered for dedup.
+     */
+    public CompletableFuture<Result> accept(Alert alert, String input, boolean senderUuid) {
+        return spoolFor(alert, input, false, senderUuid);
     }
 
     /** Like {@link #accept}, but to every output whatever its route: Falcosidekick's POST /test. */
     public CompletableFuture<Result> acceptTest(Alert alert) {
-        return spoolFor(alert, "http", true);
+        return spoolFor(alert, "http", true, false);
     }
 
     /**
@@ -83,7 +91,7 @@ public final class Intake {
         return compiled;
     }
 
-    private CompletableFuture<Result> spoolFor(Alert received, String input, boolean everyOutput) {
+    private CompletableFuture<Result> spoolFor(Alert received, String input, boolean everyOutput, boolean senderUuid) {
         Alert alert = withTemplatedFields(received.withOutputFields(customFields));
         List<String> targets = new ArrayList<>(outputs.size());
         for (ConfiguredOutput o : outputs) {
@@ -93,7 +101,7 @@ public final class Intake {
         }
         CompletableFuture<Boolean> written;
         try {
-            written = spool.append(alert.uuid(), AlertJson.write(alert), targets);
+            written = spool.append(alert.uuid(), AlertJson.write(alert), targets, senderUuid);
         } catch (SpoolFullException e) {
             count(input, alert.source(), "retry_later");
             throw e;

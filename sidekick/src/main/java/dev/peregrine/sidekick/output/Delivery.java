@@ -1,8 +1,5 @@
 package dev.peregrine.sidekick.output;
 
-import dev.peregrine.sidekick.alert.Alert;
-import dev.peregrine.sidekick.alert.AlertJson;
-import dev.peregrine.sidekick.alert.AlertRejectedException;
 import dev.peregrine.sidekick.dedup.Aggregator;
 import dev.peregrine.sidekick.dedup.DedupStore;
 import dev.peregrine.sidekick.spool.Spool;
@@ -24,7 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -52,7 +50,9 @@ final class Delivery implements AutoCloseable {
     private final Clock clock;
     private final CircuitBreaker breaker;
     private final Retry retry;
-    private final Semaphore slots;
+    /** Entries read from the queue, waiting for a free sender. */
+    private final BlockingQueue<SpoolEntry> handoff;
+    private final List<Thread> senders;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Counter delivered;
     private final Counter failed;
@@ -71,7 +71,7 @@ final class Delivery implements AutoCloseable {
         this.spool = spool;
         this.clock = clock;
         OutputSettings s = configured.settings();
-        this.slots = new Semaphore(s.parallelism());
+        this.handoff = new ArrayBlockingQueue<>(s.parallelism());
         this.breaker = breakers.circuitBreaker(configured.name(), CircuitBreakerConfig.custom()
                 .failureRateThreshold(s.circuitBreaker().failureRateThreshold())
                 .slidingWindowSize(s.circuitBreaker().windowSize())
@@ -103,9 +103,16 @@ final class Delivery implements AutoCloseable {
         this.aggregator = dedup == null ? null
                 : new Aggregator(name, configured.policy(), dedup, clock, new SpoolQueue(), metrics);
         this.reader = Thread.ofPlatform().name("delivery-" + name).daemon().unstarted(this::readLoop);
+        // Long-lived senders rather than a thread per alert: starting, scheduling and parking a
+        // thread per alert cost more CPU than a webhook's whole HTTP exchange.
+        this.senders = new ArrayList<>(s.parallelism());
+        for (int i = 0; i < s.parallelism(); i++) {
+            senders.add(Thread.ofPlatform().name("send-" + name + "-" + i).daemon().unstarted(this::sendLoop));
+        }
     }
 
     void start() {
+        senders.forEach(Thread::start);
         reader.start();
     }
 
@@ -137,18 +144,7 @@ final class Delivery implements AutoCloseable {
                     entries = aggregate(entries);
                 }
                 for (SpoolEntry entry : entries) {
-                    slots.acquire();
-                    if (!running.get()) {
-                        slots.release();
-                        return;
-                    }
-                    Thread.ofVirtual().name("send-" + configured.name()).start(() -> {
-                        try {
-                            deliver(entry);
-                        } finally {
-                            slots.release();
-                        }
-                    });
+                    handoff.put(entry);
                 }
             }
         } catch (InterruptedException e) {
@@ -204,19 +200,28 @@ final class Delivery implements AutoCloseable {
         }
     }
 
+    private void sendLoop() {
+        try {
+            while (running.get()) {
+                SpoolEntry entry = handoff.poll(500, TimeUnit.MILLISECONDS);
+                if (entry != null) {
+                    deliver(entry);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("output {}: a sender stopped: {}", configured.name(), e.getMessage(), e);
+        }
+    }
+
     /** Tries until the alert is delivered or rejected for good, or the sidekick stops. */
     private void deliver(SpoolEntry entry) {
-        Alert alert;
-        try {
-            alert = AlertJson.read(entry.payload(), clock::instant);
-        } catch (AlertRejectedException e) {
-            bury(entry, "unreadable spool entry: " + e.getMessage());
-            return;
-        }
+        SpooledAlert alert = new SpooledAlert(entry, clock::instant);
         while (running.get()) {
             try {
                 Retry.decorateCheckedRunnable(retry,
-                        CircuitBreaker.decorateCheckedRunnable(breaker, () -> output.send(alert, entry.payload()))).run();
+                        CircuitBreaker.decorateCheckedRunnable(breaker, () -> output.send(alert))).run();
                 forget(entry);
                 delivered.increment();
                 sidekickOk.increment();
@@ -229,14 +234,14 @@ final class Delivery implements AutoCloseable {
                     bury(entry, e.getMessage());
                     return;
                 }
-                log.warn("output {}: alert {} not delivered yet, will retry: {}", configured.name(), alert.uuid(), e.getMessage());
+                log.warn("output {}: alert {} not delivered yet, will retry: {}", configured.name(), entry.uuid(), e.getMessage());
             } catch (CallNotPermittedException e) {
                 failed.increment();
                 sidekickError.increment();
             } catch (Throwable e) {
                 failed.increment();
                 sidekickError.increment();
-                log.warn("output {}: alert {} not delivered yet, will retry: {}", configured.name(), alert.uuid(), e.toString());
+                log.warn("output {}: alert {} not delivered yet, will retry: {}", configured.name(), entry.uuid(), e.toString());
             }
             pause(configured.settings().retry().maxBackoff());
         }
@@ -280,8 +285,9 @@ final class Delivery implements AutoCloseable {
         try {
             reader.join(5_000);
             // Wait briefly for in-flight sends; whatever is still in flight stays in the spool.
-            if (slots.tryAcquire(configured.settings().parallelism(), 5, TimeUnit.SECONDS)) {
-                slots.release(configured.settings().parallelism());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (Thread sender : senders) {
+                sender.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

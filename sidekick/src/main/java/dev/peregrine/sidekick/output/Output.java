@@ -17,11 +17,11 @@ public interface Output extends AutoCloseable {
     void send(Alert alert) throws DeliveryException;
 
     /**
-     * Delivers a spooled alert. {@code falcoJson} is the alert exactly as spooled (Falco's JSON with
-     * the uuid): an output whose body is that JSON sends these bytes instead of writing them again.
+     * Delivers a spooled alert. An output whose body is the spooled Falco JSON sends
+     * {@link SpooledAlert#json()} as it is and never parses it.
      */
-    default void send(Alert alert, byte[] falcoJson) throws DeliveryException {
-        send(alert);
+    default void send(SpooledAlert alert) throws DeliveryException {
+        send(alert.alert());
     }
 
     @Override

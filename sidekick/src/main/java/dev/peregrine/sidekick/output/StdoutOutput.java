@@ -13,8 +13,17 @@ final class StdoutOutput implements Output {
     }
 
     @Override
-    public synchronized void send(Alert alert) throws DeliveryException {
-        byte[] line = AlertJson.write(alert);
+    public void send(Alert alert) throws DeliveryException {
+        print(AlertJson.write(alert));
+    }
+
+    /** The spooled JSON is the line already. */
+    @Override
+    public void send(SpooledAlert alert) throws DeliveryException {
+        print(alert.json());
+    }
+
+    private synchronized void print(byte[] line) throws DeliveryException {
         out.write(line, 0, line.length);
         out.write('\n');
         out.flush();

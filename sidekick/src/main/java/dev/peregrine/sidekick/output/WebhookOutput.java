@@ -28,13 +28,17 @@ final class WebhookOutput implements Output {
 
     @Override
     public void send(Alert alert) throws DeliveryException {
-        send(alert, AlertJson.write(alert));
+        send(alert.uuid(), AlertJson.write(alert));
     }
 
     @Override
-    public void send(Alert alert, byte[] falcoJson) throws DeliveryException {
+    public void send(SpooledAlert alert) throws DeliveryException {
+        send(alert.uuid(), alert.json());
+    }
+
+    private void send(String uuid, byte[] falcoJson) throws DeliveryException {
         Map<String, String> h = new LinkedHashMap<>(headers);
-        h.put(IDEMPOTENCY_HEADER, alert.uuid());
+        h.put(IDEMPOTENCY_HEADER, uuid);
         http.send(config.method(), config.url(), h, "application/json", falcoJson);
     }
 

@@ -93,11 +93,21 @@ public final class Spool implements AutoCloseable {
      * @throws SpoolFullException at once when the disk budget is used up
      */
     public CompletableFuture<Boolean> append(String uuid, byte[] payload, List<String> outputs) {
+        return append(uuid, payload, outputs, true);
+    }
+
+    /**
+     * Like {@link #append(String, byte[], List)}; with {@code remember} false the uuid is neither
+     * checked against nor added to the accepted uuids. For uuids the sidekick has just assigned
+     * itself, which no sender can repeat: the dedup row is a random-key B-tree insert, the most
+     * expensive part of an append.
+     */
+    public CompletableFuture<Boolean> append(String uuid, byte[] payload, List<String> outputs, boolean remember) {
         long used = totalBytes.get();
         if (used + (long) payload.length * outputs.size() > maxBytes) {
             throw new SpoolFullException(used, maxBytes);
         }
-        Append a = new Append(uuid, payload, List.copyOf(outputs), clock.millis(), new CompletableFuture<>());
+        Append a = new Append(uuid, payload, List.copyOf(outputs), remember, clock.millis(), new CompletableFuture<>());
         submit(a);
         return a.done;
     }
@@ -192,7 +202,10 @@ public final class Spool implements AutoCloseable {
     }
 
     private Connection open() throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        java.util.Properties props = new java.util.Properties();
+        // Otherwise the driver runs a query for the new rowid after every insert, unused here.
+        props.setProperty("jdbc.get_generated_keys", "false");
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, props);
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA journal_mode=WAL");
             // FULL fsyncs the WAL on every commit (survives power loss); NORMAL survives a
@@ -270,9 +283,12 @@ public final class Spool implements AutoCloseable {
             for (Write w : batch) {
                 switch (w) {
                     case Append a -> {
-                        accept.setString(1, a.uuid);
-                        accept.setLong(2, a.acceptedAt);
-                        boolean fresh = accept.executeUpdate() == 1;
+                        boolean fresh = true;
+                        if (a.remember) {
+                            accept.setString(1, a.uuid);
+                            accept.setLong(2, a.acceptedAt);
+                            fresh = accept.executeUpdate() == 1;
+                        }
                         if (fresh) {
                             for (String output : a.outputs) {
                                 enqueue.setString(1, output);
@@ -429,7 +445,7 @@ public final class Spool implements AutoCloseable {
         void fail(Exception e);
     }
 
-    private record Append(String uuid, byte[] payload, List<String> outputs, long acceptedAt,
+    private record Append(String uuid, byte[] payload, List<String> outputs, boolean remember, long acceptedAt,
             CompletableFuture<Boolean> done) implements Write {
         public void fail(Exception e) {
             done.completeExceptionally(e);

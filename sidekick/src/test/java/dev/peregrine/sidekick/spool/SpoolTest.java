@@ -88,6 +88,20 @@ class SpoolTest {
     }
 
     @Test
+    void aUuidAssignedOnIntakeIsQueuedButNotRemembered() throws Exception {
+        String uuid = UUID.randomUUID().toString();
+        try (Spool spool = open(1 << 20)) {
+            assertThat(spool.append(uuid, payload("assigned"), List.of("a"), false).get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(spool.depth("a")).isEqualTo(1);
+        }
+        try (Spool spool = open(1 << 20)) {
+            assertThat(spool.append(uuid, payload("sent"), List.of("a")).get(10, TimeUnit.SECONDS))
+                    .as("no dedup row was written for it").isTrue();
+            assertThat(spool.depth("a")).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aFullSpoolRefusesWithoutWritingAndAcceptsAgainOnceDrained() throws Exception {
         try (Spool spool = open(100)) {
             spool.append(UUID.randomUUID().toString(), new byte[60], List.of("a")).get(10, TimeUnit.SECONDS);

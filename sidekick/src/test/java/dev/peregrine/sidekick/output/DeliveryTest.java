@@ -1,0 +1,60 @@
+package dev.peregrine.sidekick.output;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.route.Route;
+import dev.peregrine.sidekick.spool.Spool;
+import dev.peregrine.sidekick.testing.RecordingHttpServer;
+import dev.peregrine.sidekick.testing.SampleAlerts;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A delivery against a real HTTP endpoint, straight from a real spool. */
+class DeliveryTest {
+    @TempDir
+    Path dir;
+
+    static OutputSettings settings(int parallelism) {
+        return new OutputSettings("slack", "debug", Set.of(), Set.of(), Set.of(), parallelism,
+                new OutputSettings.Retry(2, Duration.ofMillis(10), Duration.ofMillis(50)),
+                new OutputSettings.CircuitBreaker(50, 20, Duration.ofSeconds(30)), null, null);
+    }
+
+    @Test
+    void anEntryAnOutputCannotReadIsBuriedAndTheRestDeliveredInOrder() throws Exception {
+        try (RecordingHttpServer slack = new RecordingHttpServer();
+                Spool spool = new Spool(dir, 1 << 20, true, Duration.ofHours(1), Clock.systemUTC())) {
+            SlackConfig config = new SlackConfig(slack.uri(), null, "Peregrine", SlackConfig.DEFAULT_ICON, "Peregrine",
+                    "text", null, Duration.ofSeconds(5));
+            spool.append(UUID.randomUUID().toString(), "not json".getBytes(StandardCharsets.UTF_8), List.of("chat"))
+                    .get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 3; i++) {
+                spool.append(SampleAlerts.alert(i).uuid(), AlertJson.write(SampleAlerts.alert(i)), List.of("chat"))
+                        .get(10, TimeUnit.SECONDS);
+            }
+            Deliveries deliveries = new Deliveries(
+                    List.of(new ConfiguredOutput("chat", "slack", Route.ALL, settings(1), config)),
+                    spool, new SimpleMeterRegistry(), Clock.systemUTC());
+            deliveries.start();
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> spool.depth("chat") == 0);
+            } finally {
+                deliveries.stop();
+            }
+            assertThat(spool.deadCount()).isEqualTo(1);
+            assertThat(slack.requests()).extracting(r -> SlackOutputTest.JSON.readTree(r.body()).get("attachments").get(0).get("text").stringValue())
+                    .containsExactly(SampleAlerts.output(0), SampleAlerts.output(1), SampleAlerts.output(2));
+        }
+    }
+}
