@@ -63,7 +63,7 @@ class SidekickConfiguration {
     @Bean(destroyMethod = "close")
     Spool spool(PeregrineProperties properties, Clock clock) {
         PeregrineProperties.Spool p = properties.spool();
-        Spool spool = new Spool(p.dir(), p.maxBytes().toBytes(), p.fsync(), p.dedupWindow(), clock);
+        Spool spool = new Spool(p.dir(), p.maxBytes().toBytes(), p.fsync(), p.dedupWindow(), p.commitLinger(), clock);
         log.info("spool at {} ({} alerts waiting, budget {})", spool.file().toAbsolutePath().normalize(),
                 spool.outputsWithBacklog().stream().mapToLong(spool::depth).sum(), p.maxBytes());
         return spool;

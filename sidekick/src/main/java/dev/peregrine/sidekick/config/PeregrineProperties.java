@@ -31,12 +31,14 @@ public record PeregrineProperties(
      * @param maxBytes disk budget for queued alerts; when reached intake answers 503 / RETRY_LATER
      * @param fsync fsync on every commit (survives power loss); off still survives a killed process
      * @param dedupWindow how long an accepted uuid is remembered, so resends are not delivered twice
+     * @param commitLinger how long a small batch of writes waits for more before its commit (and fsync)
      */
     public record Spool(
             @DefaultValue("./var/spool") @NotNull Path dir,
             @DefaultValue("1GB") @NotNull DataSize maxBytes,
             @DefaultValue("true") boolean fsync,
-            @DefaultValue("24h") @NotNull Duration dedupWindow) {}
+            @DefaultValue("24h") @NotNull Duration dedupWindow,
+            @DefaultValue("1ms") @NotNull Duration commitLinger) {}
 
     /**
      * @param maxBodySize larger HTTP bodies are refused with 413

@@ -9,6 +9,12 @@ import dev.peregrine.sidekick.spool.SpoolFullException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,12 +23,15 @@ import org.slf4j.LoggerFactory;
  * refused). Acks go out as spool commits complete, so many alerts are in flight on one stream and
  * throughput is not bound by round trips.
  */
-public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase {
+public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GrpcIntake.class);
 
     private final Intake intake;
     private final Rejections rejections;
     private final Clock clock;
+    /** One thread for every stream's acks; each stream's acks stay in commit order. */
+    private final ExecutorService ackSender = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("grpc-acks").daemon().factory());
 
     public GrpcIntake(Intake intake, Rejections rejections, Clock clock) {
         this.intake = intake;
@@ -30,14 +39,23 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase {
         this.clock = clock;
     }
 
+    /** Stops the ack thread; streams still open get no more acks, so their senders resend. */
+    @Override
+    public void close() {
+        ackSender.shutdown();
+    }
+
     @Override
     public StreamObserver<AlertEnvelope> send(StreamObserver<Ack> responses) {
-        // StreamObserver is not thread-safe; acks complete on the spool writer's thread.
+        // StreamObserver is not thread-safe; acks are sent from the ack thread only.
         Object lock = new Object();
         ServerCallStreamObserver<Ack> acks = (ServerCallStreamObserver<Ack>) responses;
         return new StreamObserver<>() {
             private int pending; // guarded by lock
             private boolean senderDone; // guarded by lock
+            private boolean completed; // guarded by lock
+            private final Queue<Ack> ready = new ConcurrentLinkedQueue<>();
+            private final AtomicBoolean scheduled = new AtomicBoolean();
 
             @Override
             public void onNext(AlertEnvelope envelope) {
@@ -64,16 +82,41 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase {
                 }
             }
 
+            /**
+             * Called on the spool writer's thread as commits complete: the acks of a commit are
+             * handed to the ack thread in one go, so serialising and writing them never delays
+             * the next commit.
+             */
             private void reply(Ack ack) {
+                ready.add(ack);
+                if (scheduled.compareAndSet(false, true)) {
+                    try {
+                        ackSender.execute(this::sendReady);
+                    } catch (RejectedExecutionException e) {
+                        // stopping: the sender resends what it got no ack for
+                    }
+                }
+            }
+
+            private void sendReady() {
+                scheduled.set(false);
                 synchronized (lock) {
-                    pending--;
-                    if (!acks.isCancelled()) {
-                        acks.onNext(ack);
-                        // Close only after the last ack: the sender may half-close early.
-                        if (senderDone && pending == 0) {
-                            acks.onCompleted();
+                    Ack ack;
+                    while ((ack = ready.poll()) != null) {
+                        pending--;
+                        if (!acks.isCancelled()) {
+                            acks.onNext(ack);
                         }
                     }
+                    completeIfDone();
+                }
+            }
+
+            /** Close only after the last ack: the sender may half-close early. Holds lock. */
+            private void completeIfDone() {
+                if (senderDone && pending == 0 && !completed && !acks.isCancelled()) {
+                    completed = true;
+                    acks.onCompleted();
                 }
             }
 
@@ -86,9 +129,7 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase {
             public void onCompleted() {
                 synchronized (lock) {
                     senderDone = true;
-                    if (pending == 0 && !acks.isCancelled()) {
-                        acks.onCompleted();
-                    }
+                    completeIfDone();
                 }
             }
         };

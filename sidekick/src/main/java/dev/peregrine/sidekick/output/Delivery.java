@@ -139,7 +139,8 @@ final class Delivery implements AutoCloseable {
     private void readLoop() {
         try (Spool.Reader queue = spool.reader(configured.name())) {
             while (running.get()) {
-                List<SpoolEntry> entries = queue.next(configured.settings().parallelism() * 4, Duration.ofMillis(500));
+                // Reading in batches of 64 or more: each read is a query of its own.
+                List<SpoolEntry> entries = queue.next(Math.max(64, configured.settings().parallelism() * 4), Duration.ofMillis(500));
                 if (aggregator != null) {
                     entries = aggregate(entries);
                 }

@@ -88,6 +88,26 @@ class SpoolTest {
     }
 
     @Test
+    void withACommitLingerConcurrentAppendsShareCommitsAndAreAllDurable() throws Exception {
+        int n = 300;
+        try (Spool spool = new Spool(dir, 1 << 20, true, Duration.ofHours(1), Duration.ofMillis(1), Clock.systemUTC())) {
+            List<CompletableFuture<Boolean>> done = java.util.Collections.synchronizedList(new ArrayList<>());
+            try (var senders = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+                for (int i = 0; i < n; i++) {
+                    int k = i;
+                    senders.execute(() -> done.add(spool.append(UUID.randomUUID().toString(), payload("a" + k), List.of("a"))));
+                }
+            }
+            for (CompletableFuture<Boolean> f : done) {
+                assertThat(f.get(10, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+        try (Spool spool = open(1 << 20)) {
+            assertThat(spool.depth("a")).isEqualTo(n);
+        }
+    }
+
+    @Test
     void aUuidAssignedOnIntakeIsQueuedButNotRemembered() throws Exception {
         String uuid = UUID.randomUUID().toString();
         try (Spool spool = open(1 << 20)) {
