@@ -5,6 +5,7 @@ import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.FieldValue;
 import dev.peregrine.contract.v1.Origin;
 import dev.peregrine.contract.v1.Priority;
+import dev.peregrine.detector.alert.AlertMessage;
 import dev.peregrine.detector.transport.LinkSettings;
 import dev.peregrine.detector.transport.NodeSpool;
 import dev.peregrine.detector.transport.SidekickLink;
@@ -16,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.UUID;
 
 /**
  * The detector's side of the transport benchmark: its real node spool (durable, fsync on) and
@@ -111,7 +111,7 @@ public final class TransportLoad {
     static Alert alert(int i) {
         Instant now = Instant.now();
         return Alert.newBuilder()
-                .setUuid(UUID.randomUUID().toString())
+                .setUuid(AlertMessage.newUuid())
                 .setTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
                 .setRule("Read sensitive file untrusted")
                 .setPriority(Priority.WARNING)
