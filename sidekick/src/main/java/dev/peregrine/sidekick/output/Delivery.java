@@ -17,20 +17,19 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves one output's spooled alerts to the output: its own reader thread, its own bounded set of
- * in-flight sends, its own Retry and CircuitBreaker. Nothing here is shared with other outputs,
+ * Moves one output's spooled alerts to the output: its own senders (as many as its parallelism),
+ * its own Retry and CircuitBreaker. Nothing here is shared with other outputs,
  * so one that is down or slow only grows its own queue.
  *
  * <p>An alert leaves the spool only when the output took it (removed) or rejected it for good
@@ -50,9 +49,10 @@ final class Delivery implements AutoCloseable {
     private final Clock clock;
     private final CircuitBreaker breaker;
     private final Retry retry;
-    /** Entries read from the queue, waiting for a free sender. */
-    private final BlockingQueue<SpoolEntry> handoff;
+    /** Entries read from the queue, not yet taken by a sender; also the lock for reading it. */
+    private final ArrayDeque<SpoolEntry> buffer = new ArrayDeque<>();
     private final List<Thread> senders;
+    private Spool.Reader queue; // read under buffer's lock
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Counter delivered;
     private final Counter failed;
@@ -60,7 +60,6 @@ final class Delivery implements AutoCloseable {
     private final Counter sidekickOk;
     private final Counter sidekickError;
     private final Timer latency;
-    private final Thread reader;
     private final Aggregator aggregator;
 
     /** @param dedup where dedup and group windows are kept; null when no output uses them */
@@ -71,7 +70,6 @@ final class Delivery implements AutoCloseable {
         this.spool = spool;
         this.clock = clock;
         OutputSettings s = configured.settings();
-        this.handoff = new ArrayBlockingQueue<>(s.parallelism());
         this.breaker = breakers.circuitBreaker(configured.name(), CircuitBreakerConfig.custom()
                 .failureRateThreshold(s.circuitBreaker().failureRateThreshold())
                 .slidingWindowSize(s.circuitBreaker().windowSize())
@@ -102,9 +100,9 @@ final class Delivery implements AutoCloseable {
                 .register(metrics);
         this.aggregator = dedup == null ? null
                 : new Aggregator(name, configured.policy(), dedup, clock, new SpoolQueue(), metrics);
-        this.reader = Thread.ofPlatform().name("delivery-" + name).daemon().unstarted(this::readLoop);
-        // Long-lived senders rather than a thread per alert: starting, scheduling and parking a
-        // thread per alert cost more CPU than a webhook's whole HTTP exchange.
+        // Long-lived senders that read the queue themselves, rather than a reader handing each alert
+        // to a thread: starting, scheduling and waking a thread per alert cost more CPU than a
+        // webhook's whole HTTP exchange.
         this.senders = new ArrayList<>(s.parallelism());
         for (int i = 0; i < s.parallelism(); i++) {
             senders.add(Thread.ofPlatform().name("send-" + name + "-" + i).daemon().unstarted(this::sendLoop));
@@ -112,8 +110,8 @@ final class Delivery implements AutoCloseable {
     }
 
     void start() {
+        queue = spool.reader(configured.name());
         senders.forEach(Thread::start);
-        reader.start();
     }
 
     CircuitBreaker breaker() {
@@ -136,22 +134,17 @@ final class Delivery implements AutoCloseable {
         return !(e instanceof DeliveryException d) || d.retryable();
     }
 
-    private void readLoop() {
-        try (Spool.Reader queue = spool.reader(configured.name())) {
-            while (running.get()) {
-                // Reading in batches of 64 or more: each read is a query of its own.
-                List<SpoolEntry> entries = queue.next(Math.max(64, configured.settings().parallelism() * 4), Duration.ofMillis(500));
-                if (aggregator != null) {
-                    entries = aggregate(entries);
-                }
-                for (SpoolEntry entry : entries) {
-                    handoff.put(entry);
-                }
+    /**
+     * The next entry to send, or null when there is none yet. The sender that finds nothing left
+     * reads the next batch (64 or more: each read is a query of its own) while the others wait.
+     */
+    private SpoolEntry take() throws InterruptedException {
+        synchronized (buffer) {
+            if (buffer.isEmpty() && running.get()) {
+                List<SpoolEntry> read = queue.next(Math.max(64, configured.settings().parallelism() * 4), Duration.ofMillis(500));
+                buffer.addAll(aggregator == null ? read : aggregate(read));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.error("output {}: delivery stopped: {}", configured.name(), e.getMessage(), e);
+            return buffer.poll();
         }
     }
 
@@ -202,17 +195,20 @@ final class Delivery implements AutoCloseable {
     }
 
     private void sendLoop() {
-        try {
-            while (running.get()) {
-                SpoolEntry entry = handoff.poll(500, TimeUnit.MILLISECONDS);
+        while (running.get()) {
+            try {
+                SpoolEntry entry = take();
                 if (entry != null) {
                     deliver(entry);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // The spool could not be read: nothing is lost, it is read again after a pause.
+                log.error("output {}: reading its queue failed, retrying: {}", configured.name(), e.getMessage(), e);
+                pause(Duration.ofSeconds(1));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.error("output {}: a sender stopped: {}", configured.name(), e.getMessage(), e);
         }
     }
 
@@ -282,10 +278,9 @@ final class Delivery implements AutoCloseable {
     @Override
     public void close() {
         running.set(false);
-        reader.interrupt();
         try {
-            reader.join(5_000);
-            // Wait briefly for in-flight sends; whatever is still in flight stays in the spool.
+            // Wait briefly for in-flight sends (a sender waiting for work notices within 500 ms);
+            // whatever is still in flight stays in the spool.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             for (Thread sender : senders) {
                 sender.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
@@ -294,5 +289,10 @@ final class Delivery implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         output.close();
+        synchronized (buffer) {
+            if (queue != null) {
+                queue.close();
+            }
+        }
     }
 }

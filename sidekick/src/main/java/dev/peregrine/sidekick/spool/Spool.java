@@ -213,6 +213,10 @@ public final class Spool implements AutoCloseable {
             return;
         }
         writes.add(w);
+        // Lost the race with the writer's exit: nobody would ever complete it.
+        if (closed && !writerThread.isAlive() && writes.remove(w)) {
+            w.fail(new IllegalStateException("spool is closed"));
+        }
     }
 
     private Connection open() throws SQLException {
@@ -291,6 +295,14 @@ public final class Spool implements AutoCloseable {
             }
         } catch (SQLException e) {
             log.error("spool writer stopped: {}", e.getMessage(), e);
+        } finally {
+            // Nobody may wait for a commit that will never come: refuse what is queued and
+            // everything after it.
+            closed = true;
+            Write w;
+            while ((w = writes.poll()) != null) {
+                w.fail(new IllegalStateException("the spool writer has stopped"));
+            }
         }
     }
 
