@@ -12,6 +12,7 @@
 #
 #   bench/transport/run.sh                 # build, then RUNS runs of each step
 #   SKIP_BUILD=1 RUNS=1 bench/transport/run.sh
+#   OUTPUT=down PARTS=transport ...        # the transport alone (the sidekick's output is down)
 # Needs root (step 3), nginx, gcc or clang, JDK 25.
 set -euo pipefail
 
@@ -20,6 +21,7 @@ export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA="$JAVA_HOME/bin/java --enable-native-access=ALL-UNNAMED"
 RUNS=${RUNS:-3}
 COUNT=${COUNT:-200000}
+WARMUP_COUNT=${WARMUP_COUNT:-150000}   # unmeasured, first: C2 is still compiling after 50,000
 DRAIN_COUNT=${DRAIN_COUNT:-100000}
 RATE=${RATE:-100}
 LATENCY_SECONDS=${LATENCY_SECONDS:-40}
@@ -27,8 +29,14 @@ HTTP_PORT=${HTTP_PORT:-2801}
 GRPC_PORT=${GRPC_PORT:-2803}
 SINK_PORT=${SINK_PORT:-18080}
 LATENCY_PORT=${LATENCY_PORT:-18090}
+CLOSED_PORT=${CLOSED_PORT:-18099}   # nothing listens here (OUTPUT=down)
 METRICS_PORT=${METRICS_PORT:-18765}
 OUT=${OUT:-$ROOT/bench/target/transport-$(date -u +%Y%m%dT%H%M%SZ)}
+# Steps 1 and 2: what the sidekick's one output does meanwhile. webhook: delivers every alert to
+# nginx (the whole pipeline); down: its URL is a closed port, so alerts pile up in the sidekick's
+# spool and the transport is measured on its own.
+OUTPUT=${OUTPUT:-webhook}
+PARTS=${PARTS:-"transport latency"}   # transport: steps 1 and 2 (one sidekick); latency: step 3
 
 for tool in nginx curl; do command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
 for port in "$HTTP_PORT" "$GRPC_PORT" "$SINK_PORT" "$LATENCY_PORT" "$METRICS_PORT"; do
@@ -71,23 +79,30 @@ start_sidekick() { # spool-dir webhook-url log
     >> "$3" 2>&1 &
   SIDEKICK_PID=$!
 }
+TICK_MS=$((1000 / $(getconf CLK_TCK)))
+cpu_ms() { [[ -r /proc/$1/stat ]] && awk -v t="$TICK_MS" '{ sub(/.*\) /, ""); print ($12 + $13) * t }' "/proc/$1/stat" || echo 0; }
 result() { awk '/^RESULT/ { sub(/^RESULT /, ""); print }' "$1"; }
 
 RESULTS=$OUT/results.txt
 : > "$RESULTS"
 for run in $(seq "$RUNS"); do
   echo "== run $run/$RUNS"
+  if [[ " $PARTS " == *" transport "* ]]; then
   # 1. throughput
-  start_sidekick "$OUT/r$run/sidekick-spool" "http://127.0.0.1:$SINK_PORT/" "$OUT/sidekick-r$run.log"
+  if [[ $OUTPUT == down ]]; then SINK_URL="http://127.0.0.1:$CLOSED_PORT/"; else SINK_URL="http://127.0.0.1:$SINK_PORT/"; fi
+  start_sidekick "$OUT/r$run/sidekick-spool" "$SINK_URL" "$OUT/sidekick-r$run.log"
   wait_http "http://127.0.0.1:$HTTP_PORT/ping" 120
   # JIT warm-up of both ends, not measured
   timeout 300 $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
-    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/warmup-spool" --count 50000 --max-seconds 240 \
+    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/warmup-spool" --count "$WARMUP_COUNT" --max-seconds 240 \
     > "$OUT/warmup-r$run.txt" 2>&1 || echo "warm-up failed: $OUT/warmup-r$run.txt"
+  c0=$(cpu_ms "$SIDEKICK_PID")
   timeout 600 $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
     --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/node-spool" --count "$COUNT" --max-seconds 540 \
     > "$OUT/throughput-r$run.txt" 2>&1 || echo "throughput step failed: $OUT/throughput-r$run.txt"
-  echo "throughput run=$run load1=$(cut -d' ' -f1 /proc/loadavg) $(result "$OUT/throughput-r$run.txt")" | tee -a "$RESULTS"
+  # the sidekick's CPU per acknowledged alert (with OUTPUT=webhook its deliveries meanwhile too)
+  cpu_us=$(awk -v c=$(($(cpu_ms "$SIDEKICK_PID") - c0)) -v n="$COUNT" 'BEGIN { printf "%.0f", c * 1000 / n }')
+  echo "throughput run=$run output=$OUTPUT load1=$(cut -d' ' -f1 /proc/loadavg) sidekick_cpu_us=$cpu_us $(result "$OUT/throughput-r$run.txt")" | tee -a "$RESULTS"
 
   # 2. drain after an outage
   kill -KILL "$SIDEKICK_PID"; wait "$SIDEKICK_PID" 2>/dev/null || true; SIDEKICK_PID=""
@@ -96,13 +111,16 @@ for run in $(seq "$RUNS"); do
     --ping "http://127.0.0.1:$HTTP_PORT/ping" --max-seconds 540 > "$OUT/drain-r$run.txt" 2>&1 &
   LOAD_PID=$!
   for _ in $(seq 3000); do grep -q '^FILLED' "$OUT/drain-r$run.txt" && break; kill -0 "$LOAD_PID" || break; sleep 0.1; done
-  start_sidekick "$OUT/r$run/sidekick-spool" "http://127.0.0.1:$SINK_PORT/" "$OUT/sidekick-r$run.log"
+  start_sidekick "$OUT/r$run/sidekick-spool" "$SINK_URL" "$OUT/sidekick-r$run.log"
   wait "$LOAD_PID" || true; LOAD_PID=""
   echo "drain run=$run load1=$(cut -d' ' -f1 /proc/loadavg) $(result "$OUT/drain-r$run.txt")" | tee -a "$RESULTS"
   stop "$SIDEKICK_PID"; SIDEKICK_PID=""
+  fi
 
   # 3. latency syscall -> webhook, with the real detector
-  if [[ $(id -u) == 0 ]]; then
+  if [[ " $PARTS " != *" latency "* ]]; then
+    :
+  elif [[ $(id -u) == 0 ]]; then
     $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.LatencySink --port "$LATENCY_PORT" \
       --count $((RATE * (LATENCY_SECONDS - 10))) --skip $((RATE * 5)) --max-seconds $((LATENCY_SECONDS + 60)) \
       > "$OUT/latency-r$run.txt" 2>&1 &
@@ -126,7 +144,7 @@ done
 
 {
   echo "medians over $RUNS runs"
-  for key in throughput:acked_per_s drain:drain_per_s drain:total_s drain:reconnect_s latency:p50_ms latency:p99_ms; do
+  for key in throughput:acked_per_s throughput:sidekick_cpu_us drain:drain_per_s drain:total_s drain:reconnect_s latency:p50_ms latency:p99_ms; do
     step=${key%%:*} field=${key##*:}
     grep "^$step " "$RESULTS" | tr ' ' '\n' | awk -F= -v f="$field" '$1 == f { print $2 }' | sort -n |
       awk -v k="$key" '{ v[NR] = $1 } END { if (NR) printf "%-22s %s (runs: %d)\n", k, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, NR }'

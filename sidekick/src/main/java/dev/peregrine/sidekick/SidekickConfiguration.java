@@ -113,4 +113,15 @@ class SidekickConfiguration {
     GrpcIntake grpcIntake(Intake intake, Rejections rejections, Clock clock) {
         return new GrpcIntake(intake, rejections, clock);
     }
+
+    /**
+     * gRPC calls run on the Netty event loop that read them. Every service here only queues work
+     * and never blocks (the spool answers through futures), while handing each message to an
+     * executor thread and its flow-control request back to the event loop cost two thread
+     * wake-ups per alert on a detector's stream.
+     */
+    @Bean
+    <T extends io.grpc.ServerBuilder<T>> org.springframework.grpc.server.ServerBuilderCustomizer<T> grpcOnEventLoop() {
+        return builder -> builder.directExecutor();
+    }
 }
