@@ -201,8 +201,13 @@ public final class SidekickLink implements AutoCloseable {
                 continue;
             }
             List<NodeSpool.Entry> entries = spool.next(cursor, Math.min(free, 512), 200);
+            // One acquire per batch, not per alert: only this thread takes permits, so the ones
+            // counted free above are still there.
+            if (entries.isEmpty() || !window.tryAcquire(entries.size(), 30, TimeUnit.SECONDS)) {
+                continue;
+            }
             for (NodeSpool.Entry e : entries) {
-                if (!window.tryAcquire(30, TimeUnit.SECONDS) || ended.getCount() == 0) {
+                if (ended.getCount() == 0) {
                     break;
                 }
                 long env = ++envelope;
@@ -252,7 +257,9 @@ public final class SidekickLink implements AutoCloseable {
         } else {
             b.usePlaintext();
         }
-        return b.keepAliveTime(30, TimeUnit.SECONDS).build();
+        // Acks are handled where they are read (a map removal and a queued delete): handing each to
+        // an executor thread cost a wake-up per alert.
+        return b.keepAliveTime(30, TimeUnit.SECONDS).directExecutor().build();
     }
 
     @Override
