@@ -52,7 +52,8 @@ final class Delivery implements AutoCloseable {
     /** Entries read from the queue, not yet taken by a sender; also the lock for reading it. */
     private final ArrayDeque<SpoolEntry> buffer = new ArrayDeque<>();
     private final List<Thread> senders;
-    private Spool.Reader queue; // read under buffer's lock
+    private Spool.Reader queue; // used by one sender at a time: the one that set reading
+    private boolean reading; // guarded by buffer
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Counter delivered;
     private final Counter failed;
@@ -136,14 +137,36 @@ final class Delivery implements AutoCloseable {
 
     /**
      * The next entry to send, or null when there is none yet. The sender that finds nothing left
-     * reads the next batch (64 or more: each read is a query of its own) while the others wait.
+     * reads the next batch (64 or more: each read is a query of its own), waiting for the spool's
+     * doorbell if need be; the others sleep meanwhile and are woken only for entries it found,
+     * so a trickle of alerts does not send every sender to the database for each one.
      */
     private SpoolEntry take() throws InterruptedException {
         synchronized (buffer) {
-            if (buffer.isEmpty() && running.get()) {
-                List<SpoolEntry> read = queue.next(Math.max(64, configured.settings().parallelism() * 4), Duration.ofMillis(500));
-                buffer.addAll(aggregator == null ? read : aggregate(read));
+            while (buffer.isEmpty() && reading && running.get()) {
+                buffer.wait(500);
             }
+            if (!buffer.isEmpty() || !running.get()) {
+                return buffer.poll();
+            }
+            reading = true;
+        }
+        List<SpoolEntry> read = List.of();
+        try {
+            read = queue.next(Math.max(64, configured.settings().parallelism() * 4), Duration.ofMillis(500));
+            if (aggregator != null) {
+                read = aggregate(read);
+            }
+        } finally {
+            synchronized (buffer) {
+                reading = false;
+                buffer.addAll(read);
+                for (int i = 1; i < read.size() && i < senders.size(); i++) {
+                    buffer.notify();
+                }
+            }
+        }
+        synchronized (buffer) {
             return buffer.poll();
         }
     }
@@ -278,6 +301,9 @@ final class Delivery implements AutoCloseable {
     @Override
     public void close() {
         running.set(false);
+        synchronized (buffer) {
+            buffer.notifyAll();
+        }
         try {
             // Wait briefly for in-flight sends (a sender waiting for work notices within 500 ms);
             // whatever is still in flight stays in the spool.
@@ -289,10 +315,8 @@ final class Delivery implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         output.close();
-        synchronized (buffer) {
-            if (queue != null) {
-                queue.close();
-            }
+        if (queue != null) {
+            queue.close();
         }
     }
 }

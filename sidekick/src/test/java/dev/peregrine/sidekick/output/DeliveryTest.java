@@ -32,6 +32,35 @@ class DeliveryTest {
     }
 
     @Test
+    void senders4SharingOneQueueDeliverEveryAlertExactlyOnce() throws Exception {
+        try (RecordingHttpServer siem = new RecordingHttpServer();
+                Spool spool = new Spool(dir, 1 << 24, true, Duration.ofHours(1), Clock.systemUTC())) {
+            WebhookConfig config = new WebhookConfig(siem.uri(), "POST", java.util.Map.of(), null, null, null,
+                    Duration.ofSeconds(5), null);
+            Deliveries deliveries = new Deliveries(
+                    List.of(new ConfiguredOutput("siem", "webhook", Route.ALL, settings(4), config)),
+                    spool, new SimpleMeterRegistry(), Clock.systemUTC());
+            deliveries.start();
+            List<String> sent = new java.util.ArrayList<>();
+            try {
+                // in bursts and one by one, so senders both share batches and wait for the next
+                for (int i = 0; i < 300; i++) {
+                    String uuid = UUID.randomUUID().toString();
+                    sent.add(uuid);
+                    var done = spool.append(uuid, AlertJson.write(SampleAlerts.alert(i % 12)), List.of("siem"));
+                    if (i % 50 == 0) {
+                        done.get(10, TimeUnit.SECONDS);
+                    }
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> siem.requests().size() >= sent.size() && spool.depth("siem") == 0);
+            } finally {
+                deliveries.stop();
+            }
+            assertThat(siem.requests()).extracting(r -> r.header("Idempotency-Key")).containsExactlyInAnyOrderElementsOf(sent);
+        }
+    }
+
+    @Test
     void anEntryAnOutputCannotReadIsBuriedAndTheRestDeliveredInOrder() throws Exception {
         try (RecordingHttpServer slack = new RecordingHttpServer();
                 Spool spool = new Spool(dir, 1 << 20, true, Duration.ofHours(1), Clock.systemUTC())) {
