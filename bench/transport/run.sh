@@ -92,14 +92,15 @@ for run in $(seq "$RUNS"); do
   if [[ $OUTPUT == down ]]; then SINK_URL="http://127.0.0.1:$CLOSED_PORT/"; else SINK_URL="http://127.0.0.1:$SINK_PORT/"; fi
   start_sidekick "$OUT/r$run/sidekick-spool" "$SINK_URL" "$OUT/sidekick-r$run.log"
   wait_http "http://127.0.0.1:$HTTP_PORT/ping" 120
-  # JIT warm-up of both ends, not measured
-  timeout 300 $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
-    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/warmup-spool" --count "$WARMUP_COUNT" --max-seconds 240 \
-    > "$OUT/warmup-r$run.txt" 2>&1 || echo "warm-up failed: $OUT/warmup-r$run.txt"
+  # WARMUP_COUNT alerts through both ends unmeasured (JIT), then COUNT measured, in one detector JVM
+  timeout 900 $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
+    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/node-spool" --warmup "$WARMUP_COUNT" --count "$COUNT" \
+    --max-seconds 840 > "$OUT/throughput-r$run.txt" 2>&1 &
+  LOAD_PID=$!
+  # the sidekick's CPU is counted from the end of the warm-up
+  for _ in $(seq 9000); do grep -q '^WARM' "$OUT/throughput-r$run.txt" && break; kill -0 "$LOAD_PID" || break; sleep 0.1; done
   c0=$(cpu_ms "$SIDEKICK_PID")
-  timeout 600 $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
-    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/node-spool" --count "$COUNT" --max-seconds 540 \
-    > "$OUT/throughput-r$run.txt" 2>&1 || echo "throughput step failed: $OUT/throughput-r$run.txt"
+  wait "$LOAD_PID" || echo "throughput step failed: $OUT/throughput-r$run.txt"; LOAD_PID=""
   # the sidekick's CPU per acknowledged alert (with OUTPUT=webhook its deliveries meanwhile too)
   cpu_us=$(awk -v c=$(($(cpu_ms "$SIDEKICK_PID") - c0)) -v n="$COUNT" 'BEGIN { printf "%.0f", c * 1000 / n }')
   echo "throughput run=$run output=$OUTPUT load1=$(cut -d' ' -f1 /proc/loadavg) sidekick_cpu_us=$cpu_us $(result "$OUT/throughput-r$run.txt")" | tee -a "$RESULTS"
@@ -144,7 +145,7 @@ done
 
 {
   echo "medians over $RUNS runs"
-  for key in throughput:acked_per_s throughput:sidekick_cpu_us drain:drain_per_s drain:total_s drain:reconnect_s latency:p50_ms latency:p99_ms; do
+  for key in throughput:acked_per_s throughput:sidekick_cpu_us throughput:detector_cpu_us drain:drain_per_s drain:total_s drain:reconnect_s latency:p50_ms latency:p99_ms; do
     step=${key%%:*} field=${key##*:}
     grep "^$step " "$RESULTS" | tr ' ' '\n' | awk -F= -v f="$field" '$1 == f { print $2 }' | sort -n |
       awk -v k="$key" '{ v[NR] = $1 } END { if (NR) printf "%-22s %s (runs: %d)\n", k, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, NR }'

@@ -23,8 +23,9 @@ import java.time.Instant;
  * its real gRPC link, fed with synthetic alerts shaped like a stable rule's. Two modes:
  *
  * <pre>
- * throughput --sidekick 127.0.0.1:2803 --spool DIR --count N --max-seconds S
- *     appends N alerts as fast as the spool takes them while the link sends; reports acked alerts/s
+ * throughput --sidekick 127.0.0.1:2803 --spool DIR --count N [--warmup W] --max-seconds S
+ *     sends W alerts unmeasured, then appends N alerts as fast as the spool takes them while the
+ *     link sends; reports acked alerts/s and this process's CPU per alert
  * drain --sidekick 127.0.0.1:2803 --spool DIR --count N --ping URL --max-seconds S
  *     fills the spool with N alerts while the sidekick is down (the link is running and failing),
  *     prints FILLED, waits for URL (the sidekick's /ping) to answer, and reports the time from then
@@ -40,6 +41,7 @@ public final class TransportLoad {
         String target = arg(args, "--sidekick", "127.0.0.1:2803");
         Path dir = Path.of(arg(args, "--spool", "target/transport-spool"));
         int count = Integer.parseInt(arg(args, "--count", "100000"));
+        int warmup = Integer.parseInt(arg(args, "--warmup", "0"));
         long maxMillis = Long.parseLong(arg(args, "--max-seconds", "300")) * 1000;
         String ping = arg(args, "--ping", "http://127.0.0.1:2801/ping");
         long deadline = System.currentTimeMillis() + maxMillis;
@@ -53,7 +55,7 @@ public final class TransportLoad {
             Origin origin = Origin.newBuilder().setHostname("bench-node").setNodeName("bench-node").build();
             try (SidekickLink link = new SidekickLink(spool, settings, origin, new SimpleMeterRegistry())) {
                 switch (mode) {
-                    case "throughput" -> throughput(spool, link, count, deadline);
+                    case "throughput" -> throughput(spool, link, warmup, count, deadline);
                     case "drain" -> drain(spool, link, count, ping, deadline);
                     default -> throw new IllegalArgumentException("mode: throughput | drain");
                 }
@@ -61,12 +63,37 @@ public final class TransportLoad {
         }
     }
 
-    private static void throughput(NodeSpool spool, SidekickLink link, int count, long deadline) throws Exception {
+    private static void throughput(NodeSpool spool, SidekickLink link, int warmup, int count, long deadline) throws Exception {
         link.start();
         // Connected (the link says so on its first ack): one alert through before the clock starts.
         spool.append(alert(-1));
         awaitUntil(() -> link.connected() && spool.count() == 0, deadline, "first alert acknowledged");
+        // This JVM's own warm-up, so both ends are compiled when the clock starts.
+        if (warmup > 0) {
+            push(spool, warmup, deadline);
+            spool.awaitWritten(Math.max(1, deadline - System.currentTimeMillis()));
+            awaitUntil(() -> spool.count() == 0, deadline, "warm-up alerts acknowledged");
+        }
+        System.out.println("WARM"); // the harness starts counting the sidekick's CPU here
+        System.out.flush();
         long start = System.nanoTime();
+        long cpuStart = processCpuNanos();
+        int appended = push(spool, count, deadline);
+        spool.awaitWritten(Math.max(1, deadline - System.currentTimeMillis()));
+        awaitUntil(() -> spool.count() == 0, deadline, "every alert acknowledged");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("RESULT mode=throughput alerts=%d seconds=%.3f acked_per_s=%.0f detector_cpu_us=%.0f%n", appended,
+                seconds, appended / seconds, (processCpuNanos() - cpuStart) / 1e3 / Math.max(1, appended));
+    }
+
+    /** This process's CPU time (all threads): the detector side's cost per alert. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** Appends {@code count} alerts as fast as the spool takes them; returns how many. */
+    private static int push(NodeSpool spool, int count, long deadline) throws InterruptedException {
         int appended = 0;
         while (appended < count && System.currentTimeMillis() < deadline) {
             spool.append(alert(appended++));
@@ -79,11 +106,7 @@ public final class TransportLoad {
                 }
             }
         }
-        spool.awaitWritten(Math.max(1, deadline - System.currentTimeMillis()));
-        awaitUntil(() -> spool.count() == 0, deadline, "every alert acknowledged");
-        double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("RESULT mode=throughput alerts=%d seconds=%.3f acked_per_s=%.0f%n", appended, seconds,
-                appended / seconds);
+        return appended;
     }
 
     private static void drain(NodeSpool spool, SidekickLink link, int count, String ping, long deadline) throws Exception {
