@@ -39,6 +39,9 @@ public final class Capture implements AutoCloseable {
     private final AtomicLong malformed = new AtomicLong();
     private final long bootToEpoch = Clocks.bootToEpochOffset();
     private Consumer<RawEvent> consumer = e -> {};
+    /** Set for {@link #pollInPlace}: records are delivered in {@link #reused} instead of events of their own. */
+    private boolean inPlace;
+    private final RawEvent reused = RawEvent.reusable();
     private RuntimeException failure;
 
     private Capture(MemorySegment object) throws CaptureException {
@@ -150,7 +153,21 @@ public final class Capture implements AutoCloseable {
      * @return the number of events delivered
      */
     public int poll(int timeoutMillis, Consumer<RawEvent> sink) {
+        return poll(timeoutMillis, sink, false);
+    }
+
+    /**
+     * As {@link #poll}, but every record arrives in the same {@link RawEvent}, refilled per record:
+     * the sink must be done with it when it returns ({@link RawEvent#copy()} keeps one). This
+     * saves the event thread an allocation per record.
+     */
+    public int pollInPlace(int timeoutMillis, Consumer<RawEvent> sink) {
+        return poll(timeoutMillis, sink, true);
+    }
+
+    private int poll(int timeoutMillis, Consumer<RawEvent> sink, boolean reuse) {
         consumer = sink;
+        inPlace = reuse;
         try {
             int n = (int) Libbpf.RING_BUFFER_POLL.invokeExact(ringBuffer, timeoutMillis);
             if (n == 0) {
@@ -206,7 +223,8 @@ public final class Capture implements AutoCloseable {
     @SuppressWarnings("unused")
     private int onSample(MemorySegment ctx, MemorySegment data, long size) {
         try {
-            consumer.accept(RawEvent.decode(data.reinterpret(size)));
+            MemorySegment record = data.reinterpret(size);
+            consumer.accept(inPlace ? reused.load(record) : RawEvent.decode(record));
         } catch (IllegalArgumentException e) {
             malformed.incrementAndGet();
         } catch (RuntimeException e) {
