@@ -74,8 +74,9 @@ public final class LiveDetection {
     }
 
     /**
-     * @param onEvent every event built (for `capture --out`); may be a no-op
-     * @param onAlert every rule match
+     * @param onEvent every event built (for `capture --out`); may be a no-op. The event is refilled
+     *     for the next record once this returns: keep {@link Event#snapshot()} if anything.
+     * @param onAlert every rule match, with an event of its own (a snapshot) that may be kept
      */
     public void run(Capture capture, BooleanSupplier running, Consumer<Event> onEvent, BiConsumer<CompiledRule, Event> onAlert)
             throws Capture.CaptureException {
@@ -117,7 +118,7 @@ public final class LiveDetection {
             if (rule != null) {
                 matchesByRule.computeIfAbsent(rule.name(), n -> Counter.builder("peregrine.detector.matches")
                         .tag("rule", n).description("Rule matches").register(metrics)).increment();
-                onAlert.accept(rule, e);
+                onAlert.accept(rule, e.snapshot());
             }
         };
         fds = processes.fdCount();

@@ -6,7 +6,6 @@ import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.event.ProcessInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,9 +16,6 @@ import java.util.List;
  * <p>Owned by the event thread; not thread-safe.
  */
 public final class ProcessTable {
-    /** Deep enough for Falco's proc.aname[N] uses and then some; guards against ppid loops. */
-    static final int MAX_ANCESTORS = 16;
-
     private final ProcFs procfs;
     private final int maxProcesses;
     private final LongMap<Proc> procs = new LongMap<>();
@@ -154,19 +150,23 @@ public final class ProcessTable {
         return p.info(sessionName(p));
     }
 
-    /** Parent first, as far as the table knows. */
-    List<ProcessInfo> ancestors(Proc p) {
-        List<ProcessInfo> out = new ArrayList<>();
+    /**
+     * Writes the ancestors, parent first, as far as the table knows (at most {@code into.length},
+     * which also ends a ppid loop); returns how many. A parent missing from the table is read from
+     * /proc, as any lookup does.
+     */
+    int ancestors(Proc p, ProcessInfo[] into) {
+        int n = 0;
         Proc cur = p;
-        while (out.size() < MAX_ANCESTORS && cur.ppid > 0 && cur.ppid != cur.pid) {
+        while (n < into.length && cur.ppid > 0 && cur.ppid != cur.pid) {
             Proc parent = get(cur.ppid);
             if (parent == null) {
                 break;
             }
-            out.add(info(parent));
+            into[n++] = info(parent);
             cur = parent;
         }
-        return out;
+        return n;
     }
 
     /** Past the limit an arbitrary other process is evicted, as the HashMap before did; finding the oldest would cost a scan. */
