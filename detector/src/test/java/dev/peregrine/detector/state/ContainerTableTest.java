@@ -222,6 +222,25 @@ class ContainerTableTest {
     }
 
     @Test
+    void aRepeatedLookupIsAnsweredUntilTheCgroupIsForgotten() throws Exception {
+        long a = ino("docker/" + A);
+        ContainerInfo web = table.await(a, A, WAIT);
+        long lookups = table.stats().lookups();
+        for (int i = 0; i < 5_000; i++) {
+            assertThat(table.lookup(a, A)).isSameAs(web);
+        }
+        assertThat(table.stats().lookups()).isEqualTo(lookups + 5_000);
+        assertThat(table.stats().misses()).isEqualTo(1);
+        Files.delete(root.resolve("docker/" + A));
+        table.sweep();
+        table.sweep();
+        assertThat(table.stats().evictedDead()).isEqualTo(1);
+        // The previous lookup's entry is gone with the cgroup: the next lookup is a miss, not the old answer.
+        table.lookup(a, A);
+        assertThat(table.stats().misses()).isEqualTo(2);
+    }
+
+    @Test
     void aFullTableDropsTheLeastRecentlyUsed() throws Exception {
         table.close();
         table = table(2);
