@@ -9,10 +9,8 @@ import dev.peregrine.detector.field.FieldException;
 import dev.peregrine.detector.field.FieldType;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Turns a macro-free condition AST into an {@link EventPredicate}. Fields become accessors, operands
@@ -253,7 +251,7 @@ public final class ConditionCompiler {
                 return ev -> v.equals(a.text(ev));
             }
             if (op.equals("in") || op.equals("intersects")) {
-                Set<String> set = new HashSet<>(values);
+                ValueMatchers.TextSet set = new ValueMatchers.TextSet(values);
                 return ev -> {
                     String s = a.text(ev);
                     return s != null && set.contains(s);
