@@ -46,6 +46,13 @@ final class Paths {
         if (n == 1) {
             return true;
         }
+        // Searches for "//" and "/." run vectorised; without a "/." no component can be "." or "..".
+        if (path.charAt(n - 1) == '/' || path.indexOf("//") >= 0) {
+            return false;
+        }
+        if (path.indexOf("/.") < 0) {
+            return true;
+        }
         int start = 1; // first character of the current component
         for (int i = 1; i <= n; i++) {
             if (i == n || path.charAt(i) == '/') {
