@@ -53,11 +53,12 @@ public final class Event {
     public boolean openRead, openWrite, openExec;
 
     private String[] argNames;
-    /** The text of argument i; meaningful once argFormats[i] is null. */
+    /** The text of argument i: given, or made by argFormats[i] once bit i of {@link #argsFormatted} is set. */
     private String[] argTexts;
     private long[] argValues;
-    /** Non-null while argument i is still a raw value to format. */
+    /** Null for an argument given as text. */
     private Formatter[] argFormats;
+    private long argsFormatted;
     private int argCount;
     /** evt.args, built on first use: outputs need it, conditions almost never do. */
     private String argsLine;
@@ -104,55 +105,70 @@ public final class Event {
         return new Event(8, new ProcessInfo[MAX_ANCESTORS]);
     }
 
+    // A live event outlives many young collections, so it sits in the old generation. With G1,
+    // storing a reference into it costs a memory fence and dirties a card for the collector's
+    // refinement threads to scan, whenever the value lives in another region. Consecutive records
+    // mostly share their type, result text, argument names, process, user and container, so the
+    // methods below write a reference field only when its value changed.
+
     /**
      * Starts a new live event: no arguments, fd, ancestors or open flags; the caller sets the rest
-     * ({@link #proc}, {@link #user}, {@link #container}, {@link #fd}, the open booleans, arguments
-     * and {@link #lineage}).
+     * ({@link #state}, the open booleans, arguments and {@link #lineage}).
      */
     public void reset(long ts, long num, String type, long rawres) {
         this.ts = ts;
         this.num = num;
-        this.type = type;
+        if (this.type != type) this.type = type;
         this.rawres = rawres;
-        this.res = Errno.resultText(rawres);
-        Arrays.fill(argTexts, 0, argCount, null);
+        String r = rawres >= 0 ? "SUCCESS" : Errno.resultText(rawres);
+        if (res != r) res = r;
         argCount = 0;
-        argsLine = null;
-        fd = null;
+        argsFormatted = 0;
+        if (argsLine != null) argsLine = null;
+        if (fd != null) fd = null;
         openRead = openWrite = openExec = false;
-        lineage = null;
+        if (lineage != null) lineage = null;
         ancestorCount = 0;
+    }
+
+    /** The tables' state a live event carries. */
+    public void state(ProcessInfo proc, UserInfo user, FdInfo fd, ContainerInfo container) {
+        if (this.proc != proc) this.proc = proc;
+        if (this.user != user) this.user = user;
+        if (this.fd != fd) this.fd = fd;
+        if (this.container != container) this.container = container;
     }
 
     /** Appends an argument whose text is known. Argument order is the order of evt.args and evt.arg[N]. */
     public void addArg(String name, String text) {
-        int i = nextArg(name);
+        int i = nextArg(name, null);
         argTexts[i] = text;
-        argFormats[i] = null;
     }
 
     /** Appends an argument whose text is {@code format} of {@code value}, made only if read. */
     public void addArg(String name, long value, Formatter format) {
-        int i = nextArg(name);
+        int i = nextArg(name, format);
         argValues[i] = value;
-        argFormats[i] = format;
     }
 
-    private int nextArg(String name) {
-        if (argCount == argNames.length) {
-            int n = Math.max(4, argCount * 2);
+    private int nextArg(String name, Formatter format) {
+        int i = argCount;
+        if (i == argNames.length) {
+            int n = Math.max(4, i * 2);
             argNames = Arrays.copyOf(argNames, n);
             argTexts = Arrays.copyOf(argTexts, n);
             argValues = Arrays.copyOf(argValues, n);
             argFormats = Arrays.copyOf(argFormats, n);
         }
-        argNames[argCount] = name;
-        return argCount++;
+        if (argNames[i] != name) argNames[i] = name;
+        if (argFormats[i] != format) argFormats[i] = format;
+        argCount = i + 1;
+        return i;
     }
 
     /** The ancestors are looked up through {@code lineage} when first read (live events). */
     public void lineage(Lineage lineage) {
-        this.lineage = lineage;
+        if (this.lineage != lineage) this.lineage = lineage;
         this.ancestorCount = -1;
     }
 
@@ -167,9 +183,9 @@ public final class Event {
     public String arg(int index) {
         if (index < 0 || index >= argCount) return null;
         Formatter f = argFormats[index];
-        if (f != null) {
+        if (f != null && (argsFormatted & 1L << index) == 0) {
             argTexts[index] = f.format(argValues[index]);
-            argFormats[index] = null;
+            argsFormatted |= 1L << index;
         }
         return argTexts[index];
     }

@@ -320,18 +320,16 @@ public final class EventFactory {
     /** Attaches process, ancestry, fd, container and user: the tables' state after the syscall. */
     private Event finish(RawEvent e, Event ev, Proc p, FdInfo fd) {
         ContainerInfo container = containers.lookup(e.cgroupId, e.type == RawEvent.PROC_EXEC ? e.string(4) : null, e.pid);
-        ev.container = container;
         String root = container.isHost() ? "host" : container.id;
-        current = p;
+        // Written only when changed, like the live event's fields (see Event): both live long.
+        if (current != p) current = p;
+        ProcessInfo proc = ProcessInfo.UNKNOWN;
         if (p != null) {
-            p.containerId = root;
-            ev.proc = processes.info(p);
+            if (p.containerId != root) p.containerId = root;
+            proc = processes.info(p);
             ev.lineage(lineage);
-        } else {
-            ev.proc = ProcessInfo.UNKNOWN;
         }
-        ev.fd = fd;
-        ev.user = user(root, e);
+        ev.state(proc, user(root, e), fd, container);
         return ev;
     }
 
