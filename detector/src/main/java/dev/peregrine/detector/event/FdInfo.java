@@ -56,6 +56,30 @@ public final class FdInfo {
         nameraw = b.nameraw != null ? b.nameraw : n;
     }
 
+    /** A file or directory opened by path: what {@link #builder()} makes of num, type, name and nameraw alone. */
+    private FdInfo(long num, boolean directory, String name, String nameraw) {
+        this.num = num;
+        type = directory ? "directory" : "file";
+        typechar = directory ? "d" : "f";
+        this.name = name;
+        this.nameraw = nameraw != null ? nameraw : name;
+        l4proto = null;
+        cip = sip = cipName = sipName = null;
+        cport = sport = Event.NONE;
+        server = connected = nameChanged = false;
+        cipV4 = sipV4 = -1;
+        cipV6 = sipV6 = false;
+        cipV6Hi = cipV6Lo = sipV6Hi = sipV6Lo = 0;
+    }
+
+    /**
+     * The fd of a file or directory opened by path, made on every open: without the builder and
+     * the address parsing a socket needs.
+     */
+    public static FdInfo file(long num, boolean directory, String name, String nameraw) {
+        return new FdInfo(num, directory, name, nameraw);
+    }
+
     /** fd.directory: a directory's own name, a file's name up to its last slash; null for other fds. */
     public String directory() {
         return parts().directory();

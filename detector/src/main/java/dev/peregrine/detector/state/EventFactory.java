@@ -404,7 +404,7 @@ public final class EventFactory {
     private FdInfo openFile(Proc p, long ret, long dirfd, String path, long flags) {
         String name = resolve(p, dirfd, path);
         boolean directory = (flags & 0200000) != 0;
-        FdInfo fd = FdInfo.builder().num(ret).type(directory ? "directory" : "file").name(name).nameraw(path).build();
+        FdInfo fd = FdInfo.file(ret, directory, name, path);
         if (ret >= 0 && p != null) {
             p.fds.put(ret, fd);
         }
