@@ -17,7 +17,7 @@ import java.util.List;
  *
  * <p>{@link #decode} makes an event of its own. The capture's hot path instead refills one
  * instance per record ({@link Capture#pollInPlace}); such an event is valid only during the
- * callback, and {@link #copy()} keeps it. The public fields are read-only for consumers.
+ * consumer's call, and {@link #copy()} keeps it. The public fields are read-only for consumers.
  */
 public final class RawEvent {
     /** Must match LAYOUT_VERSION in bpf/events.h. */
@@ -71,31 +71,30 @@ public final class RawEvent {
     }
 
     /**
-     * Copies one event out of ring-buffer memory (valid only during the callback) into an event
+     * Copies one event out of ring-buffer memory into an event
      * of its own.
      *
      * @throws IllegalArgumentException for a record that is not a whole event of this layout
      */
     public static RawEvent decode(MemorySegment data) {
-        check(data);
+        check(data, 0, data.byteSize());
         RawEvent e = new RawEvent(data.toArray(ValueLayout.JAVA_BYTE));
         e.parse((int) data.byteSize());
         return e;
     }
 
     /**
-     * Refills this event from ring-buffer memory: one copy of the record into a buffer kept
-     * from record to record.
+     * Refills this event from the {@code size} bytes at {@code offset} of ring-buffer memory: one
+     * copy of the record into a buffer kept from record to record.
      *
      * @throws IllegalArgumentException for a record that is not a whole event of this layout
      */
-    RawEvent load(MemorySegment record) {
-        check(record);
-        int size = (int) record.byteSize();
+    RawEvent load(MemorySegment ring, long offset, int size) {
+        check(ring, offset, size);
         if (data.length < size) {
             data = new byte[Math.max(size, data.length * 2)];
         }
-        MemorySegment.copy(record, ValueLayout.JAVA_BYTE, 0, data, 0, size);
+        MemorySegment.copy(ring, ValueLayout.JAVA_BYTE, offset, data, 0, size);
         parse(size);
         return this;
     }
@@ -107,11 +106,11 @@ public final class RawEvent {
         return e;
     }
 
-    private static void check(MemorySegment data) {
-        if (data.byteSize() < HEADER_SIZE) {
-            throw new IllegalArgumentException("event of " + data.byteSize() + " bytes is shorter than the header");
+    private static void check(MemorySegment data, long offset, long size) {
+        if (size < HEADER_SIZE) {
+            throw new IllegalArgumentException("event of " + size + " bytes is shorter than the header");
         }
-        int layout = Short.toUnsignedInt(data.get(SHORT, 102));
+        int layout = Short.toUnsignedInt(data.get(SHORT, offset + 102));
         if (layout != LAYOUT_VERSION) {
             throw new IllegalArgumentException("event layout " + layout + ", expected " + LAYOUT_VERSION
                     + ": the BPF object and the detector were built from different sources");
