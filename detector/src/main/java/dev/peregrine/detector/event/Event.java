@@ -3,6 +3,7 @@ package dev.peregrine.detector.event;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One completed syscall: its type, arguments and result, with the process, fd, user and container
@@ -37,6 +38,9 @@ public final class Event {
 
     /** Deep enough for Falco's proc.aname[N] uses and then some; guards against ppid loops. */
     private static final int MAX_ANCESTORS = 16;
+    /** Source of {@link #serial}s; a live event takes a block at a time, to stay clear of an atomic add per record. */
+    private static final AtomicLong SERIALS = new AtomicLong();
+    private static final long SERIAL_BLOCK = 1 << 20;
     private static final ProcessInfo[] NO_ANCESTORS = new ProcessInfo[0];
 
     // Fields, not getters: the rules' accessors read them on every check. Only the builder,
@@ -51,6 +55,13 @@ public final class Event {
     public FdInfo fd;
     public ContainerInfo container;
     public boolean openRead, openWrite, openExec;
+    /**
+     * Tells events apart, also a live event from its next refill: unique in this JVM. Conditions
+     * that several rules share remember their answer for one serial (see the rules' compiler).
+     */
+    public long serial;
+    /** For a live event: the end of the block of serials it took. */
+    private long serialLimit;
 
     private String[] argNames;
     /** The text of argument i: given, or made by argFormats[i] once bit i of {@link #argsFormatted} is set. */
@@ -69,6 +80,8 @@ public final class Event {
     private Lineage lineage;
 
     private Event(int argCapacity, ProcessInfo[] ancestors) {
+        serial = SERIALS.incrementAndGet();
+        serialLimit = serial + 1;
         argNames = new String[argCapacity];
         argTexts = new String[argCapacity];
         argValues = new long[argCapacity];
@@ -116,6 +129,10 @@ public final class Event {
      * ({@link #state}, the open booleans, arguments and {@link #lineage}).
      */
     public void reset(long ts, long num, String type, long rawres) {
+        if (++serial == serialLimit) {
+            serial = SERIALS.getAndAdd(SERIAL_BLOCK) + 1;
+            serialLimit = serial + SERIAL_BLOCK;
+        }
         this.ts = ts;
         this.num = num;
         if (this.type != type) this.type = type;
