@@ -214,7 +214,7 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
      */
     public ContainerInfo lookup(long cgroupId, String cgroupLeaf, long pid) {
         Entry e = last;
-        if (e != null && e.cgroupId == cgroupId && !e.removed) {
+        if (e != null && e.cgroupId == cgroupId && !e.removed && cgroupLeaf == null) {
             if (++repeats % REFRESH == 0) {
                 e.lastUsedNanos = System.nanoTime();
             }
@@ -225,6 +225,12 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
         if (e == null) {
             misses.increment();
             e = create(cgroupId, cgroupLeaf, null, pid);
+        } else if (cgroupLeaf != null && e.container == null) {
+            // Made by an earlier event without the leaf (runc's init opening files in the new
+            // cgroup before its exec), the entry reads as the host until its path is found, if it
+            // is: the exec's leaf names the container now.
+            Entry unresolved = e;
+            ContainerIds.fromLeaf(cgroupLeaf).ifPresent(ref -> unresolved.container = container(ref));
         }
         e.lastUsedNanos = System.nanoTime();
         last = e;

@@ -222,6 +222,16 @@ class ContainerTableTest {
     }
 
     @Test
+    void anExecsLeafNamesTheContainerOfACgroupFirstSeenWithoutOne() throws Exception {
+        // A cgroup whose directory the scan cannot find: without a leaf it reads as the host.
+        long id = Long.MAX_VALUE - 11;
+        assertThat(table.await(id, null, WAIT)).isSameAs(ContainerInfo.HOST);
+        ContainerInfo c = table.lookup(id, "docker-" + A + ".scope");
+        assertThat(c.id).isEqualTo(A.substring(0, 12));
+        assertThat(table.lookup(id).id).isEqualTo(A.substring(0, 12));
+    }
+
+    @Test
     void aRepeatedLookupIsAnsweredUntilTheCgroupIsForgotten() throws Exception {
         long a = ino("docker/" + A);
         ContainerInfo web = table.await(a, A, WAIT);
