@@ -90,12 +90,25 @@ public final class EventFactory {
             }
             default -> {
                 String type = Syscalls.name(e.type);
-                return type == null ? null : syscall(e, type);
+                return type == null ? null : syscall(e, type, true);
             }
         }
     }
 
-    private Event syscall(RawEvent e, String type) {
+    /**
+     * Keeps the tables right for a syscall record without making its event (no container, process
+     * or user is attached): for syscalls that no rule looks at, such as close under the stable
+     * rules, when no one records events. The event would have been numbered: later events keep
+     * the evt.num they would have had. Fork, exec and exit records always go to {@link #toEvent}.
+     */
+    public void updateTables(RawEvent e) {
+        String type = Syscalls.name(e.type);
+        if (type != null) {
+            syscall(e, type, false);
+        }
+    }
+
+    private Event syscall(RawEvent e, String type, boolean makeEvent) {
         Proc p = processes.byThread(e.tid, e.pid);
         Event ev = begin(e, type);
         FdInfo fd = null;
@@ -296,7 +309,7 @@ public final class EventFactory {
             p.uid = Integer.toUnsignedLong(e.uid);
             p.gid = Integer.toUnsignedLong(e.gid);
         }
-        return finish(e, ev, p, fd);
+        return makeEvent ? finish(e, ev, p, fd) : null;
     }
 
     /**
