@@ -9,9 +9,6 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -32,14 +29,17 @@ public final class Capture implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment object;
     private final List<MemorySegment> links = new ArrayList<>();
-    private final MemorySegment ringBuffer;
+    private final RingReader ring;
+    private final RingReader.Handler onRecord = this::onRecord;
     private final int interestingFd;
     private final int dropsFd;
     private final int cpus;
     private final AtomicLong malformed = new AtomicLong();
     private final long bootToEpoch = Clocks.bootToEpochOffset();
     private Consumer<RawEvent> consumer = e -> {};
-    private RuntimeException failure;
+    /** Set for {@link #pollInPlace}: records are delivered in {@link #reused} instead of events of their own. */
+    private boolean inPlace;
+    private final RawEvent reused = RawEvent.reusable();
 
     private Capture(MemorySegment object) throws CaptureException {
         this.object = object;
@@ -52,15 +52,10 @@ public final class Capture implements AutoCloseable {
             interestingFd = mapFd("interesting");
             dropsFd = mapFd("drops");
             cpus = (int) Libbpf.NUM_POSSIBLE_CPUS.invokeExact();
-            MethodHandle target = MethodHandles.lookup().findVirtual(Capture.class, "onSample",
-                    MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class)).bindTo(this);
-            MemorySegment callback = Libbpf.LINKER.upcallStub(target, Libbpf.SAMPLE_FN, arena);
-            MemorySegment state = Libbpf.callState(arena);
-            ringBuffer = (MemorySegment) Libbpf.RING_BUFFER_NEW.invokeExact(state, mapFd("events"), callback,
-                    MemorySegment.NULL, MemorySegment.NULL);
-            if (ringBuffer.equals(MemorySegment.NULL)) {
-                throw new CaptureException("creating the ring buffer reader failed (" + errnoName(Libbpf.errno(state)) + ")", null);
-            }
+            int eventsFd = mapFd("events");
+            MemorySegment events = (MemorySegment) Libbpf.FIND_MAP.invokeExact(object, arena.allocateFrom("events"));
+            long size = Integer.toUnsignedLong((int) Libbpf.MAP_MAX_ENTRIES.invokeExact(events));
+            ring = RingReader.map(eventsFd, size);
         } catch (CaptureException e) {
             closeQuietly();
             throw e;
@@ -150,24 +145,23 @@ public final class Capture implements AutoCloseable {
      * @return the number of events delivered
      */
     public int poll(int timeoutMillis, Consumer<RawEvent> sink) {
+        return poll(timeoutMillis, sink, false);
+    }
+
+    /**
+     * As {@link #poll}, but every record arrives in the same {@link RawEvent}, refilled per record:
+     * the sink must be done with it when it returns ({@link RawEvent#copy()} keeps one). This
+     * saves the event thread an allocation per record.
+     */
+    public int pollInPlace(int timeoutMillis, Consumer<RawEvent> sink) {
+        return poll(timeoutMillis, sink, true);
+    }
+
+    private int poll(int timeoutMillis, Consumer<RawEvent> sink, boolean reuse) {
         consumer = sink;
-        try {
-            int n = (int) Libbpf.RING_BUFFER_POLL.invokeExact(ringBuffer, timeoutMillis);
-            if (n == 0) {
-                n = (int) Libbpf.RING_BUFFER_CONSUME.invokeExact(ringBuffer);
-            }
-            if (failure != null) {
-                RuntimeException f = failure;
-                failure = null;
-                throw f;
-            }
-            // -EINTR: a signal arrived; the caller loops on wall-clock time anyway.
-            return Math.max(n, 0);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        inPlace = reuse;
+        ring.await(timeoutMillis);
+        return ring.consume(onRecord);
     }
 
     /** Events the kernel could not queue because the ring buffer was full, since load. */
@@ -202,21 +196,16 @@ public final class Capture implements AutoCloseable {
         return bootToEpoch;
     }
 
-    // Called by libbpf for each record. An exception escaping an upcall kills the JVM: catch all.
-    @SuppressWarnings("unused")
-    private int onSample(MemorySegment ctx, MemorySegment data, long size) {
+    /** Each record of the ring: decoded and handed to the consumer; malformed ones are counted. */
+    private void onRecord(MemorySegment ringData, long offset, int length) {
+        RawEvent e;
         try {
-            consumer.accept(RawEvent.decode(data.reinterpret(size)));
-        } catch (IllegalArgumentException e) {
+            e = inPlace ? reused.load(ringData, offset, length) : RawEvent.decode(ringData.asSlice(offset, length));
+        } catch (IllegalArgumentException malformedRecord) {
             malformed.incrementAndGet();
-        } catch (RuntimeException e) {
-            failure = e;
-            return -1; // stops this poll; the failure is rethrown on the polling thread
-        } catch (Throwable t) {
-            failure = new IllegalStateException(t);
-            return -1;
+            return;
         }
-        return 0;
+        consumer.accept(e);
     }
 
     private void setInteresting(int nr, boolean on) {
@@ -277,8 +266,8 @@ public final class Capture implements AutoCloseable {
                 int ignored = (int) Libbpf.LINK_DESTROY.invokeExact(link);
             }
             links.clear();
-            if (ringBuffer != null && !ringBuffer.equals(MemorySegment.NULL)) {
-                Libbpf.RING_BUFFER_FREE.invokeExact(ringBuffer);
+            if (ring != null) {
+                ring.close();
             }
             Libbpf.OBJECT_CLOSE.invokeExact(object);
         } catch (Throwable t) {

@@ -2,15 +2,22 @@ package dev.peregrine.detector.capture;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * One event as the kernel sent it: the fixed header of bpf/events.h and its params, copied out of
- * the ring buffer. Interpretation (paths, tables, fields) happens elsewhere.
+ * the ring buffer in one piece. Params are read from that copy when asked for. Interpretation
+ * (paths, tables, fields) happens elsewhere.
+ *
+ * <p>{@link #decode} makes an event of its own. The capture's hot path instead refills one
+ * instance per record ({@link Capture#pollInPlace}); such an event is valid only during the
+ * consumer's call, and {@link #copy()} keeps it. The public fields are read-only for consumers.
  */
 public final class RawEvent {
     /** Must match LAYOUT_VERSION in bpf/events.h. */
@@ -24,101 +31,166 @@ public final class RawEvent {
     public static final int FLAG_EXE_MEMFD = 1;
     public static final int FLAG_EXE_OVERLAY = 2;
 
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    // Byte-array views read a little-endian number in place, without wrapping the array per read.
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int COMM_OFFSET = 104;
 
-    public final long tsBootNs;
-    public final long cgroupId;
-    public final long ret;
-    private final long[] args;
-    public final int tid;
-    public final int pid;
-    public final int ppid;
-    public final int uid;
-    public final int gid;
-    public final int loginuid;
-    public final int type;
-    public final int flags;
-    public final String comm;
-    private final List<byte[]> params;
+    public long tsBootNs;
+    public long cgroupId;
+    public long ret;
+    public int tid;
+    public int pid;
+    public int ppid;
+    public int uid;
+    public int gid;
+    public int loginuid;
+    public int type;
+    public int flags;
+    public String comm;
 
-    private RawEvent(MemorySegment s) {
-        tsBootNs = s.get(LONG, 0);
-        cgroupId = s.get(LONG, 8);
-        ret = s.get(LONG, 16);
-        args = new long[6];
-        for (int i = 0; i < 6; i++) {
-            args[i] = s.get(LONG, 24 + 8L * i);
-        }
-        tid = s.get(INT, 72);
-        pid = s.get(INT, 76);
-        ppid = s.get(INT, 80);
-        uid = s.get(INT, 84);
-        gid = s.get(INT, 88);
-        loginuid = s.get(INT, 92);
-        type = Short.toUnsignedInt(s.get(SHORT, 96));
-        int size = Short.toUnsignedInt(s.get(SHORT, 98));
-        int nparams = Byte.toUnsignedInt(s.get(ValueLayout.JAVA_BYTE, 100));
-        flags = Byte.toUnsignedInt(s.get(ValueLayout.JAVA_BYTE, 101));
-        comm = cString(s.asSlice(104, 16).toArray(ValueLayout.JAVA_BYTE));
-        List<byte[]> p = new ArrayList<>(nparams);
-        long off = HEADER_SIZE;
-        long end = Math.min(size, s.byteSize());
-        for (int i = 0; i < nparams && off + 2 <= end; i++) {
-            int len = Short.toUnsignedInt(s.get(SHORT, off));
-            if (off + 2 + len > end) {
-                break;
-            }
-            p.add(s.asSlice(off + 2, len).toArray(ValueLayout.JAVA_BYTE));
-            off += 2 + len;
-        }
-        params = Collections.unmodifiableList(p);
+    /** The record; may be longer than it (a reused buffer). */
+    private byte[] data;
+    /** Bytes of the record in {@link #data}. */
+    private int length;
+    private int paramCount;
+    private int[] paramOffset = new int[8];
+    private int[] paramLength = new int[8];
+    /** The comm's 16 bytes for {@link #comm}: consecutive records mostly share one, and its String is kept. */
+    private long comm0 = -1, comm1 = -1;
+
+    private RawEvent(byte[] data) {
+        this.data = data;
+    }
+
+    /** An event to refill per record with {@link #load}. */
+    static RawEvent reusable() {
+        return new RawEvent(new byte[512]);
     }
 
     /**
-     * Copies one event out of ring-buffer memory (valid only during the callback).
+     * Copies one event out of ring-buffer memory into an event
+     * of its own.
      *
      * @throws IllegalArgumentException for a record that is not a whole event of this layout
      */
     public static RawEvent decode(MemorySegment data) {
-        if (data.byteSize() < HEADER_SIZE) {
-            throw new IllegalArgumentException("event of " + data.byteSize() + " bytes is shorter than the header");
+        check(data, 0, data.byteSize());
+        RawEvent e = new RawEvent(data.toArray(ValueLayout.JAVA_BYTE));
+        e.parse((int) data.byteSize());
+        return e;
+    }
+
+    /**
+     * Refills this event from the {@code size} bytes at {@code offset} of ring-buffer memory: one
+     * copy of the record into a buffer kept from record to record.
+     *
+     * @throws IllegalArgumentException for a record that is not a whole event of this layout
+     */
+    RawEvent load(MemorySegment ring, long offset, int size) {
+        check(ring, offset, size);
+        if (data.length < size) {
+            data = new byte[Math.max(size, data.length * 2)];
         }
-        int layout = Short.toUnsignedInt(data.get(SHORT, 102));
+        MemorySegment.copy(ring, ValueLayout.JAVA_BYTE, offset, data, 0, size);
+        parse(size);
+        return this;
+    }
+
+    /** An event of its own with the same content, to keep after the callback. */
+    public RawEvent copy() {
+        RawEvent e = new RawEvent(Arrays.copyOf(data, length));
+        e.parse(length);
+        return e;
+    }
+
+    private static void check(MemorySegment data, long offset, long size) {
+        if (size < HEADER_SIZE) {
+            throw new IllegalArgumentException("event of " + size + " bytes is shorter than the header");
+        }
+        int layout = Short.toUnsignedInt(data.get(SHORT, offset + 102));
         if (layout != LAYOUT_VERSION) {
             throw new IllegalArgumentException("event layout " + layout + ", expected " + LAYOUT_VERSION
                     + ": the BPF object and the detector were built from different sources");
         }
-        return new RawEvent(data);
+    }
+
+    /** Reads the header and finds the params of a record of {@code available} bytes in {@link #data}. */
+    private void parse(int available) {
+        byte[] b = data;
+        length = available;
+        tsBootNs = u64(b, 0);
+        cgroupId = u64(b, 8);
+        ret = u64(b, 16);
+        tid = u32(b, 72);
+        pid = u32(b, 76);
+        ppid = u32(b, 80);
+        uid = u32(b, 84);
+        gid = u32(b, 88);
+        loginuid = u32(b, 92);
+        type = u16(b, 96);
+        int size = u16(b, 98);
+        int nparams = Byte.toUnsignedInt(b[100]);
+        flags = Byte.toUnsignedInt(b[101]);
+        long c0 = u64(b, COMM_OFFSET), c1 = u64(b, COMM_OFFSET + 8);
+        if (comm == null || c0 != comm0 || c1 != comm1) {
+            comm = cString(b, COMM_OFFSET, 16);
+            comm0 = c0;
+            comm1 = c1;
+        }
+        if (paramOffset.length < nparams) {
+            paramOffset = new int[nparams];
+            paramLength = new int[nparams];
+        }
+        int n = 0;
+        int off = HEADER_SIZE;
+        int end = Math.min(size, available);
+        for (; n < nparams && off + 2 <= end; n++) {
+            int len = u16(b, off);
+            if (off + 2 + len > end) {
+                break;
+            }
+            paramOffset[n] = off + 2;
+            paramLength[n] = len;
+            off += 2 + len;
+        }
+        paramCount = n;
     }
 
     public long arg(int i) {
-        return args[i];
+        if (i < 0 || i >= 6) {
+            throw new IndexOutOfBoundsException("syscall argument " + i);
+        }
+        return u64(data, 24 + 8 * i);
     }
 
     public int paramCount() {
-        return params.size();
+        return paramCount;
     }
 
     public byte[] param(int i) {
-        return i < params.size() ? params.get(i) : new byte[0];
+        return i < paramCount ? Arrays.copyOfRange(data, paramOffset[i], paramOffset[i] + paramLength[i]) : new byte[0];
     }
 
     /** A string param (paths, names); lossy for invalid UTF-8 as Falco's are. */
     public String string(int i) {
-        return new String(param(i), StandardCharsets.UTF_8);
+        return i < paramCount ? new String(data, paramOffset[i], paramLength[i], StandardCharsets.UTF_8) : "";
     }
 
     /** A NUL-separated list param (argv, environ) as its elements. */
     public List<String> strings(int i) {
-        byte[] b = param(i);
         List<String> out = new ArrayList<>();
-        int start = 0;
-        for (int j = 0; j <= b.length; j++) {
-            if (j == b.length || b[j] == 0) {
-                if (j > start || j < b.length) {
-                    out.add(new String(b, start, j - start, StandardCharsets.UTF_8));
+        if (i >= paramCount) {
+            return out;
+        }
+        int from = paramOffset[i], to = from + paramLength[i];
+        int start = from;
+        for (int j = from; j <= to; j++) {
+            if (j == to || data[j] == 0) {
+                if (j > start || j < to) {
+                    out.add(new String(data, start, j - start, StandardCharsets.UTF_8));
                 }
                 start = j + 1;
             }
@@ -149,32 +221,28 @@ public final class RawEvent {
         return (flags & bit) != 0;
     }
 
-    static String cString(byte[] b) {
+    private static String cString(byte[] b, int from, int max) {
         int n = 0;
-        while (n < b.length && b[n] != 0) {
+        while (n < max && b[from + n] != 0) {
             n++;
         }
-        return new String(b, 0, n, StandardCharsets.UTF_8);
-    }
-
-    static MemorySegment wrap(byte[] b) {
-        return MemorySegment.ofArray(b);
+        return new String(b, from, n, StandardCharsets.UTF_8);
     }
 
     static long u64(byte[] b, int off) {
-        return wrap(b).get(LONG, off);
+        return (long) LONG_LE.get(b, off);
     }
 
     static int u32(byte[] b, int off) {
-        return wrap(b).get(INT, off);
+        return (int) INT_LE.get(b, off);
     }
 
     static int u16(byte[] b, int off) {
-        return Short.toUnsignedInt(wrap(b).get(SHORT, off));
+        return Short.toUnsignedInt((short) SHORT_LE.get(b, off));
     }
 
     @Override
     public String toString() {
-        return "RawEvent{type=" + type + ", tid=" + tid + ", pid=" + pid + ", comm=" + comm + ", ret=" + ret + ", params=" + params.size() + "}";
+        return "RawEvent{type=" + type + ", tid=" + tid + ", pid=" + pid + ", comm=" + comm + ", ret=" + ret + ", params=" + paramCount + "}";
     }
 }

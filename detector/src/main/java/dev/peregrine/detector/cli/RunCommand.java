@@ -138,11 +138,7 @@ final class RunCommand {
             containers.seedFromCgroups();
             new LiveDetection(loaded.ruleset(), metrics, containers, maxProcesses).run(capture,
                     () -> running.get() && Instant.now().isBefore(deadline),
-                    e -> {
-                        if (events != null) {
-                            events.println(EventJson.write(e));
-                        }
-                    },
+                    events == null ? null : e -> events.println(EventJson.write(e)),
                     (rule, e) -> {
                         if (!record) {
                             out.println(alerts.json(rule, e));

@@ -11,8 +11,8 @@ public final class FdInfo {
     public final String typechar;
     public final String name;
     public final String nameraw;
-    public final String directory;
-    public final String filename;
+    /** fd.directory and fd.filename, cut from the name when first read: few events are asked for them. */
+    private NameParts parts;
     public final String l4proto;
     public final String cip, sip;
     public final long cport, sport;
@@ -54,19 +54,60 @@ public final class FdInfo {
         }
         name = n;
         nameraw = b.nameraw != null ? b.nameraw : n;
-        if (n != null && ("file".equals(type) || "directory".equals(type))) {
-            if ("directory".equals(type)) {
-                directory = n;
-                filename = null;
-            } else {
+    }
+
+    /** A file or directory opened by path: what {@link #builder()} makes of num, type, name and nameraw alone. */
+    private FdInfo(long num, boolean directory, String name, String nameraw) {
+        this.num = num;
+        type = directory ? "directory" : "file";
+        typechar = directory ? "d" : "f";
+        this.name = name;
+        this.nameraw = nameraw != null ? nameraw : name;
+        l4proto = null;
+        cip = sip = cipName = sipName = null;
+        cport = sport = Event.NONE;
+        server = connected = nameChanged = false;
+        cipV4 = sipV4 = -1;
+        cipV6 = sipV6 = false;
+        cipV6Hi = cipV6Lo = sipV6Hi = sipV6Lo = 0;
+    }
+
+    /**
+     * The fd of a file or directory opened by path, made on every open: without the builder and
+     * the address parsing a socket needs.
+     */
+    public static FdInfo file(long num, boolean directory, String name, String nameraw) {
+        return new FdInfo(num, directory, name, nameraw);
+    }
+
+    /** fd.directory: a directory's own name, a file's name up to its last slash; null for other fds. */
+    public String directory() {
+        return parts().directory();
+    }
+
+    /** fd.filename: a file's name after its last slash; null for directories and other fds. */
+    public String filename() {
+        return parts().filename();
+    }
+
+    // Final fields: a thread that sees the reference sees the values, so the lazy cut needs no lock.
+    private record NameParts(String directory, String filename) {}
+
+    private NameParts parts() {
+        NameParts p = parts;
+        if (p == null) {
+            String n = name;
+            if (n != null && "directory".equals(type)) {
+                p = new NameParts(n, null);
+            } else if (n != null && "file".equals(type)) {
                 int slash = n.lastIndexOf('/');
-                directory = slash < 0 ? null : (slash == 0 ? "/" : n.substring(0, slash));
-                filename = slash < 0 ? n : n.substring(slash + 1);
+                p = new NameParts(slash < 0 ? null : (slash == 0 ? "/" : n.substring(0, slash)), slash < 0 ? n : n.substring(slash + 1));
+            } else {
+                p = new NameParts(null, null);
             }
-        } else {
-            directory = null;
-            filename = null;
+            parts = p;
         }
+        return p;
     }
 
     public boolean isSocket() {

@@ -7,6 +7,9 @@ import java.util.List;
  * (command line, environment) are built once here so rule evaluation never concatenates.
  */
 public final class ProcessInfo {
+    /** A process the tables do not know (gone before its event was read): every value absent. */
+    public static final ProcessInfo UNKNOWN = builder().build();
+
     public final long pid;
     public final long tid;
     public final long vpid;

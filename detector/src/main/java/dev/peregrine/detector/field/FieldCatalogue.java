@@ -249,8 +249,8 @@ public final class FieldCatalogue {
         add("fd.typechar", CHARBUF, "Type as one character: f, d, 4, 6, u, p, ...", text(e -> { FdInfo f = e.fd; return f == null ? null : f.typechar; }));
         add("fd.name", CHARBUF, "Full name: path, or cip:cport->sip:sport for sockets.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.name; }));
         add("fd.nameraw", CHARBUF, "Name as passed to the syscall, unresolved.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.nameraw; }));
-        add("fd.directory", CHARBUF, "Directory part of a file name.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.directory; }));
-        add("fd.filename", CHARBUF, "File part of a file name.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.filename; }));
+        add("fd.directory", CHARBUF, "Directory part of a file name.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.directory(); }));
+        add("fd.filename", CHARBUF, "File part of a file name.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.filename(); }));
         add("fd.l4proto", CHARBUF, "Transport protocol: tcp, udp, icmp, raw.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.l4proto; }));
         add("fd.sockfamily", CHARBUF, "Socket family: ip or unix.", text(e -> e.fd == null ? null : e.fd.sockfamily()));
         add("fd.connected", BOOL, "The socket is connected.", bool(e -> e.fd != null, e -> e.fd.connected));

@@ -7,12 +7,14 @@ import dev.peregrine.detector.field.Accessor;
 import dev.peregrine.detector.field.FieldCatalogue;
 import dev.peregrine.detector.field.FieldException;
 import dev.peregrine.detector.field.FieldType;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * Turns a macro-free condition AST into an {@link EventPredicate}. Fields become accessors, operands
@@ -20,6 +22,8 @@ import java.util.Set;
  */
 public final class ConditionCompiler {
     private final FieldCatalogue catalogue;
+    /** Every and/or chain compiled so far, by expression: equal chains of different rules are one {@link Junction}. */
+    private final Map<Expr, Junction> junctions = new HashMap<>();
 
     public ConditionCompiler(FieldCatalogue catalogue) {
         this.catalogue = catalogue;
@@ -27,8 +31,8 @@ public final class ConditionCompiler {
 
     public EventPredicate compile(Expr e) {
         return switch (e) {
-            case Expr.And a -> and(a.children().stream().map(this::compile).toArray(EventPredicate[]::new));
-            case Expr.Or o -> or(o.children().stream().map(this::compile).toArray(EventPredicate[]::new));
+            case Expr.And a -> junction(a, a.children(), false);
+            case Expr.Or o -> junction(o, o.children(), true);
             case Expr.Not n -> { EventPredicate p = compile(n.child()); yield ev -> !p.test(ev); }
             case Expr.Identifier i -> throw new CompileException("Undefined macro '" + i.name() + "' used in filter.", false);
             case Expr.UnaryCheck u -> exists(operand(u.left()));
@@ -37,26 +41,73 @@ public final class ConditionCompiler {
         };
     }
 
-    private static EventPredicate and(EventPredicate[] ps) {
-        if (ps.length == 2) {
-            EventPredicate a = ps[0], b = ps[1];
-            return ev -> a.test(ev) && b.test(ev);
+    private EventPredicate junction(Expr e, List<Expr> children, boolean or) {
+        Junction known = junctions.get(e);
+        if (known != null) {
+            known.shared = true;
+            return known;
         }
-        return ev -> {
-            for (EventPredicate p : ps) if (!p.test(ev)) return false;
-            return true;
-        };
+        Junction j = new Junction(children.stream().map(this::compile).toArray(EventPredicate[]::new), or);
+        junctions.put(e, j);
+        return j;
     }
 
-    private static EventPredicate or(EventPredicate[] ps) {
-        if (ps.length == 2) {
-            EventPredicate a = ps[0], b = ps[1];
-            return ev -> a.test(ev) || b.test(ev);
+    /**
+     * A chain of and (or: of or). Rules share macros: open_read, sensitive_files and open_write
+     * each open several of the stable rules an openat visits in turn, and were evaluated once per
+     * rule. A chain compiled once for several rules is {@code shared} and remembers its last
+     * answer with the serial of the event it was for, so the next rule asking about the same
+     * event gets the answer without evaluating again. Conditions are pure (reading a field at most
+     * fills a cache of the event), so the answer is the same.
+     */
+    static final class Junction implements EventPredicate {
+        private static final VarHandle LAST;
+
+        static {
+            try {
+                LAST = MethodHandles.lookup().findVarHandle(Junction.class, "last", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
         }
-        return ev -> {
-            for (EventPredicate p : ps) if (p.test(ev)) return true;
-            return false;
-        };
+
+        private final EventPredicate[] parts;
+        private final boolean or;
+        /** Set while rules are compiled, before any evaluation. */
+        boolean shared;
+        /**
+         * {@code serial << 1 | answer} for the last event asked about, in one word read and
+         * written without tearing (opaque access, a plain move on x86): a thread evaluating
+         * another event sees a serial that is not its event's and evaluates again.
+         */
+        @SuppressWarnings("unused")
+        private long last = -1;
+
+        Junction(EventPredicate[] parts, boolean or) {
+            this.parts = parts;
+            this.or = or;
+        }
+
+        @Override
+        public boolean test(Event e) {
+            if (!shared) {
+                return evaluate(e);
+            }
+            long remembered = (long) LAST.getOpaque(this);
+            if (remembered >>> 1 == e.serial) {
+                return (remembered & 1) != 0;
+            }
+            boolean answer = evaluate(e);
+            LAST.setOpaque(this, e.serial << 1 | (answer ? 1 : 0));
+            return answer;
+        }
+
+        private boolean evaluate(Event e) {
+            for (EventPredicate p : parts) {
+                if (p.test(e) == or) return or;
+            }
+            return !or;
+        }
     }
 
     private static EventPredicate exists(Accessor a) {
@@ -253,7 +304,7 @@ public final class ConditionCompiler {
                 return ev -> v.equals(a.text(ev));
             }
             if (op.equals("in") || op.equals("intersects")) {
-                Set<String> set = new HashSet<>(values);
+                ValueMatchers.TextSet set = new ValueMatchers.TextSet(values);
                 return ev -> {
                     String s = a.text(ev);
                     return s != null && set.contains(s);

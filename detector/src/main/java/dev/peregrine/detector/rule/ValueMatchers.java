@@ -33,13 +33,41 @@ final class ValueMatchers {
             case "glob" -> new Glob(v, false)::matches;
             case "iglob" -> new Glob(v, true)::matches;
             case "regex" -> regex(v);
-            case "in", "intersects" -> {
-                Set<String> set = new HashSet<>(values);
-                yield set::contains;
-            }
+            case "in", "intersects" -> new TextSet(values)::contains;
             case "pmatch" -> pmatch(values);
             default -> throw new CompileException("operator '" + op + "' not supported by field '" + field + "'", false);
         };
+    }
+
+    /**
+     * The operand list of {@code in}: a hash set behind a check of the length. Field values such
+     * as fd.name are new Strings on every event, so hashing one costs a pass over its characters;
+     * most values differ in length from every item (a long path against a list of names), and a
+     * bit per length rejects those first.
+     */
+    static final class TextSet {
+        private final Set<String> items;
+        /** Bit n set when an item has length n (n < 64). */
+        private final long shortLengths;
+        private final boolean anyLong;
+
+        TextSet(List<String> values) {
+            items = new HashSet<>(values);
+            long bits = 0;
+            boolean longOnes = false;
+            for (String v : items) {
+                if (v.length() < 64) bits |= 1L << v.length();
+                else longOnes = true;
+            }
+            shortLengths = bits;
+            anyLong = longOnes;
+        }
+
+        boolean contains(String s) {
+            int n = s.length();
+            boolean possible = n < 64 ? (shortLengths & 1L << n) != 0 : anyLong;
+            return possible && items.contains(s);
+        }
     }
 
     private static TextMatcher icontains(String needle) {

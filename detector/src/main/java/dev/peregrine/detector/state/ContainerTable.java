@@ -114,6 +114,8 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
         volatile String path;         // relative to the cgroup root, e.g. "/docker/<id>"; null while unknown
         volatile long lastUsedNanos = createdNanos;
         volatile boolean goneOnce;
+        /** Set once the entry has left the table, so that {@link #last} no longer answers with it. */
+        volatile boolean removed;
         final CompletableFuture<Void> settled = new CompletableFuture<>();
 
         Entry(long cgroupId) {
@@ -143,6 +145,20 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
     private final Object maintenanceSignal = new Object();
 
     private final LongAdder lookups = new LongAdder();
+    /**
+     * The entry of the previous lookup. Events come in long runs from one cgroup, and the shared
+     * map's lookup (boxing the id), the counter's atomic add and the clock read with its volatile
+     * write cost more than the rest of an event's table work; a repeated lookup of the same cgroup
+     * takes this shortcut instead. Its entry's last use is refreshed every {@link #REFRESH} repeats,
+     * often enough for the least-recently-used order of {@link #trim}.
+     */
+    private volatile Entry last;
+    /**
+     * Lookups answered by {@link #last}, counted in a plain field: there is one event thread; were
+     * there several, the count would only be approximate.
+     */
+    private long repeats;
+    private static final int REFRESH = 1024;
     private final LongAdder misses = new LongAdder();
     private final LongAdder scans = new LongAdder();
     private final LongAdder engineRequests = new LongAdder();
@@ -197,13 +213,27 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
      * thread) before falling back to walking the hierarchy.
      */
     public ContainerInfo lookup(long cgroupId, String cgroupLeaf, long pid) {
+        Entry e = last;
+        if (e != null && e.cgroupId == cgroupId && !e.removed && cgroupLeaf == null) {
+            if (++repeats % REFRESH == 0) {
+                e.lastUsedNanos = System.nanoTime();
+            }
+            return e.info();
+        }
         lookups.increment();
-        Entry e = byCgroup.get(cgroupId);
+        e = byCgroup.get(cgroupId);
         if (e == null) {
             misses.increment();
             e = create(cgroupId, cgroupLeaf, null, pid);
+        } else if (cgroupLeaf != null && e.container == null) {
+            // Made by an earlier event without the leaf (runc's init opening files in the new
+            // cgroup before its exec), the entry reads as the host until its path is found, if it
+            // is: the exec's leaf names the container now.
+            Entry unresolved = e;
+            ContainerIds.fromLeaf(cgroupLeaf).ifPresent(ref -> unresolved.container = container(ref));
         }
         e.lastUsedNanos = System.nanoTime();
+        last = e;
         return e.info();
     }
 
@@ -284,7 +314,7 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
     }
 
     public Stats stats() {
-        return new Stats(lookups.sum(), misses.sum(), scans.sum(), engineRequests.sum(), engineUnknown.sum(), engineErrors.sum(),
+        return new Stats(lookups.sum() + repeats, misses.sum(), scans.sum(), engineRequests.sum(), engineUnknown.sum(), engineErrors.sum(),
                 evictedDead.sum(), evictedOverflow.sum(), byCgroup.size(), byId.size());
     }
 
@@ -301,7 +331,10 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
                     e.goneOnce = false;
                 } else if (e.createdNanos < idx.builtNanos()) {
                     if (e.goneOnce) {
-                        if (byCgroup.remove(e.cgroupId, e)) evictedDead.increment();
+                        if (byCgroup.remove(e.cgroupId, e)) {
+                            e.removed = true;
+                            evictedDead.increment();
+                        }
                     } else {
                         e.goneOnce = true;
                     }
@@ -551,7 +584,10 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
         all.sort(Comparator.comparingLong(en -> en.lastUsedNanos));
         for (Entry e : all) {
             if (byCgroup.size() <= target) break;
-            if (byCgroup.remove(e.cgroupId, e)) evictedOverflow.increment();
+            if (byCgroup.remove(e.cgroupId, e)) {
+                e.removed = true;
+                evictedOverflow.increment();
+            }
         }
     }
 

@@ -8,17 +8,20 @@ import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.event.Ipv6;
+import dev.peregrine.detector.event.ProcessInfo;
 import dev.peregrine.detector.event.UserInfo;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Turns kernel events into the rules engine's {@link Event}s: keeps the process and fd tables
  * right, resolves paths against cwd and dirfds, formats arguments as Falco prints them, and
  * attaches user and container. Returns null for events that only maintain state.
+ *
+ * <p>It refills one live {@link Event} per record: the event returned is valid until the next
+ * call (take a {@link Event#snapshot()} to keep it). Argument text and the ancestors are left to
+ * the event to make when read; everything else is the tables' state right after the syscall.
  *
  * <p>Owned by the event thread; not thread-safe.
  */
@@ -31,6 +34,23 @@ public final class EventFactory {
     private final ContainerLookup containers;
     private final long bootToEpoch;
     private long sequence;
+    private final Event event = Event.live();
+    /** The process of the current event, whose ancestors the event looks up when asked. */
+    private Proc current;
+    private final Event.Lineage lineage = this::ancestorsOfCurrent;
+    /** The previous event's user: consecutive events are nearly always of the same user. */
+    private UserInfo lastUser;
+    private String lastUserRoot;
+    private int lastUserForgets;
+
+    // Formatting of argument values, done only when a rule or an output reads the argument.
+    private static final Event.Formatter DECIMAL = Event.DECIMAL;
+    private static final Event.Formatter OPEN_FLAGS = ArgFormat::openFlags;
+    private static final Event.Formatter MODE = ArgFormat::mode;
+    private static final Event.Formatter SOCKET_FAMILY = ArgFormat::socketFamily;
+    private static final Event.Formatter PTRACE_REQUEST = ArgFormat::ptraceRequest;
+    private static final Event.Formatter NAMESPACE_FLAGS = ArgFormat::namespaceFlags;
+    private static final Event.Formatter BPF_COMMAND = ArgFormat::bpfCommand;
 
     /** The container of a thread, from its cgroup; never blocks (see {@link ContainerTable#lookup}). */
     public interface ContainerLookup {
@@ -63,82 +83,108 @@ public final class EventFactory {
             }
             case RawEvent.PROC_EXEC -> {
                 processes.onExec(e);
-                return build(e, "execve", e.ret, execArgs(e), null);
+                Proc p = processes.byThread(e.tid, e.pid);
+                Event ev = begin(e, "execve");
+                execArgs(e, p, ev);
+                return finish(e, ev, p, null);
             }
             default -> {
                 String type = Syscalls.name(e.type);
-                return type == null ? null : syscall(e, type);
+                return type == null ? null : syscall(e, type, true);
             }
         }
     }
 
-    private Event syscall(RawEvent e, String type) {
+    /**
+     * Keeps the tables right for a syscall record without making its event (no container, process
+     * or user is attached): for syscalls that no rule looks at, such as close under the stable
+     * rules, when no one records events. The event would have been numbered: later events keep
+     * the evt.num they would have had. Fork, exec and exit records always go to {@link #toEvent}.
+     */
+    public void updateTables(RawEvent e) {
+        String type = Syscalls.name(e.type);
+        if (type != null) {
+            syscall(e, type, false);
+        }
+    }
+
+    private Event syscall(RawEvent e, String type, boolean makeEvent) {
         Proc p = processes.byThread(e.tid, e.pid);
-        Map<String, String> args = new LinkedHashMap<>();
+        Event ev = begin(e, type);
         FdInfo fd = null;
         long ret = e.ret;
         boolean ok = ret >= 0;
         switch (type) {
             case "open", "creat" -> {
-                fd = openFile(p, ret, AT_FDCWD, e.string(0), type.equals("creat") ? 01101 : e.arg(1));
-                args.put("fd", Long.toString(ret));
-                args.put("name", e.string(0));
-                args.put("flags", ArgFormat.openFlags(type.equals("creat") ? 01101 : e.arg(1)));
-                args.put("mode", ArgFormat.mode(type.equals("creat") ? e.arg(1) : e.arg(2)));
+                boolean creat = type.equals("creat");
+                long flags = creat ? 01101 : e.arg(1);
+                long mode = creat ? e.arg(1) : e.arg(2);
+                String name = e.string(0);
+                fd = openFile(p, ret, AT_FDCWD, name, flags);
+                ev.addArg("fd", ret, DECIMAL);
+                ev.addArg("name", name);
+                ev.addArg("flags", flags, OPEN_FLAGS);
+                ev.addArg("mode", mode, MODE);
+                if (!creat) {
+                    openAccess(ev, flags, mode);
+                }
             }
             case "openat", "openat2" -> {
                 OpenHow how = type.equals("openat2") ? e.openHow(1) : null;
                 long flags = how != null ? how.flags() : e.arg(2);
-                fd = openFile(p, ret, e.arg(0), e.string(0), flags);
-                args.put("fd", Long.toString(ret));
-                args.put("dirfd", Long.toString((int) e.arg(0)));
-                args.put("name", e.string(0));
-                args.put("flags", ArgFormat.openFlags(flags));
-                args.put("mode", ArgFormat.mode(how != null ? how.mode() : e.arg(3)));
+                long mode = how != null ? how.mode() : e.arg(3);
+                String name = e.string(0);
+                fd = openFile(p, ret, e.arg(0), name, flags);
+                ev.addArg("fd", ret, DECIMAL);
+                ev.addArg("dirfd", (int) e.arg(0), DECIMAL);
+                ev.addArg("name", name);
+                ev.addArg("flags", flags, OPEN_FLAGS);
+                ev.addArg("mode", mode, MODE);
+                openAccess(ev, flags, mode);
             }
             case "close" -> {
                 fd = p == null ? null : p.fds.get(e.arg(0));
                 if (ok && p != null) {
                     p.fds.remove(e.arg(0));
                 }
-                args.put("fd", Long.toString(e.arg(0)));
+                ev.addArg("fd", e.arg(0), DECIMAL);
             }
             case "dup", "dup2", "dup3" -> {
                 fd = dup(p, e.arg(0), ret);
-                args.put("res", Long.toString(ret));
-                args.put("oldfd", Long.toString(e.arg(0)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("oldfd", e.arg(0), DECIMAL);
                 if (!type.equals("dup")) {
-                    args.put("newfd", Long.toString(e.arg(1)));
+                    ev.addArg("newfd", e.arg(1), DECIMAL);
                 }
             }
             case "fcntl" -> {
                 if (e.arg(1) == 0 || e.arg(1) == 1030) { // F_DUPFD, F_DUPFD_CLOEXEC
                     fd = dup(p, e.arg(0), ret);
                 }
-                args.put("fd", Long.toString(e.arg(0)));
-                args.put("cmd", Long.toString(e.arg(1)));
+                ev.addArg("fd", e.arg(0), DECIMAL);
+                ev.addArg("cmd", e.arg(1), DECIMAL);
             }
             case "socket" -> {
                 if (ok && p != null) {
                     fd = FdInfo.builder().num(ret).type(socketType(e.arg(0))).l4proto(l4(e.arg(1) & 0xf, 0)).build();
                     p.fds.put(ret, fd);
                 }
-                args.put("fd", Long.toString(ret));
-                args.put("domain", ArgFormat.socketFamily(e.arg(0)));
-                args.put("type", Long.toString(e.arg(1)));
-                args.put("proto", Long.toString(e.arg(2)));
+                ev.addArg("fd", ret, DECIMAL);
+                ev.addArg("domain", e.arg(0), SOCKET_FAMILY);
+                ev.addArg("type", e.arg(1), DECIMAL);
+                ev.addArg("proto", e.arg(2), DECIMAL);
             }
             case "connect", "accept", "accept4", "bind", "listen", "sendto", "sendmsg", "recvfrom", "recvmsg" -> {
                 boolean accept = type.startsWith("accept");
                 long num = accept ? ret : e.arg(0);
                 SockTuple t = e.tuple(0);
                 fd = socket(p, num, t, accept, type.equals("connect") && (ok || ret == EINPROGRESS));
-                args.put(accept ? "fd" : "res", Long.toString(ret));
+                ev.addArg(accept ? "fd" : "res", ret, DECIMAL);
                 if (t.isIp()) {
-                    args.put("tuple", fd.name);
+                    ev.addArg("tuple", fd.name);
                 }
                 if (!accept) {
-                    args.put("fd", Long.toString(e.arg(0)));
+                    ev.addArg("fd", e.arg(0), DECIMAL);
                 }
             }
             case "pipe", "pipe2", "socketpair" -> {
@@ -150,15 +196,15 @@ public final class EventFactory {
                         p.fds.put(n, FdInfo.builder().num(n).type(kind).name(kind).build());
                     }
                 }
-                args.put("res", Long.toString(ret));
+                ev.addArg("res", ret, DECIMAL);
             }
             case "chdir" -> {
                 if (ok && p != null) {
                     p.cwd = Paths.join(p.cwd, e.string(0));
                     p.changed();
                 }
-                args.put("res", Long.toString(ret));
-                args.put("path", e.string(0));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("path", e.string(0));
             }
             case "fchdir" -> {
                 FdInfo dir = p == null ? null : p.fds.get(e.arg(0));
@@ -166,129 +212,169 @@ public final class EventFactory {
                     p.cwd = dir.name;
                     p.changed();
                 }
-                args.put("res", Long.toString(ret));
-                args.put("fd", Long.toString(e.arg(0)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("fd", e.arg(0), DECIMAL);
             }
             case "execve", "execveat" -> { // failed: a successful exec arrives as PROC_EXEC
-                args.put("res", Long.toString(ret));
-                args.put("filename", e.string(0));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("filename", e.string(0));
             }
             case "mkdir", "rmdir", "unlink" -> {
-                args.put("res", Long.toString(ret));
-                args.put("path", resolve(p, AT_FDCWD, e.string(0)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("path", resolve(p, AT_FDCWD, e.string(0)));
                 if (type.equals("mkdir")) {
-                    args.put("mode", ArgFormat.mode(e.arg(1)));
+                    ev.addArg("mode", e.arg(1), MODE);
                 }
             }
             case "mkdirat" -> {
-                args.put("res", Long.toString(ret));
-                args.put("dirfd", Long.toString((int) e.arg(0)));
-                args.put("path", resolve(p, e.arg(0), e.string(0)));
-                args.put("mode", ArgFormat.mode(e.arg(2)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("dirfd", (int) e.arg(0), DECIMAL);
+                ev.addArg("path", resolve(p, e.arg(0), e.string(0)));
+                ev.addArg("mode", e.arg(2), MODE);
             }
             case "unlinkat" -> {
-                args.put("res", Long.toString(ret));
-                args.put("dirfd", Long.toString((int) e.arg(0)));
-                args.put("name", resolve(p, e.arg(0), e.string(0)));
-                args.put("flags", Long.toString(e.arg(2)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("dirfd", (int) e.arg(0), DECIMAL);
+                ev.addArg("name", resolve(p, e.arg(0), e.string(0)));
+                ev.addArg("flags", e.arg(2), DECIMAL);
             }
             case "chmod" -> {
-                args.put("res", Long.toString(ret));
-                args.put("filename", resolve(p, AT_FDCWD, e.string(0)));
-                args.put("mode", ArgFormat.mode(e.arg(1)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("filename", resolve(p, AT_FDCWD, e.string(0)));
+                ev.addArg("mode", e.arg(1), MODE);
             }
             case "fchmodat" -> {
-                args.put("res", Long.toString(ret));
-                args.put("dirfd", Long.toString((int) e.arg(0)));
-                args.put("filename", resolve(p, e.arg(0), e.string(0)));
-                args.put("mode", ArgFormat.mode(e.arg(2)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("dirfd", (int) e.arg(0), DECIMAL);
+                ev.addArg("filename", resolve(p, e.arg(0), e.string(0)));
+                ev.addArg("mode", e.arg(2), MODE);
             }
             case "fchmod" -> {
                 fd = p == null ? null : p.fds.get(e.arg(0));
-                args.put("res", Long.toString(ret));
-                args.put("fd", Long.toString(e.arg(0)));
-                args.put("mode", ArgFormat.mode(e.arg(1)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("fd", e.arg(0), DECIMAL);
+                ev.addArg("mode", e.arg(1), MODE);
             }
             case "rename", "renameat", "renameat2", "link", "linkat" -> {
                 boolean at = type.endsWith("at") || type.equals("renameat2");
-                args.put("res", Long.toString(ret));
-                args.put("oldpath", resolve(p, at ? e.arg(0) : AT_FDCWD, e.string(0)));
-                args.put("newpath", resolve(p, at ? e.arg(2) : AT_FDCWD, e.string(1)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("oldpath", resolve(p, at ? e.arg(0) : AT_FDCWD, e.string(0)));
+                ev.addArg("newpath", resolve(p, at ? e.arg(2) : AT_FDCWD, e.string(1)));
             }
             case "symlink", "symlinkat" -> {
-                args.put("res", Long.toString(ret));
-                args.put("target", e.string(0));
-                args.put("linkpath", resolve(p, type.equals("symlinkat") ? e.arg(1) : AT_FDCWD, e.string(1)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("target", e.string(0));
+                ev.addArg("linkpath", resolve(p, type.equals("symlinkat") ? e.arg(1) : AT_FDCWD, e.string(1)));
             }
             case "ptrace" -> {
-                args.put("res", Long.toString(ret));
-                args.put("request", ArgFormat.ptraceRequest(e.arg(0)));
-                args.put("pid", Long.toString(e.arg(1)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("request", e.arg(0), PTRACE_REQUEST);
+                ev.addArg("pid", e.arg(1), DECIMAL);
             }
             case "setuid", "setgid" -> {
-                args.put("res", Long.toString(ret));
-                args.put(type.equals("setuid") ? "uid" : "gid", Long.toString(e.arg(0) & 0xffffffffL));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg(type.equals("setuid") ? "uid" : "gid", e.arg(0) & 0xffffffffL, DECIMAL);
             }
             case "setresuid", "setresgid" -> {
-                String k = type.equals("setresuid") ? "uid" : "gid";
-                args.put("res", Long.toString(ret));
-                args.put("r" + k, Long.toString((int) e.arg(0)));
-                args.put("e" + k, Long.toString((int) e.arg(1)));
-                args.put("s" + k, Long.toString((int) e.arg(2)));
+                boolean user = type.equals("setresuid");
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg(user ? "ruid" : "rgid", (int) e.arg(0), DECIMAL);
+                ev.addArg(user ? "euid" : "egid", (int) e.arg(1), DECIMAL);
+                ev.addArg(user ? "suid" : "sgid", (int) e.arg(2), DECIMAL);
             }
             case "setns" -> {
                 fd = p == null ? null : p.fds.get(e.arg(0));
-                args.put("res", Long.toString(ret));
-                args.put("fd", Long.toString(e.arg(0)));
-                args.put("nstype", ArgFormat.namespaceFlags(e.arg(1)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("fd", e.arg(0), DECIMAL);
+                ev.addArg("nstype", e.arg(1), NAMESPACE_FLAGS);
             }
             case "unshare" -> {
-                args.put("res", Long.toString(ret));
-                args.put("flags", ArgFormat.namespaceFlags(e.arg(0)));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("flags", e.arg(0), NAMESPACE_FLAGS);
             }
             case "bpf" -> {
-                args.put("res_or_fd", Long.toString(ret));
-                args.put("cmd", ArgFormat.bpfCommand(e.arg(0)));
+                ev.addArg("res_or_fd", ret, DECIMAL);
+                ev.addArg("cmd", e.arg(0), BPF_COMMAND);
             }
             case "init_module", "finit_module", "userfaultfd", "memfd_create" -> {
-                args.put("res", Long.toString(ret));
+                ev.addArg("res", ret, DECIMAL);
                 if (type.equals("memfd_create") && ok && p != null) {
                     fd = FdInfo.builder().num(ret).type("memfd").name("memfd:").build();
                     p.fds.put(ret, fd);
                 }
             }
-            default -> args.put("res", Long.toString(ret));
+            default -> ev.addArg("res", ret, DECIMAL);
         }
         if (p != null) {
             p.uid = Integer.toUnsignedLong(e.uid);
             p.gid = Integer.toUnsignedLong(e.gid);
         }
-        return build(e, type, ret, args, fd);
+        return makeEvent ? finish(e, ev, p, fd) : null;
     }
 
-    private Event build(RawEvent e, String type, long ret, Map<String, String> args, FdInfo fd) {
-        Proc p = processes.byThread(e.tid, e.pid);
-        Event.Builder b = Event.builder().ts(e.tsBootNs + bootToEpoch).num(++sequence).type(type).rawres(ret).args(args);
+    /**
+     * evt.is_open_read/write/exec from the numbers. Falco derives them from the flags' names
+     * (O_RDONLY or O_RDWR, ...); {@link ArgFormat#openFlags} names the access mode after exactly
+     * these PPM bits and O_CREAT after bit 2, and {@link ArgFormat#mode} S_IX* after 0111.
+     */
+    private static void openAccess(Event ev, long flags, long mode) {
+        long ppm = ArgFormat.openFlagsToPpm(flags);
+        long access = ppm & 3;
+        ev.openRead = access == 1 || access == 3;
+        ev.openWrite = access == 2 || access == 3;
+        ev.openExec = (ppm & (1 << 2)) != 0 && (mode & 0111) != 0;
+    }
+
+    private Event begin(RawEvent e, String type) {
+        event.reset(e.tsBootNs + bootToEpoch, ++sequence, type, e.ret);
+        return event;
+    }
+
+    /** Attaches process, ancestry, fd, container and user: the tables' state after the syscall. */
+    private Event finish(RawEvent e, Event ev, Proc p, FdInfo fd) {
         ContainerInfo container = containers.lookup(e.cgroupId, e.type == RawEvent.PROC_EXEC ? e.string(4) : null, e.pid);
-        b.container(container);
         String root = container.isHost() ? "host" : container.id;
+        // Written only when changed, like the live event's fields (see Event): both live long.
+        if (current != p) current = p;
+        ProcessInfo proc = ProcessInfo.UNKNOWN;
         if (p != null) {
-            p.containerId = root;
-            b.proc(processes.info(p)).ancestors(processes.ancestors(p));
+            if (p.containerId != root) p.containerId = root;
+            proc = processes.info(p);
+            ev.lineage(lineage);
         }
-        if (fd != null) {
-            b.fd(fd);
-        }
+        ev.state(proc, user(root, e), fd, container);
+        return ev;
+    }
+
+    private int ancestorsOfCurrent(ProcessInfo[] into) {
+        return processes.ancestors(current, into);
+    }
+
+    private UserInfo user(String root, RawEvent e) {
         long uid = Integer.toUnsignedLong(e.uid);
         long gid = Integer.toUnsignedLong(e.gid);
         long loginuid = e.loginuid == -1 ? -1 : Integer.toUnsignedLong(e.loginuid);
+        UserInfo last = lastUser;
+        if (last != null && last.uid() == uid && last.gid() == gid && last.loginuid() == loginuid && root.equals(lastUserRoot)
+                && users.forgets() == lastUserForgets) {
+            return last;
+        }
+        int forgets = users.forgets();
         long[] pids = candidatePids(root, e);
         Users.Account account = users.user(root, uid, pids);
         Users.Account login = loginuid < 0 ? null : users.user(root, loginuid, pids);
-        b.user(new UserInfo(uid, account == null ? null : account.name(), loginuid, login == null ? null : login.name(),
+        UserInfo u = new UserInfo(uid, account == null ? null : account.name(), loginuid, login == null ? null : login.name(),
                 account == null ? null : account.homedir(), account == null ? null : account.shell(), gid,
-                users.group(root, gid, pids)));
-        return b.build();
+                users.group(root, gid, pids));
+        // Only names from a database that is read can be reused: an unreadable one is tried again next event.
+        if (users.known(root)) {
+            lastUser = u;
+            lastUserRoot = root;
+            lastUserForgets = forgets;
+        } else {
+            lastUser = null;
+        }
+        return u;
     }
 
     /**
@@ -307,13 +393,11 @@ public final class EventFactory {
         return all;
     }
 
-    private Map<String, String> execArgs(RawEvent e) {
-        Proc p = processes.byThread(e.tid, e.pid);
-        Map<String, String> args = new LinkedHashMap<>();
-        args.put("res", "0");
-        args.put("exe", p == null ? e.string(0) : p.exe);
-        args.put("args", p == null ? "" : String.join(" ", p.args));
-        args.put("filename", e.string(0));
+    private static void execArgs(RawEvent e, Proc p, Event ev) {
+        ev.addArg("res", "0");
+        ev.addArg("exe", p == null ? e.string(0) : p.exe);
+        ev.addArg("args", p == null ? "" : String.join(" ", p.args));
+        ev.addArg("filename", e.string(0));
         StringBuilder flags = new StringBuilder();
         if (p != null) {
             if (p.exeWritable) {
@@ -326,15 +410,14 @@ public final class EventFactory {
                 flags.append(flags.isEmpty() ? "" : "|").append("EXE_FROM_MEMFD");
             }
         }
-        args.put("flags", flags.isEmpty() ? "0" : flags.toString());
-        return args;
+        ev.addArg("flags", flags.isEmpty() ? "0" : flags.toString());
     }
 
     /** openat2's flags live in struct open_how, which the kernel side does not read yet. */
     private FdInfo openFile(Proc p, long ret, long dirfd, String path, long flags) {
         String name = resolve(p, dirfd, path);
         boolean directory = (flags & 0200000) != 0;
-        FdInfo fd = FdInfo.builder().num(ret).type(directory ? "directory" : "file").name(name).nameraw(path).build();
+        FdInfo fd = FdInfo.file(ret, directory, name, path);
         if (ret >= 0 && p != null) {
             p.fds.put(ret, fd);
         }

@@ -3,9 +3,7 @@ package dev.peregrine.detector.state;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.event.ProcessInfo;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One process (thread group) as the detector tracks it. Mutable, owned by the event thread;
@@ -40,7 +38,7 @@ final class Proc {
     /** "host" or the container's short id. */
     String containerId = "host";
     /** Open fds, shared by the process's threads. */
-    Map<Long, FdInfo> fds = new HashMap<>();
+    LongMap<FdInfo> fds = new LongMap<>();
     private ProcessInfo info;
 
     Proc(long pid) {
@@ -73,7 +71,7 @@ final class Proc {
         c.gid = gid;
         c.loginuid = loginuid;
         c.containerId = containerId;
-        c.fds = new HashMap<>(fds);
+        c.fds = new LongMap<>(fds);
         return c;
     }
 

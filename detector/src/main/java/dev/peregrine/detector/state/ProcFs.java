@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Reads what the kernel events cannot tell about processes that existed before the detector
@@ -91,7 +90,7 @@ final class ProcFs {
     }
 
     /** Open fds of a process as far as /proc tells: files with their paths, sockets and pipes by type. */
-    void readFds(long pid, Map<Long, FdInfo> into) {
+    void readFds(long pid, LongMap<FdInfo> into) {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.resolve(pid + "/fd"))) {
             for (Path fd : ds) {
                 long num = Long.parseLong(fd.getFileName().toString());

@@ -6,27 +6,21 @@ import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.event.ProcessInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Processes and threads on this host, kept right by fork/exec/exit events and seeded from /proc
  * so that processes older than the detector are known. Bounded: exited processes are removed,
- * and past {@code maxProcesses} the oldest entries are evicted (counted).
+ * and past {@code maxProcesses} other entries are evicted (counted).
  *
  * <p>Owned by the event thread; not thread-safe.
  */
 public final class ProcessTable {
-    /** Deep enough for Falco's proc.aname[N] uses and then some; guards against ppid loops. */
-    static final int MAX_ANCESTORS = 16;
-
     private final ProcFs procfs;
     private final int maxProcesses;
-    private final Map<Long, Proc> procs = new HashMap<>();
-    private final Map<Long, Long> threads = new HashMap<>();
+    private final LongMap<Proc> procs = new LongMap<>();
+    /** Thread id to process id, for threads other than a process's main thread; boxed once per thread, not per event. */
+    private final LongMap<Long> threads = new LongMap<>();
     private long evictions;
     private long bootEpochOffset;
 
@@ -61,11 +55,9 @@ public final class ProcessTable {
 
     /** Open fds over all processes (threads share their process's table); O(processes). */
     public long fdCount() {
-        long n = 0;
-        for (Proc p : procs.values()) {
-            n += p.fds.size();
-        }
-        return n;
+        long[] n = {0};
+        procs.forEachValue(p -> n[0] += p.fds.size());
+        return n[0];
     }
 
     public long evictions() {
@@ -87,7 +79,8 @@ public final class ProcessTable {
 
     /** The process a thread belongs to. */
     Proc byThread(long tid, long pid) {
-        return get(threads.getOrDefault(tid, pid));
+        Long owner = threads.get(tid);
+        return get(owner == null ? pid : owner);
     }
 
     void onFork(RawEvent e) {
@@ -106,7 +99,11 @@ public final class ProcessTable {
     }
 
     void onExec(RawEvent e) {
-        Proc p = procs.computeIfAbsent((long) e.pid, Proc::new);
+        Proc p = procs.get(e.pid);
+        if (p == null) {
+            p = new Proc(e.pid);
+            procs.put(e.pid, p);
+        }
         ExecInfo x = e.execInfo(3);
         List<String> argv = e.strings(1);
         p.comm = e.comm;
@@ -137,9 +134,9 @@ public final class ProcessTable {
     }
 
     void onExit(RawEvent e) {
-        threads.remove((long) e.tid);
+        threads.remove(e.tid);
         if (e.arg(0) != 0) {
-            procs.remove((long) e.pid);
+            procs.remove(e.pid);
         }
     }
 
@@ -153,29 +150,30 @@ public final class ProcessTable {
         return p.info(sessionName(p));
     }
 
-    /** Parent first, as far as the table knows. */
-    List<ProcessInfo> ancestors(Proc p) {
-        List<ProcessInfo> out = new ArrayList<>();
+    /**
+     * Writes the ancestors, parent first, as far as the table knows (at most {@code into.length},
+     * which also ends a ppid loop); returns how many. A parent missing from the table is read from
+     * /proc, as any lookup does.
+     */
+    int ancestors(Proc p, ProcessInfo[] into) {
+        int n = 0;
         Proc cur = p;
-        while (out.size() < MAX_ANCESTORS && cur.ppid > 0 && cur.ppid != cur.pid) {
+        while (n < into.length && cur.ppid > 0 && cur.ppid != cur.pid) {
             Proc parent = get(cur.ppid);
             if (parent == null) {
                 break;
             }
-            out.add(info(parent));
+            into[n++] = info(parent);
             cur = parent;
         }
-        return out;
+        return n;
     }
 
+    /** Past the limit an arbitrary other process is evicted, as the HashMap before did; finding the oldest would cost a scan. */
     private void put(Proc p) {
-        if (procs.size() >= maxProcesses && !procs.containsKey(p.pid)) {
-            Iterator<Long> it = procs.keySet().iterator();
-            if (it.hasNext()) {
-                it.next();
-                it.remove();
-                evictions++;
-            }
+        if (procs.size() >= maxProcesses && !procs.containsKey(p.pid) && !procs.isEmpty()) {
+            procs.remove(procs.anyKey());
+            evictions++;
         }
         procs.put(p.pid, p);
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * User and group names as a process sees them: from /etc/passwd and /etc/group of its own root
@@ -18,6 +19,8 @@ public final class Users {
 
     private final Map<String, Db> byRoot = new ConcurrentHashMap<>();
     private final Path procRoot;
+    /** Bumped by {@link #forget}, so that names remembered from a forgotten database are not reused. */
+    private final AtomicInteger forgets = new AtomicInteger();
 
     public Users() {
         this(Path.of("/proc"));
@@ -50,6 +53,12 @@ public final class Users {
     /** Forget a root whose container is gone. */
     public void forget(String rootKey) {
         byRoot.remove(rootKey);
+        forgets.incrementAndGet();
+    }
+
+    /** How many times a root was forgotten: names looked up before a change of this count may be stale. */
+    public int forgets() {
+        return forgets.get();
     }
 
     private Db db(String rootKey, long... pids) {

@@ -28,7 +28,7 @@ class EventJsonTest {
         assertThat(open.arg(0)).isEqualTo("-100(AT_FDCWD)");
         assertThat(open.proc.cmdline).isEqualTo("cat /etc/shadow");
         assertThat(open.ancestor(4).name).isEqualTo("systemd");
-        assertThat(open.fd.directory).isEqualTo("/etc");
+        assertThat(open.fd.directory()).isEqualTo("/etc");
         assertThat(open.openRead).isTrue();
         assertThat(events.get(3).container.isHost()).isTrue();
         assertThat(events.get(5).fd.name).isEqualTo("10.0.0.5:40000->10.0.0.9:5432");

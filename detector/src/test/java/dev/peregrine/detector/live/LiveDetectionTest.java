@@ -199,6 +199,15 @@ class LiveDetectionTest {
         // at least cat's fork, exec, openat of /etc/shadow and exit
         assertThat(records - before).isGreaterThanOrEqualTo(4);
         assertThat(metrics.get("peregrine.detector.fds").gauge().value()).as("fds of the seeded processes").isPositive();
+        // Events by type: cat's exec (a successful exec counts as execve) and its opens.
+        assertThat(metrics.get("peregrine.detector.events").tag("type", "execve").functionCounter().count()).isPositive();
+        assertThat(metrics.get("peregrine.detector.events").tag("type", "openat").functionCounter().count()).isPositive();
+        // One evaluation in 64 is timed: run commands until one was.
+        Instant timed = Instant.now().plusSeconds(20);
+        while (metrics.get("peregrine.detector.evaluation").timer().count() == 0 && Instant.now().isBefore(timed)) {
+            run("/bin/true");
+        }
+        assertThat(metrics.get("peregrine.detector.evaluation").timer().count()).as("sampled evaluation times").isPositive();
     }
 
     @Test

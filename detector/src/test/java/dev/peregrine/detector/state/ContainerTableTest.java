@@ -222,6 +222,35 @@ class ContainerTableTest {
     }
 
     @Test
+    void anExecsLeafNamesTheContainerOfACgroupFirstSeenWithoutOne() throws Exception {
+        // A cgroup whose directory the scan cannot find: without a leaf it reads as the host.
+        long id = Long.MAX_VALUE - 11;
+        assertThat(table.await(id, null, WAIT)).isSameAs(ContainerInfo.HOST);
+        ContainerInfo c = table.lookup(id, "docker-" + A + ".scope");
+        assertThat(c.id).isEqualTo(A.substring(0, 12));
+        assertThat(table.lookup(id).id).isEqualTo(A.substring(0, 12));
+    }
+
+    @Test
+    void aRepeatedLookupIsAnsweredUntilTheCgroupIsForgotten() throws Exception {
+        long a = ino("docker/" + A);
+        ContainerInfo web = table.await(a, A, WAIT);
+        long lookups = table.stats().lookups();
+        for (int i = 0; i < 5_000; i++) {
+            assertThat(table.lookup(a, A)).isSameAs(web);
+        }
+        assertThat(table.stats().lookups()).isEqualTo(lookups + 5_000);
+        assertThat(table.stats().misses()).isEqualTo(1);
+        Files.delete(root.resolve("docker/" + A));
+        table.sweep();
+        table.sweep();
+        assertThat(table.stats().evictedDead()).isEqualTo(1);
+        // The previous lookup's entry is gone with the cgroup: the next lookup is a miss, not the old answer.
+        table.lookup(a, A);
+        assertThat(table.stats().misses()).isEqualTo(2);
+    }
+
+    @Test
     void aFullTableDropsTheLeastRecentlyUsed() throws Exception {
         table.close();
         table = table(2);
