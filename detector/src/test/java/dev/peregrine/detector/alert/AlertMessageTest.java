@@ -112,14 +112,17 @@ class AlertMessageTest {
     }
 
     @Test
-    void eachAlertGetsItsOwnRandomUuid() {
+    void eachAlertGetsItsOwnTimeOrderedUuid() {
         CompiledRule rule = stableRule("Terminal shell in container");
         Event e = EventJson.parse(SHELL);
         AlertMessage alerts = new AlertMessage(new FalcoAlert(HOST, false, true), HOST);
-        UUID first = UUID.fromString(alerts.of(rule, e).getUuid());
-        UUID second = UUID.fromString(alerts.of(rule, e).getUuid());
-        assertThat(first.version()).isEqualTo(4);
+        String first = alerts.of(rule, e).getUuid();
+        String second = alerts.of(rule, e).getUuid();
+        assertThat(UUID.fromString(first).version()).isEqualTo(7);
+        assertThat(UUID.fromString(first).variant()).isEqualTo(2);
         assertThat(second).isNotEqualTo(first);
+        // version 7 sorts by creation: the sidekick's dedup index grows at its end
+        assertThat(second).isGreaterThan(first);
     }
 
     @Test
