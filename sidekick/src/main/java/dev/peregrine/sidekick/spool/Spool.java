@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class Spool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
     private static final int MAX_BATCH = 2048;
-    private static final long REMOVAL_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** A batch this large already shares its fsync well: commit it without lingering. */
     private static final int LINGER_BELOW = 64;
 
@@ -284,9 +283,6 @@ public final class Spool implements AutoCloseable {
                 }
                 batch.add(first);
                 writes.drainTo(batch, MAX_BATCH - 1);
-                if (!hasAppend(batch, 0)) {
-                    awaitAppend(batch);
-                }
                 if (batch.size() < LINGER_BELOW && commitLingerNanos > 0 && !closed) {
                     LockSupport.parkNanos(commitLingerNanos);
                     writes.drainTo(batch, MAX_BATCH - batch.size());
@@ -308,41 +304,6 @@ public final class Spool implements AutoCloseable {
                 w.fail(new IllegalStateException("the spool writer has stopped"));
             }
         }
-    }
-
-    /**
-     * Removals alone wait, up to {@link #REMOVAL_LINGER_NANOS}, for an append to share their
-     * commit: nobody waits for a removal to be on disk (a crash before it only means a
-     * redelivery), and every commit costs an fsync, a fifth of a millisecond of CPU here.
-     */
-    private void awaitAppend(List<Write> batch) {
-        long deadline = System.nanoTime() + REMOVAL_LINGER_NANOS;
-        try {
-            while (!closed && batch.size() < MAX_BATCH) {
-                long left = deadline - System.nanoTime();
-                Write next = left > 0 ? writes.poll(left, TimeUnit.NANOSECONDS) : null;
-                if (next == null) {
-                    return;
-                }
-                int from = batch.size();
-                batch.add(next);
-                writes.drainTo(batch, MAX_BATCH - batch.size());
-                if (hasAppend(batch, from)) {
-                    return;
-                }
-            }
-        } catch (InterruptedException e) {
-            // closing: commit what is here
-        }
-    }
-
-    private static boolean hasAppend(List<Write> batch, int from) {
-        for (int i = from; i < batch.size(); i++) {
-            if (batch.get(i) instanceof Append) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void commit(List<Write> batch, PreparedStatement accept, PreparedStatement enqueue,
