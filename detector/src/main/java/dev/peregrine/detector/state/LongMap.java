@@ -61,15 +61,16 @@ final class LongMap<V> {
 
     @SuppressWarnings("unchecked")
     V get(long key) {
+        return (V) values[find(key)];
+    }
+
+    /** The slot holding {@code key}, or the empty slot that ends its probe run. */
+    private int find(long key) {
         int i = slot(key);
-        Object v;
-        while ((v = values[i]) != null) {
-            if (keys[i] == key) {
-                return (V) v;
-            }
+        while (values[i] != null && keys[i] != key) {
             i = (i + 1) & mask;
         }
-        return null;
+        return i;
     }
 
     boolean containsKey(long key) {
@@ -82,38 +83,29 @@ final class LongMap<V> {
         if (value == null) {
             throw new NullPointerException("LongMap holds no null values");
         }
-        int i = slot(key);
-        Object v;
-        while ((v = values[i]) != null) {
-            if (keys[i] == key) {
-                values[i] = value;
-                return (V) v;
-            }
-            i = (i + 1) & mask;
-        }
-        keys[i] = key;
+        int i = find(key);
+        Object previous = values[i];
         values[i] = value;
-        // At most half full: probes stay short, and there is always an empty slot to end a search.
-        if (++size > (mask + 1) / 2) {
-            grow();
+        if (previous == null) {
+            keys[i] = key;
+            // At most half full: probes stay short, and there is always an empty slot to end a search.
+            if (++size > (mask + 1) / 2) {
+                grow();
+            }
         }
-        return null;
+        return (V) previous;
     }
 
     /** @return the removed value, or null when the key was absent */
     @SuppressWarnings("unchecked")
     V remove(long key) {
-        int i = slot(key);
-        Object v;
-        while ((v = values[i]) != null) {
-            if (keys[i] == key) {
-                shiftBack(i);
-                size--;
-                return (V) v;
-            }
-            i = (i + 1) & mask;
+        int i = find(key);
+        Object v = values[i];
+        if (v != null) {
+            shiftBack(i);
+            size--;
         }
-        return null;
+        return (V) v;
     }
 
     /**

@@ -68,13 +68,8 @@ public final class NodeSpool implements AutoCloseable {
             try (Statement s = writerDb.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS alerts(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
                         + " spooled_at INTEGER NOT NULL, alert BLOB NOT NULL)");
-                try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(sum(length(alert)),0), coalesce(max(seq),0) FROM alerts")) {
-                    rs.next();
-                    count.set(rs.getLong(1));
-                    bytes.set(rs.getLong(2));
-                    lastSeq = rs.getLong(3);
-                }
             }
+            recount();
             writerDb.setAutoCommit(false);
             readerDb = open(dir, fsync);
         } catch (Exception e) {
@@ -288,12 +283,16 @@ public final class NodeSpool implements AutoCloseable {
         }
     }
 
+    /** Totals and the last sequence from the table itself: at start, and after a failed commit. */
     private void recount() throws SQLException {
         try (Statement s = writerDb.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*), coalesce(sum(length(alert)),0) FROM alerts")) {
+                ResultSet rs = s.executeQuery("SELECT count(*), coalesce(sum(length(alert)),0), coalesce(max(seq),0) FROM alerts")) {
             rs.next();
             count.set(rs.getLong(1));
             bytes.set(rs.getLong(2));
+            synchronized (commits) {
+                lastSeq = Math.max(lastSeq, rs.getLong(3));
+            }
         }
     }
 
