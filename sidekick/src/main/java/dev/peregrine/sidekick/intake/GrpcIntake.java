@@ -83,9 +83,9 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
             }
 
             /**
-             * Called on the spool writer's thread as commits complete: the acks of a commit are
-             * handed to the ack thread in one go, so serialising and writing them never delays
-             * the next commit.
+             * Called as commits complete (on the spool writer's thread) and for refusals (on the
+             * event loop): acks are handed to the ack thread, a commit's all in one go, so
+             * serialising and writing them never delays the next commit.
              */
             private void reply(Ack ack) {
                 ready.add(ack);
