@@ -308,7 +308,8 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
         return e.info();
     }
 
-    /** Called with each container the table forgets (it died, or the table was full). */
+    /** Called with each container the table forgets (it died, or the table was full), on the maintenance thread. */
+    @Override
     public void onForget(Consumer<ContainerInfo> listener) {
         forgetListeners.add(listener);
     }

@@ -13,6 +13,7 @@ import dev.peregrine.detector.event.UserInfo;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.function.Consumer;
 
 /**
  * Turns kernel events into the rules engine's {@link Event}s: keeps the process and fd tables
@@ -60,6 +61,10 @@ public final class EventFactory {
         default long[] pids(long cgroupId) {
             return new long[0];
         }
+
+        /** Calls {@code listener} with each container the lookup forgets (see {@link ContainerTable#onForget}). */
+        default void onForget(Consumer<ContainerInfo> listener) {
+        }
     }
 
     /** @param bootToEpoch added to kernel boot-time stamps to get epoch nanoseconds */
@@ -69,6 +74,9 @@ public final class EventFactory {
         this.containers = containers;
         this.bootToEpoch = bootToEpoch;
         processes.bootToEpochOffset(bootToEpoch);
+        // A container's user database is read once and kept while the container is known: it
+        // goes with the container, or every container that ever ran would stay cached.
+        containers.onForget(c -> users.forget(c.id));
     }
 
     public Event toEvent(RawEvent e) {

@@ -3,6 +3,7 @@ package dev.peregrine.detector.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.detector.event.Event;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -219,6 +220,32 @@ class ContainerTableTest {
         assertThat(table.stats().cgroups()).isEqualTo(1);
         assertThat(table.stats().containers()).isEqualTo(1);
         assertThat(table.lookup(b).name).isEqualTo("db");
+    }
+
+    /** The container's /etc/passwd, read through /proc/PID/root for its events, is dropped with the container. */
+    @Test
+    void aForgottenContainersUserDatabaseIsForgottenToo(@TempDir Path proc) throws Exception {
+        Path etc = Files.createDirectories(proc.resolve("4242/root/etc"));
+        Files.writeString(etc.resolve("passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
+        Files.writeString(etc.resolve("group"), "root:x:0:\napp:x:1000:\n");
+        Users users = new Users(proc);
+        EventFactory factory = new EventFactory(new ProcessTable(proc, 100), users, table, 0);
+        long a = ino("docker/" + A);
+        table.await(a, A, WAIT);
+        String shortId = A.substring(0, 12);
+
+        Event e = factory.toEvent(new KernelRecords().record(257, 4242, 4242, "app").cgroup(a).user(1000, 1000).ret(3)
+                .args(KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0).string("/etc/hostname").add());
+        assertThat(e.container.id).isEqualTo(shortId);
+        assertThat(e.user.name()).as("from the container's own /etc/passwd").isEqualTo("app");
+        assertThat(users.known(shortId)).isTrue();
+
+        Files.delete(root.resolve("docker/" + A));
+        table.sweep();
+        table.sweep();
+        assertThat(forgotten).extracting(i -> i.id).containsExactly(shortId);
+        assertThat(users.known(shortId)).as("the container's user database after the container is gone").isFalse();
+        assertThat(users.forgets()).isEqualTo(1);
     }
 
     @Test
