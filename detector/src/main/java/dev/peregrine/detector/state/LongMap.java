@@ -21,8 +21,6 @@ final class LongMap<V> {
     private Object[] values;
     private int size;
     private int mask;
-    /** Where {@link #anyKey} starts looking, so that repeated evictions spread over the table. */
-    private int cursor;
 
     LongMap() {
         this(MIN_CAPACITY);
@@ -136,22 +134,6 @@ final class LongMap<V> {
     void clear() {
         Arrays.fill(values, null);
         size = 0;
-    }
-
-    /**
-     * Some key of the map, for evicting when a table is full: the next occupied slot after the
-     * previous answer, which costs O(1) on average at the table's limit. The map must not be empty.
-     */
-    long anyKey() {
-        if (size == 0) {
-            throw new IllegalStateException("empty map");
-        }
-        int i = cursor & mask;
-        while (values[i] == null) {
-            i = (i + 1) & mask;
-        }
-        cursor = i + 1;
-        return keys[i];
     }
 
     @SuppressWarnings("unchecked")

@@ -39,6 +39,10 @@ final class Proc {
     String containerId = "host";
     /** Open fds, shared by the process's threads. */
     LongMap<FdInfo> fds = new LongMap<>();
+    /** When the table last saw the process (its clock, not time): eviction takes the least recent. */
+    long seen;
+    /** Its place in {@link ProcessRecency}; -1 when not there. */
+    int recencySlot = -1;
     private ProcessInfo info;
 
     Proc(long pid) {

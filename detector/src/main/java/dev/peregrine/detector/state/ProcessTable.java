@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * Processes and threads on this host, kept right by fork/exec/exit events and seeded from /proc
  * so that processes older than the detector are known. Bounded: exited processes are removed,
- * and past {@code maxProcesses} other entries are evicted (counted).
+ * and past {@code maxProcesses} the least recently seen process is evicted (counted): most often
+ * one whose exit was missed, as nothing of it is seen any more.
  *
  * <p>Owned by the event thread; not thread-safe.
  */
@@ -21,6 +22,9 @@ public final class ProcessTable {
     private final LongMap<Proc> procs = new LongMap<>();
     /** Thread id to process id, for threads other than a process's main thread; boxed once per thread, not per event. */
     private final LongMap<Long> threads = new LongMap<>();
+    private final ProcessRecency recency = new ProcessRecency();
+    /** Ticks once per lookup: stamps {@link Proc#seen}. */
+    private long clock;
     private long evictions;
     private long bootEpochOffset;
 
@@ -73,6 +77,8 @@ public final class ProcessTable {
                 procfs.readFds(pid, p.fds);
                 put(p);
             }
+        } else {
+            p.seen = ++clock;
         }
         return p;
     }
@@ -102,7 +108,9 @@ public final class ProcessTable {
         Proc p = procs.get(e.pid);
         if (p == null) {
             p = new Proc(e.pid);
-            procs.put(e.pid, p);
+            put(p);
+        } else {
+            p.seen = ++clock;
         }
         ExecInfo x = e.execInfo(3);
         List<String> argv = e.strings(1);
@@ -136,7 +144,10 @@ public final class ProcessTable {
     void onExit(RawEvent e) {
         threads.remove(e.tid);
         if (e.arg(0) != 0) {
-            procs.remove(e.pid);
+            Proc gone = procs.remove(e.pid);
+            if (gone != null) {
+                recency.remove(gone);
+            }
         }
     }
 
@@ -169,13 +180,22 @@ public final class ProcessTable {
         return n;
     }
 
-    /** Past the limit an arbitrary other process is evicted, as the HashMap before did; finding the oldest would cost a scan. */
+    /** Adds or replaces a process; past the limit the least recently seen one makes room. */
     private void put(Proc p) {
-        if (procs.size() >= maxProcesses && !procs.containsKey(p.pid) && !procs.isEmpty()) {
-            procs.remove(procs.anyKey());
-            evictions++;
+        if (procs.size() >= maxProcesses && !procs.containsKey(p.pid)) {
+            Proc oldest = recency.oldest();
+            if (oldest != null) {
+                procs.remove(oldest.pid);
+                recency.remove(oldest);
+                evictions++;
+            }
         }
-        procs.put(p.pid, p);
+        Proc replaced = procs.put(p.pid, p);
+        if (replaced != null) {
+            recency.remove(replaced);
+        }
+        p.seen = ++clock;
+        recency.add(p);
     }
 
     /** Falco's is_exe_writable: the user that ran it may write the file (root may write anything). */

@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The tables' long-keyed map behaves as a HashMap of the same entries would. */
@@ -77,26 +75,6 @@ class LongMapTest {
         assertThat(child.get(0)).isEqualTo("stdin");
         assertThat(child.size()).isEqualTo(2);
         assertThat(parent.size()).isEqualTo(2);
-    }
-
-    @Test
-    void anyKeyVisitsDifferentEntriesInTurn() {
-        LongMap<String> map = new LongMap<>();
-        for (long k = 100; k < 110; k++) {
-            map.put(k, "p" + k);
-        }
-        Set<Long> seen = new HashSet<>();
-        for (int i = 0; i < 10; i++) {
-            long k = map.anyKey();
-            assertThat(map.get(k)).isNotNull();
-            seen.add(k);
-        }
-        assertThat(seen).hasSize(10);
-        // Evicting one at a time empties the map.
-        while (!map.isEmpty()) {
-            map.remove(map.anyKey());
-        }
-        assertThatThrownBy(map::anyKey).isInstanceOf(IllegalStateException.class);
     }
 
     @Test

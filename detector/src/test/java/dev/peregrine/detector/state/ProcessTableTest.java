@@ -1,0 +1,92 @@
+package dev.peregrine.detector.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peregrine.detector.capture.RawEvent;
+import dev.peregrine.detector.event.ContainerInfo;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The process table's bound, fed kernel records through the event factory as the capture does.
+ * /proc is empty, so the table knows only what the records told it.
+ */
+class ProcessTableTest {
+    @TempDir
+    Path emptyProc;
+
+    final KernelRecords k = new KernelRecords();
+
+    void fork(EventFactory f, int parent, int child) {
+        f.toEvent(k.record(RawEvent.PROC_FORK, parent, parent, "sh").forkInfo(child, child, child, false, 1).add());
+    }
+
+    /** Any syscall of the process: the table sees it. */
+    void syscall(EventFactory f, int pid) {
+        f.toEvent(k.syscall(257, pid, "sh", 3, KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0).string("/etc/hosts").add());
+    }
+
+    void exit(EventFactory f, int pid) {
+        f.toEvent(k.record(RawEvent.PROC_EXIT, pid, pid, "sh").args(1).add());
+    }
+
+    static List<Long> present(ProcessTable t, LongStream pids) {
+        List<Long> out = new ArrayList<>();
+        pids.filter(pid -> t.get(pid) != null).forEach(out::add);
+        return out;
+    }
+
+    @Test
+    void aFullTableEvictsTheProcessesSeenLeastRecently() {
+        ProcessTable table = new ProcessTable(emptyProc, 100);
+        EventFactory f = new EventFactory(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
+        for (int pid = 1000; pid < 1100; pid++) {
+            fork(f, 1, pid);
+        }
+        // The even ones of the first half make a syscall: seen after every other birth.
+        for (int pid = 1000; pid < 1050; pid += 2) {
+            syscall(f, pid);
+        }
+        for (int pid = 2000; pid < 2050; pid++) {
+            fork(f, 1, pid);
+        }
+
+        assertThat(table.evictions()).isEqualTo(50);
+        assertThat(table.size()).isEqualTo(100);
+        // Gone: the odd ones of the first half, then the oldest births of the second half.
+        assertThat(present(table, LongStream.range(1000, 1050).filter(p -> p % 2 == 1))).isEmpty();
+        assertThat(present(table, LongStream.range(1050, 1075))).isEmpty();
+        assertThat(present(table, LongStream.range(1000, 1050).filter(p -> p % 2 == 0))).hasSize(25);
+        assertThat(present(table, LongStream.range(1075, 1100))).hasSize(25);
+        assertThat(present(table, LongStream.range(2000, 2050))).hasSize(50);
+    }
+
+    @Test
+    void exitsMakeRoomWithoutEvictionsAndAnExecOfAnUnknownProcessRespectsTheBound() {
+        ProcessTable table = new ProcessTable(emptyProc, 10);
+        EventFactory f = new EventFactory(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
+        for (int pid = 100; pid < 110; pid++) {
+            fork(f, 1, pid);
+        }
+        for (int pid = 100; pid < 105; pid++) {
+            exit(f, pid);
+        }
+        for (int pid = 200; pid < 205; pid++) {
+            fork(f, 1, pid);
+        }
+        assertThat(table.evictions()).isZero();
+        syscall(f, 105);
+
+        // A process the table never saw born execs: it comes in, the least recently seen (106) goes.
+        f.toEvent(k.record(RawEvent.PROC_EXEC, 300, 300, "cat").ppid(1).string("/bin/cat").strings("cat").strings()
+                .execInfo(1, 0, 0755, 0, 0, 300, 300, 300).string("session-1.scope").add());
+        assertThat(table.size()).isEqualTo(10);
+        assertThat(table.evictions()).isEqualTo(1);
+        assertThat(table.get(106)).isNull();
+        assertThat(present(table, LongStream.of(105, 107, 108, 109, 200, 201, 202, 203, 204, 300))).hasSize(10);
+    }
+}
