@@ -125,9 +125,15 @@ public final class EventJson {
                 .client(text(f, "cip"), num(f, "cport", Event.NONE))
                 .server(text(f, "sip"), num(f, "sport", Event.NONE))
                 .cipName(text(f, "cip_name")).sipName(text(f, "sip_name"))
-                .isServer("server".equals(text(f, "role")))
+                .role(role(text(f, "role")))
                 .connected(bool(f, "connected")).nameChanged(bool(f, "name_changed"));
         return b.build();
+    }
+
+    /** What {@link #write} prints: "server", or "client" for a socket without a role too. */
+    private static FdInfo.Role role(String text) {
+        if (text == null) return FdInfo.Role.NONE;
+        return text.equals("server") ? FdInfo.Role.SERVER : FdInfo.Role.CLIENT;
     }
 
     private static ContainerInfo container(JsonNode c, JsonNode k) {

@@ -5,6 +5,12 @@ package dev.peregrine.detector.event;
  * client/server; {@code role} says which side this process is, which gives local/remote.
  */
 public final class FdInfo {
+    /**
+     * The end of a connection this process holds, as libsinsp keeps it: decided by accept or listen
+     * (server) and connect (client); a socket seen only by socket(), bind or /proc has none yet.
+     */
+    public enum Role { NONE, CLIENT, SERVER }
+
     public final long num;
     /** Falco's fd.type names: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, memfd, ... */
     public final String type;
@@ -17,6 +23,8 @@ public final class FdInfo {
     public final String cip, sip;
     public final long cport, sport;
     public final String cipName, sipName;
+    public final Role role;
+    /** {@code role == SERVER}: the local end is the server's. Read by every local/remote field. */
     public final boolean server;
     public final boolean connected;
     public final boolean nameChanged;
@@ -37,7 +45,8 @@ public final class FdInfo {
         sport = b.sport;
         cipName = b.cipName;
         sipName = b.sipName;
-        server = b.server;
+        role = b.role;
+        server = b.role == Role.SERVER;
         connected = b.connected;
         nameChanged = b.nameChanged;
         cipV4 = Ipv4.parse(cip);
@@ -66,6 +75,7 @@ public final class FdInfo {
         l4proto = null;
         cip = sip = cipName = sipName = null;
         cport = sport = Event.NONE;
+        role = Role.NONE;
         server = connected = nameChanged = false;
         cipV4 = sipV4 = -1;
         cipV6 = sipV6 = false;
@@ -149,7 +159,8 @@ public final class FdInfo {
         long num = Event.NONE;
         String type, name, nameraw, l4proto, cip, sip, cipName, sipName;
         long cport = Event.NONE, sport = Event.NONE;
-        boolean server, connected, nameChanged;
+        Role role = Role.NONE;
+        boolean connected, nameChanged;
 
         public Builder num(long v) { num = v; return this; }
         public Builder type(String v) { type = v; return this; }
@@ -160,7 +171,7 @@ public final class FdInfo {
         public Builder server(String ip, long port) { sip = ip; sport = port; return this; }
         public Builder cipName(String v) { cipName = v; return this; }
         public Builder sipName(String v) { sipName = v; return this; }
-        public Builder isServer(boolean v) { server = v; return this; }
+        public Builder role(Role v) { role = v; return this; }
         public Builder connected(boolean v) { connected = v; return this; }
         public Builder nameChanged(boolean v) { nameChanged = v; return this; }
         public FdInfo build() { return new FdInfo(this); }

@@ -43,6 +43,10 @@ public final class EventFactory {
     private UserInfo lastUser;
     private String lastUserRoot;
     private int lastUserForgets;
+    /** The current event's socket, when its "tuple" argument names the server's end first (see {@link #tupleArg}). */
+    private FdInfo serverFirst;
+    private final Event.Formatter serverFirstTuple =
+            v -> serverFirst.sip + ":" + serverFirst.sport + "->" + serverFirst.cip + ":" + serverFirst.cport;
 
     // Formatting of argument values, done only when a rule or an output reads the argument.
     private static final Event.Formatter DECIMAL = Event.DECIMAL;
@@ -186,10 +190,12 @@ public final class EventFactory {
                 boolean accept = type.startsWith("accept");
                 long num = accept ? ret : e.arg(0);
                 SockTuple t = e.tuple(0);
-                fd = socket(p, num, t, accept, type.equals("connect") && (ok || ret == EINPROGRESS));
+                FdInfo known = p == null ? null : p.fds.get(num);
+                boolean connected = accept || (type.equals("connect") && (ok || ret == EINPROGRESS));
+                fd = socket(p, num, t, known, role(type, ret, known), connected);
                 ev.addArg(accept ? "fd" : "res", ret, DECIMAL);
                 if (t.isIp()) {
-                    ev.addArg("tuple", fd.name);
+                    tupleArg(ev, fd, accept || type.startsWith("recv"));
                 }
                 if (!accept) {
                     ev.addArg("fd", e.arg(0), DECIMAL);
@@ -457,28 +463,46 @@ public final class EventFactory {
             return null;
         }
         FdInfo copy = FdInfo.builder().num(newfd).type(old.type).name(old.name).nameraw(old.nameraw).l4proto(old.l4proto)
-                .client(old.cip, old.cport).server(old.sip, old.sport).isServer(old.server).connected(old.connected).build();
+                .client(old.cip, old.cport).server(old.sip, old.sport).role(old.role).connected(old.connected).build();
         p.fds.put(newfd, copy);
         return copy;
     }
 
-    private static FdInfo socket(Proc p, long num, SockTuple t, boolean accepted, boolean connected) {
-        FdInfo known = p == null ? null : p.fds.get(num);
-        FdInfo.Builder b = FdInfo.builder().num(num);
+    /**
+     * The role libsinsp would give the socket after this syscall: accept and listen make a server,
+     * a connect that succeeded (or is under way) a client, and a send or receive keeps what was
+     * decided. Only a socket without a role (seen by socket(), bind or /proc alone) takes one
+     * from its first successful send or receive, guessed as libsinsp does when the ports tell
+     * nothing: a server reads first, a client writes first.
+     */
+    private static FdInfo.Role role(String type, long ret, FdInfo known) {
+        FdInfo.Role had = known == null ? FdInfo.Role.NONE : known.role;
+        boolean ok = ret >= 0;
+        return switch (type) {
+            case "accept", "accept4" -> FdInfo.Role.SERVER;
+            case "listen" -> ok ? FdInfo.Role.SERVER : had;
+            case "connect" -> ok || ret == EINPROGRESS ? FdInfo.Role.CLIENT : had;
+            case "sendto", "sendmsg", "recvfrom", "recvmsg" -> had != FdInfo.Role.NONE || !ok ? had
+                    : type.startsWith("recv") ? FdInfo.Role.SERVER : FdInfo.Role.CLIENT;
+            default -> had;
+        };
+    }
+
+    private static FdInfo socket(Proc p, long num, SockTuple t, FdInfo known, FdInfo.Role role, boolean connected) {
+        FdInfo.Builder b = FdInfo.builder().num(num).role(role);
         if (t.isIp()) {
             // Like libscap, an AF_INET6 socket whose ends are IPv4-mapped (or unspecified) is an IPv4 socket.
             boolean v6 = t.family() == SockTuple.AF_INET6 && !(v4Like(t.laddr()) && v4Like(t.raddr()));
             String local = address(t.laddr(), v6);
             String remote = address(t.raddr(), v6);
             b.type(v6 ? "ipv6" : "ipv4").l4proto(l4(t.type(), t.protocol()));
-            // Falco's tuple is client->server: who connected is the client.
-            boolean server = accepted || (t.rport() == 0 && known != null && known.server);
-            if (server) {
-                b.client(remote, t.rport()).server(local, t.lport()).isServer(true);
+            // Falco's tuple is client->server.
+            if (role == FdInfo.Role.SERVER) {
+                b.client(remote, t.rport()).server(local, t.lport());
             } else {
                 b.client(local, t.lport()).server(remote, t.rport());
             }
-            b.connected(connected || accepted || (known != null && known.connected));
+            b.connected(connected || (known != null && known.connected));
         } else if (t.family() == SockTuple.AF_UNIX) {
             b.type("unix");
         } else if (known != null) {
@@ -491,6 +515,20 @@ public final class EventFactory {
             p.fds.put(num, fd);
         }
         return fd;
+    }
+
+    /**
+     * The "tuple" argument as Falco's driver writes it: the local end first, but the remote end
+     * first for accept and receives (inbound). fd.name is client first, so one of the two orders
+     * is the fd's name; the other is made only if read.
+     */
+    private void tupleArg(Event ev, FdInfo fd, boolean inbound) {
+        if (inbound == fd.server) {
+            ev.addArg("tuple", fd.name);
+        } else {
+            serverFirst = fd;
+            ev.addArg("tuple", 0, serverFirstTuple);
+        }
     }
 
     /** Java turns an IPv4-mapped IPv6 address into an Inet4Address already; "::" goes with either family. */

@@ -1,0 +1,164 @@
+package dev.peregrine.detector.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peregrine.detector.capture.Capture;
+import dev.peregrine.detector.capture.Prerequisites;
+import dev.peregrine.detector.capture.RawEvent;
+import dev.peregrine.detector.capture.Syscalls;
+import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.event.FdInfo;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The tables fed by the real capture, as the live detection feeds them: a helper program
+ * ({@code fds.c}, built with the clang the BPF build needs anyway) makes real syscalls, and its
+ * records go through the event factory; the tables must then say what the kernel says. Needs
+ * root, as CI has.
+ */
+class KernelTablesTest {
+    static final Path SOURCE = Path.of("src/test/resources/state/fds.c");
+    static Capture capture;
+    static Path helper;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void load() throws Exception {
+        assertThat(Prerequisites.check()).as("capture prerequisites (run the tests as root)").isEmpty();
+        helper = dir.resolve("fds");
+        Process cc = new ProcessBuilder("clang", "-Wall", "-Werror", "-o", helper.toString(), SOURCE.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(cc.waitFor()).as("clang builds the helper: %s", out).isZero();
+        capture = Capture.open();
+        // What the live detection always captures, and the data calls whose sockets are checked.
+        Set<Integer> syscalls = Stream.concat(Syscalls.STATE.stream(), Stream.of("sendto", "recvfrom", "sendmsg", "recvmsg"))
+                .map(Syscalls::number).collect(Collectors.toSet());
+        capture.select(syscalls, true);
+        capture.ignoreProcess(ProcessHandle.current().pid());
+        capture.attach();
+    }
+
+    @AfterAll
+    static void unload() {
+        if (capture != null) {
+            capture.close();
+        }
+    }
+
+    /** One run of the helper, its records fed to a factory of its own over the real /proc. */
+    static final class Run implements AutoCloseable {
+        final Process process;
+        final BufferedReader out;
+        final ProcessTable table = new ProcessTable(100_000);
+        final EventFactory factory = new EventFactory(table, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST,
+                capture.bootToEpochOffset());
+        final List<Event> events = new ArrayList<>();
+
+        Run(String... args) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(helper.toString()));
+            cmd.addAll(List.of(args));
+            process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        /** The helper's next output line as name=value words. */
+        Map<String, String> line() throws Exception {
+            String line = out.readLine();
+            assertThat(line).as("a line from the helper").isNotNull();
+            Map<String, String> words = new HashMap<>();
+            for (String w : line.split(" ")) {
+                String[] kv = w.split("=", 2);
+                words.put(kv[0], kv.length > 1 ? kv[1] : "");
+            }
+            return words;
+        }
+
+        /** Feeds the helper's records to the factory, keeping its events, up to the first record that matches. */
+        void feedUntil(Predicate<RawEvent> last) {
+            Instant deadline = Instant.now().plusSeconds(20);
+            boolean[] done = {false};
+            while (!done[0]) {
+                assertThat(Instant.now()).as("the helper's records within 20 s").isBefore(deadline);
+                capture.poll(50, r -> {
+                    if (done[0] || r.pid != process.pid()) {
+                        return;
+                    }
+                    Event e = factory.toEvent(r);
+                    if (e != null) {
+                        events.add(e.snapshot());
+                    }
+                    done[0] = last.test(r);
+                });
+            }
+        }
+
+        Event event(String type, long fd) {
+            return events.stream().filter(e -> e.type.equals(type) && e.fd != null && e.fd.num == fd).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + type + " on fd " + fd + " in " + events.size() + " events"));
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.getOutputStream().close();
+            process.waitFor();
+        }
+    }
+
+    static void assertEnds(Event e, FdInfo.Role role, long clientPort, long serverPort) {
+        assertThat(e.fd.role).as("role of %s", e.type).isEqualTo(role);
+        assertThat(e.fd.cport).as("client port of %s", e.type).isEqualTo(clientPort);
+        assertThat(e.fd.sport).as("server port of %s", e.type).isEqualTo(serverPort);
+        assertThat(e.fd.cip).isEqualTo("127.0.0.1");
+        assertThat(e.fd.sip).isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void socketsKeepTheRoleTheirConnectionGaveThemThroughSendsAndReceives() throws Exception {
+        try (Run run = new Run("sockets")) {
+            Map<String, String> fds = run.line();
+            run.feedUntil(r -> r.type == RawEvent.PROC_EXIT);
+            long accepted = Long.parseLong(fds.get("accepted"));
+            long client = Long.parseLong(fds.get("client"));
+            long sport = Long.parseLong(fds.get("sport"));
+            long cport = Long.parseLong(fds.get("cport"));
+
+            assertEnds(run.event("accept4", accepted), FdInfo.Role.SERVER, cport, sport);
+            assertEnds(run.event("recvfrom", accepted), FdInfo.Role.SERVER, cport, sport);
+            assertEnds(run.event("sendmsg", accepted), FdInfo.Role.SERVER, cport, sport);
+            assertEnds(run.event("sendto", client), FdInfo.Role.CLIENT, cport, sport);
+            assertEnds(run.event("recvmsg", client), FdInfo.Role.CLIENT, cport, sport);
+            assertThat(run.event("recvfrom", accepted).arg("tuple")).isEqualTo("127.0.0.1:" + cport + "->127.0.0.1:" + sport);
+            assertThat(run.event("sendmsg", accepted).arg("tuple")).isEqualTo("127.0.0.1:" + sport + "->127.0.0.1:" + cport);
+
+            // UDP sockets have no connection: the bound one received first, the other sent first.
+            Event received = run.event("recvfrom", Long.parseLong(fds.get("udpserver")));
+            assertThat(received.fd.role).isEqualTo(FdInfo.Role.SERVER);
+            assertThat(received.fd.sport).isEqualTo(Long.parseLong(fds.get("udpsport")));
+            Event sent = run.event("sendto", Long.parseLong(fds.get("udpclient")));
+            assertThat(sent.fd.role).isEqualTo(FdInfo.Role.CLIENT);
+            assertThat(sent.fd.cport).isEqualTo(Long.parseLong(fds.get("udpcport")));
+            assertThat(sent.fd.l4proto).isEqualTo("udp");
+        }
+    }
+}
