@@ -219,10 +219,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u8 *want = bpf_map_lookup_elem(&interesting, &key);
 	if (!want || !*want || ignored())
 		return 0;
-	/* fcntl is frequent; only its dup commands (F_DUPFD, F_DUPFD_CLOEXEC) change the fd table. */
+	/* fcntl is frequent; only its dup commands (F_DUPFD, F_DUPFD_CLOEXEC) and F_SETFD, which
+	 * sets or clears close-on-exec, change the fd table. */
 	if (nr == __NR_fcntl) {
 		long cmd = BPF_CORE_READ(regs, si);
-		if (cmd != 0 && cmd != 1030)
+		if (cmd != 0 && cmd != 1030 && cmd != 2)
 			return 0;
 	}
 	/* A successful exec is reported by sched_process_exec, with the new image's details. */

@@ -1,5 +1,8 @@
 /* Helper for KernelTablesTest: makes real syscalls whose effect on the fd table the test checks.
  *   fds sockets   a TCP connection to itself, data both ways on both ends; two UDP sockets
+ *   fds cloexec   fds with and without close-on-exec, made every way there is; then, once a line
+ *                 comes on stdin, a failed exec and an exec of "fds wait"
+ *   fds wait      says "ready", then waits for stdin to close
  * Prints the fd numbers and ports the test needs, as name=value words on one line. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -7,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -66,10 +70,52 @@ static int sockets(void)
 	return 0;
 }
 
+static int cloexec(const char *self, const char *file)
+{
+	int plain = open(file, O_RDONLY);
+	int o_cloexec = open(file, O_RDONLY | O_CLOEXEC);
+	int set = open(file, O_RDONLY);
+	fcntl(set, F_SETFD, FD_CLOEXEC);
+	int cleared = open(file, O_RDONLY | O_CLOEXEC);
+	fcntl(cleared, F_SETFD, 0);
+	int dupfd_cloexec = fcntl(plain, F_DUPFD_CLOEXEC, 0);
+	int dup3_cloexec = dup3(plain, 100, O_CLOEXEC);
+	int dup2_of_cloexec = dup2(o_cloexec, 101); /* the copy does not inherit the flag */
+	int sock_cloexec = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int pipe_cloexec[2];
+	pipe2(pipe_cloexec, O_CLOEXEC);
+	int pipe_plain[2];
+	pipe(pipe_plain);
+	int memfd_cloexec = memfd_create("peregrine", MFD_CLOEXEC);
+	int listener, client, accepted;
+	connection(&listener, &client, &accepted, SOCK_CLOEXEC);
+	printf("keep=%d,%d,%d,%d,%d,%d,%d drop=%d,%d,%d,%d,%d,%d,%d,%d,%d\n", plain, cleared, dup2_of_cloexec,
+	       pipe_plain[0], pipe_plain[1], listener, client, o_cloexec, set, dupfd_cloexec, dup3_cloexec, sock_cloexec,
+	       pipe_cloexec[0], pipe_cloexec[1], memfd_cloexec, accepted);
+	fflush(stdout);
+	close(-1); /* marks the end of the fds for the test, which reads its record */
+	char go;
+	if (read(0, &go, 1) != 1)
+		return 1;
+	execl("/nonexistent-peregrine", "nothing", (char *)NULL); /* fails: every fd stays */
+	execl(self, self, "wait", (char *)NULL);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "sockets") == 0)
 		return sockets();
-	fprintf(stderr, "usage: fds sockets\n");
+	if (argc > 2 && strcmp(argv[1], "cloexec") == 0)
+		return cloexec(argv[0], argv[2]);
+	if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+		char c;
+		printf("ready\n");
+		fflush(stdout);
+		while (read(0, &c, 1) > 0)
+			;
+		return 0;
+	}
+	fprintf(stderr, "usage: fds sockets | fds cloexec FILE | fds wait\n");
 	return 2;
 }

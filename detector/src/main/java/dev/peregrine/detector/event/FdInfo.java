@@ -28,6 +28,8 @@ public final class FdInfo {
     public final boolean server;
     public final boolean connected;
     public final boolean nameChanged;
+    /** Close-on-exec (O_CLOEXEC, FD_CLOEXEC, SOCK_CLOEXEC, ...): a successful exec closes the fd. */
+    public final boolean cloexec;
     /** IPv4 addresses as unsigned ints for network-mask checks; -1 when not IPv4. */
     public final long cipV4, sipV4;
     /** IPv6 addresses as high/low 64 bits for network-mask checks; meaningful when {@code cipV6}/{@code sipV6}. */
@@ -49,6 +51,7 @@ public final class FdInfo {
         server = b.role == Role.SERVER;
         connected = b.connected;
         nameChanged = b.nameChanged;
+        cloexec = b.cloexec;
         cipV4 = Ipv4.parse(cip);
         sipV4 = Ipv4.parse(sip);
         cipV6 = cipV4 < 0 && Ipv6.isValid(cip);
@@ -65,8 +68,8 @@ public final class FdInfo {
         nameraw = b.nameraw != null ? b.nameraw : n;
     }
 
-    /** A file or directory opened by path: what {@link #builder()} makes of num, type, name and nameraw alone. */
-    private FdInfo(long num, boolean directory, String name, String nameraw) {
+    /** A file or directory opened by path: what {@link #builder()} makes of num, type, name, nameraw and cloexec alone. */
+    private FdInfo(long num, boolean directory, String name, String nameraw, boolean cloexec) {
         this.num = num;
         type = directory ? "directory" : "file";
         typechar = directory ? "d" : "f";
@@ -77,17 +80,56 @@ public final class FdInfo {
         cport = sport = Event.NONE;
         role = Role.NONE;
         server = connected = nameChanged = false;
+        this.cloexec = cloexec;
         cipV4 = sipV4 = -1;
         cipV6 = sipV6 = false;
         cipV6Hi = cipV6Lo = sipV6Hi = sipV6Lo = 0;
+    }
+
+    private FdInfo(FdInfo o, long num, boolean cloexec) {
+        this.num = num;
+        this.cloexec = cloexec;
+        type = o.type;
+        typechar = o.typechar;
+        name = o.name;
+        nameraw = o.nameraw;
+        parts = o.parts;
+        l4proto = o.l4proto;
+        cip = o.cip;
+        sip = o.sip;
+        cport = o.cport;
+        sport = o.sport;
+        cipName = o.cipName;
+        sipName = o.sipName;
+        role = o.role;
+        server = o.server;
+        connected = o.connected;
+        nameChanged = o.nameChanged;
+        cipV4 = o.cipV4;
+        sipV4 = o.sipV4;
+        cipV6 = o.cipV6;
+        sipV6 = o.sipV6;
+        cipV6Hi = o.cipV6Hi;
+        cipV6Lo = o.cipV6Lo;
+        sipV6Hi = o.sipV6Hi;
+        sipV6Lo = o.sipV6Lo;
+    }
+
+    /** The same open file under another fd number or close-on-exec flag, as dup and fcntl(F_SETFD) make it. */
+    public FdInfo copy(long num, boolean cloexec) {
+        return num == this.num && cloexec == this.cloexec ? this : new FdInfo(this, num, cloexec);
     }
 
     /**
      * The fd of a file or directory opened by path, made on every open: without the builder and
      * the address parsing a socket needs.
      */
+    public static FdInfo file(long num, boolean directory, String name, String nameraw, boolean cloexec) {
+        return new FdInfo(num, directory, name, nameraw, cloexec);
+    }
+
     public static FdInfo file(long num, boolean directory, String name, String nameraw) {
-        return new FdInfo(num, directory, name, nameraw);
+        return file(num, directory, name, nameraw, false);
     }
 
     /** fd.directory: a directory's own name, a file's name up to its last slash; null for other fds. */
@@ -160,7 +202,7 @@ public final class FdInfo {
         String type, name, nameraw, l4proto, cip, sip, cipName, sipName;
         long cport = Event.NONE, sport = Event.NONE;
         Role role = Role.NONE;
-        boolean connected, nameChanged;
+        boolean connected, nameChanged, cloexec;
 
         public Builder num(long v) { num = v; return this; }
         public Builder type(String v) { type = v; return this; }
@@ -174,6 +216,7 @@ public final class FdInfo {
         public Builder role(Role v) { role = v; return this; }
         public Builder connected(boolean v) { connected = v; return this; }
         public Builder nameChanged(boolean v) { nameChanged = v; return this; }
+        public Builder cloexec(boolean v) { cloexec = v; return this; }
         public FdInfo build() { return new FdInfo(this); }
     }
 }

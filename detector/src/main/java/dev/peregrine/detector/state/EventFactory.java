@@ -29,6 +29,11 @@ import java.util.function.Consumer;
 public final class EventFactory {
     private static final long AT_FDCWD = -100;
     private static final long EINPROGRESS = -115;
+    /** Also SOCK_CLOEXEC. */
+    private static final long O_CLOEXEC = 02000000;
+    /** Also MFD_CLOEXEC. */
+    private static final long FD_CLOEXEC = 1;
+    private static final long F_DUPFD = 0, F_SETFD = 2, F_DUPFD_CLOEXEC = 1030;
 
     private final ProcessTable processes;
     private final Users users;
@@ -162,7 +167,7 @@ public final class EventFactory {
                 ev.addArg("fd", e.arg(0), DECIMAL);
             }
             case "dup", "dup2", "dup3" -> {
-                fd = dup(p, e.arg(0), ret);
+                fd = dup(p, e.arg(0), ret, type.equals("dup3") && (e.arg(2) & O_CLOEXEC) != 0);
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("oldfd", e.arg(0), DECIMAL);
                 if (!type.equals("dup")) {
@@ -170,15 +175,23 @@ public final class EventFactory {
                 }
             }
             case "fcntl" -> {
-                if (e.arg(1) == 0 || e.arg(1) == 1030) { // F_DUPFD, F_DUPFD_CLOEXEC
-                    fd = dup(p, e.arg(0), ret);
+                long cmd = e.arg(1);
+                if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+                    fd = dup(p, e.arg(0), ret, cmd == F_DUPFD_CLOEXEC);
+                } else if (cmd == F_SETFD && p != null) {
+                    fd = p.fds.get(e.arg(0));
+                    if (ok && fd != null) {
+                        fd = fd.copy(fd.num, (e.arg(2) & FD_CLOEXEC) != 0);
+                        p.fds.put(fd.num, fd);
+                    }
                 }
                 ev.addArg("fd", e.arg(0), DECIMAL);
                 ev.addArg("cmd", e.arg(1), DECIMAL);
             }
             case "socket" -> {
                 if (ok && p != null) {
-                    fd = FdInfo.builder().num(ret).type(socketType(e.arg(0))).l4proto(l4(e.arg(1) & 0xf, 0)).build();
+                    fd = FdInfo.builder().num(ret).type(socketType(e.arg(0))).l4proto(l4(e.arg(1) & 0xf, 0))
+                            .cloexec((e.arg(1) & O_CLOEXEC) != 0).build();
                     p.fds.put(ret, fd);
                 }
                 ev.addArg("fd", ret, DECIMAL);
@@ -192,7 +205,9 @@ public final class EventFactory {
                 SockTuple t = e.tuple(0);
                 FdInfo known = p == null ? null : p.fds.get(num);
                 boolean connected = accept || (type.equals("connect") && (ok || ret == EINPROGRESS));
-                fd = socket(p, num, t, known, role(type, ret, known), connected);
+                // An accepted socket is a new fd: accept4's flags say whether it closes on exec.
+                boolean cloexec = accept ? type.equals("accept4") && (e.arg(3) & O_CLOEXEC) != 0 : known != null && known.cloexec;
+                fd = socket(p, num, t, known, role(type, ret, known), connected, cloexec);
                 ev.addArg(accept ? "fd" : "res", ret, DECIMAL);
                 if (t.isIp()) {
                     tupleArg(ev, fd, accept || type.startsWith("recv"));
@@ -205,9 +220,11 @@ public final class EventFactory {
                 byte[] two = e.param(0);
                 if (ok && p != null && two.length == 8) {
                     String kind = type.equals("socketpair") ? "unix" : "pipe";
+                    // pipe2's flags and socketpair's type carry O_CLOEXEC (SOCK_CLOEXEC); pipe has neither.
+                    long flags = type.equals("pipe") ? 0 : e.arg(1);
                     for (int i = 0; i < 2; i++) {
                         long n = Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(two, 4 * i, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt());
-                        p.fds.put(n, FdInfo.builder().num(n).type(kind).name(kind).build());
+                        p.fds.put(n, FdInfo.builder().num(n).type(kind).name(kind).cloexec((flags & O_CLOEXEC) != 0).build());
                     }
                 }
                 ev.addArg("res", ret, DECIMAL);
@@ -313,7 +330,7 @@ public final class EventFactory {
             case "init_module", "finit_module", "userfaultfd", "memfd_create" -> {
                 ev.addArg("res", ret, DECIMAL);
                 if (type.equals("memfd_create") && ok && p != null) {
-                    fd = FdInfo.builder().num(ret).type("memfd").name("memfd:").build();
+                    fd = FdInfo.builder().num(ret).type("memfd").name("memfd:").cloexec((e.arg(1) & FD_CLOEXEC) != 0).build();
                     p.fds.put(ret, fd);
                 }
             }
@@ -427,11 +444,11 @@ public final class EventFactory {
         ev.addArg("flags", flags.isEmpty() ? "0" : flags.toString());
     }
 
-    /** openat2's flags live in struct open_how, which the kernel side does not read yet. */
+    /** The fd an open made; {@code flags} are open's (openat2's from its struct open_how). */
     private FdInfo openFile(Proc p, long ret, long dirfd, String path, long flags) {
         String name = resolve(p, dirfd, path);
         boolean directory = (flags & 0200000) != 0;
-        FdInfo fd = FdInfo.file(ret, directory, name, path);
+        FdInfo fd = FdInfo.file(ret, directory, name, path, (flags & O_CLOEXEC) != 0);
         if (ret >= 0 && p != null) {
             p.fds.put(ret, fd);
         }
@@ -454,16 +471,16 @@ public final class EventFactory {
         return base == null ? path : Paths.join(base, path);
     }
 
-    private static FdInfo dup(Proc p, long oldfd, long newfd) {
+    /** The new fd of dup, dup2, dup3 or fcntl(F_DUPFD*): close-on-exec only if asked for, whatever the old one's flag. */
+    private static FdInfo dup(Proc p, long oldfd, long newfd, boolean cloexec) {
         if (p == null || newfd < 0) {
             return null;
         }
         FdInfo old = p.fds.get(oldfd);
-        if (old == null) {
-            return null;
+        if (old == null || newfd == oldfd) {
+            return old; // dup2 onto itself changes nothing, not even the flag
         }
-        FdInfo copy = FdInfo.builder().num(newfd).type(old.type).name(old.name).nameraw(old.nameraw).l4proto(old.l4proto)
-                .client(old.cip, old.cport).server(old.sip, old.sport).role(old.role).connected(old.connected).build();
+        FdInfo copy = old.copy(newfd, cloexec);
         p.fds.put(newfd, copy);
         return copy;
     }
@@ -488,8 +505,8 @@ public final class EventFactory {
         };
     }
 
-    private static FdInfo socket(Proc p, long num, SockTuple t, FdInfo known, FdInfo.Role role, boolean connected) {
-        FdInfo.Builder b = FdInfo.builder().num(num).role(role);
+    private static FdInfo socket(Proc p, long num, SockTuple t, FdInfo known, FdInfo.Role role, boolean connected, boolean cloexec) {
+        FdInfo.Builder b = FdInfo.builder().num(num).role(role).cloexec(cloexec);
         if (t.isIp()) {
             // Like libscap, an AF_INET6 socket whose ends are IPv4-mapped (or unspecified) is an IPv4 socket.
             boolean v6 = t.family() == SockTuple.AF_INET6 && !(v4Like(t.laddr()) && v4Like(t.raddr()));

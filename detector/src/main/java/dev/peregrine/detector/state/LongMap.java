@@ -2,6 +2,7 @@ package dev.peregrine.detector.state;
 
 import java.util.Arrays;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * A map from {@code long} keys (pids, tids, fd numbers) to non-null values, by open addressing
@@ -129,6 +130,25 @@ final class LongMap<V> {
         }
         values[gap] = null;
         keys[gap] = 0;
+    }
+
+    /** Removes every entry whose value passes {@code test}. */
+    @SuppressWarnings("unchecked")
+    void removeIf(Predicate<? super V> test) {
+        long[] doomed = null;
+        int n = 0;
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != null && test.test((V) values[i])) {
+                if (doomed == null) {
+                    doomed = new long[size];
+                }
+                doomed[n++] = keys[i];
+            }
+        }
+        // Removing shifts entries back, possibly into slots already visited: remove after the scan.
+        for (int i = 0; i < n; i++) {
+            remove(doomed[i]);
+        }
     }
 
     void clear() {

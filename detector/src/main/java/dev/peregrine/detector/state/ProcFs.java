@@ -89,8 +89,12 @@ final class ProcFs {
         return p;
     }
 
-    /** Open fds of a process as far as /proc tells: files with their paths, sockets and pipes by type. */
+    /**
+     * Open fds of a process as far as /proc tells: files with their paths, sockets and pipes by
+     * type, and whether each closes on exec.
+     */
     void readFds(long pid, LongMap<FdInfo> into) {
+        Path fdinfo = proc.resolve(pid + "/fdinfo");
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.resolve(pid + "/fd"))) {
             for (Path fd : ds) {
                 long num = Long.parseLong(fd.getFileName().toString());
@@ -98,7 +102,7 @@ final class ProcFs {
                 if (target == null) {
                     continue;
                 }
-                FdInfo.Builder b = FdInfo.builder().num(num);
+                FdInfo.Builder b = FdInfo.builder().num(num).cloexec(cloexec(fdinfo.resolve(Long.toString(num))));
                 if (target.startsWith("socket:")) {
                     b.type("ipv4"); // refined by the next socket event on it
                 } else if (target.startsWith("pipe:")) {
@@ -114,6 +118,21 @@ final class ProcFs {
             }
         } catch (IOException | RuntimeException e) {
             // the process exited meanwhile
+        }
+    }
+
+    /** The kernel shows close-on-exec as O_CLOEXEC in the octal "flags:" line of /proc/PID/fdinfo/N. */
+    private static boolean cloexec(Path fdinfo) {
+        String text = text(fdinfo);
+        int at = text == null ? -1 : text.indexOf("flags:");
+        if (at < 0) {
+            return false;
+        }
+        int end = text.indexOf('\n', at);
+        try {
+            return (Long.parseLong(text.substring(at + 6, end < 0 ? text.length() : end).trim(), 8) & 02000000) != 0;
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 

@@ -137,7 +137,8 @@ public final class ProcessTable {
         p.exeFromMemfd = e.flag(RawEvent.FLAG_EXE_MEMFD);
         p.exeWritable = writable(x, p.uid, p.gid);
         p.exeUpperLayer = e.flag(RawEvent.FLAG_EXE_OVERLAY) && inUpperLayer(e.pid, p.exepath);
-        // close-on-exec fds are gone after exec; without flags we keep all, as Falco does when unsure
+        // The kernel closed them before this event (libsinsp keeps them: its tables do not know the flag).
+        p.fds.removeIf(fd -> fd.cloexec);
         p.changed();
     }
 

@@ -74,6 +74,9 @@ class KernelTablesTest {
         final EventFactory factory = new EventFactory(table, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST,
                 capture.bootToEpochOffset());
         final List<Event> events = new ArrayList<>();
+        /** Fed the same records as {@link #factory} once {@link #seedSecondTable} has read the process from /proc. */
+        ProcessTable seeded;
+        EventFactory seededFactory;
 
         Run(String... args) throws Exception {
             List<String> cmd = new ArrayList<>(List.of(helper.toString()));
@@ -108,9 +111,24 @@ class KernelTablesTest {
                     if (e != null) {
                         events.add(e.snapshot());
                     }
+                    if (seededFactory != null) {
+                        seededFactory.toEvent(r);
+                    }
                     done[0] = last.test(r);
                 });
             }
+        }
+
+        /** A table that knows the process from /proc only, as if the detector had started now. */
+        void seedSecondTable() {
+            seeded = new ProcessTable(100_000);
+            seededFactory = new EventFactory(seeded, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST, capture.bootToEpochOffset());
+            assertThat(seeded.get(process.pid())).as("the helper in /proc").isNotNull();
+        }
+
+        void send(String line) throws Exception {
+            process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
         }
 
         Event event(String type, long fd) {
@@ -122,6 +140,53 @@ class KernelTablesTest {
         public void close() throws Exception {
             process.getOutputStream().close();
             process.waitFor();
+        }
+    }
+
+    static List<Long> numbers(String csv) {
+        return Stream.of(csv.split(",")).map(Long::parseLong).toList();
+    }
+
+    /** Which of these fds the process has open, as the kernel says. */
+    static List<Long> openInKernel(long pid, List<Long> fds) {
+        return fds.stream().filter(fd -> Files.exists(Path.of("/proc/" + pid + "/fd/" + fd), java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList();
+    }
+
+    /** Which of these fds the table has for the process. */
+    static List<Long> openInTable(ProcessTable table, long pid, List<Long> fds) {
+        Proc p = table.get(pid);
+        assertThat(p).as("process %d in the table", pid).isNotNull();
+        return fds.stream().filter(fd -> p.fds.get(fd) != null).toList();
+    }
+
+    /**
+     * A successful exec closes the fds marked close-on-exec, however they were marked (open,
+     * fcntl, dup3, socket, pipe2, memfd_create, accept4 flags): the table drops the same ones, both
+     * when it followed the process from its start and when it read it from /proc (fdinfo flags).
+     */
+    @Test
+    void aSuccessfulExecDropsTheCloseOnExecFdsAsTheKernelDoes() throws Exception {
+        try (Run run = new Run("cloexec", "/etc/hostname")) {
+            Map<String, String> fds = run.line();
+            List<Long> keep = numbers(fds.get("keep"));
+            List<Long> drop = numbers(fds.get("drop"));
+            List<Long> all = Stream.concat(keep.stream(), drop.stream()).toList();
+            long pid = run.process.pid();
+            run.feedUntil(r -> r.type == Syscalls.number("close") && (int) r.arg(0) == -1);
+            assertThat(openInTable(run.table, pid, all)).as("before exec, followed from the start").isEqualTo(all);
+            run.seedSecondTable();
+            assertThat(openInTable(run.seeded, pid, all)).as("before exec, read from /proc").isEqualTo(all);
+            assertThat(all).allMatch(fd -> run.seeded.get(pid).fds.get(fd).cloexec == drop.contains(fd),
+                    "close-on-exec read from /proc/PID/fdinfo");
+
+            run.send("go");
+            assertThat(run.out.readLine()).isEqualTo("ready");
+            run.feedUntil(r -> r.type == RawEvent.PROC_EXEC && r.strings(1).contains("wait"));
+
+            assertThat(openInKernel(pid, all)).as("the kernel's view after exec").isEqualTo(keep);
+            assertThat(openInTable(run.table, pid, all)).as("after exec, followed from the start").isEqualTo(keep);
+            assertThat(openInTable(run.seeded, pid, all)).as("after exec, read from /proc").isEqualTo(keep);
+            assertThat(run.events).anyMatch(e -> e.type.equals("execve") && e.rawres == -2);
         }
     }
 

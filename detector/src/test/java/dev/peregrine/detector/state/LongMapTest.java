@@ -45,6 +45,31 @@ class LongMapTest {
         }
     }
 
+    /** As an exec removes the close-on-exec fds: whatever the probe runs, exactly the matching entries go. */
+    @Test
+    void removeIfRemovesExactlyTheMatchingEntries() {
+        Random random = new Random(3);
+        for (int round = 0; round < 200; round++) {
+            LongMap<Long> map = new LongMap<>();
+            Map<Long, Long> expected = new HashMap<>();
+            for (int i = 0; i < random.nextInt(300); i++) {
+                long key = random.nextInt(round % 2 == 0 ? 64 : 100_000);
+                long value = random.nextInt(1000);
+                map.put(key, value);
+                expected.put(key, value);
+            }
+            List<Long> keys = new ArrayList<>(expected.keySet());
+            map.removeIf(v -> v % 3 == 0);
+            expected.values().removeIf(v -> v % 3 == 0);
+            assertThat(map.size()).isEqualTo(expected.size());
+            for (long key : keys) {
+                if (!Objects.equals(map.get(key), expected.get(key))) {
+                    fail("round %d, key %d: got %s, expected %s", round, key, map.get(key), expected.get(key));
+                }
+            }
+        }
+    }
+
     @Test
     void removingEveryEntryLeavesAnEmptyMapThatStillWorks() {
         LongMap<Long> map = new LongMap<>();

@@ -23,7 +23,8 @@ import java.util.List;
  * incubating and sandbox rules use. {@code src/test/resources/state/factory_events.jsonl} holds
  * what the event factory made of it before events were built lazily (commit 700aafb), with the
  * fixes since: a socket keeps the role accept, connect or listen gave it (listen, sendmsg and
- * recvmsg lines), and receives show the tuple argument remote end first, as Falco's driver does.
+ * recvmsg lines), receives show the tuple argument remote end first, as Falco's driver does, and
+ * fcntl(F_SETFD) carries the fd it marks close-on-exec.
  */
 final class ScriptedSession {
     static final Path EXPECTED = Path.of("src/test/resources/state/factory_events.jsonl");
