@@ -1,12 +1,13 @@
 /* Helper for KernelTablesTest: makes real syscalls whose effect on the fd table the test checks.
  *   fds sockets   a TCP connection to itself, data both ways on both ends; two UDP sockets
- *   fds cloexec   fds with and without close-on-exec, made every way there is; then, once a line
- *                 comes on stdin, a failed exec and an exec of "fds wait"
+ *   fds cloexec   fds with and without close-on-exec, made every way there is, and fds closed by
+ *                 close_range; then, once a line comes on stdin, a failed exec and an exec of "fds wait"
  *   fds wait      says "ready", then waits for stdin to close
  * Prints the fd numbers and ports the test needs, as name=value words on one line. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,9 +90,13 @@ static int cloexec(const char *self, const char *file)
 	int memfd_cloexec = memfd_create("peregrine", MFD_CLOEXEC);
 	int listener, client, accepted;
 	connection(&listener, &client, &accepted, SOCK_CLOEXEC);
-	printf("keep=%d,%d,%d,%d,%d,%d,%d drop=%d,%d,%d,%d,%d,%d,%d,%d,%d\n", plain, cleared, dup2_of_cloexec,
-	       pipe_plain[0], pipe_plain[1], listener, client, o_cloexec, set, dupfd_cloexec, dup3_cloexec, sock_cloexec,
-	       pipe_cloexec[0], pipe_cloexec[1], memfd_cloexec, accepted);
+	for (int fd = 110; fd <= 115; fd++)
+		dup2(plain, fd);
+	close_range(110, 112, CLOSE_RANGE_CLOEXEC);
+	close_range(113, 114, 0);
+	printf("keep=%d,%d,%d,%d,%d,%d,%d,115 drop=%d,%d,%d,%d,%d,%d,%d,%d,%d,110,111,112 closed=113,114\n", plain, cleared,
+	       dup2_of_cloexec, pipe_plain[0], pipe_plain[1], listener, client, o_cloexec, set, dupfd_cloexec, dup3_cloexec,
+	       sock_cloexec, pipe_cloexec[0], pipe_cloexec[1], memfd_cloexec, accepted);
 	fflush(stdout);
 	close(-1); /* marks the end of the fds for the test, which reads its record */
 	char go;

@@ -34,6 +34,7 @@ public final class EventFactory {
     /** Also MFD_CLOEXEC. */
     private static final long FD_CLOEXEC = 1;
     private static final long F_DUPFD = 0, F_SETFD = 2, F_DUPFD_CLOEXEC = 1030;
+    private static final long CLOSE_RANGE_CLOEXEC = 4;
 
     private final ProcessTable processes;
     private final Users users;
@@ -165,6 +166,12 @@ public final class EventFactory {
                     p.fds.remove(e.arg(0));
                 }
                 ev.addArg("fd", e.arg(0), DECIMAL);
+            }
+            case "close_range" -> {
+                if (ok && p != null) {
+                    closeRange(p, e.arg(0) & 0xffffffffL, e.arg(1) & 0xffffffffL, (e.arg(2) & CLOSE_RANGE_CLOEXEC) != 0);
+                }
+                ev.addArg("res", ret, DECIMAL);
             }
             case "dup", "dup2", "dup3" -> {
                 fd = dup(p, e.arg(0), ret, type.equals("dup3") && (e.arg(2) & O_CLOEXEC) != 0);
@@ -469,6 +476,15 @@ public final class EventFactory {
             }
         }
         return base == null ? path : Paths.join(base, path);
+    }
+
+    /** close_range(first, last, flags): closes the fds in the range, or with CLOSE_RANGE_CLOEXEC marks them close-on-exec. */
+    private static void closeRange(Proc p, long first, long last, boolean cloexec) {
+        if (cloexec) {
+            p.fds.replaceAll(fd -> fd.num >= first && fd.num <= last ? fd.copy(fd.num, true) : fd);
+        } else {
+            p.fds.removeIf(fd -> fd.num >= first && fd.num <= last);
+        }
     }
 
     /** The new fd of dup, dup2, dup3 or fcntl(F_DUPFD*): close-on-exec only if asked for, whatever the old one's flag. */

@@ -1,8 +1,10 @@
 package dev.peregrine.detector.state;
 
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * A map from {@code long} keys (pids, tids, fd numbers) to non-null values, by open addressing
@@ -148,6 +150,16 @@ final class LongMap<V> {
         // Removing shifts entries back, possibly into slots already visited: remove after the scan.
         for (int i = 0; i < n; i++) {
             remove(doomed[i]);
+        }
+    }
+
+    /** Replaces every value with what {@code f} makes of it (not null). */
+    @SuppressWarnings("unchecked")
+    void replaceAll(UnaryOperator<V> f) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != null) {
+                values[i] = Objects.requireNonNull(f.apply((V) values[i]));
+            }
         }
     }
 

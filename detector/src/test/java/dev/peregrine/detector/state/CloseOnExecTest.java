@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CloseOnExecTest {
     static final int OPENAT = 257, OPENAT2 = 437, DUP2 = 33, FCNTL = 72, F_SETFD = 2, SOCKET = 41, SOCKETPAIR = 53,
-            ACCEPT = 43, CONNECT = 42;
+            ACCEPT = 43, CONNECT = 42, CLOSE_RANGE = 436, CLOSE_RANGE_CLOEXEC = 4;
 
     @TempDir
     Path emptyProc;
@@ -64,6 +64,20 @@ class CloseOnExecTest {
         assertThat(fds(600)).as("the parent did not exec").containsExactly(3L, 4L);
         exec(600, "sh");
         assertThat(fds(600)).containsExactly(3L);
+    }
+
+    @Test
+    void closeRangeClosesOrMarksTheFdsOfItsRangeOnly() {
+        for (long fd = 3; fd <= 9; fd++) {
+            open(600, fd, O_RDONLY);
+        }
+        syscall(CLOSE_RANGE, 600, 0, 4, 5, 0);
+        assertThat(fds(600)).containsExactly(3L, 6L, 7L, 8L, 9L);
+        syscall(CLOSE_RANGE, 600, 0, 7, 0xffffffffL, CLOSE_RANGE_CLOEXEC); // to the highest fd there can be
+        syscall(CLOSE_RANGE, 600, -22, 3, 3, 0);                           // failed: nothing closed
+        assertThat(fds(600)).containsExactly(3L, 6L, 7L, 8L, 9L);
+        exec(600, "sh");
+        assertThat(fds(600)).containsExactly(3L, 6L);
     }
 
     @Test

@@ -161,8 +161,9 @@ class KernelTablesTest {
 
     /**
      * A successful exec closes the fds marked close-on-exec, however they were marked (open,
-     * fcntl, dup3, socket, pipe2, memfd_create, accept4 flags): the table drops the same ones, both
-     * when it followed the process from its start and when it read it from /proc (fdinfo flags).
+     * fcntl, dup3, socket, pipe2, memfd_create, accept4 flags, close_range): the table drops the
+     * same ones, both when it followed the process from its start and when it read it from /proc
+     * (fdinfo flags). close_range without the flag closes at once.
      */
     @Test
     void aSuccessfulExecDropsTheCloseOnExecFdsAsTheKernelDoes() throws Exception {
@@ -170,9 +171,12 @@ class KernelTablesTest {
             Map<String, String> fds = run.line();
             List<Long> keep = numbers(fds.get("keep"));
             List<Long> drop = numbers(fds.get("drop"));
+            List<Long> closed = numbers(fds.get("closed"));
             List<Long> all = Stream.concat(keep.stream(), drop.stream()).toList();
             long pid = run.process.pid();
             run.feedUntil(r -> r.type == Syscalls.number("close") && (int) r.arg(0) == -1);
+            assertThat(openInKernel(pid, closed)).isEmpty();
+            assertThat(openInTable(run.table, pid, closed)).as("closed by close_range").isEmpty();
             assertThat(openInTable(run.table, pid, all)).as("before exec, followed from the start").isEqualTo(all);
             run.seedSecondTable();
             assertThat(openInTable(run.seeded, pid, all)).as("before exec, read from /proc").isEqualTo(all);
