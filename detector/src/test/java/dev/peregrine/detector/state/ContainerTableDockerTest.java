@@ -3,6 +3,7 @@ package dev.peregrine.detector.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.detector.event.Event;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -150,6 +151,30 @@ class ContainerTableDockerTest {
     void hostProcessesAreTheHost() throws Exception {
         assertThat(table.lookup(table.rootCgroupId(), "")).isSameAs(ContainerInfo.HOST);
         assertThat(ContainerIds.forPid(ProcessHandle.current().pid())).isEmpty();
+    }
+
+    /** Its /etc/passwd, read through /proc/PID/root for its first event, goes when the container does. */
+    @Test
+    void aRemovedContainersUserDatabaseIsForgotten() throws Exception {
+        String id = docker.runDetached("--name", "peregrine-users-" + suffix, IMAGE_REPO + ":" + IMAGE_TAG, "/bin/sleep", "120");
+        String shortId = id.substring(0, 12);
+        long cgroupId = cgroupId(id);
+        int pid = (int) pid(id);
+        table.await(cgroupId, null, WAIT);
+        Users users = new Users();
+        EventFactory factory = new EventFactory(new ProcessTable(1_000), users, table, 0);
+
+        Event e = factory.toEvent(new KernelRecords().record(257, pid, pid, "sleep").cgroup(cgroupId).ret(3)
+                .args(KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0).string("/etc/hostname").add());
+        assertThat(e.container.id).isEqualTo(shortId);
+        assertThat(e.user.name()).isEqualTo("root");
+        assertThat(users.known(shortId)).isTrue();
+
+        docker.remove(id);
+        table.sweep();
+        table.sweep();
+        assertThat(forgotten).extracting(i -> i.id).contains(shortId);
+        assertThat(users.known(shortId)).as("the removed container's user database").isFalse();
     }
 
     @Test
