@@ -36,11 +36,24 @@ final class Clocks {
         }
     }
 
-    /** Add to a CLOCK_BOOTTIME stamp to get nanoseconds since the epoch. */
+    /**
+     * Add to a CLOCK_BOOTTIME stamp to get nanoseconds since the epoch. A realtime read between two
+     * boottime reads is placed at their midpoint, which is off by up to half the time between them;
+     * a preemption, or the first calls' linking, can stretch that to milliseconds, so the narrowest
+     * of a few tries is kept.
+     */
     static long bootToEpochOffset() {
-        long boot = now(CLOCK_BOOTTIME);
-        long real = now(CLOCK_REALTIME);
-        long boot2 = now(CLOCK_BOOTTIME);
-        return real - (boot + (boot2 - boot) / 2);
+        long offset = 0;
+        long narrowest = Long.MAX_VALUE;
+        for (int i = 0; i < 16; i++) {
+            long boot = now(CLOCK_BOOTTIME);
+            long real = now(CLOCK_REALTIME);
+            long window = now(CLOCK_BOOTTIME) - boot;
+            if (window < narrowest) {
+                narrowest = window;
+                offset = real - (boot + window / 2);
+            }
+        }
+        return offset;
     }
 }

@@ -80,8 +80,10 @@ class CaptureTest {
         assertThat(open.ret).as("fd returned by openat").isGreaterThanOrEqualTo(0);
         assertThat(open.comm).isEqualTo("cat");
         assertThat(open.uid).isZero();
-        assertThat(open.tsBootNs + capture.bootToEpochOffset())
-                .isBetween(Instant.now().minusSeconds(60).toEpochMilli() * 1_000_000, Instant.now().toEpochMilli() * 1_000_000);
+        // To the nanosecond: a bound cut to the millisecond may fall before an event of this very millisecond.
+        Instant now = Instant.now();
+        long nowNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        assertThat(open.tsBootNs + capture.bootToEpochOffset()).isBetween(nowNs - 60_000_000_000L, nowNs);
 
         Path missing = dir.resolve("missing-" + UUID.randomUUID());
         Process q = run("/bin/cat", missing.toString());
