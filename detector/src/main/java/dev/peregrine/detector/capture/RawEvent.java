@@ -205,6 +205,10 @@ public final class RawEvent {
         return SockTuple.decode(param(i));
     }
 
+    public SockAddr sockaddr(int i) {
+        return i < paramCount ? SockAddr.decode(param(i)) : SockAddr.NONE;
+    }
+
     public ExecInfo execInfo(int i) {
         return ExecInfo.decode(param(i));
     }

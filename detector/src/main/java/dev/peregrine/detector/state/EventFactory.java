@@ -2,6 +2,7 @@ package dev.peregrine.detector.state;
 
 import dev.peregrine.detector.capture.OpenHow;
 import dev.peregrine.detector.capture.RawEvent;
+import dev.peregrine.detector.capture.SockAddr;
 import dev.peregrine.detector.capture.SockTuple;
 import dev.peregrine.detector.capture.Syscalls;
 import dev.peregrine.detector.event.ContainerInfo;
@@ -176,15 +177,40 @@ public final class EventFactory {
             }
             case "connect", "accept", "accept4", "bind", "listen", "sendto", "sendmsg", "recvfrom", "recvmsg" -> {
                 boolean accept = type.startsWith("accept");
+                boolean inbound = type.startsWith("recv");
                 long num = accept ? ret : e.arg(0);
-                SockTuple t = e.tuple(0);
-                fd = socket(p, num, t, accept, type.equals("connect") && (ok || ret == EINPROGRESS));
-                ev.addArg(accept ? "fd" : "res", ret, DECIMAL);
-                if (t.isIp()) {
-                    ev.addArg("tuple", fd.name);
-                }
-                if (!accept) {
-                    ev.addArg("fd", e.arg(0), DECIMAL);
+                SockTuple own = e.tuple(0);
+                SockTuple t = type.startsWith("send") || inbound ? withPeer(own, e.sockaddr(1)) : own;
+                fd = socket(p, num, t, accept, t != own, inbound && t != own, type.equals("connect") && (ok || ret == EINPROGRESS));
+                String tuple = t.isIp() ? fd.name : null;
+                // In the order of Falco's exit events (their data buffers and queue figures are not captured).
+                switch (type) {
+                    case "accept", "accept4" -> {
+                        ev.addArg("fd", ret, DECIMAL);
+                        if (tuple != null) ev.addArg("tuple", tuple);
+                    }
+                    case "listen" -> {
+                        ev.addArg("res", ret, DECIMAL);
+                        ev.addArg("fd", e.arg(0), DECIMAL);
+                        ev.addArg("backlog", (int) e.arg(1), DECIMAL);
+                    }
+                    case "sendto", "sendmsg" -> {
+                        ev.addArg("res", ret, DECIMAL);
+                        ev.addArg("fd", e.arg(0), DECIMAL);
+                        if (type.equals("sendto")) ev.addArg("size", e.arg(2) & 0xffffffffL, DECIMAL);
+                        if (tuple != null) ev.addArg("tuple", tuple);
+                    }
+                    case "recvfrom" -> {
+                        ev.addArg("res", ret, DECIMAL);
+                        if (tuple != null) ev.addArg("tuple", tuple);
+                        ev.addArg("fd", e.arg(0), DECIMAL);
+                        ev.addArg("size", e.arg(2) & 0xffffffffL, DECIMAL);
+                    }
+                    default -> {
+                        ev.addArg("res", ret, DECIMAL);
+                        if (tuple != null) ev.addArg("tuple", tuple);
+                        ev.addArg("fd", e.arg(0), DECIMAL);
+                    }
                 }
             }
             case "pipe", "pipe2", "socketpair" -> {
@@ -454,7 +480,24 @@ public final class EventFactory {
         return copy;
     }
 
-    private static FdInfo socket(Proc p, long num, SockTuple t, boolean accepted, boolean connected) {
+    /**
+     * The tuple with the address the call sent to or received from as its remote end, for a
+     * socket that has no peer of its own (unconnected UDP): Falco's tuple of sendto, sendmsg,
+     * recvfrom and recvmsg.
+     */
+    private static SockTuple withPeer(SockTuple t, SockAddr peer) {
+        if (!t.isIp() || !peer.isIp() || t.rport() != 0) {
+            return t;
+        }
+        return new SockTuple(t.family(), t.type(), t.protocol(), t.lport(), peer.port(), t.laddr(), peer.address());
+    }
+
+    /**
+     * @param peerFromCall the remote end is the address the call passed or received (see {@link #withPeer})
+     * @param received ... and the call received from it
+     */
+    private static FdInfo socket(Proc p, long num, SockTuple t, boolean accepted, boolean peerFromCall, boolean received,
+            boolean connected) {
         FdInfo known = p == null ? null : p.fds.get(num);
         FdInfo.Builder b = FdInfo.builder().num(num);
         if (t.isIp()) {
@@ -464,7 +507,8 @@ public final class EventFactory {
             String remote = address(t.raddr(), v6);
             b.type(v6 ? "ipv6" : "ipv4").l4proto(l4(t.type(), t.protocol()));
             // Falco's tuple is client->server: who connected is the client.
-            boolean server = accepted || (t.rport() == 0 && known != null && known.server);
+            // A datagram received on an unconnected socket is client (its sender) to server (this socket).
+            boolean server = accepted || received || (t.rport() == 0 && known != null && known.server);
             if (server) {
                 b.client(remote, t.rport()).server(local, t.lport()).isServer(true);
             } else {
@@ -481,6 +525,11 @@ public final class EventFactory {
         FdInfo fd = b.build();
         if (p != null && num >= 0) {
             p.fds.put(num, fd);
+        }
+        // A datagram to or from another peer renames the socket: fd.name_changed, which belongs to
+        // this event alone (the table keeps the fd without it).
+        if (peerFromCall && fd.name != null && (known == null || !fd.name.equals(known.name))) {
+            fd = b.nameChanged(true).build();
         }
         return fd;
     }
