@@ -207,6 +207,17 @@ public final class Event {
         return argTexts[index];
     }
 
+    /**
+     * evt.rawarg: the named argument's number as the syscall gave it (flags, modes and ids not
+     * named), or its text for an argument given as text; null when the event has no such argument.
+     */
+    public String rawArg(String name) {
+        for (int i = 0; i < argCount; i++) {
+            if (argNames[i].equals(name)) return argFormats[i] == null ? argTexts[i] : Long.toString(argValues[i]);
+        }
+        return null;
+    }
+
     public int argCount() { return argCount; }
 
     /** evt.args as Falco prints it (see {@link EvtArgs}). */
@@ -251,7 +262,11 @@ public final class Event {
         s.rawres = rawres;
         s.res = res;
         for (int i = 0; i < argCount; i++) {
-            s.addArg(argNames[i], arg(i));
+            // Formatted now, and the number kept for evt.rawarg: the formatter is never called again.
+            int j = s.nextArg(argNames[i], argFormats[i]);
+            s.argTexts[j] = arg(i);
+            s.argValues[j] = argValues[i];
+            s.argsFormatted |= 1L << j;
         }
         s.argsLine = argsLine;
         s.proc = proc;
