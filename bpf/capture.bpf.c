@@ -340,6 +340,16 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		push_tuple(s, (long)h->args[0]);
 		push_user_sockaddr(s, ret >= 0 ? (const void *)h->args[4] : NULL, (const int *)h->args[5]);
 		break;
+	/* memfd_create's name, init_module's and finit_module's module parameters */
+	case __NR_memfd_create:
+		push_str(s, a0, true);
+		break;
+	case __NR_init_module:
+		push_str(s, a2, true);
+		break;
+	case __NR_finit_module:
+		push_str(s, a1, true);
+		break;
 	/* the two fds the kernel wrote */
 	case __NR_pipe:
 	case __NR_pipe2:

@@ -52,7 +52,7 @@ public final class EvtArgs {
         boolean open = e.type != null && e.type.startsWith("open");
         switch (name) {
             case "fd", "res" -> fd(sb, e, name, value);
-            case "dirfd", "olddirfd", "newdirfd", "linkdirfd" -> {
+            case "dirfd", "olddirfd", "newdirfd", "linkdirfd", "olddir", "newdir" -> {
                 Long n = number(value);
                 sb.append(value);
                 if (n != null && n == AT_FDCWD) sb.append("(AT_FDCWD)");

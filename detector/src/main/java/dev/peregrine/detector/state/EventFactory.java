@@ -50,8 +50,20 @@ public final class EventFactory {
     private static final Event.Formatter MODE = ArgFormat::mode;
     private static final Event.Formatter SOCKET_FAMILY = ArgFormat::socketFamily;
     private static final Event.Formatter PTRACE_REQUEST = ArgFormat::ptraceRequest;
-    private static final Event.Formatter NAMESPACE_FLAGS = ArgFormat::namespaceFlags;
-    private static final Event.Formatter BPF_COMMAND = ArgFormat::bpfCommand;
+    private static final Event.Formatter CLONE_FLAGS = ArgFormat::cloneFlags;
+    private static final Event.Formatter RESOLVE_FLAGS = ArgFormat::resolveFlags;
+    private static final Event.Formatter UNLINKAT_FLAGS = ArgFormat::unlinkatFlags;
+    private static final Event.Formatter LINKAT_FLAGS = ArgFormat::linkatFlags;
+    private static final Event.Formatter RENAMEAT2_FLAGS = ArgFormat::renameat2Flags;
+    private static final Event.Formatter MEMFD_FLAGS = ArgFormat::memfdFlags;
+    private static final Event.Formatter FD_FLAGS = ArgFormat::fdFlags;
+    private static final Event.Formatter HEX = v -> "0x" + Long.toHexString(v);
+    // Falco shows a uid or gid argument as the name the process's root knows it by.
+    private final Event.Formatter userName = this::userName;
+    private final Event.Formatter groupName = this::groupName;
+    /** The root (container id or "host") and pid of the event in hand, for those two. */
+    private String currentRoot = "host";
+    private long currentPid;
 
     /** The container of a thread, from its cgroup; never blocks (see {@link ContainerTable#lookup}). */
     public interface ContainerLookup {
@@ -119,11 +131,11 @@ public final class EventFactory {
             case "open", "creat" -> {
                 boolean creat = type.equals("creat");
                 long flags = creat ? 01101 : e.arg(1);
-                long mode = creat ? e.arg(1) : e.arg(2);
+                long mode = openMode(flags, creat ? e.arg(1) : e.arg(2));
                 String name = e.string(0);
                 fd = openFile(p, ret, AT_FDCWD, name, flags);
                 ev.addArg("fd", ret, DECIMAL);
-                ev.addArg("name", name);
+                ev.addArg("name", fd.name); // resolved, as Falco's evt.arg gives a path
                 ev.addArg("flags", flags, OPEN_FLAGS);
                 ev.addArg("mode", mode, MODE);
                 if (!creat) {
@@ -133,14 +145,17 @@ public final class EventFactory {
             case "openat", "openat2" -> {
                 OpenHow how = type.equals("openat2") ? e.openHow(1) : null;
                 long flags = how != null ? how.flags() : e.arg(2);
-                long mode = how != null ? how.mode() : e.arg(3);
+                long mode = openMode(flags, how != null ? how.mode() : e.arg(3));
                 String name = e.string(0);
                 fd = openFile(p, ret, e.arg(0), name, flags);
                 ev.addArg("fd", ret, DECIMAL);
                 ev.addArg("dirfd", (int) e.arg(0), DECIMAL);
-                ev.addArg("name", name);
+                ev.addArg("name", fd.name);
                 ev.addArg("flags", flags, OPEN_FLAGS);
                 ev.addArg("mode", mode, MODE);
+                if (how != null) {
+                    ev.addArg("resolve", how.resolve(), RESOLVE_FLAGS);
+                }
                 openAccess(ev, flags, mode);
             }
             case "close" -> {
@@ -156,6 +171,9 @@ public final class EventFactory {
                 ev.addArg("oldfd", e.arg(0), DECIMAL);
                 if (!type.equals("dup")) {
                     ev.addArg("newfd", e.arg(1), DECIMAL);
+                }
+                if (type.equals("dup3")) {
+                    ev.addArg("flags", e.arg(2), FD_FLAGS);
                 }
             }
             case "fcntl" -> {
@@ -243,7 +261,7 @@ public final class EventFactory {
             }
             case "execve", "execveat" -> { // failed: a successful exec arrives as PROC_EXEC
                 ev.addArg("res", ret, DECIMAL);
-                ev.addArg("filename", e.string(0));
+                ev.addArg("filename", resolve(p, type.equals("execveat") ? e.arg(0) : AT_FDCWD, e.string(0)));
             }
             case "mkdir", "rmdir", "unlink" -> {
                 ev.addArg("res", ret, DECIMAL);
@@ -262,7 +280,7 @@ public final class EventFactory {
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("dirfd", (int) e.arg(0), DECIMAL);
                 ev.addArg("name", resolve(p, e.arg(0), e.string(0)));
-                ev.addArg("flags", e.arg(2), DECIMAL);
+                ev.addArg("flags", e.arg(2), UNLINKAT_FLAGS);
             }
             case "chmod" -> {
                 ev.addArg("res", ret, DECIMAL);
@@ -281,53 +299,93 @@ public final class EventFactory {
                 ev.addArg("fd", e.arg(0), DECIMAL);
                 ev.addArg("mode", e.arg(1), MODE);
             }
-            case "rename", "renameat", "renameat2", "link", "linkat" -> {
-                boolean at = type.endsWith("at") || type.equals("renameat2");
+            case "rename", "link" -> {
                 ev.addArg("res", ret, DECIMAL);
-                ev.addArg("oldpath", resolve(p, at ? e.arg(0) : AT_FDCWD, e.string(0)));
-                ev.addArg("newpath", resolve(p, at ? e.arg(2) : AT_FDCWD, e.string(1)));
+                ev.addArg("oldpath", resolve(p, AT_FDCWD, e.string(0)));
+                ev.addArg("newpath", resolve(p, AT_FDCWD, e.string(1)));
             }
-            case "symlink", "symlinkat" -> {
+            case "renameat", "renameat2", "linkat" -> {
+                boolean link = type.equals("linkat");
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg(link ? "olddir" : "olddirfd", (int) e.arg(0), DECIMAL);
+                ev.addArg("oldpath", resolve(p, e.arg(0), e.string(0)));
+                ev.addArg(link ? "newdir" : "newdirfd", (int) e.arg(2), DECIMAL);
+                ev.addArg("newpath", resolve(p, e.arg(2), e.string(1)));
+                if (!type.equals("renameat")) {
+                    ev.addArg("flags", e.arg(4), link ? LINKAT_FLAGS : RENAMEAT2_FLAGS);
+                }
+            }
+            case "symlink" -> {
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("target", e.string(0));
-                ev.addArg("linkpath", resolve(p, type.equals("symlinkat") ? e.arg(1) : AT_FDCWD, e.string(1)));
+                ev.addArg("linkpath", resolve(p, AT_FDCWD, e.string(1)));
+            }
+            case "symlinkat" -> {
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("target", e.string(0));
+                ev.addArg("linkdirfd", (int) e.arg(1), DECIMAL);
+                ev.addArg("linkpath", resolve(p, e.arg(1), e.string(1)));
             }
             case "ptrace" -> {
                 ev.addArg("res", ret, DECIMAL);
+                ev.addArg("addr", e.arg(2), HEX);
+                ev.addArg("data", e.arg(3), HEX);
                 ev.addArg("request", e.arg(0), PTRACE_REQUEST);
                 ev.addArg("pid", e.arg(1), DECIMAL);
             }
             case "setuid", "setgid" -> {
+                boolean user = type.equals("setuid");
                 ev.addArg("res", ret, DECIMAL);
-                ev.addArg(type.equals("setuid") ? "uid" : "gid", e.arg(0) & 0xffffffffL, DECIMAL);
+                ev.addArg(user ? "uid" : "gid", e.arg(0) & 0xffffffffL, user ? userName : groupName);
             }
             case "setresuid", "setresgid" -> {
                 boolean user = type.equals("setresuid");
+                Event.Formatter name = user ? userName : groupName;
                 ev.addArg("res", ret, DECIMAL);
-                ev.addArg(user ? "ruid" : "rgid", (int) e.arg(0), DECIMAL);
-                ev.addArg(user ? "euid" : "egid", (int) e.arg(1), DECIMAL);
-                ev.addArg(user ? "suid" : "sgid", (int) e.arg(2), DECIMAL);
+                ev.addArg(user ? "ruid" : "rgid", (int) e.arg(0), name);
+                ev.addArg(user ? "euid" : "egid", (int) e.arg(1), name);
+                ev.addArg(user ? "suid" : "sgid", (int) e.arg(2), name);
             }
             case "setns" -> {
                 fd = p == null ? null : p.fds.get(e.arg(0));
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("fd", e.arg(0), DECIMAL);
-                ev.addArg("nstype", e.arg(1), NAMESPACE_FLAGS);
+                ev.addArg("nstype", e.arg(1), CLONE_FLAGS);
             }
             case "unshare" -> {
                 ev.addArg("res", ret, DECIMAL);
-                ev.addArg("flags", e.arg(0), NAMESPACE_FLAGS);
+                ev.addArg("flags", e.arg(0), CLONE_FLAGS);
             }
             case "bpf" -> {
-                ev.addArg("res_or_fd", ret, DECIMAL);
-                ev.addArg("cmd", e.arg(0), BPF_COMMAND);
+                // Falco's bpf exit event: the result (a new fd for the commands that make one) and the command number.
+                ev.addArg("fd", ret, DECIMAL);
+                ev.addArg("cmd", (int) e.arg(0), DECIMAL);
             }
-            case "init_module", "finit_module", "userfaultfd", "memfd_create" -> {
+            case "init_module" -> {
                 ev.addArg("res", ret, DECIMAL);
-                if (type.equals("memfd_create") && ok && p != null) {
-                    fd = FdInfo.builder().num(ret).type("memfd").name("memfd:").build();
+                ev.addArg("length", e.arg(1), DECIMAL);
+                ev.addArg("uargs", e.string(0));
+            }
+            case "finit_module" -> {
+                fd = p == null ? null : p.fds.get(e.arg(0));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("fd", e.arg(0), DECIMAL);
+                ev.addArg("uargs", e.string(0));
+                ev.addArg("flags", (int) e.arg(2), DECIMAL);
+            }
+            case "userfaultfd" -> {
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("flags", e.arg(0), FD_FLAGS);
+            }
+            case "memfd_create" -> {
+                String name = e.string(0);
+                if (ok && p != null) {
+                    fd = FdInfo.builder().num(ret).type("memfd").name(name).build();
                     p.fds.put(ret, fd);
                 }
+                ev.addArg("fd", ret, DECIMAL);
+                ev.addArg("name", name);
+                ev.addArg("flags", e.arg(1), MEMFD_FLAGS);
             }
             default -> ev.addArg("res", ret, DECIMAL);
         }
@@ -336,6 +394,11 @@ public final class EventFactory {
             p.gid = Integer.toUnsignedLong(e.gid);
         }
         return makeEvent ? finish(e, ev, p, fd) : null;
+    }
+
+    /** The kernel reads the mode only to create a file; otherwise it is whatever the register held, and Falco shows 0. */
+    private static long openMode(long flags, long mode) {
+        return (flags & (0100 | 020000000)) != 0 ? mode : 0; // O_CREAT, __O_TMPFILE
     }
 
     /**
@@ -360,6 +423,8 @@ public final class EventFactory {
     private Event finish(RawEvent e, Event ev, Proc p, FdInfo fd) {
         ContainerInfo container = containers.lookup(e.cgroupId, e.type == RawEvent.PROC_EXEC ? e.string(4) : null, e.pid);
         String root = container.isHost() ? "host" : container.id;
+        if (currentRoot != root) currentRoot = root;
+        currentPid = e.pid;
         // Written only when changed, like the live event's fields (see Event): both live long.
         if (current != p) current = p;
         ProcessInfo proc = ProcessInfo.UNKNOWN;
@@ -374,6 +439,16 @@ public final class EventFactory {
 
     private int ancestorsOfCurrent(ProcessInfo[] into) {
         return processes.ancestors(current, into);
+    }
+
+    private String userName(long uid) {
+        Users.Account account = users.user(currentRoot, uid, currentPid);
+        return account == null ? Long.toString(uid) : account.name();
+    }
+
+    private String groupName(long gid) {
+        String name = users.group(currentRoot, gid, currentPid);
+        return name == null ? Long.toString(gid) : name;
     }
 
     private UserInfo user(String root, RawEvent e) {
