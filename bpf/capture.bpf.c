@@ -225,6 +225,25 @@ static __always_inline void push_msg_name(struct scratch *s, const struct user_m
 	push_user_sockaddr(s, name, msg ? &msg->msg_namelen : NULL);
 }
 
+/* The first SNAPLEN bytes a send or receive moved (Falco's data parameter and evt.buffer). */
+static __always_inline void push_data(struct scratch *s, const void *buf, long moved)
+{
+	push_bytes(s, buf, moved > 0 ? (moved > SNAPLEN ? SNAPLEN : moved) : 0, true);
+}
+
+/* ... for sendmsg and recvmsg, from the first iovec of the msghdr */
+static __always_inline void push_msg_data(struct scratch *s, const struct user_msghdr *msg, long moved)
+{
+	struct iovec *iovp = NULL;
+	struct iovec iov = {};
+	if (msg && moved > 0) {
+		bpf_probe_read_user(&iovp, sizeof(iovp), &msg->msg_iov);
+		if (iovp)
+			bpf_probe_read_user(&iov, sizeof(iov), iovp);
+	}
+	push_data(s, iov.iov_base, moved < (long)iov.iov_len ? moved : (long)iov.iov_len);
+}
+
 /* Up to MAX_STR bytes of user memory [start, end): argv or environ, NUL-separated. */
 static __always_inline void push_user_range(struct scratch *s, unsigned long start, unsigned long end)
 {
@@ -319,6 +338,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case __NR_sendto:
 		push_tuple(s, (long)h->args[0]);
 		push_bytes(s, (const void *)h->args[4], h->args[5] > MAX_SOCKADDR ? MAX_SOCKADDR : h->args[5], true);
+		push_data(s, a1, ret);
 		break;
 	case __NR_accept:
 	case __NR_accept4:
@@ -331,14 +351,17 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case __NR_sendmsg:
 		push_tuple(s, (long)h->args[0]);
 		push_msg_name(s, (const struct user_msghdr *)h->args[1]);
+		push_msg_data(s, (const struct user_msghdr *)h->args[1], ret);
 		break;
 	case __NR_recvmsg:
 		push_tuple(s, (long)h->args[0]);
 		push_msg_name(s, ret >= 0 ? (const struct user_msghdr *)h->args[1] : NULL);
+		push_msg_data(s, (const struct user_msghdr *)h->args[1], ret);
 		break;
 	case __NR_recvfrom:
 		push_tuple(s, (long)h->args[0]);
 		push_user_sockaddr(s, ret >= 0 ? (const void *)h->args[4] : NULL, (const int *)h->args[5]);
+		push_data(s, a1, ret);
 		break;
 	/* memfd_create's name, init_module's and finit_module's module parameters */
 	case __NR_memfd_create:

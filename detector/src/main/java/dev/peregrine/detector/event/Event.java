@@ -26,6 +26,13 @@ public final class Event {
         String format(long value);
     }
 
+    /**
+     * A formatter whose value is not the argument's number but where to find its text (a data
+     * buffer in the record): evt.rawarg gives the text, like evt.arg.
+     */
+    @FunctionalInterface
+    public interface TextSource extends Formatter {}
+
     /** A live event's process ancestry, looked up when a field first asks for it. */
     @FunctionalInterface
     public interface Lineage {
@@ -213,7 +220,9 @@ public final class Event {
      */
     public String rawArg(String name) {
         for (int i = 0; i < argCount; i++) {
-            if (argNames[i].equals(name)) return argFormats[i] == null ? argTexts[i] : Long.toString(argValues[i]);
+            if (argNames[i].equals(name)) {
+                return argFormats[i] == null || argFormats[i] instanceof TextSource ? arg(i) : Long.toString(argValues[i]);
+            }
         }
         return null;
     }

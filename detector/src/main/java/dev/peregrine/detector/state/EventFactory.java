@@ -61,6 +61,10 @@ public final class EventFactory {
     // Falco shows a uid or gid argument as the name the process's root knows it by.
     private final Event.Formatter userName = this::userName;
     private final Event.Formatter groupName = this::groupName;
+    // A data buffer's text is made from the record in hand, only when read: the live event and
+    // the record it was made from are both valid until the next record.
+    private final Event.TextSource dataText = param -> this.record.latin1((int) param);
+    private RawEvent record;
     /** The root (container id or "host") and pid of the event in hand, for those two. */
     private String currentRoot = "host";
     private long currentPid;
@@ -122,6 +126,7 @@ public final class EventFactory {
     }
 
     private Event syscall(RawEvent e, String type, boolean makeEvent) {
+        if (record != e) record = e;
         Proc p = processes.byThread(e.tid, e.pid);
         Event ev = begin(e, type);
         FdInfo fd = null;
@@ -198,10 +203,10 @@ public final class EventFactory {
                 boolean inbound = type.startsWith("recv");
                 long num = accept ? ret : e.arg(0);
                 SockTuple own = e.tuple(0);
-                SockTuple t = type.startsWith("send") || inbound ? withPeer(own, e.sockaddr(1)) : own;
+                SockTuple t = type.startsWith("send") || inbound ? withPeer(own, e) : own;
                 fd = socket(p, num, t, accept, t != own, inbound && t != own, type.equals("connect") && (ok || ret == EINPROGRESS));
                 String tuple = t.isIp() ? fd.name : null;
-                // In the order of Falco's exit events (their data buffers and queue figures are not captured).
+                // In the order of Falco's exit events (without accept's queue figures and sendmsg's and recvmsg's size).
                 switch (type) {
                     case "accept", "accept4" -> {
                         ev.addArg("fd", ret, DECIMAL);
@@ -214,15 +219,17 @@ public final class EventFactory {
                     }
                     case "sendto", "sendmsg" -> {
                         ev.addArg("res", ret, DECIMAL);
+                        ev.addArg("data", 2, dataText);
                         ev.addArg("fd", e.arg(0), DECIMAL);
                         if (type.equals("sendto")) ev.addArg("size", e.arg(2) & 0xffffffffL, DECIMAL);
                         if (tuple != null) ev.addArg("tuple", tuple);
                     }
-                    case "recvfrom" -> {
+                    case "recvfrom", "recvmsg" -> {
                         ev.addArg("res", ret, DECIMAL);
+                        ev.addArg("data", 2, dataText);
                         if (tuple != null) ev.addArg("tuple", tuple);
                         ev.addArg("fd", e.arg(0), DECIMAL);
-                        ev.addArg("size", e.arg(2) & 0xffffffffL, DECIMAL);
+                        if (type.equals("recvfrom")) ev.addArg("size", e.arg(2) & 0xffffffffL, DECIMAL);
                     }
                     default -> {
                         ev.addArg("res", ret, DECIMAL);
@@ -560,11 +567,12 @@ public final class EventFactory {
      * socket that has no peer of its own (unconnected UDP): Falco's tuple of sendto, sendmsg,
      * recvfrom and recvmsg.
      */
-    private static SockTuple withPeer(SockTuple t, SockAddr peer) {
-        if (!t.isIp() || !peer.isIp() || t.rport() != 0) {
+    private static SockTuple withPeer(SockTuple t, RawEvent e) {
+        if (!t.isIp() || t.rport() != 0) {
             return t;
         }
-        return new SockTuple(t.family(), t.type(), t.protocol(), t.lport(), peer.port(), t.laddr(), peer.address());
+        SockAddr peer = e.sockaddr(1);
+        return peer.isIp() ? new SockTuple(t.family(), t.type(), t.protocol(), t.lport(), peer.port(), t.laddr(), peer.address()) : t;
     }
 
     /**

@@ -26,4 +26,18 @@ class EventRawArgTest {
         assertThat(FieldCatalogue.standard().resolve("evt.rawarg.mode", "").display(kept)).isEqualTo("2541");
         assertThat(FieldCatalogue.standard().resolve("evt.arg.mode", "").display(kept)).isEqualTo("S_ISUID...");
     }
+
+    /** A data buffer is held one char per byte for evt.buffer; evt.args prints it as libsinsp does. */
+    @Test
+    void aDataBufferIsItsTextForArgAndRawArgAndPrintsWithDots() {
+        Event live = Event.live();
+        live.reset(1, 1, "recvfrom", 8);
+        live.addArg("res", 8, Event.DECIMAL);
+        Event.TextSource bytes = v -> "GET /\r\n\u00ca\u00fe";
+        live.addArg("data", 2, bytes);
+        assertThat(live.arg("data")).isEqualTo("GET /\r\n\u00ca\u00fe");
+        assertThat(live.rawArg("data")).isEqualTo("GET /\r\n\u00ca\u00fe");
+        assertThat(FieldCatalogue.standard().resolve("evt.buffer", "").display(live)).isEqualTo("GET /\r\n\u00ca\u00fe");
+        assertThat(live.argsLine()).isEqualTo("res=8 data=GET /.... ");
+    }
 }

@@ -270,13 +270,18 @@ class SyscallEventsLiveTest {
         assertThat(accept4.fd.num).isEqualTo(accept4.rawres);
     }
 
-    /** Unconnected UDP: the peer is in the call's address, and naming the socket after it is fd.name_changed. */
+    /**
+     * Unconnected UDP: the peer is in the call's address, and naming the socket after it is
+     * fd.name_changed. The data moved is the data argument and evt.buffer.
+     */
     @Test
     void udpCallsTakeTheirPeerFromTheAddressTheyPassOrReceive() {
         String receiver = "127.0.0.1:" + udpPort;
         Event sendto = one("sendto");
         assertThat(sendto.rawres).isEqualTo(4);
         assertThat(sendto.arg("size")).isEqualTo("4");
+        assertThat(sendto.arg("data")).isEqualTo("ping");
+        assertThat(field(sendto, "evt.buffer")).isEqualTo("ping");
         assertThat(sendto.arg("tuple")).matches("0\\.0\\.0\\.0:\\d+->" + receiver);
         assertThat(sendto.fd.name).isEqualTo(sendto.arg("tuple"));
         assertThat(sendto.fd.l4proto).isEqualTo("udp");
@@ -289,12 +294,15 @@ class SyscallEventsLiveTest {
         assertThat(recvfrom.rawres).isEqualTo(4);
         assertThat(recvfrom.arg("tuple")).isEqualTo("127.0.0.1:" + sender + "->" + receiver);
         assertThat(recvfrom.arg("size")).isEqualTo("64");
+        assertThat(recvfrom.arg("data")).isEqualTo("ping");
+        assertThat(recvfrom.argsLine()).startsWith("res=4 data=ping tuple=");
         assertThat(recvfrom.fd.nameChanged).isTrue();
         assertThat(field(recvfrom, "fd.lport")).isEqualTo(Integer.toString(udpPort));
         assertThat(field(recvfrom, "fd.rport")).isEqualTo(Long.toString(sender));
 
         Event sendmsg = one("sendmsg");
         assertThat(sendmsg.rawres).isEqualTo(5);
+        assertThat(sendmsg.arg("data")).isEqualTo("pong!");
         assertThat(sendmsg.arg("tuple")).matches("0\\.0\\.0\\.0:\\d+->" + receiver);
         assertThat(sendmsg.fd.nameChanged).isTrue();
         long sender2 = sendmsg.fd.cport;
@@ -302,6 +310,7 @@ class SyscallEventsLiveTest {
 
         Event recvmsg = one("recvmsg");
         assertThat(recvmsg.rawres).isEqualTo(5);
+        assertThat(recvmsg.arg("data")).isEqualTo("pong!");
         assertThat(recvmsg.arg("tuple")).isEqualTo("127.0.0.1:" + sender2 + "->" + receiver);
         assertThat(recvmsg.fd.nameChanged).as("another sender renames the receiving socket").isTrue();
     }
