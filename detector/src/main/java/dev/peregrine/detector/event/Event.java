@@ -115,9 +115,20 @@ public final class Event {
         String flags = arg("flags");
         openRead = isOpen && flags != null && (flags.contains("O_RDONLY") || flags.contains("O_RDWR"));
         openWrite = isOpen && flags != null && (flags.contains("O_WRONLY") || flags.contains("O_RDWR"));
-        String mode = arg("mode");
-        openExec = isOpen && flags != null && flags.contains("O_CREAT") && mode != null
-                && (mode.contains("S_IXUSR") || mode.contains("S_IXGRP") || mode.contains("S_IXOTH"));
+        openExec = isOpen && flags != null && flags.contains("O_CREAT") && executable(arg("mode"));
+    }
+
+    /** An open's mode as Falco prints it (octal, "0755") or, in older recordings, as names (S_IXUSR|...). */
+    private static boolean executable(String mode) {
+        if (mode == null) return false;
+        if (!mode.isEmpty() && Character.isDigit(mode.charAt(0))) {
+            try {
+                return (Long.parseLong(mode, 8) & 0111) != 0;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return mode.contains("S_IXUSR") || mode.contains("S_IXGRP") || mode.contains("S_IXOTH");
     }
 
     /** An event for the capture to refill per record with {@link #reset}. */

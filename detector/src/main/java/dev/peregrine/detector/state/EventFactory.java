@@ -57,7 +57,9 @@ public final class EventFactory {
     private static final Event.Formatter RENAMEAT2_FLAGS = ArgFormat::renameat2Flags;
     private static final Event.Formatter MEMFD_FLAGS = ArgFormat::memfdFlags;
     private static final Event.Formatter FD_FLAGS = ArgFormat::fdFlags;
-    private static final Event.Formatter HEX = v -> "0x" + Long.toHexString(v);
+    // Numbers libs prints in octal (open's mode) or hex (mkdir's mode, ptrace's addr and data): "%#o", "%X".
+    private static final Event.Formatter OPEN_MODE = v -> v == 0 ? "0" : "0" + Long.toOctalString(v);
+    private static final Event.Formatter HEX = v -> Long.toHexString(v).toUpperCase(java.util.Locale.ROOT);
     // Falco shows a uid or gid argument as the name the process's root knows it by.
     private final Event.Formatter userName = this::userName;
     private final Event.Formatter groupName = this::groupName;
@@ -142,7 +144,7 @@ public final class EventFactory {
                 ev.addArg("fd", ret, DECIMAL);
                 ev.addArg("name", fd.name); // resolved, as Falco's evt.arg gives a path
                 ev.addArg("flags", flags, OPEN_FLAGS);
-                ev.addArg("mode", mode, MODE);
+                ev.addArg("mode", mode, OPEN_MODE);
                 if (!creat) {
                     openAccess(ev, flags, mode);
                 }
@@ -157,7 +159,7 @@ public final class EventFactory {
                 ev.addArg("dirfd", (int) e.arg(0), DECIMAL);
                 ev.addArg("name", fd.name);
                 ev.addArg("flags", flags, OPEN_FLAGS);
-                ev.addArg("mode", mode, MODE);
+                ev.addArg("mode", mode, OPEN_MODE);
                 if (how != null) {
                     ev.addArg("resolve", how.resolve(), RESOLVE_FLAGS);
                 }
@@ -274,14 +276,14 @@ public final class EventFactory {
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("path", resolve(p, AT_FDCWD, e.string(0)));
                 if (type.equals("mkdir")) {
-                    ev.addArg("mode", e.arg(1), MODE);
+                    ev.addArg("mode", e.arg(1) & 0xffffffffL, HEX);
                 }
             }
             case "mkdirat" -> {
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("dirfd", (int) e.arg(0), DECIMAL);
                 ev.addArg("path", resolve(p, e.arg(0), e.string(0)));
-                ev.addArg("mode", e.arg(2), MODE);
+                ev.addArg("mode", e.arg(2) & 0xffffffffL, HEX);
             }
             case "unlinkat" -> {
                 ev.addArg("res", ret, DECIMAL);
@@ -403,15 +405,19 @@ public final class EventFactory {
         return makeEvent ? finish(e, ev, p, fd) : null;
     }
 
-    /** The kernel reads the mode only to create a file; otherwise it is whatever the register held, and Falco shows 0. */
+    /**
+     * The permission bits of an open's mode. The kernel reads the mode only to create a file;
+     * otherwise it is whatever the register held, and Falco shows 0.
+     */
     private static long openMode(long flags, long mode) {
-        return (flags & (0100 | 020000000)) != 0 ? mode : 0; // O_CREAT, __O_TMPFILE
+        return (flags & (0100 | 020000000)) != 0 ? mode & 07777 : 0; // O_CREAT, __O_TMPFILE
     }
 
     /**
      * evt.is_open_read/write/exec from the numbers. Falco derives them from the flags' names
      * (O_RDONLY or O_RDWR, ...); {@link ArgFormat#openFlags} names the access mode after exactly
-     * these PPM bits and O_CREAT after bit 2, and {@link ArgFormat#mode} S_IX* after 0111.
+     * these PPM bits and O_CREAT after bit 2; the mode is printed in octal (an event built from
+     * text reads its 0111 bits back, see Event).
      */
     private static void openAccess(Event ev, long flags, long mode) {
         long ppm = ArgFormat.openFlagsToPpm(flags);
