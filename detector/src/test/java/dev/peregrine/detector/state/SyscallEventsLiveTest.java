@@ -36,6 +36,7 @@ class SyscallEventsLiveTest {
     /** Where the helper works: the paths it names are relative to it. */
     static Path dir;
     static int tcpPort, udpPort;
+    static long drops;
 
     @BeforeAll
     static void runHelperUnderCapture(@TempDir Path tmp) throws Exception {
@@ -76,7 +77,8 @@ class SyscallEventsLiveTest {
                 });
             }
             assertThat(exited[0]).as("the helper's exit within 30 s").isTrue();
-            assertThat(capture.drops()).isZero();
+            // Records of other processes may be dropped on a busy host; a missing event of the helper's says so.
+            drops = capture.drops();
             assertThat(helper.waitFor(10, TimeUnit.SECONDS)).isTrue();
             String out = new String(helper.getInputStream().readAllBytes());
             assertThat(helper.exitValue()).as("helper output: %s", out).isZero();
@@ -91,7 +93,8 @@ class SyscallEventsLiveTest {
     static Event one(String type, Predicate<Event> p) {
         List<Event> ofType = events.stream().filter(e -> type.equals(e.type)).toList();
         List<Event> found = ofType.stream().filter(p).toList();
-        assertThat(found).as("%s events matching, among %s", type, ofType.stream().map(Event::argsLine).toList()).hasSize(1);
+        assertThat(found).as("%s events matching, among %s (records dropped: %d)", type,
+                ofType.stream().map(Event::argsLine).toList(), drops).hasSize(1);
         return found.getFirst();
     }
 
@@ -375,6 +378,6 @@ class SyscallEventsLiveTest {
                 "init_module", "finit_module", "userfaultfd", "link", "linkat", "symlink", "symlinkat", "unlink", "unlinkat",
                 "rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir", "chmod", "fchmod", "fchmodat", "dup", "dup2", "dup3");
         assertThat(types).hasSize(41);
-        assertThat(events.stream().map(e -> e.type).distinct()).containsAll(types);
+        assertThat(events.stream().map(e -> e.type).distinct()).as("records dropped: %d", drops).containsAll(types);
     }
 }
