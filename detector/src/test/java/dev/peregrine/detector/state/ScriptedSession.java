@@ -21,7 +21,8 @@ import java.util.List;
  * every flavour (relative, via a dirfd, not normalised, failed, creating an executable), fds
  * duplicated and closed, IPv4/IPv6/unix sockets, pipes and the rest of the syscalls the stable,
  * incubating and sandbox rules use. {@code src/test/resources/state/factory_events.jsonl} holds
- * what the event factory made of it before events were built lazily (commit 700aafb).
+ * what the event factory made of it before events were built lazily (commit 700aafb), with the
+ * arguments since added to match Falco's exit events (docs/events.md).
  */
 final class ScriptedSession {
     static final Path EXPECTED = Path.of("src/test/resources/state/factory_events.jsonl");
