@@ -109,6 +109,10 @@ static __always_inline void push_bytes(struct scratch *s, const void *src, __u32
 		return;
 	if (len > MAX_STR)
 		len = MAX_STR;
+	/* Changes no length up to MAX_STR; keeps the bound in the register the read uses, which
+	 * clang's rearranging of callers' clamps (the socket address lengths) can lose otherwise. */
+	asm volatile("" : "+r"(len));
+	len &= 2 * MAX_STR - 1;
 	long err = 0;
 	if (len > 0 && src) {
 		err = user ? bpf_probe_read_user(&s->buf[(off + 2) & (HALF_EVENT - 1)], len, src)
@@ -200,6 +204,44 @@ static __always_inline void push_tuple(struct scratch *s, long fd)
 		}
 	}
 	push_bytes(s, &t, sizeof(t), false);
+}
+
+/* The socket address a user buffer holds, *lenp bytes (a socklen_t the kernel wrote back). */
+static __always_inline void push_user_sockaddr(struct scratch *s, const void *addr, const int *lenp)
+{
+	int len = 0;
+	if (addr && lenp)
+		bpf_probe_read_user(&len, sizeof(len), lenp);
+	push_bytes(s, addr, len > 0 ? (len > MAX_SOCKADDR ? MAX_SOCKADDR : len) : 0, true);
+}
+
+/* msg_name of a struct user_msghdr: the destination of sendmsg, the sender recvmsg filled in
+ * (msg_namelen is updated by the kernel before the syscall returns). */
+static __always_inline void push_msg_name(struct scratch *s, const struct user_msghdr *msg)
+{
+	void *name = NULL;
+	if (msg)
+		bpf_probe_read_user(&name, sizeof(name), &msg->msg_name);
+	push_user_sockaddr(s, name, msg ? &msg->msg_namelen : NULL);
+}
+
+/* The first SNAPLEN bytes a send or receive moved (Falco's data parameter and evt.buffer). */
+static __always_inline void push_data(struct scratch *s, const void *buf, long moved)
+{
+	push_bytes(s, buf, moved > 0 ? (moved > SNAPLEN ? SNAPLEN : moved) : 0, true);
+}
+
+/* ... for sendmsg and recvmsg, from the first iovec of the msghdr */
+static __always_inline void push_msg_data(struct scratch *s, const struct user_msghdr *msg, long moved)
+{
+	struct iovec *iovp = NULL;
+	struct iovec iov = {};
+	if (msg && moved > 0) {
+		bpf_probe_read_user(&iovp, sizeof(iovp), &msg->msg_iov);
+		if (iovp)
+			bpf_probe_read_user(&iov, sizeof(iov), iovp);
+	}
+	push_data(s, iov.iov_base, moved < (long)iov.iov_len ? moved : (long)iov.iov_len);
 }
 
 /* Up to MAX_STR bytes of user memory [start, end): argv or environ, NUL-separated. */
@@ -297,16 +339,40 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case __NR_sendto:
 		push_tuple(s, (long)h->args[0]);
 		push_bytes(s, (const void *)h->args[4], h->args[5] > MAX_SOCKADDR ? MAX_SOCKADDR : h->args[5], true);
+		push_data(s, a1, ret);
 		break;
 	case __NR_accept:
 	case __NR_accept4:
 		push_tuple(s, ret);
 		break;
 	case __NR_listen:
+		push_tuple(s, (long)h->args[0]);
+		break;
+	/* An unconnected (UDP) socket's peer is only in the call's address, not in the socket. */
 	case __NR_sendmsg:
+		push_tuple(s, (long)h->args[0]);
+		push_msg_name(s, (const struct user_msghdr *)h->args[1]);
+		push_msg_data(s, (const struct user_msghdr *)h->args[1], ret);
+		break;
 	case __NR_recvmsg:
+		push_tuple(s, (long)h->args[0]);
+		push_msg_name(s, ret >= 0 ? (const struct user_msghdr *)h->args[1] : NULL);
+		push_msg_data(s, (const struct user_msghdr *)h->args[1], ret);
+		break;
 	case __NR_recvfrom:
 		push_tuple(s, (long)h->args[0]);
+		push_user_sockaddr(s, ret >= 0 ? (const void *)h->args[4] : NULL, (const int *)h->args[5]);
+		push_data(s, a1, ret);
+		break;
+	/* memfd_create's name, init_module's and finit_module's module parameters */
+	case __NR_memfd_create:
+		push_str(s, a0, true);
+		break;
+	case __NR_init_module:
+		push_str(s, a2, true);
+		break;
+	case __NR_finit_module:
+		push_str(s, a1, true);
 		break;
 	/* the two fds the kernel wrote */
 	case __NR_pipe:

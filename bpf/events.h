@@ -17,6 +17,7 @@
 #define HALF_EVENT 8192 /* a param starts below this, so a bounded param always fits */
 #define MAX_STR 4096
 #define MAX_SOCKADDR 128
+#define SNAPLEN 80 /* bytes of a send's or receive's data, as Falco's default snaplen */
 #define OPEN_HOW_SIZE 24 /* struct open_how: __u64 flags, mode, resolve (openat2's third argument) */
 #define CGROUP_NAME_MAX 128
 

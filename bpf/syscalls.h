@@ -36,4 +36,7 @@
 #define __NR_execveat 322
 #define __NR_openat2 437
 #define __NR_fcntl 72
+#define __NR_init_module 175
+#define __NR_finit_module 313
+#define __NR_memfd_create 319
 #endif

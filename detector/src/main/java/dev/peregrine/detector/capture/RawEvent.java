@@ -179,6 +179,11 @@ public final class RawEvent {
         return i < paramCount ? new String(data, paramOffset[i], paramLength[i], StandardCharsets.UTF_8) : "";
     }
 
+    /** A bytes param (a data buffer) as one char per byte, the way rules' buffers are held. */
+    public String latin1(int i) {
+        return i < paramCount ? new String(data, paramOffset[i], paramLength[i], StandardCharsets.ISO_8859_1) : "";
+    }
+
     /** A NUL-separated list param (argv, environ) as its elements. */
     public List<String> strings(int i) {
         List<String> out = new ArrayList<>();
@@ -203,6 +208,10 @@ public final class RawEvent {
 
     public SockTuple tuple(int i) {
         return SockTuple.decode(param(i));
+    }
+
+    public SockAddr sockaddr(int i) {
+        return i < paramCount ? SockAddr.decode(param(i)) : SockAddr.NONE;
     }
 
     public ExecInfo execInfo(int i) {

@@ -26,6 +26,13 @@ public final class Event {
         String format(long value);
     }
 
+    /**
+     * A formatter whose value is not the argument's number but where to find its text (a data
+     * buffer in the record): evt.rawarg gives the text, like evt.arg.
+     */
+    @FunctionalInterface
+    public interface TextSource extends Formatter {}
+
     /** A live event's process ancestry, looked up when a field first asks for it. */
     @FunctionalInterface
     public interface Lineage {
@@ -108,9 +115,20 @@ public final class Event {
         String flags = arg("flags");
         openRead = isOpen && flags != null && (flags.contains("O_RDONLY") || flags.contains("O_RDWR"));
         openWrite = isOpen && flags != null && (flags.contains("O_WRONLY") || flags.contains("O_RDWR"));
-        String mode = arg("mode");
-        openExec = isOpen && flags != null && flags.contains("O_CREAT") && mode != null
-                && (mode.contains("S_IXUSR") || mode.contains("S_IXGRP") || mode.contains("S_IXOTH"));
+        openExec = isOpen && flags != null && flags.contains("O_CREAT") && executable(arg("mode"));
+    }
+
+    /** An open's mode as Falco prints it (octal, "0755") or, in older recordings, as names (S_IXUSR|...). */
+    private static boolean executable(String mode) {
+        if (mode == null) return false;
+        if (!mode.isEmpty() && Character.isDigit(mode.charAt(0))) {
+            try {
+                return (Long.parseLong(mode, 8) & 0111) != 0;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return mode.contains("S_IXUSR") || mode.contains("S_IXGRP") || mode.contains("S_IXOTH");
     }
 
     /** An event for the capture to refill per record with {@link #reset}. */
@@ -207,6 +225,19 @@ public final class Event {
         return argTexts[index];
     }
 
+    /**
+     * evt.rawarg: the named argument's number as the syscall gave it (flags, modes and ids not
+     * named), or its text for an argument given as text; null when the event has no such argument.
+     */
+    public String rawArg(String name) {
+        for (int i = 0; i < argCount; i++) {
+            if (argNames[i].equals(name)) {
+                return argFormats[i] == null || argFormats[i] instanceof TextSource ? arg(i) : Long.toString(argValues[i]);
+            }
+        }
+        return null;
+    }
+
     public int argCount() { return argCount; }
 
     /** evt.args as Falco prints it (see {@link EvtArgs}). */
@@ -251,7 +282,11 @@ public final class Event {
         s.rawres = rawres;
         s.res = res;
         for (int i = 0; i < argCount; i++) {
-            s.addArg(argNames[i], arg(i));
+            // Formatted now, and the number kept for evt.rawarg: the formatter is never called again.
+            int j = s.nextArg(argNames[i], argFormats[i]);
+            s.argTexts[j] = arg(i);
+            s.argValues[j] = argValues[i];
+            s.argsFormatted |= 1L << j;
         }
         s.argsLine = argsLine;
         s.proc = proc;

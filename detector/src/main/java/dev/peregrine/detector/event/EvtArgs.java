@@ -52,12 +52,13 @@ public final class EvtArgs {
         boolean open = e.type != null && e.type.startsWith("open");
         switch (name) {
             case "fd", "res" -> fd(sb, e, name, value);
-            case "dirfd", "olddirfd", "newdirfd", "linkdirfd" -> {
+            case "dirfd", "olddirfd", "newdirfd", "linkdirfd", "olddir", "newdir" -> {
                 Long n = number(value);
                 sb.append(value);
                 if (n != null && n == AT_FDCWD) sb.append("(AT_FDCWD)");
             }
             case "domain" -> enumValue(sb, value, SOCKET_FAMILIES);
+            case "data" -> printable(sb, value);
             case "flags" -> {
                 if (open) {
                     flags(sb, value, OPEN_FLAG_BITS);
@@ -101,6 +102,14 @@ public final class EvtArgs {
     /** Syscalls whose result is a new fd but whose event names it "res" (dup family). */
     private static boolean fdResult(Event e) {
         return e.type != null && e.type.startsWith("dup");
+    }
+
+    /** A data buffer (one char per byte) as libsinsp prints one: printable ASCII kept, other bytes as '.'. */
+    private static void printable(StringBuilder sb, String bytes) {
+        for (int i = 0; i < bytes.length(); i++) {
+            char c = bytes.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '.');
+        }
     }
 
     private static void enumValue(StringBuilder sb, String value, Map<String, Long> names) {

@@ -119,7 +119,8 @@ public final class FieldCatalogue {
         add("evt.args", CHARBUF, "All arguments as name=value pairs.", text(Event::argsLine));
         addArg("evt.arg", CHARBUF, FieldDef.ArgMode.REQUIRED, "An argument by name (evt.arg.name, evt.arg[name]) or index (evt.arg[0]).",
                 FieldCatalogue::eventArg);
-        addArg("evt.rawarg", CHARBUF, FieldDef.ArgMode.REQUIRED, "An argument by name, unformatted.", FieldCatalogue::eventArg);
+        addArg("evt.rawarg", CHARBUF, FieldDef.ArgMode.REQUIRED, "An argument by name, unformatted.",
+                arg -> text(e -> e.rawArg(arg)));
         add("evt.buffer", BYTEBUF, "The data buffer of read/write-like syscalls (argument 'data').", text(BYTEBUF, e -> e.arg("data")));
         add("evt.is_open_read", BOOL, "An open syscall with read access.", bool(e -> e.openRead));
         add("evt.is_open_write", BOOL, "An open syscall with write access.", bool(e -> e.openWrite));

@@ -62,12 +62,14 @@ final class ArgFormat {
         return ppmFlagNames(openFlagsToPpm(flags), OPEN_NAMES, OPEN_PPM);
     }
 
+    // libs' chmod_mode table, whose order is the order Falco prints the names in.
     private static final String[] MODE_NAMES = {"S_IXOTH", "S_IWOTH", "S_IROTH", "S_IXGRP", "S_IWGRP", "S_IRGRP",
             "S_IXUSR", "S_IWUSR", "S_IRUSR", "S_ISVTX", "S_ISGID", "S_ISUID"};
 
+    /** Permission bits by name, MODE_NAMES[i] being bit i; "0" when none is set. */
     static String mode(long mode) {
         StringBuilder sb = new StringBuilder();
-        for (int bit = MODE_NAMES.length - 1; bit >= 0; bit--) {
+        for (int bit = 0; bit < MODE_NAMES.length; bit++) {
             if ((mode & (1L << bit)) != 0) {
                 if (!sb.isEmpty()) {
                     sb.append('|');
@@ -108,34 +110,68 @@ final class ArgFormat {
         return Long.toString(domain);
     }
 
-    private static final String[] BPF_CMDS = {"BPF_MAP_CREATE", "BPF_MAP_LOOKUP_ELEM", "BPF_MAP_UPDATE_ELEM",
-            "BPF_MAP_DELETE_ELEM", "BPF_MAP_GET_NEXT_KEY", "BPF_PROG_LOAD", "BPF_OBJ_PIN", "BPF_OBJ_GET",
-            "BPF_PROG_ATTACH", "BPF_PROG_DETACH", "BPF_PROG_TEST_RUN", "BPF_PROG_GET_NEXT_ID", "BPF_MAP_GET_NEXT_ID",
-            "BPF_PROG_GET_FD_BY_ID", "BPF_MAP_GET_FD_BY_ID", "BPF_OBJ_GET_INFO_BY_FD", "BPF_PROG_QUERY",
-            "BPF_RAW_TRACEPOINT_OPEN", "BPF_BTF_LOAD", "BPF_BTF_GET_FD_BY_ID", "BPF_TASK_FD_QUERY",
-            "BPF_MAP_LOOKUP_AND_DELETE_ELEM", "BPF_MAP_FREEZE", "BPF_BTF_GET_NEXT_ID", "BPF_MAP_LOOKUP_BATCH",
-            "BPF_MAP_LOOKUP_AND_DELETE_BATCH", "BPF_MAP_UPDATE_BATCH", "BPF_MAP_DELETE_BATCH", "BPF_LINK_CREATE"};
-
-    static String bpfCommand(long cmd) {
-        return cmd >= 0 && cmd < BPF_CMDS.length ? BPF_CMDS[(int) cmd] : Long.toString(cmd);
-    }
-
-    private static final long[] NS_BITS = {0x80L, 0x20000L, 0x2000000L, 0x4000000L, 0x8000000L, 0x10000000L,
-            0x20000000L, 0x40000000L};
-    private static final String[] NS_NAMES = {"CLONE_NEWTIME", "CLONE_NEWNS", "CLONE_NEWCGROUP", "CLONE_NEWUTS",
-            "CLONE_NEWIPC", "CLONE_NEWUSER", "CLONE_NEWPID", "CLONE_NEWNET"};
-
-    /** unshare/setns namespace flags. */
-    static String namespaceFlags(long flags) {
+    /**
+     * Flags as libsinsp names them: each of {@code names[i]} whose kernel {@code bits[i]} are all
+     * set, in the order of the libs table the names come from; "0" when none is.
+     */
+    private static String bitNames(long value, String[] names, long[] bits) {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < NS_BITS.length; i++) {
-            if ((flags & NS_BITS[i]) != 0) {
+        for (int i = 0; i < names.length; i++) {
+            if ((value & bits[i]) == bits[i]) {
                 if (!sb.isEmpty()) {
                     sb.append('|');
                 }
-                sb.append(NS_NAMES[i]);
+                sb.append(names[i]);
             }
         }
         return sb.isEmpty() ? "0" : sb.toString();
+    }
+
+    // libs' clone_flags table (unshare's flags, setns's nstype), kernel values; the driver has no
+    // CLONE_NEWTIME, and 0x02000000 is CLONE_NEWCGROUP on kernels without CLONE_STOPPED.
+    private static final String[] CLONE_NAMES = {"CLONE_FILES", "CLONE_FS", "CLONE_IO", "CLONE_NEWIPC", "CLONE_NEWNET",
+            "CLONE_NEWNS", "CLONE_NEWPID", "CLONE_NEWUTS", "CLONE_PARENT", "CLONE_PARENT_SETTID", "CLONE_PTRACE",
+            "CLONE_SIGHAND", "CLONE_SYSVSEM", "CLONE_THREAD", "CLONE_UNTRACED", "CLONE_VM", "CLONE_NEWUSER",
+            "CLONE_CHILD_CLEARTID", "CLONE_CHILD_SETTID", "CLONE_SETTLS", "CLONE_VFORK", "CLONE_NEWCGROUP"};
+    private static final long[] CLONE_BITS = {0x400, 0x200, 0x80000000L, 0x08000000, 0x40000000, 0x00020000, 0x20000000,
+            0x04000000, 0x8000, 0x00100000, 0x2000, 0x800, 0x40000, 0x10000, 0x00800000, 0x100, 0x10000000, 0x00200000,
+            0x01000000, 0x80000, 0x4000, 0x02000000};
+
+    static String cloneFlags(long flags) {
+        return bitNames(flags, CLONE_NAMES, CLONE_BITS);
+    }
+
+    // libs' openat2_flags table (struct open_how's resolve), kernel values.
+    private static final String[] RESOLVE_NAMES = {"RESOLVE_BENEATH", "RESOLVE_IN_ROOT", "RESOLVE_NO_MAGICLINKS",
+            "RESOLVE_NO_SYMLINKS", "RESOLVE_NO_XDEV", "RESOLVE_CACHED"};
+    private static final long[] RESOLVE_BITS = {0x08, 0x10, 0x02, 0x04, 0x01, 0x20};
+
+    static String resolveFlags(long resolve) {
+        return bitNames(resolve, RESOLVE_NAMES, RESOLVE_BITS);
+    }
+
+    static String unlinkatFlags(long flags) {
+        return bitNames(flags, new String[] {"AT_REMOVEDIR"}, new long[] {0x200});
+    }
+
+    static String linkatFlags(long flags) {
+        return bitNames(flags, new String[] {"AT_SYMLINK_FOLLOW", "AT_EMPTY_PATH"}, new long[] {0x400, 0x1000});
+    }
+
+    static String renameat2Flags(long flags) {
+        return bitNames(flags, new String[] {"RENAME_NOREPLACE", "RENAME_EXCHANGE", "RENAME_WHITEOUT"}, new long[] {1, 2, 4});
+    }
+
+    static String memfdFlags(long flags) {
+        return bitNames(flags, new String[] {"MFD_CLOEXEC", "MFD_ALLOW_SEALING", "MFD_HUGETLB"}, new long[] {1, 2, 4});
+    }
+
+    /**
+     * dup3's and userfaultfd's flags, named from libs' file_flags like open's; the driver passes
+     * only O_NONBLOCK and O_CLOEXEC on, so no access mode is named, and no flag is O_NONE.
+     */
+    static String fdFlags(long flags) {
+        long ppm = ((flags & 04000) != 0 ? 1 << 6 : 0) | ((flags & 02000000) != 0 ? 1 << 12 : 0);
+        return ppmFlagNames(ppm, OPEN_NAMES, OPEN_PPM);
     }
 }

@@ -2,6 +2,7 @@ package dev.peregrine.detector.state;
 
 import dev.peregrine.detector.capture.OpenHow;
 import dev.peregrine.detector.capture.RawEvent;
+import dev.peregrine.detector.capture.SockAddr;
 import dev.peregrine.detector.capture.SockTuple;
 import dev.peregrine.detector.capture.Syscalls;
 import dev.peregrine.detector.event.ContainerInfo;
@@ -60,8 +61,26 @@ public final class EventFactory {
     private static final Event.Formatter MODE = ArgFormat::mode;
     private static final Event.Formatter SOCKET_FAMILY = ArgFormat::socketFamily;
     private static final Event.Formatter PTRACE_REQUEST = ArgFormat::ptraceRequest;
-    private static final Event.Formatter NAMESPACE_FLAGS = ArgFormat::namespaceFlags;
-    private static final Event.Formatter BPF_COMMAND = ArgFormat::bpfCommand;
+    private static final Event.Formatter CLONE_FLAGS = ArgFormat::cloneFlags;
+    private static final Event.Formatter RESOLVE_FLAGS = ArgFormat::resolveFlags;
+    private static final Event.Formatter UNLINKAT_FLAGS = ArgFormat::unlinkatFlags;
+    private static final Event.Formatter LINKAT_FLAGS = ArgFormat::linkatFlags;
+    private static final Event.Formatter RENAMEAT2_FLAGS = ArgFormat::renameat2Flags;
+    private static final Event.Formatter MEMFD_FLAGS = ArgFormat::memfdFlags;
+    private static final Event.Formatter FD_FLAGS = ArgFormat::fdFlags;
+    // Numbers libs prints in octal (open's mode) or hex (mkdir's mode, ptrace's addr and data): "%#o", "%X".
+    private static final Event.Formatter OPEN_MODE = v -> v == 0 ? "0" : "0" + Long.toOctalString(v);
+    private static final Event.Formatter HEX = v -> Long.toHexString(v).toUpperCase(java.util.Locale.ROOT);
+    // Falco shows a uid or gid argument as the name the process's root knows it by.
+    private final Event.Formatter userName = this::userName;
+    private final Event.Formatter groupName = this::groupName;
+    // A data buffer's text is made from the record in hand, only when read: the live event and
+    // the record it was made from are both valid until the next record.
+    private final Event.TextSource dataText = param -> this.record.latin1((int) param);
+    private RawEvent record;
+    /** The root (container id or "host") and pid of the event in hand, for those two. */
+    private String currentRoot = "host";
+    private long currentPid;
 
     /** The container of a thread, from its cgroup; never blocks (see {@link ContainerTable#lookup}). */
     public interface ContainerLookup {
@@ -127,6 +146,7 @@ public final class EventFactory {
     }
 
     private Event syscall(RawEvent e, String type, boolean makeEvent) {
+        if (record != e) record = e;
         Proc p = processes.byThread(e.tid, e.pid);
         Event ev = begin(e, type);
         FdInfo fd = null;
@@ -136,13 +156,13 @@ public final class EventFactory {
             case "open", "creat" -> {
                 boolean creat = type.equals("creat");
                 long flags = creat ? 01101 : e.arg(1);
-                long mode = creat ? e.arg(1) : e.arg(2);
+                long mode = openMode(flags, creat ? e.arg(1) : e.arg(2));
                 String name = e.string(0);
                 fd = openFile(p, ret, AT_FDCWD, name, flags);
                 ev.addArg("fd", ret, DECIMAL);
-                ev.addArg("name", name);
+                ev.addArg("name", fd.name); // resolved, as Falco's evt.arg gives a path
                 ev.addArg("flags", flags, OPEN_FLAGS);
-                ev.addArg("mode", mode, MODE);
+                ev.addArg("mode", mode, OPEN_MODE);
                 if (!creat) {
                     openAccess(ev, flags, mode);
                 }
@@ -150,14 +170,17 @@ public final class EventFactory {
             case "openat", "openat2" -> {
                 OpenHow how = type.equals("openat2") ? e.openHow(1) : null;
                 long flags = how != null ? how.flags() : e.arg(2);
-                long mode = how != null ? how.mode() : e.arg(3);
+                long mode = openMode(flags, how != null ? how.mode() : e.arg(3));
                 String name = e.string(0);
                 fd = openFile(p, ret, e.arg(0), name, flags);
                 ev.addArg("fd", ret, DECIMAL);
                 ev.addArg("dirfd", (int) e.arg(0), DECIMAL);
-                ev.addArg("name", name);
+                ev.addArg("name", fd.name);
                 ev.addArg("flags", flags, OPEN_FLAGS);
-                ev.addArg("mode", mode, MODE);
+                ev.addArg("mode", mode, OPEN_MODE);
+                if (how != null) {
+                    ev.addArg("resolve", how.resolve(), RESOLVE_FLAGS);
+                }
                 openAccess(ev, flags, mode);
             }
             case "close" -> {
@@ -179,6 +202,9 @@ public final class EventFactory {
                 ev.addArg("oldfd", e.arg(0), DECIMAL);
                 if (!type.equals("dup")) {
                     ev.addArg("newfd", e.arg(1), DECIMAL);
+                }
+                if (type.equals("dup3")) {
+                    ev.addArg("flags", e.arg(2), FD_FLAGS);
                 }
             }
             case "fcntl" -> {
@@ -208,19 +234,47 @@ public final class EventFactory {
             }
             case "connect", "accept", "accept4", "bind", "listen", "sendto", "sendmsg", "recvfrom", "recvmsg" -> {
                 boolean accept = type.startsWith("accept");
+                boolean inbound = type.startsWith("recv");
                 long num = accept ? ret : e.arg(0);
-                SockTuple t = e.tuple(0);
+                SockTuple own = e.tuple(0);
+                SockTuple t = type.startsWith("send") || inbound ? withPeer(own, e) : own;
                 FdInfo known = p == null ? null : p.fds.get(num);
                 boolean connected = accept || (type.equals("connect") && (ok || ret == EINPROGRESS));
                 // An accepted socket is a new fd: accept4's flags say whether it closes on exec.
                 boolean cloexec = accept ? type.equals("accept4") && (e.arg(3) & O_CLOEXEC) != 0 : known != null && known.cloexec;
-                fd = socket(p, num, t, known, role(type, ret, known), connected, cloexec);
-                ev.addArg(accept ? "fd" : "res", ret, DECIMAL);
-                if (t.isIp()) {
-                    tupleArg(ev, fd, accept || type.startsWith("recv"));
-                }
-                if (!accept) {
-                    ev.addArg("fd", e.arg(0), DECIMAL);
+                fd = socket(p, num, t, known, role(type, ret, known), connected, cloexec, t != own);
+                // The driver writes the tuple remote end first for accept and receives, local end first otherwise.
+                boolean tuple = t.isIp(), remoteFirst = accept || inbound;
+                // In the order of Falco's exit events (without accept's queue figures and sendmsg's and recvmsg's size).
+                switch (type) {
+                    case "accept", "accept4" -> {
+                        ev.addArg("fd", ret, DECIMAL);
+                        if (tuple) tupleArg(ev, fd, remoteFirst);
+                    }
+                    case "listen" -> {
+                        ev.addArg("res", ret, DECIMAL);
+                        ev.addArg("fd", e.arg(0), DECIMAL);
+                        ev.addArg("backlog", (int) e.arg(1), DECIMAL);
+                    }
+                    case "sendto", "sendmsg" -> {
+                        ev.addArg("res", ret, DECIMAL);
+                        ev.addArg("data", 2, dataText);
+                        ev.addArg("fd", e.arg(0), DECIMAL);
+                        if (type.equals("sendto")) ev.addArg("size", e.arg(2) & 0xffffffffL, DECIMAL);
+                        if (tuple) tupleArg(ev, fd, remoteFirst);
+                    }
+                    case "recvfrom", "recvmsg" -> {
+                        ev.addArg("res", ret, DECIMAL);
+                        ev.addArg("data", 2, dataText);
+                        if (tuple) tupleArg(ev, fd, remoteFirst);
+                        ev.addArg("fd", e.arg(0), DECIMAL);
+                        if (type.equals("recvfrom")) ev.addArg("size", e.arg(2) & 0xffffffffL, DECIMAL);
+                    }
+                    default -> {
+                        ev.addArg("res", ret, DECIMAL);
+                        if (tuple) tupleArg(ev, fd, remoteFirst);
+                        ev.addArg("fd", e.arg(0), DECIMAL);
+                    }
                 }
             }
             case "pipe", "pipe2", "socketpair" -> {
@@ -255,26 +309,26 @@ public final class EventFactory {
             }
             case "execve", "execveat" -> { // failed: a successful exec arrives as PROC_EXEC
                 ev.addArg("res", ret, DECIMAL);
-                ev.addArg("filename", e.string(0));
+                ev.addArg("filename", resolve(p, type.equals("execveat") ? e.arg(0) : AT_FDCWD, e.string(0)));
             }
             case "mkdir", "rmdir", "unlink" -> {
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("path", resolve(p, AT_FDCWD, e.string(0)));
                 if (type.equals("mkdir")) {
-                    ev.addArg("mode", e.arg(1), MODE);
+                    ev.addArg("mode", e.arg(1) & 0xffffffffL, HEX);
                 }
             }
             case "mkdirat" -> {
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("dirfd", (int) e.arg(0), DECIMAL);
                 ev.addArg("path", resolve(p, e.arg(0), e.string(0)));
-                ev.addArg("mode", e.arg(2), MODE);
+                ev.addArg("mode", e.arg(2) & 0xffffffffL, HEX);
             }
             case "unlinkat" -> {
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("dirfd", (int) e.arg(0), DECIMAL);
                 ev.addArg("name", resolve(p, e.arg(0), e.string(0)));
-                ev.addArg("flags", e.arg(2), DECIMAL);
+                ev.addArg("flags", e.arg(2), UNLINKAT_FLAGS);
             }
             case "chmod" -> {
                 ev.addArg("res", ret, DECIMAL);
@@ -293,53 +347,94 @@ public final class EventFactory {
                 ev.addArg("fd", e.arg(0), DECIMAL);
                 ev.addArg("mode", e.arg(1), MODE);
             }
-            case "rename", "renameat", "renameat2", "link", "linkat" -> {
-                boolean at = type.endsWith("at") || type.equals("renameat2");
+            case "rename", "link" -> {
                 ev.addArg("res", ret, DECIMAL);
-                ev.addArg("oldpath", resolve(p, at ? e.arg(0) : AT_FDCWD, e.string(0)));
-                ev.addArg("newpath", resolve(p, at ? e.arg(2) : AT_FDCWD, e.string(1)));
+                ev.addArg("oldpath", resolve(p, AT_FDCWD, e.string(0)));
+                ev.addArg("newpath", resolve(p, AT_FDCWD, e.string(1)));
             }
-            case "symlink", "symlinkat" -> {
+            case "renameat", "renameat2", "linkat" -> {
+                boolean link = type.equals("linkat");
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg(link ? "olddir" : "olddirfd", (int) e.arg(0), DECIMAL);
+                ev.addArg("oldpath", resolve(p, e.arg(0), e.string(0)));
+                ev.addArg(link ? "newdir" : "newdirfd", (int) e.arg(2), DECIMAL);
+                ev.addArg("newpath", resolve(p, e.arg(2), e.string(1)));
+                if (!type.equals("renameat")) {
+                    ev.addArg("flags", e.arg(4), link ? LINKAT_FLAGS : RENAMEAT2_FLAGS);
+                }
+            }
+            case "symlink" -> {
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("target", e.string(0));
-                ev.addArg("linkpath", resolve(p, type.equals("symlinkat") ? e.arg(1) : AT_FDCWD, e.string(1)));
+                ev.addArg("linkpath", resolve(p, AT_FDCWD, e.string(1)));
+            }
+            case "symlinkat" -> {
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("target", e.string(0));
+                ev.addArg("linkdirfd", (int) e.arg(1), DECIMAL);
+                ev.addArg("linkpath", resolve(p, e.arg(1), e.string(1)));
             }
             case "ptrace" -> {
                 ev.addArg("res", ret, DECIMAL);
+                ev.addArg("addr", e.arg(2), HEX);
+                ev.addArg("data", e.arg(3), HEX);
                 ev.addArg("request", e.arg(0), PTRACE_REQUEST);
                 ev.addArg("pid", e.arg(1), DECIMAL);
             }
             case "setuid", "setgid" -> {
+                boolean user = type.equals("setuid");
                 ev.addArg("res", ret, DECIMAL);
-                ev.addArg(type.equals("setuid") ? "uid" : "gid", e.arg(0) & 0xffffffffL, DECIMAL);
+                ev.addArg(user ? "uid" : "gid", e.arg(0) & 0xffffffffL, user ? userName : groupName);
             }
             case "setresuid", "setresgid" -> {
                 boolean user = type.equals("setresuid");
+                Event.Formatter name = user ? userName : groupName;
                 ev.addArg("res", ret, DECIMAL);
-                ev.addArg(user ? "ruid" : "rgid", (int) e.arg(0), DECIMAL);
-                ev.addArg(user ? "euid" : "egid", (int) e.arg(1), DECIMAL);
-                ev.addArg(user ? "suid" : "sgid", (int) e.arg(2), DECIMAL);
+                ev.addArg(user ? "ruid" : "rgid", (int) e.arg(0), name);
+                ev.addArg(user ? "euid" : "egid", (int) e.arg(1), name);
+                ev.addArg(user ? "suid" : "sgid", (int) e.arg(2), name);
             }
             case "setns" -> {
                 fd = p == null ? null : p.fds.get(e.arg(0));
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("fd", e.arg(0), DECIMAL);
-                ev.addArg("nstype", e.arg(1), NAMESPACE_FLAGS);
+                ev.addArg("nstype", e.arg(1), CLONE_FLAGS);
             }
             case "unshare" -> {
                 ev.addArg("res", ret, DECIMAL);
-                ev.addArg("flags", e.arg(0), NAMESPACE_FLAGS);
+                ev.addArg("flags", e.arg(0), CLONE_FLAGS);
             }
             case "bpf" -> {
-                ev.addArg("res_or_fd", ret, DECIMAL);
-                ev.addArg("cmd", e.arg(0), BPF_COMMAND);
+                // Falco's bpf exit event: the result (a new fd for the commands that make one) and the command number.
+                ev.addArg("fd", ret, DECIMAL);
+                ev.addArg("cmd", (int) e.arg(0), DECIMAL);
             }
-            case "init_module", "finit_module", "userfaultfd", "memfd_create" -> {
+            case "init_module" -> {
                 ev.addArg("res", ret, DECIMAL);
-                if (type.equals("memfd_create") && ok && p != null) {
-                    fd = FdInfo.builder().num(ret).type("memfd").name("memfd:").cloexec((e.arg(1) & FD_CLOEXEC) != 0).build();
+                ev.addArg("length", e.arg(1), DECIMAL);
+                ev.addArg("uargs", e.string(0));
+            }
+            case "finit_module" -> {
+                fd = p == null ? null : p.fds.get(e.arg(0));
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("fd", e.arg(0), DECIMAL);
+                ev.addArg("uargs", e.string(0));
+                ev.addArg("flags", (int) e.arg(2), DECIMAL);
+            }
+            case "userfaultfd" -> {
+                ev.addArg("res", ret, DECIMAL);
+                ev.addArg("flags", e.arg(0), FD_FLAGS);
+            }
+            case "memfd_create" -> {
+                String name = e.string(0);
+                if (ok && p != null) {
+                    // MFD_CLOEXEC is bit 0, as FD_CLOEXEC.
+                    fd = FdInfo.builder().num(ret).type("memfd").name(name).cloexec((e.arg(1) & FD_CLOEXEC) != 0).build();
                     p.fds.put(ret, fd);
                 }
+                ev.addArg("fd", ret, DECIMAL);
+                ev.addArg("name", name);
+                ev.addArg("flags", e.arg(1), MEMFD_FLAGS);
             }
             default -> ev.addArg("res", ret, DECIMAL);
         }
@@ -351,9 +446,18 @@ public final class EventFactory {
     }
 
     /**
+     * The permission bits of an open's mode. The kernel reads the mode only to create a file;
+     * otherwise it is whatever the register held, and Falco shows 0.
+     */
+    private static long openMode(long flags, long mode) {
+        return (flags & (0100 | 020000000)) != 0 ? mode & 07777 : 0; // O_CREAT, __O_TMPFILE
+    }
+
+    /**
      * evt.is_open_read/write/exec from the numbers. Falco derives them from the flags' names
      * (O_RDONLY or O_RDWR, ...); {@link ArgFormat#openFlags} names the access mode after exactly
-     * these PPM bits and O_CREAT after bit 2, and {@link ArgFormat#mode} S_IX* after 0111.
+     * these PPM bits and O_CREAT after bit 2; the mode is printed in octal (an event built from
+     * text reads its 0111 bits back, see Event).
      */
     private static void openAccess(Event ev, long flags, long mode) {
         long ppm = ArgFormat.openFlagsToPpm(flags);
@@ -372,6 +476,8 @@ public final class EventFactory {
     private Event finish(RawEvent e, Event ev, Proc p, FdInfo fd) {
         ContainerInfo container = containers.lookup(e.cgroupId, e.type == RawEvent.PROC_EXEC ? e.string(4) : null, e.pid);
         String root = container.isHost() ? "host" : container.id;
+        if (currentRoot != root) currentRoot = root;
+        currentPid = e.pid;
         // Written only when changed, like the live event's fields (see Event): both live long.
         if (current != p) current = p;
         ProcessInfo proc = ProcessInfo.UNKNOWN;
@@ -386,6 +492,16 @@ public final class EventFactory {
 
     private int ancestorsOfCurrent(ProcessInfo[] into) {
         return processes.ancestors(current, into);
+    }
+
+    private String userName(long uid) {
+        Users.Account account = users.user(currentRoot, uid, currentPid);
+        return account == null ? Long.toString(uid) : account.name();
+    }
+
+    private String groupName(long gid) {
+        String name = users.group(currentRoot, gid, currentPid);
+        return name == null ? Long.toString(gid) : name;
     }
 
     private UserInfo user(String root, RawEvent e) {
@@ -506,7 +622,8 @@ public final class EventFactory {
      * a connect that succeeded (or is under way) a client, and a send or receive keeps what was
      * decided. Only a socket without a role (seen by socket(), bind or /proc alone) takes one
      * from its first successful send or receive, guessed as libsinsp does when the ports tell
-     * nothing: a server reads first, a client writes first.
+     * nothing: a server reads first, a client writes first. So a datagram received on a role-less
+     * unconnected socket is client (its sender) to server (this socket).
      */
     private static FdInfo.Role role(String type, long ret, FdInfo known) {
         FdInfo.Role had = known == null ? FdInfo.Role.NONE : known.role;
@@ -521,7 +638,25 @@ public final class EventFactory {
         };
     }
 
-    private static FdInfo socket(Proc p, long num, SockTuple t, FdInfo known, FdInfo.Role role, boolean connected, boolean cloexec) {
+    /**
+     * The tuple with the address the call sent to or received from as its remote end, for a
+     * socket that has no peer of its own (unconnected UDP): Falco's tuple of sendto, sendmsg,
+     * recvfrom and recvmsg.
+     */
+    private static SockTuple withPeer(SockTuple t, RawEvent e) {
+        if (!t.isIp() || t.rport() != 0) {
+            return t;
+        }
+        SockAddr peer = e.sockaddr(1);
+        return peer.isIp() ? new SockTuple(t.family(), t.type(), t.protocol(), t.lport(), peer.port(), t.laddr(), peer.address()) : t;
+    }
+
+    /**
+     * @param role which end is this process's (see {@link #role}); it puts the local and remote ends on the client or server side
+     * @param peerFromCall the remote end is the address the call passed or received (see {@link #withPeer})
+     */
+    private static FdInfo socket(Proc p, long num, SockTuple t, FdInfo known, FdInfo.Role role, boolean connected, boolean cloexec,
+            boolean peerFromCall) {
         FdInfo.Builder b = FdInfo.builder().num(num).role(role).cloexec(cloexec);
         if (t.isIp()) {
             // Like libscap, an AF_INET6 socket whose ends are IPv4-mapped (or unspecified) is an IPv4 socket.
@@ -529,7 +664,7 @@ public final class EventFactory {
             String local = address(t.laddr(), v6);
             String remote = address(t.raddr(), v6);
             b.type(v6 ? "ipv6" : "ipv4").l4proto(l4(t.type(), t.protocol()));
-            // Falco's tuple is client->server.
+            // Falco's tuple is client->server; the role says which end is local.
             if (role == FdInfo.Role.SERVER) {
                 b.client(remote, t.rport()).server(local, t.lport());
             } else {
@@ -546,6 +681,11 @@ public final class EventFactory {
         FdInfo fd = b.build();
         if (p != null && num >= 0) {
             p.fds.put(num, fd);
+        }
+        // A datagram to or from another peer renames the socket: fd.name_changed, which belongs to
+        // this event alone (the table keeps the fd without it).
+        if (peerFromCall && fd.name != null && (known == null || !fd.name.equals(known.name))) {
+            fd = b.nameChanged(true).build();
         }
         return fd;
     }

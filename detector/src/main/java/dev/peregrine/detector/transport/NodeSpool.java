@@ -59,9 +59,16 @@ public final class NodeSpool implements AutoCloseable {
     private long lastSeq;
     private final Thread writer;
     private volatile boolean closed;
+    private final boolean fsync;
+    /** The writer connection runs at synchronous=FULL; writer thread only. */
+    private boolean syncing;
+    private final AtomicLong syncedCommits = new AtomicLong();
+    private final AtomicLong unsyncedCommits = new AtomicLong();
 
     public NodeSpool(Path dir, long maxBytes, boolean fsync) {
         this.maxBytes = maxBytes;
+        this.fsync = fsync;
+        this.syncing = fsync;
         try {
             Files.createDirectories(dir);
             writerDb = open(dir, fsync);
@@ -165,6 +172,7 @@ public final class NodeSpool implements AutoCloseable {
     /** Writes one batch in one transaction; returns the last sequence inserted, 0 if none. */
     private long commit(List<Object> batch, PreparedStatement insert, PreparedStatement delete, PreparedStatement last) {
         try {
+            syncFor(batch);
             long now = System.currentTimeMillis();
             List<Long> removals = new ArrayList<>();
             boolean inserted = false;
@@ -194,6 +202,7 @@ public final class NodeSpool implements AutoCloseable {
                 }
             }
             writerDb.commit();
+            (syncing ? syncedCommits : unsyncedCommits).incrementAndGet();
             return seq;
         } catch (SQLException e) {
             try {
@@ -204,6 +213,41 @@ public final class NodeSpool implements AutoCloseable {
             }
             throw new IllegalStateException("node spool write failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Only a batch with alerts to append is fsync'd. Deletes alone are written to the WAL without
+     * one: they survive a killed detector, and the next append's fsync makes them power-safe. A
+     * lost machine can at worst undo a delete, so the alert is sent again and the sidekick drops
+     * it by uuid; acks streaming back no longer cost an fsync per commit.
+     */
+    private void syncFor(List<Object> batch) throws SQLException {
+        if (!fsync) {
+            return;
+        }
+        boolean appends = false;
+        for (Object item : batch) {
+            if (item instanceof Alert) {
+                appends = true;
+                break;
+            }
+        }
+        if (appends != syncing) {
+            // SQLite refuses to change it inside a transaction, and the driver keeps an (empty)
+            // one open between commits.
+            writerDb.setAutoCommit(true);
+            try (Statement s = writerDb.createStatement()) {
+                s.execute("PRAGMA synchronous=" + (appends ? "FULL" : "NORMAL"));
+            } finally {
+                writerDb.setAutoCommit(false);
+            }
+            syncing = appends;
+        }
+    }
+
+    /** Commits so far that were fsync'd (with appends), and that were not (deletes only). */
+    long[] commits() {
+        return new long[] {syncedCommits.get(), unsyncedCommits.get()};
     }
 
     /**

@@ -2,10 +2,11 @@ package dev.peregrine.detector.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Open flags named as Falco names them: the driver's bits, in the order of libs' flag table. */
+/** Flags, modes and enums named as Falco names them: the driver's bits, in the order of libs' flag tables. */
 class ArgFormatTest {
 
     @ParameterizedTest
@@ -42,5 +43,49 @@ class ArgFormatTest {
             """)
     void socketFamiliesAreNamedAfterTheFirstEqualEntryOfLibsTable(long domain, String name) {
         assertThat(ArgFormat.socketFamily(domain)).isEqualTo(name);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', textBlock = """
+            0 ; 0
+            04755 ; S_IXOTH|S_IROTH|S_IXGRP|S_IRGRP|S_IXUSR|S_IWUSR|S_IRUSR|S_ISUID
+            02070 ; S_IXGRP|S_IWGRP|S_IRGRP|S_ISGID
+            01777 ; S_IXOTH|S_IWOTH|S_IROTH|S_IXGRP|S_IWGRP|S_IRGRP|S_IXUSR|S_IWUSR|S_IRUSR|S_ISVTX
+            """)
+    void modesAreNamedInTheOrderOfLibsChmodModeTable(String octal, String names) {
+        assertThat(ArgFormat.mode(Long.parseLong(octal, 8))).isEqualTo(names);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', textBlock = """
+            0 ; 0
+            0x04000000 ; CLONE_NEWUTS
+            0x10020000 ; CLONE_NEWNS|CLONE_NEWUSER
+            0x7e020000 ; CLONE_NEWIPC|CLONE_NEWNET|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWUSER|CLONE_NEWCGROUP
+            0x40600 ; CLONE_FILES|CLONE_FS|CLONE_SYSVSEM
+            0x80 ; 0
+            """)
+    void cloneFlagsAreNamedInTheOrderOfLibsCloneFlagsTable(String hex, String names) {
+        assertThat(ArgFormat.cloneFlags(Long.decode(hex))).isEqualTo(names);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', textBlock = """
+            0 ; O_NONE
+            02000000 ; O_CLOEXEC
+            04000 ; O_NONBLOCK
+            02004000 ; O_NONBLOCK|O_CLOEXEC
+            """)
+    void dup3AndUserfaultfdFlagsNameOnlyNonblockAndCloexec(String octal, String names) {
+        assertThat(ArgFormat.fdFlags(Long.parseLong(octal, 8))).isEqualTo(names);
+    }
+
+    @Test
+    void otherFlagTablesFollowLibs() {
+        assertThat(ArgFormat.resolveFlags(0x0c)).isEqualTo("RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS");
+        assertThat(ArgFormat.unlinkatFlags(0x200)).isEqualTo("AT_REMOVEDIR");
+        assertThat(ArgFormat.linkatFlags(0x1400)).isEqualTo("AT_SYMLINK_FOLLOW|AT_EMPTY_PATH");
+        assertThat(ArgFormat.renameat2Flags(2)).isEqualTo("RENAME_EXCHANGE");
+        assertThat(ArgFormat.memfdFlags(3)).isEqualTo("MFD_CLOEXEC|MFD_ALLOW_SEALING");
     }
 }

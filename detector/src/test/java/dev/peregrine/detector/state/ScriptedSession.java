@@ -24,7 +24,8 @@ import java.util.List;
  * what the event factory made of it before events were built lazily (commit 700aafb), with the
  * fixes since: a socket keeps the role accept, connect or listen gave it (listen, sendmsg and
  * recvmsg lines), receives show the tuple argument remote end first, as Falco's driver does, and
- * fcntl(F_SETFD) carries the fd it marks close-on-exec.
+ * fcntl(F_SETFD) carries the fd it marks close-on-exec; and with the arguments since added to
+ * match Falco's exit events (docs/events.md).
  */
 final class ScriptedSession {
     static final Path EXPECTED = Path.of("src/test/resources/state/factory_events.jsonl");

@@ -38,6 +38,24 @@ class NodeSpoolTest {
     }
 
     @Test
+    void onlyCommitsWithAppendsAreFsynced(@TempDir Path dir) throws Exception {
+        try (NodeSpool spool = new NodeSpool(dir, 1 << 20, true)) {
+            spool.append(alert(1));
+            assertThat(spool.awaitWritten(10_000)).isTrue();
+            assertThat(spool.commits()).as("{fsync'd, not fsync'd}").containsExactly(1, 0);
+            List<Long> seqs = spool.next(0, 10, 0).stream().map(NodeSpool.Entry::seq).toList();
+            spool.remove(seqs.get(0));
+            assertThat(spool.awaitWritten(10_000)).isTrue();
+            assertThat(spool.commits()).containsExactly(1, 1);
+            // Written though not fsync'd: the reader's own connection no longer sees it.
+            assertThat(spool.next(0, 10, 0)).isEmpty();
+            spool.append(alert(2));
+            assertThat(spool.awaitWritten(10_000)).isTrue();
+            assertThat(spool.commits()).containsExactly(2, 1);
+        }
+    }
+
+    @Test
     void aWaitingReaderWakesWhenAnAlertIsCommitted(@TempDir Path dir) throws Exception {
         try (NodeSpool spool = new NodeSpool(dir, 1 << 20, true)) {
             Thread producer = Thread.ofPlatform().start(() -> spool.append(alert(1)));

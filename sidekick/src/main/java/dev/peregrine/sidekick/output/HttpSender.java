@@ -26,7 +26,7 @@ import org.apache.hc.core5.util.Timeout;
  * (its own connections, so a slow destination holds none that another needs), status codes
  * mapped to retryable or permanent failures, redirects refused.
  *
- * <p>Apache HttpClient's classic (blocking) API on the delivery's virtual threads: per request it
+ * <p>Apache HttpClient's classic (blocking) API on the delivery's sender threads: per request it
  * costs a fraction of the JDK client's CPU, whose asynchronous machinery dominated a webhook
  * delivery's cost (see docs/benchmarks.md).
  */

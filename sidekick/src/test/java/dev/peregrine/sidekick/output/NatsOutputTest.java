@@ -150,6 +150,17 @@ class NatsOutputTest {
         return c;
     }
 
+    /**
+     * Subscribes and waits until the server has the subscription: SUB is sent asynchronously, and
+     * a message published before the server processed it is not delivered to it.
+     */
+    Subscription subscribe(NatsServer server, String subject) throws Exception {
+        Connection c = subscriberConnection(server);
+        Subscription sub = c.subscribe(subject);
+        c.flush(Duration.ofSeconds(5));
+        return sub;
+    }
+
     Output output(NatsConfig config) {
         Output out = config.create(CONTEXT);
         closeables.add(out);
@@ -175,7 +186,7 @@ class NatsOutputTest {
     @Test
     void publishesFalcoJsonOnPriorityAndRuleSubjects() throws Exception {
         NatsServer server = server();
-        Subscription sub = subscriberConnection(server).subscribe("peregrine.>");
+        Subscription sub = subscribe(server, "peregrine.>");
         subscriberConnection(server); // a second, idle client: nothing depends on who listens
         Output out = output(config(server.url(), NatsOutput.DEFAULT_SUBJECT, false));
 
@@ -210,7 +221,7 @@ class NatsOutputTest {
     @Test
     void concurrentSendsAllSucceedOnOneConnection() throws Exception {
         NatsServer server = server();
-        Subscription sub = subscriberConnection(server).subscribe("peregrine.>");
+        Subscription sub = subscribe(server, "peregrine.>");
         NatsOutput out = (NatsOutput) output(config(server.url(), NatsOutput.DEFAULT_SUBJECT, false));
         int senders = 16;
         int each = 50;
@@ -249,7 +260,7 @@ class NatsOutputTest {
             "alerts.{{ output_fields[\"proc.cmdline\"] }} ; 1 ; alerts.cat_etc_shadow"})
     void subjectTemplateMakesEveryValueASubjectToken(String template, int sample, String expected) throws Exception {
         NatsServer server = server();
-        Subscription sub = subscriberConnection(server).subscribe(">");
+        Subscription sub = subscribe(server, ">");
         Output out = output(config(server.url(), template, false));
 
         out.send(sample(sample));
@@ -296,7 +307,7 @@ class NatsOutputTest {
                 .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue()));
 
         server.start(); // same port
-        Subscription sub = subscriberConnection(server).subscribe("peregrine.>");
+        Subscription sub = subscribe(server, "peregrine.>");
         Alert alert = sample(2);
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> sends(out, alert));
         Message m = sub.nextMessage(Duration.ofSeconds(5));
@@ -319,7 +330,7 @@ class NatsOutputTest {
 
         // And once a server is there, the output connects by itself.
         NatsServer late = new NatsServer(closedPort).start();
-        Subscription sub = subscriberConnection(late).subscribe("peregrine.>");
+        Subscription sub = subscribe(late, "peregrine.>");
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> sends(out, sample(3)));
         assertThat(sub.nextMessage(Duration.ofSeconds(5)).getSubject())
                 .isEqualTo("peregrine.notice.contact_k8s_api_server_from_container");

@@ -75,6 +75,33 @@ class SpoolTest {
     }
 
     @Test
+    void onlyCommitsWithAppendsAreFsyncedAndUnsyncedRemovalsAreVisibleToAnotherConnection() throws Exception {
+        try (Spool spool = open(1 << 20)) {
+            spool.append(UUID.randomUUID().toString(), payload("x"), List.of("a")).get(10, TimeUnit.SECONDS);
+            spool.append(UUID.randomUUID().toString(), payload("y"), List.of("a")).get(10, TimeUnit.SECONDS);
+            assertThat(spool.commits()).as("{fsync'd, not fsync'd}").containsExactly(2, 0);
+            try (Spool.Reader r = spool.reader("a")) {
+                List<SpoolEntry> entries = r.next(10, Duration.ofSeconds(1));
+                assertThat(spool.remove(entries.get(0)).get(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(spool.commits()).containsExactly(2, 1);
+                // The next append is fsync'd again, and with it the removal before it.
+                spool.append(UUID.randomUUID().toString(), payload("z"), List.of("a")).get(10, TimeUnit.SECONDS);
+                assertThat(spool.commits()).containsExactly(3, 1);
+                assertThat(spool.remove(entries.get(1)).get(10, TimeUnit.SECONDS)).isTrue();
+                // Not fsync'd but written: another connection (a reader of its own) no longer sees it.
+                try (Spool.Reader other = spool.reader("a")) {
+                    assertThat(other.next(10, Duration.ZERO)).extracting(SpoolEntry::uuid)
+                            .doesNotContain(entries.get(1).uuid()).hasSize(1);
+                }
+            }
+        }
+        try (Spool spool = open(1 << 20); Spool.Reader r = spool.reader("a")) {
+            assertThat(r.next(10, Duration.ofSeconds(1))).extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
+                    .containsExactly("z");
+        }
+    }
+
+    @Test
     void aUuidSeenBeforeIsNotQueuedAgainEvenAfterReopen() throws Exception {
         String uuid = UUID.randomUUID().toString();
         try (Spool spool = open(1 << 20)) {
