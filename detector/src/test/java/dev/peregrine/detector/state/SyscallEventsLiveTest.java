@@ -8,6 +8,7 @@ import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.Syscalls;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.field.FieldCatalogue;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -256,7 +257,9 @@ class SyscallEventsLiveTest {
         Event listen = one("listen");
         assertThat(listen.rawres).isZero();
         assertThat(listen.arg("backlog")).isEqualTo("7");
-        assertThat(listen.fd.name).isEqualTo("127.0.0.1:" + tcpPort + "->0.0.0.0:0");
+        // listen makes the socket a server: its own end is the server's, the client end unknown.
+        assertThat(listen.fd.role).isEqualTo(FdInfo.Role.SERVER);
+        assertThat(listen.fd.name).isEqualTo("0.0.0.0:0->127.0.0.1:" + tcpPort);
 
         List<Event> connects = events.stream().filter(e -> "connect".equals(e.type)).toList();
         assertThat(connects).hasSize(2).allSatisfy(c -> {
