@@ -59,7 +59,7 @@ public final class Spool implements AutoCloseable {
     private long lastPrune;
     /** The writer connection's synchronous setting is FULL (fsync per commit); writer thread only. */
     private boolean syncing;
-    /** Commits by whether they were fsync'd; read by tests and metrics. */
+    /** Commits by whether they were fsync'd; see {@link #commits}. */
     private final AtomicLong syncedCommits = new AtomicLong();
     private final AtomicLong unsyncedCommits = new AtomicLong();
 
