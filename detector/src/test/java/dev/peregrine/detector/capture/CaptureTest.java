@@ -2,6 +2,7 @@ package dev.peregrine.detector.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peregrine.detector.CHelper;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -156,8 +157,7 @@ class CaptureTest {
                     return syscall(SYS_openat2, AT_FDCWD, argv[1], &how, sizeof how) < 0;
                 }
                 """);
-        Path bin = dir.resolve("openat2");
-        assertThat(run("clang", "-o", bin.toString(), src.toString()).exitValue()).as("clang builds the helper").isZero();
+        Path bin = CHelper.compile(src, dir);
         Path file = dir.resolve("how-" + UUID.randomUUID());
         Process p = run(bin.toString(), file.toString());
         assertThat(p.exitValue()).as("openat2 succeeded").isZero();

@@ -2,6 +2,7 @@ package dev.peregrine.detector.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peregrine.detector.CHelper;
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.Prerequisites;
 import dev.peregrine.detector.capture.RawEvent;
@@ -30,9 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The tables fed by the real capture, as the live detection feeds them: a helper program
- * ({@code fds.c}, built with the clang the BPF build needs anyway) makes real syscalls, and its
- * records go through the event factory; the tables must then say what the kernel says. Needs
- * root, as CI has.
+ * ({@code fds.c}, built by {@link CHelper}) makes real syscalls, and its records go through the
+ * event factory; the tables must then say what the kernel says. Needs root, as CI has.
  */
 class KernelTablesTest {
     static final Path SOURCE = Path.of("src/test/resources/state/fds.c");
@@ -45,11 +45,7 @@ class KernelTablesTest {
     @BeforeAll
     static void load() throws Exception {
         assertThat(Prerequisites.check()).as("capture prerequisites (run the tests as root)").isEmpty();
-        helper = dir.resolve("fds");
-        Process cc = new ProcessBuilder("clang", "-Wall", "-Werror", "-o", helper.toString(), SOURCE.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(cc.waitFor()).as("clang builds the helper: %s", out).isZero();
+        helper = CHelper.compile(SOURCE, dir);
         capture = Capture.open();
         // What the live detection always captures, and the data calls whose sockets are checked.
         Set<Integer> syscalls = Stream.concat(Syscalls.STATE.stream(), Stream.of("sendto", "recvfrom", "sendmsg", "recvmsg"))

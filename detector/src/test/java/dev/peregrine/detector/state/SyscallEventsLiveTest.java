@@ -2,6 +2,7 @@ package dev.peregrine.detector.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peregrine.detector.CHelper;
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.Prerequisites;
 import dev.peregrine.detector.capture.RawEvent;
@@ -47,10 +48,7 @@ class SyscallEventsLiveTest {
         try (InputStream in = SyscallEventsLiveTest.class.getResourceAsStream("/syscalls/every_event.c")) {
             Files.write(src, in.readAllBytes());
         }
-        Path bin = build.resolve("every_event");
-        Process cc = new ProcessBuilder("clang", "-o", bin.toString(), src.toString()).redirectErrorStream(true).start();
-        String ccOut = new String(cc.getInputStream().readAllBytes());
-        assertThat(cc.waitFor()).as("clang builds the helper: %s", ccOut).isZero();
+        Path bin = CHelper.compile(src, build);
         dir = Files.createDirectory(build.resolve("work"));
 
         try (Capture capture = Capture.open()) {
