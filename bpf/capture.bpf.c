@@ -176,6 +176,27 @@ static __always_inline struct file *fd_file(struct task_struct *task, long fd)
 	return f;
 }
 
+/* new_encode_dev(): a device number as userspace sees it (stat's st_dev, /proc/PID/stat's
+ * tty_nr), which is also how Falco's driver encodes dev and proc.tty. */
+static __always_inline __u32 encode_dev(__u32 major, __u32 minor)
+{
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
+}
+
+/* The device and inode of the file behind fd (an open's new fd): Falco's dev and ino. */
+static __always_inline void push_file_id(struct scratch *s, long fd)
+{
+	struct file_id id = {};
+	struct file *f = fd_file((struct task_struct *)bpf_get_current_task(), fd);
+	if (f) {
+		struct inode *inode = BPF_CORE_READ(f, f_inode);
+		dev_t dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		id.ino = BPF_CORE_READ(inode, i_ino);
+		id.dev = encode_dev(dev >> 20, dev & ((1U << 20) - 1)); /* the kernel's dev_t is MAJOR << 20 | MINOR */
+	}
+	push_bytes(s, &id, sizeof(id), false);
+}
+
 /* The socket behind fd as the kernel sees it, or family 0 when fd is not an IP/unix socket. */
 static __always_inline void push_tuple(struct scratch *s, long fd)
 {
@@ -288,9 +309,17 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	const char *a3 = (const char *)h->args[3];
 
 	switch (nr) {
-	/* one path in arg 0 */
+	/* opens: the path, then the new fd's device and inode */
 	case __NR_open:
 	case __NR_creat:
+		push_str(s, a0, true);
+		push_file_id(s, ret);
+		break;
+	case __NR_openat:
+		push_str(s, a1, true);
+		push_file_id(s, ret);
+		break;
+	/* one path in arg 0 */
 	case __NR_chdir:
 	case __NR_mkdir:
 	case __NR_rmdir:
@@ -306,7 +335,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		push_str(s, a1, true);
 		push_bytes(s, a2, h->args[3] < OPEN_HOW_SIZE ? h->args[3] : OPEN_HOW_SIZE, true);
 		break;
-	case __NR_openat:
 	case __NR_mkdirat:
 	case __NR_unlinkat:
 	case __NR_fchmodat:
@@ -396,8 +424,7 @@ static __always_inline __u32 tty_of(struct task_struct *task)
 		return 0;
 	__u32 major = BPF_CORE_READ(tty, driver, major);
 	__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
-	/* new_encode_dev(), the tty_nr of /proc/PID/stat and Falco's proc.tty */
-	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
+	return encode_dev(major, minor); /* the tty_nr of /proc/PID/stat and Falco's proc.tty */
 }
 
 static __always_inline __u32 ns_pid(struct pid *pid)

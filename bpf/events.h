@@ -3,7 +3,7 @@
 #ifndef PEREGRINE_EVENTS_H
 #define PEREGRINE_EVENTS_H
 
-#define LAYOUT_VERSION 1
+#define LAYOUT_VERSION 2
 
 /* header.type: a syscall number (x86_64) below 1000, or one of these. */
 #define EV_PROC_FORK 1000
@@ -55,6 +55,13 @@ struct sock_tuple {
 	__u16 rport;
 	__u8 laddr[16];     /* IPv4 in the first 4 bytes */
 	__u8 raddr[16];
+} __attribute__((packed));
+
+/* Param of open, openat and creat: the new fd's file (Falco's dev and ino arguments); zero when
+ * the open failed. */
+struct file_id {
+	__u64 ino;          /* inode number */
+	__u32 dev;          /* new_encode_dev() of the super block's s_dev: st_dev as stat(2) gives it */
 } __attribute__((packed));
 
 /* Param of EV_PROC_EXEC: what rules need of the new image, read while it exists. */

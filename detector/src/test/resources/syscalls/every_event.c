@@ -48,6 +48,7 @@ int main(int argc, char **argv)
 	/* files */
 	int f = openat(AT_FDCWD, "f-openat", O_WRONLY | O_CREAT | O_TRUNC, 0640);
 	syscall(SYS_open, "f-openat", O_RDONLY);
+	syscall(SYS_open, "no-such-file", O_RDONLY); /* ENOENT: no file, so dev and ino are 0 */
 	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS};
 	syscall(SYS_openat2, AT_FDCWD, "f-openat", &how, sizeof how);
 	int c = syscall(SYS_creat, "f-creat", 0600);

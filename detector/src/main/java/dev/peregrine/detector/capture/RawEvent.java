@@ -21,7 +21,7 @@ import java.util.List;
  */
 public final class RawEvent {
     /** Must match LAYOUT_VERSION in bpf/events.h. */
-    static final int LAYOUT_VERSION = 1;
+    static final int LAYOUT_VERSION = 2;
     static final int HEADER_SIZE = 120;
 
     public static final int PROC_FORK = 1000;
@@ -37,6 +37,8 @@ public final class RawEvent {
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int COMM_OFFSET = 104;
+    /** struct file_id of bpf/events.h: __u64 ino, __u32 dev. */
+    private static final int FILE_ID_SIZE = 12;
 
     public long tsBootNs;
     public long cgroupId;
@@ -204,6 +206,19 @@ public final class RawEvent {
             out.removeLast();
         }
         return out;
+    }
+
+    /**
+     * The inode number of a struct file_id param (open, openat, creat): the new fd's file; 0 when
+     * the open failed or the param is absent. Read in place: opens are frequent.
+     */
+    public long fileIno(int i) {
+        return i < paramCount && paramLength[i] >= FILE_ID_SIZE ? u64(data, paramOffset[i]) : 0;
+    }
+
+    /** The device of a struct file_id param, encoded as stat's st_dev; 0 when the open failed or the param is absent. */
+    public long fileDev(int i) {
+        return i < paramCount && paramLength[i] >= FILE_ID_SIZE ? Integer.toUnsignedLong(u32(data, paramOffset[i] + 8)) : 0;
     }
 
     public SockTuple tuple(int i) {

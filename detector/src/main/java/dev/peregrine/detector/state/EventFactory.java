@@ -68,7 +68,7 @@ public final class EventFactory {
     private static final Event.Formatter RENAMEAT2_FLAGS = ArgFormat::renameat2Flags;
     private static final Event.Formatter MEMFD_FLAGS = ArgFormat::memfdFlags;
     private static final Event.Formatter FD_FLAGS = ArgFormat::fdFlags;
-    // Numbers libs prints in octal (open's mode) or hex (mkdir's mode, ptrace's addr and data): "%#o", "%X".
+    // Numbers libs prints in octal (open's mode) or hex (mkdir's mode, ptrace's addr and data, an open's dev): "%#o", "%X".
     private static final Event.Formatter OPEN_MODE = v -> v == 0 ? "0" : "0" + Long.toOctalString(v);
     private static final Event.Formatter HEX = v -> Long.toHexString(v).toUpperCase(java.util.Locale.ROOT);
     // Falco shows a uid or gid argument as the name the process's root knows it by.
@@ -163,6 +163,7 @@ public final class EventFactory {
                 ev.addArg("name", fd.name); // resolved, as Falco's evt.arg gives a path
                 ev.addArg("flags", flags, OPEN_FLAGS);
                 ev.addArg("mode", mode, OPEN_MODE);
+                fileId(ev, e);
                 if (!creat) {
                     openAccess(ev, flags, mode);
                 }
@@ -180,6 +181,8 @@ public final class EventFactory {
                 ev.addArg("mode", mode, OPEN_MODE);
                 if (how != null) {
                     ev.addArg("resolve", how.resolve(), RESOLVE_FLAGS);
+                } else {
+                    fileId(ev, e);
                 }
                 openAccess(ev, flags, mode);
             }
@@ -451,6 +454,15 @@ public final class EventFactory {
      */
     private static long openMode(long flags, long mode) {
         return (flags & (0100 | 020000000)) != 0 ? mode & 07777 : 0; // O_CREAT, __O_TMPFILE
+    }
+
+    /**
+     * Falco's dev and ino of open, openat and creat: the new fd's device (as stat's st_dev, in
+     * hex as libs prints a PF_HEX number) and inode; 0 when the open failed.
+     */
+    private static void fileId(Event ev, RawEvent e) {
+        ev.addArg("dev", e.fileDev(1), HEX);
+        ev.addArg("ino", e.fileIno(1), DECIMAL);
     }
 
     /**

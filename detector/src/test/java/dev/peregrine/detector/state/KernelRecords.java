@@ -108,6 +108,11 @@ final class KernelRecords {
             return param(b.array());
         }
 
+        /** struct file_id: an open's new file, device encoded as stat's st_dev. */
+        Record fileId(long dev, long ino) {
+            return param(ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(ino).putInt((int) dev).array());
+        }
+
         Record fdPair(int a, int b) {
             return param(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(a).putInt(b).array());
         }
@@ -121,7 +126,7 @@ final class KernelRecords {
             }
             header.putInt(80, ppid).putInt(84, uid).putInt(88, gid).putInt(92, loginuid);
             byte[] p = params.toByteArray();
-            header.putShort(98, (short) (120 + p.length)).put(100, (byte) count).put(101, (byte) flags).putShort(102, (short) 1);
+            header.putShort(98, (short) (120 + p.length)).put(100, (byte) count).put(101, (byte) flags).putShort(102, (short) 2);
             byte[] all = new byte[120 + p.length];
             System.arraycopy(header.array(), 0, all, 0, 120);
             System.arraycopy(p, 0, all, 120, p.length);

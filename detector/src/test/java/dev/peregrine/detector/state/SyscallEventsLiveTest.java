@@ -18,11 +18,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,6 +139,44 @@ class SyscallEventsLiveTest {
         assertThat(creat.arg("name")).isEqualTo(path("f-creat"));
         assertThat(creat.arg("mode")).isEqualTo("0600");
         assertThat(creat.fd.num).isEqualTo(creat.rawres).isNotNegative();
+    }
+
+    /** dev and ino are the new fd's file as stat(2) sees it (st_dev, st_ino); libs prints dev in hex. */
+    @Test
+    void opensCarryTheDeviceAndInodeOfTheFileTheyOpened() throws Exception {
+        long dev = (Long) Files.getAttribute(dir.resolve("f-openat"), "unix:dev");
+        long ino = (Long) Files.getAttribute(dir.resolve("f-openat"), "unix:ino");
+        assertThat(dev).as("the test directory's device").isNotZero();
+        String hexDev = Long.toHexString(dev).toUpperCase(Locale.ROOT);
+
+        Event openat = one("openat", e -> path("f-openat").equals(e.arg("name")) && e.rawres >= 0);
+        assertThat(argNames(openat)).containsExactly("fd", "dirfd", "name", "flags", "mode", "dev", "ino");
+        assertThat(openat.arg("dev")).isEqualTo(hexDev);
+        assertThat(openat.rawArg("dev")).isEqualTo(Long.toString(dev));
+        assertThat(openat.arg("ino")).isEqualTo(Long.toString(ino));
+        assertThat(openat.argsLine()).endsWith(" mode=0640 dev=" + hexDev + " ino=" + ino + " ");
+
+        Event open = one("open", e -> path("f-openat").equals(e.arg("name")));
+        assertThat(argNames(open)).containsExactly("fd", "name", "flags", "mode", "dev", "ino");
+        assertThat(open.arg("dev")).isEqualTo(hexDev);
+        assertThat(open.arg("ino")).isEqualTo(Long.toString(ino));
+
+        Event creat = one("creat");
+        assertThat(creat.arg("dev")).isEqualTo(hexDev);
+        assertThat(creat.arg("ino")).isEqualTo(Files.getAttribute(dir.resolve("f-creat"), "unix:ino").toString())
+                .isNotEqualTo(Long.toString(ino));
+
+        Event missing = one("open", e -> e.rawres < 0);
+        assertThat(missing.res).isEqualTo("ENOENT");
+        assertThat(missing.arg("name")).isEqualTo(path("no-such-file"));
+        assertThat(missing.arg("dev")).as("no file was opened").isEqualTo("0");
+        assertThat(missing.arg("ino")).isEqualTo("0");
+
+        assertThat(one("openat2").arg("dev")).as("Falco's openat2 has no dev").isNull();
+    }
+
+    static List<String> argNames(Event e) {
+        return IntStream.range(0, e.argCount()).mapToObj(e::argName).toList();
     }
 
     @Test
