@@ -155,13 +155,18 @@ public final class EventFactory {
         switch (type) {
             case "open", "creat" -> {
                 boolean creat = type.equals("creat");
+                // creat is open(O_CREAT|O_WRONLY|O_TRUNC): the fd table takes those flags, but
+                // Falco's creat event has no flags argument, and no evt.is_open_* (libsinsp
+                // computes those for the open family only).
                 long flags = creat ? 01101 : e.arg(1);
                 long mode = openMode(flags, creat ? e.arg(1) : e.arg(2));
                 String name = e.string(0);
                 fd = openFile(p, ret, AT_FDCWD, name, flags);
                 ev.addArg("fd", ret, DECIMAL);
                 ev.addArg("name", fd.name); // resolved, as Falco's evt.arg gives a path
-                ev.addArg("flags", flags, OPEN_FLAGS);
+                if (!creat) {
+                    ev.addArg("flags", flags, OPEN_FLAGS);
+                }
                 ev.addArg("mode", mode, OPEN_MODE);
                 fileId(ev, e);
                 if (!creat) {

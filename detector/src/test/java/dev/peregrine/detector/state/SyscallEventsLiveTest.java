@@ -138,7 +138,12 @@ class SyscallEventsLiveTest {
         Event creat = one("creat");
         assertThat(creat.arg("name")).isEqualTo(path("f-creat"));
         assertThat(creat.arg("mode")).isEqualTo("0600");
+        assertThat(creat.arg("flags")).as("Falco's creat has no flags").isNull();
+        assertThat(argNames(creat)).containsExactly("fd", "name", "mode", "dev", "ino");
+        assertThat(creat.argsLine())
+                .startsWith("fd=" + creat.rawres + "(<f>" + path("f-creat") + ") name=" + path("f-creat") + " mode=0600 ");
         assertThat(creat.fd.num).isEqualTo(creat.rawres).isNotNegative();
+        assertThat(creat.openWrite).as("evt.is_open_write is for the open family only, as in libsinsp").isFalse();
     }
 
     /** dev and ino are the new fd's file as stat(2) sees it (st_dev, st_ino); libs prints dev in hex. */
