@@ -265,6 +265,26 @@ static __always_inline void push_msg_data(struct scratch *s, const struct user_m
 	push_data(s, iov.iov_base, moved < (long)iov.iov_len ? moved : (long)iov.iov_len);
 }
 
+/* sendmsg's size: the lengths of the iovecs the caller passed, summed over at most MAX_IOVCNT of
+ * them and kept to 32 bits, as Falco's driver does. */
+static __always_inline void push_msg_size(struct scratch *s, const struct user_msghdr *msg)
+{
+	struct iovec *iovp = NULL;
+	__u64 iovlen = 0;
+	__u32 size = 0;
+	if (msg) {
+		bpf_probe_read_user(&iovp, sizeof(iovp), &msg->msg_iov);
+		bpf_probe_read_user(&iovlen, sizeof(iovlen), &msg->msg_iovlen);
+	}
+	for (int i = 0; i < MAX_IOVCNT && iovp && i < iovlen; i++) {
+		__u64 len = 0;
+		if (bpf_probe_read_user(&len, sizeof(len), &iovp[i].iov_len))
+			break;
+		size += (__u32)len;
+	}
+	push_bytes(s, &size, sizeof(size), false);
+}
+
 /* Up to MAX_STR bytes of user memory [start, end): argv or environ, NUL-separated. */
 static __always_inline void push_user_range(struct scratch *s, unsigned long start, unsigned long end)
 {
@@ -381,6 +401,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		push_tuple(s, (long)h->args[0]);
 		push_msg_name(s, (const struct user_msghdr *)h->args[1]);
 		push_msg_data(s, (const struct user_msghdr *)h->args[1], ret);
+		push_msg_size(s, (const struct user_msghdr *)h->args[1]);
 		break;
 	case __NR_recvmsg:
 		push_tuple(s, (long)h->args[0]);

@@ -18,6 +18,7 @@
 #define MAX_STR 4096
 #define MAX_SOCKADDR 128
 #define SNAPLEN 80 /* bytes of a send's or receive's data, as Falco's default snaplen */
+#define MAX_IOVCNT 32 /* iovecs of a sendmsg whose lengths make its size, as in Falco's driver */
 #define OPEN_HOW_SIZE 24 /* struct open_how: __u64 flags, mode, resolve (openat2's third argument) */
 #define CGROUP_NAME_MAX 128
 

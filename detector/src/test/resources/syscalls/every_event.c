@@ -103,12 +103,13 @@ int main(int argc, char **argv)
 	socklen_t fromlen = sizeof from;
 	sendto(socket(AF_INET, SOCK_DGRAM, 0), "ping", 4, 0, (struct sockaddr *)&udp, sizeof udp);
 	recvfrom(r, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
-	struct iovec out = {.iov_base = "pong!", .iov_len = 5};
-	struct msghdr msg = {.msg_name = &udp, .msg_namelen = sizeof udp, .msg_iov = &out, .msg_iovlen = 1};
+	struct iovec out[] = {{.iov_base = "pong!", .iov_len = 5}, {.iov_base = " and more", .iov_len = 9}};
+	struct msghdr msg = {.msg_name = &udp, .msg_namelen = sizeof udp, .msg_iov = out, .msg_iovlen = 2};
 	sendmsg(socket(AF_INET, SOCK_DGRAM, 0), &msg, 0);
 	struct iovec in = {.iov_base = buf, .iov_len = sizeof buf};
 	struct msghdr got = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &in, .msg_iovlen = 1};
 	recvmsg(r, &got, 0);
+	recvmsg(r, &got, MSG_DONTWAIT); /* EAGAIN: nothing left, so size 0 */
 
 	/* privileges and namespaces */
 	in_child(traceme);

@@ -208,6 +208,11 @@ public final class RawEvent {
         return out;
     }
 
+    /** A __u32 param (sendmsg's size) as an unsigned number; 0 when absent. */
+    public long u32Param(int i) {
+        return i < paramCount && paramLength[i] >= 4 ? Integer.toUnsignedLong(u32(data, paramOffset[i])) : 0;
+    }
+
     /**
      * The inode number of a struct file_id param (open, openat, creat): the new fd's file; 0 when
      * the open failed or the param is absent. Read in place: opens are frequent.

@@ -253,7 +253,7 @@ public final class EventFactory {
                 fd = socket(p, num, t, known, role(type, ret, known), connected, cloexec, t != own);
                 // The driver writes the tuple remote end first for accept and receives, local end first otherwise.
                 boolean tuple = t.isIp(), remoteFirst = accept || inbound;
-                // In the order of Falco's exit events (without accept's queue figures and sendmsg's and recvmsg's size).
+                // In the order of Falco's exit events (without accept's queue figures and recvmsg's msgcontrol).
                 switch (type) {
                     case "accept", "accept4" -> {
                         ev.addArg("fd", ret, DECIMAL);
@@ -268,11 +268,14 @@ public final class EventFactory {
                         ev.addArg("res", ret, DECIMAL);
                         ev.addArg("data", 2, dataText);
                         ev.addArg("fd", e.arg(0), DECIMAL);
-                        if (type.equals("sendto")) ev.addArg("size", e.arg(2) & 0xffffffffL, DECIMAL);
+                        // sendto's is its len argument, sendmsg's the sum of its iovecs' lengths (from the kernel side)
+                        ev.addArg("size", type.equals("sendto") ? e.arg(2) & 0xffffffffL : e.u32Param(3), DECIMAL);
                         if (tuple) tupleArg(ev, fd, remoteFirst);
                     }
                     case "recvfrom", "recvmsg" -> {
                         ev.addArg("res", ret, DECIMAL);
+                        // recvmsg's size is what it received, as Falco's driver writes it (0 when nothing was)
+                        if (type.equals("recvmsg")) ev.addArg("size", ret > 0 ? ret & 0xffffffffL : 0, DECIMAL);
                         ev.addArg("data", 2, dataText);
                         if (tuple) tupleArg(ev, fd, remoteFirst);
                         ev.addArg("fd", e.arg(0), DECIMAL);

@@ -108,6 +108,11 @@ final class KernelRecords {
             return param(b.array());
         }
 
+        /** A __u32 param (sendmsg's size). */
+        Record u32(long v) {
+            return param(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
+        }
+
         /** struct file_id: an open's new file, device encoded as stat's st_dev. */
         Record fileId(long dev, long ino) {
             return param(ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(ino).putInt((int) dev).array());

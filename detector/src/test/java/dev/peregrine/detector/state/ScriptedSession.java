@@ -89,7 +89,9 @@ final class ScriptedSession {
         k.syscall(49, 101, "cat", 0, 18).tuple(2, 1, 6, "0.0.0.0", 22, null, 0).add();
         k.syscall(50, 101, "cat", 0, 18, 128).tuple(2, 1, 6, "0.0.0.0", 22, null, 0).add();
         k.syscall(288, 101, "cat", 19, 18).tuple(2, 1, 6, "192.168.1.2", 22, "192.168.1.77", 55555).add();
-        k.syscall(46, 101, "cat", 64, 19).tuple(2, 1, 6, "192.168.1.2", 22, "192.168.1.77", 55555).add();
+        // sendmsg on a connected socket: no address, no data captured, 64 bytes in its iovecs
+        k.syscall(46, 101, "cat", 64, 19).tuple(2, 1, 6, "192.168.1.2", 22, "192.168.1.77", 55555).param(new byte[0])
+                .param(new byte[0]).u32(64).add();
         k.syscall(47, 101, "cat", 64, 19).tuple(2, 1, 6, "192.168.1.2", 22, "192.168.1.77", 55555).add();
         k.syscall(41, 101, "cat", 20, 1, 1, 0).add();
         k.syscall(42, 101, "cat", 0, 20).tuple(1, 1, 0, null, 0, null, 0).add();

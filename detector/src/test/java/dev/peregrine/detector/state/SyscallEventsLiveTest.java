@@ -351,18 +351,25 @@ class SyscallEventsLiveTest {
         assertThat(field(recvfrom, "fd.rport")).isEqualTo(Long.toString(sender));
 
         Event sendmsg = one("sendmsg");
-        assertThat(sendmsg.rawres).isEqualTo(5);
-        assertThat(sendmsg.arg("data")).isEqualTo("pong!");
+        assertThat(sendmsg.rawres).isEqualTo(14);
+        assertThat(sendmsg.arg("size")).as("the lengths of both iovecs").isEqualTo("14");
+        assertThat(argNames(sendmsg)).containsExactly("res", "data", "fd", "size", "tuple");
+        assertThat(sendmsg.arg("data")).as("the first iovec's").isEqualTo("pong!");
         assertThat(sendmsg.arg("tuple")).matches("0\\.0\\.0\\.0:\\d+->" + receiver);
         assertThat(sendmsg.fd.nameChanged).isTrue();
         long sender2 = sendmsg.fd.cport;
         assertThat(sender2).isNotEqualTo(sender);
 
-        Event recvmsg = one("recvmsg");
-        assertThat(recvmsg.rawres).isEqualTo(5);
-        assertThat(recvmsg.arg("data")).isEqualTo("pong!");
+        Event recvmsg = one("recvmsg", e -> e.rawres >= 0);
+        assertThat(recvmsg.rawres).isEqualTo(14);
+        assertThat(recvmsg.arg("size")).as("what it received, not its 64-byte buffer").isEqualTo("14");
+        assertThat(argNames(recvmsg)).containsExactly("res", "size", "data", "tuple", "fd");
+        assertThat(recvmsg.arg("data")).isEqualTo("pong! and more");
         assertThat(recvmsg.arg("tuple")).isEqualTo("127.0.0.1:" + sender2 + "->" + receiver);
         assertThat(recvmsg.fd.nameChanged).as("another sender renames the receiving socket").isTrue();
+        Event nothing = one("recvmsg", e -> e.rawres < 0);
+        assertThat(nothing.res).isEqualTo("EAGAIN");
+        assertThat(nothing.arg("size")).isEqualTo("0");
     }
 
     @Test
