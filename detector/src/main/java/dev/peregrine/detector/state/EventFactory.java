@@ -120,7 +120,7 @@ public final class EventFactory {
             }
             case RawEvent.PROC_EXEC -> {
                 processes.onExec(e);
-                Proc p = processes.byThread(e.tid, e.pid);
+                Proc p = processes.get(e.pid);
                 Event ev = begin(e, "execve");
                 execArgs(e, p, ev);
                 return finish(e, ev, p, null);
@@ -147,7 +147,7 @@ public final class EventFactory {
 
     private Event syscall(RawEvent e, String type, boolean makeEvent) {
         if (record != e) record = e;
-        Proc p = processes.byThread(e.tid, e.pid);
+        Proc p = processes.get(e.pid);
         Event ev = begin(e, type);
         FdInfo fd = null;
         long ret = e.ret;

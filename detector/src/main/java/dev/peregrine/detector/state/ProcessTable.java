@@ -20,8 +20,6 @@ public final class ProcessTable {
     private final ProcFs procfs;
     private final int maxProcesses;
     private final LongMap<Proc> procs = new LongMap<>();
-    /** Thread id to process id, for threads other than a process's main thread; boxed once per thread, not per event. */
-    private final LongMap<Long> threads = new LongMap<>();
     private final ProcessRecency recency = new ProcessRecency();
     /** Ticks once per lookup: stamps {@link Proc#seen}. */
     private long clock;
@@ -83,17 +81,10 @@ public final class ProcessTable {
         return p;
     }
 
-    /** The process a thread belongs to. */
-    Proc byThread(long tid, long pid) {
-        Long owner = threads.get(tid);
-        return get(owner == null ? pid : owner);
-    }
-
     void onFork(RawEvent e) {
         ForkInfo f = e.forkInfo(0);
         if (f.isThread()) {
-            threads.put((long) f.childTid(), (long) f.childPid());
-            return;
+            return; // every record carries its thread's process id (tgid): threads need no table of their own
         }
         Proc parent = get(e.pid);
         Proc child = parent != null ? parent.forkChild(f.childPid()) : new Proc(f.childPid());
@@ -143,7 +134,6 @@ public final class ProcessTable {
     }
 
     void onExit(RawEvent e) {
-        threads.remove(e.tid);
         if (e.arg(0) != 0) {
             Proc gone = procs.remove(e.pid);
             if (gone != null) {

@@ -89,4 +89,30 @@ class ProcessTableTest {
         assertThat(table.get(106)).isNull();
         assertThat(present(table, LongStream.of(105, 107, 108, 109, 200, 201, 202, 203, 204, 300))).hasSize(10);
     }
+
+    /** An open by thread {@code tid} of process {@code pid}. */
+    dev.peregrine.detector.event.Event open(EventFactory f, int pid, int tid, int fd) {
+        return f.toEvent(k.record(257, pid, tid, "java").ret(fd).args(KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0)
+                .string("/etc/hosts").fileId(0xFE01, 42).add());
+    }
+
+    @Test
+    void threadsLeaveNothingBehindWhenTheirExitsAreMissed() {
+        ProcessTable table = new ProcessTable(emptyProc, 100);
+        EventFactory f = new EventFactory(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
+        fork(f, 1, 500);
+        for (int tid = 501; tid <= 800; tid++) { // threads of 500 whose exits never arrive
+            f.toEvent(k.record(RawEvent.PROC_FORK, 500, 500, "java").forkInfo(tid, 500, tid, true, 1).add());
+        }
+        assertThat(open(f, 500, 650, 3).proc.pid).as("a thread's record is its process's").isEqualTo(500);
+        assertThat(table.get(500).fds.get(3)).isNotNull();
+        exit(f, 500);
+
+        // The kernel hands one of those thread ids out again, as a process id.
+        fork(f, 1, 650);
+        dev.peregrine.detector.event.Event ev = open(f, 650, 650, 4);
+        assertThat(ev.proc.pid).isEqualTo(650);
+        assertThat(ev.proc.ppid).isEqualTo(1);
+        assertThat(table.size()).isEqualTo(1);
+    }
 }
