@@ -15,6 +15,7 @@ import dev.peregrine.sidekick.output.OutputSettings;
 import dev.peregrine.sidekick.output.OutputsBinder;
 import dev.peregrine.sidekick.output.StdoutConfig;
 import dev.peregrine.sidekick.route.Route;
+import dev.peregrine.sidekick.spool.DeadLetters;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -72,6 +73,11 @@ class SidekickConfiguration {
     @Bean
     SpoolMetrics spoolMetrics(Spool spool, List<ConfiguredOutput> outputs) {
         return new SpoolMetrics(spool, outputs.stream().map(ConfiguredOutput::name).toList());
+    }
+
+    @Bean
+    DeadLetters deadLetters(Spool spool, List<ConfiguredOutput> outputs) {
+        return new DeadLetters(spool, outputs.stream().map(ConfiguredOutput::name).toList());
     }
 
     @Bean

@@ -149,6 +149,31 @@ public final class Spool implements AutoCloseable {
         return r.done;
     }
 
+    /**
+     * Moves every dead-lettered alert of {@code output} back to the end of its queue, to be
+     * delivered again (after the destination or the output's settings were fixed). The future
+     * completes with the number moved once that is on disk.
+     */
+    public CompletableFuture<Long> requeueDead(String output) {
+        Requeue q = new Requeue(output, new long[2], new CompletableFuture<>());
+        submit(q);
+        return q.done;
+    }
+
+    /** Dead-lettered alerts by output. */
+    public java.util.Map<String, Long> deadByOutput() {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        try (Connection c = open(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT output, count(*) FROM dead GROUP BY output")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getLong(2));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the dead-letter table: " + e.getMessage(), e);
+        }
+    }
+
     /** A reader for one output's queue; not thread-safe, one per delivery worker. */
     public Reader reader(String output) {
         try {
@@ -352,6 +377,10 @@ public final class Spool implements AutoCloseable {
                         delete.setLong(1, r.entry.id());
                         results.add(delete.executeUpdate() == 1);
                     }
+                    case Requeue q -> {
+                        requeue(q);
+                        results.add(q.moved[0] > 0);
+                    }
                 }
             }
             writer.commit();
@@ -392,6 +421,16 @@ public final class Spool implements AutoCloseable {
                     }
                     r.done.complete(changed);
                 }
+                case Requeue q -> {
+                    QueueStats stats = statsOf(q.output);
+                    stats.count.addAndGet(q.moved[0]);
+                    stats.bytes.addAndGet(q.moved[1]);
+                    totalBytes.addAndGet(q.moved[1]);
+                    if (changed) {
+                        rung.add(q.output);
+                    }
+                    q.done.complete(q.moved[0]);
+                }
             }
         }
         rung.forEach(o -> doorbell(o).offer(Boolean.TRUE));
@@ -425,6 +464,26 @@ public final class Spool implements AutoCloseable {
                 writer.setAutoCommit(false);
             }
             syncing = appends;
+        }
+    }
+
+    /** Rare (an operator's request): statements prepared on the spot. Ids stay ordered: appended at the queue's end. */
+    private void requeue(Requeue q) throws SQLException {
+        try (PreparedStatement size = writer.prepareStatement(
+                        "SELECT count(*), coalesce(sum(length(payload)), 0) FROM dead WHERE output = ?");
+                PreparedStatement move = writer.prepareStatement("INSERT INTO queue(output, uuid, accepted_at, payload)"
+                        + " SELECT output, uuid, accepted_at, payload FROM dead WHERE output = ? ORDER BY id");
+                PreparedStatement forget = writer.prepareStatement("DELETE FROM dead WHERE output = ?")) {
+            size.setString(1, q.output);
+            try (ResultSet rs = size.executeQuery()) {
+                rs.next();
+                q.moved[0] = rs.getLong(1);
+                q.moved[1] = rs.getLong(2);
+            }
+            move.setString(1, q.output);
+            move.executeUpdate();
+            forget.setString(1, q.output);
+            forget.executeUpdate();
         }
     }
 
@@ -515,7 +574,7 @@ public final class Spool implements AutoCloseable {
         final AtomicLong bytes = new AtomicLong();
     }
 
-    private sealed interface Write permits Append, Remove {
+    private sealed interface Write permits Append, Remove, Requeue {
         void fail(Exception e);
     }
 
@@ -531,6 +590,13 @@ public final class Spool implements AutoCloseable {
             this(entry, reason, new CompletableFuture<>());
         }
 
+        public void fail(Exception e) {
+            done.completeExceptionally(e);
+        }
+    }
+
+    /** {@code moved}: count and payload bytes, set by the writer before it completes {@code done}. */
+    private record Requeue(String output, long[] moved, CompletableFuture<Long> done) implements Write {
         public void fail(Exception e) {
             done.completeExceptionally(e);
         }

@@ -22,6 +22,9 @@ public final class SpoolMetrics implements MeterBinder {
                     .description("Alerts waiting for delivery").register(registry);
             Gauge.builder("peregrine.spool.size", spool, s -> s.bytes(o)).tag("output", o).baseUnit("bytes")
                     .description("Payload bytes waiting for delivery").register(registry);
+            Gauge.builder("peregrine.spool.dead", spool, s -> s.deadByOutput().getOrDefault(o, 0L)).tag("output", o)
+                    .description("Alerts the destination refused for good, kept (see /actuator/deadletters)")
+                    .register(registry);
         }
         Gauge.builder("peregrine.spool.used", spool, Spool::totalBytes).baseUnit("bytes")
                 .description("Payload bytes in the spool, all outputs").register(registry);

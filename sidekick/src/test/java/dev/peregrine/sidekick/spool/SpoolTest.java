@@ -75,6 +75,37 @@ class SpoolTest {
     }
 
     @Test
+    void deadLettersGoBackToTheEndOfTheirQueueOnRequestAndOnlyTheirOutputs() throws Exception {
+        try (Spool spool = open(1 << 20)) {
+            for (int i = 0; i < 4; i++) {
+                spool.append(UUID.randomUUID().toString(), payload("x" + i), List.of("a", "b")).get(10, TimeUnit.SECONDS);
+            }
+            try (Spool.Reader a = spool.reader("a"); Spool.Reader b = spool.reader("b")) {
+                List<SpoolEntry> entries = a.next(10, Duration.ofSeconds(1));
+                spool.bury(entries.get(0), "404").get(10, TimeUnit.SECONDS);
+                spool.bury(entries.get(2), "404").get(10, TimeUnit.SECONDS);
+                spool.bury(b.next(1, Duration.ofSeconds(1)).getFirst(), "400").get(10, TimeUnit.SECONDS);
+            }
+            assertThat(spool.deadByOutput()).containsExactly(java.util.Map.entry("a", 2L), java.util.Map.entry("b", 1L));
+            assertThat(spool.depth("a")).isEqualTo(2);
+            long bytesBefore = spool.totalBytes();
+
+            assertThat(spool.requeueDead("a").get(10, TimeUnit.SECONDS)).isEqualTo(2);
+            assertThat(spool.requeueDead("a").get(10, TimeUnit.SECONDS)).as("nothing left to move").isZero();
+            assertThat(spool.depth("a")).isEqualTo(4);
+            assertThat(spool.bytes("a")).isEqualTo(8);
+            assertThat(spool.totalBytes()).isEqualTo(bytesBefore + 4);
+            assertThat(spool.deadByOutput()).containsExactly(java.util.Map.entry("b", 1L));
+        }
+        try (Spool spool = open(1 << 20); Spool.Reader a = spool.reader("a")) {
+            assertThat(a.next(10, Duration.ofSeconds(1))).extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
+                    .as("the requeued ones after what was still waiting, in their order")
+                    .containsExactly("x1", "x3", "x0", "x2");
+            assertThat(spool.depth("a")).isEqualTo(4);
+        }
+    }
+
+    @Test
     void onlyCommitsWithAppendsAreFsyncedAndUnsyncedRemovalsAreVisibleToAnotherConnection() throws Exception {
         try (Spool spool = open(1 << 20)) {
             spool.append(UUID.randomUUID().toString(), payload("x"), List.of("a")).get(10, TimeUnit.SECONDS);
