@@ -2,6 +2,8 @@
  *   fds sockets   a TCP connection to itself, data both ways on both ends; two UDP sockets
  *   fds servers PATH  TCP listeners bound to a port of 127.0.0.1 and of ::1, and a unix one bound
  *                 to PATH; each accepts one connection from the process itself
+ *   fds listening  listeners on 127.0.0.1 and ::1 with a connection each, and a bound UDP socket;
+ *                 then waits for stdin to close (for a table read from /proc meanwhile)
  *   fds cloexec   fds with and without close-on-exec, made every way there is, and fds closed by
  *                 close_range; then, once a line comes on stdin, a failed exec and an exec of "fds wait"
  *   fds wait      says "ready", then waits for stdin to close
@@ -142,6 +144,22 @@ static int servers(const char *path)
 	return 0;
 }
 
+static int listening(void)
+{
+	int l4, p4, c4, a4, l6, p6, c6, a6;
+	server(AF_INET, &l4, &p4, &c4, &a4);
+	server(AF_INET6, &l6, &p6, &c6, &a6);
+	struct sockaddr_in a = loopback();
+	int us = socket(AF_INET, SOCK_DGRAM, 0);
+	bind(us, (struct sockaddr *)&a, sizeof a);
+	printf("l4=%d p4=%d c4=%d a4=%d l6=%d p6=%d c6=%d a6=%d udp=%d udpport=%d\n", l4, p4, c4, a4, l6, p6, c6, a6, us, port(us));
+	fflush(stdout);
+	char c;
+	while (read(0, &c, 1) > 0)
+		;
+	return 0;
+}
+
 static int cloexec(const char *self, const char *file)
 {
 	int plain = open(file, O_RDONLY);
@@ -184,6 +202,8 @@ int main(int argc, char **argv)
 		return sockets();
 	if (argc > 2 && strcmp(argv[1], "servers") == 0)
 		return servers(argv[2]);
+	if (argc > 1 && strcmp(argv[1], "listening") == 0)
+		return listening();
 	if (argc > 2 && strcmp(argv[1], "cloexec") == 0)
 		return cloexec(argv[0], argv[2]);
 	if (argc > 1 && strcmp(argv[1], "wait") == 0) {
@@ -194,6 +214,6 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
-	fprintf(stderr, "usage: fds sockets | fds servers PATH | fds cloexec FILE | fds wait\n");
+	fprintf(stderr, "usage: fds sockets | fds servers PATH | fds listening | fds cloexec FILE | fds wait\n");
 	return 2;
 }

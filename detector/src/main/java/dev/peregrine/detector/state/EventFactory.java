@@ -705,17 +705,10 @@ public final class EventFactory {
             int family = (b[0] & 0xff) | (b[1] & 0xff) << 8;
             int port = b.length < 4 ? 0 : (b[2] & 0xff) << 8 | (b[3] & 0xff);
             if (family == SockTuple.AF_INET && b.length >= 8) {
-                String ip = (b[4] & 0xff) + "." + (b[5] & 0xff) + "." + (b[6] & 0xff) + "." + (b[7] & 0xff);
-                return new Bound(ip + ":" + port, ip, false, port);
+                return of(java.util.Arrays.copyOfRange(b, 4, 8), port);
             }
             if (family == SockTuple.AF_INET6 && b.length >= 24) {
-                byte[] a = java.util.Arrays.copyOfRange(b, 8, 24);
-                String text = Ipv6.format(a);
-                boolean v4 = true;
-                for (int i = 0; i < 10; i++) v4 &= a[i] == 0;
-                v4 &= (a[10] == -1 && a[11] == -1) || java.util.Arrays.equals(a, new byte[16]);
-                String ip = v4 ? (a[12] & 0xff) + "." + (a[13] & 0xff) + "." + (a[14] & 0xff) + "." + (a[15] & 0xff) : text;
-                return new Bound(text + ":" + port, ip, !v4, port);
+                return of(java.util.Arrays.copyOfRange(b, 8, 24), port);
             }
             if (family == SockTuple.AF_UNIX && b.length > 2) {
                 boolean abstractName = b[2] == 0;
@@ -725,6 +718,20 @@ public final class EventFactory {
                 return new Bound(abstractName ? "@" + path : path, null, false, 0);
             }
             return null;
+        }
+
+        /** An IP address (4 or 16 bytes) and port, as libsinsp takes and names them. */
+        static Bound of(byte[] a, int port) {
+            if (a.length == 4) {
+                String ip = (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
+                return new Bound(ip + ":" + port, ip, false, port);
+            }
+            String text = Ipv6.format(a);
+            boolean v4 = true;
+            for (int i = 0; i < 10; i++) v4 &= a[i] == 0;
+            v4 &= (a[10] == -1 && a[11] == -1) || java.util.Arrays.equals(a, new byte[16]);
+            String ip = v4 ? (a[12] & 0xff) + "." + (a[13] & 0xff) + "." + (a[14] & 0xff) + "." + (a[15] & 0xff) : text;
+            return new Bound(text + ":" + port, ip, !v4, port);
         }
     }
 

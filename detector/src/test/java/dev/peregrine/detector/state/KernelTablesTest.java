@@ -274,6 +274,54 @@ class KernelTablesTest {
         }
     }
 
+    /**
+     * Sockets already bound when the table is seeded (as when the detector starts): /proc/net
+     * shows them bound with no peer, and they are server sockets named as bind would have named
+     * them; the connections' sockets are not.
+     */
+    @Test
+    void serverSocketsOpenBeforeTheDetectorStartedAreReadFromProc() throws Exception {
+        try (Run run = new Run("listening")) {
+            Map<String, String> fds = run.line();
+            ProcessTable table = new ProcessTable(100_000);
+            table.seed();
+            Proc p = table.get(run.process.pid());
+            assertThat(p).as("the helper in /proc").isNotNull();
+            long p4 = Long.parseLong(fds.get("p4")), p6 = Long.parseLong(fds.get("p6")), pu = Long.parseLong(fds.get("udpport"));
+            assertThat(p4).isPositive();
+            assertThat(p6).isPositive();
+
+            FdInfo l4 = p.fds.get(Long.parseLong(fds.get("l4")));
+            assertThat(l4.serverSocket).isTrue();
+            assertThat(l4.name).isEqualTo("127.0.0.1:" + p4);
+            assertThat(l4.typechar).isEqualTo("4");
+            assertThat(l4.sip).isEqualTo("127.0.0.1");
+            assertThat(l4.sport).isEqualTo(p4);
+            assertThat(l4.cip).isNull();
+            assertThat(l4.l4proto).isEqualTo("tcp");
+            assertThat(l4.role).isEqualTo(FdInfo.Role.SERVER);
+
+            FdInfo l6 = p.fds.get(Long.parseLong(fds.get("l6")));
+            assertThat(l6.serverSocket).isTrue();
+            assertThat(l6.name).isEqualTo("::1:" + p6);
+            assertThat(l6.type).isEqualTo("ipv6");
+            assertThat(l6.typechar).isEqualTo("6");
+            assertThat(l6.sip).isEqualTo("::1");
+            assertThat(l6.sport).isEqualTo(p6);
+
+            FdInfo udp = p.fds.get(Long.parseLong(fds.get("udp")));
+            assertThat(udp.serverSocket).isTrue();
+            assertThat(udp.name).isEqualTo("127.0.0.1:" + pu);
+            assertThat(udp.l4proto).isEqualTo("udp");
+
+            for (String conn : new String[] {"c4", "a4", "c6", "a6"}) {
+                FdInfo f = p.fds.get(Long.parseLong(fds.get(conn)));
+                assertThat(f).as(conn).isNotNull();
+                assertThat(f.serverSocket).as("%s, one end of a connection", conn).isFalse();
+            }
+        }
+    }
+
     @Test
     void socketsKeepTheRoleTheirConnectionGaveThemThroughSendsAndReceives() throws Exception {
         try (Run run = new Run("sockets")) {
