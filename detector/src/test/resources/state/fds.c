@@ -1,5 +1,9 @@
 /* Helper for KernelTablesTest: makes real syscalls whose effect on the fd table the test checks.
  *   fds sockets   a TCP connection to itself, data both ways on both ends; two UDP sockets
+ *   fds servers PATH  TCP listeners bound to a port of 127.0.0.1 and of ::1, and a unix one bound
+ *                 to PATH; each accepts one connection from the process itself
+ *   fds listening  listeners on 127.0.0.1 and ::1 with a connection each, and a bound UDP socket;
+ *                 then waits for stdin to close (for a table read from /proc meanwhile)
  *   fds cloexec   fds with and without close-on-exec, made every way there is, and fds closed by
  *                 close_range; then, once a line comes on stdin, a failed exec and an exec of "fds wait"
  *   fds wait      says "ready", then waits for stdin to close
@@ -14,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static struct sockaddr_in loopback(void)
@@ -71,6 +76,90 @@ static int sockets(void)
 	return 0;
 }
 
+/* A listener bound to a port of the loopback address of family (not port 0: the port is chosen
+ * here, as a server's is), a socket connected to it and the accepted end; -1s when it cannot. */
+static void server(int family, int *listener, int *port, int *client, int *accepted)
+{
+	struct sockaddr_storage a = {0};
+	struct sockaddr_in *in = (struct sockaddr_in *)&a;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a;
+	socklen_t len = family == AF_INET ? sizeof *in : sizeof *in6;
+	*listener = *client = *accepted = *port = -1;
+	for (int attempt = 0; attempt < 20; attempt++) {
+		memset(&a, 0, sizeof a);
+		a.ss_family = family;
+		if (family == AF_INET)
+			in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		else
+			in6->sin6_addr = in6addr_loopback;
+		/* a free port: the one the kernel gives a probe bound to port 0 */
+		int probe = socket(family, SOCK_STREAM, 0);
+		if (bind(probe, (struct sockaddr *)&a, len) != 0 || getsockname(probe, (struct sockaddr *)&a, &len) != 0) {
+			close(probe);
+			return;
+		}
+		close(probe);
+		int s = socket(family, SOCK_STREAM, 0);
+		if (bind(s, (struct sockaddr *)&a, len) == 0 && listen(s, 1) == 0) {
+			*listener = s;
+			*port = ntohs(family == AF_INET ? in->sin_port : in6->sin6_port);
+			break;
+		}
+		close(s); /* taken meanwhile: another port */
+	}
+	if (*listener < 0)
+		return;
+	*client = socket(family, SOCK_STREAM, 0);
+	connect(*client, (struct sockaddr *)&a, len);
+	*accepted = accept4(*listener, NULL, NULL, 0);
+}
+
+static int local_port(int fd)
+{
+	struct sockaddr_storage a;
+	socklen_t len = sizeof a;
+	if (getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+		return -1;
+	return ntohs(a.ss_family == AF_INET ? ((struct sockaddr_in *)&a)->sin_port : ((struct sockaddr_in6 *)&a)->sin6_port);
+}
+
+static int servers(const char *path)
+{
+	int l4, p4, c4, a4, l6, p6, c6, a6;
+	server(AF_INET, &l4, &p4, &c4, &a4);
+	server(AF_INET6, &l6, &p6, &c6, &a6);
+
+	struct sockaddr_un u = {.sun_family = AF_UNIX};
+	strncpy(u.sun_path, path, sizeof u.sun_path - 1);
+	unlink(path);
+	int lu = socket(AF_UNIX, SOCK_STREAM, 0);
+	bind(lu, (struct sockaddr *)&u, sizeof u);
+	listen(lu, 1);
+	int cu = socket(AF_UNIX, SOCK_STREAM, 0);
+	connect(cu, (struct sockaddr *)&u, sizeof u);
+	int au = accept4(lu, NULL, NULL, 0);
+	printf("l4=%d p4=%d c4=%d a4=%d cport4=%d l6=%d p6=%d c6=%d a6=%d cport6=%d lu=%d cu=%d au=%d\n", l4, p4, c4, a4,
+	       local_port(c4), l6, p6, c6, a6, local_port(c6), lu, cu, au);
+	unlink(path);
+	return 0;
+}
+
+static int listening(void)
+{
+	int l4, p4, c4, a4, l6, p6, c6, a6;
+	server(AF_INET, &l4, &p4, &c4, &a4);
+	server(AF_INET6, &l6, &p6, &c6, &a6);
+	struct sockaddr_in a = loopback();
+	int us = socket(AF_INET, SOCK_DGRAM, 0);
+	bind(us, (struct sockaddr *)&a, sizeof a);
+	printf("l4=%d p4=%d c4=%d a4=%d l6=%d p6=%d c6=%d a6=%d udp=%d udpport=%d\n", l4, p4, c4, a4, l6, p6, c6, a6, us, port(us));
+	fflush(stdout);
+	char c;
+	while (read(0, &c, 1) > 0)
+		;
+	return 0;
+}
+
 static int cloexec(const char *self, const char *file)
 {
 	int plain = open(file, O_RDONLY);
@@ -111,6 +200,10 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "sockets") == 0)
 		return sockets();
+	if (argc > 2 && strcmp(argv[1], "servers") == 0)
+		return servers(argv[2]);
+	if (argc > 1 && strcmp(argv[1], "listening") == 0)
+		return listening();
 	if (argc > 2 && strcmp(argv[1], "cloexec") == 0)
 		return cloexec(argv[0], argv[2]);
 	if (argc > 1 && strcmp(argv[1], "wait") == 0) {
@@ -121,6 +214,6 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
-	fprintf(stderr, "usage: fds sockets | fds cloexec FILE | fds wait\n");
+	fprintf(stderr, "usage: fds sockets | fds servers PATH | fds listening | fds cloexec FILE | fds wait\n");
 	return 2;
 }

@@ -125,7 +125,7 @@ public final class EventJson {
                 .client(text(f, "cip"), num(f, "cport", Event.NONE))
                 .server(text(f, "sip"), num(f, "sport", Event.NONE))
                 .cipName(text(f, "cip_name")).sipName(text(f, "sip_name"))
-                .role(role(text(f, "role")))
+                .role(role(text(f, "role"))).serverSocket(bool(f, "server_socket"))
                 .connected(bool(f, "connected")).nameChanged(bool(f, "name_changed"));
         return b.build();
     }
@@ -208,6 +208,7 @@ public final class EventJson {
             putText(fd, "cip_name", f.cipName);
             putText(fd, "sip_name", f.sipName);
             if (f.isSocket()) fd.put("role", f.server ? "server" : "client");
+            if (f.serverSocket) fd.put("server_socket", true);
             if (f.connected) fd.put("connected", true);
             if (f.nameChanged) fd.put("name_changed", true);
         }

@@ -1,13 +1,15 @@
 package dev.peregrine.detector.event;
 
 /**
- * The file descriptor the syscall used or returned. For sockets the tuple is stored as
- * client/server; {@code role} says which side this process is, which gives local/remote.
+ * The file descriptor the syscall used or returned. For a connection's socket the tuple is stored
+ * as client/server; {@code role} says which side this process is, which gives local/remote. A
+ * server socket ({@link #serverSocket}) has the server end alone.
  */
 public final class FdInfo {
     /**
-     * The end of a connection this process holds, as libsinsp keeps it: decided by accept or listen
-     * (server) and connect (client); a socket seen only by socket(), bind or /proc has none yet.
+     * The end of a connection this process holds, as libsinsp keeps it: decided by accept, listen
+     * or bind to a port (server) and connect (client); a socket seen only by socket(), a bind to
+     * port 0 or /proc has none yet.
      */
     public enum Role { NONE, CLIENT, SERVER }
 
@@ -26,6 +28,12 @@ public final class FdInfo {
     public final Role role;
     /** {@code role == SERVER}: the local end is the server's. Read by every local/remote field. */
     public final boolean server;
+    /**
+     * libsinsp's server socket (SCAP_FD_IPV4_SERVSOCK, SCAP_FD_IPV6_SERVSOCK): a socket bound to
+     * an address and port, not (yet) one end of a connection. It has the server end alone (fd.sip,
+     * fd.sport), is named {@code ip:port}, and has no client, local or remote end.
+     */
+    public final boolean serverSocket;
     public final boolean connected;
     public final boolean nameChanged;
     /** Close-on-exec (O_CLOEXEC, FD_CLOEXEC, SOCK_CLOEXEC, ...): a successful exec closes the fd. */
@@ -49,6 +57,7 @@ public final class FdInfo {
         sipName = b.sipName;
         role = b.role;
         server = b.role == Role.SERVER;
+        serverSocket = b.serverSocket;
         connected = b.connected;
         nameChanged = b.nameChanged;
         cloexec = b.cloexec;
@@ -79,7 +88,7 @@ public final class FdInfo {
         cip = sip = cipName = sipName = null;
         cport = sport = Event.NONE;
         role = Role.NONE;
-        server = connected = nameChanged = false;
+        server = serverSocket = connected = nameChanged = false;
         this.cloexec = cloexec;
         cipV4 = sipV4 = -1;
         cipV6 = sipV6 = false;
@@ -103,6 +112,7 @@ public final class FdInfo {
         sipName = o.sipName;
         role = o.role;
         server = o.server;
+        serverSocket = o.serverSocket;
         connected = o.connected;
         nameChanged = o.nameChanged;
         cipV4 = o.cipV4;
@@ -202,7 +212,7 @@ public final class FdInfo {
         String type, name, nameraw, l4proto, cip, sip, cipName, sipName;
         long cport = Event.NONE, sport = Event.NONE;
         Role role = Role.NONE;
-        boolean connected, nameChanged, cloexec;
+        boolean serverSocket, connected, nameChanged, cloexec;
 
         public Builder num(long v) { num = v; return this; }
         public Builder type(String v) { type = v; return this; }
@@ -214,6 +224,8 @@ public final class FdInfo {
         public Builder cipName(String v) { cipName = v; return this; }
         public Builder sipName(String v) { sipName = v; return this; }
         public Builder role(Role v) { role = v; return this; }
+        /** A server socket (see {@link FdInfo#serverSocket}): give it its name, server end and the SERVER role too. */
+        public Builder serverSocket(boolean v) { serverSocket = v; return this; }
         public Builder connected(boolean v) { connected = v; return this; }
         public Builder nameChanged(boolean v) { nameChanged = v; return this; }
         public Builder cloexec(boolean v) { cloexec = v; return this; }

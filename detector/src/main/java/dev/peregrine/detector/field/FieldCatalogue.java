@@ -248,7 +248,7 @@ public final class FieldCatalogue {
         add("fd.num", INT64, "File descriptor number; -1 when the syscall failed.", number(INT64, e -> e.fd == null ? Event.NONE : e.fd.num));
         add("fd.type", CHARBUF, "Type: file, directory, ipv4, ipv6, unix, pipe, ...", text(e -> { FdInfo f = e.fd; return f == null ? null : f.type; }));
         add("fd.typechar", CHARBUF, "Type as one character: f, d, 4, 6, u, p, ...", text(e -> { FdInfo f = e.fd; return f == null ? null : f.typechar; }));
-        add("fd.name", CHARBUF, "Full name: path, or cip:cport->sip:sport for sockets.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.name; }));
+        add("fd.name", CHARBUF, "Full name: path, cip:cport->sip:sport for a connection, ip:port for a server socket.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.name; }));
         add("fd.nameraw", CHARBUF, "Name as passed to the syscall, unresolved.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.nameraw; }));
         add("fd.directory", CHARBUF, "Directory part of a file name.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.directory(); }));
         add("fd.filename", CHARBUF, "File part of a file name.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.filename(); }));
@@ -268,13 +268,14 @@ public final class FieldCatalogue {
         ip("fd.net", IPNET, "Either IP address, compared against networks.", SocketEnd.CLIENT, SocketEnd.SERVER);
         port("fd.cport", "Client port.", f -> f.cport, null);
         port("fd.sport", "Server port.", f -> f.sport, null);
-        port("fd.lport", "Local port.", f -> f.server ? f.sport : f.cport, null);
-        port("fd.rport", "Remote port.", f -> f.server ? f.cport : f.sport, null);
+        // A server socket has the server end alone, as in libsinsp: no local or remote end.
+        port("fd.lport", "Local port.", f -> f.serverSocket ? Event.NONE : f.server ? f.sport : f.cport, null);
+        port("fd.rport", "Remote port.", f -> f.serverSocket ? Event.NONE : f.server ? f.cport : f.sport, null);
         port("fd.port", "Either port.", f -> f.cport, f -> f.sport);
         add("fd.cip.name", CHARBUF, "Domain name of the client IP.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.cipName; }));
         add("fd.sip.name", CHARBUF, "Domain name of the server IP.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.sipName; }));
-        add("fd.lip.name", CHARBUF, "Domain name of the local IP.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.server ? f.sipName : f.cipName; }));
-        add("fd.rip.name", CHARBUF, "Domain name of the remote IP.", text(e -> { FdInfo f = e.fd; return f == null ? null : f.server ? f.cipName : f.sipName; }));
+        add("fd.lip.name", CHARBUF, "Domain name of the local IP.", text(e -> { FdInfo f = e.fd; return f == null || f.serverSocket ? null : f.server ? f.sipName : f.cipName; }));
+        add("fd.rip.name", CHARBUF, "Domain name of the remote IP.", text(e -> { FdInfo f = e.fd; return f == null || f.serverSocket ? null : f.server ? f.cipName : f.sipName; }));
     }
 
 
@@ -284,10 +285,13 @@ public final class FieldCatalogue {
         // Here rather than in FieldCatalogue: STANDARD is built before FieldCatalogue's other statics are set.
         static final SocketEnd CLIENT = new SocketEnd(f -> f.cip, f -> f.cipV4, f -> f.cipV6, f -> f.cipV6Hi, f -> f.cipV6Lo);
         static final SocketEnd SERVER = new SocketEnd(f -> f.sip, f -> f.sipV4, f -> f.sipV6, f -> f.sipV6Hi, f -> f.sipV6Lo);
-        static final SocketEnd LOCAL = new SocketEnd(f -> f.server ? f.sip : f.cip, f -> f.server ? f.sipV4 : f.cipV4,
-                f -> f.server ? f.sipV6 : f.cipV6, f -> f.server ? f.sipV6Hi : f.cipV6Hi, f -> f.server ? f.sipV6Lo : f.cipV6Lo);
-        static final SocketEnd REMOTE = new SocketEnd(f -> f.server ? f.cip : f.sip, f -> f.server ? f.cipV4 : f.sipV4,
-                f -> f.server ? f.cipV6 : f.sipV6, f -> f.server ? f.cipV6Hi : f.sipV6Hi, f -> f.server ? f.cipV6Lo : f.sipV6Lo);
+        // A server socket has neither (libsinsp answers fd.lip and fd.rip for tuple sockets only).
+        static final SocketEnd LOCAL = new SocketEnd(f -> f.serverSocket ? null : f.server ? f.sip : f.cip,
+                f -> f.serverSocket ? -1 : f.server ? f.sipV4 : f.cipV4, f -> !f.serverSocket && (f.server ? f.sipV6 : f.cipV6),
+                f -> f.server ? f.sipV6Hi : f.cipV6Hi, f -> f.server ? f.sipV6Lo : f.cipV6Lo);
+        static final SocketEnd REMOTE = new SocketEnd(f -> f.serverSocket ? null : f.server ? f.cip : f.sip,
+                f -> f.serverSocket ? -1 : f.server ? f.cipV4 : f.sipV4, f -> !f.serverSocket && (f.server ? f.cipV6 : f.sipV6),
+                f -> f.server ? f.cipV6Hi : f.sipV6Hi, f -> f.server ? f.cipV6Lo : f.sipV6Lo);
     }
 
     /** IP fields; {@code second} set means two values (client and server), any of which may match. */
@@ -297,22 +301,24 @@ public final class FieldCatalogue {
             @Override public boolean multiValued() { return second != null; }
             @Override public int count(Event e) {
                 if (e.fd == null || !e.fd.isSocket()) return 0;
-                return second == null ? (first.text().apply(e.fd) == null ? 0 : 1) : 2;
+                // fd.ip and fd.net of a server socket: its server end alone, as libsinsp compares them
+                if (second != null) return e.fd.serverSocket ? 1 : 2;
+                return first.text().apply(e.fd) == null ? 0 : 1;
             }
-            private SocketEnd end(int i) { return i == 0 ? first : second; }
+            private SocketEnd end(Event e, int i) { return i == 0 && !(second != null && e.fd.serverSocket) ? first : second; }
             @Override public String textAt(Event e, int i) {
                 if (e.fd == null || !e.fd.isSocket()) return null;
-                return end(i).text().apply(e.fd);
+                return end(e, i).text().apply(e.fd);
             }
             @Override public long ipv4At(Event e, int i) {
                 if (e.fd == null || !e.fd.isSocket()) return -1;
-                return end(i).ipv4().applyAsLong(e.fd);
+                return end(e, i).ipv4().applyAsLong(e.fd);
             }
             @Override public boolean isIpv6At(Event e, int i) {
-                return e.fd != null && e.fd.isSocket() && end(i).isV6().test(e.fd);
+                return e.fd != null && e.fd.isSocket() && end(e, i).isV6().test(e.fd);
             }
-            @Override public long ipv6HiAt(Event e, int i) { return end(i).v6Hi().applyAsLong(e.fd); }
-            @Override public long ipv6LoAt(Event e, int i) { return end(i).v6Lo().applyAsLong(e.fd); }
+            @Override public long ipv6HiAt(Event e, int i) { return end(e, i).v6Hi().applyAsLong(e.fd); }
+            @Override public long ipv6LoAt(Event e, int i) { return end(e, i).v6Lo().applyAsLong(e.fd); }
         });
     }
 
@@ -322,11 +328,13 @@ public final class FieldCatalogue {
             @Override public boolean multiValued() { return second != null; }
             @Override public int count(Event e) {
                 if (e.fd == null || !e.fd.isSocket()) return 0;
-                return second == null ? (first.applyAsLong(e.fd) == Event.NONE ? 0 : 1) : 2;
+                // fd.port of a server socket: its server port alone, as libsinsp compares it
+                if (second != null) return e.fd.serverSocket ? 1 : 2;
+                return first.applyAsLong(e.fd) == Event.NONE ? 0 : 1;
             }
             @Override public long numberAt(Event e, int i) {
                 if (e.fd == null || !e.fd.isSocket()) return Event.NONE;
-                return i == 0 ? first.applyAsLong(e.fd) : second.applyAsLong(e.fd);
+                return i == 0 && !(second != null && e.fd.serverSocket) ? first.applyAsLong(e.fd) : second.applyAsLong(e.fd);
             }
         });
     }

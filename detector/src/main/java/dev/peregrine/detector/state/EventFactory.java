@@ -240,7 +240,16 @@ public final class EventFactory {
                 ev.addArg("type", e.arg(1), DECIMAL);
                 ev.addArg("proto", e.arg(2), DECIMAL);
             }
-            case "connect", "accept", "accept4", "bind", "listen", "sendto", "sendmsg", "recvfrom", "recvmsg" -> {
+            case "bind" -> {
+                FdInfo known = p == null ? null : p.fds.get(e.arg(0));
+                Bound addr = Bound.decode(e.param(1));
+                fd = ok && addr != null ? bind(p, e.arg(0), e.tuple(0), known, addr) : known;
+                // Falco's bind exit event: res, addr (the address the caller passed), fd
+                ev.addArg("res", ret, DECIMAL);
+                if (addr != null) ev.addArg("addr", addr.name());
+                ev.addArg("fd", e.arg(0), DECIMAL);
+            }
+            case "connect", "accept", "accept4", "listen", "sendto", "sendmsg", "recvfrom", "recvmsg" -> {
                 boolean accept = type.startsWith("accept");
                 boolean inbound = type.startsWith("recv");
                 long num = accept ? ret : e.arg(0);
@@ -250,7 +259,16 @@ public final class EventFactory {
                 boolean connected = accept || (type.equals("connect") && (ok || ret == EINPROGRESS));
                 // An accepted socket is a new fd: accept4's flags say whether it closes on exec.
                 boolean cloexec = accept ? type.equals("accept4") && (e.arg(3) & O_CLOEXEC) != 0 : known != null && known.cloexec;
-                fd = socket(p, num, t, known, role(type, ret, known), connected, cloexec, t != own);
+                if (!accept && known != null && known.serverSocket
+                        && (type.equals("listen") || (!ok && ret != EINPROGRESS) || (t.isIp() && t.rport() == 0))) {
+                    // A server socket stays one until a call gives it a peer, as in libsinsp: listen
+                    // does not rename it, nor does a call that failed or had no peer.
+                    fd = known;
+                } else if (type.equals("listen") && ok && t.isIp()) {
+                    fd = serverSocket(p, num, t, cloexec);
+                } else {
+                    fd = socket(p, num, t, known, role(type, ret, known), connected, cloexec, t != own, accept);
+                }
                 // The driver writes the tuple remote end first for accept and receives, local end first otherwise.
                 boolean tuple = t.isIp(), remoteFirst = accept || inbound;
                 // In the order of Falco's exit events (without accept's queue figures and recvmsg's msgcontrol).
@@ -638,9 +656,10 @@ public final class EventFactory {
     }
 
     /**
-     * The role libsinsp would give the socket after this syscall: accept and listen make a server,
-     * a connect that succeeded (or is under way) a client, and a send or receive keeps what was
-     * decided. Only a socket without a role (seen by socket(), bind or /proc alone) takes one
+     * The role libsinsp would give the socket after this syscall: accept and listen make a server
+     * (as bind to a port does, see {@link #bind}), a connect that succeeded (or is under way) a
+     * client, and a send or receive keeps what was decided. Only a socket without a role (seen by
+     * socket(), a bind to port 0 or /proc alone) takes one
      * from its first successful send or receive, guessed as libsinsp does when the ports tell
      * nothing: a server reads first, a client writes first. So a datagram received on a role-less
      * unconnected socket is client (its sender) to server (this socket).
@@ -672,12 +691,110 @@ public final class EventFactory {
     }
 
     /**
+     * The address bind was given (its struct sockaddr as the caller passed it), and the fd name
+     * libsinsp makes of it: {@code ip:port} (IPv6 as inet_ntop writes it, {@code ::1:8080}), or a
+     * unix socket's path ({@code @} and the name for an abstract one).
+     *
+     * @param ip the address as fd.sip gives it, null for a unix socket; an IPv4-mapped or
+     *           unspecified IPv6 address is the IPv4 one, as libsinsp takes it
+     * @param v6 the socket is an IPv6 one to libsinsp (not mapped, not unspecified)
+     */
+    record Bound(String name, String ip, boolean v6, int port) {
+        static Bound decode(byte[] b) {
+            if (b.length < 2) return null;
+            int family = (b[0] & 0xff) | (b[1] & 0xff) << 8;
+            int port = b.length < 4 ? 0 : (b[2] & 0xff) << 8 | (b[3] & 0xff);
+            if (family == SockTuple.AF_INET && b.length >= 8) {
+                return of(java.util.Arrays.copyOfRange(b, 4, 8), port);
+            }
+            if (family == SockTuple.AF_INET6 && b.length >= 24) {
+                return of(java.util.Arrays.copyOfRange(b, 8, 24), port);
+            }
+            if (family == SockTuple.AF_UNIX && b.length > 2) {
+                boolean abstractName = b[2] == 0;
+                int from = abstractName ? 3 : 2, end = from;
+                while (end < b.length && b[end] != 0) end++;
+                String path = new String(b, from, end - from, java.nio.charset.StandardCharsets.UTF_8);
+                return new Bound(abstractName ? "@" + path : path, null, false, 0);
+            }
+            return null;
+        }
+
+        /** An IP address (4 or 16 bytes) and port, as libsinsp takes and names them. */
+        static Bound of(byte[] a, int port) {
+            if (a.length == 4) {
+                String ip = (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
+                return new Bound(ip + ":" + port, ip, false, port);
+            }
+            String text = Ipv6.format(a);
+            boolean v4 = true;
+            for (int i = 0; i < 10; i++) v4 &= a[i] == 0;
+            v4 &= (a[10] == -1 && a[11] == -1) || java.util.Arrays.equals(a, new byte[16]);
+            String ip = v4 ? (a[12] & 0xff) + "." + (a[13] & 0xff) + "." + (a[14] & 0xff) + "." + (a[15] & 0xff) : text;
+            return new Bound(text + ":" + port, ip, !v4, port);
+        }
+    }
+
+    /**
+     * The fd after a successful bind, as libsinsp's parse_bind_exit makes it: an IP socket bound
+     * to a port becomes a server socket (fd.sip and fd.sport the address bind was given, role
+     * server), named {@code ip:port}; bound to port 0 it only takes that name (the kernel picks
+     * the port; its tuple is still the kernel's); a unix socket is named after its path.
+     */
+    private static FdInfo bind(Proc p, long num, SockTuple t, FdInfo known, Bound a) {
+        boolean cloexec = known != null && known.cloexec;
+        FdInfo fd;
+        if (a.ip() != null && a.port() > 0) {
+            fd = FdInfo.builder().num(num).type(a.v6() ? "ipv6" : "ipv4").l4proto(l4proto(t, known)).server(a.ip(), a.port())
+                    .name(a.name()).role(FdInfo.Role.SERVER).serverSocket(true).cloexec(cloexec).build();
+        } else if (a.ip() != null) {
+            return socket(p, num, t, known, known == null ? FdInfo.Role.NONE : known.role, false, cloexec, false, false, a.name());
+        } else {
+            fd = FdInfo.builder().num(num).type("unix").name(a.name()).role(known == null ? FdInfo.Role.NONE : known.role)
+                    .cloexec(cloexec).build();
+        }
+        if (p != null) {
+            p.fds.put(num, fd);
+        }
+        return fd;
+    }
+
+    /**
+     * A listening socket that bind did not make a server socket (bound to port 0, or not bound:
+     * the kernel chose the port), made one from its own end as the kernel has it after listen.
+     * libsinsp leaves such a socket as bind left it; the detector names it as it names a socket
+     * bound to that port.
+     */
+    private static FdInfo serverSocket(Proc p, long num, SockTuple t, boolean cloexec) {
+        boolean v6 = t.family() == SockTuple.AF_INET6 && !v4Like(t.laddr());
+        String ip = address(t.laddr(), v6);
+        FdInfo fd = FdInfo.builder().num(num).type(v6 ? "ipv6" : "ipv4").l4proto(l4(t.type(), t.protocol()))
+                .server(ip, t.lport()).name(ip + ":" + t.lport()).role(FdInfo.Role.SERVER).serverSocket(true).cloexec(cloexec).build();
+        if (p != null) {
+            p.fds.put(num, fd);
+        }
+        return fd;
+    }
+
+    /** The transport of a socket being bound: what socket() said, else what the kernel says. */
+    private static String l4proto(SockTuple t, FdInfo known) {
+        return known != null && known.l4proto != null ? known.l4proto : l4(t.type(), t.protocol());
+    }
+
+    private static FdInfo socket(Proc p, long num, SockTuple t, FdInfo known, FdInfo.Role role, boolean connected, boolean cloexec,
+            boolean peerFromCall, boolean accept) {
+        return socket(p, num, t, known, role, connected, cloexec, peerFromCall, accept, null);
+    }
+
+    /**
      * @param role which end is this process's (see {@link #role}); it puts the local and remote ends on the client or server side
      * @param peerFromCall the remote end is the address the call passed or received (see {@link #withPeer})
+     * @param accept the fd is new (accept's): it takes nothing from an fd the table had under its number
+     * @param name the fd's name when not its tuple (a socket bound to port 0: the address bind was given)
      */
     private static FdInfo socket(Proc p, long num, SockTuple t, FdInfo known, FdInfo.Role role, boolean connected, boolean cloexec,
-            boolean peerFromCall) {
-        FdInfo.Builder b = FdInfo.builder().num(num).role(role).cloexec(cloexec);
+            boolean peerFromCall, boolean accept, String name) {
+        FdInfo.Builder b = FdInfo.builder().num(num).role(role).cloexec(cloexec).name(name);
         if (t.isIp()) {
             // Like libscap, an AF_INET6 socket whose ends are IPv4-mapped (or unspecified) is an IPv4 socket.
             boolean v6 = t.family() == SockTuple.AF_INET6 && !(v4Like(t.laddr()) && v4Like(t.raddr()));
@@ -692,7 +809,8 @@ public final class EventFactory {
             }
             b.connected(connected || (known != null && known.connected));
         } else if (t.family() == SockTuple.AF_UNIX) {
-            b.type("unix");
+            // a unix socket keeps the path bind named it after (listen on it, a send on it)
+            b.type("unix").name(accept || known == null ? name : known.name);
         } else if (known != null) {
             return known;
         } else {

@@ -7,7 +7,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads what the kernel events cannot tell about processes that existed before the detector
@@ -94,6 +96,18 @@ final class ProcFs {
      * type, and whether each closes on exec.
      */
     void readFds(long pid, LongMap<FdInfo> into) {
+        readFds(pid, into, null);
+    }
+
+    /**
+     * As {@link #readFds(long, LongMap)}, and with {@code servers} (a cache by network namespace,
+     * for one pass over /proc) also the server sockets: a socket that /proc/PID/net/{tcp,tcp6,udp,udp6}
+     * shows bound to a port with no peer (listening, or a bound UDP socket) is a server socket named
+     * {@code ip:port}, as libsinsp's /proc scan makes it. Without the cache (a process loaded on
+     * the event thread) sockets are typed only: reading the namespace's tables costs too much there.
+     */
+    void readFds(long pid, LongMap<FdInfo> into, Map<String, Map<Long, FdInfo>> servers) {
+        Map<Long, FdInfo> bound = null;
         Path fdinfo = proc.resolve(pid + "/fdinfo");
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.resolve(pid + "/fd"))) {
             for (Path fd : ds) {
@@ -104,6 +118,16 @@ final class ProcFs {
                 }
                 FdInfo.Builder b = FdInfo.builder().num(num).cloexec(cloexec(fdinfo.resolve(Long.toString(num))));
                 if (target.startsWith("socket:")) {
+                    if (servers != null && bound == null) {
+                        bound = servers.computeIfAbsent(netns(pid), ns -> serverSockets(pid));
+                    }
+                    FdInfo server = bound == null ? null : bound.get(inode(target));
+                    if (server != null) {
+                        into.put(num, FdInfo.builder().num(num).type(server.type).l4proto(server.l4proto).server(server.sip, server.sport)
+                                .name(server.name).role(FdInfo.Role.SERVER).serverSocket(true)
+                                .cloexec(cloexec(fdinfo.resolve(Long.toString(num)))).build());
+                        continue;
+                    }
                     b.type("ipv4"); // refined by the next socket event on it
                 } else if (target.startsWith("pipe:")) {
                     b.type("pipe").name(target);
@@ -119,6 +143,71 @@ final class ProcFs {
         } catch (IOException | RuntimeException e) {
             // the process exited meanwhile
         }
+    }
+
+    /** The process's network namespace ("net:[4026531840]"), or its pid when unreadable (no sharing then). */
+    private String netns(long pid) {
+        String ns = link(proc.resolve(pid + "/ns/net"));
+        return ns == null ? "pid:" + pid : ns;
+    }
+
+    /** The inode of a "socket:[12345]" link target; -1 when malformed. */
+    private static long inode(String target) {
+        try {
+            return Long.parseLong(target.substring(target.indexOf('[') + 1, target.length() - 1));
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Server sockets of the process's network namespace by inode (see {@link #readFds(long, LongMap, Map)}). */
+    Map<Long, FdInfo> serverSockets(long pid) {
+        Map<Long, FdInfo> out = new HashMap<>();
+        for (String table : new String[] {"tcp", "tcp6", "udp", "udp6"}) {
+            String text = text(proc.resolve(pid + "/net/" + table));
+            if (text == null) {
+                continue;
+            }
+            String l4 = table.startsWith("tcp") ? "tcp" : "udp";
+            for (String line : text.split("\n")) {
+                // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
+                String[] f = line.trim().split("\\s+");
+                if (f.length < 10 || !f[0].endsWith(":")) {
+                    continue; // the header
+                }
+                try {
+                    int lc = f[1].indexOf(':'), rc = f[2].indexOf(':');
+                    byte[] local = procAddress(f[1].substring(0, lc));
+                    int lport = Integer.parseInt(f[1].substring(lc + 1), 16);
+                    byte[] remote = procAddress(f[2].substring(0, rc));
+                    int rport = Integer.parseInt(f[2].substring(rc + 1), 16);
+                    if (lport == 0 || rport != 0 || !java.util.Arrays.equals(remote, new byte[remote.length])) {
+                        continue; // not bound to a port, or connected: named by its next event
+                    }
+                    EventFactory.Bound a = EventFactory.Bound.of(local, lport);
+                    out.put(Long.parseLong(f[9]), FdInfo.builder().type(a.v6() ? "ipv6" : "ipv4").l4proto(l4).server(a.ip(), lport)
+                            .name(a.v6() ? a.name() : a.ip() + ":" + lport).build());
+                } catch (RuntimeException e) {
+                    // a line of another layout: skipped
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * An address of /proc/net/tcp*: IPv4 as one 32-bit word, IPv6 as four, each printed in hex in
+     * the host's byte order (little-endian: the bytes of each word reversed).
+     */
+    static byte[] procAddress(String hex) {
+        byte[] out = new byte[hex.length() / 2];
+        for (int w = 0; w < out.length / 4; w++) {
+            long v = Long.parseLong(hex.substring(8 * w, 8 * w + 8), 16);
+            for (int i = 0; i < 4; i++) {
+                out[4 * w + i] = (byte) (v >>> (8 * i));
+            }
+        }
+        return out;
     }
 
     /** The kernel shows close-on-exec as O_CLOEXEC in the octal "flags:" line of /proc/PID/fdinfo/N. */

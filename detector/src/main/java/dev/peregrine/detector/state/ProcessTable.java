@@ -40,12 +40,13 @@ public final class ProcessTable {
         this.bootEpochOffset = offset;
     }
 
-    /** Loads every process /proc shows, with its open files. */
+    /** Loads every process /proc shows, with its open files; sockets bound to a port with no peer are server sockets. */
     public void seed() {
+        java.util.Map<String, java.util.Map<Long, dev.peregrine.detector.event.FdInfo>> servers = new java.util.HashMap<>();
         for (long pid : procfs.pids()) {
             Proc p = procfs.read(pid);
             if (p != null) {
-                procfs.readFds(pid, p.fds);
+                procfs.readFds(pid, p.fds, servers);
                 put(p);
             }
         }

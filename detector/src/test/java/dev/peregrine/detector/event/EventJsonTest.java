@@ -34,6 +34,25 @@ class EventJsonTest {
         assertThat(events.get(5).fd.name).isEqualTo("10.0.0.5:40000->10.0.0.9:5432");
     }
 
+    /** A server socket (bound or listening) has its server end alone; a replayed event keeps it one. */
+    @Test
+    void aServerSocketSurvivesTheRoundTrip() {
+        String line = "{\"ts\":1,\"num\":1,\"type\":\"listen\",\"res\":0,\"args\":{\"res\":\"0\",\"fd\":\"3\",\"backlog\":\"7\"},"
+                + "\"proc\":{\"pid\":10,\"name\":\"srv\"},\"fd\":{\"num\":3,\"type\":\"ipv4\",\"name\":\"0.0.0.0:8080\",\"l4proto\":\"tcp\","
+                + "\"sip\":\"0.0.0.0\",\"sport\":8080,\"role\":\"server\",\"server_socket\":true}}";
+        Event e = EventJson.parse(line);
+        assertThat(e.fd.serverSocket).isTrue();
+        assertThat(e.fd.server).isTrue();
+        assertThat(e.fd.name).isEqualTo("0.0.0.0:8080");
+        assertThat(e.fd.cip).isNull();
+        String once = EventJson.write(e);
+        assertThat(once).contains("\"server_socket\":true");
+        Event again = EventJson.parse(once);
+        assertThat(again.fd.serverSocket).isTrue();
+        assertThat(EventJson.write(again)).isEqualTo(once);
+        assertThat(EventJson.parse(line.replace(",\"server_socket\":true", "")).fd.serverSocket).isFalse();
+    }
+
     @Test
     void malformedLinesAreReportedWithTheirNumber() {
         assertThatThrownBy(() -> EventJson.parse("{\"ts\": 1}")).hasMessageContaining("missing \"type\"");

@@ -108,6 +108,37 @@ final class KernelRecords {
             return param(b.array());
         }
 
+        /**
+         * A struct sockaddr_in or sockaddr_in6 as a caller passes it (bind's address): family,
+         * port in network order, the address; an IPv6 address of IPv4 text is written mapped.
+         */
+        Record sockaddr(int family, String ip, int port) {
+            boolean v6 = family == 10;
+            ByteBuffer b = ByteBuffer.allocate(v6 ? 28 : 16).order(ByteOrder.LITTLE_ENDIAN);
+            b.putShort((short) family).put((byte) (port >> 8)).put((byte) port);
+            byte[] a;
+            try {
+                a = InetAddress.getByName(ip).getAddress();
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException(ip, e);
+            }
+            if (v6) {
+                b.putInt(0); // flowinfo
+                if (a.length == 4) {
+                    b.put(new byte[10]).put((byte) -1).put((byte) -1);
+                }
+            }
+            b.put(a);
+            return param(b.array());
+        }
+
+        /** A struct sockaddr_un of {@code path}; a path starting with NUL is an abstract name. */
+        Record unixAddr(String path) {
+            byte[] p = path.getBytes(StandardCharsets.UTF_8);
+            ByteBuffer b = ByteBuffer.allocate(2 + p.length + 1).order(ByteOrder.LITTLE_ENDIAN);
+            return param(b.putShort((short) 1).put(p).put((byte) 0).array());
+        }
+
         /** A __u32 param (sendmsg's size). */
         Record u32(long v) {
             return param(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());

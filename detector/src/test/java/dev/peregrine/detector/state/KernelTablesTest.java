@@ -132,6 +132,12 @@ class KernelTablesTest {
                     .orElseThrow(() -> new AssertionError("no " + type + " on fd " + fd + " in " + events.size() + " events"));
         }
 
+        /** The last such event: a listener's bind, after the probe's on the same fd number. */
+        Event last(String type, long fd) {
+            return events.stream().filter(e -> e.type.equals(type) && e.fd != null && e.fd.num == fd).reduce((a, b) -> b)
+                    .orElseThrow(() -> new AssertionError("no " + type + " on fd " + fd + " in " + events.size() + " events"));
+        }
+
         @Override
         public void close() throws Exception {
             process.getOutputStream().close();
@@ -196,6 +202,124 @@ class KernelTablesTest {
         assertThat(e.fd.sport).as("server port of %s", e.type).isEqualTo(serverPort);
         assertThat(e.fd.cip).isEqualTo("127.0.0.1");
         assertThat(e.fd.sip).isEqualTo("127.0.0.1");
+    }
+
+    static String field(Event e, String name) {
+        return dev.peregrine.detector.field.FieldCatalogue.standard().resolve(name, null).display(e);
+    }
+
+    /** libsinsp's server socket: named ip:port, the server end alone. */
+    static void assertServerSocket(Event e, String name, String typechar, String sip, long sport) {
+        assertThat(e.fd.serverSocket).as("server socket after %s", e.type).isTrue();
+        assertThat(e.fd.name).as("fd.name after %s", e.type).isEqualTo(name);
+        assertThat(field(e, "fd.typechar")).as("fd.typechar after %s", e.type).isEqualTo(typechar);
+        assertThat(field(e, "fd.type")).isEqualTo(typechar.equals("6") ? "ipv6" : "ipv4");
+        assertThat(field(e, "fd.sip")).isEqualTo(sip);
+        assertThat(field(e, "fd.sport")).isEqualTo(Long.toString(sport));
+        assertThat(field(e, "fd.cip")).isNull();
+        assertThat(field(e, "fd.cport")).isNull();
+        assertThat(field(e, "fd.l4proto")).isEqualTo("tcp");
+        assertThat(e.fd.role).isEqualTo(FdInfo.Role.SERVER);
+    }
+
+    /**
+     * Real listeners on 127.0.0.1, ::1 and a unix path: bind makes each a server socket named after
+     * its address (the unix one after its path), listen keeps the name, and the socket accept
+     * returns is a connection named client->server.
+     */
+    @Test
+    void boundAndListeningSocketsAreServerSocketsAndAcceptedOnesConnections() throws Exception {
+        Path path = dir.resolve("srv.sock");
+        try (Run run = new Run("servers", path.toString())) {
+            Map<String, String> fds = run.line();
+            run.feedUntil(r -> r.type == RawEvent.PROC_EXIT);
+            long l4 = Long.parseLong(fds.get("l4")), p4 = Long.parseLong(fds.get("p4"));
+            long l6 = Long.parseLong(fds.get("l6")), p6 = Long.parseLong(fds.get("p6"));
+            assertThat(l4).as("an IPv4 listener").isPositive();
+            assertThat(l6).as("an IPv6 listener on ::1").isPositive();
+
+            // the helper first binds a probe to port 0 on the same fd number to find a free port:
+            // bind to port 0 names the socket after the address and decides nothing else
+            Event probe = run.event("bind", l4);
+            assertThat(probe.fd.name).isEqualTo("127.0.0.1:0");
+            assertThat(probe.fd.serverSocket).isFalse();
+            assertThat(probe.fd.role).isEqualTo(FdInfo.Role.NONE);
+            Event bind4 = run.last("bind", l4);
+            assertServerSocket(bind4, "127.0.0.1:" + p4, "4", "127.0.0.1", p4);
+            assertThat(bind4.arg("addr")).isEqualTo("127.0.0.1:" + p4);
+            assertServerSocket(run.event("listen", l4), "127.0.0.1:" + p4, "4", "127.0.0.1", p4);
+            Event accept4 = run.event("accept4", Long.parseLong(fds.get("a4")));
+            assertThat(accept4.fd.serverSocket).isFalse();
+            assertThat(accept4.fd.name).isEqualTo("127.0.0.1:" + fds.get("cport4") + "->127.0.0.1:" + p4);
+            assertThat(field(accept4, "fd.typechar")).isEqualTo("4");
+            assertThat(field(accept4, "fd.lport")).isEqualTo(Long.toString(p4));
+            assertThat(field(accept4, "fd.rport")).isEqualTo(fds.get("cport4"));
+            assertThat(run.event("connect", Long.parseLong(fds.get("c4"))).fd.name).isEqualTo(accept4.fd.name);
+
+            assertServerSocket(run.last("bind", l6), "::1:" + p6, "6", "::1", p6);
+            assertServerSocket(run.event("listen", l6), "::1:" + p6, "6", "::1", p6);
+            Event accept6 = run.event("accept4", Long.parseLong(fds.get("a6")));
+            assertThat(accept6.fd.serverSocket).isFalse();
+            assertThat(accept6.fd.name).isEqualTo("::1:" + fds.get("cport6") + "->::1:" + p6);
+            assertThat(field(accept6, "fd.typechar")).isEqualTo("6");
+
+            long lu = Long.parseLong(fds.get("lu"));
+            assertThat(run.event("bind", lu).fd.name).isEqualTo(path.toString());
+            assertThat(run.event("bind", lu).arg("addr")).isEqualTo(path.toString());
+            assertThat(field(run.event("bind", lu), "fd.typechar")).isEqualTo("u");
+            assertThat(run.event("listen", lu).fd.name).isEqualTo(path.toString());
+            Event acceptUnix = run.event("accept4", Long.parseLong(fds.get("au")));
+            assertThat(field(acceptUnix, "fd.typechar")).isEqualTo("u");
+            assertThat(acceptUnix.fd.serverSocket).isFalse();
+        }
+    }
+
+    /**
+     * Sockets already bound when the table is seeded (as when the detector starts): /proc/net
+     * shows them bound with no peer, and they are server sockets named as bind would have named
+     * them; the connections' sockets are not.
+     */
+    @Test
+    void serverSocketsOpenBeforeTheDetectorStartedAreReadFromProc() throws Exception {
+        try (Run run = new Run("listening")) {
+            Map<String, String> fds = run.line();
+            ProcessTable table = new ProcessTable(100_000);
+            table.seed();
+            Proc p = table.get(run.process.pid());
+            assertThat(p).as("the helper in /proc").isNotNull();
+            long p4 = Long.parseLong(fds.get("p4")), p6 = Long.parseLong(fds.get("p6")), pu = Long.parseLong(fds.get("udpport"));
+            assertThat(p4).isPositive();
+            assertThat(p6).isPositive();
+
+            FdInfo l4 = p.fds.get(Long.parseLong(fds.get("l4")));
+            assertThat(l4.serverSocket).isTrue();
+            assertThat(l4.name).isEqualTo("127.0.0.1:" + p4);
+            assertThat(l4.typechar).isEqualTo("4");
+            assertThat(l4.sip).isEqualTo("127.0.0.1");
+            assertThat(l4.sport).isEqualTo(p4);
+            assertThat(l4.cip).isNull();
+            assertThat(l4.l4proto).isEqualTo("tcp");
+            assertThat(l4.role).isEqualTo(FdInfo.Role.SERVER);
+
+            FdInfo l6 = p.fds.get(Long.parseLong(fds.get("l6")));
+            assertThat(l6.serverSocket).isTrue();
+            assertThat(l6.name).isEqualTo("::1:" + p6);
+            assertThat(l6.type).isEqualTo("ipv6");
+            assertThat(l6.typechar).isEqualTo("6");
+            assertThat(l6.sip).isEqualTo("::1");
+            assertThat(l6.sport).isEqualTo(p6);
+
+            FdInfo udp = p.fds.get(Long.parseLong(fds.get("udp")));
+            assertThat(udp.serverSocket).isTrue();
+            assertThat(udp.name).isEqualTo("127.0.0.1:" + pu);
+            assertThat(udp.l4proto).isEqualTo("udp");
+
+            for (String conn : new String[] {"c4", "a4", "c6", "a6"}) {
+                FdInfo f = p.fds.get(Long.parseLong(fds.get(conn)));
+                assertThat(f).as(conn).isNotNull();
+                assertThat(f.serverSocket).as("%s, one end of a connection", conn).isFalse();
+            }
+        }
     }
 
     @Test

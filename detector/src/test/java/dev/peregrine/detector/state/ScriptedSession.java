@@ -24,7 +24,8 @@ import java.util.List;
  * what the event factory made of it before events were built lazily (commit 700aafb), with the
  * fixes since: a socket keeps the role accept, connect or listen gave it (listen, sendmsg and
  * recvmsg lines), receives show the tuple argument remote end first, as Falco's driver does, and
- * fcntl(F_SETFD) carries the fd it marks close-on-exec; and with the arguments since added to
+ * fcntl(F_SETFD) carries the fd it marks close-on-exec, bind to a port makes a server socket named
+ * ip:port that listen keeps (bind and listen lines); and with the arguments since added to
  * match Falco's exit events (docs/events.md).
  */
 final class ScriptedSession {
@@ -86,7 +87,7 @@ final class ScriptedSession {
         k.syscall(41, 101, "cat", 17, 10, 1, 6).add();
         k.syscall(42, 101, "cat", -115, 17).tuple(10, 1, 6, "fd00::5", 41000, "2001:db8::1", 80).add();
         k.syscall(41, 101, "cat", 18, 2, 1, 0).add();
-        k.syscall(49, 101, "cat", 0, 18).tuple(2, 1, 6, "0.0.0.0", 22, null, 0).add();
+        k.syscall(49, 101, "cat", 0, 18).tuple(2, 1, 6, "0.0.0.0", 22, null, 0).sockaddr(2, "0.0.0.0", 22).add();
         k.syscall(50, 101, "cat", 0, 18, 128).tuple(2, 1, 6, "0.0.0.0", 22, null, 0).add();
         k.syscall(288, 101, "cat", 19, 18).tuple(2, 1, 6, "192.168.1.2", 22, "192.168.1.77", 55555).add();
         // sendmsg on a connected socket: no address, no data captured, 64 bytes in its iovecs

@@ -300,9 +300,17 @@ class SyscallEventsLiveTest {
         Event listen = one("listen");
         assertThat(listen.rawres).isZero();
         assertThat(listen.arg("backlog")).isEqualTo("7");
-        // listen makes the socket a server: its own end is the server's, the client end unknown.
+        // bound to port 0, the socket is named after that address; listen makes it a server
+        // socket on the port the kernel chose, named ip:port, with the server end alone.
+        Event bind = one("bind", e -> e.fd != null && e.fd.num == listen.fd.num);
+        assertThat(bind.rawres).isZero();
+        assertThat(bind.arg("addr")).isEqualTo("127.0.0.1:0");
+        assertThat(bind.fd.name).isEqualTo("127.0.0.1:0");
         assertThat(listen.fd.role).isEqualTo(FdInfo.Role.SERVER);
-        assertThat(listen.fd.name).isEqualTo("0.0.0.0:0->127.0.0.1:" + tcpPort);
+        assertThat(listen.fd.serverSocket).isTrue();
+        assertThat(listen.fd.name).isEqualTo(server);
+        assertThat(field(listen, "fd.sport")).isEqualTo(Integer.toString(tcpPort));
+        assertThat(field(listen, "fd.cip")).isNull();
 
         List<Event> connects = events.stream().filter(e -> "connect".equals(e.type)).toList();
         assertThat(connects).hasSize(2).allSatisfy(c -> {
@@ -427,10 +435,10 @@ class SyscallEventsLiveTest {
     @Test
     void everyTypeOfTheTableWasSeen() {
         List<String> types = List.of("execve", "execveat", "open", "openat", "openat2", "creat", "connect", "accept", "accept4",
-                "listen", "socket", "sendto", "sendmsg", "recvfrom", "recvmsg", "ptrace", "setuid", "setns", "unshare", "bpf",
+                "bind", "listen", "socket", "sendto", "sendmsg", "recvfrom", "recvmsg", "ptrace", "setuid", "setns", "unshare", "bpf",
                 "init_module", "finit_module", "userfaultfd", "link", "linkat", "symlink", "symlinkat", "unlink", "unlinkat",
                 "rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir", "chmod", "fchmod", "fchmodat", "dup", "dup2", "dup3");
-        assertThat(types).hasSize(41);
+        assertThat(types).hasSize(42);
         assertThat(events.stream().map(e -> e.type).distinct()).as("records dropped: %d", drops).containsAll(types);
     }
 }
