@@ -522,7 +522,7 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
     private static ContainerInfo withPodUid(ContainerInfo i, String podUid) {
         return ContainerInfo.builder().id(i.id).name(i.name).image(i.image).imageRepository(i.imageRepository)
                 .imageTag(i.imageTag).imageId(i.imageId).type(i.type).privileged(i.privileged).startTs(i.startTs)
-                .mounts(i.mounts).podName(i.podName).nsName(i.nsName).podUid(podUid).podLabels(i.podLabels).build();
+                .mounts(i.mounts).podName(i.podName).nsName(i.nsName).podUid(podUid).podLabels(i.podLabels).labels(i.labels).build();
     }
 
     // ---- cgroup hierarchy ----
