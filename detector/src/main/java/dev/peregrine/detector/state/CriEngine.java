@@ -47,10 +47,11 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code ContainerStatus} (verbose, for the runtime's info), {@code ListContainers} filtered by
  * the id when the info does not name the pod sandbox, and {@code PodSandboxStatus} for the pod's
  * labels. Mapping: the CRI metadata name (else the {@code io.kubernetes.container.name} label) as
- * the name; the status's image (containerd puts the image's first tag there) split into
- * repository and tag (tag "latest" when absent, none when the image is only an id);
- * {@code image_id}, else an {@code image_ref} of the form {@code sha256:<hex>}, as the image id
- * without "sha256:"; {@code started_at} as the start time ({@code created_at} until started); the
+ * the name; the status's image (containerd puts the image's first tag there; when it is only an
+ * id, the image name the runtime annotated the OCI spec with) split into repository and tag (tag
+ * "latest" when absent, none when the image is only an id); as the image id without "sha256:",
+ * the CRI config's image when it is an id (the kubelet passes the image id there), else
+ * {@code image_id}, else an {@code image_ref} of the form {@code sha256:<hex>}; {@code started_at} as the start time ({@code created_at} until started); the
  * mounts; the container's labels; pod name, namespace and uid from the
  * {@code io.kubernetes.pod.*} labels; the sandbox's labels, without the {@code io.kubernetes.*}
  * ones, as the pod labels; privileged from the verbose info ({@code config.linux.security_context.privileged}
@@ -165,6 +166,17 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
         if (name.isEmpty()) name = labels.getOrDefault("io.kubernetes.container.name", "");
 
         String image = emptyToNull(s.getImage().getImage());
+        if ((image == null || image.startsWith("sha256")) && info != null) {
+            // Only the id: the name the runtime noted in the OCI spec's annotations (as Falco does).
+            JsonNode annotations = info.path("runtimeSpec").path("annotations");
+            for (String key : List.of("io.kubernetes.cri.image-name", "io.kubernetes.cri-o.Image", "io.kubernetes.cri-o.ImageName")) {
+                String annotated = annotations.path(key).asString("");
+                if (!annotated.isEmpty() && !annotated.startsWith("sha256")) {
+                    image = annotated;
+                    break;
+                }
+            }
+        }
         String repository = null;
         String tag = null;
         if (image != null && !image.startsWith("sha256:") && !ContainerIds.isFullId(image)) {
@@ -172,7 +184,9 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
             repository = p.repository();
             tag = p.tag().isEmpty() ? "latest" : p.tag();
         }
-        String imageId = hexOf(s.getImageId());
+        // The kubelet creates containers with the image id as the config's image; else the status's.
+        String imageId = info == null ? null : hexOf(info.path("config").path("image").path("image").asString(""));
+        if (imageId == null) imageId = hexOf(s.getImageId());
         if (imageId == null) imageId = hexOf(s.getImageRef());
 
         Map<String, String> podLabels = new LinkedHashMap<>();
@@ -185,7 +199,8 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
             String propagation = switch (m.getPropagation()) {
                 case PROPAGATION_HOST_TO_CONTAINER -> "rslave";
                 case PROPAGATION_BIDIRECTIONAL -> "rshared";
-                default -> "private";
+                case PROPAGATION_PRIVATE -> "private";
+                default -> "unknown";
             };
             mounts.add(new ContainerInfo.Mount(m.getHostPath(), m.getContainerPath(), "", !m.getReadonly(), propagation));
         }
@@ -211,9 +226,14 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
                 .build();
     }
 
-    /** containerd: the CRI config's security context; CRI-O: a top-level flag. False when neither says. */
+    /**
+     * As Falco reads it: the OCI spec's linux.security_context (old containerd), the CRI config's
+     * (containerd), a top-level flag (CRI-O). False when none says.
+     */
     static boolean privileged(JsonNode info) {
         if (info == null) return false;
+        JsonNode old = info.path("runtimeSpec").path("linux").path("security_context").path("privileged");
+        if (old.isBoolean()) return old.asBoolean();
         JsonNode fromConfig = info.path("config").path("linux").path("security_context").path("privileged");
         if (fromConfig.isBoolean()) return fromConfig.asBoolean();
         JsonNode flag = info.path("privileged");

@@ -9,6 +9,8 @@ import dev.peregrine.detector.cri.v1.ContainerMetadata;
 import dev.peregrine.detector.cri.v1.ContainerStatusRequest;
 import dev.peregrine.detector.cri.v1.CreateContainerRequest;
 import dev.peregrine.detector.cri.v1.ImageSpec;
+import dev.peregrine.detector.cri.v1.LinuxContainerConfig;
+import dev.peregrine.detector.cri.v1.LinuxContainerSecurityContext;
 import dev.peregrine.detector.cri.v1.LinuxPodSandboxConfig;
 import dev.peregrine.detector.cri.v1.LinuxSandboxSecurityContext;
 import dev.peregrine.detector.cri.v1.NamespaceMode;
@@ -51,6 +53,7 @@ class CriEngineContainerdTest {
     static CriEngine engine;
     static String sandboxId;
     static String containerId;
+    static String privilegedId;
     static Instant before;
     static boolean kubepodsExisted;
 
@@ -67,9 +70,10 @@ class CriEngineContainerdTest {
     static void stop() {
         try {
             if (engine != null) {
-                if (containerId != null) {
-                    ignoring(() -> engine.stub().stopContainer(StopContainerRequest.newBuilder().setContainerId(containerId).build()));
-                    ignoring(() -> engine.stub().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(containerId).build()));
+                for (String id : java.util.Arrays.asList(privilegedId, containerId)) {
+                    if (id == null) continue;
+                    ignoring(() -> engine.stub().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).build()));
+                    ignoring(() -> engine.stub().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build()));
                 }
                 if (sandboxId != null) {
                     ignoring(() -> engine.stub().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(sandboxId).build()));
@@ -186,6 +190,13 @@ class CriEngineContainerdTest {
             assertThat(c.podLabels).containsEntry("app", "web").doesNotContainKey("io.kubernetes.pod.name");
             assertThat(c.labels).containsEntry("tier", "backend").containsEntry("io.kubernetes.container.name", "app");
         }
+
+        // The second container of the pod: privileged, as containerd's verbose info says.
+        ContainerInfo p = engine.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, privilegedId, null, false)).orElseThrow();
+        assertThat(p.name).isEqualTo("priv");
+        assertThat(p.privileged).isTrue();
+        assertThat(p.podName).isEqualTo(POD_NAME);
+        assertThat(p.podLabels).containsEntry("app", "web");
     }
 
     /** RunPodSandbox, CreateContainer, StartContainer as the kubelet does with the cgroupfs driver. */
@@ -200,7 +211,7 @@ class CriEngineContainerdTest {
                         "io.kubernetes.pod.namespace", NAMESPACE, "io.kubernetes.pod.uid", POD_UID))
                 .setLinux(LinuxPodSandboxConfig.newBuilder()
                         .setCgroupParent("/kubepods/besteffort/pod" + POD_UID)
-                        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
+                        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setPrivileged(true)
                                 .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)
                                         .setPid(NamespaceMode.CONTAINER).setIpc(NamespaceMode.POD))))
                 .build();
@@ -219,5 +230,16 @@ class CriEngineContainerdTest {
                 .getContainerId();
         engine.stub().withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
                 .startContainer(StartContainerRequest.newBuilder().setContainerId(containerId).build());
+        ContainerConfig priv = config.toBuilder()
+                .setMetadata(ContainerMetadata.newBuilder().setName("priv"))
+                .putLabels("io.kubernetes.container.name", "priv")
+                .setLogPath("priv/0.log")
+                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder().setPrivileged(true)))
+                .build();
+        privilegedId = engine.stub().withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(sandboxId).setConfig(priv).setSandboxConfig(sandbox).build())
+                .getContainerId();
+        engine.stub().withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .startContainer(StartContainerRequest.newBuilder().setContainerId(privilegedId).build());
     }
 }
