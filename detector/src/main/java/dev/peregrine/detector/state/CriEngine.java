@@ -57,8 +57,9 @@ import tools.jackson.databind.json.JsonMapper;
  * ones, as the pod labels; privileged from the verbose info ({@code config.linux.security_context.privileged}
  * in containerd's, {@code privileged} in CRI-O's), false when the info does not say.
  *
- * <p>A container the runtime does not know (gRPC NOT_FOUND, as for a pod's sandbox container)
- * is {@link Optional#empty()}; any other failure is an {@link IOException}. The channel and its
+ * <p>A container the runtime does not know (gRPC NOT_FOUND, as for a pod's sandbox container),
+ * or a runtime without the CRI service (UNIMPLEMENTED: a containerd without its CRI plugin, as
+ * dockerd runs it), is {@link Optional#empty()}; any other failure is an {@link IOException}. The channel and its
  * one event-loop thread are made on first use, so an engine whose runtime is absent costs
  * nothing.
  */
@@ -134,7 +135,10 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
                 }
             }
         } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) return Optional.empty();
+            Status.Code code = e.getStatus().getCode();
+            // NOT_FOUND: not this runtime's container. UNIMPLEMENTED: the socket's containerd has no
+            // CRI plugin (dockerd's), so it will never know any container: a definite answer too.
+            if (code == Status.Code.NOT_FOUND || code == Status.Code.UNIMPLEMENTED) return Optional.empty();
             throw failure("ContainerStatus", e);
         }
         JsonNode info = verboseInfo(r.getInfoMap());

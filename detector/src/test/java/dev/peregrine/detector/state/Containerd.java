@@ -52,6 +52,14 @@ final class Containerd implements AutoCloseable {
 
     /** Starts containerd, waits until its CRI answers Version, imports {@link #IMAGE}. */
     static Containerd start() throws IOException {
+        return start(true);
+    }
+
+    /**
+     * @param cri false: with the CRI plugin disabled (as dockerd's containerd runs), waiting only
+     *            until containerd's own API answers; no image
+     */
+    static Containerd start(boolean cri) throws IOException {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "peregrine-containerd");
         Files.createDirectories(dir.resolve("root"));
         Files.createDirectories(dir.resolve("state"));
@@ -66,7 +74,7 @@ final class Containerd implements AutoCloseable {
                 root = "%1$s/root"
                 state = "%1$s/state"
                 disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", \
-                "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp"]
+                "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp"%3$s]
                 [grpc]
                   address = "%1$s/containerd.sock"
                 [ttrpc]
@@ -81,7 +89,7 @@ final class Containerd implements AutoCloseable {
                   [plugins."io.containerd.grpc.v1.cri".cni]
                     bin_dir = "%1$s/cni/bin"
                     conf_dir = "%1$s/cni/conf"
-                """.formatted(dir, IMAGE);
+                """.formatted(dir, IMAGE, cri ? "" : ", \"io.containerd.grpc.v1.cri\"");
         Files.writeString(dir.resolve("config.toml"), config);
         Process p = new ProcessBuilder(BINARY.toString(), "--config", dir.resolve("config.toml").toString())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -90,8 +98,12 @@ final class Containerd implements AutoCloseable {
                 .start();
         Containerd c = new Containerd(dir, p);
         try {
-            c.awaitCri();
-            c.importImage();
+            if (cri) {
+                c.awaitCri();
+                c.importImage();
+            } else {
+                c.awaitApi();
+            }
         } catch (RuntimeException | IOException e) {
             c.close();
             throw e;
@@ -114,6 +126,15 @@ final class Containerd implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /** Until containerd's own API answers ({@code ctr version}). */
+    private void awaitApi() {
+        await("containerd's API on " + socket).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (!process.isAlive()) throw new IllegalStateException("containerd exited " + process.exitValue() + ":\n" + logTail());
+            return Files.exists(socket) && DockerDaemon.exec(Duration.ofSeconds(10),
+                    List.of(CTR.toString(), "--address", socket.toString(), "version")).code() == 0;
+        });
     }
 
     private void importImage() throws IOException {

@@ -134,6 +134,16 @@ class CriEngineContainerdTest {
     }
 
     @Test
+    void aContainerdWithoutItsCriPluginKnowsNoContainer() throws Exception {
+        try (Containerd plain = Containerd.start(false);
+                CriEngine e = new CriEngine(plain.socket, ContainerIds.Runtime.CONTAINERD, Duration.ofSeconds(10))) {
+            assertThatThrownBy(e::version).isInstanceOf(IOException.class).hasMessageContaining("UNIMPLEMENTED");
+            // A definite answer, not an error to retry.
+            assertThat(e.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, "0123456789abcdef".repeat(4), null, false))).isEmpty();
+        }
+    }
+
+    @Test
     void aDeadSocketIsAnIoError(@TempDir Path tmp) throws Exception {
         // A socket file nobody listens on any more, and no file at all.
         Path dead = tmp.resolve("dead.sock");
