@@ -8,6 +8,7 @@ import dev.peregrine.detector.cri.v1.ContainerStatusRequest;
 import dev.peregrine.detector.cri.v1.ContainerStatusResponse;
 import dev.peregrine.detector.cri.v1.ListContainersRequest;
 import dev.peregrine.detector.cri.v1.Mount;
+import dev.peregrine.detector.cri.v1.PodSandboxStatus;
 import dev.peregrine.detector.cri.v1.PodSandboxStatusRequest;
 import dev.peregrine.detector.cri.v1.PodSandboxStatusResponse;
 import dev.peregrine.detector.cri.v1.RuntimeServiceGrpc;
@@ -57,7 +58,9 @@ import tools.jackson.databind.json.JsonMapper;
  * ones, as the pod labels; privileged from the verbose info ({@code config.linux.security_context.privileged}
  * in containerd's, {@code privileged} in CRI-O's), false when the info does not say.
  *
- * <p>A container the runtime does not know (gRPC NOT_FOUND, as for a pod's sandbox container),
+ * <p>A pod's sandbox ("pause") container, unknown to {@code ContainerStatus}, is described from
+ * {@code PodSandboxStatus} (pod fields and labels only). A container the runtime does not know
+ * (gRPC NOT_FOUND from both),
  * or a runtime without the CRI service (UNIMPLEMENTED: a containerd without its CRI plugin, as
  * dockerd runs it), is {@link Optional#empty()}; any other failure is an {@link IOException}. The channel and its
  * one event-loop thread are made on first use, so an engine whose runtime is absent costs
@@ -138,7 +141,8 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
             Status.Code code = e.getStatus().getCode();
             // NOT_FOUND: not this runtime's container. UNIMPLEMENTED: the socket's containerd has no
             // CRI plugin (dockerd's), so it will never know any container: a definite answer too.
-            if (code == Status.Code.NOT_FOUND || code == Status.Code.UNIMPLEMENTED) return Optional.empty();
+            if (code == Status.Code.UNIMPLEMENTED) return Optional.empty();
+            if (code == Status.Code.NOT_FOUND) return sandbox(ref);
             throw failure("ContainerStatus", e);
         }
         JsonNode info = verboseInfo(r.getInfoMap());
@@ -161,6 +165,40 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
             if (e.getStatus().getCode() != Status.Code.NOT_FOUND) throw failure("pod sandbox of " + ref.id(), e);
         }
         return Optional.of(toInfo(r.getStatus(), info, podLabels, runtime));
+    }
+
+    /**
+     * Not a container: maybe a pod's sandbox ("pause") container, which the CRI keeps apart. As
+     * Falco does, it is then described from {@code PodSandboxStatus}: the pod's name, namespace,
+     * uid and labels; no name or image. Empty when it is no sandbox either.
+     */
+    private Optional<ContainerInfo> sandbox(ContainerIds.Ref ref) throws IOException {
+        try {
+            PodSandboxStatusResponse p = stub().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(ref.id()).build());
+            return Optional.of(sandboxInfo(p.getStatus(), runtime));
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) return Optional.empty();
+            throw failure("PodSandboxStatus", e);
+        }
+    }
+
+    static ContainerInfo sandboxInfo(PodSandboxStatus s, ContainerIds.Runtime runtime) {
+        Map<String, String> labels = s.getLabelsMap();
+        Map<String, String> podLabels = new LinkedHashMap<>();
+        labels.forEach((k, v) -> {
+            if (!k.startsWith("io.kubernetes.")) podLabels.put(k, v);
+        });
+        String fullId = s.getId();
+        return ContainerInfo.builder()
+                .id(fullId.length() >= 12 ? fullId.substring(0, 12) : fullId)
+                .type(runtime.type)
+                .startTs(s.getCreatedAt() > 0 ? s.getCreatedAt() : Event.NONE)
+                .podName(emptyToNull(s.getMetadata().getName()))
+                .nsName(emptyToNull(s.getMetadata().getNamespace()))
+                .podUid(emptyToNull(s.getMetadata().getUid()))
+                .podLabels(podLabels)
+                .labels(labels)
+                .build();
     }
 
     /** A CRI container status (plus the verbose info, null when none, and the sandbox's labels) to ContainerInfo. */

@@ -201,6 +201,16 @@ class CriEngineContainerdTest {
             assertThat(c.labels).containsEntry("tier", "backend").containsEntry("io.kubernetes.container.name", "app");
         }
 
+        // The pod's sandbox ("pause") container: not a CRI container, described from its sandbox.
+        ContainerInfo pause = engine.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, sandboxId, null, true)).orElseThrow();
+        assertThat(pause.id).isEqualTo(sandboxId.substring(0, 12));
+        assertThat(pause.type).isEqualTo("containerd");
+        assertThat(pause.name).isNull();
+        assertThat(pause.podName).isEqualTo(POD_NAME);
+        assertThat(pause.nsName).isEqualTo(NAMESPACE);
+        assertThat(pause.podUid).isEqualTo(POD_UID);
+        assertThat(pause.podLabels).containsExactly(Map.entry("app", "web"));
+
         // The second container of the pod: privileged, as containerd's verbose info says.
         ContainerInfo p = engine.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, privilegedId, null, false)).orElseThrow();
         assertThat(p.name).isEqualTo("priv");
