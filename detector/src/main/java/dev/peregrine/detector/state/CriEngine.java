@@ -139,8 +139,8 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
             }
         } catch (StatusRuntimeException e) {
             Status.Code code = e.getStatus().getCode();
-            // NOT_FOUND: not this runtime's container. UNIMPLEMENTED: the socket's containerd has no
-            // CRI plugin (dockerd's), so it will never know any container: a definite answer too.
+            // UNIMPLEMENTED: the socket's containerd has no CRI plugin (dockerd's), so it will never
+            // know any container: a definite answer. NOT_FOUND: no container, maybe a pod sandbox.
             if (code == Status.Code.UNIMPLEMENTED) return Optional.empty();
             if (code == Status.Code.NOT_FOUND) return sandbox(ref);
             throw failure("ContainerStatus", e);
@@ -149,13 +149,7 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
         String sandboxId = info == null ? "" : info.path("sandboxID").asString("");
         Map<String, String> podLabels = Map.of();
         try {
-            if (sandboxId.isEmpty()) {
-                List<Container> list = stub().listContainers(ListContainersRequest.newBuilder()
-                        .setFilter(ContainerFilter.newBuilder().setId(ref.id())).build()).getContainersList();
-                for (Container c : list) {
-                    if (c.getId().equals(r.getStatus().getId())) sandboxId = c.getPodSandboxId();
-                }
-            }
+            if (sandboxId.isEmpty()) sandboxId = listedSandboxId(r.getStatus().getId());
             if (!sandboxId.isEmpty()) {
                 PodSandboxStatusResponse p = stub().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandboxId).build());
                 podLabels = p.getStatus().getLabelsMap();
@@ -165,6 +159,20 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
             if (e.getStatus().getCode() != Status.Code.NOT_FOUND) throw failure("pod sandbox of " + ref.id(), e);
         }
         return Optional.of(toInfo(r.getStatus(), info, podLabels, runtime));
+    }
+
+    /** The pod sandbox of a container from {@code ListContainers} filtered by its id; "" when not listed. */
+    String listedSandboxId(String containerId) throws IOException {
+        try {
+            List<Container> list = stub().listContainers(ListContainersRequest.newBuilder()
+                    .setFilter(ContainerFilter.newBuilder().setId(containerId)).build()).getContainersList();
+            for (Container c : list) {
+                if (c.getId().equals(containerId)) return c.getPodSandboxId();
+            }
+            return "";
+        } catch (StatusRuntimeException e) {
+            throw failure("ListContainers", e);
+        }
     }
 
     /**

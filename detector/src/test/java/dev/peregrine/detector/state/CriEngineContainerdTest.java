@@ -201,6 +201,10 @@ class CriEngineContainerdTest {
             assertThat(c.labels).containsEntry("tier", "backend").containsEntry("io.kubernetes.container.name", "app");
         }
 
+        // The sandbox as ListContainers names it (for runtimes whose verbose info does not).
+        assertThat(engine.listedSandboxId(containerId)).isEqualTo(sandboxId);
+        assertThat(engine.listedSandboxId("0123456789abcdef".repeat(4))).isEmpty();
+
         // The pod's sandbox ("pause") container: not a CRI container, described from its sandbox.
         ContainerInfo pause = engine.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, sandboxId, null, true)).orElseThrow();
         assertThat(pause.id).isEqualTo(sandboxId.substring(0, 12));
