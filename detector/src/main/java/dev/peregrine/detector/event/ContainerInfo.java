@@ -27,6 +27,8 @@ public final class ContainerInfo {
     public final String nsName;
     public final String podUid;
     public final Map<String, String> podLabels;
+    /** The container's own labels (Falco's {@code container.label}); empty when the engine gave none. */
+    public final Map<String, String> labels;
 
     private ContainerInfo(Builder b) {
         id = b.id;
@@ -44,6 +46,7 @@ public final class ContainerInfo {
         nsName = b.nsName;
         podUid = b.podUid;
         podLabels = Map.copyOf(b.podLabels);
+        labels = Map.copyOf(b.labels);
         StringBuilder sb = new StringBuilder();
         for (Mount m : mounts) {
             if (!sb.isEmpty()) sb.append(',');
@@ -65,6 +68,7 @@ public final class ContainerInfo {
         long startTs = Event.NONE;
         List<Mount> mounts = List.of();
         Map<String, String> podLabels = Map.of();
+        Map<String, String> labels = Map.of();
 
         public Builder id(String v) { id = v; return this; }
         public Builder name(String v) { name = v; return this; }
@@ -80,6 +84,7 @@ public final class ContainerInfo {
         public Builder nsName(String v) { nsName = v; return this; }
         public Builder podUid(String v) { podUid = v; return this; }
         public Builder podLabels(Map<String, String> v) { podLabels = v; return this; }
+        public Builder labels(Map<String, String> v) { labels = v; return this; }
         public ContainerInfo build() { return new ContainerInfo(this); }
     }
 }

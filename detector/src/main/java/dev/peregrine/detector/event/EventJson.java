@@ -152,6 +152,12 @@ public final class EventJson {
             }
             b.mounts(list);
         }
+        JsonNode containerLabels = c.get("labels");
+        if (containerLabels != null && containerLabels.isObject()) {
+            Map<String, String> map = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : containerLabels.properties()) map.put(e.getKey(), scalar(e.getValue()));
+            b.labels(map);
+        }
         if (k != null) {
             b.podName(text(k, "pod_name")).nsName(text(k, "ns_name")).podUid(text(k, "pod_uid"));
             JsonNode labels = k.get("pod_labels");
@@ -234,6 +240,10 @@ public final class EventJson {
                     mn.put("rdwr", m.rdwr());
                     putText(mn, "propagation", m.propagation());
                 }
+            }
+            if (!c.labels.isEmpty()) {
+                ObjectNode labels = con.putObject("labels");
+                new java.util.TreeMap<>(c.labels).forEach(labels::put);
             }
         }
         if (c.podName != null || c.nsName != null) {

@@ -365,6 +365,22 @@ public final class FieldCatalogue {
         add("k8s.ns.name", CHARBUF, "Kubernetes namespace.", text(e -> e.container.nsName));
         add("k8s.pod.uid", CHARBUF, "Kubernetes pod uid.", text(e -> e.container.podUid));
         addArg("k8s.pod.label", CHARBUF, FieldDef.ArgMode.REQUIRED, "A label of the pod.", arg -> text(e -> e.container.podLabels.get(arg)));
+        add("k8s.pod.labels", CHARBUF, "The pod's labels as key:value, comma separated, sorted by key.",
+                text(e -> e.container.podLabels.isEmpty() ? null : labelsLine(e.container.podLabels)));
+        addArg("container.label", CHARBUF, FieldDef.ArgMode.REQUIRED, "A label of the container.",
+                arg -> text(e -> e.container.labels.get(arg)));
+        add("container.labels", CHARBUF, "The container's labels as key:value, comma separated, sorted by key.",
+                text(e -> e.container.labels.isEmpty() ? null : labelsLine(e.container.labels)));
+    }
+
+    /** Falco's label list form: {@code foo1:bar1,foo2:bar2} (here in key order, the maps having none). */
+    private static String labelsLine(Map<String, String> labels) {
+        StringBuilder sb = new StringBuilder();
+        for (String k : new java.util.TreeSet<>(labels.keySet())) {
+            if (!sb.isEmpty()) sb.append(',');
+            sb.append(k).append(':').append(labels.get(k));
+        }
+        return sb.toString();
     }
 
     /**

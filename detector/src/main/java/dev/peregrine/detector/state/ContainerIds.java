@@ -17,7 +17,8 @@ import java.util.Optional;
  * <li>containerd CRI: {@code cri-containerd-<id>.scope} (systemd driver), the cgroupsPath form
  *     {@code kubepods-...slice:cri-containerd:<id>}, and bare {@code /kubepods/<qos>/pod<uid>/<id>}
  *     (cgroupfs driver: also used by cri-dockerd, hence {@link Ref#guessed})</li>
- * <li>CRI-O: {@code crio-<id>.scope}, {@code ...slice:crio:<id>}</li>
+ * <li>CRI-O: {@code crio-<id>.scope} (systemd driver), {@code /kubepods/<qos>/pod<uid>/crio-<id>}
+ *     (cgroupfs driver), {@code ...slice:crio:<id>}</li>
  * <li>podman: {@code libpod-<id>.scope}, {@code /libpod_parent/libpod-<id>}</li>
  * </ul>
  * Container monitors ({@code crio-conmon-<id>.scope}, {@code libpod-conmon-<id>.scope}) are not
@@ -156,6 +157,7 @@ public final class ContainerIds {
             if (seg.startsWith(SCOPES[k][0]) && seg.endsWith(SCOPES[k][1])) return SCOPE_RUNTIMES[k];
         }
         if (seg.startsWith("libpod-")) return Runtime.PODMAN;
+        if (seg.startsWith("crio-") && isFullId(seg.substring("crio-".length()))) return Runtime.CRIO;
         for (String[] form : COLON_FORMS) {
             if (seg.contains(form[0])) {
                 return switch (form[1]) {
@@ -179,6 +181,10 @@ public final class ContainerIds {
         }
         if (seg.startsWith("libpod-")) {
             String id = seg.substring("libpod-".length());
+            return isFullId(id) ? id : null;
+        }
+        if (seg.startsWith("crio-")) {
+            String id = seg.substring("crio-".length());
             return isFullId(id) ? id : null;
         }
         for (String[] form : COLON_FORMS) {

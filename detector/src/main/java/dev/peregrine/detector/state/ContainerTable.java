@@ -39,8 +39,9 @@ import java.util.function.Consumer;
  * {@link ContainerInfo#HOST}; once the container id is known and until its engine answers, as a
  * ContainerInfo with the id, type and (from a kubepods path) pod uid, other fields null. Metadata
  * comes from a {@link ContainerEngine} for the container's runtime: Docker (and podman, whose
- * service speaks the same API). containerd and CRI-O have no engine yet: their containers keep
- * what the cgroup path tells.
+ * service speaks the same API) through {@link DockerEngine}, containerd and CRI-O through the
+ * Kubernetes CRI ({@link CriEngine}). A container no engine knows keeps what the cgroup path
+ * tells. The table owns its engines: {@link #close()} closes those that are {@link AutoCloseable}.
  *
  * <p>A maintenance virtual thread sweeps every {@code sweepInterval}: cgroups whose directory is
  * gone on two sweeps in a row are forgotten, and past {@code maxEntries} the least recently looked
@@ -179,10 +180,11 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
         this.maintenance = Thread.ofVirtual().name("peregrine-container-sweep").start(this::maintain);
     }
 
-    /** The Docker and podman engines at their default sockets, default options. */
+    /** The Docker, podman, containerd (CRI) and CRI-O engines at their default sockets, default options. */
     public static ContainerTable withDefaultEngines() {
         Duration timeout = Duration.ofSeconds(5);
-        return new ContainerTable(List.of(DockerEngine.docker(timeout), DockerEngine.podman(timeout)), Options.defaults());
+        return new ContainerTable(List.of(DockerEngine.docker(timeout), DockerEngine.podman(timeout),
+                CriEngine.containerd(timeout), CriEngine.crio(timeout)), Options.defaults());
     }
 
     /** /sys/fs/cgroup/unified on hybrid hosts, /sys/fs/cgroup on pure cgroup v2 hosts, else null. */
@@ -350,6 +352,15 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
     public void close() {
         if (closed.compareAndSet(false, true)) {
             maintenance.interrupt();
+            for (ContainerEngine engine : engines) {
+                if (engine instanceof AutoCloseable c) {
+                    try {
+                        c.close();
+                    } catch (Exception ignored) {
+                        // closing is best effort
+                    }
+                }
+            }
         }
     }
 
@@ -522,7 +533,7 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
     private static ContainerInfo withPodUid(ContainerInfo i, String podUid) {
         return ContainerInfo.builder().id(i.id).name(i.name).image(i.image).imageRepository(i.imageRepository)
                 .imageTag(i.imageTag).imageId(i.imageId).type(i.type).privileged(i.privileged).startTs(i.startTs)
-                .mounts(i.mounts).podName(i.podName).nsName(i.nsName).podUid(podUid).podLabels(i.podLabels).build();
+                .mounts(i.mounts).podName(i.podName).nsName(i.nsName).podUid(podUid).podLabels(i.podLabels).labels(i.labels).build();
     }
 
     // ---- cgroup hierarchy ----

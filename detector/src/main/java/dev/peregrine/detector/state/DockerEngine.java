@@ -27,7 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
  * without "sha256:" as the image id, {@code HostConfig.Privileged}, {@code State.StartedAt} as the
  * start time ({@code Created} while the container has not started), {@code Mounts}, and the
  * {@code io.kubernetes.pod.*} labels as pod name, namespace and uid; for such pod containers the
- * other labels are the pod labels.
+ * other labels are the pod labels. All of {@code Config.Labels} are the container's labels.
  */
 public final class DockerEngine implements ContainerEngine {
     public static final Path DOCKER_SOCKET = Path.of("/var/run/docker.sock");
@@ -178,6 +178,7 @@ public final class DockerEngine implements ContainerEngine {
                 .nsName(labels.get("io.kubernetes.pod.namespace"))
                 .podUid(labels.get("io.kubernetes.pod.uid"))
                 .podLabels(podLabels)
+                .labels(labels)
                 .build();
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EventJsonTest {
@@ -51,6 +52,19 @@ class EventJsonTest {
         assertThat(again.fd.serverSocket).isTrue();
         assertThat(EventJson.write(again)).isEqualTo(once);
         assertThat(EventJson.parse(line.replace(",\"server_socket\":true", "")).fd.serverSocket).isFalse();
+    }
+
+    @Test
+    void containerLabelsRoundTrip() {
+        Event e = EventJson.parse("""
+                {"ts":1,"type":"execve","container":{"id":"3ad7b26ded6d","type":"containerd",\
+                "labels":{"tier":"backend","io.kubernetes.container.name":"app"}},\
+                "k8s":{"pod_name":"web-0","ns_name":"prod","pod_labels":{"app":"web"}}}""");
+        assertThat(e.container.labels).containsOnly(Map.entry("tier", "backend"), Map.entry("io.kubernetes.container.name", "app"));
+        assertThat(e.container.podLabels).containsOnly(Map.entry("app", "web"));
+        String once = EventJson.write(e);
+        assertThat(once).contains("\"labels\":{\"io.kubernetes.container.name\":\"app\",\"tier\":\"backend\"}");
+        assertThat(EventJson.parse(once).container.labels).isEqualTo(e.container.labels);
     }
 
     @Test

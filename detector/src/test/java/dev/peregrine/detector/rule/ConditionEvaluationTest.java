@@ -36,7 +36,8 @@ class ConditionEvaluationTest {
             .container(ContainerInfo.builder().id("3ad7b26ded6d").name("nginx").imageRepository("docker.io/library/nginx")
                     .imageTag("1.27.2").privileged(true)
                     .mounts(List.of(new ContainerInfo.Mount("/proc", "/host/proc", "ro", false, "rprivate")))
-                    .podName("web").nsName("shop").build())
+                    .podName("web").nsName("shop").podLabels(Map.of("app", "web", "team", "a"))
+                    .labels(Map.of("tier", "frontend", "io.kubernetes.container.name", "nginx")).build())
             .build();
 
     static final Event CONNECT = Event.builder().type("connect").rawres(-115)
@@ -126,6 +127,11 @@ class ConditionEvaluationTest {
             container.mount.dest[/proc*] = /host/proc           | true
             container.mount.dest[/var/run/docker.sock] = N/A    | true
             k8s.ns.name = shop                                  | true
+            k8s.pod.label[app] = web                            | true
+            k8s.pod.labels = "app:web,team:a"                   | true
+            container.label[tier] = frontend                    | true
+            container.label[nope] exists                        | false
+            container.labels = "io.kubernetes.container.name:nginx,tier:frontend" | true
             tolower(proc.name) = cat                            | true
             toupper(proc.name) = CAT                            | true
             basename(fd.name) = shadow                          | true

@@ -35,7 +35,8 @@ class ContainerIdsTest {
             # containerd CRI, systemd driver (GKE, kubeadm defaults)
             /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podPOD_.slice/cri-containerd-ID.scope | CONTAINERD | ID | POD | false
             /kubepods.slice/kubepods-podPOD_.slice/cri-containerd-ID.scope                    | CONTAINERD | ID  | POD | false
-            # containerd CRI (or cri-dockerd), cgroupfs driver: bare id under kubepods
+            # containerd CRI (or cri-dockerd), cgroupfs driver: bare id under kubepods (the first is what
+            # containerd 1.6 makes for cgroup_parent /kubepods/besteffort/pod<uid>, see CriEngineContainerdTest)
             /kubepods/besteffort/podPOD/ID                                                    | CONTAINERD | ID  | POD | true
             /kubepods/podPOD/ID                                                               | CONTAINERD | ID  | POD | true
             /kubepods/burstable/podPOD/ID                                                     | CONTAINERD | ID  | POD | true
@@ -49,6 +50,9 @@ class ContainerIdsTest {
             # CRI-O (OpenShift)
             /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podPOD_.slice/crio-ID.scope | CRIO  | ID  | POD | false
             /machine.slice/crio-ID.scope                                                      | CRIO       | ID  | -   | false
+            # CRI-O, cgroupfs driver: crio-<id> without .scope, its conmon beside it
+            /kubepods/besteffort/podPOD/crio-ID                                               | CRIO       | ID  | POD | false
+            /kubepods/besteffort/podPOD/crio-conmon-ID                                        | -          | -   | -   | false
             # podman: systemd (rootful and rootless) and cgroupfs managers
             /machine.slice/libpod-ID.scope                                                    | PODMAN     | ID  | -   | false
             /machine.slice/libpod-ID.scope/container                                          | PODMAN     | ID  | -   | false
@@ -84,6 +88,8 @@ class ContainerIdsTest {
             docker-ID.scope             | DOCKER     | false
             cri-containerd-ID.scope     | CONTAINERD | false
             crio-ID.scope               | CRIO       | false
+            crio-ID                     | CRIO       | false
+            crio-conmon-ID              | -          | false
             libpod-ID.scope             | PODMAN     | false
             crio-conmon-ID.scope        | -          | false
             init.scope                  | -          | false
