@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -150,22 +149,9 @@ final class Containerd implements AutoCloseable {
      * named {@link #IMAGE} by the {@code io.containerd.image.name} annotation ctr reads.
      */
     void writeBusyboxOciArchive(Path tar) throws IOException {
-        Path busybox = Path.of("/bin/busybox");
-        if (!Files.isRegularFile(busybox)) {
-            throw new IllegalStateException("/bin/busybox missing: install busybox-static (scripts/setup-host.sh)");
-        }
         Path work = Files.createDirectories(dir.resolve("image"));
-        Path root = Files.createDirectories(work.resolve("rootfs"));
-        Files.createDirectories(root.resolve("bin"));
-        Files.createDirectories(root.resolve("etc"));
-        Files.createDirectories(root.resolve("tmp"));
-        Files.copy(busybox, root.resolve("bin/busybox"));
-        Files.setPosixFilePermissions(root.resolve("bin/busybox"), PosixFilePermissions.fromString("rwxr-xr-x"));
-        for (String applet : List.of("sh", "sleep", "cat", "ls", "id")) {
-            Files.createSymbolicLink(root.resolve("bin/" + applet), Path.of("busybox"));
-        }
-        Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
-        Files.writeString(root.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+        Path root = work.resolve("rootfs");
+        BusyboxRootfs.write(root);
 
         Path layout = Files.createDirectories(work.resolve("oci"));
         Path blobs = Files.createDirectories(layout.resolve("blobs/sha256"));

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,23 +112,10 @@ public final class DockerDaemon implements AutoCloseable {
      */
     public void ensureBusyboxImage(String name) throws IOException {
         if (tryDocker("image", "inspect", "--format", "{{.Id}}", name).code == 0) return;
-        Path busybox = Path.of("/bin/busybox");
-        if (!Files.isRegularFile(busybox)) {
-            throw new IllegalStateException("/bin/busybox missing: install busybox-static (scripts/setup-host.sh)");
-        }
         Path dir = Files.createTempDirectory("peregrine-rootfs");
         try {
-            Path root = Files.createDirectories(dir.resolve("rootfs"));
-            Files.createDirectories(root.resolve("bin"));
-            Files.createDirectories(root.resolve("etc"));
-            Files.createDirectories(root.resolve("tmp"));
-            Files.copy(busybox, root.resolve("bin/busybox"));
-            Files.setPosixFilePermissions(root.resolve("bin/busybox"), PosixFilePermissions.fromString("rwxr-xr-x"));
-            for (String applet : List.of("sh", "sleep", "cat", "ls", "id")) {
-                Files.createSymbolicLink(root.resolve("bin/" + applet), Path.of("busybox"));
-            }
-            Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
-            Files.writeString(root.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+            Path root = dir.resolve("rootfs");
+            BusyboxRootfs.write(root);
             Path tar = dir.resolve("rootfs.tar");
             Result t = exec(Duration.ofMinutes(1), List.of("tar", "-C", root.toString(), "-cf", tar.toString(), "."));
             if (t.code != 0) throw new IllegalStateException("tar failed: " + t.err);
