@@ -50,6 +50,7 @@ final class RunCommand {
         long spoolMaxBytes = 512L << 20;
         String nodeName = System.getenv().getOrDefault("NODE_NAME", "");
         String clusterName = System.getenv().getOrDefault("CLUSTER_NAME", "");
+        List<Path> criSockets = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "-r", "--rules" -> rules.add(Path.of(args[++i]));
@@ -67,11 +68,12 @@ final class RunCommand {
                 case "--spool-max-bytes" -> spoolMaxBytes = Long.parseLong(args[++i]);
                 case "--node-name" -> nodeName = args[++i];
                 case "--cluster-name" -> clusterName = args[++i];
+                case "--cri" -> criSockets.add(Path.of(args[++i]));
                 default -> {
-                    err.println("usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME]\n"
+                    err.println("usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...\n"
                             + "           [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]\n"
                             + "            [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]\n"
-                            + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N]");
+                            + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...");
                     return 2;
                 }
             }
@@ -134,7 +136,7 @@ final class RunCommand {
                     + "; node spool " + spoolDir.toAbsolutePath() + " (" + spool.count() + " waiting)");
         }
         NodeSpool nodeSpool = spool;
-        try (Capture capture = Capture.open(); ContainerTable containers = ContainerTable.withDefaultEngines()) {
+        try (Capture capture = Capture.open(); ContainerTable containers = ContainerTable.withDefaultEngines(criSockets)) {
             containers.seedFromCgroups();
             new LiveDetection(loaded.ruleset(), metrics, containers, maxProcesses).run(capture,
                     () -> running.get() && Instant.now().isBefore(deadline),

@@ -182,9 +182,31 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
 
     /** The Docker, podman, containerd (CRI) and CRI-O engines at their default sockets, default options. */
     public static ContainerTable withDefaultEngines() {
-        Duration timeout = Duration.ofSeconds(5);
-        return new ContainerTable(List.of(DockerEngine.docker(timeout), DockerEngine.podman(timeout),
-                CriEngine.containerd(timeout), CriEngine.crio(timeout)), Options.defaults());
+        return withDefaultEngines(List.of());
+    }
+
+    /**
+     * Docker and podman at their sockets, and the CRI at {@code criSockets} (Falco's {@code --cri}:
+     * tried in order, each for containerd's and CRI-O's containers), or when there are none at the
+     * paths containerd and CRI-O commonly use ({@link CriEngine#CONTAINERD_SOCKETS},
+     * {@link CriEngine#CRIO_SOCKETS}).
+     */
+    public static ContainerTable withDefaultEngines(List<Path> criSockets) {
+        return new ContainerTable(defaultEngines(criSockets, Duration.ofSeconds(5)), Options.defaults());
+    }
+
+    static List<ContainerEngine> defaultEngines(List<Path> criSockets, Duration timeout) {
+        List<ContainerEngine> engines = new ArrayList<>(List.of(DockerEngine.docker(timeout), DockerEngine.podman(timeout)));
+        if (criSockets.isEmpty()) {
+            CriEngine.CONTAINERD_SOCKETS.forEach(p -> engines.add(new CriEngine(p, ContainerIds.Runtime.CONTAINERD, timeout)));
+            CriEngine.CRIO_SOCKETS.forEach(p -> engines.add(new CriEngine(p, ContainerIds.Runtime.CRIO, timeout)));
+        } else {
+            for (Path p : criSockets) {
+                engines.add(new CriEngine(p, ContainerIds.Runtime.CONTAINERD, timeout));
+                engines.add(new CriEngine(p, ContainerIds.Runtime.CRIO, timeout));
+            }
+        }
+        return engines;
     }
 
     /** /sys/fs/cgroup/unified on hybrid hosts, /sys/fs/cgroup on pure cgroup v2 hosts, else null. */

@@ -69,6 +69,10 @@ import tools.jackson.databind.json.JsonMapper;
 public final class CriEngine implements ContainerEngine, AutoCloseable {
     public static final Path CONTAINERD_SOCKET = Path.of("/run/containerd/containerd.sock");
     public static final Path CRIO_SOCKET = Path.of("/var/run/crio/crio.sock");
+    /** Where containerd's socket is found: upstream, k3s/RKE2, Bottlerocket's host containerd. */
+    public static final List<Path> CONTAINERD_SOCKETS = List.of(CONTAINERD_SOCKET,
+            Path.of("/run/k3s/containerd/containerd.sock"), Path.of("/run/host-containerd/containerd.sock"));
+    public static final List<Path> CRIO_SOCKETS = List.of(CRIO_SOCKET);
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** Waits for a just-created container to report its start: 0.1 + 0.2 + 0.4 + 0.8 s. */

@@ -349,4 +349,15 @@ class ContainerTableTest {
             assertThat(t.await(777, A, WAIT).name).isEqualTo("web");
         }
     }
+
+    @Test
+    void criSocketsAreTheCommonPathsUnlessNamedAndANamedOneServesBothCriRuntimes() {
+        java.util.function.Function<List<ContainerEngine>, List<String>> cri = engines -> engines.stream()
+                .filter(e -> e instanceof CriEngine).map(e -> e.runtime() + " " + ((CriEngine) e).socket()).toList();
+        assertThat(cri.apply(ContainerTable.defaultEngines(List.of(), Duration.ofSeconds(1)))).containsExactly(
+                "CONTAINERD /run/containerd/containerd.sock", "CONTAINERD /run/k3s/containerd/containerd.sock",
+                "CONTAINERD /run/host-containerd/containerd.sock", "CRIO /var/run/crio/crio.sock");
+        assertThat(cri.apply(ContainerTable.defaultEngines(List.of(Path.of("/tmp/a.sock"), Path.of("/tmp/b.sock")), Duration.ofSeconds(1))))
+                .containsExactly("CONTAINERD /tmp/a.sock", "CRIO /tmp/a.sock", "CONTAINERD /tmp/b.sock", "CRIO /tmp/b.sock");
+    }
 }

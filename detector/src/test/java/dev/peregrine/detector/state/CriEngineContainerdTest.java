@@ -180,8 +180,8 @@ class CriEngineContainerdTest {
         Path root = ContainerTable.detectCgroupRoot();
         long cgroupId = (Long) Files.getAttribute(root.resolve(path.substring(1)), "unix:ino");
 
-        try (ContainerTable table = new ContainerTable(
-                List.of(new CriEngine(containerd.socket, ContainerIds.Runtime.CONTAINERD, Duration.ofSeconds(20))),
+        // The engines `run --cri SOCKET` makes.
+        try (ContainerTable table = new ContainerTable(ContainerTable.defaultEngines(List.of(containerd.socket), Duration.ofSeconds(20)),
                 ContainerTable.Options.defaults().withSweepInterval(Duration.ofHours(1)))) {
             ContainerInfo c = table.await(cgroupId, null, WAIT);
             assertThat(table.stats().engineErrors()).isZero();
