@@ -46,6 +46,15 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/* tgid -> 1 while it is in execveat: sched_process_exec does not say which exec call ran (the
+ * task's orig_ax reads 59 there even for an execveat), so the call's own entry tracepoint marks it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} in_execveat SEC(".maps");
+
 struct scratch {
 	__u8 buf[MAX_EVENT];
 };
@@ -298,6 +307,10 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	long nr = BPF_CORE_READ(regs, orig_ax);
 	if (nr < 0 || nr >= 512)
 		return 0;
+	if (nr == __NR_execveat) { /* failed (a successful one returns in the new image, marked already read) */
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		bpf_map_delete_elem(&in_execveat, &tgid);
+	}
 	__u32 key = nr;
 	__u8 *want = bpf_map_lookup_elem(&interesting, &key);
 	if (!want || !*want || ignored())
@@ -503,6 +516,11 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 		h->flags |= EF_EXE_MEMFD;
 	if (BPF_CORE_READ(exe, f_path.dentry, d_sb, s_magic) == OVERLAYFS_SUPER_MAGIC)
 		h->flags |= EF_EXE_OVERLAY;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (bpf_map_lookup_elem(&in_execveat, &tgid)) {
+		h->flags |= EF_EXECVEAT;
+		bpf_map_delete_elem(&in_execveat, &tgid);
+	}
 
 	push_str(s, BPF_CORE_READ(bprm, filename), false);
 	push_user_range(s, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
@@ -511,6 +529,18 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 	push_cgroup_name(s, task);
 	push_str(s, (const char *)dname, false);
 	submit(s);
+	return 0;
+}
+
+/* Only execveat's own entry: costs nothing for other syscalls. A classic tracepoint, so it needs
+ * tracefs (fentry on __x64_sys_execveat is refused with EPERM here); userspace treats it as
+ * optional: without it a successful execveat reads as execve. */
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int execveat_entry(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 one = 1;
+	bpf_map_update_elem(&in_execveat, &tgid, &one, BPF_ANY);
 	return 0;
 }
 

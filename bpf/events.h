@@ -25,6 +25,7 @@
 /* Bits of header.flags */
 #define EF_EXE_MEMFD (1 << 0)   /* exe comes from memfd_create */
 #define EF_EXE_OVERLAY (1 << 1) /* exe lives on an overlayfs (container image) */
+#define EF_EXECVEAT (1 << 2)    /* EV_PROC_EXEC of an execveat (else execve) */
 
 struct event_header {
 	__u64 ts_boot_ns;   /* bpf_ktime_get_boot_ns() */

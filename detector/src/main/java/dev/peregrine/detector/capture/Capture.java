@@ -113,6 +113,14 @@ public final class Capture implements AutoCloseable {
         }
     }
 
+    /**
+     * Programs the capture works without, and what is lost then. They attach to classic
+     * tracepoints, which need tracefs; everything else attaches to BTF tracepoints.
+     */
+    private static final java.util.Map<String, String> OPTIONAL_PROGRAMS = java.util.Map.of("execveat_entry",
+            "a successful execveat is reported as execve (mount tracefs to tell them apart: "
+                    + "mount -t tracefs nodev /sys/kernel/tracing)");
+
     /** Attaches every program: events flow from here on. */
     public void attach() throws CaptureException {
         try (Arena a = Arena.ofConfined()) {
@@ -126,6 +134,11 @@ public final class Capture implements AutoCloseable {
                 MemorySegment link = (MemorySegment) Libbpf.PROGRAM_ATTACH.invokeExact(state, prog);
                 if (link.equals(MemorySegment.NULL)) {
                     String name = Libbpf.string((MemorySegment) Libbpf.PROGRAM_NAME.invokeExact(prog));
+                    if (OPTIONAL_PROGRAMS.containsKey(name)) {
+                        System.err.println("capture: " + name + " not attached (" + errnoName(Libbpf.errno(state)) + "): "
+                                + OPTIONAL_PROGRAMS.get(name));
+                        continue;
+                    }
                     throw new CaptureException("attaching " + name + " failed (" + errnoName(Libbpf.errno(state)) + ")", null);
                 }
                 links.add(link);

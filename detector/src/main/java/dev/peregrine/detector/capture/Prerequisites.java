@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * What live capture needs from the host, checked before loading anything so that each missing
  * piece gets its own message and exit code instead of a libbpf error. Tracefs is not needed: the
- * programs attach to BTF-enabled raw tracepoints.
+ * programs attach to BTF-enabled raw tracepoints (the one that needs it is optional, see Capture).
  */
 public final class Prerequisites {
     public static final int EXIT_NOT_PRIVILEGED = 3;

@@ -30,6 +30,8 @@ public final class RawEvent {
 
     public static final int FLAG_EXE_MEMFD = 1;
     public static final int FLAG_EXE_OVERLAY = 2;
+    /** A PROC_EXEC made by execveat rather than execve. */
+    public static final int FLAG_EXECVEAT = 4;
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     // Byte-array views read a little-endian number in place, without wrapping the array per read.

@@ -121,7 +121,7 @@ public final class EventFactory {
             case RawEvent.PROC_EXEC -> {
                 processes.onExec(e);
                 Proc p = processes.get(e.pid);
-                Event ev = begin(e, "execve");
+                Event ev = begin(e, e.flag(RawEvent.FLAG_EXECVEAT) ? "execveat" : "execve");
                 execArgs(e, p, ev);
                 return finish(e, ev, p, null);
             }

@@ -70,7 +70,7 @@ class QuietRunTest {
                     attached.countDown();
                     return running.get();
                 }, e -> {
-                    if (e.type.equals("execve") && e.rawres == 0 && descendsFrom(e, self)) {
+                    if ((e.type.equals("execve") || e.type.equals("execveat")) && e.rawres == 0 && descendsFrom(e, self)) {
                         execsOfOurs.computeIfAbsent(e.proc.name, n -> new LongAdder()).increment();
                     }
                 }, (rule, e) -> (descendsFrom(e, self) ? ours : others).add(new Alert(rule, e)));

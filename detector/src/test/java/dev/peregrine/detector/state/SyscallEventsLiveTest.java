@@ -286,9 +286,10 @@ class SyscallEventsLiveTest {
         Event execveat = one("execveat", e -> e.rawres < 0);
         assertThat(execveat.res).isEqualTo("ENOENT");
         assertThat(execveat.arg("filename")).isEqualTo(path("d1/no-such-program"));
-        // A successful exec is reported from sched_process_exec, which does not tell execveat from execve.
-        Event ran = one("execve", e -> e.rawres == 0 && "/bin/true".equals(e.arg("filename")));
+        // A successful exec is reported from sched_process_exec; execveat's entry marked it.
+        Event ran = one("execveat", e -> e.rawres == 0 && "/bin/true".equals(e.arg("filename")));
         assertThat(ran.proc.exepath).isEqualTo("/bin/true");
+        assertThat(events).noneMatch(e -> "execve".equals(e.type) && e.rawres == 0 && "/bin/true".equals(e.arg("filename")));
     }
 
     @Test
