@@ -160,18 +160,15 @@ public final class Spool implements AutoCloseable {
         return q.done;
     }
 
-    /** Dead-lettered alerts by output. */
+    /** Dead-lettered alerts by output (outputs with none left out); kept in memory, cheap. */
     public java.util.Map<String, Long> deadByOutput() {
         java.util.Map<String, Long> out = new java.util.TreeMap<>();
-        try (Connection c = open(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT output, count(*) FROM dead GROUP BY output")) {
-            while (rs.next()) {
-                out.put(rs.getString(1), rs.getLong(2));
+        stats.forEach((output, q) -> {
+            if (q.dead.get() > 0) {
+                out.put(output, q.dead.get());
             }
-            return out;
-        } catch (SQLException e) {
-            throw new IllegalStateException("reading the dead-letter table: " + e.getMessage(), e);
-        }
+        });
+        return out;
     }
 
     /** A reader for one output's queue; not thread-safe, one per delivery worker. */
@@ -273,6 +270,12 @@ public final class Spool implements AutoCloseable {
                 q.count.set(rs.getLong(2));
                 q.bytes.set(rs.getLong(3));
                 totalBytes.addAndGet(rs.getLong(3));
+            }
+        }
+        try (Statement s = writer.createStatement();
+                ResultSet rs = s.executeQuery("SELECT output, count(*) FROM dead GROUP BY output")) {
+            while (rs.next()) {
+                statsOf(rs.getString(1)).dead.set(rs.getLong(2));
             }
         }
         writer.commit();
@@ -415,6 +418,9 @@ public final class Spool implements AutoCloseable {
                 case Remove r -> {
                     if (changed) {
                         QueueStats q = statsOf(r.entry.output());
+                        if (r.reason != null) {
+                            q.dead.incrementAndGet();
+                        }
                         q.count.decrementAndGet();
                         q.bytes.addAndGet(-r.entry.payload().length);
                         totalBytes.addAndGet(-r.entry.payload().length);
@@ -424,6 +430,7 @@ public final class Spool implements AutoCloseable {
                 case Requeue q -> {
                     QueueStats stats = statsOf(q.output);
                     stats.count.addAndGet(q.moved[0]);
+                    stats.dead.addAndGet(-q.moved[0]);
                     stats.bytes.addAndGet(q.moved[1]);
                     totalBytes.addAndGet(q.moved[1]);
                     if (changed) {
@@ -572,6 +579,8 @@ public final class Spool implements AutoCloseable {
     private static final class QueueStats {
         final AtomicLong count = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
+        /** Rows in the dead-letter table. */
+        final AtomicLong dead = new AtomicLong();
     }
 
     private sealed interface Write permits Append, Remove, Requeue {

@@ -102,6 +102,7 @@ class SpoolTest {
                     .as("the requeued ones after what was still waiting, in their order")
                     .containsExactly("x1", "x3", "x0", "x2");
             assertThat(spool.depth("a")).isEqualTo(4);
+            assertThat(spool.deadByOutput()).as("counted again from the table on open").containsExactly(java.util.Map.entry("b", 1L));
         }
     }
 
