@@ -31,6 +31,13 @@ final class RingReader implements AutoCloseable {
     private static final int BUSY_BIT = 1 << 31;
     private static final int DISCARD_BIT = 1 << 30;
     private static final int HEADER_SIZE = 8;
+    /**
+     * The consumer position is published after this many bytes, not after each record: every
+     * reservation in the kernel reads that cache line, so a write per record made each traced
+     * syscall wait for the line to come back from the reader's CPU. Well below the kernel side's
+     * 256 KiB wakeup threshold, so the space seen as queued is never off by enough to force wakeups.
+     */
+    private static final long PUBLISH_BYTES = 16 * 1024;
     private static final VarHandle POSITION = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle LENGTH = ValueLayout.JAVA_INT.varHandle();
 
@@ -109,32 +116,38 @@ final class RingReader implements AutoCloseable {
      */
     int consume(Handler handler) {
         long position = (long) POSITION.getAcquire(consumer, 0L);
+        long published = position;
         int count = 0;
         boolean progress;
-        do {
-            progress = false;
-            long end = (long) POSITION.getAcquire(producer, 0L);
-            while (position < end) {
-                long offset = position & mask;
-                int header = (int) LENGTH.getAcquire(data, offset);
-                if ((header & BUSY_BIT) != 0) {
-                    return count;
-                }
-                progress = true;
-                int length = header & ~(BUSY_BIT | DISCARD_BIT);
-                position += (length + HEADER_SIZE + 7) & ~7L;
-                try {
+        try {
+            do {
+                progress = false;
+                long end = (long) POSITION.getAcquire(producer, 0L);
+                while (position < end) {
+                    long offset = position & mask;
+                    int header = (int) LENGTH.getAcquire(data, offset);
+                    if ((header & BUSY_BIT) != 0) {
+                        return count;
+                    }
+                    progress = true;
+                    int length = header & ~(BUSY_BIT | DISCARD_BIT);
+                    // Consumed when the handler returns or throws (then the finally publishes it).
+                    position += (length + HEADER_SIZE + 7) & ~7L;
                     if ((header & DISCARD_BIT) == 0) {
                         count++;
                         handler.record(data, offset + HEADER_SIZE, length);
                     }
-                } finally {
-                    // Frees the record's space for the producer, also when the handler failed.
-                    POSITION.setRelease(consumer, 0L, position);
+                    if (position - published >= PUBLISH_BYTES) {
+                        POSITION.setRelease(consumer, 0L, position);
+                        published = position;
+                    }
                 }
-            }
-        } while (progress);
-        return count;
+            } while (progress);
+            return count;
+        } finally {
+            // Frees the records' space for the producer, also when the handler failed.
+            POSITION.setRelease(consumer, 0L, position);
+        }
     }
 
     @Override
