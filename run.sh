@@ -36,4 +36,6 @@ Peregrine
   $detector_line
   Ctrl-C stops both.
 INFO
-$JAVA -jar sidekick/target/sidekick.jar "$@"
+# The throughput collector: the sidekick's work is short-lived per-alert garbage, and G1's write
+# barriers and concurrent threads cost it 15-30 % more CPU per alert (docs/benchmarks.md, B).
+$JAVA -XX:+UseParallelGC -jar sidekick/target/sidekick.jar "$@"

@@ -28,7 +28,7 @@ SIDEKICK_PORT=${SIDEKICK_PORT:-2801}
 GRPC_PORT=${GRPC_PORT:-2803}
 SINK_PORT=${SINK_PORT:-18080}
 CEILING_PORT=${CEILING_PORT:-18081}
-SIDEKICK_JVM_OPTS=${SIDEKICK_JVM_OPTS:-"-Xms1g -Xmx1g"}
+SIDEKICK_JVM_OPTS=${SIDEKICK_JVM_OPTS:-"-Xms1g -Xmx1g -XX:+UseParallelGC"}  # as ./run.sh starts it, plus a fixed heap
 SPOOL_FSYNC=${SPOOL_FSYNC:-true}  # false: the spool survives a killed process but not a lost machine
 SIDEKICK_ARGS=${SIDEKICK_ARGS:-}  # extra --key=value for the sidekick (not one that run.sh sets already)
 OUT=${OUT:-$ROOT/bench/target/intake-$(date -u +%Y%m%dT%H%M%SZ)}
