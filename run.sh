@@ -36,6 +36,6 @@ Peregrine
   $detector_line
   Ctrl-C stops both.
 INFO
-# The throughput collector: the sidekick's work is short-lived per-alert garbage, and G1's write
-# barriers and concurrent threads cost it 15-30 % more CPU per alert (docs/benchmarks.md, B).
+# The throughput collector: the sidekick's work is short-lived per-alert garbage; with it the
+# sidekick used 16-31 % less CPU per alert than with G1 (docs/benchmarks.md, B, session 6).
 $JAVA -XX:+UseParallelGC -jar sidekick/target/sidekick.jar "$@"
