@@ -24,6 +24,7 @@ class DetectorToSidekickTest {
 
     @TempDir
     Path dir;
+
     final List<Product.Running> started = new ArrayList<>();
     Webhook webhook;
 
@@ -44,19 +45,25 @@ class DetectorToSidekickTest {
 
     /** Reads /etc/shadow from an untrusted program; the marker lands in proc.cmdline. */
     static void readShadow(String marker) throws Exception {
-        Process p = new ProcessBuilder("/bin/cat", "/etc/shadow", "/nonexistent/" + marker).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("/bin/cat", "/etc/shadow", "/nonexistent/" + marker)
+                .redirectErrorStream(true)
+                .start();
         p.getInputStream().readAllBytes();
         p.waitFor();
     }
 
     List<JsonNode> delivered(String marker) {
         return webhook.alerts(RULE).stream()
-                .filter(a -> a.get("output_fields").get("proc.cmdline").stringValue().contains(marker)).toList();
+                .filter(a ->
+                        a.get("output_fields").get("proc.cmdline").stringValue().contains(marker))
+                .toList();
     }
 
     String[] sidekickArgs(String... extra) {
-        List<String> args = new ArrayList<>(List.of("--peregrine.outputs.siem.type=webhook",
-                "--peregrine.outputs.siem.url=" + webhook.url(), "--peregrine.outputs.siem.retry.max-backoff=1s"));
+        List<String> args = new ArrayList<>(List.of(
+                "--peregrine.outputs.siem.type=webhook",
+                "--peregrine.outputs.siem.url=" + webhook.url(),
+                "--peregrine.outputs.siem.retry.max-backoff=1s"));
         args.addAll(List.of(extra));
         return args.toArray(String[]::new);
     }
@@ -66,7 +73,8 @@ class DetectorToSidekickTest {
         webhook = new Webhook();
         int grpc = Product.freePort();
         track(Product.sidekick(dir, Product.freePort(), grpc, sidekickArgs("--peregrine.intake.token=t0ken")));
-        track(Product.detector(dir, Product.freePort(), "--sidekick", "127.0.0.1:" + grpc, "--sidekick-token", "t0ken"));
+        track(Product.detector(
+                dir, Product.freePort(), "--sidekick", "127.0.0.1:" + grpc, "--sidekick-token", "t0ken"));
 
         String marker = "m-" + UUID.randomUUID();
         readShadow(marker);
@@ -81,7 +89,8 @@ class DetectorToSidekickTest {
         assertThat(f.get("proc.name").stringValue()).isEqualTo("cat");
         assertThat(f.get("user.name").stringValue()).isEqualTo("root");
         assertThat(f.get("container.id").stringValue()).isEqualTo("host");
-        assertThat(a.get("output").stringValue()).contains("Sensitive file opened for reading by non-trusted program")
+        assertThat(a.get("output").stringValue())
+                .contains("Sensitive file opened for reading by non-trusted program")
                 .contains("file=/etc/shadow");
         assertThat(a.get("origin").get("node_name").stringValue()).isEqualTo("worker-7");
         assertThat(a.get("origin").get("cluster_name").stringValue()).isEqualTo("e2e");
@@ -101,8 +110,13 @@ class DetectorToSidekickTest {
         }
         // Kill once the first alerts were delivered: a kill between a destination's answer and the
         // spool's commit would redeliver (at least once); the test is about the detector side.
-        Product.await(Duration.ofSeconds(60), 
-                () -> delivered(run).stream().map(DetectorToSidekickTest::marker).distinct().count() == 15,
+        Product.await(
+                Duration.ofSeconds(60),
+                () -> delivered(run).stream()
+                                .map(DetectorToSidekickTest::marker)
+                                .distinct()
+                                .count()
+                        == 15,
                 () -> delivered(run).size() + " of the first 15 delivered");
         sidekick.kill();
         for (int i = 15; i < 40; i++) {
@@ -110,13 +124,23 @@ class DetectorToSidekickTest {
         }
         track(Product.sidekick(dir, http, grpc, sidekickArgs()));
 
-        Product.await(Duration.ofSeconds(120), () -> delivered(run).stream().map(DetectorToSidekickTest::marker)
-                .distinct().count() == 40, () -> delivered(run).size() + " of 40 delivered");
+        Product.await(
+                Duration.ofSeconds(120),
+                () -> delivered(run).stream()
+                                .map(DetectorToSidekickTest::marker)
+                                .distinct()
+                                .count()
+                        == 40,
+                () -> delivered(run).size() + " of 40 delivered");
         Map<String, Long> perAlert = delivered(run).stream()
                 .collect(Collectors.groupingBy(DetectorToSidekickTest::marker, Collectors.counting()));
-        assertThat(perAlert.keySet()).containsExactlyInAnyOrderElementsOf(
-                IntStream.range(0, 40).mapToObj(i -> run + "-" + i + "-").toList());
-        assertThat(perAlert).as("each alert delivered exactly once").allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+        assertThat(perAlert.keySet())
+                .containsExactlyInAnyOrderElementsOf(IntStream.range(0, 40)
+                        .mapToObj(i -> run + "-" + i + "-")
+                        .toList());
+        assertThat(perAlert)
+                .as("each alert delivered exactly once")
+                .allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
     }
 
     static String marker(JsonNode alert) {
@@ -134,27 +158,39 @@ class DetectorToSidekickTest {
         for (int i = 0; i < 5; i++) {
             readShadow(run + "-" + i + "-");
         }
-        Product.await(Duration.ofSeconds(60), () -> Product.metric(metrics, "peregrine_detector_spool_alerts") >= 5,
-                () -> "5 alerts in the node spool; metrics: " + Product.get(metrics, "/metrics").lines()
-                        .filter(l -> l.startsWith("peregrine_detector_spool")).toList());
+        Product.await(
+                Duration.ofSeconds(60),
+                () -> Product.metric(metrics, "peregrine_detector_spool_alerts") >= 5,
+                () -> "5 alerts in the node spool; metrics: "
+                        + Product.get(metrics, "/metrics")
+                                .lines()
+                                .filter(l -> l.startsWith("peregrine_detector_spool"))
+                                .toList());
         detector.kill();
 
         track(Product.sidekick(dir, Product.freePort(), grpc, sidekickArgs()));
         track(Product.detector(dir, metrics, "--sidekick", "127.0.0.1:" + grpc));
-        Product.await(Duration.ofSeconds(60), () -> delivered(run).size() == 5, () -> delivered(run).size() + " of 5 delivered");
+        Product.await(
+                Duration.ofSeconds(60),
+                () -> delivered(run).size() == 5,
+                () -> delivered(run).size() + " of 5 delivered");
     }
 
     @Test
     void aWrongTokenIsRefusedAndSaysWhyOnBothEnds() throws Exception {
         webhook = new Webhook();
         int grpc = Product.freePort();
-        Product.Running sidekick = track(Product.sidekick(dir, Product.freePort(), grpc, sidekickArgs("--peregrine.intake.token=right")));
-        Product.Running detector = track(Product.detector(dir, Product.freePort(), "--sidekick", "127.0.0.1:" + grpc,
-                "--sidekick-token", "wrong"));
+        Product.Running sidekick =
+                track(Product.sidekick(dir, Product.freePort(), grpc, sidekickArgs("--peregrine.intake.token=right")));
+        Product.Running detector = track(Product.detector(
+                dir, Product.freePort(), "--sidekick", "127.0.0.1:" + grpc, "--sidekick-token", "wrong"));
         readShadow("t-" + UUID.randomUUID());
         Product.await(Duration.ofSeconds(60), () -> detector.logText().contains("UNAUTHENTICATED"), detector::logText);
         assertThat(detector.logText()).contains("wrong authorization token");
-        Product.await(Duration.ofSeconds(30), () -> sidekick.logText().contains("wrong authorization token"), sidekick::logText);
+        Product.await(
+                Duration.ofSeconds(30),
+                () -> sidekick.logText().contains("wrong authorization token"),
+                sidekick::logText);
         assertThat(webhook.alerts(RULE)).isEmpty();
     }
 }

@@ -20,7 +20,8 @@ import java.util.function.BooleanSupplier;
  */
 final class Product {
     static final Path ROOT = Path.of(System.getProperty("peregrine.root", ".."));
-    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     record Running(Process process, Path log, int port) {
         String logText() {
@@ -57,7 +58,11 @@ final class Product {
 
     static Running sidekick(Path dir, int httpPort, int grpcPort, String... extra) throws Exception {
         List<String> cmd = java("sidekick/target/sidekick.jar");
-        cmd.addAll(List.of("--server.port=" + httpPort, "--server.address=127.0.0.1", "--spring.grpc.server.address=127.0.0.1:" + grpcPort, "--peregrine.spool.dir=" + dir.resolve("sidekick-spool")));
+        cmd.addAll(List.of(
+                "--server.port=" + httpPort,
+                "--server.address=127.0.0.1",
+                "--spring.grpc.server.address=127.0.0.1:" + grpcPort,
+                "--peregrine.spool.dir=" + dir.resolve("sidekick-spool")));
         cmd.addAll(List.of(extra));
         Running r = start(cmd, dir.resolve("sidekick-" + System.nanoTime() + ".log"), httpPort);
         awaitUp(r, "/ping", "pong");
@@ -66,9 +71,18 @@ final class Product {
 
     static Running detector(Path dir, int metricsPort, String... extra) throws Exception {
         List<String> cmd = java("detector/target/detector.jar");
-        cmd.addAll(List.of("run", "--metrics-port", Integer.toString(metricsPort), "--spool-dir",
-                dir.resolve("detector-spool").toString(), "--hostname", "e2e-node", "--node-name", "worker-7",
-                "--cluster-name", "e2e"));
+        cmd.addAll(List.of(
+                "run",
+                "--metrics-port",
+                Integer.toString(metricsPort),
+                "--spool-dir",
+                dir.resolve("detector-spool").toString(),
+                "--hostname",
+                "e2e-node",
+                "--node-name",
+                "worker-7",
+                "--cluster-name",
+                "e2e"));
         cmd.addAll(List.of(extra));
         Running r = start(cmd, dir.resolve("detector-" + System.nanoTime() + ".log"), metricsPort);
         // The process gauge appears once the programs are attached and /proc is seeded.
@@ -78,8 +92,11 @@ final class Product {
 
     static String get(int port, String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? r.body() : "";
         } catch (IOException e) {
             return "";
@@ -91,11 +108,16 @@ final class Product {
 
     /** A gauge or counter value from a Prometheus text page, -1 when absent. */
     static double metric(int port, String series) {
-        return get(port, "/metrics").lines().filter(l -> l.startsWith(series + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1))).findFirst().orElse(-1);
+        return get(port, "/metrics")
+                .lines()
+                .filter(l -> l.startsWith(series + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+                .findFirst()
+                .orElse(-1);
     }
 
-    static void await(Duration max, BooleanSupplier condition, java.util.function.Supplier<String> what) throws InterruptedException {
+    static void await(Duration max, BooleanSupplier condition, java.util.function.Supplier<String> what)
+            throws InterruptedException {
         Instant deadline = Instant.now().plus(max);
         while (!condition.getAsBoolean()) {
             if (Instant.now().isAfter(deadline)) {
@@ -110,7 +132,8 @@ final class Product {
         while (!get(r.port, path).contains(expect)) {
             if (!r.process.isAlive() || Instant.now().isAfter(deadline)) {
                 r.process.destroyForcibly();
-                throw new AssertionError("process did not come up (alive=" + r.process.isAlive() + "); log:\n" + r.logText());
+                throw new AssertionError(
+                        "process did not come up (alive=" + r.process.isAlive() + "); log:\n" + r.logText());
             }
             Thread.sleep(200); // poll interval of a bounded wait
         }
@@ -119,14 +142,21 @@ final class Product {
     private static List<String> java(String jar) {
         Path j = ROOT.resolve(jar);
         if (!Files.exists(j)) {
-            throw new IllegalStateException(j + " is missing: the e2e module runs after the package phase of both modules");
+            throw new IllegalStateException(
+                    j + " is missing: the e2e module runs after the package phase of both modules");
         }
-        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-jar", j.toString()));
+        return new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-jar",
+                j.toString()));
     }
 
     private static Running start(List<String> cmd, Path log, int port) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         return new Running(p, log, port);
     }
 }

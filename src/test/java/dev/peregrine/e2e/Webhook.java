@@ -37,7 +37,9 @@ final class Webhook implements AutoCloseable {
     }
 
     List<JsonNode> alerts(String rule) {
-        return alerts.stream().filter(a -> rule.equals(a.get("rule").stringValue())).toList();
+        return alerts.stream()
+                .filter(a -> rule.equals(a.get("rule").stringValue()))
+                .toList();
     }
 
     @Override

@@ -24,9 +24,12 @@ public final class CHelper {
         String name = source.getFileName().toString().replaceFirst("\\.c$", "");
         Path bin = dir.resolve(name);
         Process cc = new ProcessBuilder("clang", "-Wall", "-Werror", "-o", bin.toString(), source.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(cc.waitFor(2, TimeUnit.MINUTES)).as("clang finishes building %s", source).isTrue();
+        assertThat(cc.waitFor(2, TimeUnit.MINUTES))
+                .as("clang finishes building %s", source)
+                .isTrue();
         assertThat(cc.exitValue()).as("clang builds %s: %s", source, out).isZero();
         return bin;
     }

@@ -27,9 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.core.Ordered;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 /** Wires the pipeline: intake → spool → one delivery per output. */
@@ -48,11 +48,20 @@ class SidekickConfiguration {
         List<ConfiguredOutput> outputs = new OutputsBinder(OutputCatalog.scan(), validator).bind(env);
         if (outputs.isEmpty()) {
             log.info("no outputs configured under peregrine.outputs: printing alerts to stdout");
-            OutputSettings defaults = new OutputSettings("stdout", "debug", Set.of(), Set.of(), Set.of(), 1,
+            OutputSettings defaults = new OutputSettings(
+                    "stdout",
+                    "debug",
+                    Set.of(),
+                    Set.of(),
+                    Set.of(),
+                    1,
                     new OutputSettings.Retry(5, java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(30)),
-                    new OutputSettings.CircuitBreaker(50, 20, java.time.Duration.ofSeconds(30)), null, null);
+                    new OutputSettings.CircuitBreaker(50, 20, java.time.Duration.ofSeconds(30)),
+                    null,
+                    null);
             List<String> problems = new java.util.ArrayList<>();
-            Policy policy = Policies.resolve(env, OutputsBinder.PREFIX + ".stdout", Policies.global(env, problems), null, null, problems);
+            Policy policy = Policies.resolve(
+                    env, OutputsBinder.PREFIX + ".stdout", Policies.global(env, problems), null, null, problems);
             if (!problems.isEmpty()) {
                 throw new dev.peregrine.sidekick.config.ConfigException(problems);
             }
@@ -65,19 +74,24 @@ class SidekickConfiguration {
     Spool spool(PeregrineProperties properties, Clock clock) {
         PeregrineProperties.Spool p = properties.spool();
         Spool spool = new Spool(p.dir(), p.maxBytes().toBytes(), p.fsync(), p.dedupWindow(), p.commitLinger(), clock);
-        log.info("spool at {} ({} alerts waiting, budget {})", spool.file().toAbsolutePath().normalize(),
-                spool.outputsWithBacklog().stream().mapToLong(spool::depth).sum(), p.maxBytes());
+        log.info(
+                "spool at {} ({} alerts waiting, budget {})",
+                spool.file().toAbsolutePath().normalize(),
+                spool.outputsWithBacklog().stream().mapToLong(spool::depth).sum(),
+                p.maxBytes());
         return spool;
     }
 
     @Bean
     SpoolMetrics spoolMetrics(Spool spool, List<ConfiguredOutput> outputs) {
-        return new SpoolMetrics(spool, outputs.stream().map(ConfiguredOutput::name).toList());
+        return new SpoolMetrics(
+                spool, outputs.stream().map(ConfiguredOutput::name).toList());
     }
 
     @Bean
     DeadLetters deadLetters(Spool spool, List<ConfiguredOutput> outputs) {
-        return new DeadLetters(spool, outputs.stream().map(ConfiguredOutput::name).toList());
+        return new DeadLetters(
+                spool, outputs.stream().map(ConfiguredOutput::name).toList());
     }
 
     @Bean
@@ -87,8 +101,12 @@ class SidekickConfiguration {
 
     @Bean
     Intake intake(Spool spool, List<ConfiguredOutput> outputs, PeregrineProperties properties, MeterRegistry metrics) {
-        return new Intake(spool, outputs, properties.customfields(),
-                Intake.templatedFields(properties.templatedfields()), metrics);
+        return new Intake(
+                spool,
+                outputs,
+                properties.customfields(),
+                Intake.templatedFields(properties.templatedfields()),
+                metrics);
     }
 
     @Bean
@@ -106,10 +124,10 @@ class SidekickConfiguration {
 
     /** Ahead of every other filter: POST / is the hot path and needs none of them. */
     @Bean
-    FilterRegistrationBean<HttpIntake> httpIntake(Intake intake, Rejections rejections, Clock clock,
-            PeregrineProperties properties) {
-        FilterRegistrationBean<HttpIntake> bean = new FilterRegistrationBean<>(
-                new HttpIntake(intake, rejections, clock, properties.intake().maxBodySize().toBytes()));
+    FilterRegistrationBean<HttpIntake> httpIntake(
+            Intake intake, Rejections rejections, Clock clock, PeregrineProperties properties) {
+        FilterRegistrationBean<HttpIntake> bean = new FilterRegistrationBean<>(new HttpIntake(
+                intake, rejections, clock, properties.intake().maxBodySize().toBytes()));
         bean.setOrder(Ordered.HIGHEST_PRECEDENCE);
         bean.addUrlPatterns("/*");
         return bean;

@@ -31,7 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class KillRecoveryTest {
     static final JsonMapper json = JsonMapper.builder().build();
-    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @TempDir
     Path dir;
@@ -50,7 +51,10 @@ class KillRecoveryTest {
                 int thread = t;
                 load.submit(() -> {
                     for (int i = 0; i < 5_000 && !stop.get() && Instant.now().isBefore(deadline); i++) {
-                        post(port, "{\"rule\":\"load " + thread + "-" + i + "\",\"priority\":\"Error\",\"output\":\"o\"}", acked);
+                        post(
+                                port,
+                                "{\"rule\":\"load " + thread + "-" + i + "\",\"priority\":\"Error\",\"output\":\"o\"}",
+                                acked);
                     }
                 });
             }
@@ -61,13 +65,15 @@ class KillRecoveryTest {
             load.shutdown();
             assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
             Set<String> deliveredBeforeRestart = delivered(webhook);
-            assertThat(deliveredBeforeRestart).as("the output was behind when the process died")
+            assertThat(deliveredBeforeRestart)
+                    .as("the output was behind when the process died")
                     .hasSizeLessThan(acked.size());
 
             webhook.delay(Duration.ZERO);
             Process second = start(port, webhook);
             try {
-                await().atMost(Duration.ofSeconds(90)).until(() -> delivered(webhook).containsAll(acked));
+                await().atMost(Duration.ofSeconds(90))
+                        .until(() -> delivered(webhook).containsAll(acked));
             } finally {
                 second.destroy();
                 second.waitFor(30, TimeUnit.SECONDS);
@@ -81,9 +87,12 @@ class KillRecoveryTest {
 
     private static void post(int port, String body, Set<String> acked) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                    .timeout(Duration.ofSeconds(10))
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .timeout(Duration.ofSeconds(10))
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200) {
                 acked.add(json.readTree(r.body()).get("uuid").stringValue());
             }
@@ -95,7 +104,8 @@ class KillRecoveryTest {
     private Process start(int port, RecordingHttpServer webhook) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
+                "-cp",
+                System.getProperty("java.class.path"),
                 "--enable-native-access=ALL-UNNAMED",
                 Sidekick.class.getName(),
                 "--server.port=" + port,
@@ -105,7 +115,10 @@ class KillRecoveryTest {
                 "--peregrine.outputs.siem.url=" + webhook.uri(),
                 "--peregrine.outputs.siem.parallelism=1"));
         Path log = dir.resolve("sidekick-" + System.nanoTime() + ".log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         // Generous: this machine is shared, and a JVM start can take long when it is busy.
         Instant deadline = Instant.now().plusSeconds(180);
         while (!answersPing(port)) {
@@ -121,8 +134,12 @@ class KillRecoveryTest {
 
     private static boolean answersPing(int port) throws InterruptedException {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping")).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            return http.send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode()
+                    == 200;
         } catch (java.io.IOException e) {
             return false;
         }

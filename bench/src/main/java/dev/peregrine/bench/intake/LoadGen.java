@@ -64,7 +64,7 @@ public final class LoadGen {
         List<byte[]> requests = new ArrayList<>();
         for (byte[] body : alerts(o.get("alerts"))) {
             byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII);
             byte[] r = new byte[head.length + body.length];
             System.arraycopy(head, 0, r, 0, head.length);
@@ -122,11 +122,13 @@ public final class LoadGen {
                             }
                         } else {
                             failed.incrementAndGet();
-                            errors.computeIfAbsent("http_" + status, k -> new AtomicLong()).incrementAndGet();
+                            errors.computeIfAbsent("http_" + status, k -> new AtomicLong())
+                                    .incrementAndGet();
                         }
                     } catch (IOException e) {
                         failed.incrementAndGet();
-                        errors.computeIfAbsent(e.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
+                        errors.computeIfAbsent(e.getClass().getSimpleName(), k -> new AtomicLong())
+                                .incrementAndGet();
                         if (conn != null) {
                             conn.close();
                         }
@@ -165,12 +167,21 @@ public final class LoadGen {
         double seconds = Math.max(1e-9, (lastAnswer.get() - measureStart) / 1e9);
         Histogram h = recorder.getIntervalHistogram();
         long lost = sent - ok.get() - failed.get();
-        System.out.printf(Locale.ROOT,
+        System.out.printf(
+                Locale.ROOT,
                 "RESULT label=%s target_rps=%.0f sent=%d ok=%d errors=%d achieved_rps=%.0f p50_ms=%.3f p90_ms=%.3f"
                         + " p99_ms=%.3f p999_ms=%.3f max_ms=%.3f%s%n",
-                label, rate, sent, ok.get(), failed.get() + lost, okMeasured.get() / seconds,
-                h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
-                h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0,
+                label,
+                rate,
+                sent,
+                ok.get(),
+                failed.get() + lost,
+                okMeasured.get() / seconds,
+                h.getValueAtPercentile(50) / 1000.0,
+                h.getValueAtPercentile(90) / 1000.0,
+                h.getValueAtPercentile(99) / 1000.0,
+                h.getValueAtPercentile(99.9) / 1000.0,
+                h.getMaxValue() / 1000.0,
                 errors.isEmpty() ? "" : " error_kinds=" + errors);
         System.exit(failed.get() + lost == 0 ? 0 : 2);
     }
@@ -212,9 +223,10 @@ public final class LoadGen {
                 String value = h.substring(colon + 1).trim();
                 switch (name) {
                     case "content-length" -> length = Long.parseLong(value);
-                    case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                    case "transfer-encoding" ->
+                        chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                     case "connection" -> close = value.equalsIgnoreCase("close");
-                    default -> { }
+                    default -> {}
                 }
             }
             if (chunked) {
@@ -282,7 +294,10 @@ public final class LoadGen {
                 text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         }
-        return text.lines().filter(l -> !l.isBlank()).map(l -> l.getBytes(StandardCharsets.UTF_8)).toList();
+        return text.lines()
+                .filter(l -> !l.isBlank())
+                .map(l -> l.getBytes(StandardCharsets.UTF_8))
+                .toList();
     }
 
     private static Map<String, String> options(String[] args) {

@@ -57,13 +57,19 @@ final class KafkaBench {
                 lines.add(new String(AlertJson.write(b.alert(i)), StandardCharsets.UTF_8));
             }
             Files.write(payloads, lines);
-            double mean = lines.stream().mapToInt(l -> l.getBytes(StandardCharsets.UTF_8).length).average().orElse(0);
+            double mean = lines.stream()
+                    .mapToInt(l -> l.getBytes(StandardCharsets.UTF_8).length)
+                    .average()
+                    .orElse(0);
             OutputBench.OUT.printf("record values: %d samples, mean %.0f bytes%n", lines.size(), mean);
 
-            KafkaConfig config = new KafkaConfig(List.of(servers), "alerts", "none", null, Duration.ofSeconds(30), Map.of());
+            KafkaConfig config =
+                    new KafkaConfig(List.of(servers), "alerts", "none", null, Duration.ofSeconds(30), Map.of());
             try (Output output = config.create(new OutputContext("kafka", "peregrine.outputs.kafka"));
-                    KafkaConsumer<byte[], byte[]> offsets = new KafkaConsumer<>(Map.of(
-                            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                    KafkaConsumer<byte[], byte[]> offsets = new KafkaConsumer<>(
+                            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers),
+                            new ByteArrayDeserializer(),
+                            new ByteArrayDeserializer())) {
                 OutputBench.Counter alertsTopic = () -> endOffsets(offsets, "alerts");
                 OutputBench.Counter perfTopic = () -> endOffsets(offsets, "perf");
                 int maxP = java.util.Arrays.stream(b.parallelism).max().orElse(4);
@@ -71,7 +77,7 @@ final class KafkaBench {
                 b.measure(() -> ceiling(servers, payloads, 0, Math.max(10_000, ceilingRecords / 5), perfTopic));
                 b.measure(() -> b.drive("kafka", "output-p" + maxP, 0, output, maxP, b.warmupAlerts, alertsTopic));
                 for (int i = 1; i <= b.runs; i++) {
-                final int run = i;
+                    final int run = i;
                     b.measure(() -> ceiling(servers, payloads, run, ceilingRecords, perfTopic));
                     for (int p : b.parallelism) {
                         b.measure(() -> b.drive("kafka", "output-p" + p, run, output, p, b.maxAlerts, alertsTopic));
@@ -85,18 +91,34 @@ final class KafkaBench {
 
     static long endOffsets(KafkaConsumer<?, ?> consumer, String topic) {
         List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-        return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
+        return consumer.endOffsets(partitions).values().stream()
+                .mapToLong(Long::longValue)
+                .sum();
     }
 
     /** kafka-producer-perf-test, in this JVM; its final line is the result. */
     private OutputBench.Result ceiling(String servers, Path payloads, int run, int records, OutputBench.Counter topic)
             throws Exception {
         String[] args = {
-            "--topic", "perf", "--num-records", String.valueOf(records), "--throughput", "-1",
-            "--payload-file", payloads.toString(), "--payload-delimiter", "\n",
-            "--producer-props", "bootstrap.servers=" + servers, "acks=all", "enable.idempotence=true", "linger.ms=5",
-            "client.id=perf-test"};
+            "--topic",
+            "perf",
+            "--num-records",
+            String.valueOf(records),
+            "--throughput",
+            "-1",
+            "--payload-file",
+            payloads.toString(),
+            "--payload-delimiter",
+            "\n",
+            "--producer-props",
+            "bootstrap.servers=" + servers,
+            "acks=all",
+            "enable.idempotence=true",
+            "linger.ms=5",
+            "client.id=perf-test"
+        };
         long before = topic.count();
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream old = System.out;
@@ -118,7 +140,13 @@ final class KafkaBench {
         // Its own rate (records over the time from its first send to the last acknowledgement);
         // the seconds are derived from it so that rate() gives the tool's number exactly.
         double seconds = sent / rate;
-        String note = String.format(java.util.Locale.ROOT, "tool:%s_rec/s_p50=%sms_p99=%sms_wall=%.1fs", m.group(2), m.group(5), m.group(7), wall);
+        String note = String.format(
+                java.util.Locale.ROOT,
+                "tool:%s_rec/s_p50=%sms_p99=%sms_wall=%.1fs",
+                m.group(2),
+                m.group(5),
+                m.group(7),
+                wall);
         return new OutputBench.Result("kafka", "perf-test", run, sent, 0, seconds, topic.count() - before, note);
     }
 }

@@ -59,8 +59,12 @@ final class NatsBench {
     }
 
     long inMsgs() throws Exception {
-        String body = http.send(HttpRequest.newBuilder(varz).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String body = http.send(
+                        HttpRequest.newBuilder(varz)
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         Matcher m = IN_MSGS.matcher(body);
         if (!m.find()) {
             throw new IllegalStateException("no in_msgs in " + varz);
@@ -75,15 +79,27 @@ final class NatsBench {
         List<Message> messages = new ArrayList<>();
         for (int i = 0; i < b.samples.size(); i++) {
             Alert a = b.alert(i);
-            messages.add(new Message("peregrine." + slug(a.priority().falcoName()) + "." + slug(a.rule()), AlertJson.write(a)));
+            messages.add(new Message(
+                    "peregrine." + slug(a.priority().falcoName()) + "." + slug(a.rule()), AlertJson.write(a)));
         }
-        NatsConfig config = new NatsConfig(List.of(url), "peregrine.<priority>.<rule>", false, null, null, null, null,
-                Duration.ofSeconds(10), TlsConfig.NONE);
+        NatsConfig config = new NatsConfig(
+                List.of(url),
+                "peregrine.<priority>.<rule>",
+                false,
+                null,
+                null,
+                null,
+                null,
+                Duration.ofSeconds(10),
+                TlsConfig.NONE);
         int maxP = java.util.Arrays.stream(b.parallelism).max().orElse(4);
         // jnats counts every flush's PING against maxPingsOut (default 2) and treats more as a
         // stale connection (nats.java issue #291): the ceiling's connection allows one per sender.
-        Options options = new Options.Builder().server(url).connectionName("bench-ceiling")
-                .maxPingsOut(Math.max(2, maxP + 2)).build();
+        Options options = new Options.Builder()
+                .server(url)
+                .connectionName("bench-ceiling")
+                .maxPingsOut(Math.max(2, maxP + 2))
+                .build();
         try (Output output = config.create(new OutputContext("nats", "peregrine.outputs.nats"));
                 Connection raw = Nats.connect(options)) {
             b.measure(() -> async(raw, messages, 0, Math.max(10_000, asyncMessages / 5)));
@@ -148,7 +164,7 @@ final class NatsBench {
         }
         slots.tryAcquire(parallelism, 60, TimeUnit.SECONDS);
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new OutputBench.Result("nats", "jnats-flush-p" + parallelism, run, ok.get(), failed.get(), seconds,
-                inMsgs() - before, "");
+        return new OutputBench.Result(
+                "nats", "jnats-flush-p" + parallelism, run, ok.get(), failed.get(), seconds, inMsgs() - before, "");
     }
 }

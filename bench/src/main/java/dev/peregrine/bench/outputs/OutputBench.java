@@ -63,7 +63,9 @@ public final class OutputBench {
         this.args = args;
         this.samples = readSamples(Path.of(arg("alerts-file", "bench/src/main/resources/falco/sample_alerts.jsonl")));
         this.runs = Integer.parseInt(arg("runs", "3"));
-        this.parallelism = Arrays.stream(arg("parallelism", "4,64").split("[, ]+")).mapToInt(Integer::parseInt).toArray();
+        this.parallelism = Arrays.stream(arg("parallelism", "4,64").split("[, ]+"))
+                .mapToInt(Integer::parseInt)
+                .toArray();
         this.maxAlerts = Integer.parseInt(arg("alerts", "20000"));
         this.maxSeconds = Integer.parseInt(arg("seconds", "10"));
         this.warmupAlerts = Integer.parseInt(arg("warmup-alerts", "5000"));
@@ -86,9 +88,11 @@ public final class OutputBench {
     public static void main(String[] argv) throws Exception {
         // Without a logback.xml logback logs everything at DEBUG: the broker alone would print
         // hundreds of thousands of lines. Warnings and errors only.
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(Level.WARN);
         // endOffsets() on an unassigned consumer (the Kafka record count) warns on every call.
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.apache.kafka.clients.consumer")).setLevel(Level.ERROR);
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.apache.kafka.clients.consumer"))
+                .setLevel(Level.ERROR);
         Map<String, String> args = new LinkedHashMap<>();
         for (int i = 0; i < argv.length; i++) {
             if (!argv[i].startsWith("--") || i + 1 == argv.length) {
@@ -112,7 +116,9 @@ public final class OutputBench {
 
     static List<byte[]> readSamples(Path file) throws IOException {
         List<byte[]> lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
-                .filter(l -> !l.isBlank()).map(l -> l.getBytes(StandardCharsets.UTF_8)).toList();
+                .filter(l -> !l.isBlank())
+                .map(l -> l.getBytes(StandardCharsets.UTF_8))
+                .toList();
         if (lines.isEmpty()) {
             throw new IllegalArgumentException("no alerts in " + file);
         }
@@ -125,8 +131,17 @@ public final class OutputBench {
     }
 
     /** What a step did. {@code check}: what the server itself counted (records, messages, mails), -1 if not known. */
-    record Result(String type, String step, int run, long acked, long failed, double seconds, long check, String note,
-            double harnessCpuUs, double serverCpuUs) {
+    record Result(
+            String type,
+            String step,
+            int run,
+            long acked,
+            long failed,
+            double seconds,
+            long check,
+            String note,
+            double harnessCpuUs,
+            double serverCpuUs) {
         Result(String type, String step, int run, long acked, long failed, double seconds, long check, String note) {
             this(type, step, run, acked, failed, seconds, check, note, -1, -1);
         }
@@ -181,8 +196,17 @@ public final class OutputBench {
         long h1 = processCpuNanos(self, true);
         long s1 = processCpuNanos(serverPid, false);
         double n = Math.max(1, r.acked());
-        return record(new Result(r.type(), r.step(), r.run(), r.acked(), r.failed(), r.seconds(), r.check(), r.note(),
-                h0 < 0 || h1 < 0 ? -1 : (h1 - h0) / 1e3 / n, s0 < 0 || s1 < 0 ? -1 : (s1 - s0) / 1e3 / n));
+        return record(new Result(
+                r.type(),
+                r.step(),
+                r.run(),
+                r.acked(),
+                r.failed(),
+                r.seconds(),
+                r.check(),
+                r.note(),
+                h0 < 0 || h1 < 0 ? -1 : (h1 - h0) / 1e3 / n,
+                s0 < 0 || s1 < 0 ? -1 : (s1 - s0) / 1e3 / n));
     }
 
     /** How the server counts what it took: read before and after a step. */
@@ -192,14 +216,28 @@ public final class OutputBench {
 
     Result record(Result r) {
         all.add(r);
-        String line = String.format(Locale.ROOT, "%s %s %d %d %d %.3f %.0f %d %.0f %.0f %s %s", r.type(), r.step(), r.run(),
-                r.acked(), r.failed(), r.seconds(), r.rate(), r.check(), r.harnessCpuUs(), r.serverCpuUs(), load1(),
+        String line = String.format(
+                Locale.ROOT,
+                "%s %s %d %d %d %.3f %.0f %d %.0f %.0f %s %s",
+                r.type(),
+                r.step(),
+                r.run(),
+                r.acked(),
+                r.failed(),
+                r.seconds(),
+                r.rate(),
+                r.check(),
+                r.harnessCpuUs(),
+                r.serverCpuUs(),
+                load1(),
                 r.note().isEmpty() ? "-" : r.note().replace(' ', '_'));
         OUT.println("RESULT " + line);
         try {
             if (!Files.exists(results)) {
-                Files.writeString(results, "# type step run acked failed seconds alerts_per_s server_count harness_cpu_us_per_alert"
-                        + " server_cpu_us_per_alert load1 note\n");
+                Files.writeString(
+                        results,
+                        "# type step run acked failed seconds alerts_per_s server_count harness_cpu_us_per_alert"
+                                + " server_cpu_us_per_alert load1 note\n");
             }
             Files.writeString(results, line + "\n", StandardOpenOption.APPEND);
         } catch (IOException e) {
@@ -262,10 +300,22 @@ public final class OutputBench {
     /** Medians over the runs per step, and per run the ratio of each output step to its ceilings. */
     void summary(String type) throws IOException {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%s: medians over %d runs (alerts/s acknowledged by the server; CPU per"
-                + " acknowledged alert of the harness JVM and of the server process)%n", type, runs));
-        b.append(String.format(Locale.ROOT, "%-22s %10s %8s %14s %12s %12s  %s%n", "step", "alerts/s", "failed",
-                "server/acked", "harness_cpu", "server_cpu", "alerts/s per run"));
+        b.append(String.format(
+                Locale.ROOT,
+                "%s: medians over %d runs (alerts/s acknowledged by the server; CPU per"
+                        + " acknowledged alert of the harness JVM and of the server process)%n",
+                type,
+                runs));
+        b.append(String.format(
+                Locale.ROOT,
+                "%-22s %10s %8s %14s %12s %12s  %s%n",
+                "step",
+                "alerts/s",
+                "failed",
+                "server/acked",
+                "harness_cpu",
+                "server_cpu",
+                "alerts/s per run"));
         Map<String, List<Result>> bySteps = new LinkedHashMap<>();
         for (Result r : all) {
             if (r.run() > 0) {
@@ -278,11 +328,20 @@ public final class OutputBench {
             long check = rs.stream().mapToLong(Result::check).sum();
             double hc = median(rs.stream().mapToDouble(Result::harnessCpuUs).toArray());
             double sc = median(rs.stream().mapToDouble(Result::serverCpuUs).toArray());
-            b.append(String.format(Locale.ROOT, "%-22s %10.0f %8d %14s %12s %12s  %s%n", step,
-                    median(rs.stream().mapToDouble(Result::rate).toArray()), failed,
-                    check < 0 ? "n/a" : check + "/" + acked, hc < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f us", hc),
+            b.append(String.format(
+                    Locale.ROOT,
+                    "%-22s %10.0f %8d %14s %12s %12s  %s%n",
+                    step,
+                    median(rs.stream().mapToDouble(Result::rate).toArray()),
+                    failed,
+                    check < 0 ? "n/a" : check + "/" + acked,
+                    hc < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f us", hc),
                     sc < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f us", sc),
-                    String.join(" / ", rs.stream().map(r -> String.format(Locale.ROOT, "%.0f", r.rate())).toList())));
+                    String.join(
+                            " / ",
+                            rs.stream()
+                                    .map(r -> String.format(Locale.ROOT, "%.0f", r.rate()))
+                                    .toList())));
         });
         for (Map.Entry<String, List<Result>> out : bySteps.entrySet()) {
             if (!out.getKey().startsWith("output-")) {
@@ -291,12 +350,22 @@ public final class OutputBench {
             for (String ceiling : ceilings(out.getKey(), bySteps.keySet())) {
                 List<Double> ratios = new ArrayList<>();
                 for (Result r : out.getValue()) {
-                    bySteps.get(ceiling).stream().filter(c -> c.run() == r.run() && c.rate() > 0).findFirst()
+                    bySteps.get(ceiling).stream()
+                            .filter(c -> c.run() == r.run() && c.rate() > 0)
+                            .findFirst()
                             .ifPresent(c -> ratios.add(r.rate() / c.rate()));
                 }
-                b.append(String.format(Locale.ROOT, "ratio %s / %s: median %.3f (%s)%n", out.getKey(), ceiling,
+                b.append(String.format(
+                        Locale.ROOT,
+                        "ratio %s / %s: median %.3f (%s)%n",
+                        out.getKey(),
+                        ceiling,
                         median(ratios.stream().mapToDouble(Double::doubleValue).toArray()),
-                        String.join(", ", ratios.stream().map(x -> String.format(Locale.ROOT, "%.3f", x)).toList())));
+                        String.join(
+                                ", ",
+                                ratios.stream()
+                                        .map(x -> String.format(Locale.ROOT, "%.3f", x))
+                                        .toList())));
             }
         }
         OUT.print(b);

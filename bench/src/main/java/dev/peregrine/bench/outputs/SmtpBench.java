@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -54,8 +53,21 @@ final class SmtpBench {
             OutputBench.OUT.println("greenmail smtp (own JVM, pid " + sink.process.pid() + ") on 127.0.0.1:" + port);
             b.serverPid = sink.process.pid();
             OutputBench.Counter received = () -> Long.parseLong(sink.command("count"));
-            EmailConfig config = new EmailConfig("127.0.0.1", port, null, null, "off", false, "Peregrine <" + FROM + ">",
-                    List.of(TO), "[{{ priority }}] {{ output }}", "html", null, null, Duration.ofSeconds(30), TlsConfig.NONE);
+            EmailConfig config = new EmailConfig(
+                    "127.0.0.1",
+                    port,
+                    null,
+                    null,
+                    "off",
+                    false,
+                    "Peregrine <" + FROM + ">",
+                    List.of(TO),
+                    "[{{ priority }}] {{ output }}",
+                    "html",
+                    null,
+                    null,
+                    Duration.ofSeconds(30),
+                    TlsConfig.NONE);
             int maxP = Arrays.stream(b.parallelism).max().orElse(4);
             try (Output output = config.create(new OutputContext("mail", "peregrine.outputs.mail"))) {
                 // Warm-up (run 0): also gives the mail smtp-source sends.
@@ -66,13 +78,14 @@ final class SmtpBench {
                     throw new IllegalStateException("no sample mail: " + picked);
                 }
                 String[] f = picked.split(" ");
-                OutputBench.OUT.printf("mail for smtp-source: %s bytes (the output's warm-up mails: %s, mean %s bytes)%n",
+                OutputBench.OUT.printf(
+                        "mail for smtp-source: %s bytes (the output's warm-up mails: %s, mean %s bytes)%n",
                         f[1], f[2], f[3]);
                 sink.command("purge");
                 b.measure(() -> smtpSource(message, 0, maxP, Math.max(500, ceilingMessages / 5), received));
                 sink.command("purge");
                 for (int i = 1; i <= b.runs; i++) {
-                final int run = i;
+                    final int run = i;
                     for (int p : b.parallelism) {
                         b.measure(() -> smtpSource(message, run, p, ceilingMessages, received));
                         sink.command("purge");
@@ -92,20 +105,36 @@ final class SmtpBench {
 
     /** {@link SmtpSink} in a JVM of its own, class path: bench.jar and GreenMail's few jars. */
     static final class Sink implements AutoCloseable {
-        private static final List<String> JARS = List.of("bench.jar", "greenmail-", "jakarta.mail-api-", "angus-mail-",
-                "angus-activation-", "jakarta.activation-api-", "slf4j-api-");
+        private static final List<String> JARS = List.of(
+                "bench.jar",
+                "greenmail-",
+                "jakarta.mail-api-",
+                "angus-mail-",
+                "angus-activation-",
+                "jakarta.activation-api-",
+                "slf4j-api-");
         final Process process;
         private final BufferedReader out;
         private final PrintWriter in;
 
         Sink(int port, long maxSeconds) throws Exception {
             String cp = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                    .filter(e -> JARS.stream().anyMatch(j -> Path.of(e).getFileName().toString().startsWith(j)))
+                    .filter(e -> JARS.stream()
+                            .anyMatch(j -> Path.of(e).getFileName().toString().startsWith(j)))
                     .collect(Collectors.joining(File.pathSeparator));
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            process = new ProcessBuilder(java, "-Xms256m", "-Xmx1g", "-cp", cp, SmtpSink.class.getName(),
-                    String.valueOf(port), String.valueOf(maxSeconds))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            process = new ProcessBuilder(
+                            java,
+                            "-Xms256m",
+                            "-Xmx1g",
+                            "-cp",
+                            cp,
+                            SmtpSink.class.getName(),
+                            String.valueOf(port),
+                            String.valueOf(maxSeconds))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             in = new PrintWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);
             String ready = out.readLine();
@@ -136,8 +165,21 @@ final class SmtpBench {
     private OutputBench.Result smtpSource(Path message, int run, int sessions, int count, OutputBench.Counter received)
             throws Exception {
         long before = received.count();
-        ProcessBuilder pb = new ProcessBuilder(smtpSource, "-s", String.valueOf(sessions), "-m", String.valueOf(count),
-                "-F", message.toString(), "-f", FROM, "-t", TO, "-M", "bench.localhost", "127.0.0.1:" + port)
+        ProcessBuilder pb = new ProcessBuilder(
+                        smtpSource,
+                        "-s",
+                        String.valueOf(sessions),
+                        "-m",
+                        String.valueOf(count),
+                        "-F",
+                        message.toString(),
+                        "-f",
+                        FROM,
+                        "-t",
+                        TO,
+                        "-M",
+                        "bench.localhost",
+                        "127.0.0.1:" + port)
                 .redirectErrorStream(true);
         if (!smtpSourceLib.isEmpty()) {
             pb.environment().put("LD_LIBRARY_PATH", smtpSourceLib);

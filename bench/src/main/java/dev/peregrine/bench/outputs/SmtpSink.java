@@ -87,7 +87,8 @@ public final class SmtpSink {
         }
         double mean = raw.stream().mapToInt(String::length).average().orElse(0);
         String pick = raw.stream()
-                .min((x, y) -> Double.compare(Math.abs(x.length() - mean), Math.abs(y.length() - mean))).orElseThrow();
+                .min((x, y) -> Double.compare(Math.abs(x.length() - mean), Math.abs(y.length() - mean)))
+                .orElseThrow();
         StringBuilder out = new StringBuilder();
         boolean header = true;
         boolean skipping = false;
@@ -97,7 +98,8 @@ public final class SmtpSink {
             }
             if (header) {
                 if (!(l.startsWith(" ") || l.startsWith("\t"))) {
-                    skipping = l.regionMatches(true, 0, "Received:", 0, 9) || l.regionMatches(true, 0, "Return-Path:", 0, 12);
+                    skipping = l.regionMatches(true, 0, "Received:", 0, 9)
+                            || l.regionMatches(true, 0, "Return-Path:", 0, 12);
                 }
                 if (skipping) {
                     continue;

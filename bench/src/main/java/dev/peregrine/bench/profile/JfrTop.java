@@ -28,12 +28,15 @@ import jdk.jfr.consumer.RecordingFile;
  */
 public final class JfrTop {
     private static final boolean NATIVE = Boolean.getBoolean("jfrtop.native");
-    private static final java.util.regex.Pattern FOCUS = java.util.regex.Pattern.compile(System.getProperty("jfrtop.focus",
-            "dev\\.peregrine\\..*|.*CoyoteAdapter\\.service|.*ServerHttpObservationFilter\\.doFilterInternal"
-                    + "|.*DispatcherServlet\\.doDispatch|.*HttpEntityMethodProcessor\\.handleReturnValue"
-                    + "|.*RequestMappingHandlerAdapter\\.invokeHandlerMethod|.*Http11Processor\\.service"
-                    + "|.*HttpClientImpl\\.sendAsync|.*SQLiteConnection\\.commit|.*JDBC3PreparedStatement\\.execute.*"
-                    + "|io\\.micrometer\\..*\\.register|.*ObservationRegistry.*|tools\\.jackson\\.databind\\.ObjectMapper\\.readTree"));
+    private static final java.util.regex.Pattern FOCUS = java.util.regex.Pattern.compile(
+            System.getProperty(
+                    "jfrtop.focus",
+                    "dev\\.peregrine\\..*|.*CoyoteAdapter\\.service|.*ServerHttpObservationFilter\\.doFilterInternal"
+                            + "|.*DispatcherServlet\\.doDispatch|.*HttpEntityMethodProcessor\\.handleReturnValue"
+                            + "|.*RequestMappingHandlerAdapter\\.invokeHandlerMethod|.*Http11Processor\\.service"
+                            + "|.*HttpClientImpl\\.sendAsync|.*SQLiteConnection\\.commit|.*JDBC3PreparedStatement\\.execute.*"
+                            + "|io\\.micrometer\\..*\\.register|.*ObservationRegistry.*|tools\\.jackson\\.databind\\.ObjectMapper\\.readTree"));
+
     public static void main(String[] args) throws Exception {
         Path file = Path.of(args[0]);
         int top = args.length > 1 ? Integer.parseInt(args[1]) : 30;
@@ -56,9 +59,14 @@ public final class JfrTop {
                 continue;
             }
             total++;
-            String thread = e.getThread("sampledThread") == null ? "?" : e.getThread("sampledThread").getJavaName();
-            threads.merge((thread == null ? "?" : thread.replaceAll("\\d+", "N")) + (type.contains("Native") ? " [native]" : ""),
-                    1, Integer::sum);
+            String thread = e.getThread("sampledThread") == null
+                    ? "?"
+                    : e.getThread("sampledThread").getJavaName();
+            threads.merge(
+                    (thread == null ? "?" : thread.replaceAll("\\d+", "N"))
+                            + (type.contains("Native") ? " [native]" : ""),
+                    1,
+                    Integer::sum);
             self.merge(name(frames.getFirst()), 1, Integer::sum);
             Set<String> seen = new HashSet<>();
             for (RecordedFrame f : frames) {
@@ -88,7 +96,10 @@ public final class JfrTop {
     private static void print(String title, Map<String, Integer> counts, int total, int top) {
         System.out.println();
         System.out.println("== " + title);
-        counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(top)
-                .forEach(en -> System.out.printf("%6.1f%%  %6d  %s%n", 100.0 * en.getValue() / total, en.getValue(), en.getKey()));
+        counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .limit(top)
+                .forEach(en -> System.out.printf(
+                        "%6.1f%%  %6d  %s%n", 100.0 * en.getValue() / total, en.getValue(), en.getKey()));
     }
 }

@@ -41,7 +41,9 @@ import org.openjdk.jmh.runner.IterationType;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 5)
-@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class RulesEngineBenchmark {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -62,15 +64,18 @@ public class RulesEngineBenchmark {
     public void setup() {
         RulesLoader.Loaded loaded = new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()));
         if (!loaded.result().successful() || loaded.rules().size() != 25) {
-            throw new IllegalStateException("bundled stable rules did not load: " + loaded.result().errors());
+            throw new IllegalStateException(
+                    "bundled stable rules did not load: " + loaded.result().errors());
         }
-        if (Integer.bitCount(events) != 1) throw new IllegalArgumentException("events must be a power of two: " + events);
+        if (Integer.bitCount(events) != 1)
+            throw new IllegalArgumentException("events must be a power of two: " + events);
         ruleset = loaded.ruleset();
         ring = EventMix.realistic(new Random(20261125), events).toArray(Event[]::new);
         // A matching event would measure alerting, not the common path: refuse to run.
         for (Event e : ring) {
             CompiledRule r = ruleset.firstMatch(e);
-            if (r != null) throw new IllegalStateException("event " + e.num + " (" + e.type + ") matches '" + r.name() + "'");
+            if (r != null)
+                throw new IllegalStateException("event " + e.num + " (" + e.type + ") matches '" + r.name() + "'");
         }
     }
 
@@ -84,8 +89,12 @@ public class RulesEngineBenchmark {
     public void endIteration(IterationParams params) {
         long cpu = THREADS.getCurrentThreadCpuTime() - cpuAtStart;
         if (params.getType() == IterationType.MEASUREMENT && cpu > 0) {
-            System.out.printf(Locale.ROOT, "CPU-RATE %.0f events per CPU-second (%d events in %.3f s of thread CPU time)%n",
-                    eventsInIteration * 1e9 / cpu, eventsInIteration, cpu / 1e9);
+            System.out.printf(
+                    Locale.ROOT,
+                    "CPU-RATE %.0f events per CPU-second (%d events in %.3f s of thread CPU time)%n",
+                    eventsInIteration * 1e9 / cpu,
+                    eventsInIteration,
+                    cpu / 1e9);
         }
     }
 

@@ -28,14 +28,15 @@ final class FileStore extends GroupCommitStore {
         volatile long lastId;
         /** Bytes of this segment that are durable, so readable. */
         volatile long durableEnd;
+
         volatile boolean sealed;
 
         Segment(Path path, long firstId) throws IOException {
             this.path = path;
             this.firstId = firstId;
             this.lastId = firstId - 1;
-            this.readChannel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            this.readChannel = FileChannel.open(
+                    path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
     }
 

@@ -26,6 +26,7 @@ abstract class GroupCommitStore implements AlertStore {
     private final BlockingQueue<Op> ops = new LinkedBlockingQueue<>();
     /** Rung after each commit that appended something, so an idle reader wakes at once. */
     private final Semaphore doorbell = new Semaphore(0);
+
     private final Thread writer;
     private volatile boolean closed;
     private volatile Throwable failure;

@@ -18,10 +18,14 @@ final class H2MvStore extends GroupCommitStore {
     private long nextId = 1;
     /** Readers must not see puts before they are synced: MVMap reads see uncommitted changes. */
     private volatile long durableId;
+
     private long removedUpTo;
 
     H2MvStore(Path dir) {
-        store = new MVStore.Builder().fileName(dir.resolve("spool.mv").toString()).autoCommitDisabled().open();
+        store = new MVStore.Builder()
+                .fileName(dir.resolve("spool.mv").toString())
+                .autoCommitDisabled()
+                .open();
         queue = store.openMap("queue");
         start();
     }

@@ -47,7 +47,9 @@ import org.openjdk.jmh.runner.IterationType;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 3, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
 public class SpoolStoreBenchmark {
 
     @Param({"sqlite", "sqlite-spool", "h2-mvstore", "tape2", "file"})
@@ -142,7 +144,8 @@ public class SpoolStoreBenchmark {
 
     private void append() throws Exception {
         long t0 = System.nanoTime();
-        alerts.append("00000000-0000-4000-8000-" + String.format("%012x", uuidSeq.incrementAndGet()), payload).get();
+        alerts.append("00000000-0000-4000-8000-" + String.format("%012x", uuidSeq.incrementAndGet()), payload)
+                .get();
         latency.recordValue((System.nanoTime() - t0) / 1000);
         appended.incrementAndGet();
     }
@@ -157,11 +160,18 @@ public class SpoolStoreBenchmark {
         drainTimedOut = true;
         consumer.join(10_000); // it stops by itself once stopping and drained (or at the deadline below)
         alerts.close();
-        String line = String.format(Locale.ROOT, "%s,%d,%d,%.3f,%.3f,%.3f,%.3f,%d,%d",
-                store, producers, measured.getTotalCount(),
-                measured.getValueAtPercentile(50) / 1000.0, measured.getValueAtPercentile(99) / 1000.0,
-                measured.getValueAtPercentile(99.9) / 1000.0, measured.getMean() / 1000.0,
-                appended.get(), consumed.get());
+        String line = String.format(
+                Locale.ROOT,
+                "%s,%d,%d,%.3f,%.3f,%.3f,%.3f,%d,%d",
+                store,
+                producers,
+                measured.getTotalCount(),
+                measured.getValueAtPercentile(50) / 1000.0,
+                measured.getValueAtPercentile(99) / 1000.0,
+                measured.getValueAtPercentile(99.9) / 1000.0,
+                measured.getMean() / 1000.0,
+                appended.get(),
+                consumed.get());
         System.out.println();
         System.out.println("LATENCY store,producers,samples,p50_ms,p99_ms,p999_ms,mean_ms,appended,consumed");
         System.out.println("LATENCY " + line);
@@ -169,8 +179,12 @@ public class SpoolStoreBenchmark {
         if (out.getParent() != null) {
             Files.createDirectories(out.getParent());
         }
-        Files.writeString(out, line + "\n", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(
+                out,
+                line + "\n",
+                StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
         deleteTree(storeDir);
         if (orderError != null) {
             throw new IllegalStateException(store + ": read out of order: " + orderError);
@@ -183,9 +197,12 @@ public class SpoolStoreBenchmark {
     /** The smallest alert of the sample (1028 bytes) with a sidekick uuid added, as the spool stores it. */
     static byte[] sampleAlert() {
         try (InputStream in = SpoolStoreBenchmark.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
-            String line = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .min(Comparator.comparingInt(String::length)).orElseThrow();
-            String withUuid = line.substring(0, line.length() - 1) + ",\"uuid\":\"6f1c1b1e-4a0e-4c55-9d3b-2b8f5d1a7e90\"}";
+            String line = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .min(Comparator.comparingInt(String::length))
+                    .orElseThrow();
+            String withUuid =
+                    line.substring(0, line.length() - 1) + ",\"uuid\":\"6f1c1b1e-4a0e-4c55-9d3b-2b8f5d1a7e90\"}";
             return withUuid.getBytes(StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -36,21 +36,25 @@ final class SqliteStore extends GroupCommitStore {
         writer = open();
         try (Statement s = writer.createStatement()) {
             if (spoolSchema) {
-                s.execute("CREATE TABLE IF NOT EXISTS accepted(uuid TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID");
+                s.execute(
+                        "CREATE TABLE IF NOT EXISTS accepted(uuid TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID");
                 s.execute("CREATE INDEX IF NOT EXISTS accepted_at ON accepted(at)");
-                s.execute("CREATE TABLE IF NOT EXISTS queue(id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                        + " output TEXT NOT NULL, uuid TEXT NOT NULL, accepted_at INTEGER NOT NULL, payload BLOB NOT NULL)");
+                s.execute(
+                        "CREATE TABLE IF NOT EXISTS queue(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                                + " output TEXT NOT NULL, uuid TEXT NOT NULL, accepted_at INTEGER NOT NULL, payload BLOB NOT NULL)");
                 s.execute("CREATE INDEX IF NOT EXISTS queue_output ON queue(output, id)");
             } else {
                 // AUTOINCREMENT: without it SQLite reuses ids once the table is emptied, and a reader
                 // that remembers the last id it read would skip the new rows (the Spool has it too).
-                s.execute("CREATE TABLE IF NOT EXISTS queue(id INTEGER PRIMARY KEY AUTOINCREMENT, payload BLOB NOT NULL)");
+                s.execute(
+                        "CREATE TABLE IF NOT EXISTS queue(id INTEGER PRIMARY KEY AUTOINCREMENT, payload BLOB NOT NULL)");
             }
         }
         writer.setAutoCommit(false);
         if (spoolSchema) {
             accept = writer.prepareStatement("INSERT OR IGNORE INTO accepted(uuid, at) VALUES(?, ?)");
-            enqueue = writer.prepareStatement("INSERT INTO queue(output, uuid, accepted_at, payload) VALUES(?, ?, ?, ?)");
+            enqueue =
+                    writer.prepareStatement("INSERT INTO queue(output, uuid, accepted_at, payload) VALUES(?, ?, ?, ?)");
             delete = writer.prepareStatement("DELETE FROM queue WHERE output = ? AND id <= ?");
         } else {
             accept = null;
@@ -59,7 +63,8 @@ final class SqliteStore extends GroupCommitStore {
         }
         reader = open();
         next = spoolSchema
-                ? reader.prepareStatement("SELECT id, payload FROM queue WHERE output = ? AND id > ? ORDER BY id LIMIT ?")
+                ? reader.prepareStatement(
+                        "SELECT id, payload FROM queue WHERE output = ? AND id > ? ORDER BY id LIMIT ?")
                 : reader.prepareStatement("SELECT id, payload FROM queue WHERE id > ? ORDER BY id LIMIT ?");
         start();
     }

@@ -21,10 +21,13 @@ final class Tape2Store extends GroupCommitStore {
     private final QueueFile queue;
     /** Last id of each element still in the queue, oldest first (writer thread only). */
     private final ArrayDeque<Long> elementLastIds = new ArrayDeque<>();
+
     private long nextId = 1;
 
     Tape2Store(Path dir) throws Exception {
-        queue = new QueueFile.Builder(dir.resolve("spool.tape").toFile()).zero(false).build();
+        queue = new QueueFile.Builder(dir.resolve("spool.tape").toFile())
+                .zero(false)
+                .build();
         start();
     }
 

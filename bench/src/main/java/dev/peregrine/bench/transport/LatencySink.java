@@ -63,9 +63,14 @@ public final class LatencySink {
         boolean complete = done.await(maxSeconds, TimeUnit.SECONDS);
         server.stop(0);
         synchronized (micros) {
-            System.out.printf("RESULT complete=%s recorded=%d skipped=%d p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f%n",
-                    complete, received[1], Math.min(skip, received[0]), micros.getValueAtPercentile(50) / 1000.0,
-                    micros.getValueAtPercentile(90) / 1000.0, micros.getValueAtPercentile(99) / 1000.0,
+            System.out.printf(
+                    "RESULT complete=%s recorded=%d skipped=%d p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f%n",
+                    complete,
+                    received[1],
+                    Math.min(skip, received[0]),
+                    micros.getValueAtPercentile(50) / 1000.0,
+                    micros.getValueAtPercentile(90) / 1000.0,
+                    micros.getValueAtPercentile(99) / 1000.0,
                     micros.getMaxValue() / 1000.0);
         }
     }

@@ -50,9 +50,12 @@ public final class TransportLoad {
             if (spool.count() != 0) {
                 throw new IllegalStateException("spool " + dir + " is not empty: " + spool.count());
             }
-            LinkSettings settings = new LinkSettings(target, null, null, null, null, 1024, Duration.ofMillis(200),
-                    Duration.ofSeconds(2));
-            Origin origin = Origin.newBuilder().setHostname("bench-node").setNodeName("bench-node").build();
+            LinkSettings settings = new LinkSettings(
+                    target, null, null, null, null, 1024, Duration.ofMillis(200), Duration.ofSeconds(2));
+            Origin origin = Origin.newBuilder()
+                    .setHostname("bench-node")
+                    .setNodeName("bench-node")
+                    .build();
             try (SidekickLink link = new SidekickLink(spool, settings, origin, new SimpleMeterRegistry())) {
                 switch (mode) {
                     case "throughput" -> throughput(spool, link, warmup, count, deadline);
@@ -63,7 +66,8 @@ public final class TransportLoad {
         }
     }
 
-    private static void throughput(NodeSpool spool, SidekickLink link, int warmup, int count, long deadline) throws Exception {
+    private static void throughput(NodeSpool spool, SidekickLink link, int warmup, int count, long deadline)
+            throws Exception {
         link.start();
         // Connected (the link says so on its first ack): one alert through before the clock starts.
         spool.append(alert(-1));
@@ -82,13 +86,15 @@ public final class TransportLoad {
         spool.awaitWritten(Math.max(1, deadline - System.currentTimeMillis()));
         awaitUntil(() -> spool.count() == 0, deadline, "every alert acknowledged");
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("RESULT mode=throughput alerts=%d seconds=%.3f acked_per_s=%.0f detector_cpu_us=%.0f%n", appended,
-                seconds, appended / seconds, (processCpuNanos() - cpuStart) / 1e3 / Math.max(1, appended));
+        System.out.printf(
+                "RESULT mode=throughput alerts=%d seconds=%.3f acked_per_s=%.0f detector_cpu_us=%.0f%n",
+                appended, seconds, appended / seconds, (processCpuNanos() - cpuStart) / 1e3 / Math.max(1, appended));
     }
 
     /** This process's CPU time (all threads): the detector side's cost per alert. */
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }
 
@@ -109,7 +115,8 @@ public final class TransportLoad {
         return appended;
     }
 
-    private static void drain(NodeSpool spool, SidekickLink link, int count, String ping, long deadline) throws Exception {
+    private static void drain(NodeSpool spool, SidekickLink link, int count, String ping, long deadline)
+            throws Exception {
         link.start();
         for (int i = 0; i < count && System.currentTimeMillis() < deadline; i++) {
             spool.append(alert(i));
@@ -125,9 +132,15 @@ public final class TransportLoad {
         long firstAck = System.nanoTime();
         awaitUntil(() -> spool.count() == 0, deadline, "backlog drained");
         long done = System.nanoTime();
-        System.out.printf("RESULT mode=drain alerts=%d reconnect_s=%.3f drain_s=%.3f total_s=%.3f drain_per_s=%.0f"
-                + " total_per_s=%.0f%n", backlog, (firstAck - up) / 1e9, (done - firstAck) / 1e9, (done - up) / 1e9,
-                backlog / ((done - firstAck) / 1e9), backlog / ((done - up) / 1e9));
+        System.out.printf(
+                "RESULT mode=drain alerts=%d reconnect_s=%.3f drain_s=%.3f total_s=%.3f drain_per_s=%.0f"
+                        + " total_per_s=%.0f%n",
+                backlog,
+                (firstAck - up) / 1e9,
+                (done - firstAck) / 1e9,
+                (done - up) / 1e9,
+                backlog / ((done - firstAck) / 1e9),
+                backlog / ((done - up) / 1e9));
     }
 
     /** Shaped like "Read sensitive file untrusted": the same fields and about the same size. */
@@ -147,16 +160,25 @@ public final class TransportLoad {
                 .putOutputFields("evt.type", str("openat"))
                 .putOutputFields("fd.name", str("/etc/shadow"))
                 .putOutputFields("proc.name", str("cat"))
-                .putOutputFields("proc.pid", FieldValue.newBuilder().setIntValue(100_000 + i).build())
+                .putOutputFields(
+                        "proc.pid",
+                        FieldValue.newBuilder().setIntValue(100_000 + i).build())
                 .putOutputFields("proc.cmdline", str("cat /etc/shadow"))
                 .putOutputFields("proc.exepath", str("/usr/bin/cat"))
                 .putOutputFields("proc.pname", str("bash"))
                 .putOutputFields("user.name", str("root"))
-                .putOutputFields("user.uid", FieldValue.newBuilder().setIntValue(0).build())
-                .putOutputFields("user.loginuid", FieldValue.newBuilder().setIntValue(1000).build())
+                .putOutputFields(
+                        "user.uid", FieldValue.newBuilder().setIntValue(0).build())
+                .putOutputFields(
+                        "user.loginuid",
+                        FieldValue.newBuilder().setIntValue(1000).build())
                 .putOutputFields("container.id", str("host"))
                 .putOutputFields("container.name", str("host"))
-                .addTags("T1555").addTags("container").addTags("filesystem").addTags("host").addTags("maturity_stable")
+                .addTags("T1555")
+                .addTags("container")
+                .addTags("filesystem")
+                .addTags("host")
+                .addTags("maturity_stable")
                 .addTags("mitre_credential_access")
                 .build();
     }
@@ -167,8 +189,13 @@ public final class TransportLoad {
 
     private static boolean up(HttpClient http, String url) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(1)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            return http.send(
+                                    HttpRequest.newBuilder(URI.create(url))
+                                            .timeout(Duration.ofSeconds(1))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 200;
         } catch (Exception e) {
             return false;
         }

@@ -1,5 +1,7 @@
 package dev.peregrine.detector.alert;
 
+import com.fasterxml.uuid.Generators;
+import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 import com.google.protobuf.Timestamp;
 import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.FieldValue;
@@ -9,8 +11,6 @@ import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.rule.CompiledRule;
 import java.util.List;
 import java.util.TreeSet;
-import com.fasterxml.uuid.Generators;
-import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 
 /** A rule match as the shared contract's Alert message: what the detector sends the sidekick. */
 public final class AlertMessage {
@@ -29,7 +29,9 @@ public final class AlertMessage {
     public Alert of(CompiledRule rule, Event e) {
         Alert.Builder b = Alert.newBuilder()
                 .setUuid(newUuid())
-                .setTime(Timestamp.newBuilder().setSeconds(Math.floorDiv(e.ts, 1_000_000_000L)).setNanos((int) Math.floorMod(e.ts, 1_000_000_000L)))
+                .setTime(Timestamp.newBuilder()
+                        .setSeconds(Math.floorDiv(e.ts, 1_000_000_000L))
+                        .setNanos((int) Math.floorMod(e.ts, 1_000_000_000L)))
                 .setRule(rule.name())
                 .setPriority(Priority.valueOf(rule.priority().name()))
                 .setSource(rule.source())
@@ -57,7 +59,9 @@ public final class AlertMessage {
             case Integer i -> f.setIntValue(i);
             case Double d -> f.setDoubleValue(d);
             case Boolean bool -> f.setBoolValue(bool);
-            case List<?> list -> f.setListValue(StringList.newBuilder().addAllValues(list.stream().map(String::valueOf).toList()));
+            case List<?> list ->
+                f.setListValue(StringList.newBuilder()
+                        .addAllValues(list.stream().map(String::valueOf).toList()));
             default -> f.setStringValue(v.toString());
         }
         return f.build();

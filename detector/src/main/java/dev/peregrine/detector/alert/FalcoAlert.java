@@ -43,7 +43,10 @@ public final class FalcoAlert {
     /** The alert text, as in Falco's log line. */
     public String output(CompiledRule rule, Event e) {
         StringBuilder sb = new StringBuilder();
-        sb.append(timePrefix.format(e)).append(": ").append(rule.priority().display()).append(' ');
+        sb.append(timePrefix.format(e))
+                .append(": ")
+                .append(rule.priority().display())
+                .append(' ');
         sb.append(rule.outputFormat().format(e));
         if (suffix != null) sb.append(' ').append(suffix.format(e));
         return sb.toString();
@@ -80,15 +83,19 @@ public final class FalcoAlert {
         return MAPPER.writeValueAsString(root);
     }
 
-    public boolean isoTime() { return isoTime; }
+    public boolean isoTime() {
+        return isoTime;
+    }
 
-    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter SECONDS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
 
     /**
      * The JSON "time" value. Falco always prints nine fraction digits (formats.cpp: ".%09luZ");
      * Instant.toString() would drop trailing zeros and break byte-for-byte equality.
      */
     static String jsonTime(long ts) {
-        return SECONDS.format(Instant.ofEpochSecond(0, ts)) + String.format(".%09dZ", Math.floorMod(ts, 1_000_000_000L));
+        return SECONDS.format(Instant.ofEpochSecond(0, ts))
+                + String.format(".%09dZ", Math.floorMod(ts, 1_000_000_000L));
     }
 }

@@ -106,7 +106,9 @@ public final class OutputFormat {
         return Character.isLetterOrDigit(c) || c == '_' || c == '.';
     }
 
-    public List<FieldRef> fields() { return Collections.unmodifiableList(fields); }
+    public List<FieldRef> fields() {
+        return Collections.unmodifiableList(fields);
+    }
 
     public String format(Event e) {
         StringBuilder sb = new StringBuilder();

@@ -7,7 +7,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +38,7 @@ public final class Capture implements AutoCloseable {
     private Consumer<RawEvent> consumer = e -> {};
     /** Set for {@link #pollInPlace}: records are delivered in {@link #reused} instead of events of their own. */
     private boolean inPlace;
+
     private final RawEvent reused = RawEvent.reusable();
 
     private Capture(MemorySegment object) throws CaptureException {
@@ -46,8 +46,10 @@ public final class Capture implements AutoCloseable {
         try {
             int rc = (int) Libbpf.OBJECT_LOAD.invokeExact(object);
             if (rc != 0) {
-                throw new CaptureException("loading the BPF programs failed (" + errnoName(-rc)
-                        + "); libbpf's messages above say which check failed", null);
+                throw new CaptureException(
+                        "loading the BPF programs failed (" + errnoName(-rc)
+                                + "); libbpf's messages above say which check failed",
+                        null);
             }
             interestingFd = mapFd("interesting");
             dropsFd = mapFd("drops");
@@ -74,7 +76,9 @@ public final class Capture implements AutoCloseable {
         byte[] bytes;
         try (InputStream in = Capture.class.getResourceAsStream("/bpf/capture.bpf.o")) {
             if (in == null) {
-                throw new CaptureException("bpf/capture.bpf.o is not in the jar: build it with ./mvnw package (needs clang and bpftool)", null);
+                throw new CaptureException(
+                        "bpf/capture.bpf.o is not in the jar: build it with ./mvnw package (needs clang and bpftool)",
+                        null);
             }
             bytes = in.readAllBytes();
         } catch (IOException e) {
@@ -85,9 +89,11 @@ public final class Capture implements AutoCloseable {
         buffer.copyFrom(MemorySegment.ofArray(bytes));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = Libbpf.callState(a);
-            MemorySegment obj = (MemorySegment) Libbpf.OBJECT_OPEN_MEM.invokeExact(state, buffer, (long) bytes.length, MemorySegment.NULL);
+            MemorySegment obj = (MemorySegment)
+                    Libbpf.OBJECT_OPEN_MEM.invokeExact(state, buffer, (long) bytes.length, MemorySegment.NULL);
             if (obj.equals(MemorySegment.NULL)) {
-                throw new CaptureException("opening the BPF object failed (" + errnoName(Libbpf.errno(state)) + ")", null);
+                throw new CaptureException(
+                        "opening the BPF object failed (" + errnoName(Libbpf.errno(state)) + ")", null);
             }
             return new Capture(obj);
         } catch (CaptureException e) {
@@ -117,7 +123,8 @@ public final class Capture implements AutoCloseable {
      * Programs the capture works without, and what is lost then. They attach to classic
      * tracepoints, which need tracefs; everything else attaches to BTF tracepoints.
      */
-    private static final java.util.Map<String, String> OPTIONAL_PROGRAMS = java.util.Map.of("execveat_entry",
+    private static final java.util.Map<String, String> OPTIONAL_PROGRAMS = java.util.Map.of(
+            "execveat_entry",
             "a successful execveat is reported as execve (mount tracefs to tell them apart: "
                     + "mount -t tracefs nodev /sys/kernel/tracing)");
 
@@ -135,11 +142,12 @@ public final class Capture implements AutoCloseable {
                 if (link.equals(MemorySegment.NULL)) {
                     String name = Libbpf.string((MemorySegment) Libbpf.PROGRAM_NAME.invokeExact(prog));
                     if (OPTIONAL_PROGRAMS.containsKey(name)) {
-                        System.err.println("capture: " + name + " not attached (" + errnoName(Libbpf.errno(state)) + "): "
-                                + OPTIONAL_PROGRAMS.get(name));
+                        System.err.println("capture: " + name + " not attached (" + errnoName(Libbpf.errno(state))
+                                + "): " + OPTIONAL_PROGRAMS.get(name));
                         continue;
                     }
-                    throw new CaptureException("attaching " + name + " failed (" + errnoName(Libbpf.errno(state)) + ")", null);
+                    throw new CaptureException(
+                            "attaching " + name + " failed (" + errnoName(Libbpf.errno(state)) + ")", null);
                 }
                 links.add(link);
             }

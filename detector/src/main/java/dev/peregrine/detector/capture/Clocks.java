@@ -17,9 +17,10 @@ import java.lang.invoke.MethodHandle;
 final class Clocks {
     private static final int CLOCK_REALTIME = 0;
     private static final int CLOCK_BOOTTIME = 7;
-    private static final MethodHandle CLOCK_GETTIME = Linker.nativeLinker().downcallHandle(
-            Linker.nativeLinker().defaultLookup().findOrThrow("clock_gettime"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle CLOCK_GETTIME = Linker.nativeLinker()
+            .downcallHandle(
+                    Linker.nativeLinker().defaultLookup().findOrThrow("clock_gettime"),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
     private Clocks() {}
 

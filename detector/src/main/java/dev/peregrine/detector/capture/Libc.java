@@ -21,18 +21,19 @@ final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
 
     /** void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset) */
-    static final MethodHandle MMAP = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("mmap"),
+    static final MethodHandle MMAP = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("mmap"),
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
             Linker.Option.captureCallState("errno"));
     /** int munmap(void *addr, size_t length) */
-    static final MethodHandle MUNMAP = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("munmap"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    static final MethodHandle MUNMAP = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("munmap"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     /** int poll(struct pollfd *fds, nfds_t nfds, int timeout) */
-    static final MethodHandle POLL = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("poll"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    static final MethodHandle POLL = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("poll"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     /** long sysconf(int name) */
-    private static final MethodHandle SYSCONF = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("sysconf"),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SYSCONF = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("sysconf"), FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
 
     private Libc() {}
 

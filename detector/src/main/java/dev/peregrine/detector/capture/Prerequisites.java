@@ -30,15 +30,18 @@ public final class Prerequisites {
         long caps = effectiveCapabilities();
         boolean bpf = has(caps, CAP_SYS_ADMIN) || (has(caps, CAP_BPF) && has(caps, CAP_PERFMON));
         if (!bpf) {
-            problems.add(new Problem(EXIT_NOT_PRIVILEGED,
-                    "not privileged: run the detector as root (or with CAP_BPF and CAP_PERFMON)"));
+            problems.add(new Problem(
+                    EXIT_NOT_PRIVILEGED, "not privileged: run the detector as root (or with CAP_BPF and CAP_PERFMON)"));
         }
         if (!Files.isReadable(Path.of("/sys/kernel/btf/vmlinux"))) {
-            problems.add(new Problem(EXIT_NO_BTF,
-                    "the kernel has no BTF (/sys/kernel/btf/vmlinux): a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed"));
+            problems.add(
+                    new Problem(
+                            EXIT_NO_BTF,
+                            "the kernel has no BTF (/sys/kernel/btf/vmlinux): a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed"));
         }
         if (!Libbpf.available()) {
-            problems.add(new Problem(EXIT_NO_LIBBPF, "libbpf.so.1 is missing: install it (Debian: apt-get install libbpf1)"));
+            problems.add(new Problem(
+                    EXIT_NO_LIBBPF, "libbpf.so.1 is missing: install it (Debian: apt-get install libbpf1)"));
         }
         return problems;
     }

@@ -22,6 +22,7 @@ import java.util.List;
 public final class RawEvent {
     /** Must match LAYOUT_VERSION in bpf/events.h. */
     static final int LAYOUT_VERSION = 2;
+
     static final int HEADER_SIZE = 120;
 
     public static final int PROC_FORK = 1000;
@@ -33,11 +34,14 @@ public final class RawEvent {
     /** A PROC_EXEC made by execveat rather than execve. */
     public static final int FLAG_EXECVEAT = 4;
 
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     // Byte-array views read a little-endian number in place, without wrapping the array per read.
-    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_LE =
+            MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int COMM_OFFSET = 104;
     /** struct file_id of bpf/events.h: __u64 ino, __u32 dev. */
     private static final int FILE_ID_SIZE = 12;
@@ -59,6 +63,7 @@ public final class RawEvent {
     private byte[] data;
     /** Bytes of the record in {@link #data}. */
     private int length;
+
     private int paramCount;
     private int[] paramOffset = new int[8];
     private int[] paramLength = new int[8];
@@ -225,7 +230,9 @@ public final class RawEvent {
 
     /** The device of a struct file_id param, encoded as stat's st_dev; 0 when the open failed or the param is absent. */
     public long fileDev(int i) {
-        return i < paramCount && paramLength[i] >= FILE_ID_SIZE ? Integer.toUnsignedLong(u32(data, paramOffset[i] + 8)) : 0;
+        return i < paramCount && paramLength[i] >= FILE_ID_SIZE
+                ? Integer.toUnsignedLong(u32(data, paramOffset[i] + 8))
+                : 0;
     }
 
     public SockTuple tuple(int i) {
@@ -274,6 +281,7 @@ public final class RawEvent {
 
     @Override
     public String toString() {
-        return "RawEvent{type=" + type + ", tid=" + tid + ", pid=" + pid + ", comm=" + comm + ", ret=" + ret + ", params=" + paramCount + "}";
+        return "RawEvent{type=" + type + ", tid=" + tid + ", pid=" + pid + ", comm=" + comm + ", ret=" + ret
+                + ", params=" + paramCount + "}";
     }
 }

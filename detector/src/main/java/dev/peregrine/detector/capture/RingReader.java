@@ -38,6 +38,7 @@ final class RingReader implements AutoCloseable {
      * 256 KiB wakeup threshold, so the space seen as queued is never off by enough to force wakeups.
      */
     private static final long PUBLISH_BYTES = 16 * 1024;
+
     private static final VarHandle POSITION = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle LENGTH = ValueLayout.JAVA_INT.varHandle();
 
@@ -45,6 +46,7 @@ final class RingReader implements AutoCloseable {
     private final MemorySegment consumer;
     /** The producer page followed by the data area twice. */
     private final MemorySegment producer;
+
     private final MemorySegment data;
     private final long mask;
     /** struct pollfd for {@link #await}. */
@@ -78,9 +80,11 @@ final class RingReader implements AutoCloseable {
     private static MemorySegment mmap(int fd, long length, int prot, long offset) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = Libbpf.callState(a);
-            MemorySegment m = (MemorySegment) Libc.MMAP.invokeExact(state, MemorySegment.NULL, length, prot, Libc.MAP_SHARED, fd, offset);
+            MemorySegment m = (MemorySegment)
+                    Libc.MMAP.invokeExact(state, MemorySegment.NULL, length, prot, Libc.MAP_SHARED, fd, offset);
             if (m.equals(Libc.MAP_FAILED)) {
-                throw new IllegalStateException("mapping the ring buffer failed: " + Capture.errnoName(Libbpf.errno(state)));
+                throw new IllegalStateException(
+                        "mapping the ring buffer failed: " + Capture.errnoName(Libbpf.errno(state)));
             }
             return m.reinterpret(length);
         } catch (RuntimeException e) {

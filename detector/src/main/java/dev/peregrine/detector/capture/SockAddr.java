@@ -25,7 +25,8 @@ public record SockAddr(int family, InetAddress address, int port) {
         }
         int port = (Byte.toUnsignedInt(b[2]) << 8) | Byte.toUnsignedInt(b[3]);
         try {
-            return new SockAddr(family, InetAddress.getByAddress(Arrays.copyOfRange(b, addrOffset, addrOffset + addrLength)), port);
+            return new SockAddr(
+                    family, InetAddress.getByAddress(Arrays.copyOfRange(b, addrOffset, addrOffset + addrLength)), port);
         } catch (UnknownHostException e) {
             return NONE;
         }

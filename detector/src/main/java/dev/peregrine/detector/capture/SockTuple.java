@@ -5,7 +5,8 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /** struct sock_tuple of bpf/events.h: a socket as the kernel saw it after the syscall. */
-public record SockTuple(int family, int type, int protocol, int lport, int rport, InetAddress laddr, InetAddress raddr) {
+public record SockTuple(
+        int family, int type, int protocol, int lport, int rport, InetAddress laddr, InetAddress raddr) {
     public static final int AF_UNIX = 1;
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
@@ -16,8 +17,14 @@ public record SockTuple(int family, int type, int protocol, int lport, int rport
             return new SockTuple(0, 0, 0, 0, 0, null, null);
         }
         int family = RawEvent.u16(b, 0);
-        return new SockTuple(family, RawEvent.u16(b, 2), RawEvent.u16(b, 4), RawEvent.u16(b, 6), RawEvent.u16(b, 8),
-                address(family, Arrays.copyOfRange(b, 10, 26)), address(family, Arrays.copyOfRange(b, 26, 42)));
+        return new SockTuple(
+                family,
+                RawEvent.u16(b, 2),
+                RawEvent.u16(b, 4),
+                RawEvent.u16(b, 6),
+                RawEvent.u16(b, 8),
+                address(family, Arrays.copyOfRange(b, 10, 26)),
+                address(family, Arrays.copyOfRange(b, 26, 42)));
     }
 
     public boolean isIp() {

@@ -35,10 +35,39 @@ public final class Syscalls {
      * Syscalls captured whatever the rules ask for, because the process and fd tables need them
      * to stay right (Falco's "base syscalls").
      */
-    public static final Set<String> STATE = Set.of("open", "openat", "openat2", "creat", "close", "close_range",
-            "dup", "dup2", "dup3", "fcntl", "pipe", "pipe2", "socket", "socketpair", "connect", "accept", "accept4",
-            "bind", "listen", "chdir", "fchdir", "setuid", "setgid", "setresuid", "setresgid", "capset", "setsid",
-            "setpgid", "prctl", "memfd_create", "execve", "execveat");
+    public static final Set<String> STATE = Set.of(
+            "open",
+            "openat",
+            "openat2",
+            "creat",
+            "close",
+            "close_range",
+            "dup",
+            "dup2",
+            "dup3",
+            "fcntl",
+            "pipe",
+            "pipe2",
+            "socket",
+            "socketpair",
+            "connect",
+            "accept",
+            "accept4",
+            "bind",
+            "listen",
+            "chdir",
+            "fchdir",
+            "setuid",
+            "setgid",
+            "setresuid",
+            "setresgid",
+            "capset",
+            "setsid",
+            "setpgid",
+            "prctl",
+            "memfd_create",
+            "execve",
+            "execveat");
 
     private Syscalls() {}
 

@@ -17,8 +17,9 @@ public final class Commands {
         try {
             return switch (args[0]) {
                 case "rules" -> RulesCommand.run(args, out, err);
-                case "condition" -> ConditionCommand.run(args,
-                        new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out, err);
+                case "condition" ->
+                    ConditionCommand.run(
+                            args, new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out, err);
                 case "replay" -> ReplayCommand.run(args, out, err);
                 case "run", "capture" -> RunCommand.run(args, out, err);
                 default -> usage(err);

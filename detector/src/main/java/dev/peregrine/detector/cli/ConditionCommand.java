@@ -36,10 +36,16 @@ final class ConditionCommand {
                 try {
                     JsonNode node = MAPPER.readTree(line);
                     JsonNode c = node.get("condition");
-                    if (c == null || !c.isString()) throw new IllegalArgumentException("expected {\"condition\": \"...\"}");
+                    if (c == null || !c.isString())
+                        throw new IllegalArgumentException("expected {\"condition\": \"...\"}");
                     condition = c.stringValue();
                 } catch (JacksonException | IllegalArgumentException e) {
-                    out.println(answer(false, "invalid input line: " + (e instanceof JacksonException j ? j.getOriginalMessage() : e.getMessage()), null, null));
+                    out.println(answer(
+                            false,
+                            "invalid input line: "
+                                    + (e instanceof JacksonException j ? j.getOriginalMessage() : e.getMessage()),
+                            null,
+                            null));
                     allValid = false;
                     continue;
                 }
@@ -62,8 +68,10 @@ final class ConditionCommand {
     private static String answer(boolean valid, String error, String canonical, ConditionSyntaxException e) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("valid", valid);
-        if (error == null) o.putNull("error"); else o.put("error", error);
-        if (canonical == null) o.putNull("canonical"); else o.put("canonical", canonical);
+        if (error == null) o.putNull("error");
+        else o.put("error", error);
+        if (canonical == null) o.putNull("canonical");
+        else o.put("canonical", canonical);
         if (e != null) {
             ObjectNode pos = o.putObject("position");
             pos.put("index", e.pos().idx());

@@ -37,7 +37,8 @@ final class ReplayCommand {
                 case "--no-suggested-output" -> suffix = false;
                 case "--hostname" -> hostname = args[++i];
                 default -> {
-                    err.println("usage: replay --events FILE [-r RULES]... [--all-matches] [--iso-time] [--no-suggested-output] [--hostname NAME]");
+                    err.println(
+                            "usage: replay --events FILE [-r RULES]... [--all-matches] [--iso-time] [--no-suggested-output] [--hostname NAME]");
                     return 2;
                 }
             }
@@ -47,13 +48,15 @@ final class ReplayCommand {
             return 2;
         }
         RulesLoader loader = new RulesLoader();
-        RulesLoader.Loaded loaded = rules.isEmpty() ? loader.load(List.of(RulesLoader.RulesSource.bundled())) : loader.loadFiles(rules);
+        RulesLoader.Loaded loaded =
+                rules.isEmpty() ? loader.load(List.of(RulesLoader.RulesSource.bundled())) : loader.loadFiles(rules);
         if (!loaded.result().successful()) {
             loaded.result().errors().forEach(err::println);
             return 1;
         }
         Ruleset ruleset = loaded.ruleset();
-        FalcoAlert alerts = new FalcoAlert(hostname != null ? hostname : InetAddress.getLocalHost().getHostName(), iso, suffix);
+        FalcoAlert alerts = new FalcoAlert(
+                hostname != null ? hostname : InetAddress.getLocalHost().getHostName(), iso, suffix);
         boolean allMatches = all;
         try (BufferedReader in = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
             EventJson.readLines(in, e -> {

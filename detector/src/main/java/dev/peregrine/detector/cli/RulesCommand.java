@@ -32,8 +32,12 @@ final class RulesCommand {
             else files.add(Path.of(args[i]));
         }
         if (args[1].equals("syscalls")) {
-            return syscalls(files.isEmpty() ? new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()))
-                    : new RulesLoader().loadFiles(files), out, err);
+            return syscalls(
+                    files.isEmpty()
+                            ? new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()))
+                            : new RulesLoader().loadFiles(files),
+                    out,
+                    err);
         }
         if (files.isEmpty()) return usage(err);
         RulesLoader.Loaded loaded = new RulesLoader().loadFiles(files);
@@ -55,7 +59,11 @@ final class RulesCommand {
             loaded.result().errors().forEach(err::println);
             return 1;
         }
-        out.println(String.join(",", LiveDetection.syscallsFor(loaded.ruleset()).stream().map(String::valueOf).toList()));
+        out.println(String.join(
+                ",",
+                LiveDetection.syscallsFor(loaded.ruleset()).stream()
+                        .map(String::valueOf)
+                        .toList()));
         return 0;
     }
 
@@ -66,7 +74,10 @@ final class RulesCommand {
         } else {
             loaded.result().errors().forEach(err::println);
             loaded.result().warnings().forEach(err::println);
-            out.println(ok ? "Ok: " + loaded.rules().size() + " rules loaded" : "Failed: " + loaded.result().errors().size() + " error(s)");
+            out.println(
+                    ok
+                            ? "Ok: " + loaded.rules().size() + " rules loaded"
+                            : "Failed: " + loaded.result().errors().size() + " error(s)");
         }
         return ok ? 0 : 1;
     }

@@ -4,16 +4,15 @@ import com.sun.net.httpserver.HttpServer;
 import dev.peregrine.contract.v1.Origin;
 import dev.peregrine.detector.alert.AlertMessage;
 import dev.peregrine.detector.alert.FalcoAlert;
-import dev.peregrine.detector.transport.LinkSettings;
-import dev.peregrine.detector.transport.NodeSpool;
-import dev.peregrine.detector.transport.SidekickLink;
-import java.time.Duration;
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.Prerequisites;
-import dev.peregrine.detector.state.ContainerTable;
 import dev.peregrine.detector.event.EventJson;
 import dev.peregrine.detector.live.LiveDetection;
 import dev.peregrine.detector.rule.RulesLoader;
+import dev.peregrine.detector.state.ContainerTable;
+import dev.peregrine.detector.transport.LinkSettings;
+import dev.peregrine.detector.transport.NodeSpool;
+import dev.peregrine.detector.transport.SidekickLink;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -24,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,10 +70,11 @@ final class RunCommand {
                 case "--cluster-name" -> clusterName = args[++i];
                 case "--cri" -> criSockets.add(Path.of(args[++i]));
                 default -> {
-                    err.println("usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...\n"
-                            + "           [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]\n"
-                            + "            [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]\n"
-                            + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...");
+                    err.println(
+                            "usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...\n"
+                                    + "           [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]\n"
+                                    + "            [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]\n"
+                                    + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...");
                     return 2;
                 }
             }
@@ -92,7 +93,8 @@ final class RunCommand {
             return problems.getFirst().exitCode();
         }
         RulesLoader loader = new RulesLoader();
-        RulesLoader.Loaded loaded = rules.isEmpty() ? loader.load(List.of(RulesLoader.RulesSource.bundled())) : loader.loadFiles(rules);
+        RulesLoader.Loaded loaded =
+                rules.isEmpty() ? loader.load(List.of(RulesLoader.RulesSource.bundled())) : loader.loadFiles(rules);
         if (!loaded.result().successful()) {
             loaded.result().errors().forEach(err::println);
             return 1;
@@ -118,7 +120,8 @@ final class RunCommand {
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
-        Instant deadline = seconds == Long.MAX_VALUE ? Instant.MAX : Instant.now().plusSeconds(seconds);
+        Instant deadline =
+                seconds == Long.MAX_VALUE ? Instant.MAX : Instant.now().plusSeconds(seconds);
         FalcoAlert alerts = new FalcoAlert(hostname, false, true);
         err.println(args[0] + ": " + loaded.ruleset().rules().size() + " rules loaded; metrics on http://0.0.0.0:"
                 + server.getAddress().getPort() + "/metrics");
@@ -128,28 +131,40 @@ final class RunCommand {
         AlertMessage messages = new AlertMessage(alerts, hostname);
         if (sidekick != null && !record) {
             spool = new NodeSpool(spoolDir, spoolMaxBytes, true);
-            link = new SidekickLink(spool, new LinkSettings(sidekick, ca, cert, key, token, 1024, Duration.ofMillis(200),
-                    Duration.ofSeconds(30)), Origin.newBuilder().setHostname(hostname).setNodeName(nodeName)
-                    .setClusterName(clusterName).setDetectorVersion(version()).build(), metrics);
+            link = new SidekickLink(
+                    spool,
+                    new LinkSettings(
+                            sidekick, ca, cert, key, token, 1024, Duration.ofMillis(200), Duration.ofSeconds(30)),
+                    Origin.newBuilder()
+                            .setHostname(hostname)
+                            .setNodeName(nodeName)
+                            .setClusterName(clusterName)
+                            .setDetectorVersion(version())
+                            .build(),
+                    metrics);
             link.start();
-            err.println(args[0] + ": sending alerts to the sidekick at " + sidekick + (ca != null || cert != null ? " (TLS)" : "")
-                    + "; node spool " + spoolDir.toAbsolutePath() + " (" + spool.count() + " waiting)");
+            err.println(args[0] + ": sending alerts to the sidekick at " + sidekick
+                    + (ca != null || cert != null ? " (TLS)" : "") + "; node spool " + spoolDir.toAbsolutePath() + " ("
+                    + spool.count() + " waiting)");
         }
         NodeSpool nodeSpool = spool;
-        try (Capture capture = Capture.open(); ContainerTable containers = ContainerTable.withDefaultEngines(criSockets)) {
+        try (Capture capture = Capture.open();
+                ContainerTable containers = ContainerTable.withDefaultEngines(criSockets)) {
             containers.seedFromCgroups();
-            new LiveDetection(loaded.ruleset(), metrics, containers, maxProcesses).run(capture,
-                    () -> running.get() && Instant.now().isBefore(deadline),
-                    events == null ? null : e -> events.println(EventJson.write(e)),
-                    (rule, e) -> {
-                        if (!record) {
-                            out.println(alerts.json(rule, e));
-                            out.flush();
-                            if (nodeSpool != null) {
-                                nodeSpool.append(messages.of(rule, e));
-                            }
-                        }
-                    });
+            new LiveDetection(loaded.ruleset(), metrics, containers, maxProcesses)
+                    .run(
+                            capture,
+                            () -> running.get() && Instant.now().isBefore(deadline),
+                            events == null ? null : e -> events.println(EventJson.write(e)),
+                            (rule, e) -> {
+                                if (!record) {
+                                    out.println(alerts.json(rule, e));
+                                    out.flush();
+                                    if (nodeSpool != null) {
+                                        nodeSpool.append(messages.of(rule, e));
+                                    }
+                                }
+                            });
         } catch (Capture.CaptureException e) {
             err.println(args[0] + ": " + e.getMessage());
             return 1;
@@ -172,5 +187,4 @@ final class RunCommand {
         String v = RunCommand.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
     }
-
 }

@@ -19,7 +19,10 @@ public final class CanonicalPrinter {
         switch (e) {
             case Expr.And a -> logical(sb, "and", a.children());
             case Expr.Or o -> logical(sb, "or", o.children());
-            case Expr.Not n -> { sb.append("not "); append(sb, n.child(), false); }
+            case Expr.Not n -> {
+                sb.append("not ");
+                append(sb, n.child(), false);
+            }
             case Expr.Identifier i -> sb.append(i.name());
             case Expr.Value v -> sb.append(escapeValue ? Escaping.escape(v.value()) : v.value());
             case Expr.ListValue l -> {
@@ -49,7 +52,10 @@ public final class CanonicalPrinter {
                 separated(sb, l.items());
                 sb.append(')');
             }
-            case Expr.UnaryCheck u -> { append(sb, u.left(), false); sb.append(' ').append(u.op()); }
+            case Expr.UnaryCheck u -> {
+                append(sb, u.left(), false);
+                sb.append(' ').append(u.op());
+            }
             case Expr.BinaryCheck b -> {
                 append(sb, b.left(), false);
                 sb.append(' ').append(b.op()).append(' ');

@@ -26,8 +26,19 @@ public final class ConditionParser {
     static final List<String> UNARY_OPS = List.of("exists");
     static final List<String> NUM_OPS = List.of("<=", "<", ">=", ">");
     // A trailing blank is part of these operators, as in libsinsp: "contains" must be followed by a space.
-    static final List<String> STR_OPS = List.of("==", "=", "!=", "glob ", "iglob ", "contains ", "icontains ",
-            "bcontains ", "startswith ", "bstartswith ", "endswith ", "regex ");
+    static final List<String> STR_OPS = List.of(
+            "==",
+            "=",
+            "!=",
+            "glob ",
+            "iglob ",
+            "contains ",
+            "icontains ",
+            "bcontains ",
+            "startswith ",
+            "bstartswith ",
+            "endswith ",
+            "regex ");
     static final List<String> LIST_OPS = List.of("intersects", "in", "pmatch");
     static final String VAL = "val(";
     static final List<String> TRANSFORMERS = List.of("tolower(", "toupper(", "b64(", "basename(", "len(");
@@ -276,10 +287,13 @@ public final class ConditionParser {
             }
             if (lexList(MULTI_TRANSFORMERS)) return parseMultiTransformerRemainder(dropParen(lastToken));
             if (lexRegex(FIELD_NAME)) return parseFieldRemainder(lastToken);
-            List<String> names = new ArrayList<>(transformerNames().subList(1, transformerNames().size()));
+            List<String> names = new ArrayList<>(
+                    transformerNames().subList(1, transformerNames().size()));
             for (String t : MULTI_TRANSFORMERS) names.add(dropParen(t));
-            throw error((listAllowed ? "expected a quoted string, a list, a field or a nested valid transformer: "
-                    : "expected a quoted string, a field or a nested valid transformer: ") + quotedList(names));
+            throw error((listAllowed
+                            ? "expected a quoted string, a list, a field or a nested valid transformer: "
+                            : "expected a quoted string, a field or a nested valid transformer: ")
+                    + quotedList(names));
         } finally {
             depth--;
         }
@@ -318,8 +332,8 @@ public final class ConditionParser {
             Expr t = tryParseTransformerOrVal();
             if (t != null) return t;
             if (lexRegex(HEX_NUM) || lexRegex(NUMBER)) return new Expr.Value(lastToken);
-            throw error("expected a number value or a field with a valid transformer: "
-                    + quotedList(transformerNames()));
+            throw error(
+                    "expected a number value or a field with a valid transformer: " + quotedList(transformerNames()));
         } finally {
             depth--;
         }
@@ -335,8 +349,8 @@ public final class ConditionParser {
             }
             if (lexQuotedStr() || lexRegex(BARE_STR)) return new Expr.Value(lastToken);
             if (noTransformer) throw error("expected a string value");
-            throw error("expected a string value or a field with a valid transformer: "
-                    + quotedList(transformerNames()));
+            throw error(
+                    "expected a string value or a field with a valid transformer: " + quotedList(transformerNames()));
         } finally {
             depth--;
         }

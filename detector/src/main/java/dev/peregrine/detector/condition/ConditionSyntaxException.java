@@ -9,5 +9,7 @@ public final class ConditionSyntaxException extends RuntimeException {
         this.pos = pos;
     }
 
-    public SourcePos pos() { return pos; }
+    public SourcePos pos() {
+        return pos;
+    }
 }

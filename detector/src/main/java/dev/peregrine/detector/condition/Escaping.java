@@ -23,14 +23,38 @@ public final class Escaping {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
-                case '\b' -> { quote = true; out.append("\\b"); }
-                case '\f' -> { quote = true; out.append("\\f"); }
-                case '\n' -> { quote = true; out.append("\\n"); }
-                case '\r' -> { quote = true; out.append("\\r"); }
-                case '\t' -> { quote = true; out.append("\\t"); }
-                case ' ', '\'' -> { quote = true; out.append(c); }
-                case '\\' -> { quote = true; out.append("\\\\"); }
-                case '"' -> { quote = true; out.append("\\\""); }
+                case '\b' -> {
+                    quote = true;
+                    out.append("\\b");
+                }
+                case '\f' -> {
+                    quote = true;
+                    out.append("\\f");
+                }
+                case '\n' -> {
+                    quote = true;
+                    out.append("\\n");
+                }
+                case '\r' -> {
+                    quote = true;
+                    out.append("\\r");
+                }
+                case '\t' -> {
+                    quote = true;
+                    out.append("\\t");
+                }
+                case ' ', '\'' -> {
+                    quote = true;
+                    out.append(c);
+                }
+                case '\\' -> {
+                    quote = true;
+                    out.append("\\\\");
+                }
+                case '"' -> {
+                    quote = true;
+                    out.append("\\\"");
+                }
                 default -> out.append(c);
             }
         }

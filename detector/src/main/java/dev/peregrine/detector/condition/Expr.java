@@ -10,11 +10,15 @@ public sealed interface Expr {
 
     /** {@code a and b and c}: one node for a whole chain, as libsinsp builds it. */
     record And(List<Expr> children) implements Expr {
-        public And { children = List.copyOf(children); }
+        public And {
+            children = List.copyOf(children);
+        }
     }
 
     record Or(List<Expr> children) implements Expr {
-        public Or { children = List.copyOf(children); }
+        public Or {
+            children = List.copyOf(children);
+        }
     }
 
     record Not(Expr child) implements Expr {}
@@ -24,10 +28,17 @@ public sealed interface Expr {
 
     /** A field reference; {@code arg} is empty when the field has no {@code [argument]}. */
     record Field(String name, String arg) implements Expr {
-        public Field { arg = arg == null ? "" : arg; }
-        public boolean hasArg() { return !arg.isEmpty(); }
+        public Field {
+            arg = arg == null ? "" : arg;
+        }
+
+        public boolean hasArg() {
+            return !arg.isEmpty();
+        }
         /** The field as written in outputs and output_fields keys, e.g. {@code proc.aname[2]}. */
-        public String display() { return hasArg() ? name + "[" + arg + "]" : name; }
+        public String display() {
+            return hasArg() ? name + "[" + arg + "]" : name;
+        }
     }
 
     /** {@code tolower(field)}, {@code val(field)}, ... */
@@ -38,12 +49,16 @@ public sealed interface Expr {
      * {@link Value}, an {@link ArgList}, a {@link Field} or a (multi-)transformer.
      */
     record MultiTransform(String transformer, List<Expr> args) implements Expr {
-        public MultiTransform { args = List.copyOf(args); }
+        public MultiTransform {
+            args = List.copyOf(args);
+        }
     }
 
     /** A parenthesised list as a transformer argument; unlike {@link ListValue} its items may be fields. */
     record ArgList(List<Expr> items) implements Expr {
-        public ArgList { items = List.copyOf(items); }
+        public ArgList {
+            items = List.copyOf(items);
+        }
     }
 
     record UnaryCheck(Expr left, String op) implements Expr {}
@@ -55,6 +70,8 @@ public sealed interface Expr {
 
     /** A parenthesised literal list, as the right operand of {@code in}, {@code pmatch}, {@code intersects}. */
     record ListValue(List<String> values) implements Expr {
-        public ListValue { values = List.copyOf(values); }
+        public ListValue {
+            values = List.copyOf(values);
+        }
     }
 }

@@ -10,7 +10,13 @@ import java.util.Map;
 public final class ContainerInfo {
     public record Mount(String source, String dest, String mode, boolean rdwr, String propagation) {}
 
-    public static final ContainerInfo HOST = builder().id("host").name("host").imageRepository("").imageTag("").image("").build();
+    public static final ContainerInfo HOST = builder()
+            .id("host")
+            .name("host")
+            .imageRepository("")
+            .imageTag("")
+            .image("")
+            .build();
 
     public final String id;
     public final String name;
@@ -35,8 +41,13 @@ public final class ContainerInfo {
         name = b.name;
         imageRepository = b.imageRepository;
         imageTag = b.imageTag;
-        image = b.image != null ? b.image
-                : (imageRepository == null ? null : (imageTag == null || imageTag.isEmpty() ? imageRepository : imageRepository + ":" + imageTag));
+        image = b.image != null
+                ? b.image
+                : (imageRepository == null
+                        ? null
+                        : (imageTag == null || imageTag.isEmpty()
+                                ? imageRepository
+                                : imageRepository + ":" + imageTag));
         imageId = b.imageId;
         type = b.type;
         privileged = b.privileged;
@@ -50,8 +61,15 @@ public final class ContainerInfo {
         StringBuilder sb = new StringBuilder();
         for (Mount m : mounts) {
             if (!sb.isEmpty()) sb.append(',');
-            sb.append(m.source()).append(':').append(m.dest()).append(':').append(m.mode()).append(':')
-                    .append(m.rdwr()).append(':').append(m.propagation());
+            sb.append(m.source())
+                    .append(':')
+                    .append(m.dest())
+                    .append(':')
+                    .append(m.mode())
+                    .append(':')
+                    .append(m.rdwr())
+                    .append(':')
+                    .append(m.propagation());
         }
         mountsLine = sb.toString();
     }
@@ -60,7 +78,9 @@ public final class ContainerInfo {
         return "host".equals(id);
     }
 
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
     public static final class Builder {
         String id, name, image, imageRepository, imageTag, imageId, type, podName, nsName, podUid;
@@ -70,21 +90,83 @@ public final class ContainerInfo {
         Map<String, String> podLabels = Map.of();
         Map<String, String> labels = Map.of();
 
-        public Builder id(String v) { id = v; return this; }
-        public Builder name(String v) { name = v; return this; }
-        public Builder image(String v) { image = v; return this; }
-        public Builder imageRepository(String v) { imageRepository = v; return this; }
-        public Builder imageTag(String v) { imageTag = v; return this; }
-        public Builder imageId(String v) { imageId = v; return this; }
-        public Builder type(String v) { type = v; return this; }
-        public Builder privileged(boolean v) { privileged = v; return this; }
-        public Builder startTs(long v) { startTs = v; return this; }
-        public Builder mounts(List<Mount> v) { mounts = v; return this; }
-        public Builder podName(String v) { podName = v; return this; }
-        public Builder nsName(String v) { nsName = v; return this; }
-        public Builder podUid(String v) { podUid = v; return this; }
-        public Builder podLabels(Map<String, String> v) { podLabels = v; return this; }
-        public Builder labels(Map<String, String> v) { labels = v; return this; }
-        public ContainerInfo build() { return new ContainerInfo(this); }
+        public Builder id(String v) {
+            id = v;
+            return this;
+        }
+
+        public Builder name(String v) {
+            name = v;
+            return this;
+        }
+
+        public Builder image(String v) {
+            image = v;
+            return this;
+        }
+
+        public Builder imageRepository(String v) {
+            imageRepository = v;
+            return this;
+        }
+
+        public Builder imageTag(String v) {
+            imageTag = v;
+            return this;
+        }
+
+        public Builder imageId(String v) {
+            imageId = v;
+            return this;
+        }
+
+        public Builder type(String v) {
+            type = v;
+            return this;
+        }
+
+        public Builder privileged(boolean v) {
+            privileged = v;
+            return this;
+        }
+
+        public Builder startTs(long v) {
+            startTs = v;
+            return this;
+        }
+
+        public Builder mounts(List<Mount> v) {
+            mounts = v;
+            return this;
+        }
+
+        public Builder podName(String v) {
+            podName = v;
+            return this;
+        }
+
+        public Builder nsName(String v) {
+            nsName = v;
+            return this;
+        }
+
+        public Builder podUid(String v) {
+            podUid = v;
+            return this;
+        }
+
+        public Builder podLabels(Map<String, String> v) {
+            podLabels = v;
+            return this;
+        }
+
+        public Builder labels(Map<String, String> v) {
+            labels = v;
+            return this;
+        }
+
+        public ContainerInfo build() {
+            return new ContainerInfo(this);
+        }
     }
 }

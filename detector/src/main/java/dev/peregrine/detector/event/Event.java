@@ -47,6 +47,7 @@ public final class Event {
     private static final int MAX_ANCESTORS = 16;
     /** Source of {@link #serial}s; a live event takes a block at a time, to stay clear of an atomic add per record. */
     private static final AtomicLong SERIALS = new AtomicLong();
+
     private static final long SERIAL_BLOCK = 1 << 20;
     private static final ProcessInfo[] NO_ANCESTORS = new ProcessInfo[0];
 
@@ -73,9 +74,11 @@ public final class Event {
     private String[] argNames;
     /** The text of argument i: given, or made by argFormats[i] once bit i of {@link #argsFormatted} is set. */
     private String[] argTexts;
+
     private long[] argValues;
     /** Null for an argument given as text. */
     private Formatter[] argFormats;
+
     private long argsFormatted;
     private int argCount;
     /** evt.args, built on first use: outputs need it, conditions almost never do. */
@@ -84,6 +87,7 @@ public final class Event {
     private ProcessInfo[] ancestors;
     /** -1 while a live event's ancestors are not looked up yet. */
     private int ancestorCount;
+
     private Lineage lineage;
 
     private Event(int argCapacity, ProcessInfo[] ancestors) {
@@ -232,13 +236,17 @@ public final class Event {
     public String rawArg(String name) {
         for (int i = 0; i < argCount; i++) {
             if (argNames[i].equals(name)) {
-                return argFormats[i] == null || argFormats[i] instanceof TextSource ? arg(i) : Long.toString(argValues[i]);
+                return argFormats[i] == null || argFormats[i] instanceof TextSource
+                        ? arg(i)
+                        : Long.toString(argValues[i]);
             }
         }
         return null;
     }
 
-    public int argCount() { return argCount; }
+    public int argCount() {
+        return argCount;
+    }
 
     /** evt.args as Falco prints it (see {@link EvtArgs}). */
     public String argsLine() {
@@ -250,7 +258,9 @@ public final class Event {
         return s;
     }
 
-    public String argName(int index) { return argNames[index]; }
+    public String argName(int index) {
+        return argNames[index];
+    }
 
     /** Ancestor {@code level} of the process: 0 is the process itself, 1 its parent, and so on. */
     public ProcessInfo ancestor(int level) {
@@ -267,7 +277,9 @@ public final class Event {
         return n;
     }
 
-    public ProcessInfo parent() { return ancestorCount() > 0 ? ancestors[0] : null; }
+    public ProcessInfo parent() {
+        return ancestorCount() > 0 ? ancestors[0] : null;
+    }
 
     /**
      * An event that keeps this one's values: every argument formatted and the ancestors looked
@@ -300,7 +312,9 @@ public final class Event {
         return s;
     }
 
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
     public static final class Builder {
         long ts, num = NONE, rawres = NONE;
@@ -312,17 +326,58 @@ public final class Event {
         FdInfo fd;
         ContainerInfo container = ContainerInfo.HOST;
 
-        public Builder ts(long v) { ts = v; return this; }
-        public Builder num(long v) { num = v; return this; }
-        public Builder type(String v) { type = v; return this; }
-        public Builder rawres(long v) { rawres = v; return this; }
+        public Builder ts(long v) {
+            ts = v;
+            return this;
+        }
+
+        public Builder num(long v) {
+            num = v;
+            return this;
+        }
+
+        public Builder type(String v) {
+            type = v;
+            return this;
+        }
+
+        public Builder rawres(long v) {
+            rawres = v;
+            return this;
+        }
         /** Argument order is kept: it is the order of evt.args and evt.arg[N]. */
-        public Builder args(Map<String, String> v) { args = v; return this; }
-        public Builder proc(ProcessInfo v) { proc = v; return this; }
-        public Builder ancestors(List<ProcessInfo> v) { ancestors = v; return this; }
-        public Builder user(UserInfo v) { user = v; return this; }
-        public Builder fd(FdInfo v) { fd = v; return this; }
-        public Builder container(ContainerInfo v) { container = v; return this; }
-        public Event build() { return new Event(this); }
+        public Builder args(Map<String, String> v) {
+            args = v;
+            return this;
+        }
+
+        public Builder proc(ProcessInfo v) {
+            proc = v;
+            return this;
+        }
+
+        public Builder ancestors(List<ProcessInfo> v) {
+            ancestors = v;
+            return this;
+        }
+
+        public Builder user(UserInfo v) {
+            user = v;
+            return this;
+        }
+
+        public Builder fd(FdInfo v) {
+            fd = v;
+            return this;
+        }
+
+        public Builder container(ContainerInfo v) {
+            container = v;
+            return this;
+        }
+
+        public Event build() {
+            return new Event(this);
+        }
     }
 }

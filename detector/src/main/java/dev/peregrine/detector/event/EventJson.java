@@ -90,8 +90,15 @@ public final class EventJson {
         if (user != null || group != null) {
             JsonNode u = user == null ? MAPPER.createObjectNode() : user;
             JsonNode g = group == null ? MAPPER.createObjectNode() : group;
-            b.user(new UserInfo(num(u, "uid", Event.NONE), text(u, "name"), num(u, "loginuid", Event.NONE),
-                    text(u, "loginname"), text(u, "homedir"), text(u, "shell"), num(g, "gid", Event.NONE), text(g, "name")));
+            b.user(new UserInfo(
+                    num(u, "uid", Event.NONE),
+                    text(u, "name"),
+                    num(u, "loginuid", Event.NONE),
+                    text(u, "loginname"),
+                    text(u, "homedir"),
+                    text(u, "shell"),
+                    num(g, "gid", Event.NONE),
+                    text(g, "name")));
         }
         JsonNode fd = root.get("fd");
         if (fd != null) b.fd(fd(fd));
@@ -103,30 +110,48 @@ public final class EventJson {
 
     private static ProcessInfo process(JsonNode p) {
         return ProcessInfo.builder()
-                .pid(num(p, "pid", Event.NONE)).tid(num(p, "tid", Event.NONE)).vpid(num(p, "vpid", Event.NONE))
+                .pid(num(p, "pid", Event.NONE))
+                .tid(num(p, "tid", Event.NONE))
+                .vpid(num(p, "vpid", Event.NONE))
                 .ppid(num(p, "ppid", Event.NONE))
-                .name(text(p, "name")).exe(text(p, "exe")).exepath(text(p, "exepath"))
-                .args(strings(p, "args")).env(strings(p, "env")).cwd(text(p, "cwd"))
-                .tty(num(p, "tty", Event.NONE)).sid(num(p, "sid", Event.NONE)).sname(text(p, "sname"))
-                .vpgid(num(p, "vpgid", Event.NONE)).startTs(num(p, "start_ts", Event.NONE))
-                .exeIno(num(p, "exe_ino", Event.NONE)).exeInoCtime(num(p, "exe_ino_ctime", Event.NONE))
+                .name(text(p, "name"))
+                .exe(text(p, "exe"))
+                .exepath(text(p, "exepath"))
+                .args(strings(p, "args"))
+                .env(strings(p, "env"))
+                .cwd(text(p, "cwd"))
+                .tty(num(p, "tty", Event.NONE))
+                .sid(num(p, "sid", Event.NONE))
+                .sname(text(p, "sname"))
+                .vpgid(num(p, "vpgid", Event.NONE))
+                .startTs(num(p, "start_ts", Event.NONE))
+                .exeIno(num(p, "exe_ino", Event.NONE))
+                .exeInoCtime(num(p, "exe_ino_ctime", Event.NONE))
                 .exeInoMtime(num(p, "exe_ino_mtime", Event.NONE))
-                .exeUpperLayer(bool(p, "exe_upper_layer")).exeFromMemfd(bool(p, "exe_from_memfd"))
+                .exeUpperLayer(bool(p, "exe_upper_layer"))
+                .exeFromMemfd(bool(p, "exe_from_memfd"))
                 .exeWritable(bool(p, "exe_writable"))
-                .capEffective(text(p, "cap_effective")).capPermitted(text(p, "cap_permitted"))
+                .capEffective(text(p, "cap_effective"))
+                .capPermitted(text(p, "cap_permitted"))
                 .capInheritable(text(p, "cap_inheritable"))
                 .build();
     }
 
     private static FdInfo fd(JsonNode f) {
         FdInfo.Builder b = FdInfo.builder()
-                .num(num(f, "num", Event.NONE)).type(text(f, "type")).name(text(f, "name")).nameraw(text(f, "nameraw"))
+                .num(num(f, "num", Event.NONE))
+                .type(text(f, "type"))
+                .name(text(f, "name"))
+                .nameraw(text(f, "nameraw"))
                 .l4proto(text(f, "l4proto"))
                 .client(text(f, "cip"), num(f, "cport", Event.NONE))
                 .server(text(f, "sip"), num(f, "sport", Event.NONE))
-                .cipName(text(f, "cip_name")).sipName(text(f, "sip_name"))
-                .role(role(text(f, "role"))).serverSocket(bool(f, "server_socket"))
-                .connected(bool(f, "connected")).nameChanged(bool(f, "name_changed"));
+                .cipName(text(f, "cip_name"))
+                .sipName(text(f, "sip_name"))
+                .role(role(text(f, "role")))
+                .serverSocket(bool(f, "server_socket"))
+                .connected(bool(f, "connected"))
+                .nameChanged(bool(f, "name_changed"));
         return b.build();
     }
 
@@ -139,23 +164,28 @@ public final class EventJson {
     private static ContainerInfo container(JsonNode c, JsonNode k) {
         ContainerInfo.Builder b = ContainerInfo.builder()
                 .id(text(c, "id") == null ? "host" : text(c, "id"))
-                .name(text(c, "name")).image(text(c, "image"))
-                .imageRepository(text(c, "image_repository")).imageTag(text(c, "image_tag"))
-                .imageId(text(c, "image_id")).type(text(c, "type"))
-                .privileged(bool(c, "privileged")).startTs(num(c, "start_ts", Event.NONE));
+                .name(text(c, "name"))
+                .image(text(c, "image"))
+                .imageRepository(text(c, "image_repository"))
+                .imageTag(text(c, "image_tag"))
+                .imageId(text(c, "image_id"))
+                .type(text(c, "type"))
+                .privileged(bool(c, "privileged"))
+                .startTs(num(c, "start_ts", Event.NONE));
         JsonNode mounts = c.get("mounts");
         if (mounts != null && mounts.isArray()) {
             List<ContainerInfo.Mount> list = new ArrayList<>();
             for (JsonNode m : mounts.values()) {
-                list.add(new ContainerInfo.Mount(text(m, "source"), text(m, "dest"), text(m, "mode"),
-                        bool(m, "rdwr"), text(m, "propagation")));
+                list.add(new ContainerInfo.Mount(
+                        text(m, "source"), text(m, "dest"), text(m, "mode"), bool(m, "rdwr"), text(m, "propagation")));
             }
             b.mounts(list);
         }
         JsonNode containerLabels = c.get("labels");
         if (containerLabels != null && containerLabels.isObject()) {
             Map<String, String> map = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonNode> e : containerLabels.properties()) map.put(e.getKey(), scalar(e.getValue()));
+            for (Map.Entry<String, JsonNode> e : containerLabels.properties())
+                map.put(e.getKey(), scalar(e.getValue()));
             b.labels(map);
         }
         if (k != null) {

@@ -18,23 +18,64 @@ public final class EvtArgs {
 
     /** Falco's (the driver's PPM_O_*) open flag bits, by name. */
     private static final Map<String, Long> OPEN_FLAG_BITS = Map.ofEntries(
-            Map.entry("O_RDONLY", 1L), Map.entry("O_WRONLY", 2L), Map.entry("O_RDWR", 3L), Map.entry("O_CREAT", 1L << 2),
-            Map.entry("O_APPEND", 1L << 3), Map.entry("O_DSYNC", 1L << 4), Map.entry("O_EXCL", 1L << 5),
-            Map.entry("O_NONBLOCK", 1L << 6), Map.entry("O_SYNC", 1L << 7), Map.entry("O_TRUNC", 1L << 8),
-            Map.entry("O_DIRECT", 1L << 9), Map.entry("O_DIRECTORY", 1L << 10), Map.entry("O_LARGEFILE", 1L << 11),
-            Map.entry("O_CLOEXEC", 1L << 12), Map.entry("O_TMPFILE", 1L << 13), Map.entry("O_F_CREATED", 1L << 14));
+            Map.entry("O_RDONLY", 1L),
+            Map.entry("O_WRONLY", 2L),
+            Map.entry("O_RDWR", 3L),
+            Map.entry("O_CREAT", 1L << 2),
+            Map.entry("O_APPEND", 1L << 3),
+            Map.entry("O_DSYNC", 1L << 4),
+            Map.entry("O_EXCL", 1L << 5),
+            Map.entry("O_NONBLOCK", 1L << 6),
+            Map.entry("O_SYNC", 1L << 7),
+            Map.entry("O_TRUNC", 1L << 8),
+            Map.entry("O_DIRECT", 1L << 9),
+            Map.entry("O_DIRECTORY", 1L << 10),
+            Map.entry("O_LARGEFILE", 1L << 11),
+            Map.entry("O_CLOEXEC", 1L << 12),
+            Map.entry("O_TMPFILE", 1L << 13),
+            Map.entry("O_F_CREATED", 1L << 14));
 
     private static final Map<String, Long> SOCKET_FAMILIES = Map.ofEntries(
-            Map.entry("AF_UNSPEC", 0L), Map.entry("AF_UNIX", 1L), Map.entry("AF_LOCAL", 1L), Map.entry("AF_INET", 2L),
-            Map.entry("AF_AX25", 3L), Map.entry("AF_IPX", 4L), Map.entry("AF_APPLETALK", 5L), Map.entry("AF_NETROM", 6L),
-            Map.entry("AF_BRIDGE", 7L), Map.entry("AF_ATMPVC", 8L), Map.entry("AF_X25", 9L), Map.entry("AF_INET6", 10L),
-            Map.entry("AF_ROSE", 11L), Map.entry("AF_DECnet", 12L), Map.entry("AF_NETBEUI", 13L), Map.entry("AF_SECURITY", 14L),
-            Map.entry("AF_KEY", 15L), Map.entry("AF_NETLINK", 16L), Map.entry("AF_ROUTE", 16L), Map.entry("AF_PACKET", 17L),
-            Map.entry("AF_ASH", 18L), Map.entry("AF_ECONET", 19L), Map.entry("AF_ATMSVC", 20L), Map.entry("AF_RDS", 21L),
-            Map.entry("AF_SNA", 22L), Map.entry("AF_IRDA", 23L), Map.entry("AF_PPPOX", 24L), Map.entry("AF_WANPIPE", 25L),
-            Map.entry("AF_LLC", 26L), Map.entry("AF_CAN", 29L), Map.entry("AF_TIPC", 30L), Map.entry("AF_BLUETOOTH", 31L),
-            Map.entry("AF_IUCV", 32L), Map.entry("AF_RXRPC", 33L), Map.entry("AF_ISDN", 34L), Map.entry("AF_PHONET", 35L),
-            Map.entry("AF_IEEE802154", 36L), Map.entry("AF_CAIF", 37L), Map.entry("AF_ALG", 38L), Map.entry("AF_NFC", 39L));
+            Map.entry("AF_UNSPEC", 0L),
+            Map.entry("AF_UNIX", 1L),
+            Map.entry("AF_LOCAL", 1L),
+            Map.entry("AF_INET", 2L),
+            Map.entry("AF_AX25", 3L),
+            Map.entry("AF_IPX", 4L),
+            Map.entry("AF_APPLETALK", 5L),
+            Map.entry("AF_NETROM", 6L),
+            Map.entry("AF_BRIDGE", 7L),
+            Map.entry("AF_ATMPVC", 8L),
+            Map.entry("AF_X25", 9L),
+            Map.entry("AF_INET6", 10L),
+            Map.entry("AF_ROSE", 11L),
+            Map.entry("AF_DECnet", 12L),
+            Map.entry("AF_NETBEUI", 13L),
+            Map.entry("AF_SECURITY", 14L),
+            Map.entry("AF_KEY", 15L),
+            Map.entry("AF_NETLINK", 16L),
+            Map.entry("AF_ROUTE", 16L),
+            Map.entry("AF_PACKET", 17L),
+            Map.entry("AF_ASH", 18L),
+            Map.entry("AF_ECONET", 19L),
+            Map.entry("AF_ATMSVC", 20L),
+            Map.entry("AF_RDS", 21L),
+            Map.entry("AF_SNA", 22L),
+            Map.entry("AF_IRDA", 23L),
+            Map.entry("AF_PPPOX", 24L),
+            Map.entry("AF_WANPIPE", 25L),
+            Map.entry("AF_LLC", 26L),
+            Map.entry("AF_CAN", 29L),
+            Map.entry("AF_TIPC", 30L),
+            Map.entry("AF_BLUETOOTH", 31L),
+            Map.entry("AF_IUCV", 32L),
+            Map.entry("AF_RXRPC", 33L),
+            Map.entry("AF_ISDN", 34L),
+            Map.entry("AF_PHONET", 35L),
+            Map.entry("AF_IEEE802154", 36L),
+            Map.entry("AF_CAIF", 37L),
+            Map.entry("AF_ALG", 38L),
+            Map.entry("AF_NFC", 39L));
 
     public static String render(Event e) {
         StringBuilder sb = new StringBuilder();
@@ -93,7 +134,7 @@ public final class EvtArgs {
                 case "udp" -> sb.append('u');
                 case "icmp" -> sb.append('i');
                 case "raw" -> sb.append('r');
-                default -> { }
+                default -> {}
             }
         }
         sb.append('>').append(fd.name).append(')');

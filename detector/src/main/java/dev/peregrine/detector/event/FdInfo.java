@@ -11,16 +11,22 @@ public final class FdInfo {
      * or bind to a port (server) and connect (client); a socket seen only by socket(), a bind to
      * port 0 or /proc has none yet.
      */
-    public enum Role { NONE, CLIENT, SERVER }
+    public enum Role {
+        NONE,
+        CLIENT,
+        SERVER
+    }
 
     public final long num;
     /** Falco's fd.type names: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, memfd, ... */
     public final String type;
+
     public final String typechar;
     public final String name;
     public final String nameraw;
     /** fd.directory and fd.filename, cut from the name when first read: few events are asked for them. */
     private NameParts parts;
+
     public final String l4proto;
     public final String cip, sip;
     public final long cport, sport;
@@ -34,6 +40,7 @@ public final class FdInfo {
      * fd.sport), is named {@code ip:port}, and has no client, local or remote end.
      */
     public final boolean serverSocket;
+
     public final boolean connected;
     public final boolean nameChanged;
     /** Close-on-exec (O_CLOEXEC, FD_CLOEXEC, SOCK_CLOEXEC, ...): a successful exec closes the fd. */
@@ -42,6 +49,7 @@ public final class FdInfo {
     public final long cipV4, sipV4;
     /** IPv6 addresses as high/low 64 bits for network-mask checks; meaningful when {@code cipV6}/{@code sipV6}. */
     public final boolean cipV6, sipV6;
+
     public final long cipV6Hi, cipV6Lo, sipV6Hi, sipV6Lo;
 
     private FdInfo(Builder b) {
@@ -163,7 +171,9 @@ public final class FdInfo {
                 p = new NameParts(n, null);
             } else if (n != null && "file".equals(type)) {
                 int slash = n.lastIndexOf('/');
-                p = new NameParts(slash < 0 ? null : (slash == 0 ? "/" : n.substring(0, slash)), slash < 0 ? n : n.substring(slash + 1));
+                p = new NameParts(
+                        slash < 0 ? null : (slash == 0 ? "/" : n.substring(0, slash)),
+                        slash < 0 ? n : n.substring(slash + 1));
             } else {
                 p = new NameParts(null, null);
             }
@@ -205,7 +215,9 @@ public final class FdInfo {
         };
     }
 
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
     public static final class Builder {
         long num = Event.NONE;
@@ -214,21 +226,80 @@ public final class FdInfo {
         Role role = Role.NONE;
         boolean serverSocket, connected, nameChanged, cloexec;
 
-        public Builder num(long v) { num = v; return this; }
-        public Builder type(String v) { type = v; return this; }
-        public Builder name(String v) { name = v; return this; }
-        public Builder nameraw(String v) { nameraw = v; return this; }
-        public Builder l4proto(String v) { l4proto = v; return this; }
-        public Builder client(String ip, long port) { cip = ip; cport = port; return this; }
-        public Builder server(String ip, long port) { sip = ip; sport = port; return this; }
-        public Builder cipName(String v) { cipName = v; return this; }
-        public Builder sipName(String v) { sipName = v; return this; }
-        public Builder role(Role v) { role = v; return this; }
+        public Builder num(long v) {
+            num = v;
+            return this;
+        }
+
+        public Builder type(String v) {
+            type = v;
+            return this;
+        }
+
+        public Builder name(String v) {
+            name = v;
+            return this;
+        }
+
+        public Builder nameraw(String v) {
+            nameraw = v;
+            return this;
+        }
+
+        public Builder l4proto(String v) {
+            l4proto = v;
+            return this;
+        }
+
+        public Builder client(String ip, long port) {
+            cip = ip;
+            cport = port;
+            return this;
+        }
+
+        public Builder server(String ip, long port) {
+            sip = ip;
+            sport = port;
+            return this;
+        }
+
+        public Builder cipName(String v) {
+            cipName = v;
+            return this;
+        }
+
+        public Builder sipName(String v) {
+            sipName = v;
+            return this;
+        }
+
+        public Builder role(Role v) {
+            role = v;
+            return this;
+        }
         /** A server socket (see {@link FdInfo#serverSocket}): give it its name, server end and the SERVER role too. */
-        public Builder serverSocket(boolean v) { serverSocket = v; return this; }
-        public Builder connected(boolean v) { connected = v; return this; }
-        public Builder nameChanged(boolean v) { nameChanged = v; return this; }
-        public Builder cloexec(boolean v) { cloexec = v; return this; }
-        public FdInfo build() { return new FdInfo(this); }
+        public Builder serverSocket(boolean v) {
+            serverSocket = v;
+            return this;
+        }
+
+        public Builder connected(boolean v) {
+            connected = v;
+            return this;
+        }
+
+        public Builder nameChanged(boolean v) {
+            nameChanged = v;
+            return this;
+        }
+
+        public Builder cloexec(boolean v) {
+            cloexec = v;
+            return this;
+        }
+
+        public FdInfo build() {
+            return new FdInfo(this);
+        }
     }
 }

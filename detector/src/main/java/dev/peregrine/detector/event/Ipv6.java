@@ -52,15 +52,29 @@ public final class Ipv6 {
                 if (v4 < 0) return invalid(what);
                 for (int k = 0; k < 2; k++) {
                     int g = (int) (v4 >>> (16 - 16 * k)) & 0xFFFF;
-                    if (gap) { tailHi = (tailHi << 16) | (tailLo >>> 48); tailLo = (tailLo << 16) | g; tail++; }
-                    else { headHi = (headHi << 16) | (headLo >>> 48); headLo = (headLo << 16) | g; head++; }
+                    if (gap) {
+                        tailHi = (tailHi << 16) | (tailLo >>> 48);
+                        tailLo = (tailLo << 16) | g;
+                        tail++;
+                    } else {
+                        headHi = (headHi << 16) | (headLo >>> 48);
+                        headLo = (headLo << 16) | g;
+                        head++;
+                    }
                 }
                 i = to;
                 break;
             }
             if (i == start || i - start > 4) return invalid(what);
-            if (gap) { tailHi = (tailHi << 16) | (tailLo >>> 48); tailLo = (tailLo << 16) | group; tail++; }
-            else { headHi = (headHi << 16) | (headLo >>> 48); headLo = (headLo << 16) | group; head++; }
+            if (gap) {
+                tailHi = (tailHi << 16) | (tailLo >>> 48);
+                tailLo = (tailLo << 16) | group;
+                tail++;
+            } else {
+                headHi = (headHi << 16) | (headLo >>> 48);
+                headLo = (headLo << 16) | group;
+                head++;
+            }
             if (i == to) break;
             if (s.charAt(i) != ':') return invalid(what);
             i++;
@@ -76,10 +90,19 @@ public final class Ipv6 {
         // Move the head groups to the top: shift left by the groups that follow them.
         int shift = 16 * (8 - head);
         long hi, lo;
-        if (shift >= 128) { hi = 0; lo = 0; }
-        else if (shift >= 64) { hi = headLo << (shift - 64); lo = 0; }
-        else if (shift > 0) { hi = (headHi << shift) | (headLo >>> (64 - shift)); lo = headLo << shift; }
-        else { hi = headHi; lo = headLo; }
+        if (shift >= 128) {
+            hi = 0;
+            lo = 0;
+        } else if (shift >= 64) {
+            hi = headLo << (shift - 64);
+            lo = 0;
+        } else if (shift > 0) {
+            hi = (headHi << shift) | (headLo >>> (64 - shift));
+            lo = headLo << shift;
+        } else {
+            hi = headHi;
+            lo = headLo;
+        }
         hi |= tailHi;
         lo |= tailLo;
         return switch (what) {
@@ -119,10 +142,16 @@ public final class Ipv6 {
         for (int i = 0; i < 8; i++) w[i] = ((a[2 * i] & 0xFF) << 8) | (a[2 * i + 1] & 0xFF);
         int bestBase = -1, bestLen = 0;
         for (int i = 0; i < 8; ) {
-            if (w[i] != 0) { i++; continue; }
+            if (w[i] != 0) {
+                i++;
+                continue;
+            }
             int j = i;
             while (j < 8 && w[j] == 0) j++;
-            if (j - i > bestLen) { bestBase = i; bestLen = j - i; }
+            if (j - i > bestLen) {
+                bestBase = i;
+                bestLen = j - i;
+            }
             i = j;
         }
         if (bestLen < 2) bestBase = -1;
@@ -134,8 +163,13 @@ public final class Ipv6 {
             }
             if (i != 0) sb.append(':');
             if (i == 6 && bestBase == 0 && (bestLen == 6 || (bestLen == 5 && w[5] == 0xFFFF))) {
-                sb.append(a[12] & 0xFF).append('.').append(a[13] & 0xFF).append('.')
-                        .append(a[14] & 0xFF).append('.').append(a[15] & 0xFF);
+                sb.append(a[12] & 0xFF)
+                        .append('.')
+                        .append(a[13] & 0xFF)
+                        .append('.')
+                        .append(a[14] & 0xFF)
+                        .append('.')
+                        .append(a[15] & 0xFF);
                 return sb.toString();
             }
             sb.append(Integer.toHexString(w[i]));

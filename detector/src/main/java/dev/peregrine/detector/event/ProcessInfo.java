@@ -38,6 +38,7 @@ public final class ProcessInfo {
     public final String argsLine;
     /** {@code proc.cmdline}: name followed by the arguments. */
     public final String cmdline;
+
     public final String envLine;
 
     private ProcessInfo(Builder b) {
@@ -70,7 +71,9 @@ public final class ProcessInfo {
         envLine = String.join(" ", env);
     }
 
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
     public static final class Builder {
         long pid = Event.NONE, tid = Event.NONE, vpid = Event.NONE, ppid = Event.NONE;
@@ -80,30 +83,128 @@ public final class ProcessInfo {
         long exeIno = Event.NONE, exeInoCtime = Event.NONE, exeInoMtime = Event.NONE;
         boolean exeUpperLayer, exeFromMemfd, exeWritable;
 
-        public Builder pid(long v) { pid = v; return this; }
-        public Builder tid(long v) { tid = v; return this; }
-        public Builder vpid(long v) { vpid = v; return this; }
-        public Builder ppid(long v) { ppid = v; return this; }
-        public Builder name(String v) { name = v; return this; }
-        public Builder exe(String v) { exe = v; return this; }
-        public Builder exepath(String v) { exepath = v; return this; }
-        public Builder args(List<String> v) { args = v; return this; }
-        public Builder env(List<String> v) { env = v; return this; }
-        public Builder cwd(String v) { cwd = v; return this; }
-        public Builder tty(long v) { tty = v; return this; }
-        public Builder sid(long v) { sid = v; return this; }
-        public Builder sname(String v) { sname = v; return this; }
-        public Builder vpgid(long v) { vpgid = v; return this; }
-        public Builder startTs(long v) { startTs = v; return this; }
-        public Builder exeIno(long v) { exeIno = v; return this; }
-        public Builder exeInoCtime(long v) { exeInoCtime = v; return this; }
-        public Builder exeInoMtime(long v) { exeInoMtime = v; return this; }
-        public Builder exeUpperLayer(boolean v) { exeUpperLayer = v; return this; }
-        public Builder exeFromMemfd(boolean v) { exeFromMemfd = v; return this; }
-        public Builder exeWritable(boolean v) { exeWritable = v; return this; }
-        public Builder capEffective(String v) { capEffective = v; return this; }
-        public Builder capPermitted(String v) { capPermitted = v; return this; }
-        public Builder capInheritable(String v) { capInheritable = v; return this; }
-        public ProcessInfo build() { return new ProcessInfo(this); }
+        public Builder pid(long v) {
+            pid = v;
+            return this;
+        }
+
+        public Builder tid(long v) {
+            tid = v;
+            return this;
+        }
+
+        public Builder vpid(long v) {
+            vpid = v;
+            return this;
+        }
+
+        public Builder ppid(long v) {
+            ppid = v;
+            return this;
+        }
+
+        public Builder name(String v) {
+            name = v;
+            return this;
+        }
+
+        public Builder exe(String v) {
+            exe = v;
+            return this;
+        }
+
+        public Builder exepath(String v) {
+            exepath = v;
+            return this;
+        }
+
+        public Builder args(List<String> v) {
+            args = v;
+            return this;
+        }
+
+        public Builder env(List<String> v) {
+            env = v;
+            return this;
+        }
+
+        public Builder cwd(String v) {
+            cwd = v;
+            return this;
+        }
+
+        public Builder tty(long v) {
+            tty = v;
+            return this;
+        }
+
+        public Builder sid(long v) {
+            sid = v;
+            return this;
+        }
+
+        public Builder sname(String v) {
+            sname = v;
+            return this;
+        }
+
+        public Builder vpgid(long v) {
+            vpgid = v;
+            return this;
+        }
+
+        public Builder startTs(long v) {
+            startTs = v;
+            return this;
+        }
+
+        public Builder exeIno(long v) {
+            exeIno = v;
+            return this;
+        }
+
+        public Builder exeInoCtime(long v) {
+            exeInoCtime = v;
+            return this;
+        }
+
+        public Builder exeInoMtime(long v) {
+            exeInoMtime = v;
+            return this;
+        }
+
+        public Builder exeUpperLayer(boolean v) {
+            exeUpperLayer = v;
+            return this;
+        }
+
+        public Builder exeFromMemfd(boolean v) {
+            exeFromMemfd = v;
+            return this;
+        }
+
+        public Builder exeWritable(boolean v) {
+            exeWritable = v;
+            return this;
+        }
+
+        public Builder capEffective(String v) {
+            capEffective = v;
+            return this;
+        }
+
+        public Builder capPermitted(String v) {
+            capPermitted = v;
+            return this;
+        }
+
+        public Builder capInheritable(String v) {
+            capInheritable = v;
+            return this;
+        }
+
+        public ProcessInfo build() {
+            return new ProcessInfo(this);
+        }
     }
 }

@@ -14,25 +14,43 @@ public interface Accessor {
     FieldType type();
 
     /** True when {@link #count} may exceed one; single-valued fields take a faster path. */
-    default boolean multiValued() { return false; }
+    default boolean multiValued() {
+        return false;
+    }
 
-    default String text(Event e) { return textAt(e, 0); }
+    default String text(Event e) {
+        return textAt(e, 0);
+    }
 
-    default String textAt(Event e, int i) { return null; }
+    default String textAt(Event e, int i) {
+        return null;
+    }
 
-    default long number(Event e) { return numberAt(e, 0); }
+    default long number(Event e) {
+        return numberAt(e, 0);
+    }
 
-    default long numberAt(Event e, int i) { return Event.NONE; }
+    default long numberAt(Event e, int i) {
+        return Event.NONE;
+    }
 
     /** An IPv4 address value as an unsigned 32-bit number, -1 when absent or not IPv4; IP fields answer without parsing. */
-    default long ipv4At(Event e, int i) { return Ipv4.parse(textAt(e, i)); }
+    default long ipv4At(Event e, int i) {
+        return Ipv4.parse(textAt(e, i));
+    }
 
     /** True when value {@code i} is an IPv6 address; {@link #ipv6HiAt}/{@link #ipv6LoAt} then give its bits. */
-    default boolean isIpv6At(Event e, int i) { return Ipv6.isValid(textAt(e, i)); }
+    default boolean isIpv6At(Event e, int i) {
+        return Ipv6.isValid(textAt(e, i));
+    }
 
-    default long ipv6HiAt(Event e, int i) { return Ipv6.high(textAt(e, i)); }
+    default long ipv6HiAt(Event e, int i) {
+        return Ipv6.high(textAt(e, i));
+    }
 
-    default long ipv6LoAt(Event e, int i) { return Ipv6.low(textAt(e, i)); }
+    default long ipv6LoAt(Event e, int i) {
+        return Ipv6.low(textAt(e, i));
+    }
 
     default int count(Event e) {
         if (type().isNumeric() || type() == FieldType.BOOL) return number(e) == Event.NONE ? 0 : 1;

@@ -8,5 +8,9 @@ import java.util.function.Function;
  * {@link FieldException} when the argument is not acceptable.
  */
 public record FieldDef(String name, FieldType type, ArgMode arg, String description, Function<String, Accessor> bind) {
-    public enum ArgMode { NONE, REQUIRED, OPTIONAL }
+    public enum ArgMode {
+        NONE,
+        REQUIRED,
+        OPTIONAL
+    }
 }

@@ -10,5 +10,7 @@ public final class FieldException extends RuntimeException {
     }
 
     /** True for the errors Falco downgrades to LOAD_UNKNOWN_FILTER warnings under skip-if-unknown-filter. */
-    public boolean unknownField() { return unknownField; }
+    public boolean unknownField() {
+        return unknownField;
+    }
 }

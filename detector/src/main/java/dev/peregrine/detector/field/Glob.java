@@ -56,7 +56,8 @@ public final class Glob {
                 if (q + 2 < pattern.length() && pattern.charAt(q + 1) == '-' && pattern.charAt(q + 2) != ']') {
                     char hi = pattern.charAt(q + 2);
                     char cc = ignoreCase ? Character.toLowerCase(c) : c;
-                    if ((c >= lo && c <= hi) || (ignoreCase && cc >= Character.toLowerCase(lo) && cc <= Character.toLowerCase(hi))) {
+                    if ((c >= lo && c <= hi)
+                            || (ignoreCase && cc >= Character.toLowerCase(lo) && cc <= Character.toLowerCase(hi))) {
                         matched = true;
                     }
                     q += 3;

@@ -43,6 +43,7 @@ public final class LiveDetection {
      * lookup; the map gives syscalls of the same event type (execve and a successful exec) one count.
      */
     private final Map<String, AtomicLong> eventsByType = new HashMap<>();
+
     private final AtomicLong[] eventsByRecordType = new AtomicLong[RawEvent.PROC_EXIT + 1];
     private long evaluated;
     private final Map<String, Counter> matchesByRule = new HashMap<>();
@@ -57,7 +58,8 @@ public final class LiveDetection {
     /** Open fds over all processes in the table, recomputed about once a second by the event thread. */
     private volatile long fds;
 
-    public LiveDetection(Ruleset ruleset, MeterRegistry metrics, EventFactory.ContainerLookup containers, int maxProcesses) {
+    public LiveDetection(
+            Ruleset ruleset, MeterRegistry metrics, EventFactory.ContainerLookup containers, int maxProcesses) {
         this.ruleset = ruleset;
         this.metrics = metrics;
         this.containers = containers;
@@ -69,8 +71,10 @@ public final class LiveDetection {
         if (n == null) {
             n = eventsByType.computeIfAbsent(type, t -> {
                 AtomicLong count = new AtomicLong();
-                FunctionCounter.builder("peregrine.detector.events", count, AtomicLong::getOpaque).tag("type", t)
-                        .description("Events evaluated, by type").register(metrics);
+                FunctionCounter.builder("peregrine.detector.events", count, AtomicLong::getOpaque)
+                        .tag("type", t)
+                        .description("Events evaluated, by type")
+                        .register(metrics);
                 return count;
             });
             if (recordType < eventsByRecordType.length) {
@@ -122,7 +126,8 @@ public final class LiveDetection {
      *     is refilled for the next record once this returns: keep {@link Event#snapshot()} if anything.
      * @param onAlert every rule match, with an event of its own (a snapshot) that may be kept
      */
-    public void run(Capture capture, BooleanSupplier running, Consumer<Event> onEvent, BiConsumer<CompiledRule, Event> onAlert)
+    public void run(
+            Capture capture, BooleanSupplier running, Consumer<Event> onEvent, BiConsumer<CompiledRule, Event> onAlert)
             throws Capture.CaptureException {
         capture.select(syscallsFor(ruleset), true);
         capture.ignoreProcess(ProcessHandle.current().pid());
@@ -132,20 +137,28 @@ public final class LiveDetection {
         capture.attach();
         processes.seed();
         Gauge.builder("peregrine.detector.processes", processes, ProcessTable::size)
-                .description("Processes in the process table").register(metrics);
+                .description("Processes in the process table")
+                .register(metrics);
         Gauge.builder("peregrine.detector.process.evictions", processes, ProcessTable::evictions)
-                .description("Processes evicted because the table was full").register(metrics);
+                .description("Processes evicted because the table was full")
+                .register(metrics);
         Gauge.builder("peregrine.detector.fds", this, d -> d.fds)
-                .description("Open fds in the fd tables of all processes (updated every second)").register(metrics);
+                .description("Open fds in the fd tables of all processes (updated every second)")
+                .register(metrics);
         FunctionCounter.builder("peregrine.detector.records", this, d -> d.records)
-                .description("Records received from the kernel's ring buffer, of every kind (fork/exit too), before decoding")
+                .description(
+                        "Records received from the kernel's ring buffer, of every kind (fork/exit too), before decoding")
                 .register(metrics);
         Gauge.builder("peregrine.detector.drops", capture, Capture::drops)
-                .description("Events lost in the kernel because the ring buffer was full").register(metrics);
-        Gauge.builder("peregrine.detector.malformed", capture, Capture::malformed).register(metrics);
+                .description("Events lost in the kernel because the ring buffer was full")
+                .register(metrics);
+        Gauge.builder("peregrine.detector.malformed", capture, Capture::malformed)
+                .register(metrics);
         Timer evaluation = Timer.builder("peregrine.detector.evaluation")
-                .description("Time to evaluate the rules on one event (one event in " + EVALUATION_SAMPLE + " is timed)")
-                .publishPercentileHistogram().register(metrics);
+                .description(
+                        "Time to evaluate the rules on one event (one event in " + EVALUATION_SAMPLE + " is timed)")
+                .publishPercentileHistogram()
+                .register(metrics);
         boolean[] tablesOnly = tablesOnly(ruleset, onEvent == null);
         Consumer<RawEvent> sink = raw -> {
             if ((++recordsCounted & 4095) == 0) {
@@ -176,8 +189,14 @@ public final class LiveDetection {
                 rule = ruleset.firstMatch(e);
             }
             if (rule != null) {
-                matchesByRule.computeIfAbsent(rule.name(), n -> Counter.builder("peregrine.detector.matches")
-                        .tag("rule", n).description("Rule matches").register(metrics)).increment();
+                matchesByRule
+                        .computeIfAbsent(
+                                rule.name(),
+                                n -> Counter.builder("peregrine.detector.matches")
+                                        .tag("rule", n)
+                                        .description("Rule matches")
+                                        .register(metrics))
+                        .increment();
                 onAlert.accept(rule, e.snapshot());
             }
         };

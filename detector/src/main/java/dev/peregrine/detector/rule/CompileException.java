@@ -9,5 +9,7 @@ public final class CompileException extends RuntimeException {
         this.unknownField = unknownField;
     }
 
-    public boolean unknownField() { return unknownField; }
+    public boolean unknownField() {
+        return unknownField;
+    }
 }

@@ -11,9 +11,20 @@ import java.util.Map;
  * for each type of a positive type set, the predicate with the condition's evt.type checks already
  * decided (see {@link EventTypeFolding}); {@link #NEVER} marks a type the condition can never match.
  */
-public record CompiledRule(int order, String name, String description, Priority priority, String source, List<String> tags,
-                           boolean enabled, String output, OutputFormat outputFormat, Expr condition, EventPredicate predicate,
-                           EventTypes eventTypes, Map<String, EventPredicate> typedPredicates) {
+public record CompiledRule(
+        int order,
+        String name,
+        String description,
+        Priority priority,
+        String source,
+        List<String> tags,
+        boolean enabled,
+        String output,
+        OutputFormat outputFormat,
+        Expr condition,
+        EventPredicate predicate,
+        EventTypes eventTypes,
+        Map<String, EventPredicate> typedPredicates) {
     static final EventPredicate NEVER = e -> false;
     static final EventPredicate ALWAYS = e -> true;
 

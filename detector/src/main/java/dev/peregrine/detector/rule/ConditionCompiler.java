@@ -33,8 +33,12 @@ public final class ConditionCompiler {
         return switch (e) {
             case Expr.And a -> junction(a, a.children(), false);
             case Expr.Or o -> junction(o, o.children(), true);
-            case Expr.Not n -> { EventPredicate p = compile(n.child()); yield ev -> !p.test(ev); }
-            case Expr.Identifier i -> throw new CompileException("Undefined macro '" + i.name() + "' used in filter.", false);
+            case Expr.Not n -> {
+                EventPredicate p = compile(n.child());
+                yield ev -> !p.test(ev);
+            }
+            case Expr.Identifier i ->
+                throw new CompileException("Undefined macro '" + i.name() + "' used in filter.", false);
             case Expr.UnaryCheck u -> exists(operand(u.left()));
             case Expr.BinaryCheck b -> check(b);
             default -> throw new CompileException("unexpected expression in check position: " + e, false);
@@ -146,16 +150,23 @@ public final class ConditionCompiler {
             throw new CompileException("unknown multivalue transformer", false);
         }
         List<Expr> args = m.args();
-        if (args.size() != 2) throw new CompileException("join() requires exactly 2 arguments: separator and list", false);
+        if (args.size() != 2)
+            throw new CompileException("join() requires exactly 2 arguments: separator and list", false);
         if (args.get(0) instanceof Expr.ArgList) {
             throw new CompileException("join() first argument (separator) must be a single value, not a list", false);
         }
-        if (!(args.get(1) instanceof Expr.ArgList list)) throw new CompileException("join() second argument must be a list", false);
+        if (!(args.get(1) instanceof Expr.ArgList list))
+            throw new CompileException("join() second argument must be a list", false);
         TextSource sep = single(args.get(0));
         TextSource[] items = list.items().stream().map(this::single).toArray(TextSource[]::new);
         return new Accessor() {
-            @Override public FieldType type() { return FieldType.CHARBUF; }
-            @Override public String textAt(Event e, int i) {
+            @Override
+            public FieldType type() {
+                return FieldType.CHARBUF;
+            }
+
+            @Override
+            public String textAt(Event e, int i) {
                 String s = sep.get(e);
                 if (s == null) return null;
                 StringBuilder sb = new StringBuilder();
@@ -182,12 +193,18 @@ public final class ConditionCompiler {
 
     private static Accessor transform(String name, Accessor in) {
         if (in.type() != FieldType.CHARBUF && in.type() != FieldType.BYTEBUF) {
-            throw new CompileException("transformer '" + name + "' is not supported on fields of type " + in.type(), false);
+            throw new CompileException(
+                    "transformer '" + name + "' is not supported on fields of type " + in.type(), false);
         }
         if (name.equals("len")) {
             return new Accessor() {
-                @Override public FieldType type() { return FieldType.UINT64; }
-                @Override public long numberAt(Event e, int i) {
+                @Override
+                public FieldType type() {
+                    return FieldType.UINT64;
+                }
+
+                @Override
+                public long numberAt(Event e, int i) {
                     String s = in.textAt(e, i);
                     return s == null ? Event.NONE : s.length();
                 }
@@ -197,20 +214,34 @@ public final class ConditionCompiler {
             case "tolower" -> s -> s.toLowerCase(Locale.ROOT);
             case "toupper" -> s -> s.toUpperCase(Locale.ROOT);
             case "basename" -> s -> s.substring(s.lastIndexOf('/') + 1);
-            case "b64" -> s -> {
-                try {
-                    return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
-                } catch (IllegalArgumentException bad) {
-                    return null;
-                }
-            };
+            case "b64" ->
+                s -> {
+                    try {
+                        return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
+                    } catch (IllegalArgumentException bad) {
+                        return null;
+                    }
+                };
             default -> throw new CompileException("unknown transformer '" + name + "'", false);
         };
         return new Accessor() {
-            @Override public FieldType type() { return FieldType.CHARBUF; }
-            @Override public boolean multiValued() { return in.multiValued(); }
-            @Override public int count(Event e) { return in.count(e); }
-            @Override public String textAt(Event e, int i) {
+            @Override
+            public FieldType type() {
+                return FieldType.CHARBUF;
+            }
+
+            @Override
+            public boolean multiValued() {
+                return in.multiValued();
+            }
+
+            @Override
+            public int count(Event e) {
+                return in.count(e);
+            }
+
+            @Override
+            public String textAt(Event e, int i) {
                 String s = in.textAt(e, i);
                 return s == null ? null : f.apply(s);
             }
@@ -267,17 +298,21 @@ public final class ConditionCompiler {
         }
         if (type == FieldType.BOOL) {
             if (!op.equals("=") && !op.equals("==")) {
-                throw new CompileException("operator '" + op + "' not supported by boolean field '" + field + "'", false);
+                throw new CompileException(
+                        "operator '" + op + "' not supported by boolean field '" + field + "'", false);
             }
             long want = ValueMatchers.parseBool(values.getFirst(), field);
             return ev -> a.number(ev) == want;
         }
-        boolean addressEquality = type == FieldType.IPADDR && List.of("=", "==", "in", "intersects").contains(op);
+        boolean addressEquality = type == FieldType.IPADDR
+                && List.of("=", "==", "in", "intersects").contains(op);
         if (type == FieldType.IPNET || addressEquality) {
             if (!List.of("=", "==", "in", "intersects").contains(op)) {
-                throw new CompileException("operator '" + op + "' not supported by network field '" + field + "'", false);
+                throw new CompileException(
+                        "operator '" + op + "' not supported by network field '" + field + "'", false);
             }
-            // Addresses compare as numbers, so "::1" equals "0:0::1"; IPv6 values are read only when a value needs them.
+            // Addresses compare as numbers, so "::1" equals "0:0::1"; IPv6 values are read only when a value needs
+            // them.
             ValueMatchers.Networks nets = ValueMatchers.networks(values, field, addressEquality);
             boolean v6 = nets.hasV6();
             return ev -> {
@@ -330,12 +365,37 @@ public final class ConditionCompiler {
         if (!a.multiValued() && values.size() == 1) {
             long v = ValueMatchers.parseNumber(values.getFirst(), field);
             switch (op) {
-                case "=", "==" -> { return ev -> { long x = a.number(ev); return x != Event.NONE && x == v; }; }
-                case "<" -> { return ev -> { long x = a.number(ev); return x != Event.NONE && x < v; }; }
-                case "<=" -> { return ev -> { long x = a.number(ev); return x != Event.NONE && x <= v; }; }
-                case ">" -> { return ev -> { long x = a.number(ev); return x != Event.NONE && x > v; }; }
-                case ">=" -> { return ev -> { long x = a.number(ev); return x != Event.NONE && x >= v; }; }
-                default -> { }
+                case "=", "==" -> {
+                    return ev -> {
+                        long x = a.number(ev);
+                        return x != Event.NONE && x == v;
+                    };
+                }
+                case "<" -> {
+                    return ev -> {
+                        long x = a.number(ev);
+                        return x != Event.NONE && x < v;
+                    };
+                }
+                case "<=" -> {
+                    return ev -> {
+                        long x = a.number(ev);
+                        return x != Event.NONE && x <= v;
+                    };
+                }
+                case ">" -> {
+                    return ev -> {
+                        long x = a.number(ev);
+                        return x != Event.NONE && x > v;
+                    };
+                }
+                case ">=" -> {
+                    return ev -> {
+                        long x = a.number(ev);
+                        return x != Event.NONE && x >= v;
+                    };
+                }
+                default -> {}
             }
         }
         if (!a.multiValued()) {
@@ -370,8 +430,10 @@ public final class ConditionCompiler {
                 };
             };
         }
-        if (!List.of("=", "==", "contains", "icontains", "startswith", "endswith").contains(op)) {
-            throw new CompileException("operator '" + op + "' cannot compare field '" + field + "' with another field", false);
+        if (!List.of("=", "==", "contains", "icontains", "startswith", "endswith")
+                .contains(op)) {
+            throw new CompileException(
+                    "operator '" + op + "' cannot compare field '" + field + "' with another field", false);
         }
         return ev -> {
             String x = left.text(ev), y = right.display(ev);

@@ -10,7 +10,8 @@ import dev.peregrine.detector.condition.SourcePos;
 record ConditionSpan(int line, int column, boolean block, boolean folded, int indent) {
     Context locate(Context ctx, SourcePos pos) {
         if (pos == null) return ctx.at(line, column);
-        if (!block) return pos.line() == 1 ? ctx.at(line, column + pos.col() - 1) : ctx.at(line + pos.line() - 1, pos.col());
+        if (!block)
+            return pos.line() == 1 ? ctx.at(line, column + pos.col() - 1) : ctx.at(line + pos.line() - 1, pos.col());
         if (folded) return ctx.at(line + 1, indent + 1);
         return ctx.at(line + pos.line(), indent + pos.col());
     }

@@ -11,12 +11,18 @@ final class ConditionWarnings {
         boolean[] na = {false}, dir = {false};
         walk(e, na, dir);
         if (na[0]) {
-            result.warning(LoadCode.LOAD_UNSAFE_NA_CHECK, "comparing a field value with <NA> is unsafe and can lead to "
-                    + "unpredictable behavior of the rule condition. If you need to  check for the existence of a field, "
-                    + "consider using the 'exists' operator instead.", ctx);
+            result.warning(
+                    LoadCode.LOAD_UNSAFE_NA_CHECK,
+                    "comparing a field value with <NA> is unsafe and can lead to "
+                            + "unpredictable behavior of the rule condition. If you need to  check for the existence of a field, "
+                            + "consider using the 'exists' operator instead.",
+                    ctx);
         }
         if (dir[0]) {
-            result.warning(LoadCode.LOAD_DEPRECATED_ITEM, "usage of deprecated field 'evt.dir' has been detected in the rule condition", ctx);
+            result.warning(
+                    LoadCode.LOAD_DEPRECATED_ITEM,
+                    "usage of deprecated field 'evt.dir' has been detected in the rule condition",
+                    ctx);
         }
     }
 
@@ -28,8 +34,10 @@ final class ConditionWarnings {
             case Expr.BinaryCheck b -> {
                 if (b.left() instanceof Expr.Field f && f.name().equals("evt.dir")) dir[0] = true;
                 // Falco only flags fields whose plugins return <NA> as a real value (k8s audit).
-                if (b.left() instanceof Expr.Field f && (f.name().startsWith("ka.") || f.name().startsWith("jevt."))
-                        && List.of("=", "==", "!=", "in", "intersects", "pmatch").contains(b.op())) {
+                if (b.left() instanceof Expr.Field f
+                        && (f.name().startsWith("ka.") || f.name().startsWith("jevt."))
+                        && List.of("=", "==", "!=", "in", "intersects", "pmatch")
+                                .contains(b.op())) {
                     if (b.right() instanceof Expr.Value v && v.value().equals("<NA>")) na[0] = true;
                     if (b.right() instanceof Expr.ListValue l && l.values().contains("<NA>")) na[0] = true;
                 }
@@ -37,7 +45,7 @@ final class ConditionWarnings {
             case Expr.UnaryCheck u -> {
                 if (u.left() instanceof Expr.Field f && f.name().equals("evt.dir")) dir[0] = true;
             }
-            default -> { }
+            default -> {}
         }
     }
 }

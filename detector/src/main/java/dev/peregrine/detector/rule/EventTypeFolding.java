@@ -18,11 +18,17 @@ final class EventTypeFolding {
         static final Folded TRUE = new Folded(null, true);
         static final Folded FALSE = new Folded(null, false);
 
-        static Folded of(Expr e) { return new Folded(e, null); }
+        static Folded of(Expr e) {
+            return new Folded(e, null);
+        }
 
-        static Folded of(boolean b) { return b ? TRUE : FALSE; }
+        static Folded of(boolean b) {
+            return b ? TRUE : FALSE;
+        }
 
-        boolean isConstant() { return constant != null; }
+        boolean isConstant() {
+            return constant != null;
+        }
     }
 
     static Folded fold(Expr e, String type) {
@@ -55,9 +61,12 @@ final class EventTypeFolding {
     private static Folded typeCheck(Expr.BinaryCheck b, String type) {
         if (!(b.left() instanceof Expr.Field f) || !f.name().equals("evt.type") || f.hasArg()) return Folded.of(b);
         return switch (b.op()) {
-            case "=", "==" -> b.right() instanceof Expr.Value v ? Folded.of(v.value().equals(type)) : Folded.of(b);
-            case "!=" -> b.right() instanceof Expr.Value v ? Folded.of(!v.value().equals(type)) : Folded.of(b);
-            case "in", "intersects" -> b.right() instanceof Expr.ListValue l ? Folded.of(l.values().contains(type)) : Folded.of(b);
+            case "=", "==" ->
+                b.right() instanceof Expr.Value v ? Folded.of(v.value().equals(type)) : Folded.of(b);
+            case "!=" ->
+                b.right() instanceof Expr.Value v ? Folded.of(!v.value().equals(type)) : Folded.of(b);
+            case "in", "intersects" ->
+                b.right() instanceof Expr.ListValue l ? Folded.of(l.values().contains(type)) : Folded.of(b);
             default -> Folded.of(b);
         };
     }

@@ -12,9 +12,13 @@ import java.util.Set;
 public record EventTypes(Set<String> names, boolean negated) {
     public static final EventTypes ALL = new EventTypes(Set.of(), true);
 
-    public boolean isAll() { return negated && names.isEmpty(); }
+    public boolean isAll() {
+        return negated && names.isEmpty();
+    }
 
-    public boolean contains(String type) { return negated != names.contains(type); }
+    public boolean contains(String type) {
+        return negated != names.contains(type);
+    }
 
     public static EventTypes of(Expr e) {
         return of(e, false);
@@ -29,11 +33,14 @@ public record EventTypes(Set<String> names, boolean negated) {
             case Expr.And a -> combine(a.children(), negated, !negated);
             case Expr.Or o -> combine(o.children(), negated, negated);
             case Expr.Not n -> of(n.child(), !negated);
-            case Expr.BinaryCheck b when b.left() instanceof Expr.Field f && f.name().equals("evt.type") && !f.hasArg() -> {
+            case Expr.BinaryCheck b
+            when b.left() instanceof Expr.Field f && f.name().equals("evt.type") && !f.hasArg() -> {
                 EventTypes t = switch (b.op()) {
-                    case "=", "==" -> b.right() instanceof Expr.Value v ? new EventTypes(Set.of(v.value()), false) : null;
+                    case "=", "==" ->
+                        b.right() instanceof Expr.Value v ? new EventTypes(Set.of(v.value()), false) : null;
                     case "!=" -> b.right() instanceof Expr.Value v ? new EventTypes(Set.of(v.value()), true) : null;
-                    case "in", "intersects" -> b.right() instanceof Expr.ListValue l ? new EventTypes(Set.copyOf(l.values()), false) : null;
+                    case "in", "intersects" ->
+                        b.right() instanceof Expr.ListValue l ? new EventTypes(Set.copyOf(l.values()), false) : null;
                     default -> null;
                 };
                 yield t == null ? ALL : (negated ? t.complement() : t);
@@ -51,7 +58,9 @@ public record EventTypes(Set<String> names, boolean negated) {
         return acc == null ? ALL : acc;
     }
 
-    EventTypes complement() { return new EventTypes(names, !negated); }
+    EventTypes complement() {
+        return new EventTypes(names, !negated);
+    }
 
     EventTypes intersect(EventTypes o) {
         if (!negated && !o.negated) return new EventTypes(retain(names, o.names), false);

@@ -25,7 +25,8 @@ final class ExceptionFolder {
         StringBuilder icond = new StringBuilder();
         for (Items.Entry val : ex.values) {
             if (val.isList()) {
-                throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Expected values array to contain a list of strings", ex.ctx);
+                throw new RuleLoadException(
+                        LoadCode.LOAD_ERR_VALIDATE, "Expected values array to contain a list of strings", ex.ctx);
             }
             icond.append(icond.isEmpty() ? "(" + ex.fields.item() + " " + ex.comps.item() + " (" : ", ");
             icond.append(ListExpander.quote(val.item()));
@@ -39,7 +40,8 @@ final class ExceptionFolder {
         StringBuilder icond = new StringBuilder("(");
         for (Items.Entry values : ex.values) {
             if (!values.isList() || ex.fields.items().size() != values.items().size()) {
-                throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Fields and values lists must have equal length", ex.ctx);
+                throw new RuleLoadException(
+                        LoadCode.LOAD_ERR_VALIDATE, "Fields and values lists must have equal length", ex.ctx);
             }
             if (icond.length() > 1) icond.append(" or ");
             icond.append('(');
@@ -60,7 +62,12 @@ final class ExceptionFolder {
                 } else {
                     operand = ListExpander.quote(v.item());
                 }
-                icond.append(' ').append(ex.fields.items().get(k).item()).append(' ').append(comp).append(' ').append(operand);
+                icond.append(' ')
+                        .append(ex.fields.items().get(k).item())
+                        .append(' ')
+                        .append(comp)
+                        .append(' ')
+                        .append(operand);
             }
             icond.append(')');
         }

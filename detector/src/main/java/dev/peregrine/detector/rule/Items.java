@@ -31,6 +31,7 @@ final class Items {
         Context ctx;
         /** Where the condition text starts, for mapping parse positions back to the file. */
         ConditionSpan span;
+
         int index, visibility;
 
         MacroItem(String name, Context ctx) {
@@ -41,7 +42,9 @@ final class Items {
 
     /** A scalar-or-sequence value of an exception's fields/comps/values. */
     record Entry(boolean isList, String item, List<Entry> items) {
-        static Entry of(String s) { return new Entry(false, s, List.of()); }
+        static Entry of(String s) {
+            return new Entry(false, s, List.of());
+        }
     }
 
     static final class ExceptionItem {
@@ -97,8 +100,15 @@ final class Items {
         }
 
         boolean hasAnyValue() {
-            return condition != null || output != null || desc != null || tags != null || exceptions != null
-                    || priority != null || enabled != null || warnEvttypes != null || skipIfUnknownFilter != null;
+            return condition != null
+                    || output != null
+                    || desc != null
+                    || tags != null
+                    || exceptions != null
+                    || priority != null
+                    || enabled != null
+                    || warnEvttypes != null
+                    || skipIfUnknownFilter != null;
         }
     }
 }

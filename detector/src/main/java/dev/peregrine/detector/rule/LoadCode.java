@@ -33,7 +33,11 @@ public enum LoadCode {
         this.summary = summary;
     }
 
-    public boolean isError() { return error; }
+    public boolean isError() {
+        return error;
+    }
 
-    public String summary() { return summary; }
+    public String summary() {
+        return summary;
+    }
 }

@@ -17,9 +17,15 @@ public final class LoadResult {
         warnings.add(new LoadMessage(code, message, ctx));
     }
 
-    public boolean successful() { return errors.isEmpty(); }
+    public boolean successful() {
+        return errors.isEmpty();
+    }
 
-    public List<LoadMessage> errors() { return Collections.unmodifiableList(errors); }
+    public List<LoadMessage> errors() {
+        return Collections.unmodifiableList(errors);
+    }
 
-    public List<LoadMessage> warnings() { return Collections.unmodifiableList(warnings); }
+    public List<LoadMessage> warnings() {
+        return Collections.unmodifiableList(warnings);
+    }
 }

@@ -21,19 +21,25 @@ final class MacroResolver {
         this.macros = visibleMacros;
     }
 
-    Set<String> used() { return used; }
+    Set<String> used() {
+        return used;
+    }
 
     Expr resolve(Expr e) {
         return switch (e) {
-            case Expr.And a -> new Expr.And(a.children().stream().map(this::resolve).toList());
-            case Expr.Or o -> new Expr.Or(o.children().stream().map(this::resolve).toList());
+            case Expr.And a ->
+                new Expr.And(a.children().stream().map(this::resolve).toList());
+            case Expr.Or o ->
+                new Expr.Or(o.children().stream().map(this::resolve).toList());
             case Expr.Not n -> new Expr.Not(resolve(n.child()));
             case Expr.Identifier i -> {
                 Expr body = macros.get(i.name());
-                if (body == null) throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                        "Undefined macro '" + i.name() + "' used in filter.", null);
-                if (active.contains(i.name())) throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                        "reference loop in macro '" + i.name() + "'", null);
+                if (body == null)
+                    throw new RuleLoadException(
+                            LoadCode.LOAD_ERR_VALIDATE, "Undefined macro '" + i.name() + "' used in filter.", null);
+                if (active.contains(i.name()))
+                    throw new RuleLoadException(
+                            LoadCode.LOAD_ERR_VALIDATE, "reference loop in macro '" + i.name() + "'", null);
                 used.add(i.name());
                 active.push(i.name());
                 try {

@@ -5,8 +5,14 @@ import java.util.Optional;
 
 /** Falco's priorities, most severe first; names parse case-insensitively with Falco's aliases. */
 public enum Priority {
-    EMERGENCY("Emergency"), ALERT("Alert"), CRITICAL("Critical"), ERROR("Error"), WARNING("Warning"),
-    NOTICE("Notice"), INFORMATIONAL("Informational"), DEBUG("Debug");
+    EMERGENCY("Emergency"),
+    ALERT("Alert"),
+    CRITICAL("Critical"),
+    ERROR("Error"),
+    WARNING("Warning"),
+    NOTICE("Notice"),
+    INFORMATIONAL("Informational"),
+    DEBUG("Debug");
 
     private final String display;
 
@@ -15,7 +21,9 @@ public enum Priority {
     }
 
     /** The name Falco prints in outputs and JSON alerts. */
-    public String display() { return display; }
+    public String display() {
+        return display;
+    }
 
     public static Optional<Priority> parse(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {

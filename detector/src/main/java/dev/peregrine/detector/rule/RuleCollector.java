@@ -32,20 +32,32 @@ final class RuleCollector {
         this.catalogue = catalogue;
     }
 
-    Collection<Items.ListItem> lists() { return lists.values(); }
+    Collection<Items.ListItem> lists() {
+        return lists.values();
+    }
 
-    Collection<Items.MacroItem> macros() { return macros.values(); }
+    Collection<Items.MacroItem> macros() {
+        return macros.values();
+    }
 
-    Collection<Items.RuleItem> rules() { return rules.values(); }
+    Collection<Items.RuleItem> rules() {
+        return rules.values();
+    }
 
-    Items.ListItem list(String name) { return lists.get(name); }
+    Items.ListItem list(String name) {
+        return lists.get(name);
+    }
 
-    Items.MacroItem macro(String name) { return macros.get(name); }
+    Items.MacroItem macro(String name) {
+        return macros.get(name);
+    }
 
     void requireEngineVersion(String version, Context ctx) {
         if (!Semver.compatible(ENGINE_VERSION, version)) {
-            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                    "Rules require engine version " + version + ", but engine version is " + ENGINE_VERSION, ctx);
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE,
+                    "Rules require engine version " + version + ", but engine version is " + ENGINE_VERSION,
+                    ctx);
         }
     }
 
@@ -54,12 +66,16 @@ final class RuleCollector {
         Set<String> seen = new HashSet<>();
         for (String[] alt : alternatives) {
             if (!Semver.valid(alt[1])) {
-                throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                        "Invalid required version '" + alt[1] + "' for plugin '" + alt[0] + "'", ctx);
+                throw new RuleLoadException(
+                        LoadCode.LOAD_ERR_VALIDATE,
+                        "Invalid required version '" + alt[1] + "' for plugin '" + alt[0] + "'",
+                        ctx);
             }
             if (!seen.add(alt[0])) {
-                throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                        "Defined multiple alternative version requirements for plugin '" + alt[0] + "'", ctx);
+                throw new RuleLoadException(
+                        LoadCode.LOAD_ERR_VALIDATE,
+                        "Defined multiple alternative version requirements for plugin '" + alt[0] + "'",
+                        ctx);
             }
         }
         // As Falco's check_plugin_requirements: the first alternative naming a provided plugin decides.
@@ -67,15 +83,19 @@ final class RuleCollector {
             String have = BUILTIN_PLUGINS.get(alt[0]);
             if (have == null) continue;
             if (Semver.compatible(have, alt[1])) return;
-            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Plugin '" + alt[0] + "' version '" + have
-                    + "' is not compatible with required plugin version '" + alt[1] + "'", ctx);
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE,
+                    "Plugin '" + alt[0] + "' version '" + have + "' is not compatible with required plugin version '"
+                            + alt[1] + "'",
+                    ctx);
         }
         StringBuilder names = new StringBuilder();
         for (String[] alt : alternatives) {
             if (!names.isEmpty()) names.append(", ");
             names.append(alt[0]).append(" (>= ").append(alt[1]).append(')');
         }
-        throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Plugin requirement not satisfied, must load one of: " + names, ctx);
+        throw new RuleLoadException(
+                LoadCode.LOAD_ERR_VALIDATE, "Plugin requirement not satisfied, must load one of: " + names, ctx);
     }
 
     void defineList(Items.ListItem info) {
@@ -89,8 +109,10 @@ final class RuleCollector {
     void appendList(Items.ListItem info) {
         Items.ListItem prev = lists.get(info.name);
         if (prev == null) {
-            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                    "List uses 'append' or 'override.items: append' but no list by that name already exists", info.ctx);
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE,
+                    "List uses 'append' or 'override.items: append' but no list by that name already exists",
+                    info.ctx);
         }
         prev.items.addAll(info.items);
         prev.visibility = counter++;
@@ -107,8 +129,10 @@ final class RuleCollector {
     void appendMacro(Items.MacroItem info) {
         Items.MacroItem prev = macros.get(info.name);
         if (prev == null) {
-            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                    "Macro uses 'append' or 'override.condition: append' but no macro by that name already exists", info.ctx);
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE,
+                    "Macro uses 'append' or 'override.condition: append' but no macro by that name already exists",
+                    info.ctx);
         }
         prev.condition = prev.condition + " " + info.condition;
         prev.visibility = counter++;
@@ -117,7 +141,8 @@ final class RuleCollector {
     void defineRule(Items.RuleItem info, LoadResult result) {
         Items.RuleItem prev = rules.get(info.name);
         if (prev != null && !prev.source.equals(info.source)) {
-            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Rule has been re-defined with a different source", info.ctx);
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE, "Rule has been re-defined with a different source", info.ctx);
         }
         boolean known = sources.contains(info.source);
         if (!known) {
@@ -126,8 +151,10 @@ final class RuleCollector {
         }
         for (Items.ExceptionItem ex : info.exceptions) {
             if (ex.fields == null) {
-                throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                        "Rule exception item must have fields property with a list of fields", ex.ctx);
+                throw new RuleLoadException(
+                        LoadCode.LOAD_ERR_VALIDATE,
+                        "Rule exception item must have fields property with a list of fields",
+                        ex.ctx);
             }
             validateException(ex, known);
         }
@@ -140,11 +167,14 @@ final class RuleCollector {
     void appendRule(Items.RuleUpdate info) {
         Items.RuleItem prev = rules.get(info.name);
         if (prev == null) {
-            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                    "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists", info.ctx);
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE,
+                    "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists",
+                    info.ctx);
         }
         if (!info.hasAnyValue()) {
-            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Appended rule must have exceptions or condition property", info.ctx);
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE, "Appended rule must have exceptions or condition property", info.ctx);
         }
         if (info.condition != null && !info.condition.isEmpty()) prev.condition = prev.condition + " " + info.condition;
         if (info.output != null && !info.output.isEmpty()) prev.output = prev.output + " " + info.output;
@@ -152,26 +182,37 @@ final class RuleCollector {
         if (info.tags != null) prev.tags.addAll(info.tags);
         if (info.exceptions != null) {
             for (Items.ExceptionItem ex : info.exceptions) {
-                Items.ExceptionItem existing = prev.exceptions.stream().filter(p -> p.name.equals(ex.name)).findFirst().orElse(null);
+                Items.ExceptionItem existing = prev.exceptions.stream()
+                        .filter(p -> p.name.equals(ex.name))
+                        .findFirst()
+                        .orElse(null);
                 if (existing == null) {
                     if (ex.fields == null) {
-                        throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                                "Rule exception must have fields property with a list of fields", ex.ctx);
+                        throw new RuleLoadException(
+                                LoadCode.LOAD_ERR_VALIDATE,
+                                "Rule exception must have fields property with a list of fields",
+                                ex.ctx);
                     }
                     if (ex.values.isEmpty()) {
-                        throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                                "Rule exception must have values property with a list of values", ex.ctx);
+                        throw new RuleLoadException(
+                                LoadCode.LOAD_ERR_VALIDATE,
+                                "Rule exception must have values property with a list of values",
+                                ex.ctx);
                     }
                     validateException(ex, !prev.unknownSource);
                     prev.exceptions.add(ex);
                 } else {
                     if (ex.fields != null) {
-                        throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                                "Can not append exception fields to existing exception, only values", ex.ctx);
+                        throw new RuleLoadException(
+                                LoadCode.LOAD_ERR_VALIDATE,
+                                "Can not append exception fields to existing exception, only values",
+                                ex.ctx);
                     }
                     if (ex.comps != null) {
-                        throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                                "Can not append exception comps to existing exception, only values", ex.ctx);
+                        throw new RuleLoadException(
+                                LoadCode.LOAD_ERR_VALIDATE,
+                                "Can not append exception comps to existing exception, only values",
+                                ex.ctx);
                     }
                     existing.values.addAll(ex.values);
                 }
@@ -183,11 +224,14 @@ final class RuleCollector {
     void replaceRule(Items.RuleUpdate info) {
         Items.RuleItem prev = rules.get(info.name);
         if (prev == null) {
-            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                    "An 'override.<key>: replace' to a rule was requested but no rule by that name already exists", info.ctx);
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE,
+                    "An 'override.<key>: replace' to a rule was requested but no rule by that name already exists",
+                    info.ctx);
         }
         if (!info.hasAnyValue()) {
-            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "The rule must have at least one field that can be replaced", info.ctx);
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE, "The rule must have at least one field that can be replaced", info.ctx);
         }
         if (info.condition != null) prev.condition = info.condition;
         if (info.output != null) prev.output = info.output;
@@ -196,8 +240,10 @@ final class RuleCollector {
         if (info.exceptions != null) {
             for (Items.ExceptionItem ex : info.exceptions) {
                 if (ex.fields == null) {
-                    throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                            "Rule exception must have fields property with a list of fields", ex.ctx);
+                    throw new RuleLoadException(
+                            LoadCode.LOAD_ERR_VALIDATE,
+                            "Rule exception must have fields property with a list of fields",
+                            ex.ctx);
                 }
                 validateException(ex, !prev.unknownSource);
             }
@@ -213,7 +259,8 @@ final class RuleCollector {
     void enableRule(String name, boolean enabled, Context ctx) {
         Items.RuleItem prev = rules.get(name);
         if (prev == null) {
-            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Rule has 'enabled' key but no rule by that name already exists", ctx);
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE, "Rule has 'enabled' key but no rule by that name already exists", ctx);
         }
         prev.enabled = enabled;
     }
@@ -228,11 +275,15 @@ final class RuleCollector {
                 ex.comps = new Items.Entry(true, null, eq);
             }
             if (ex.fields.items().size() != ex.comps.items().size()) {
-                throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Fields and comps lists must have equal length", ex.ctx);
+                throw new RuleLoadException(
+                        LoadCode.LOAD_ERR_VALIDATE, "Fields and comps lists must have equal length", ex.ctx);
             }
             for (Items.Entry c : ex.comps.items()) {
                 if (!operators.contains(c.item())) {
-                    throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "'" + c.item() + "' is not a supported comparison operator", ex.ctx);
+                    throw new RuleLoadException(
+                            LoadCode.LOAD_ERR_VALIDATE,
+                            "'" + c.item() + "' is not a supported comparison operator",
+                            ex.ctx);
                 }
             }
             if (checkFields) {
@@ -241,12 +292,15 @@ final class RuleCollector {
         } else {
             if (ex.comps == null) ex.comps = Items.Entry.of("in");
             if (ex.comps.isList()) {
-                throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "Fields and comps must both be strings", ex.ctx);
+                throw new RuleLoadException(
+                        LoadCode.LOAD_ERR_VALIDATE, "Fields and comps must both be strings", ex.ctx);
             }
             String c = ex.comps.item();
             if (!c.equals("in") && !c.equals("pmatch") && !c.equals("intersects")) {
-                throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE,
-                        "When fields is a single value, comps must be one of (in, pmatch, intersects)", ex.ctx);
+                throw new RuleLoadException(
+                        LoadCode.LOAD_ERR_VALIDATE,
+                        "When fields is a single value, comps must be one of (in, pmatch, intersects)",
+                        ex.ctx);
             }
             if (checkFields) checkField(ex.fields.item(), ex.ctx);
         }
@@ -255,7 +309,8 @@ final class RuleCollector {
     private void checkField(String field, Context ctx) {
         String name = field.contains("[") ? field.substring(0, field.indexOf('[')) : field;
         if (!catalogue.isDefined(name)) {
-            throw new RuleLoadException(LoadCode.LOAD_ERR_VALIDATE, "'" + field + "' is not a supported filter field", ctx);
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE, "'" + field + "' is not a supported filter field", ctx);
         }
     }
 }

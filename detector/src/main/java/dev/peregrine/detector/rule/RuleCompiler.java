@@ -116,7 +116,8 @@ final class RuleCompiler {
         try {
             return ConditionParser.parse(expanded, MAX_DEPTH);
         } catch (ConditionSyntaxException e) {
-            // Positions refer to the expanded text; they only map back exactly when nothing was substituted before them.
+            // Positions refer to the expanded text; they only map back exactly when nothing was substituted before
+            // them.
             Context at = span == null ? ctx : span.locate(ctx, expanded.equals(condition) ? e.pos() : null);
             throw new RuleLoadException(LoadCode.LOAD_ERR_COMPILE_CONDITION, e.getMessage(), at);
         }
@@ -128,8 +129,11 @@ final class RuleCompiler {
         Context condCtx = r.span == null ? r.ctx : r.span.locate(r.ctx, null);
         String output = r.output;
         if (output.contains("%container.info")) {
-            result.warning(LoadCode.LOAD_DEPRECATED_ITEM, "%container.info is deprecated and no more useful, and will be dropped by "
-                    + "Falco 1.0.0. The container plugin will automatically add required fields to the output message.", r.ctx);
+            result.warning(
+                    LoadCode.LOAD_DEPRECATED_ITEM,
+                    "%container.info is deprecated and no more useful, and will be dropped by "
+                            + "Falco 1.0.0. The container plugin will automatically add required fields to the output message.",
+                    r.ctx);
             output = output.replace("%container.info", "");
         }
         OutputFormat format;
@@ -143,10 +147,16 @@ final class RuleCompiler {
             throw new RuleLoadException(LoadCode.LOAD_ERR_COMPILE_OUTPUT, e.getMessage(), r.outputCtx);
         }
         if (output.contains("%evt.dir")) {
-            result.warning(LoadCode.LOAD_DEPRECATED_ITEM, "usage of deprecated field 'evt.dir' has been detected in the rule output", r.outputCtx);
+            result.warning(
+                    LoadCode.LOAD_DEPRECATED_ITEM,
+                    "usage of deprecated field 'evt.dir' has been detected in the rule output",
+                    r.outputCtx);
         }
-        Expr ast = resolve(parse(condition, r.exceptions.isEmpty() ? r.span : null, r.span == null ? r.ctx : condCtx),
-                macroAsts, r.span, r.ctx);
+        Expr ast = resolve(
+                parse(condition, r.exceptions.isEmpty() ? r.span : null, r.span == null ? r.ctx : condCtx),
+                macroAsts,
+                r.span,
+                r.ctx);
         ConditionWarnings.check(ast, condCtx, result);
         EventPredicate predicate;
         try {
@@ -159,11 +169,28 @@ final class RuleCompiler {
             throw new RuleLoadException(LoadCode.LOAD_ERR_COMPILE_CONDITION, e.getMessage(), condCtx);
         }
         EventTypes types = EventTypes.of(ast);
-        if (r.source.equals("syscall") && r.warnEvttypes && (types.negated() || types.names().isEmpty() || types.names().size() > 100)) {
-            result.warning(LoadCode.LOAD_NO_EVTTYPE, "Rule matches too many evt.type values. This has a significant performance penalty.", r.ctx);
+        if (r.source.equals("syscall")
+                && r.warnEvttypes
+                && (types.negated() || types.names().isEmpty() || types.names().size() > 100)) {
+            result.warning(
+                    LoadCode.LOAD_NO_EVTTYPE,
+                    "Rule matches too many evt.type values. This has a significant performance penalty.",
+                    r.ctx);
         }
-        return new CompiledRule(order, r.name, r.desc, r.priority, r.source, List.copyOf(r.tags), r.enabled, output, format, ast,
-                predicate, types, typedPredicates(ast, types));
+        return new CompiledRule(
+                order,
+                r.name,
+                r.desc,
+                r.priority,
+                r.source,
+                List.copyOf(r.tags),
+                r.enabled,
+                output,
+                format,
+                ast,
+                predicate,
+                types,
+                typedPredicates(ast, types));
     }
 
     private Map<String, EventPredicate> typedPredicates(Expr ast, EventTypes types) {
@@ -171,7 +198,11 @@ final class RuleCompiler {
         if (types.negated()) return out;
         for (String type : types.names()) {
             EventTypeFolding.Folded f = EventTypeFolding.fold(ast, type);
-            out.put(type, !f.isConstant() ? conditions.compile(f.expr()) : f.constant() ? CompiledRule.ALWAYS : CompiledRule.NEVER);
+            out.put(
+                    type,
+                    !f.isConstant()
+                            ? conditions.compile(f.expr())
+                            : f.constant() ? CompiledRule.ALWAYS : CompiledRule.NEVER);
         }
         return out;
     }

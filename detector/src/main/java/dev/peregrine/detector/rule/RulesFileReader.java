@@ -27,17 +27,42 @@ import org.yaml.snakeyaml.nodes.Tag;
 final class RulesFileReader {
     private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z]+[a-zA-Z0-9_]*");
     private static final Pattern BARESTR = Pattern.compile("[^()\"'\\s=,]+");
-    private static final String WARNING_APPEND = "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
-    private static final String WARNING_ENABLED = "The standalone 'enabled' key usage is deprecated. The correct approach requires also a 'replace' entry under the 'override' key (i.e. 'enabled: replace').";
-    private static final String ERROR_OVERRIDE_APPEND = "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
+    private static final String WARNING_APPEND =
+            "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
+    private static final String WARNING_ENABLED =
+            "The standalone 'enabled' key usage is deprecated. The correct approach requires also a 'replace' entry under the 'override' key (i.e. 'enabled: replace').";
+    private static final String ERROR_OVERRIDE_APPEND =
+            "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
 
     private static final Set<String> LIST_KEYS = Set.of("list", "items", "append", "override");
     private static final Set<String> MACRO_KEYS = Set.of("macro", "condition", "append", "override");
-    private static final Set<String> RULE_KEYS = Set.of("rule", "desc", "condition", "output", "priority", "source", "enabled",
-            "tags", "exceptions", "append", "override", "warn_evttypes", "skip-if-unknown-filter", "capture", "capture_duration");
+    private static final Set<String> RULE_KEYS = Set.of(
+            "rule",
+            "desc",
+            "condition",
+            "output",
+            "priority",
+            "source",
+            "enabled",
+            "tags",
+            "exceptions",
+            "append",
+            "override",
+            "warn_evttypes",
+            "skip-if-unknown-filter",
+            "capture",
+            "capture_duration");
     private static final List<String> RULE_APPENDABLE = List.of("condition", "output", "desc", "tags", "exceptions");
-    private static final List<String> RULE_REPLACEABLE = List.of("condition", "output", "desc", "priority", "tags", "exceptions",
-            "enabled", "warn_evttypes", "skip-if-unknown-filter");
+    private static final List<String> RULE_REPLACEABLE = List.of(
+            "condition",
+            "output",
+            "desc",
+            "priority",
+            "tags",
+            "exceptions",
+            "enabled",
+            "warn_evttypes",
+            "skip-if-unknown-filter");
 
     private final RuleCollector collector;
     private final LoadResult result;
@@ -69,7 +94,11 @@ final class RulesFileReader {
             try {
                 Context docCtx = at(fileCtx, doc.getStartMark());
                 if (!(doc instanceof SequenceNode seq)) {
-                    throw validate(doc instanceof MappingNode ? "Rules content is not yaml array of objects" : "Rules content is not yaml", docCtx);
+                    throw validate(
+                            doc instanceof MappingNode
+                                    ? "Rules content is not yaml array of objects"
+                                    : "Rules content is not yaml",
+                            docCtx);
                 }
                 for (Node item : seq.getValue()) {
                     if (!isNull(item)) readItem(item, fileCtx);
@@ -85,14 +114,19 @@ final class RulesFileReader {
     private void readItem(Node node, Context fileCtx) {
         Context ctx = at(fileCtx, node.getStartMark());
         if (!(node instanceof MappingNode item)) {
-            throw validate("Unexpected element type. Each element should be a yaml associative array.", ctx.item("rules content item", ""));
+            throw validate(
+                    "Unexpected element type. Each element should be a yaml associative array.",
+                    ctx.item("rules content item", ""));
         }
         if (get(item, "required_engine_version") != null) {
             Context c = ctx.item("required_engine_version", "");
             String v = string(item, "required_engine_version", c, false);
             String version = v.matches("\\d+") ? "0." + v + ".0" : v;
             if (!Semver.valid(version)) {
-                throw validate("Unable to parse engine version '" + v + "' as a semver string. Expected \"x.y.z\" semver format.", c);
+                throw validate(
+                        "Unable to parse engine version '" + v
+                                + "' as a semver string. Expected \"x.y.z\" semver format.",
+                        c);
             }
             collector.requireEngineVersion(version, c);
         } else if (get(item, "required_plugin_versions") != null) {
@@ -111,7 +145,8 @@ final class RulesFileReader {
     private void readPluginVersions(MappingNode item, Context ctx) {
         Node reqs = get(item, "required_plugin_versions");
         Context c = at(ctx, reqs.getStartMark()).item("required_plugin_versions", "");
-        if (!(reqs instanceof SequenceNode seq)) throw validate("Value of required_plugin_versions must be a sequence", c);
+        if (!(reqs instanceof SequenceNode seq))
+            throw validate("Value of required_plugin_versions must be a sequence", c);
         for (Node p : seq.getValue()) {
             Context pc = at(c, p.getStartMark());
             if (!(p instanceof MappingNode plugin)) throw validate("Plugin version must be a mapping", pc);
@@ -121,12 +156,16 @@ final class RulesFileReader {
             alternatives.add(new String[] {name, string(plugin, "version", named, false)});
             Node alts = get(plugin, "alternatives");
             if (alts != null) {
-                if (!(alts instanceof SequenceNode altSeq)) throw validate("Value of plugin version alternatives must be a sequence", named);
+                if (!(alts instanceof SequenceNode altSeq))
+                    throw validate("Value of plugin version alternatives must be a sequence", named);
                 for (Node a : altSeq.getValue()) {
                     Context ac = at(named, a.getStartMark());
-                    if (!(a instanceof MappingNode alt)) throw validate("Plugin version alternative must be a mapping", ac);
+                    if (!(a instanceof MappingNode alt))
+                        throw validate("Plugin version alternative must be a mapping", ac);
                     String altName = string(alt, "name", ac, false);
-                    alternatives.add(new String[] {altName, string(alt, "version", ac.item("required_plugin_versions alternative", altName), false)});
+                    alternatives.add(new String[] {
+                        altName, string(alt, "version", ac.item("required_plugin_versions alternative", altName), false)
+                    });
                 }
             }
             collector.requirePlugin(alternatives, named);
@@ -137,8 +176,10 @@ final class RulesFileReader {
         String name = string(item, "list", ctx.item("list", ""), false);
         Context c = ctx.item("list", name);
         if (!BARESTR.matcher(name).matches()) {
-            result.warning(LoadCode.LOAD_INVALID_LIST_NAME,
-                    "List has an invalid name. List names must match a regular expression: ([^()\"'[:space:]=,]+)", c);
+            result.warning(
+                    LoadCode.LOAD_INVALID_LIST_NAME,
+                    "List has an invalid name. List names must match a regular expression: ([^()\"'[:space:]=,]+)",
+                    c);
         }
         warnUnknownKeys(item, LIST_KEYS, c);
         Items.ListItem info = new Items.ListItem(name, c);
@@ -159,8 +200,10 @@ final class RulesFileReader {
         String name = string(item, "macro", ctx.item("macro", ""), false);
         Context c = ctx.item("macro", name);
         if (!IDENTIFIER.matcher(name).matches()) {
-            result.warning(LoadCode.LOAD_INVALID_MACRO_NAME,
-                    "Macro has an invalid name. Macro names must match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)", c);
+            result.warning(
+                    LoadCode.LOAD_INVALID_MACRO_NAME,
+                    "Macro has an invalid name. Macro names must match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)",
+                    c);
         }
         warnUnknownKeys(item, MACRO_KEYS, c);
         Items.MacroItem info = new Items.MacroItem(name, c);
@@ -196,7 +239,8 @@ final class RulesFileReader {
             if (!overAppend.isEmpty()) collector.appendRule(update(item, name, c, overAppend, expected, "append"));
             if (!overReplace.isEmpty()) collector.replaceRule(update(item, name, c, overReplace, expected, "replace"));
             for (String key : expected) {
-                throw validate("Unexpected key '" + key + "': no corresponding entry under 'override' is defined.",
+                throw validate(
+                        "Unexpected key '" + key + "': no corresponding entry under 'override' is defined.",
                         at(c, get(item, key).getStartMark()));
             }
         } else if (appendFlag) {
@@ -204,7 +248,9 @@ final class RulesFileReader {
             if (get(item, "condition") != null) u.condition = string(item, "condition", c, false);
             if (get(item, "exceptions") != null) u.exceptions = exceptions(item, c, true);
             collector.appendRule(u);
-        } else if (get(item, "condition") == null && get(item, "output") == null && get(item, "desc") == null
+        } else if (get(item, "condition") == null
+                && get(item, "output") == null
+                && get(item, "desc") == null
                 && get(item, "priority") == null) {
             boolean enabled = requiredBool(item, "enabled", c);
             result.warning(LoadCode.LOAD_DEPRECATED_ITEM, WARNING_ENABLED, c);
@@ -221,7 +267,8 @@ final class RulesFileReader {
             if (source != null) info.source = source;
             if (get(item, "enabled") != null) info.enabled = requiredBool(item, "enabled", c);
             if (get(item, "warn_evttypes") != null) info.warnEvttypes = requiredBool(item, "warn_evttypes", c);
-            if (get(item, "skip-if-unknown-filter") != null) info.skipIfUnknownFilter = requiredBool(item, "skip-if-unknown-filter", c);
+            if (get(item, "skip-if-unknown-filter") != null)
+                info.skipIfUnknownFilter = requiredBool(item, "skip-if-unknown-filter", c);
             List<String> tags = sequence(item, "tags", c, true);
             if (tags != null) info.tags.addAll(tags);
             info.exceptions = exceptions(item, c, false);
@@ -229,11 +276,13 @@ final class RulesFileReader {
         }
     }
 
-    private Items.RuleUpdate update(MappingNode item, String name, Context c, Set<String> keys, Set<String> expected, String kind) {
+    private Items.RuleUpdate update(
+            MappingNode item, String name, Context c, Set<String> keys, Set<String> expected, String kind) {
         Items.RuleUpdate u = new Items.RuleUpdate(name, c);
         for (String key : keys) {
             if (!expected.remove(key)) {
-                throw validate("An " + kind + " override for '" + key + "' was specified but '" + key + "' is not defined", c);
+                throw validate(
+                        "An " + kind + " override for '" + key + "' was specified but '" + key + "' is not defined", c);
             }
             switch (key) {
                 case "condition" -> u.condition = string(item, key, c, false);
@@ -253,11 +302,18 @@ final class RulesFileReader {
 
     private Priority priority(MappingNode item, Context c) {
         String p = string(item, "priority", c, false);
-        return Priority.parse(p).orElseThrow(() -> validate("Invalid priority", at(c, get(item, "priority").getStartMark())));
+        return Priority.parse(p)
+                .orElseThrow(() ->
+                        validate("Invalid priority", at(c, get(item, "priority").getStartMark())));
     }
 
-    private void readOverrides(MappingNode item, List<String> appendable, List<String> replaceable,
-                               Set<String> outAppend, Set<String> outReplace, Context c) {
+    private void readOverrides(
+            MappingNode item,
+            List<String> appendable,
+            List<String> replaceable,
+            Set<String> outAppend,
+            Set<String> outReplace,
+            Context c) {
         Node node = get(item, "override");
         if (node == null) return;
         if (!(node instanceof MappingNode map)) throw validate("Value is not a mapping", at(c, node.getStartMark()));
@@ -266,13 +322,15 @@ final class RulesFileReader {
             String op = scalar(t.getValueNode());
             Context kc = at(c, t.getKeyNode().getStartMark());
             if ("append".equals(op)) {
-                if (!appendable.contains(key)) throw validate("Key '" + key + "' cannot be appended to, use 'replace' instead", kc);
+                if (!appendable.contains(key))
+                    throw validate("Key '" + key + "' cannot be appended to, use 'replace' instead", kc);
                 outAppend.add(key);
             } else if ("replace".equals(op)) {
                 if (!replaceable.contains(key)) throw validate("Key '" + key + "' cannot be replaced", kc);
                 outReplace.add(key);
             } else {
-                StringBuilder msg = new StringBuilder("Invalid override operation for key '" + key + "': '" + op + "'. Allowed values are: ");
+                StringBuilder msg = new StringBuilder(
+                        "Invalid override operation for key '" + key + "': '" + op + "'. Allowed values are: ");
                 if (appendable.contains(key)) msg.append("append ");
                 if (replaceable.contains(key)) msg.append("replace ");
                 throw validate(msg.toString(), at(c, t.getValueNode().getStartMark()));
@@ -294,8 +352,10 @@ final class RulesFileReader {
             for (Items.ExceptionItem prev : out) {
                 // Falco warns and keeps both.
                 if (prev.name.equals(name)) {
-                    result.warning(LoadCode.LOAD_EXCEPTION_NAME_NOT_UNIQUE,
-                            "Multiple definitions of exception '" + name + "' in the same rule", exCtx);
+                    result.warning(
+                            LoadCode.LOAD_EXCEPTION_NAME_NOT_UNIQUE,
+                            "Multiple definitions of exception '" + name + "' in the same rule",
+                            exCtx);
                 }
             }
             Items.ExceptionItem info = new Items.ExceptionItem(name, exCtx);
@@ -304,7 +364,8 @@ final class RulesFileReader {
             Node values = get(ex, "values");
             if (values != null) {
                 Context vc = at(exCtx, values.getStartMark());
-                if (!(values instanceof SequenceNode vs)) throw validate("Rule exception values must be a sequence", vc);
+                if (!(values instanceof SequenceNode vs))
+                    throw validate("Rule exception values must be a sequence", vc);
                 for (Node v : vs.getValue()) info.values.add(entryOf(v, at(exCtx, v.getStartMark())));
             } else if (append) {
                 result.warning(LoadCode.LOAD_APPEND_NO_VALUES, "Overriding/appending exception with no values", exCtx);
@@ -340,7 +401,9 @@ final class RulesFileReader {
         for (NodeTuple t : item.getValue()) {
             String key = scalar(t.getKeyNode());
             if (key != null && !known.contains(key)) {
-                result.warning(LoadCode.LOAD_UNKNOWN_KEY, "Unknown key '" + key + "'. The key will be ignored.",
+                result.warning(
+                        LoadCode.LOAD_UNKNOWN_KEY,
+                        "Unknown key '" + key + "'. The key will be ignored.",
                         at(c, t.getKeyNode().getStartMark()));
             }
         }
@@ -377,7 +440,9 @@ final class RulesFileReader {
         return switch (v) {
             case "true", "yes", "on", "y" -> true;
             case "false", "no", "off", "n" -> false;
-            default -> throw validate("Can't decode YAML scalar value", at(ctx, get(map, key).getStartMark()));
+            default ->
+                throw validate(
+                        "Can't decode YAML scalar value", at(ctx, get(map, key).getStartMark()));
         };
     }
 
@@ -415,8 +480,11 @@ final class RulesFileReader {
             String next = lines[m.getLine() + 1];
             while (indent < next.length() && next.charAt(indent) == ' ') indent++;
         }
-        int quote = style == DumperOptions.ScalarStyle.SINGLE_QUOTED || style == DumperOptions.ScalarStyle.DOUBLE_QUOTED ? 1 : 0;
-        return new ConditionSpan(m.getLine() + 1, m.getColumn() + 1 + quote, block, style == DumperOptions.ScalarStyle.FOLDED, indent);
+        int quote = style == DumperOptions.ScalarStyle.SINGLE_QUOTED || style == DumperOptions.ScalarStyle.DOUBLE_QUOTED
+                ? 1
+                : 0;
+        return new ConditionSpan(
+                m.getLine() + 1, m.getColumn() + 1 + quote, block, style == DumperOptions.ScalarStyle.FOLDED, indent);
     }
 
     private static Context at(Context ctx, Mark mark) {

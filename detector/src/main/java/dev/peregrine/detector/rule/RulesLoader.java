@@ -27,7 +27,8 @@ public final class RulesLoader {
         public static RulesSource bundled() {
             try (InputStream in = RulesLoader.class.getResourceAsStream(BUNDLED_RULES)) {
                 if (in == null) throw new IllegalStateException("bundled rules missing from the jar: " + BUNDLED_RULES);
-                return new RulesSource("falco_rules.yaml (bundled)", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                return new RulesSource(
+                        "falco_rules.yaml (bundled)", new String(in.readAllBytes(), StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -36,7 +37,9 @@ public final class RulesLoader {
 
     /** The outcome: rules are empty when the load failed. */
     public record Loaded(LoadResult result, List<CompiledRule> rules) {
-        public Ruleset ruleset() { return new Ruleset(rules); }
+        public Ruleset ruleset() {
+            return new Ruleset(rules);
+        }
     }
 
     private final FieldCatalogue catalogue;
@@ -53,7 +56,8 @@ public final class RulesLoader {
         LoadResult result = new LoadResult();
         RuleCollector collector = new RuleCollector(Set.of("syscall"), catalogue);
         for (RulesSource s : sources) {
-            if (!new RulesFileReader(collector, result).read(s.name(), s.content())) return new Loaded(result, List.of());
+            if (!new RulesFileReader(collector, result).read(s.name(), s.content()))
+                return new Loaded(result, List.of());
         }
         List<CompiledRule> rules = new RuleCompiler(catalogue, result).compile(collector);
         return new Loaded(result, result.successful() ? rules : List.of());
@@ -67,7 +71,10 @@ public final class RulesLoader {
                 sources.add(RulesSource.of(p));
             } catch (IOException e) {
                 LoadResult result = new LoadResult();
-                result.error(LoadCode.LOAD_ERR_FILE_READ, "Could not open " + p + " for reading", Context.ofFile(p.toString()));
+                result.error(
+                        LoadCode.LOAD_ERR_FILE_READ,
+                        "Could not open " + p + " for reading",
+                        Context.ofFile(p.toString()));
                 return new Loaded(result, List.of());
             }
         }

@@ -46,10 +46,13 @@ public final class Ruleset {
             list.sort(Comparator.comparingInt(CompiledRule::order));
             byType.put(type, Candidates.of(list, type));
         }
-        otherTypes = Candidates.of(rules.stream().filter(r -> r.eventTypes().negated()).toList(), null);
+        otherTypes = Candidates.of(
+                rules.stream().filter(r -> r.eventTypes().negated()).toList(), null);
     }
 
-    public List<CompiledRule> rules() { return rules; }
+    public List<CompiledRule> rules() {
+        return rules;
+    }
 
     /** The rules an event of this type must be checked against. */
     public CompiledRule[] candidates(String type) {

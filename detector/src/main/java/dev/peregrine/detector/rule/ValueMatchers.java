@@ -28,14 +28,21 @@ final class ValueMatchers {
             case "icontains" -> icontains(v);
             case "startswith" -> s -> s.startsWith(v);
             case "endswith" -> s -> s.endsWith(v);
-            case "bcontains" -> { String bytes = hexBytes(v, field); yield s -> s.contains(bytes); }
-            case "bstartswith" -> { String bytes = hexBytes(v, field); yield s -> s.startsWith(bytes); }
+            case "bcontains" -> {
+                String bytes = hexBytes(v, field);
+                yield s -> s.contains(bytes);
+            }
+            case "bstartswith" -> {
+                String bytes = hexBytes(v, field);
+                yield s -> s.startsWith(bytes);
+            }
             case "glob" -> new Glob(v, false)::matches;
             case "iglob" -> new Glob(v, true)::matches;
             case "regex" -> regex(v);
             case "in", "intersects" -> new TextSet(values)::contains;
             case "pmatch" -> pmatch(values);
-            default -> throw new CompileException("operator '" + op + "' not supported by field '" + field + "'", false);
+            default ->
+                throw new CompileException("operator '" + op + "' not supported by field '" + field + "'", false);
         };
     }
 
@@ -49,6 +56,7 @@ final class ValueMatchers {
         private final Set<String> items;
         /** Bit n set when an item has length n (n < 64). */
         private final long shortLengths;
+
         private final boolean anyLong;
 
         TextSet(List<String> values) {
@@ -94,11 +102,13 @@ final class ValueMatchers {
 
     /** Path-prefix match: /etc matches /etc and /etc/passwd, not /etcetera. */
     private static TextMatcher pmatch(List<String> values) {
-        String[] prefixes = values.stream().map(p -> p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p)
+        String[] prefixes = values.stream()
+                .map(p -> p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p)
                 .toArray(String[]::new);
         return s -> {
             for (String p : prefixes) {
-                if (s.startsWith(p) && (s.length() == p.length() || p.equals("/") || s.charAt(p.length()) == '/')) return true;
+                if (s.startsWith(p) && (s.length() == p.length() || p.equals("/") || s.charAt(p.length()) == '/'))
+                    return true;
             }
             return false;
         };
@@ -115,7 +125,8 @@ final class ValueMatchers {
     }
 
     static NumberMatcher number(String op, List<String> values, String field) {
-        long[] nums = values.stream().mapToLong(v -> parseNumber(v, field)).sorted().toArray();
+        long[] nums =
+                values.stream().mapToLong(v -> parseNumber(v, field)).sorted().toArray();
         long v = nums.length == 0 ? 0 : nums[0];
         return switch (op) {
             case "=", "==" -> x -> x == v;
@@ -124,7 +135,9 @@ final class ValueMatchers {
             case ">" -> x -> x > v;
             case ">=" -> x -> x >= v;
             case "in", "intersects" -> x -> java.util.Arrays.binarySearch(nums, x) >= 0;
-            default -> throw new CompileException("operator '" + op + "' not supported by numeric field '" + field + "'", false);
+            default ->
+                throw new CompileException(
+                        "operator '" + op + "' not supported by numeric field '" + field + "'", false);
         };
     }
 
@@ -162,8 +175,10 @@ final class ValueMatchers {
             boolean is6 = a4 < 0 && Ipv6.isValid(ip);
             int prefix = prefix(len, is6 ? 128 : 32);
             if ((a4 < 0 && !is6) || prefix < 0) {
-                throw new CompileException("could not parse '" + v + "' as an IP " + (addresses ? "address" : "network")
-                        + " for field '" + field + "'", false);
+                throw new CompileException(
+                        "could not parse '" + v + "' as an IP " + (addresses ? "address" : "network") + " for field '"
+                                + field + "'",
+                        false);
             }
             if (is6) {
                 v6.add(new long[] {Ipv6.high(ip), Ipv6.low(ip), prefix});
@@ -195,7 +210,9 @@ final class ValueMatchers {
             this.v6 = v6;
         }
 
-        boolean hasV6() { return v6.length > 0; }
+        boolean hasV6() {
+            return v6.length > 0;
+        }
 
         boolean matchesV4(long x) {
             if (x < 0) return false;

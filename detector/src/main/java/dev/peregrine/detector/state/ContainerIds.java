@@ -27,7 +27,10 @@ import java.util.Optional;
 public final class ContainerIds {
     /** Container runtimes, with the names Falco uses for {@code container.type}. */
     public enum Runtime {
-        DOCKER("docker"), CONTAINERD("containerd"), CRIO("cri-o"), PODMAN("podman");
+        DOCKER("docker"),
+        CONTAINERD("containerd"),
+        CRIO("cri-o"),
+        PODMAN("podman");
 
         public final String type;
 
@@ -56,7 +59,9 @@ public final class ContainerIds {
         {"docker-", ".scope"}, {"cri-containerd-", ".scope"}, {"crio-", ".scope"}, {"libpod-", ".scope"},
     };
     private static final Runtime[] SCOPE_RUNTIMES = {Runtime.DOCKER, Runtime.CONTAINERD, Runtime.CRIO, Runtime.PODMAN};
-    private static final String[][] COLON_FORMS = {{":cri-containerd:", "containerd"}, {":crio:", "crio"}, {":docker:", "docker"}};
+    private static final String[][] COLON_FORMS = {
+        {":cri-containerd:", "containerd"}, {":crio:", "crio"}, {":docker:", "docker"}
+    };
 
     private ContainerIds() {}
 

@@ -89,8 +89,17 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
      * @param cgroups cgroups in the table now
      * @param containers containers in the table now
      */
-    public record Stats(long lookups, long misses, long scans, long engineRequests, long engineUnknown, long engineErrors,
-                        long evictedDead, long evictedOverflow, int cgroups, int containers) {}
+    public record Stats(
+            long lookups,
+            long misses,
+            long scans,
+            long engineRequests,
+            long engineUnknown,
+            long engineErrors,
+            long evictedDead,
+            long evictedOverflow,
+            int cgroups,
+            int containers) {}
 
     /** One container (several cgroups may belong to it: nested cgroups inside the container). */
     private static final class Container {
@@ -112,11 +121,12 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
         final long cgroupId;
         final long createdNanos = System.nanoTime();
         volatile Container container; // null: the host
-        volatile String path;         // relative to the cgroup root, e.g. "/docker/<id>"; null while unknown
+        volatile String path; // relative to the cgroup root, e.g. "/docker/<id>"; null while unknown
         volatile long lastUsedNanos = createdNanos;
         volatile boolean goneOnce;
         /** Set once the entry has left the table, so that {@link #last} no longer answers with it. */
         volatile boolean removed;
+
         final CompletableFuture<Void> settled = new CompletableFuture<>();
 
         Entry(long cgroupId) {
@@ -159,6 +169,7 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
      * there several, the count would only be approximate.
      */
     private long repeats;
+
     private static final int REFRESH = 1024;
     private final LongAdder misses = new LongAdder();
     private final LongAdder scans = new LongAdder();
@@ -196,9 +207,11 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
     }
 
     static List<ContainerEngine> defaultEngines(List<Path> criSockets, Duration timeout) {
-        List<ContainerEngine> engines = new ArrayList<>(List.of(DockerEngine.docker(timeout), DockerEngine.podman(timeout)));
+        List<ContainerEngine> engines =
+                new ArrayList<>(List.of(DockerEngine.docker(timeout), DockerEngine.podman(timeout)));
         if (criSockets.isEmpty()) {
-            CriEngine.CONTAINERD_SOCKETS.forEach(p -> engines.add(new CriEngine(p, ContainerIds.Runtime.CONTAINERD, timeout)));
+            CriEngine.CONTAINERD_SOCKETS.forEach(
+                    p -> engines.add(new CriEngine(p, ContainerIds.Runtime.CONTAINERD, timeout)));
             CriEngine.CRIO_SOCKETS.forEach(p -> engines.add(new CriEngine(p, ContainerIds.Runtime.CRIO, timeout)));
         } else {
             for (Path p : criSockets) {
@@ -271,7 +284,8 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
         if (e == null || e.path == null || options.cgroupRoot() == null || !e.path.startsWith("/")) {
             return new long[0];
         }
-        try (var lines = Files.lines(options.cgroupRoot().resolve(e.path.substring(1)).resolve("cgroup.procs"))) {
+        try (var lines =
+                Files.lines(options.cgroupRoot().resolve(e.path.substring(1)).resolve("cgroup.procs"))) {
             return lines.limit(4).mapToLong(Long::parseLong).toArray();
         } catch (IOException | RuntimeException ex) {
             return new long[0];
@@ -310,14 +324,19 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
         for (Map.Entry<Long, String> p : idx.paths().entrySet()) {
             if (!byCgroup.containsKey(p.getKey())) create(p.getKey(), null, p.getValue(), -1);
         }
-        return (int) byCgroup.values().stream().map(en -> en.container).filter(c -> c != null).distinct().count();
+        return (int) byCgroup.values().stream()
+                .map(en -> en.container)
+                .filter(c -> c != null)
+                .distinct()
+                .count();
     }
 
     /**
      * Waits until what the table is doing about a cgroup is done (its path found, its engine
      * answered or given up), then returns its info. Blocking: for startup and tests.
      */
-    public ContainerInfo await(long cgroupId, String cgroupLeaf, Duration timeout) throws TimeoutException, InterruptedException {
+    public ContainerInfo await(long cgroupId, String cgroupLeaf, Duration timeout)
+            throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         lookup(cgroupId, cgroupLeaf);
         Entry e = byCgroup.get(cgroupId);
@@ -339,8 +358,17 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
     }
 
     public Stats stats() {
-        return new Stats(lookups.sum() + repeats, misses.sum(), scans.sum(), engineRequests.sum(), engineUnknown.sum(), engineErrors.sum(),
-                evictedDead.sum(), evictedOverflow.sum(), byCgroup.size(), byId.size());
+        return new Stats(
+                lookups.sum() + repeats,
+                misses.sum(),
+                scans.sum(),
+                engineRequests.sum(),
+                engineUnknown.sum(),
+                engineErrors.sum(),
+                evictedDead.sum(),
+                evictedOverflow.sum(),
+                byCgroup.size(),
+                byId.size());
     }
 
     /**
@@ -395,7 +423,8 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
         if (cgroupId == rootId) {
             e.path = "/";
         } else {
-            Optional<ContainerIds.Ref> ref = knownPath != null ? ContainerIds.fromPath(knownPath) : ContainerIds.fromLeaf(leaf);
+            Optional<ContainerIds.Ref> ref =
+                    knownPath != null ? ContainerIds.fromPath(knownPath) : ContainerIds.fromLeaf(leaf);
             if (ref.isPresent()) {
                 // A bare id needs its parents to tell the runtime and pod; the engines may still answer before.
                 needPath = knownPath == null && ref.get().guessed() && options.cgroupRoot() != null;
@@ -454,8 +483,11 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
         synchronized (c) {
             ContainerIds.Ref old = c.ref;
             if (!old.guessed() && old.podUid() != null) return;
-            ContainerIds.Ref better = new ContainerIds.Ref(old.guessed() ? fromPath.runtime() : old.runtime(), old.id(),
-                    old.podUid() != null ? old.podUid() : fromPath.podUid(), old.guessed() && fromPath.guessed());
+            ContainerIds.Ref better = new ContainerIds.Ref(
+                    old.guessed() ? fromPath.runtime() : old.runtime(),
+                    old.id(),
+                    old.podUid() != null ? old.podUid() : fromPath.podUid(),
+                    old.guessed() && fromPath.guessed());
             c.ref = better;
             if (!c.engineAnswered) {
                 c.info = provisional(better);
@@ -549,13 +581,31 @@ public final class ContainerTable implements AutoCloseable, EventFactory.Contain
     }
 
     private static ContainerInfo provisional(ContainerIds.Ref ref) {
-        return ContainerInfo.builder().id(ref.shortId()).type(ref.runtime().type).podUid(ref.podUid()).build();
+        return ContainerInfo.builder()
+                .id(ref.shortId())
+                .type(ref.runtime().type)
+                .podUid(ref.podUid())
+                .build();
     }
 
     private static ContainerInfo withPodUid(ContainerInfo i, String podUid) {
-        return ContainerInfo.builder().id(i.id).name(i.name).image(i.image).imageRepository(i.imageRepository)
-                .imageTag(i.imageTag).imageId(i.imageId).type(i.type).privileged(i.privileged).startTs(i.startTs)
-                .mounts(i.mounts).podName(i.podName).nsName(i.nsName).podUid(podUid).podLabels(i.podLabels).labels(i.labels).build();
+        return ContainerInfo.builder()
+                .id(i.id)
+                .name(i.name)
+                .image(i.image)
+                .imageRepository(i.imageRepository)
+                .imageTag(i.imageTag)
+                .imageId(i.imageId)
+                .type(i.type)
+                .privileged(i.privileged)
+                .startTs(i.startTs)
+                .mounts(i.mounts)
+                .podName(i.podName)
+                .nsName(i.nsName)
+                .podUid(podUid)
+                .podLabels(i.podLabels)
+                .labels(i.labels)
+                .build();
     }
 
     // ---- cgroup hierarchy ----

@@ -70,8 +70,11 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
     public static final Path CONTAINERD_SOCKET = Path.of("/run/containerd/containerd.sock");
     public static final Path CRIO_SOCKET = Path.of("/var/run/crio/crio.sock");
     /** Where containerd's socket is found: upstream, k3s/RKE2, Bottlerocket's host containerd. */
-    public static final List<Path> CONTAINERD_SOCKETS = List.of(CONTAINERD_SOCKET,
-            Path.of("/run/k3s/containerd/containerd.sock"), Path.of("/run/host-containerd/containerd.sock"));
+    public static final List<Path> CONTAINERD_SOCKETS = List.of(
+            CONTAINERD_SOCKET,
+            Path.of("/run/k3s/containerd/containerd.sock"),
+            Path.of("/run/host-containerd/containerd.sock"));
+
     public static final List<Path> CRIO_SOCKETS = List.of(CRIO_SOCKET);
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -130,10 +133,15 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
         ContainerStatusResponse r;
         try {
             for (int attempt = 0; ; attempt++) {
-                r = stub().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(ref.id()).setVerbose(true).build());
+                r = stub().containerStatus(ContainerStatusRequest.newBuilder()
+                        .setContainerId(ref.id())
+                        .setVerbose(true)
+                        .build());
                 // Just created: runc has exec'd the entrypoint but the runtime has not recorded the start yet.
                 ContainerStatus s = r.getStatus();
-                if (s.getStartedAt() != 0 || s.getState() != ContainerState.CONTAINER_CREATED || attempt >= START_RETRIES) break;
+                if (s.getStartedAt() != 0
+                        || s.getState() != ContainerState.CONTAINER_CREATED
+                        || attempt >= START_RETRIES) break;
                 try {
                     Thread.sleep(100L << attempt);
                 } catch (InterruptedException e) {
@@ -155,7 +163,9 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
         try {
             if (sandboxId.isEmpty()) sandboxId = listedSandboxId(r.getStatus().getId());
             if (!sandboxId.isEmpty()) {
-                PodSandboxStatusResponse p = stub().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandboxId).build());
+                PodSandboxStatusResponse p = stub().podSandboxStatus(PodSandboxStatusRequest.newBuilder()
+                        .setPodSandboxId(sandboxId)
+                        .build());
                 podLabels = p.getStatus().getLabelsMap();
             }
         } catch (StatusRuntimeException e) {
@@ -169,7 +179,9 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
     String listedSandboxId(String containerId) throws IOException {
         try {
             List<Container> list = stub().listContainers(ListContainersRequest.newBuilder()
-                    .setFilter(ContainerFilter.newBuilder().setId(containerId)).build()).getContainersList();
+                            .setFilter(ContainerFilter.newBuilder().setId(containerId))
+                            .build())
+                    .getContainersList();
             for (Container c : list) {
                 if (c.getId().equals(containerId)) return c.getPodSandboxId();
             }
@@ -186,7 +198,9 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
      */
     private Optional<ContainerInfo> sandbox(ContainerIds.Ref ref) throws IOException {
         try {
-            PodSandboxStatusResponse p = stub().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(ref.id()).build());
+            PodSandboxStatusResponse p = stub().podSandboxStatus(PodSandboxStatusRequest.newBuilder()
+                    .setPodSandboxId(ref.id())
+                    .build());
             return Optional.of(sandboxInfo(p.getStatus(), runtime));
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND) return Optional.empty();
@@ -214,7 +228,8 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
     }
 
     /** A CRI container status (plus the verbose info, null when none, and the sandbox's labels) to ContainerInfo. */
-    static ContainerInfo toInfo(ContainerStatus s, JsonNode info, Map<String, String> sandboxLabels, ContainerIds.Runtime runtime) {
+    static ContainerInfo toInfo(
+            ContainerStatus s, JsonNode info, Map<String, String> sandboxLabels, ContainerIds.Runtime runtime) {
         Map<String, String> labels = new LinkedHashMap<>(s.getLabelsMap());
         String name = s.getMetadata().getName();
         if (name.isEmpty()) name = labels.getOrDefault("io.kubernetes.container.name", "");
@@ -223,7 +238,8 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
         if ((image == null || image.startsWith("sha256")) && info != null) {
             // Only the id: the name the runtime noted in the OCI spec's annotations (as Falco does).
             JsonNode annotations = info.path("runtimeSpec").path("annotations");
-            for (String key : List.of("io.kubernetes.cri.image-name", "io.kubernetes.cri-o.Image", "io.kubernetes.cri-o.ImageName")) {
+            for (String key : List.of(
+                    "io.kubernetes.cri.image-name", "io.kubernetes.cri-o.Image", "io.kubernetes.cri-o.ImageName")) {
                 String annotated = annotations.path(key).asString("");
                 if (!annotated.isEmpty() && !annotated.startsWith("sha256")) {
                     image = annotated;
@@ -239,7 +255,9 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
             tag = p.tag().isEmpty() ? "latest" : p.tag();
         }
         // The kubelet creates containers with the image id as the config's image; else the status's.
-        String imageId = info == null ? null : hexOf(info.path("config").path("image").path("image").asString(""));
+        String imageId = info == null
+                ? null
+                : hexOf(info.path("config").path("image").path("image").asString(""));
         if (imageId == null) imageId = hexOf(s.getImageId());
         if (imageId == null) imageId = hexOf(s.getImageRef());
 
@@ -256,7 +274,8 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
                 case PROPAGATION_PRIVATE -> "private";
                 default -> "unknown";
             };
-            mounts.add(new ContainerInfo.Mount(m.getHostPath(), m.getContainerPath(), "", !m.getReadonly(), propagation));
+            mounts.add(
+                    new ContainerInfo.Mount(m.getHostPath(), m.getContainerPath(), "", !m.getReadonly(), propagation));
         }
 
         long startTs = s.getStartedAt() > 0 ? s.getStartedAt() : s.getCreatedAt() > 0 ? s.getCreatedAt() : Event.NONE;
@@ -286,9 +305,11 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
      */
     static boolean privileged(JsonNode info) {
         if (info == null) return false;
-        JsonNode old = info.path("runtimeSpec").path("linux").path("security_context").path("privileged");
+        JsonNode old =
+                info.path("runtimeSpec").path("linux").path("security_context").path("privileged");
         if (old.isBoolean()) return old.asBoolean();
-        JsonNode fromConfig = info.path("config").path("linux").path("security_context").path("privileged");
+        JsonNode fromConfig =
+                info.path("config").path("linux").path("security_context").path("privileged");
         if (fromConfig.isBoolean()) return fromConfig.asBoolean();
         JsonNode flag = info.path("privileged");
         return flag.isBoolean() && flag.asBoolean();
@@ -320,8 +341,12 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
     }
 
     private IOException failure(String what, StatusRuntimeException e) {
-        return new IOException(socket + ": CRI " + what + " failed: " + e.getStatus().getCode()
-                + (e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")"), e);
+        return new IOException(
+                socket + ": CRI " + what + " failed: " + e.getStatus().getCode()
+                        + (e.getStatus().getDescription() == null
+                                ? ""
+                                : " (" + e.getStatus().getDescription() + ")"),
+                e);
     }
 
     /** A stub with the engine's deadline, for one call. Package-private: the tests drive the runtime with it. */

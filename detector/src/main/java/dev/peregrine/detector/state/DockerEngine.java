@@ -49,7 +49,9 @@ public final class DockerEngine implements ContainerEngine {
     /** Docker at {@code $DOCKER_HOST} when that is a {@code unix://} address, else /var/run/docker.sock. */
     public static DockerEngine docker(Duration timeout) {
         String host = System.getenv("DOCKER_HOST");
-        Path socket = host != null && host.startsWith("unix://") ? Path.of(host.substring("unix://".length())) : DOCKER_SOCKET;
+        Path socket = host != null && host.startsWith("unix://")
+                ? Path.of(host.substring("unix://".length()))
+                : DOCKER_SOCKET;
         return new DockerEngine(socket, ContainerIds.Runtime.DOCKER, timeout);
     }
 
@@ -90,8 +92,11 @@ public final class DockerEngine implements ContainerEngine {
             if (r.status() != 200) throw new IOException(http.socket() + " answered " + r.status() + ": " + message(r));
             root = parse(r);
             // Just created: runc has exec'd the entrypoint but dockerd has not recorded the start yet.
-            boolean started = !ZERO_TIME.equals(root.path("State").path("StartedAt").asString(ZERO_TIME));
-            if (started || !"created".equals(root.path("State").path("Status").asString("")) || attempt >= START_RETRIES) break;
+            boolean started =
+                    !ZERO_TIME.equals(root.path("State").path("StartedAt").asString(ZERO_TIME));
+            if (started
+                    || !"created".equals(root.path("State").path("Status").asString(""))
+                    || attempt >= START_RETRIES) break;
             try {
                 Thread.sleep(100L << attempt);
             } catch (InterruptedException e) {
@@ -120,7 +125,8 @@ public final class DockerEngine implements ContainerEngine {
 
         String image = text(config, "Image");
         String imageField = root.path("Image").asString("");
-        String imageId = imageField.startsWith("sha256:") ? imageField.substring("sha256:".length()) : emptyToNull(imageField);
+        String imageId =
+                imageField.startsWith("sha256:") ? imageField.substring("sha256:".length()) : emptyToNull(imageField);
         String repository = null;
         String tag = null;
         if (image != null) {
@@ -144,7 +150,8 @@ public final class DockerEngine implements ContainerEngine {
         Map<String, String> labels = new LinkedHashMap<>();
         JsonNode l = config.path("Labels");
         if (l.isObject()) {
-            for (Map.Entry<String, JsonNode> e : l.properties()) labels.put(e.getKey(), e.getValue().asString(""));
+            for (Map.Entry<String, JsonNode> e : l.properties())
+                labels.put(e.getKey(), e.getValue().asString(""));
         }
         String podName = labels.get("io.kubernetes.pod.name");
         Map<String, String> podLabels = new LinkedHashMap<>();
@@ -156,12 +163,17 @@ public final class DockerEngine implements ContainerEngine {
 
         List<ContainerInfo.Mount> mounts = new ArrayList<>();
         for (JsonNode m : root.path("Mounts").values()) {
-            mounts.add(new ContainerInfo.Mount(m.path("Source").asString(""), m.path("Destination").asString(""),
-                    m.path("Mode").asString(""), m.path("RW").asBoolean(false), m.path("Propagation").asString("")));
+            mounts.add(new ContainerInfo.Mount(
+                    m.path("Source").asString(""),
+                    m.path("Destination").asString(""),
+                    m.path("Mode").asString(""),
+                    m.path("RW").asBoolean(false),
+                    m.path("Propagation").asString("")));
         }
 
         long startTs = nanos(root.path("State").path("StartedAt").asString(ZERO_TIME));
-        if (startTs == dev.peregrine.detector.event.Event.NONE) startTs = nanos(root.path("Created").asString(ZERO_TIME));
+        if (startTs == dev.peregrine.detector.event.Event.NONE)
+            startTs = nanos(root.path("Created").asString(ZERO_TIME));
 
         return ContainerInfo.builder()
                 .id(fullId.length() >= 12 ? fullId.substring(0, 12) : fullId)
@@ -184,7 +196,8 @@ public final class DockerEngine implements ContainerEngine {
 
     /** RFC 3339 with nanoseconds (Go's time format) to epoch ns; {@link dev.peregrine.detector.event.Event#NONE} for Go's zero time. */
     static long nanos(String time) {
-        if (time == null || time.isEmpty() || time.startsWith("0001-01-01")) return dev.peregrine.detector.event.Event.NONE;
+        if (time == null || time.isEmpty() || time.startsWith("0001-01-01"))
+            return dev.peregrine.detector.event.Event.NONE;
         try {
             Instant t = Instant.parse(time);
             return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());

@@ -34,6 +34,7 @@ public final class EventFactory {
     private static final long O_CLOEXEC = 02000000;
     /** Also MFD_CLOEXEC. */
     private static final long FD_CLOEXEC = 1;
+
     private static final long F_DUPFD = 0, F_SETFD = 2, F_DUPFD_CLOEXEC = 1030;
     private static final long CLOSE_RANGE_CLOEXEC = 4;
 
@@ -45,13 +46,16 @@ public final class EventFactory {
     private final Event event = Event.live();
     /** The process of the current event, whose ancestors the event looks up when asked. */
     private Proc current;
+
     private final Event.Lineage lineage = this::ancestorsOfCurrent;
     /** The previous event's user: consecutive events are nearly always of the same user. */
     private UserInfo lastUser;
+
     private String lastUserRoot;
     private int lastUserForgets;
     /** The current event's socket, when its "tuple" argument names the server's end first (see {@link #tupleArg}). */
     private FdInfo serverFirst;
+
     private final Event.Formatter serverFirstTuple =
             v -> serverFirst.sip + ":" + serverFirst.sport + "->" + serverFirst.cip + ":" + serverFirst.cport;
 
@@ -68,7 +72,8 @@ public final class EventFactory {
     private static final Event.Formatter RENAMEAT2_FLAGS = ArgFormat::renameat2Flags;
     private static final Event.Formatter MEMFD_FLAGS = ArgFormat::memfdFlags;
     private static final Event.Formatter FD_FLAGS = ArgFormat::fdFlags;
-    // Numbers libs prints in octal (open's mode) or hex (mkdir's mode, ptrace's addr and data, an open's dev): "%#o", "%X".
+    // Numbers libs prints in octal (open's mode) or hex (mkdir's mode, ptrace's addr and data, an open's dev): "%#o",
+    // "%X".
     private static final Event.Formatter OPEN_MODE = v -> v == 0 ? "0" : "0" + Long.toOctalString(v);
     private static final Event.Formatter HEX = v -> Long.toHexString(v).toUpperCase(java.util.Locale.ROOT);
     // Falco shows a uid or gid argument as the name the process's root knows it by.
@@ -80,6 +85,7 @@ public final class EventFactory {
     private RawEvent record;
     /** The root (container id or "host") and pid of the event in hand, for those two. */
     private String currentRoot = "host";
+
     private long currentPid;
 
     /** The container of a thread, from its cgroup; never blocks (see {@link ContainerTable#lookup}). */
@@ -92,8 +98,7 @@ public final class EventFactory {
         }
 
         /** Calls {@code listener} with each container the lookup forgets (see {@link ContainerTable#onForget}). */
-        default void onForget(Consumer<ContainerInfo> listener) {
-        }
+        default void onForget(Consumer<ContainerInfo> listener) {}
     }
 
     /** @param bootToEpoch added to kernel boot-time stamps to get epoch nanoseconds */
@@ -200,7 +205,8 @@ public final class EventFactory {
             }
             case "close_range" -> {
                 if (ok && p != null) {
-                    closeRange(p, e.arg(0) & 0xffffffffL, e.arg(1) & 0xffffffffL, (e.arg(2) & CLOSE_RANGE_CLOEXEC) != 0);
+                    closeRange(
+                            p, e.arg(0) & 0xffffffffL, e.arg(1) & 0xffffffffL, (e.arg(2) & CLOSE_RANGE_CLOEXEC) != 0);
                 }
                 ev.addArg("res", ret, DECIMAL);
             }
@@ -231,8 +237,12 @@ public final class EventFactory {
             }
             case "socket" -> {
                 if (ok && p != null) {
-                    fd = FdInfo.builder().num(ret).type(socketType(e.arg(0))).l4proto(l4(e.arg(1) & 0xf, 0))
-                            .cloexec((e.arg(1) & O_CLOEXEC) != 0).build();
+                    fd = FdInfo.builder()
+                            .num(ret)
+                            .type(socketType(e.arg(0)))
+                            .l4proto(l4(e.arg(1) & 0xf, 0))
+                            .cloexec((e.arg(1) & O_CLOEXEC) != 0)
+                            .build();
                     p.fds.put(ret, fd);
                 }
                 ev.addArg("fd", ret, DECIMAL);
@@ -258,8 +268,11 @@ public final class EventFactory {
                 FdInfo known = p == null ? null : p.fds.get(num);
                 boolean connected = accept || (type.equals("connect") && (ok || ret == EINPROGRESS));
                 // An accepted socket is a new fd: accept4's flags say whether it closes on exec.
-                boolean cloexec = accept ? type.equals("accept4") && (e.arg(3) & O_CLOEXEC) != 0 : known != null && known.cloexec;
-                if (!accept && known != null && known.serverSocket
+                boolean cloexec =
+                        accept ? type.equals("accept4") && (e.arg(3) & O_CLOEXEC) != 0 : known != null && known.cloexec;
+                if (!accept
+                        && known != null
+                        && known.serverSocket
                         && (type.equals("listen") || (!ok && ret != EINPROGRESS) || (t.isIp() && t.rport() == 0))) {
                     // A server socket stays one until a call gives it a peer, as in libsinsp: listen
                     // does not rename it, nor does a call that failed or had no peer.
@@ -313,8 +326,17 @@ public final class EventFactory {
                     // pipe2's flags and socketpair's type carry O_CLOEXEC (SOCK_CLOEXEC); pipe has neither.
                     long flags = type.equals("pipe") ? 0 : e.arg(1);
                     for (int i = 0; i < 2; i++) {
-                        long n = Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(two, 4 * i, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt());
-                        p.fds.put(n, FdInfo.builder().num(n).type(kind).name(kind).cloexec((flags & O_CLOEXEC) != 0).build());
+                        long n = Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(two, 4 * i, 4)
+                                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                                .getInt());
+                        p.fds.put(
+                                n,
+                                FdInfo.builder()
+                                        .num(n)
+                                        .type(kind)
+                                        .name(kind)
+                                        .cloexec((flags & O_CLOEXEC) != 0)
+                                        .build());
                     }
                 }
                 ev.addArg("res", ret, DECIMAL);
@@ -458,7 +480,12 @@ public final class EventFactory {
                 String name = e.string(0);
                 if (ok && p != null) {
                     // MFD_CLOEXEC is bit 0, as FD_CLOEXEC.
-                    fd = FdInfo.builder().num(ret).type("memfd").name(name).cloexec((e.arg(1) & FD_CLOEXEC) != 0).build();
+                    fd = FdInfo.builder()
+                            .num(ret)
+                            .type("memfd")
+                            .name(name)
+                            .cloexec((e.arg(1) & FD_CLOEXEC) != 0)
+                            .build();
                     p.fds.put(ret, fd);
                 }
                 ev.addArg("fd", ret, DECIMAL);
@@ -512,7 +539,8 @@ public final class EventFactory {
 
     /** Attaches process, ancestry, fd, container and user: the tables' state after the syscall. */
     private Event finish(RawEvent e, Event ev, Proc p, FdInfo fd) {
-        ContainerInfo container = containers.lookup(e.cgroupId, e.type == RawEvent.PROC_EXEC ? e.string(4) : null, e.pid);
+        ContainerInfo container =
+                containers.lookup(e.cgroupId, e.type == RawEvent.PROC_EXEC ? e.string(4) : null, e.pid);
         String root = container.isHost() ? "host" : container.id;
         if (currentRoot != root) currentRoot = root;
         currentPid = e.pid;
@@ -547,7 +575,11 @@ public final class EventFactory {
         long gid = Integer.toUnsignedLong(e.gid);
         long loginuid = e.loginuid == -1 ? -1 : Integer.toUnsignedLong(e.loginuid);
         UserInfo last = lastUser;
-        if (last != null && last.uid() == uid && last.gid() == gid && last.loginuid() == loginuid && root.equals(lastUserRoot)
+        if (last != null
+                && last.uid() == uid
+                && last.gid() == gid
+                && last.loginuid() == loginuid
+                && root.equals(lastUserRoot)
                 && users.forgets() == lastUserForgets) {
             return last;
         }
@@ -555,8 +587,14 @@ public final class EventFactory {
         long[] pids = candidatePids(root, e);
         Users.Account account = users.user(root, uid, pids);
         Users.Account login = loginuid < 0 ? null : users.user(root, loginuid, pids);
-        UserInfo u = new UserInfo(uid, account == null ? null : account.name(), loginuid, login == null ? null : login.name(),
-                account == null ? null : account.homedir(), account == null ? null : account.shell(), gid,
+        UserInfo u = new UserInfo(
+                uid,
+                account == null ? null : account.name(),
+                loginuid,
+                login == null ? null : login.name(),
+                account == null ? null : account.homedir(),
+                account == null ? null : account.shell(),
+                gid,
                 users.group(root, gid, pids));
         // Only names from a database that is read can be reused: an unreadable one is tried again next event.
         if (users.known(root)) {
@@ -596,7 +634,8 @@ public final class EventFactory {
                 flags.append("EXE_WRITABLE");
             }
             if (e.flag(RawEvent.FLAG_EXE_OVERLAY)) {
-                flags.append(flags.isEmpty() ? "" : "|").append(p.exeUpperLayer ? "EXE_UPPER_LAYER" : "EXE_LOWER_LAYER");
+                flags.append(flags.isEmpty() ? "" : "|")
+                        .append(p.exeUpperLayer ? "EXE_UPPER_LAYER" : "EXE_LOWER_LAYER");
             }
             if (p.exeFromMemfd) {
                 flags.append(flags.isEmpty() ? "" : "|").append("EXE_FROM_MEMFD");
@@ -671,8 +710,10 @@ public final class EventFactory {
             case "accept", "accept4" -> FdInfo.Role.SERVER;
             case "listen" -> ok ? FdInfo.Role.SERVER : had;
             case "connect" -> ok || ret == EINPROGRESS ? FdInfo.Role.CLIENT : had;
-            case "sendto", "sendmsg", "recvfrom", "recvmsg" -> had != FdInfo.Role.NONE || !ok ? had
-                    : type.startsWith("recv") ? FdInfo.Role.SERVER : FdInfo.Role.CLIENT;
+            case "sendto", "sendmsg", "recvfrom", "recvmsg" ->
+                had != FdInfo.Role.NONE || !ok
+                        ? had
+                        : type.startsWith("recv") ? FdInfo.Role.SERVER : FdInfo.Role.CLIENT;
             default -> had;
         };
     }
@@ -687,7 +728,9 @@ public final class EventFactory {
             return t;
         }
         SockAddr peer = e.sockaddr(1);
-        return peer.isIp() ? new SockTuple(t.family(), t.type(), t.protocol(), t.lport(), peer.port(), t.laddr(), peer.address()) : t;
+        return peer.isIp()
+                ? new SockTuple(t.family(), t.type(), t.protocol(), t.lport(), peer.port(), t.laddr(), peer.address())
+                : t;
     }
 
     /**
@@ -745,13 +788,36 @@ public final class EventFactory {
         boolean cloexec = known != null && known.cloexec;
         FdInfo fd;
         if (a.ip() != null && a.port() > 0) {
-            fd = FdInfo.builder().num(num).type(a.v6() ? "ipv6" : "ipv4").l4proto(l4proto(t, known)).server(a.ip(), a.port())
-                    .name(a.name()).role(FdInfo.Role.SERVER).serverSocket(true).cloexec(cloexec).build();
+            fd = FdInfo.builder()
+                    .num(num)
+                    .type(a.v6() ? "ipv6" : "ipv4")
+                    .l4proto(l4proto(t, known))
+                    .server(a.ip(), a.port())
+                    .name(a.name())
+                    .role(FdInfo.Role.SERVER)
+                    .serverSocket(true)
+                    .cloexec(cloexec)
+                    .build();
         } else if (a.ip() != null) {
-            return socket(p, num, t, known, known == null ? FdInfo.Role.NONE : known.role, false, cloexec, false, false, a.name());
+            return socket(
+                    p,
+                    num,
+                    t,
+                    known,
+                    known == null ? FdInfo.Role.NONE : known.role,
+                    false,
+                    cloexec,
+                    false,
+                    false,
+                    a.name());
         } else {
-            fd = FdInfo.builder().num(num).type("unix").name(a.name()).role(known == null ? FdInfo.Role.NONE : known.role)
-                    .cloexec(cloexec).build();
+            fd = FdInfo.builder()
+                    .num(num)
+                    .type("unix")
+                    .name(a.name())
+                    .role(known == null ? FdInfo.Role.NONE : known.role)
+                    .cloexec(cloexec)
+                    .build();
         }
         if (p != null) {
             p.fds.put(num, fd);
@@ -768,8 +834,16 @@ public final class EventFactory {
     private static FdInfo serverSocket(Proc p, long num, SockTuple t, boolean cloexec) {
         boolean v6 = t.family() == SockTuple.AF_INET6 && !v4Like(t.laddr());
         String ip = address(t.laddr(), v6);
-        FdInfo fd = FdInfo.builder().num(num).type(v6 ? "ipv6" : "ipv4").l4proto(l4(t.type(), t.protocol()))
-                .server(ip, t.lport()).name(ip + ":" + t.lport()).role(FdInfo.Role.SERVER).serverSocket(true).cloexec(cloexec).build();
+        FdInfo fd = FdInfo.builder()
+                .num(num)
+                .type(v6 ? "ipv6" : "ipv4")
+                .l4proto(l4(t.type(), t.protocol()))
+                .server(ip, t.lport())
+                .name(ip + ":" + t.lport())
+                .role(FdInfo.Role.SERVER)
+                .serverSocket(true)
+                .cloexec(cloexec)
+                .build();
         if (p != null) {
             p.fds.put(num, fd);
         }
@@ -781,8 +855,16 @@ public final class EventFactory {
         return known != null && known.l4proto != null ? known.l4proto : l4(t.type(), t.protocol());
     }
 
-    private static FdInfo socket(Proc p, long num, SockTuple t, FdInfo known, FdInfo.Role role, boolean connected, boolean cloexec,
-            boolean peerFromCall, boolean accept) {
+    private static FdInfo socket(
+            Proc p,
+            long num,
+            SockTuple t,
+            FdInfo known,
+            FdInfo.Role role,
+            boolean connected,
+            boolean cloexec,
+            boolean peerFromCall,
+            boolean accept) {
         return socket(p, num, t, known, role, connected, cloexec, peerFromCall, accept, null);
     }
 
@@ -792,8 +874,17 @@ public final class EventFactory {
      * @param accept the fd is new (accept's): it takes nothing from an fd the table had under its number
      * @param name the fd's name when not its tuple (a socket bound to port 0: the address bind was given)
      */
-    private static FdInfo socket(Proc p, long num, SockTuple t, FdInfo known, FdInfo.Role role, boolean connected, boolean cloexec,
-            boolean peerFromCall, boolean accept, String name) {
+    private static FdInfo socket(
+            Proc p,
+            long num,
+            SockTuple t,
+            FdInfo known,
+            FdInfo.Role role,
+            boolean connected,
+            boolean cloexec,
+            boolean peerFromCall,
+            boolean accept,
+            String name) {
         FdInfo.Builder b = FdInfo.builder().num(num).role(role).cloexec(cloexec).name(name);
         if (t.isIp()) {
             // Like libscap, an AF_INET6 socket whose ends are IPv4-mapped (or unspecified) is an IPv4 socket.

@@ -22,6 +22,7 @@ final class LongMap<V> {
     private long[] keys;
     /** A slot is empty when its value is null. */
     private Object[] values;
+
     private int size;
     private int mask;
 

@@ -57,7 +57,8 @@ final class Paths {
         for (int i = 1; i <= n; i++) {
             if (i == n || path.charAt(i) == '/') {
                 int len = i - start;
-                if (len == 0 || (len == 1 && path.charAt(start) == '.')
+                if (len == 0
+                        || (len == 1 && path.charAt(start) == '.')
                         || (len == 2 && path.charAt(start) == '.' && path.charAt(start + 1) == '.')) {
                     return false;
                 }

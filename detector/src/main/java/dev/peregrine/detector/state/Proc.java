@@ -43,6 +43,7 @@ final class Proc {
     long seen;
     /** Its place in {@link ProcessRecency}; -1 when not there. */
     int recencySlot = -1;
+
     private ProcessInfo info;
 
     Proc(long pid) {
@@ -85,11 +86,30 @@ final class Proc {
 
     ProcessInfo info(String sname) {
         if (info == null || (sname != null && !sname.equals(info.sname))) {
-            info = ProcessInfo.builder().pid(pid).ppid(ppid).vpid(vpid).name(comm).exe(exe).exepath(exepath).args(args)
-                    .env(env).cwd(cwd).tty(tty).sid(sid).sname(sname).vpgid(vpgid).startTs(startTs).exeIno(exeIno)
-                    .exeInoCtime(exeCtime).exeInoMtime(exeMtime).exeUpperLayer(exeUpperLayer).exeFromMemfd(exeFromMemfd)
-                    .exeWritable(exeWritable).capEffective(Capabilities.format(capEffective))
-                    .capPermitted(Capabilities.format(capPermitted)).capInheritable(Capabilities.format(capInheritable))
+            info = ProcessInfo.builder()
+                    .pid(pid)
+                    .ppid(ppid)
+                    .vpid(vpid)
+                    .name(comm)
+                    .exe(exe)
+                    .exepath(exepath)
+                    .args(args)
+                    .env(env)
+                    .cwd(cwd)
+                    .tty(tty)
+                    .sid(sid)
+                    .sname(sname)
+                    .vpgid(vpgid)
+                    .startTs(startTs)
+                    .exeIno(exeIno)
+                    .exeInoCtime(exeCtime)
+                    .exeInoMtime(exeMtime)
+                    .exeUpperLayer(exeUpperLayer)
+                    .exeFromMemfd(exeFromMemfd)
+                    .exeWritable(exeWritable)
+                    .capEffective(Capabilities.format(capEffective))
+                    .capPermitted(Capabilities.format(capPermitted))
+                    .capInheritable(Capabilities.format(capInheritable))
                     .build();
         }
         return info;

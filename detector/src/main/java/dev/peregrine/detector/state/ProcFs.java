@@ -27,7 +27,8 @@ final class ProcFs {
 
     List<Long> pids() {
         List<Long> pids = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc, p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(
+                proc, p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
             ds.forEach(p -> pids.add(Long.parseLong(p.getFileName().toString())));
         } catch (IOException e) {
             // an unreadable /proc leaves the table empty; events fill it
@@ -79,7 +80,7 @@ final class ProcFs {
                     case "CapInh" -> p.capInheritable = Long.parseUnsignedLong(v[0], 16);
                     case "NSpid" -> p.vpid = Long.parseLong(v[v.length - 1]);
                     case "NSpgid" -> p.vpgid = Long.parseLong(v[v.length - 1]);
-                    default -> { }
+                    default -> {}
                 }
             }
         }
@@ -123,9 +124,18 @@ final class ProcFs {
                     }
                     FdInfo server = bound == null ? null : bound.get(inode(target));
                     if (server != null) {
-                        into.put(num, FdInfo.builder().num(num).type(server.type).l4proto(server.l4proto).server(server.sip, server.sport)
-                                .name(server.name).role(FdInfo.Role.SERVER).serverSocket(true)
-                                .cloexec(cloexec(fdinfo.resolve(Long.toString(num)))).build());
+                        into.put(
+                                num,
+                                FdInfo.builder()
+                                        .num(num)
+                                        .type(server.type)
+                                        .l4proto(server.l4proto)
+                                        .server(server.sip, server.sport)
+                                        .name(server.name)
+                                        .role(FdInfo.Role.SERVER)
+                                        .serverSocket(true)
+                                        .cloexec(cloexec(fdinfo.resolve(Long.toString(num))))
+                                        .build());
                         continue;
                     }
                     b.type("ipv4"); // refined by the next socket event on it
@@ -185,8 +195,14 @@ final class ProcFs {
                         continue; // not bound to a port, or connected: named by its next event
                     }
                     EventFactory.Bound a = EventFactory.Bound.of(local, lport);
-                    out.put(Long.parseLong(f[9]), FdInfo.builder().type(a.v6() ? "ipv6" : "ipv4").l4proto(l4).server(a.ip(), lport)
-                            .name(a.v6() ? a.name() : a.ip() + ":" + lport).build());
+                    out.put(
+                            Long.parseLong(f[9]),
+                            FdInfo.builder()
+                                    .type(a.v6() ? "ipv6" : "ipv4")
+                                    .l4proto(l4)
+                                    .server(a.ip(), lport)
+                                    .name(a.v6() ? a.name() : a.ip() + ":" + lport)
+                                    .build());
                 } catch (RuntimeException e) {
                     // a line of another layout: skipped
                 }
@@ -219,7 +235,12 @@ final class ProcFs {
         }
         int end = text.indexOf('\n', at);
         try {
-            return (Long.parseLong(text.substring(at + 6, end < 0 ? text.length() : end).trim(), 8) & 02000000) != 0;
+            return (Long.parseLong(
+                                    text.substring(at + 6, end < 0 ? text.length() : end)
+                                            .trim(),
+                                    8)
+                            & 02000000)
+                    != 0;
         } catch (NumberFormatException e) {
             return false;
         }

@@ -23,6 +23,7 @@ public final class ProcessTable {
     private final ProcessRecency recency = new ProcessRecency();
     /** Ticks once per lookup: stamps {@link Proc#seen}. */
     private long clock;
+
     private long evictions;
     private long bootEpochOffset;
 
@@ -42,7 +43,8 @@ public final class ProcessTable {
 
     /** Loads every process /proc shows, with its open files; sockets bound to a port with no peer are server sockets. */
     public void seed() {
-        java.util.Map<String, java.util.Map<Long, dev.peregrine.detector.event.FdInfo>> servers = new java.util.HashMap<>();
+        java.util.Map<String, java.util.Map<Long, dev.peregrine.detector.event.FdInfo>> servers =
+                new java.util.HashMap<>();
         for (long pid : procfs.pids()) {
             Proc p = procfs.read(pid);
             if (p != null) {

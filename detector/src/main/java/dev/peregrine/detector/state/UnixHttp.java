@@ -54,10 +54,13 @@ final class UnixHttp {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             // Set before the close: the reader may see the closed channel before the task completes.
             java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
-            ScheduledFuture<?> deadline = TIMER.schedule(() -> {
-                timedOut.set(true);
-                closeQuietly(ch);
-            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            ScheduledFuture<?> deadline = TIMER.schedule(
+                    () -> {
+                        timedOut.set(true);
+                        closeQuietly(ch);
+                    },
+                    timeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
             try {
                 ch.connect(UnixDomainSocketAddress.of(socket));
                 String request = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: peregrine\r\n"
@@ -66,7 +69,8 @@ final class UnixHttp {
                 while (out.hasRemaining()) ch.write(out);
                 return read(new Reader(ch));
             } catch (IOException e) {
-                if (timedOut.get()) throw new IOException("no answer from " + socket + " within " + timeout.toMillis() + " ms", e);
+                if (timedOut.get())
+                    throw new IOException("no answer from " + socket + " within " + timeout.toMillis() + " ms", e);
                 throw e;
             } finally {
                 deadline.cancel(false);
@@ -79,7 +83,8 @@ final class UnixHttp {
             String statusLine = in.line();
             // "HTTP/1.1 200 OK": the reason phrase is optional.
             String[] parts = statusLine.split(" ", 3);
-            if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) throw new IOException("not an HTTP response: " + statusLine);
+            if (parts.length < 2 || !parts[0].startsWith("HTTP/1."))
+                throw new IOException("not an HTTP response: " + statusLine);
             int status;
             try {
                 status = Integer.parseInt(parts[1]);
@@ -98,12 +103,15 @@ final class UnixHttp {
             byte[] body;
             if (status == 204 || status == 304) {
                 body = new byte[0];
-            } else if (headers.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT).contains("chunked")) {
+            } else if (headers.getOrDefault("transfer-encoding", "")
+                    .toLowerCase(Locale.ROOT)
+                    .contains("chunked")) {
                 body = chunked(in);
             } else if (headers.containsKey("content-length")) {
                 long len;
                 try {
-                    len = Long.parseLong(headers.get("content-length").split(",")[0].trim());
+                    len = Long.parseLong(
+                            headers.get("content-length").split(",")[0].trim());
                 } catch (NumberFormatException e) {
                     throw new IOException("bad Content-Length: " + headers.get("content-length"));
                 }
@@ -180,7 +188,8 @@ final class UnixHttp {
             byte[] out = new byte[n];
             int off = 0;
             while (off < n) {
-                if (!buf.hasRemaining() && !fill()) throw new EOFException("connection closed after " + off + " of " + n + " body bytes");
+                if (!buf.hasRemaining() && !fill())
+                    throw new EOFException("connection closed after " + off + " of " + n + " body bytes");
                 int k = Math.min(buf.remaining(), n - off);
                 buf.get(out, off, k);
                 off += k;
@@ -191,7 +200,8 @@ final class UnixHttp {
         byte[] rest() throws IOException {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             do {
-                if (out.size() + buf.remaining() > MAX_BODY) throw new IOException("body larger than " + MAX_BODY + " bytes");
+                if (out.size() + buf.remaining() > MAX_BODY)
+                    throw new IOException("body larger than " + MAX_BODY + " bytes");
                 out.write(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining());
                 buf.position(buf.limit());
             } while (fill());

@@ -106,7 +106,10 @@ public final class Users {
 
     private static java.util.List<String[]> lines(Path file) {
         try {
-            return Files.readAllLines(file).stream().filter(l -> !l.startsWith("#")).map(l -> l.split(":", -1)).toList();
+            return Files.readAllLines(file).stream()
+                    .filter(l -> !l.startsWith("#"))
+                    .map(l -> l.split(":", -1))
+                    .toList();
         } catch (IOException | RuntimeException e) {
             return java.util.List.of();
         }

@@ -12,8 +12,15 @@ import java.time.Duration;
  * @param token sent as "authorization: Bearer TOKEN" when the sidekick requires one
  * @param window alerts in flight without an ack
  */
-public record LinkSettings(String target, Path caFile, Path certFile, Path keyFile, String token, int window,
-        Duration initialBackoff, Duration maxBackoff) {
+public record LinkSettings(
+        String target,
+        Path caFile,
+        Path certFile,
+        Path keyFile,
+        String token,
+        int window,
+        Duration initialBackoff,
+        Duration maxBackoff) {
 
     public static LinkSettings plaintext(String target) {
         return new LinkSettings(target, null, null, null, null, 1024, Duration.ofMillis(200), Duration.ofSeconds(30));

@@ -1,7 +1,7 @@
 package dev.peregrine.detector.transport;
 
-import dev.peregrine.contract.v1.Alert;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.peregrine.contract.v1.Alert;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -41,6 +41,7 @@ public final class NodeSpool implements AutoCloseable {
      * commits but the link's next read, so two milliseconds cost nothing that matters.
      */
     private static final int LINGER_BELOW = 256;
+
     private static final long LINGER_NANOS = 2_000_000;
 
     private final Connection writerDb; // the writer thread's, after construction
@@ -55,6 +56,7 @@ public final class NodeSpool implements AutoCloseable {
     private final LinkedBlockingQueue<Object> pending = new LinkedBlockingQueue<>();
     /** Guards {@link #writing} and {@link #lastSeq}; notified after every commit. */
     private final Object commits = new Object();
+
     private boolean writing;
     private long lastSeq;
     private final Thread writer;
@@ -62,6 +64,7 @@ public final class NodeSpool implements AutoCloseable {
     private final boolean fsync;
     /** The writer connection runs at synchronous=FULL; writer thread only. */
     private boolean syncing;
+
     private final AtomicLong syncedCommits = new AtomicLong();
     private final AtomicLong unsyncedCommits = new AtomicLong();
 
@@ -80,7 +83,8 @@ public final class NodeSpool implements AutoCloseable {
             writerDb.setAutoCommit(false);
             readerDb = open(dir, fsync);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot open the node spool under " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot open the node spool under " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
         }
         writer = Thread.ofPlatform().name("node-spool-writer").daemon().start(this::writeLoop);
     }
@@ -120,7 +124,8 @@ public final class NodeSpool implements AutoCloseable {
 
     private void writeLoop() {
         List<Object> batch = new ArrayList<>();
-        try (PreparedStatement insert = writerDb.prepareStatement("INSERT INTO alerts(spooled_at, alert) VALUES(?, ?)");
+        try (PreparedStatement insert =
+                        writerDb.prepareStatement("INSERT INTO alerts(spooled_at, alert) VALUES(?, ?)");
                 PreparedStatement delete = writerDb.prepareStatement(
                         "DELETE FROM alerts WHERE seq BETWEEN ? AND ? RETURNING length(alert)");
                 PreparedStatement last = writerDb.prepareStatement("SELECT last_insert_rowid()")) {
@@ -170,7 +175,8 @@ public final class NodeSpool implements AutoCloseable {
     }
 
     /** Writes one batch in one transaction; returns the last sequence inserted, 0 if none. */
-    private long commit(List<Object> batch, PreparedStatement insert, PreparedStatement delete, PreparedStatement last) {
+    private long commit(
+            List<Object> batch, PreparedStatement insert, PreparedStatement delete, PreparedStatement last) {
         try {
             syncFor(batch);
             long now = System.currentTimeMillis();
@@ -330,7 +336,8 @@ public final class NodeSpool implements AutoCloseable {
     /** Totals and the last sequence from the table itself: at start, and after a failed commit. */
     private void recount() throws SQLException {
         try (Statement s = writerDb.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*), coalesce(sum(length(alert)),0), coalesce(max(seq),0) FROM alerts")) {
+                ResultSet rs = s.executeQuery(
+                        "SELECT count(*), coalesce(sum(length(alert)),0), coalesce(max(seq),0) FROM alerts")) {
             rs.next();
             count.set(rs.getLong(1));
             bytes.set(rs.getLong(2));
@@ -345,7 +352,8 @@ public final class NodeSpool implements AutoCloseable {
         synchronized (readLock) {
             try {
                 if (readNext == null) {
-                    readNext = readerDb.prepareStatement("SELECT seq, spooled_at, alert FROM alerts WHERE seq > ? ORDER BY seq LIMIT ?");
+                    readNext = readerDb.prepareStatement(
+                            "SELECT seq, spooled_at, alert FROM alerts WHERE seq > ? ORDER BY seq LIMIT ?");
                 }
                 readNext.setLong(1, afterSeq);
                 readNext.setInt(2, max);
@@ -363,7 +371,8 @@ public final class NodeSpool implements AutoCloseable {
 
     private void dropOldest() throws SQLException {
         try (Statement s = writerDb.createStatement();
-                ResultSet rs = s.executeQuery("DELETE FROM alerts WHERE seq = (SELECT min(seq) FROM alerts) RETURNING length(alert)")) {
+                ResultSet rs = s.executeQuery(
+                        "DELETE FROM alerts WHERE seq = (SELECT min(seq) FROM alerts) RETURNING length(alert)")) {
             if (rs.next()) {
                 bytes.addAndGet(-rs.getLong(1));
                 count.decrementAndGet();

@@ -56,22 +56,34 @@ public final class SidekickLink implements AutoCloseable {
         this.spool = spool;
         this.settings = settings;
         this.origin = origin;
-        sent = Counter.builder("peregrine.detector.transport.sent").description("Alerts sent to the sidekick (resends included)").register(metrics);
+        sent = Counter.builder("peregrine.detector.transport.sent")
+                .description("Alerts sent to the sidekick (resends included)")
+                .register(metrics);
         durable = acks(metrics, "durable");
         rejected = acks(metrics, "rejected");
         retryLater = acks(metrics, "retry_later");
         reconnects = Counter.builder("peregrine.detector.transport.reconnects").register(metrics);
-        Gauge.builder("peregrine.detector.transport.connected", connected, c -> c.get() ? 1 : 0).register(metrics);
-        Gauge.builder("peregrine.detector.spool.alerts", spool, NodeSpool::count).description("Alerts waiting for an ack").register(metrics);
-        Gauge.builder("peregrine.detector.spool.size", spool, NodeSpool::bytes).baseUnit("bytes").register(metrics);
-        Gauge.builder("peregrine.detector.spool.oldest.age", spool, s -> s.oldestAgeMillis() / 1000.0).baseUnit("seconds").register(metrics);
+        Gauge.builder("peregrine.detector.transport.connected", connected, c -> c.get() ? 1 : 0)
+                .register(metrics);
+        Gauge.builder("peregrine.detector.spool.alerts", spool, NodeSpool::count)
+                .description("Alerts waiting for an ack")
+                .register(metrics);
+        Gauge.builder("peregrine.detector.spool.size", spool, NodeSpool::bytes)
+                .baseUnit("bytes")
+                .register(metrics);
+        Gauge.builder("peregrine.detector.spool.oldest.age", spool, s -> s.oldestAgeMillis() / 1000.0)
+                .baseUnit("seconds")
+                .register(metrics);
         Gauge.builder("peregrine.detector.spool.dropped", spool, NodeSpool::dropped)
-                .description("Alerts dropped, oldest first, because the spool's disk budget was full").register(metrics);
+                .description("Alerts dropped, oldest first, because the spool's disk budget was full")
+                .register(metrics);
         thread = Thread.ofPlatform().name("sidekick-link").daemon().unstarted(this::loop);
     }
 
     private static Counter acks(MeterRegistry m, String status) {
-        return Counter.builder("peregrine.detector.transport.acks").tag("status", status).register(m);
+        return Counter.builder("peregrine.detector.transport.acks")
+                .tag("status", status)
+                .register(m);
     }
 
     public void start() {
@@ -137,7 +149,8 @@ public final class SidekickLink implements AutoCloseable {
         AlertIntakeGrpc.AlertIntakeStub stub = AlertIntakeGrpc.newStub(ch);
         if (settings.token() != null) {
             Metadata headers = new Metadata();
-            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + settings.token());
+            headers.put(
+                    Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + settings.token());
             ClientInterceptor auth = MetadataUtils.newAttachHeadersInterceptor(headers);
             stub = stub.withInterceptors(auth);
         }
@@ -163,16 +176,21 @@ public final class SidekickLink implements AutoCloseable {
                     }
                     case REJECTED -> {
                         rejected.increment();
-                        log.log(System.Logger.Level.ERROR, "sidekick refused alert " + ack.getUuid() + " for good: " + ack.getReason());
+                        log.log(
+                                System.Logger.Level.ERROR,
+                                "sidekick refused alert " + ack.getUuid() + " for good: " + ack.getReason());
                         spool.remove(seq);
                         window.release();
                     }
                     default -> {
                         // Spool full or stopping over there: end this stream, back off, resend.
                         retryLater.increment();
-                        request.get().onError(Status.UNAVAILABLE.withDescription("sidekick asked to retry later: "
-                                + ack.getReason()).asRuntimeException());
-                        endStatus.compareAndSet(null, Status.UNAVAILABLE.withDescription("retry later: " + ack.getReason()));
+                        request.get()
+                                .onError(Status.UNAVAILABLE
+                                        .withDescription("sidekick asked to retry later: " + ack.getReason())
+                                        .asRuntimeException());
+                        endStatus.compareAndSet(
+                                null, Status.UNAVAILABLE.withDescription("retry later: " + ack.getReason()));
                         ended.countDown();
                     }
                 }
@@ -212,7 +230,11 @@ public final class SidekickLink implements AutoCloseable {
                 }
                 long env = ++envelope;
                 inFlight.put(env, e.seq());
-                request.get().onNext(AlertEnvelope.newBuilder().setSequence(env).setAlert(withOrigin(e.alert())).build());
+                request.get()
+                        .onNext(AlertEnvelope.newBuilder()
+                                .setSequence(env)
+                                .setAlert(withOrigin(e.alert()))
+                                .build());
                 sent.increment();
                 cursor = e.seq();
             }
@@ -223,8 +245,10 @@ public final class SidekickLink implements AutoCloseable {
         Status s = endStatus.get();
         if (s != null && running.get()) {
             lastError = describe(s);
-            log.log(System.Logger.Level.WARNING, "sidekick link to " + settings.target() + " ended: " + lastError
-                    + "; " + spool.count() + " alerts wait in the node spool");
+            log.log(
+                    System.Logger.Level.WARNING,
+                    "sidekick link to " + settings.target() + " ended: " + lastError + "; " + spool.count()
+                            + " alerts wait in the node spool");
         }
         return acked.get();
     }
@@ -236,7 +260,11 @@ public final class SidekickLink implements AutoCloseable {
     private static String describe(Status s) {
         String d = s.getDescription() == null ? "" : ": " + s.getDescription();
         Throwable c = s.getCause();
-        return s.getCode() + d + (c != null && c.getMessage() != null && !d.contains(c.getMessage()) ? " (" + c.getMessage() + ")" : "");
+        return s.getCode()
+                + d
+                + (c != null && c.getMessage() != null && !d.contains(c.getMessage())
+                        ? " (" + c.getMessage() + ")"
+                        : "");
     }
 
     private ManagedChannel channel() {
@@ -248,7 +276,8 @@ public final class SidekickLink implements AutoCloseable {
                     ssl.trustManager(settings.caFile().toFile());
                 }
                 if (settings.certFile() != null) {
-                    ssl.keyManager(settings.certFile().toFile(), settings.keyFile().toFile());
+                    ssl.keyManager(
+                            settings.certFile().toFile(), settings.keyFile().toFile());
                 }
                 b.sslContext(ssl.build());
             } catch (Exception e) {

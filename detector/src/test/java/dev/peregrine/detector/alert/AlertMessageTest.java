@@ -29,8 +29,9 @@ class AlertMessageTest {
             "container":{"id":"3ad7b26ded6d","name":"nginx","image_repository":"docker.io/library/nginx","image_tag":"1.27.2"},\
             "k8s":{"pod_name":"web-frontend-7c9d8f6b5-x2kqp","ns_name":"shop"}}""";
 
-    private static final List<CompiledRule> STABLE =
-            new RulesLoader().loadFiles(List.of(Path.of("src/test/resources/rules/falco_rules.yaml"))).rules();
+    private static final List<CompiledRule> STABLE = new RulesLoader()
+            .loadFiles(List.of(Path.of("src/test/resources/rules/falco_rules.yaml")))
+            .rules();
 
     private static CompiledRule stableRule(String name) {
         return STABLE.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
@@ -49,19 +50,23 @@ class AlertMessageTest {
         assertThat(a.getPriority()).isEqualTo(Priority.NOTICE);
         assertThat(a.getSource()).isEqualTo("syscall");
         assertThat(a.getHostname()).isEqualTo(HOST);
-        assertThat(a.getOutput()).isEqualTo("09:14:02.118734512: Notice A shell was spawned in a container with an attached terminal"
-                + " | evt_type=execve user=root user_uid=0 user_loginuid=-1 process=bash proc_exepath=/usr/bin/bash parent=runc"
-                + " command=bash terminal=34816 exe_flags=EXE_WRITABLE|EXE_LOWER_LAYER container_id=3ad7b26ded6d container_name=nginx"
-                + " container_image_repository=docker.io/library/nginx container_image_tag=1.27.2"
-                + " k8s_pod_name=web-frontend-7c9d8f6b5-x2kqp k8s_ns_name=shop");
-        assertThat(a.getTagsList()).containsExactly("T1059", "container", "maturity_stable", "mitre_execution", "shell");
+        assertThat(a.getOutput())
+                .isEqualTo("09:14:02.118734512: Notice A shell was spawned in a container with an attached terminal"
+                        + " | evt_type=execve user=root user_uid=0 user_loginuid=-1 process=bash proc_exepath=/usr/bin/bash parent=runc"
+                        + " command=bash terminal=34816 exe_flags=EXE_WRITABLE|EXE_LOWER_LAYER container_id=3ad7b26ded6d container_name=nginx"
+                        + " container_image_repository=docker.io/library/nginx container_image_tag=1.27.2"
+                        + " k8s_pod_name=web-frontend-7c9d8f6b5-x2kqp k8s_ns_name=shop");
+        assertThat(a.getTagsList())
+                .containsExactly("T1059", "container", "maturity_stable", "mitre_execution", "shell");
         assertThat(a.getMessage()).isEmpty();
         assertThat(a.hasOrigin()).isFalse();
 
         Map<String, FieldValue> f = a.getOutputFieldsMap();
         assertThat(f.get("proc.tty").getIntValue()).isEqualTo(34816);
         assertThat(f.get("user.loginuid").getIntValue()).isEqualTo(-1);
-        assertThat(f.get("evt.time").getIntValue()).as("ns beyond 2^53 stay exact").isEqualTo(1763630042118734512L);
+        assertThat(f.get("evt.time").getIntValue())
+                .as("ns beyond 2^53 stay exact")
+                .isEqualTo(1763630042118734512L);
         assertThat(f.get("user.name").getStringValue()).isEqualTo("root");
         assertThat(f.get("evt.arg.flags").getStringValue()).isEqualTo("EXE_WRITABLE|EXE_LOWER_LAYER");
         assertThat(f).hasSize(17);
@@ -92,7 +97,8 @@ class AlertMessageTest {
         // A host process: no k8s metadata (null, Falco's <NA>), and an empty image repository (a string).
         assertThat(a.getOutputFieldsMap().get("k8s.pod.name").getKindCase()).isEqualTo(FieldValue.KindCase.NULL_VALUE);
         assertThat(a.getOutputFieldsMap().get("proc.aname[3]").getKindCase()).isEqualTo(FieldValue.KindCase.NULL_VALUE);
-        assertThat(a.getOutputFieldsMap().get("container.image.repository").getStringValue()).isEmpty();
+        assertThat(a.getOutputFieldsMap().get("container.image.repository").getStringValue())
+                .isEmpty();
     }
 
     @Test
@@ -104,9 +110,12 @@ class AlertMessageTest {
                   output: upper=%proc.is_exe_upper_layer
                   priority: DEBUG
                 """)));
-        Event e = EventJson.parse("{\"ts\":1,\"type\":\"execve\",\"proc\":{\"pid\":1,\"name\":\"x\",\"exe_upper_layer\":true}}");
-        Alert a = new AlertMessage(new FalcoAlert("h", false, false), "h").of(loaded.rules().getFirst(), e);
-        assertThat(a.getOutputFieldsMap().get("proc.is_exe_upper_layer").getBoolValue()).isTrue();
+        Event e = EventJson.parse(
+                "{\"ts\":1,\"type\":\"execve\",\"proc\":{\"pid\":1,\"name\":\"x\",\"exe_upper_layer\":true}}");
+        Alert a = new AlertMessage(new FalcoAlert("h", false, false), "h")
+                .of(loaded.rules().getFirst(), e);
+        assertThat(a.getOutputFieldsMap().get("proc.is_exe_upper_layer").getBoolValue())
+                .isTrue();
         assertThat(a.getPriority()).isEqualTo(Priority.DEBUG);
         assertThat(a.getOutput()).isEqualTo("00:00:00.000000001: Debug upper=true");
     }
@@ -129,8 +138,11 @@ class AlertMessageTest {
     void everyPriorityMapsToTheContractsNumbering() {
         StringBuilder rules = new StringBuilder();
         for (dev.peregrine.detector.rule.Priority p : dev.peregrine.detector.rule.Priority.values()) {
-            rules.append("- rule: ").append(p.name()).append("\n  desc: d\n  condition: evt.type = execve\n  output: o\n  priority: ")
-                    .append(p.name()).append("\n");
+            rules.append("- rule: ")
+                    .append(p.name())
+                    .append("\n  desc: d\n  condition: evt.type = execve\n  output: o\n  priority: ")
+                    .append(p.name())
+                    .append("\n");
         }
         var loaded = new RulesLoader().load(List.of(new RulesLoader.RulesSource("r.yaml", rules.toString())));
         Event e = EventJson.parse("{\"ts\":1,\"type\":\"execve\"}");

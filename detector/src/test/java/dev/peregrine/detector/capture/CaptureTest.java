@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -37,8 +36,8 @@ class CaptureTest {
     static final int UNLINKAT = 263;
     static final int RENAMEAT2 = 316;
     static final int OPENAT2 = 437;
-    static final Set<Integer> SELECTED = Set.of(OPENAT, CONNECT, UNLINKAT, RENAMEAT2, OPENAT2, RawEvent.PROC_FORK,
-            RawEvent.PROC_EXEC, RawEvent.PROC_EXIT);
+    static final Set<Integer> SELECTED = Set.of(
+            OPENAT, CONNECT, UNLINKAT, RENAMEAT2, OPENAT2, RawEvent.PROC_FORK, RawEvent.PROC_EXEC, RawEvent.PROC_EXIT);
     static Capture capture;
     /** The processes the tests started; their records and their children's are kept. */
     static final Set<Long> generators = ConcurrentHashMap.newKeySet();
@@ -46,6 +45,7 @@ class CaptureTest {
     static final ConcurrentLinkedQueue<RawEvent> events = new ConcurrentLinkedQueue<>();
     /** Every record polled, host-wide; of those, of a type not selected, and of this JVM (which is ignored). */
     static final LongAdder seen = new LongAdder(), unselected = new LongAdder(), ofThisJvm = new LongAdder();
+
     static final long SELF = ProcessHandle.current().pid();
 
     @TempDir
@@ -53,7 +53,9 @@ class CaptureTest {
 
     @BeforeAll
     static void load() throws Exception {
-        assertThat(Prerequisites.check()).as("capture prerequisites (run the tests as root)").isEmpty();
+        assertThat(Prerequisites.check())
+                .as("capture prerequisites (run the tests as root)")
+                .isEmpty();
         capture = Capture.open();
         capture.select(Set.of(OPENAT, CONNECT, UNLINKAT, RENAMEAT2, OPENAT2), true);
         capture.ignoreProcess(ProcessHandle.current().pid());
@@ -117,7 +119,8 @@ class CaptureTest {
         Path file = dir.resolve("probe-" + UUID.randomUUID());
         Files.writeString(file, "x");
         Process p = run("/bin/cat", file.toString());
-        RawEvent open = await(e -> e.type == OPENAT && e.pid == p.pid() && e.string(0).equals(file.toString()));
+        RawEvent open =
+                await(e -> e.type == OPENAT && e.pid == p.pid() && e.string(0).equals(file.toString()));
         assertThat(open.ret).as("fd returned by openat").isGreaterThanOrEqualTo(0);
         assertThat(open.comm).isEqualTo("cat");
         assertThat(open.uid).isZero();
@@ -128,7 +131,8 @@ class CaptureTest {
 
         Path missing = dir.resolve("missing-" + UUID.randomUUID());
         Process q = run("/bin/cat", missing.toString());
-        RawEvent failed = await(e -> e.type == OPENAT && e.pid == q.pid() && e.string(0).equals(missing.toString()));
+        RawEvent failed =
+                await(e -> e.type == OPENAT && e.pid == q.pid() && e.string(0).equals(missing.toString()));
         assertThat(failed.ret).as("-ENOENT").isEqualTo(-2);
     }
 
@@ -141,11 +145,14 @@ class CaptureTest {
         assertThat(exec.strings(1)).containsExactly("/bin/echo", marker);
         assertThat(exec.strings(2)).as("environ").isNotEmpty();
         ExecInfo info = exec.execInfo(3);
-        assertThat(info.exeIno()).isEqualTo(Files.getAttribute(Path.of("/bin/echo").toRealPath(), "unix:ino"));
+        assertThat(info.exeIno())
+                .isEqualTo(Files.getAttribute(Path.of("/bin/echo").toRealPath(), "unix:ino"));
         assertThat(info.capEffective()).as("root has capabilities").isNotZero();
         assertThat(exec.ppid).as("echo's parent is the shell").isEqualTo((int) p.pid());
 
-        RawEvent fork = await(e -> e.type == RawEvent.PROC_FORK && e.pid == p.pid() && e.forkInfo(0).childPid() == exec.pid);
+        RawEvent fork = await(e -> e.type == RawEvent.PROC_FORK
+                && e.pid == p.pid()
+                && e.forkInfo(0).childPid() == exec.pid);
         assertThat(fork.forkInfo(0).isThread()).isFalse();
 
         RawEvent exit = await(e -> e.type == RawEvent.PROC_EXIT && e.pid == p.pid());
@@ -158,7 +165,8 @@ class CaptureTest {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = server.getLocalPort();
             Process p = run("/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port);
-            RawEvent connect = await(e -> e.type == CONNECT && e.pid == p.pid() && e.tuple(0).rport() == port);
+            RawEvent connect = await(
+                    e -> e.type == CONNECT && e.pid == p.pid() && e.tuple(0).rport() == port);
             SockTuple t = connect.tuple(0);
             assertThat(t.family()).isEqualTo(SockTuple.AF_INET);
             assertThat(t.protocol()).as("TCP").isEqualTo(6);
@@ -174,7 +182,8 @@ class CaptureTest {
         Path to = dir.resolve("to-" + UUID.randomUUID());
         Files.writeString(from, "x");
         Process p = run("/bin/sh", "-c", "/bin/mv " + from + " " + to + " && /bin/rm " + to);
-        RawEvent rename = await(e -> e.type == RENAMEAT2 && of(p, e) && e.string(0).equals(from.toString()));
+        RawEvent rename =
+                await(e -> e.type == RENAMEAT2 && of(p, e) && e.string(0).equals(from.toString()));
         assertThat(rename.string(1)).isEqualTo(to.toString());
         await(e -> e.type == UNLINKAT && of(p, e) && e.string(0).equals(to.toString()));
         // Every lifecycle record of the generator arrived, not only the two calls: the exec of mv
@@ -182,16 +191,21 @@ class CaptureTest {
         // exit. A record of these the capture dropped fails here, whatever the host's load; drops
         // of other processes' records, which a busy host may cause, do not.
         for (String tool : List.of("/bin/mv", "/bin/rm")) {
-            RawEvent exec = await(e -> e.type == RawEvent.PROC_EXEC && of(p, e) && e.string(0).equals(tool));
+            RawEvent exec = await(
+                    e -> e.type == RawEvent.PROC_EXEC && of(p, e) && e.string(0).equals(tool));
             if (exec.pid != p.pid()) {
-                await(e -> e.type == RawEvent.PROC_FORK && e.pid == p.pid() && e.forkInfo(0).childPid() == exec.pid);
+                await(e -> e.type == RawEvent.PROC_FORK
+                        && e.pid == p.pid()
+                        && e.forkInfo(0).childPid() == exec.pid);
             }
             await(e -> e.type == RawEvent.PROC_EXIT && e.pid == exec.pid);
         }
         await(e -> e.type == RawEvent.PROC_EXIT && e.pid == p.pid());
         assertThat(capture.malformed()).isZero();
         // The JVM is ignored in the kernel: none of its records, among all those polled host-wide.
-        assertThat(ofThisJvm.sum()).as("records of this JVM among %d polled", seen.sum()).isZero();
+        assertThat(ofThisJvm.sum())
+                .as("records of this JVM among %d polled", seen.sum())
+                .isZero();
         assertThat(p.exitValue()).isZero();
     }
 
@@ -228,7 +242,9 @@ class CaptureTest {
         await(e -> e.type == RawEvent.PROC_EXIT && e.pid == p.pid());
         await(e -> e.type == OPENAT && e.pid == p.pid() && e.string(0).equals("/"));
         // Checked on every record polled since load, host-wide, not only the generators' kept ones.
-        assertThat(unselected.sum()).as("records of unselected types among %d polled", seen.sum()).isZero();
+        assertThat(unselected.sum())
+                .as("records of unselected types among %d polled", seen.sum())
+                .isZero();
         assertThat(events).allMatch(e -> SELECTED.contains(e.type), "only selected event types");
     }
 }

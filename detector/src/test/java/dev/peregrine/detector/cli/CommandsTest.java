@@ -23,15 +23,25 @@ class CommandsTest {
 
     private static Run run(String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        int code = Commands.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code = Commands.run(
+                args,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void replayReproducesFalcosAlertsForTheStableRules() throws Exception {
-        Run r = run("", "replay", "--events", "src/test/resources/replay/stable_events.jsonl", "-r", STABLE,
-                "--hostname", "ip-10-0-1-23.eu-west-1.compute.internal");
+        Run r = run(
+                "",
+                "replay",
+                "--events",
+                "src/test/resources/replay/stable_events.jsonl",
+                "-r",
+                STABLE,
+                "--hostname",
+                "ip-10-0-1-23.eu-west-1.compute.internal");
         assertThat(r.code()).as(r.err()).isZero();
         List<String> expected = Files.readAllLines(Path.of("src/test/resources/replay/expected_alerts.jsonl"));
         List<String> actual = r.out().lines().toList();
@@ -52,7 +62,9 @@ class CommandsTest {
     void syscallsPrintsTheKernelFilterOfTheStableRules() {
         Run r = run("", "rules", "syscalls");
         assertThat(r.code()).as(r.err()).isZero();
-        List<Integer> numbers = java.util.Arrays.stream(r.out().strip().split(",")).map(Integer::parseInt).toList();
+        List<Integer> numbers = java.util.Arrays.stream(r.out().strip().split(","))
+                .map(Integer::parseInt)
+                .toList();
         // table syscalls (openat 257, close 3, execve 59) and rule-only ones (symlinkat 266, ptrace 101)
         assertThat(numbers).contains(257, 3, 59, 266, 101).isSorted().doesNotHaveDuplicates();
         // read/write and mmap are never sent up
@@ -69,14 +81,18 @@ class CommandsTest {
         assertThat(doc.get("errors").size()).isZero();
         assertThat(doc.get("rules").size()).isEqualTo(25);
         JsonNode first = doc.get("rules").get(0);
-        for (String key : List.of("name", "enabled", "priority", "source", "tags", "output", "condition")) assertThat(first.has(key)).as(key).isTrue();
-        assertThat(r.out()).contains("\"condition\":\"(evt.type in (execve, execveat) and container.id != host and proc.name in (ash, bash, csh, ksh, sh, tcsh, zsh, dash) and proc.tty != 0");
+        for (String key : List.of("name", "enabled", "priority", "source", "tags", "output", "condition"))
+            assertThat(first.has(key)).as(key).isTrue();
+        assertThat(r.out())
+                .contains(
+                        "\"condition\":\"(evt.type in (execve, execveat) and container.id != host and proc.name in (ash, bash, csh, ksh, sh, tcsh, zsh, dash) and proc.tty != 0");
     }
 
     @Test
     void validateFailsWithCodesFileLineAndItem(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.yaml");
-        Files.writeString(bad, "- rule: R\n  desc: d\n  condition: evt.type = open and\n  output: o\n  priority: INFO\n");
+        Files.writeString(
+                bad, "- rule: R\n  desc: d\n  condition: evt.type = open and\n  output: o\n  priority: INFO\n");
         Run r = run("", "rules", "validate", "--json", bad.toString());
         assertThat(r.code()).isEqualTo(1);
         JsonNode e = MAPPER.readTree(r.out()).get("errors").get(0);
@@ -87,7 +103,9 @@ class CommandsTest {
         assertThat(e.get("column").asInt()).isEqualTo(33);
         assertThat(e.get("item").asString()).isEqualTo("rule 'R'");
         assertThat(run("", "rules", "validate", bad.toString()).code()).isEqualTo(1);
-        assertThat(run("", "rules", "validate", dir.resolve("missing.yaml").toString()).code()).isEqualTo(1);
+        assertThat(run("", "rules", "validate", dir.resolve("missing.yaml").toString())
+                        .code())
+                .isEqualTo(1);
     }
 
     @Test
@@ -95,16 +113,24 @@ class CommandsTest {
         Run r = run("", "rules", "list", STABLE);
         assertThat(r.code()).isZero();
         assertThat(r.out().lines()).hasSize(25);
-        assertThat(r.out()).contains("Terminal shell in container\tNotice\tenabled\tT1059,container,maturity_stable,mitre_execution,shell");
+        assertThat(r.out())
+                .contains(
+                        "Terminal shell in container\tNotice\tenabled\tT1059,container,maturity_stable,mitre_execution,shell");
     }
 
     @Test
     void conditionParseJsonl() {
-        Run r = run("{\"condition\": \"proc.name=bash and (fd.num>0 or not fd.name exists)\"}\n{\"condition\": \"a and\"}\nnot json\n",
-                "condition", "parse", "--jsonl");
+        Run r = run(
+                "{\"condition\": \"proc.name=bash and (fd.num>0 or not fd.name exists)\"}\n{\"condition\": \"a and\"}\nnot json\n",
+                "condition",
+                "parse",
+                "--jsonl");
         List<String> lines = r.out().lines().toList();
-        assertThat(lines.get(0)).isEqualTo("{\"valid\":true,\"error\":null,\"canonical\":\"(proc.name = bash and (fd.num > 0 or not fd.name exists))\"}");
-        assertThat(lines.get(1)).startsWith("{\"valid\":false,\"error\":\"expected blank or '(' after 'and'\",\"canonical\":null");
+        assertThat(lines.get(0))
+                .isEqualTo(
+                        "{\"valid\":true,\"error\":null,\"canonical\":\"(proc.name = bash and (fd.num > 0 or not fd.name exists))\"}");
+        assertThat(lines.get(1))
+                .startsWith("{\"valid\":false,\"error\":\"expected blank or '(' after 'and'\",\"canonical\":null");
         assertThat(lines.get(2)).startsWith("{\"valid\":false,\"error\":\"invalid input line");
         assertThat(r.code()).isEqualTo(1);
     }

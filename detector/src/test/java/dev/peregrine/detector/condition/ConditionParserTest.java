@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class ConditionParserTest {
 
@@ -88,9 +88,11 @@ class ConditionParserTest {
     @Test
     void astShapes() {
         Expr e = ConditionParser.parse("proc.aname[3] in (a, 'b c') and not fd.name exists");
-        assertThat(e).isEqualTo(new Expr.And(List.of(
-                new Expr.BinaryCheck(new Expr.Field("proc.aname", "3"), "in", new Expr.ListValue(List.of("a", "b c"))),
-                new Expr.Not(new Expr.UnaryCheck(new Expr.Field("fd.name", ""), "exists")))));
+        assertThat(e)
+                .isEqualTo(new Expr.And(List.of(
+                        new Expr.BinaryCheck(
+                                new Expr.Field("proc.aname", "3"), "in", new Expr.ListValue(List.of("a", "b c"))),
+                        new Expr.Not(new Expr.UnaryCheck(new Expr.Field("fd.name", ""), "exists")))));
     }
 
     @Test
@@ -114,7 +116,8 @@ class ConditionParserTest {
 
     @Test
     void blanksIncludingNewlinesSeparateTokens() {
-        assertThat(canonical("\n  proc.name = bash\n  and\tfd.num >= 0\n")).isEqualTo("(proc.name = bash and fd.num >= 0)");
+        assertThat(canonical("\n  proc.name = bash\n  and\tfd.num >= 0\n"))
+                .isEqualTo("(proc.name = bash and fd.num >= 0)");
     }
 
     @ParameterizedTest
@@ -145,16 +148,22 @@ class ConditionParserTest {
         assertThatThrownBy(() -> ConditionParser.parse(input))
                 .isInstanceOf(ConditionSyntaxException.class)
                 .hasMessage(message)
-                .satisfies(e -> assertThat(((ConditionSyntaxException) e).pos().col()).isEqualTo(column));
+                .satisfies(e ->
+                        assertThat(((ConditionSyntaxException) e).pos().col()).isEqualTo(column));
     }
 
     @Test
     void joinHasItsOwnAstNodes() {
         Expr e = ConditionParser.parse("join(\"-\", (fd.name, 'x')) = a");
-        assertThat(e).isEqualTo(new Expr.BinaryCheck(
-                new Expr.MultiTransform("join", List.of(new Expr.Value("-"),
-                        new Expr.ArgList(List.of(new Expr.Field("fd.name", ""), new Expr.Value("x"))))),
-                "=", new Expr.Value("a")));
+        assertThat(e)
+                .isEqualTo(new Expr.BinaryCheck(
+                        new Expr.MultiTransform(
+                                "join",
+                                List.of(
+                                        new Expr.Value("-"),
+                                        new Expr.ArgList(List.of(new Expr.Field("fd.name", ""), new Expr.Value("x"))))),
+                        "=",
+                        new Expr.Value("a")));
         // The canonical form parses back to the same tree.
         String canonical = CanonicalPrinter.print(e);
         assertThat(ConditionParser.parse(canonical)).isEqualTo(e);
@@ -185,7 +194,8 @@ class ConditionParserTest {
     @ParameterizedTest
     @ValueSource(strings = {"proc.name containsbash", "fd.name startswith/etc"})
     void wordOperatorsNeedATrailingBlank(String input) {
-        assertThatThrownBy(() -> ConditionParser.parse(input)).hasMessageStartingWith("expected a valid check operator");
+        assertThatThrownBy(() -> ConditionParser.parse(input))
+                .hasMessageStartingWith("expected a valid check operator");
     }
 
     @Test

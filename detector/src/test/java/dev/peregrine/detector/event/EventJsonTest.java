@@ -38,9 +38,10 @@ class EventJsonTest {
     /** A server socket (bound or listening) has its server end alone; a replayed event keeps it one. */
     @Test
     void aServerSocketSurvivesTheRoundTrip() {
-        String line = "{\"ts\":1,\"num\":1,\"type\":\"listen\",\"res\":0,\"args\":{\"res\":\"0\",\"fd\":\"3\",\"backlog\":\"7\"},"
-                + "\"proc\":{\"pid\":10,\"name\":\"srv\"},\"fd\":{\"num\":3,\"type\":\"ipv4\",\"name\":\"0.0.0.0:8080\",\"l4proto\":\"tcp\","
-                + "\"sip\":\"0.0.0.0\",\"sport\":8080,\"role\":\"server\",\"server_socket\":true}}";
+        String line =
+                "{\"ts\":1,\"num\":1,\"type\":\"listen\",\"res\":0,\"args\":{\"res\":\"0\",\"fd\":\"3\",\"backlog\":\"7\"},"
+                        + "\"proc\":{\"pid\":10,\"name\":\"srv\"},\"fd\":{\"num\":3,\"type\":\"ipv4\",\"name\":\"0.0.0.0:8080\",\"l4proto\":\"tcp\","
+                        + "\"sip\":\"0.0.0.0\",\"sport\":8080,\"role\":\"server\",\"server_socket\":true}}";
         Event e = EventJson.parse(line);
         assertThat(e.fd.serverSocket).isTrue();
         assertThat(e.fd.server).isTrue();
@@ -51,7 +52,8 @@ class EventJsonTest {
         Event again = EventJson.parse(once);
         assertThat(again.fd.serverSocket).isTrue();
         assertThat(EventJson.write(again)).isEqualTo(once);
-        assertThat(EventJson.parse(line.replace(",\"server_socket\":true", "")).fd.serverSocket).isFalse();
+        assertThat(EventJson.parse(line.replace(",\"server_socket\":true", "")).fd.serverSocket)
+                .isFalse();
     }
 
     @Test
@@ -60,7 +62,8 @@ class EventJsonTest {
                 {"ts":1,"type":"execve","container":{"id":"3ad7b26ded6d","type":"containerd",\
                 "labels":{"tier":"backend","io.kubernetes.container.name":"app"}},\
                 "k8s":{"pod_name":"web-0","ns_name":"prod","pod_labels":{"app":"web"}}}""");
-        assertThat(e.container.labels).containsOnly(Map.entry("tier", "backend"), Map.entry("io.kubernetes.container.name", "app"));
+        assertThat(e.container.labels)
+                .containsOnly(Map.entry("tier", "backend"), Map.entry("io.kubernetes.container.name", "app"));
         assertThat(e.container.podLabels).containsOnly(Map.entry("app", "web"));
         String once = EventJson.write(e);
         assertThat(once).contains("\"labels\":{\"io.kubernetes.container.name\":\"app\",\"tier\":\"backend\"}");
@@ -71,7 +74,8 @@ class EventJsonTest {
     void malformedLinesAreReportedWithTheirNumber() {
         assertThatThrownBy(() -> EventJson.parse("{\"ts\": 1}")).hasMessageContaining("missing \"type\"");
         assertThatThrownBy(() -> EventJson.parse("[1]")).hasMessageContaining("JSON object");
-        assertThatThrownBy(() -> EventJson.readLines(new BufferedReader(new java.io.StringReader("\n{\"type\":\"open\"}\n{oops")), e -> {}))
+        assertThatThrownBy(() -> EventJson.readLines(
+                        new BufferedReader(new java.io.StringReader("\n{\"type\":\"open\"}\n{oops")), e -> {}))
                 .hasMessageStartingWith("line 3:");
     }
 

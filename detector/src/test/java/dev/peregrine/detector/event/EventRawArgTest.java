@@ -23,8 +23,10 @@ class EventRawArgTest {
         live.reset(2, 2, "open", 3);
         assertThat(kept.arg("mode")).isEqualTo("S_ISUID...");
         assertThat(kept.rawArg("mode")).isEqualTo("2541");
-        assertThat(FieldCatalogue.standard().resolve("evt.rawarg.mode", "").display(kept)).isEqualTo("2541");
-        assertThat(FieldCatalogue.standard().resolve("evt.arg.mode", "").display(kept)).isEqualTo("S_ISUID...");
+        assertThat(FieldCatalogue.standard().resolve("evt.rawarg.mode", "").display(kept))
+                .isEqualTo("2541");
+        assertThat(FieldCatalogue.standard().resolve("evt.arg.mode", "").display(kept))
+                .isEqualTo("S_ISUID...");
     }
 
     /** A data buffer is held one char per byte for evt.buffer; evt.args prints it as libsinsp does. */
@@ -37,7 +39,8 @@ class EventRawArgTest {
         live.addArg("data", 2, bytes);
         assertThat(live.arg("data")).isEqualTo("GET /\r\n\u00ca\u00fe");
         assertThat(live.rawArg("data")).isEqualTo("GET /\r\n\u00ca\u00fe");
-        assertThat(FieldCatalogue.standard().resolve("evt.buffer", "").display(live)).isEqualTo("GET /\r\n\u00ca\u00fe");
+        assertThat(FieldCatalogue.standard().resolve("evt.buffer", "").display(live))
+                .isEqualTo("GET /\r\n\u00ca\u00fe");
         assertThat(live.argsLine()).isEqualTo("res=8 data=GET /.... ");
     }
 }

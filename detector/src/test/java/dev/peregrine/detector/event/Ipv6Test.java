@@ -3,10 +3,10 @@ package dev.peregrine.detector.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class Ipv6Test {
 
@@ -30,8 +30,25 @@ class Ipv6Test {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", ":", ":::", "1:2", "1::2::3", ":1::", "1:", "12345::", "g::1", "1:2:3:4:5:6:7:8:9",
-            "1:2:3:4:5:6:7::8", "::1.2.3", "::1.2.3.4.5", "10.0.0.1", "fe80::1%eth0", "localhost"})
+    @ValueSource(
+            strings = {
+                "",
+                ":",
+                ":::",
+                "1:2",
+                "1::2::3",
+                ":1::",
+                "1:",
+                "12345::",
+                "g::1",
+                "1:2:3:4:5:6:7:8:9",
+                "1:2:3:4:5:6:7::8",
+                "::1.2.3",
+                "::1.2.3.4.5",
+                "10.0.0.1",
+                "fe80::1%eth0",
+                "localhost"
+            })
     void rejectsWhatIsNotAnAddress(String text) {
         assertThat(Ipv6.isValid(text)).as(text).isFalse();
     }
@@ -74,13 +91,20 @@ class Ipv6Test {
     @Test
     void networksMatchOnTheirPrefix() {
         long hi = Ipv6.high("fe80::1234"), lo = Ipv6.low("fe80::1234");
-        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80::"), Ipv6.low("fe80::"), 10)).isTrue();
-        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fec0::"), Ipv6.low("fec0::"), 10)).isFalse();
-        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80::1234"), Ipv6.low("fe80::1234"), 128)).isTrue();
-        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80::1235"), Ipv6.low("fe80::1235"), 128)).isFalse();
-        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80::1200"), Ipv6.low("fe80::1200"), 120)).isTrue();
+        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80::"), Ipv6.low("fe80::"), 10))
+                .isTrue();
+        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fec0::"), Ipv6.low("fec0::"), 10))
+                .isFalse();
+        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80::1234"), Ipv6.low("fe80::1234"), 128))
+                .isTrue();
+        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80::1235"), Ipv6.low("fe80::1235"), 128))
+                .isFalse();
+        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80::1200"), Ipv6.low("fe80::1200"), 120))
+                .isTrue();
         assertThat(Ipv6.inNetwork(hi, lo, 0, 0, 0)).isTrue();
-        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80::"), Ipv6.low("fe80::"), 64)).isTrue();
-        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80:0:0:1::"), Ipv6.low("fe80:0:0:1::"), 64)).isFalse();
+        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80::"), Ipv6.low("fe80::"), 64))
+                .isTrue();
+        assertThat(Ipv6.inNetwork(hi, lo, Ipv6.high("fe80:0:0:1::"), Ipv6.low("fe80:0:0:1::"), 64))
+                .isFalse();
     }
 }

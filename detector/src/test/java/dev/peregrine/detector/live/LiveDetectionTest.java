@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.Prerequisites;
-import dev.peregrine.detector.state.ContainerTable;
-import dev.peregrine.detector.state.DockerDaemon;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.RulesLoader;
+import dev.peregrine.detector.state.ContainerTable;
+import dev.peregrine.detector.state.DockerDaemon;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +32,7 @@ class LiveDetectionTest {
     static final String IMAGE = "localhost:5000/peregrine/busybox";
     static DockerDaemon docker;
     static String containerId;
+
     record Alert(CompiledRule rule, Event event) {}
 
     static final List<Alert> alerts = new CopyOnWriteArrayList<>();
@@ -43,7 +44,9 @@ class LiveDetectionTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(Prerequisites.check()).as("capture prerequisites (run the tests as root)").isEmpty();
+        assertThat(Prerequisites.check())
+                .as("capture prerequisites (run the tests as root)")
+                .isEmpty();
         RulesLoader.Loaded loaded = new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()));
         assertThat(loaded.result().successful()).isTrue();
         containers = ContainerTable.withDefaultEngines();
@@ -51,10 +54,14 @@ class LiveDetectionTest {
         java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
         loop = Thread.ofPlatform().name("live-detection").start(() -> {
             try (Capture capture = Capture.open()) {
-                detection.run(capture, () -> {
-                    attached.countDown();
-                    return running.get();
-                }, e -> { }, (rule, e) -> alerts.add(new Alert(rule, e)));
+                detection.run(
+                        capture,
+                        () -> {
+                            attached.countDown();
+                            return running.get();
+                        },
+                        e -> {},
+                        (rule, e) -> alerts.add(new Alert(rule, e)));
             } catch (Throwable t) {
                 failure = t;
                 attached.countDown();
@@ -68,8 +75,8 @@ class LiveDetectionTest {
     static void startContainer(DockerDaemon daemon) throws Exception {
         docker = daemon;
         docker.ensureBusyboxImage(IMAGE + ":1.0");
-        containerId = docker.runDetached("--name", "peregrine-live-" + ProcessHandle.current().pid(), IMAGE + ":1.0",
-                "/bin/sleep", "300");
+        containerId = docker.runDetached(
+                "--name", "peregrine-live-" + ProcessHandle.current().pid(), IMAGE + ":1.0", "/bin/sleep", "300");
         // The minimal image has no shadow file; give it one to read.
         docker.docker("exec", containerId, "/bin/sh", "-c", "echo 'root:*:20000::::::' > /etc/shadow");
     }
@@ -88,7 +95,9 @@ class LiveDetectionTest {
         Alert a = awaitFor(rule, p, Duration.ofSeconds(20));
         if (a == null) {
             throw new AssertionError("no '" + rule + "' alert within 20 s; alerts: "
-                    + alerts.stream().map(x -> x.rule().name() + "/" + x.event().proc.name).toList());
+                    + alerts.stream()
+                            .map(x -> x.rule().name() + "/" + x.event().proc.name)
+                            .toList());
         }
         return a;
     }
@@ -125,7 +134,9 @@ class LiveDetectionTest {
         assertThat(a.event().user.name()).isEqualTo("root");
         assertThat(a.event().container.id).isEqualTo("host");
         assertThat(a.event().proc.exepath).as("the path exec was given").isEqualTo("/bin/cat");
-        assertThat(a.event().parent().pid).as("the JVM ran cat").isEqualTo(ProcessHandle.current().pid());
+        assertThat(a.event().parent().pid)
+                .as("the JVM ran cat")
+                .isEqualTo(ProcessHandle.current().pid());
     }
 
     @Test
@@ -139,15 +150,22 @@ class LiveDetectionTest {
             docker.docker("exec", containerId, "/bin/cat", "/etc/shadow");
             await("Read sensitive file untrusted", e -> shortId.equals(e.container.id) && e.proc.name.equals("cat"));
             // an earlier alert without metadata matches the line above at once: look for one with it
-            found = awaitFor("Read sensitive file untrusted", e -> shortId.equals(e.container.id) && e.proc.name.equals("cat")
-                    && e.container.imageRepository != null && e.user.name() != null, Duration.ofSeconds(1));
+            found = awaitFor(
+                    "Read sensitive file untrusted",
+                    e -> shortId.equals(e.container.id)
+                            && e.proc.name.equals("cat")
+                            && e.container.imageRepository != null
+                            && e.user.name() != null,
+                    Duration.ofSeconds(1));
         }
         assertThat(found).as("an alert with the container's metadata").isNotNull();
         assertThat(found.event().container.imageRepository).isEqualTo(IMAGE);
         assertThat(found.event().container.imageTag).isEqualTo("1.0");
         assertThat(found.event().container.name).startsWith("peregrine-live-");
         assertThat(found.event().fd.name).isEqualTo("/etc/shadow");
-        assertThat(found.event().user.name()).as("from the container's own /etc/passwd").isEqualTo("root");
+        assertThat(found.event().user.name())
+                .as("from the container's own /etc/passwd")
+                .isEqualTo("root");
     }
 
     @Test
@@ -187,27 +205,42 @@ class LiveDetectionTest {
 
     @Test
     void recordsFromTheKernelAreCountedIncludingForkAndExit() throws Exception {
-        long before = (long) metrics.get("peregrine.detector.records").functionCounter().count();
+        long before = (long)
+                metrics.get("peregrine.detector.records").functionCounter().count();
         long pid = run("/bin/cat", "/etc/shadow");
         await("Read sensitive file untrusted", e -> e.proc.pid == pid);
         // the alert's event is counted once its poll returns: at most one 10 ms poll later
         Instant deadline = Instant.now().plusSeconds(10);
         long records;
         do {
-            records = (long) metrics.get("peregrine.detector.records").functionCounter().count();
+            records = (long)
+                    metrics.get("peregrine.detector.records").functionCounter().count();
         } while (records - before < 4 && Instant.now().isBefore(deadline));
         // at least cat's fork, exec, openat of /etc/shadow and exit
         assertThat(records - before).isGreaterThanOrEqualTo(4);
-        assertThat(metrics.get("peregrine.detector.fds").gauge().value()).as("fds of the seeded processes").isPositive();
+        assertThat(metrics.get("peregrine.detector.fds").gauge().value())
+                .as("fds of the seeded processes")
+                .isPositive();
         // Events by type: cat's exec (a successful exec counts as execve) and its opens.
-        assertThat(metrics.get("peregrine.detector.events").tag("type", "execve").functionCounter().count()).isPositive();
-        assertThat(metrics.get("peregrine.detector.events").tag("type", "openat").functionCounter().count()).isPositive();
+        assertThat(metrics.get("peregrine.detector.events")
+                        .tag("type", "execve")
+                        .functionCounter()
+                        .count())
+                .isPositive();
+        assertThat(metrics.get("peregrine.detector.events")
+                        .tag("type", "openat")
+                        .functionCounter()
+                        .count())
+                .isPositive();
         // One evaluation in 64 is timed: run commands until one was.
         Instant timed = Instant.now().plusSeconds(20);
-        while (metrics.get("peregrine.detector.evaluation").timer().count() == 0 && Instant.now().isBefore(timed)) {
+        while (metrics.get("peregrine.detector.evaluation").timer().count() == 0
+                && Instant.now().isBefore(timed)) {
             run("/bin/true");
         }
-        assertThat(metrics.get("peregrine.detector.evaluation").timer().count()).as("sampled evaluation times").isPositive();
+        assertThat(metrics.get("peregrine.detector.evaluation").timer().count())
+                .as("sampled evaluation times")
+                .isPositive();
     }
 
     @Test
@@ -215,6 +248,9 @@ class LiveDetectionTest {
         long pid = run("/usr/bin/find", "/nonexistent-" + UUID.randomUUID(), "-path", "*/.aws/credentials");
         Alert a = await("Find AWS Credentials", e -> e.proc.pid == pid);
         assertThat(a.event().proc.cmdline).startsWith("find /nonexistent-").endsWith(".aws/credentials");
-        assertThat(metrics.find("peregrine.detector.matches").tag("rule", "Find AWS Credentials").counter()).isNotNull();
+        assertThat(metrics.find("peregrine.detector.matches")
+                        .tag("rule", "Find AWS Credentials")
+                        .counter())
+                .isNotNull();
     }
 }

@@ -50,7 +50,9 @@ class QuietRunTest {
 
     @Test
     void normalBuildActivityRaisesNoAlert() throws Exception {
-        assertThat(Prerequisites.check()).as("capture prerequisites (run the tests as root)").isEmpty();
+        assertThat(Prerequisites.check())
+                .as("capture prerequisites (run the tests as root)")
+                .isEmpty();
         long seconds = Long.getLong("peregrine.quiet.seconds", 40);
         long self = ProcessHandle.current().pid();
         RulesLoader.Loaded loaded = new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()));
@@ -65,15 +67,24 @@ class QuietRunTest {
         ContainerTable containers = ContainerTable.withDefaultEngines();
         LiveDetection detection = new LiveDetection(loaded.ruleset(), new SimpleMeterRegistry(), containers, 10_000);
         Thread loop = Thread.ofPlatform().name("quiet-run").start(() -> {
-            try (Capture capture = Capture.open(); containers) {
-                detection.run(capture, () -> {
-                    attached.countDown();
-                    return running.get();
-                }, e -> {
-                    if ((e.type.equals("execve") || e.type.equals("execveat")) && e.rawres == 0 && descendsFrom(e, self)) {
-                        execsOfOurs.computeIfAbsent(e.proc.name, n -> new LongAdder()).increment();
-                    }
-                }, (rule, e) -> (descendsFrom(e, self) ? ours : others).add(new Alert(rule, e)));
+            try (Capture capture = Capture.open();
+                    containers) {
+                detection.run(
+                        capture,
+                        () -> {
+                            attached.countDown();
+                            return running.get();
+                        },
+                        e -> {
+                            if ((e.type.equals("execve") || e.type.equals("execveat"))
+                                    && e.rawres == 0
+                                    && descendsFrom(e, self)) {
+                                execsOfOurs
+                                        .computeIfAbsent(e.proc.name, n -> new LongAdder())
+                                        .increment();
+                            }
+                        },
+                        (rule, e) -> (descendsFrom(e, self) ? ours : others).add(new Alert(rule, e)));
             } catch (Throwable t) {
                 failure[0] = t;
                 attached.countDown();
@@ -101,15 +112,25 @@ class QuietRunTest {
             loop.join(10_000);
         }
         assertThat(failure[0]).isNull();
-        System.out.printf("quiet run: %d rounds in %d s; execs of the workload %s; alerts of other processes on the host: %s%n",
-                rounds, seconds, execsOfOurs, others.stream().map(a -> a.rule().name() + "/" + a.event().proc.name).toList());
+        System.out.printf(
+                "quiet run: %d rounds in %d s; execs of the workload %s; alerts of other processes on the host: %s%n",
+                rounds,
+                seconds,
+                execsOfOurs,
+                others.stream()
+                        .map(a -> a.rule().name() + "/" + a.event().proc.name)
+                        .toList());
         // the capture saw the workload: otherwise "no alert" would prove nothing
         for (String tool : List.of("make", "clang", "tar", "gzip", "git", "java", "grep", "find")) {
-            assertThat(count(execsOfOurs, tool)).as("exec events of %s under this JVM (seen: %s)", tool, execsOfOurs.keySet())
+            assertThat(count(execsOfOurs, tool))
+                    .as("exec events of %s under this JVM (seen: %s)", tool, execsOfOurs.keySet())
                     .isGreaterThanOrEqualTo(rounds);
         }
-        assertThat(ours.stream().map(a -> a.rule().name() + ": " + a.event().proc.name + " " + a.event().proc.cmdline).toList())
-                .as("alerts raised by the build activity").isEqualTo(EXPECTED_RULES);
+        assertThat(ours.stream()
+                        .map(a -> a.rule().name() + ": " + a.event().proc.name + " " + a.event().proc.cmdline)
+                        .toList())
+                .as("alerts raised by the build activity")
+                .isEqualTo(EXPECTED_RULES);
     }
 
     static long count(Map<String, LongAdder> m, String name) {
@@ -134,7 +155,8 @@ class QuietRunTest {
     static final class Workload {
         final Path dir;
         final Path repo = Path.of("").toAbsolutePath().getParent();
-        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final String java =
+                Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
         Workload(Path dir) {
             this.dir = dir;
@@ -183,8 +205,11 @@ class QuietRunTest {
         }
 
         static void run(Path cwd, String... cmd) throws Exception {
-            Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(cmd)
+                    .directory(cwd.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError(String.join(" ", cmd) + ": still running after 60 s");

@@ -13,44 +13,90 @@ import dev.peregrine.detector.field.FieldCatalogue;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** Operator and transformer semantics on one realistic event. */
 class ConditionEvaluationTest {
     private static final ConditionCompiler COMPILER = new ConditionCompiler(FieldCatalogue.standard());
 
     static final Event OPEN = Event.builder()
-            .ts(1_763_630_077_502_981_066L).num(7).type("openat").rawres(3)
-            .args(new LinkedHashMap<>(Map.of("name", "/etc/shadow")) {{ put("flags", "O_RDONLY|O_CLOEXEC"); put("data", "\u00ca\u00fe\u00ba\u00be!"); }})
-            .proc(ProcessInfo.builder().pid(4242).vpid(42).name("cat").exe("cat").exepath("/usr/bin/cat")
-                    .args(List.of("/etc/shadow")).env(List.of("HOME=/root", "TERM=xterm")).cwd("/root/").tty(34816)
-                    .capPermitted("CAP_CHOWN CAP_SYS_ADMIN").build())
+            .ts(1_763_630_077_502_981_066L)
+            .num(7)
+            .type("openat")
+            .rawres(3)
+            .args(new LinkedHashMap<>(Map.of("name", "/etc/shadow")) {
+                {
+                    put("flags", "O_RDONLY|O_CLOEXEC");
+                    put("data", "\u00ca\u00fe\u00ba\u00be!");
+                }
+            })
+            .proc(ProcessInfo.builder()
+                    .pid(4242)
+                    .vpid(42)
+                    .name("cat")
+                    .exe("cat")
+                    .exepath("/usr/bin/cat")
+                    .args(List.of("/etc/shadow"))
+                    .env(List.of("HOME=/root", "TERM=xterm"))
+                    .cwd("/root/")
+                    .tty(34816)
+                    .capPermitted("CAP_CHOWN CAP_SYS_ADMIN")
+                    .build())
             .ancestors(List.of(
-                    ProcessInfo.builder().pid(4200).name("bash").exe("bash").exepath("/usr/bin/bash").build(),
+                    ProcessInfo.builder()
+                            .pid(4200)
+                            .name("bash")
+                            .exe("bash")
+                            .exepath("/usr/bin/bash")
+                            .build(),
                     ProcessInfo.builder().pid(4100).name("runc").build(),
                     ProcessInfo.builder().pid(1).name("systemd").build()))
             .user(new UserInfo(0, "root", -1, null, "/root", "/bin/bash", 0, "root"))
             .fd(FdInfo.builder().num(3).type("file").name("/etc/shadow").build())
-            .container(ContainerInfo.builder().id("3ad7b26ded6d").name("nginx").imageRepository("docker.io/library/nginx")
-                    .imageTag("1.27.2").privileged(true)
+            .container(ContainerInfo.builder()
+                    .id("3ad7b26ded6d")
+                    .name("nginx")
+                    .imageRepository("docker.io/library/nginx")
+                    .imageTag("1.27.2")
+                    .privileged(true)
                     .mounts(List.of(new ContainerInfo.Mount("/proc", "/host/proc", "ro", false, "rprivate")))
-                    .podName("web").nsName("shop").podLabels(Map.of("app", "web", "team", "a"))
-                    .labels(Map.of("tier", "frontend", "io.kubernetes.container.name", "nginx")).build())
+                    .podName("web")
+                    .nsName("shop")
+                    .podLabels(Map.of("app", "web", "team", "a"))
+                    .labels(Map.of("tier", "frontend", "io.kubernetes.container.name", "nginx"))
+                    .build())
             .build();
 
-    static final Event CONNECT = Event.builder().type("connect").rawres(-115)
+    static final Event CONNECT = Event.builder()
+            .type("connect")
+            .rawres(-115)
             .args(Map.of("fd", "5"))
             .proc(ProcessInfo.builder().pid(10).name("curl").build())
-            .fd(FdInfo.builder().num(5).type("ipv4").l4proto("tcp").client("10.0.0.5", 43512).server("169.254.169.254", 80)
-                    .sipName("metadata").connected(true).build())
+            .fd(FdInfo.builder()
+                    .num(5)
+                    .type("ipv4")
+                    .l4proto("tcp")
+                    .client("10.0.0.5", 43512)
+                    .server("169.254.169.254", 80)
+                    .sipName("metadata")
+                    .connected(true)
+                    .build())
             .build();
 
-    static final Event CONNECT6 = Event.builder().type("connect").rawres(0)
+    static final Event CONNECT6 = Event.builder()
+            .type("connect")
+            .rawres(0)
             .proc(ProcessInfo.builder().pid(11).name("curl").build())
-            .fd(FdInfo.builder().num(6).type("ipv6").l4proto("tcp").client("fe80::1c2:3ff:fe04:506", 50000)
-                    .server("::1", 8080).connected(true).build())
+            .fd(FdInfo.builder()
+                    .num(6)
+                    .type("ipv6")
+                    .l4proto("tcp")
+                    .client("fe80::1c2:3ff:fe04:506", 50000)
+                    .server("::1", 8080)
+                    .connected(true)
+                    .build())
             .build();
 
     private static boolean eval(String condition, Event e) {
@@ -236,22 +282,28 @@ class ConditionEvaluationTest {
     @Test
     void badNetworksAndAddressesAreCompileErrors() {
         assertThatThrownBy(() -> eval("fd.net = \"fe80::/129\"", CONNECT6))
-                .isInstanceOf(CompileException.class).hasMessage("could not parse 'fe80::/129' as an IP network for field 'fd.net'");
+                .isInstanceOf(CompileException.class)
+                .hasMessage("could not parse 'fe80::/129' as an IP network for field 'fd.net'");
         assertThatThrownBy(() -> eval("fd.net = \"10.0.0.0/33\"", CONNECT6)).isInstanceOf(CompileException.class);
         assertThatThrownBy(() -> eval("fd.sip = \"fe80::1/64\"", CONNECT6))
-                .isInstanceOf(CompileException.class).hasMessage("could not parse 'fe80::1/64' as an IP address for field 'fd.sip'");
+                .isInstanceOf(CompileException.class)
+                .hasMessage("could not parse 'fe80::1/64' as an IP address for field 'fd.sip'");
         assertThatThrownBy(() -> eval("fd.snet contains \"::1\"", CONNECT6)).isInstanceOf(CompileException.class);
     }
 
     @Test
     void badOperandsAreCompileErrors() {
-        assertThatThrownBy(() -> eval("fd.num = abc", OPEN)).isInstanceOf(CompileException.class).hasMessageContaining("number");
+        assertThatThrownBy(() -> eval("fd.num = abc", OPEN))
+                .isInstanceOf(CompileException.class)
+                .hasMessageContaining("number");
         assertThatThrownBy(() -> eval("proc.name > 3", OPEN)).isInstanceOf(CompileException.class);
         assertThatThrownBy(() -> eval("fd.num contains 3", OPEN)).isInstanceOf(CompileException.class);
         assertThatThrownBy(() -> eval("container.privileged = maybe", OPEN)).isInstanceOf(CompileException.class);
         assertThatThrownBy(() -> eval("fd.net = nonsense", OPEN)).isInstanceOf(CompileException.class);
         assertThatThrownBy(() -> eval("proc.nope = 3", OPEN))
-                .isInstanceOfSatisfying(CompileException.class, e -> assertThat(e.unknownField()).isTrue());
+                .isInstanceOfSatisfying(
+                        CompileException.class,
+                        e -> assertThat(e.unknownField()).isTrue());
         assertThatThrownBy(() -> eval("proc.name[2] = x", OPEN)).isInstanceOf(CompileException.class);
         assertThatThrownBy(() -> eval("proc.aname[x] = x", OPEN)).isInstanceOf(CompileException.class);
         assertThatThrownBy(() -> eval("len(fd.num) = 1", OPEN)).isInstanceOf(CompileException.class);
@@ -268,29 +320,101 @@ class ConditionEvaluationTest {
             join("a", fd.name) = foo              | join() second argument must be a list
             """)
     void joinArgumentsAreCheckedWithLibsinspMessages(String condition, String message) {
-        assertThatThrownBy(() -> eval(condition, OPEN)).isInstanceOf(CompileException.class).hasMessage(message);
+        assertThatThrownBy(() -> eval(condition, OPEN))
+                .isInstanceOf(CompileException.class)
+                .hasMessage(message);
     }
 
     @Test
     void joinOfAnUnknownFieldIsAnUnknownField() {
         assertThatThrownBy(() -> eval("join(\"-\", (proc.nope)) = x", OPEN))
-                .isInstanceOfSatisfying(CompileException.class, e -> assertThat(e.unknownField()).isTrue());
+                .isInstanceOfSatisfying(
+                        CompileException.class,
+                        e -> assertThat(e.unknownField()).isTrue());
     }
 
     @Test
     void everyFieldOfTheSharedRulesIsInTheCatalogue() {
-        for (String f : List.of("evt.type", "evt.num", "evt.res", "evt.rawres", "evt.args", "evt.buffer", "evt.is_open_exec",
-                "evt.is_open_read", "evt.is_open_write", "fd.cip", "fd.cip.name", "fd.cnet", "fd.connected", "fd.directory",
-                "fd.filename", "fd.ip", "fd.l4proto", "fd.lip.name", "fd.lport", "fd.name", "fd.name_changed", "fd.nameraw",
-                "fd.net", "fd.num", "fd.port", "fd.rip", "fd.rip.name", "fd.rnet", "fd.rport", "fd.sip", "fd.sip.name", "fd.snet",
-                "fd.sockfamily", "fd.sport", "fd.type", "fd.typechar", "group.gid", "group.name", "k8s.ns.name", "k8s.pod.name",
-                "proc.aexe", "proc.aexepath", "proc.aname", "proc.args", "proc.cmdline", "proc.cwd", "proc.duration", "proc.env",
-                "proc.exe", "proc.exe_ino.ctime", "proc.exe_ino.ctime_duration_proc_start", "proc.exe_ino.mtime", "proc.exepath",
-                "proc.is_exe_from_memfd", "proc.is_exe_upper_layer", "proc.is_vpgid_leader", "proc.name", "proc.pcmdline",
-                "proc.pexe", "proc.pexepath", "proc.pname", "proc.sname", "proc.tty", "proc.vpid", "thread.cap_effective",
-                "thread.cap_permitted", "user.loginname", "user.loginuid", "user.name", "user.uid", "container.id",
-                "container.image.repository", "container.mounts", "container.privileged", "container.start_ts",
-                "container.mount.dest", "evt.arg.flags", "evt.time", "fs.path.name")) {
+        for (String f : List.of(
+                "evt.type",
+                "evt.num",
+                "evt.res",
+                "evt.rawres",
+                "evt.args",
+                "evt.buffer",
+                "evt.is_open_exec",
+                "evt.is_open_read",
+                "evt.is_open_write",
+                "fd.cip",
+                "fd.cip.name",
+                "fd.cnet",
+                "fd.connected",
+                "fd.directory",
+                "fd.filename",
+                "fd.ip",
+                "fd.l4proto",
+                "fd.lip.name",
+                "fd.lport",
+                "fd.name",
+                "fd.name_changed",
+                "fd.nameraw",
+                "fd.net",
+                "fd.num",
+                "fd.port",
+                "fd.rip",
+                "fd.rip.name",
+                "fd.rnet",
+                "fd.rport",
+                "fd.sip",
+                "fd.sip.name",
+                "fd.snet",
+                "fd.sockfamily",
+                "fd.sport",
+                "fd.type",
+                "fd.typechar",
+                "group.gid",
+                "group.name",
+                "k8s.ns.name",
+                "k8s.pod.name",
+                "proc.aexe",
+                "proc.aexepath",
+                "proc.aname",
+                "proc.args",
+                "proc.cmdline",
+                "proc.cwd",
+                "proc.duration",
+                "proc.env",
+                "proc.exe",
+                "proc.exe_ino.ctime",
+                "proc.exe_ino.ctime_duration_proc_start",
+                "proc.exe_ino.mtime",
+                "proc.exepath",
+                "proc.is_exe_from_memfd",
+                "proc.is_exe_upper_layer",
+                "proc.is_vpgid_leader",
+                "proc.name",
+                "proc.pcmdline",
+                "proc.pexe",
+                "proc.pexepath",
+                "proc.pname",
+                "proc.sname",
+                "proc.tty",
+                "proc.vpid",
+                "thread.cap_effective",
+                "thread.cap_permitted",
+                "user.loginname",
+                "user.loginuid",
+                "user.name",
+                "user.uid",
+                "container.id",
+                "container.image.repository",
+                "container.mounts",
+                "container.privileged",
+                "container.start_ts",
+                "container.mount.dest",
+                "evt.arg.flags",
+                "evt.time",
+                "fs.path.name")) {
             assertThat(FieldCatalogue.standard().isDefined(f)).as(f).isTrue();
         }
     }

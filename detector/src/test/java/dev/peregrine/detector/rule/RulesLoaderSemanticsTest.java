@@ -12,16 +12,22 @@ class RulesLoaderSemanticsTest {
 
     private static RulesLoader.Loaded load(String... files) {
         List<RulesLoader.RulesSource> sources = new java.util.ArrayList<>();
-        for (int i = 0; i < files.length; i++) sources.add(new RulesLoader.RulesSource("f" + (i + 1) + ".yaml", files[i]));
+        for (int i = 0; i < files.length; i++)
+            sources.add(new RulesLoader.RulesSource("f" + (i + 1) + ".yaml", files[i]));
         return new RulesLoader().load(sources);
     }
 
     private static String condition(RulesLoader.Loaded l, String rule) {
-        return l.rules().stream().filter(r -> r.name().equals(rule)).map(r -> CanonicalPrinter.print(r.condition())).findFirst().orElseThrow();
+        return l.rules().stream()
+                .filter(r -> r.name().equals(rule))
+                .map(r -> CanonicalPrinter.print(r.condition()))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static String rule(String name, String condition) {
-        return "- rule: " + name + "\n  desc: d\n  condition: " + condition + "\n  output: o %proc.name\n  priority: WARNING\n";
+        return "- rule: " + name + "\n  desc: d\n  condition: " + condition
+                + "\n  output: o %proc.name\n  priority: WARNING\n";
     }
 
     @Test
@@ -71,9 +77,13 @@ class RulesLoaderSemanticsTest {
                   condition: evt.type = open
                 """ + rule("R", "evt.type = open"));
         assertThat(l.result().successful()).isTrue();
-        assertThat(l.result().warnings()).extracting(LoadMessage::code)
+        assertThat(l.result().warnings())
+                .extracting(LoadMessage::code)
                 .containsExactlyInAnyOrder(LoadCode.LOAD_UNUSED_MACRO, LoadCode.LOAD_UNUSED_LIST);
-        LoadMessage w = l.result().warnings().stream().filter(m -> m.code() == LoadCode.LOAD_UNUSED_MACRO).findFirst().orElseThrow();
+        LoadMessage w = l.result().warnings().stream()
+                .filter(m -> m.code() == LoadCode.LOAD_UNUSED_MACRO)
+                .findFirst()
+                .orElseThrow();
         assertThat(w.message()).isEqualTo("Macro not referred to by any other rule/macro");
         assertThat(w.context().line()).isEqualTo(4);
         assertThat(w.context().column()).isEqualTo(3);
@@ -131,7 +141,8 @@ class RulesLoaderSemanticsTest {
                 """);
         assertThat(l.result().errors()).isEmpty();
         assertThat(condition(l, "R")).isEqualTo("(evt.type = open and fd.num >= 0)");
-        assertThat(l.result().warnings()).extracting(LoadMessage::code)
+        assertThat(l.result().warnings())
+                .extracting(LoadMessage::code)
                 .containsExactly(LoadCode.LOAD_DEPRECATED_ITEM, LoadCode.LOAD_DEPRECATED_ITEM);
         assertThat(l.rules().getFirst().enabled()).isFalse();
     }
@@ -146,12 +157,15 @@ class RulesLoaderSemanticsTest {
                 """);
         assertThat(l.result().errors()).singleElement().satisfies(e -> {
             assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_VALIDATE);
-            assertThat(e.message()).isEqualTo("Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists");
+            assertThat(e.message())
+                    .isEqualTo(
+                            "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists");
             assertThat(e.context().item()).isEqualTo("rule 'Missing'");
         });
         var m = load(HEADER + "- macro: m\n  condition: x\n  override:\n    condition: append\n");
         assertThat(m.result().errors().getFirst().message())
-                .isEqualTo("Macro uses 'append' or 'override.condition: append' but no macro by that name already exists");
+                .isEqualTo(
+                        "Macro uses 'append' or 'override.condition: append' but no macro by that name already exists");
     }
 
     @Test
@@ -162,7 +176,8 @@ class RulesLoaderSemanticsTest {
                   override:
                     priority: append
                 """);
-        assertThat(l.result().errors().getFirst().message()).isEqualTo("Key 'priority' cannot be appended to, use 'replace' instead");
+        assertThat(l.result().errors().getFirst().message())
+                .isEqualTo("Key 'priority' cannot be appended to, use 'replace' instead");
         assertThat(l.result().errors().getFirst().code()).isEqualTo(LoadCode.LOAD_ERR_YAML_VALIDATE);
         var both = load(HEADER + rule("R", "evt.type = open") + """
                 - rule: R
@@ -171,7 +186,8 @@ class RulesLoaderSemanticsTest {
                   override:
                     condition: append
                 """);
-        assertThat(both.result().errors().getFirst().message()).startsWith("Keys 'override' and 'append: true' cannot be used together.");
+        assertThat(both.result().errors().getFirst().message())
+                .startsWith("Keys 'override' and 'append: true' cannot be used together.");
     }
 
     @Test
@@ -196,9 +212,10 @@ class RulesLoaderSemanticsTest {
                       fields: proc.name
                 """);
         assertThat(l.result().errors()).isEmpty();
-        assertThat(condition(l, "R")).isEqualTo("(evt.type = open and not proc.name in (a, \"b c\")"
-                + " and not ((proc.name = x and fd.name startswith /tmp) or (proc.name = y and fd.name startswith /var/log))"
-                + " and not (proc.name in (p, q) and fd.directory pmatch (/etc, /usr)))");
+        assertThat(condition(l, "R"))
+                .isEqualTo("(evt.type = open and not proc.name in (a, \"b c\")"
+                        + " and not ((proc.name = x and fd.name startswith /tmp) or (proc.name = y and fd.name startswith /var/log))"
+                        + " and not (proc.name in (p, q) and fd.directory pmatch (/etc, /usr)))");
     }
 
     @Test
@@ -244,7 +261,8 @@ class RulesLoaderSemanticsTest {
                       comps: =
                       values: []
                 """);
-        assertThat(c.result().errors().getFirst().message()).isEqualTo("When fields is a single value, comps must be one of (in, pmatch, intersects)");
+        assertThat(c.result().errors().getFirst().message())
+                .isEqualTo("When fields is a single value, comps must be one of (in, pmatch, intersects)");
     }
 
     @Test
@@ -263,11 +281,14 @@ class RulesLoaderSemanticsTest {
     void unknownFieldIsAnErrorUnlessSkipIfUnknownFilter() {
         var l = load(HEADER + rule("R", "proc.nope = x"));
         assertThat(l.result().errors().getFirst().code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
-        assertThat(l.result().errors().getFirst().message()).isEqualTo("filter_check called with nonexistent field proc.nope");
+        assertThat(l.result().errors().getFirst().message())
+                .isEqualTo("filter_check called with nonexistent field proc.nope");
         var skip = load(HEADER + rule("R", "proc.nope = x") + "  skip-if-unknown-filter: true\n");
         assertThat(skip.result().successful()).isTrue();
         assertThat(skip.rules()).isEmpty();
-        assertThat(skip.result().warnings()).extracting(LoadMessage::code).containsExactly(LoadCode.LOAD_UNKNOWN_FILTER);
+        assertThat(skip.result().warnings())
+                .extracting(LoadMessage::code)
+                .containsExactly(LoadCode.LOAD_UNKNOWN_FILTER);
     }
 
     @Test
@@ -279,7 +300,11 @@ class RulesLoaderSemanticsTest {
         assertThat(e.message()).isEqualTo("unknown event type opne");
         assertThat(e.context().item()).isEqualTo("rule 'R'");
         // Every operator's operand is checked, as libsinsp does, and macros only when a rule uses them.
-        assertThat(load(HEADER + rule("R", "evt.type startswith nosuch")).result().errors().getFirst().message())
+        assertThat(load(HEADER + rule("R", "evt.type startswith nosuch"))
+                        .result()
+                        .errors()
+                        .getFirst()
+                        .message())
                 .isEqualTo("unknown event type nosuch");
         var unusedMacro = load(HEADER + "- macro: m\n  condition: evt.type = nosuch\n" + rule("R", "evt.type = open"));
         assertThat(unusedMacro.result().successful()).isTrue();
@@ -289,54 +314,102 @@ class RulesLoaderSemanticsTest {
         var skip = load(HEADER + rule("R", "evt.type = opne") + "  skip-if-unknown-filter: true\n");
         assertThat(skip.result().successful()).isTrue();
         assertThat(skip.rules()).isEmpty();
-        assertThat(skip.result().warnings()).extracting(LoadMessage::code).containsExactly(LoadCode.LOAD_UNKNOWN_FILTER);
+        assertThat(skip.result().warnings())
+                .extracting(LoadMessage::code)
+                .containsExactly(LoadCode.LOAD_UNKNOWN_FILTER);
         assertThat(skip.result().warnings().getFirst().message()).isEqualTo("unknown event type opne");
     }
 
     @Test
     void eventTypesBeyondSyscallNamesAreKnown() {
-        for (String type : List.of("execve", "openat2", "procexit", "container", "switch", "signaldeliver", "pluginevent", "asyncevent",
-                "pread", "prlimit", "sched_process_exit", "page_fault_user")) {
-            assertThat(load(HEADER + rule("R", "evt.type = " + type)).result().errors()).as(type).isEmpty();
+        for (String type : List.of(
+                "execve",
+                "openat2",
+                "procexit",
+                "container",
+                "switch",
+                "signaldeliver",
+                "pluginevent",
+                "asyncevent",
+                "pread",
+                "prlimit",
+                "sched_process_exit",
+                "page_fault_user")) {
+            assertThat(load(HEADER + rule("R", "evt.type = " + type)).result().errors())
+                    .as(type)
+                    .isEmpty();
         }
     }
 
     @Test
     void unknownOutputFieldIsAnOutputError() {
-        var l = load(HEADER + "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: x %proc.nope\n  priority: INFO\n");
+        var l = load(HEADER
+                + "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: x %proc.nope\n  priority: INFO\n");
         assertThat(l.result().errors().getFirst().code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_OUTPUT);
     }
 
     @Test
     void structuralErrorsAndPriorities() {
-        assertThat(load(HEADER + "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n").result().errors().getFirst().message())
+        assertThat(load(HEADER + "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n")
+                        .result()
+                        .errors()
+                        .getFirst()
+                        .message())
                 .isEqualTo("Item has no mapping for key 'priority'");
-        assertThat(load(HEADER + rule("R", "evt.type = open").replace("WARNING", "loud")).result().errors().getFirst().message())
+        assertThat(load(HEADER + rule("R", "evt.type = open").replace("WARNING", "loud"))
+                        .result()
+                        .errors()
+                        .getFirst()
+                        .message())
                 .isEqualTo("Invalid priority");
         assertThat(load("- rule: [").result().errors().getFirst().code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
-        assertThat(load("rule: x").result().errors().getFirst().message()).isEqualTo("Rules content is not yaml array of objects");
+        assertThat(load("rule: x").result().errors().getFirst().message())
+                .isEqualTo("Rules content is not yaml array of objects");
         var unknown = load(HEADER + "- foo: bar\n" + rule("R", "evt.type = open") + "  colour: red\n");
-        assertThat(unknown.result().warnings()).extracting(LoadMessage::code)
+        assertThat(unknown.result().warnings())
+                .extracting(LoadMessage::code)
                 .containsExactly(LoadCode.LOAD_UNKNOWN_ITEM, LoadCode.LOAD_UNKNOWN_KEY);
-        for (String p : List.of("EMERGENCY", "alert", "Critical", "error", "warning", "notice", "informational", "info", "debug")) {
-            assertThat(load(HEADER + rule("R", "evt.type = open").replace("WARNING", p)).result().successful()).as(p).isTrue();
+        for (String p : List.of(
+                "EMERGENCY", "alert", "Critical", "error", "warning", "notice", "informational", "info", "debug")) {
+            assertThat(load(HEADER + rule("R", "evt.type = open").replace("WARNING", p))
+                            .result()
+                            .successful())
+                    .as(p)
+                    .isTrue();
         }
     }
 
     @Test
     void engineAndPluginRequirements() {
-        assertThat(load("- required_engine_version: 9.0.0\n").result().errors().getFirst().message())
+        assertThat(load("- required_engine_version: 9.0.0\n")
+                        .result()
+                        .errors()
+                        .getFirst()
+                        .message())
                 .isEqualTo("Rules require engine version 9.0.0, but engine version is 0.58.0");
-        assertThat(load("- required_engine_version: 10\n").result().successful()).isTrue();
-        assertThat(load("- required_plugin_versions:\n  - name: container\n    version: 0.4.0\n").result().successful()).isTrue();
-        assertThat(load("- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n").result().errors().getFirst().message())
+        assertThat(load("- required_engine_version: 10\n").result().successful())
+                .isTrue();
+        assertThat(load("- required_plugin_versions:\n  - name: container\n    version: 0.4.0\n")
+                        .result()
+                        .successful())
+                .isTrue();
+        assertThat(load("- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n")
+                        .result()
+                        .errors()
+                        .getFirst()
+                        .message())
                 .isEqualTo("Plugin requirement not satisfied, must load one of: k8saudit (>= 0.1.0)");
-        assertThat(load("- required_plugin_versions:\n  - name: container\n    version: 9.0.0\n").result().errors().getFirst().message())
+        assertThat(load("- required_plugin_versions:\n  - name: container\n    version: 9.0.0\n")
+                        .result()
+                        .errors()
+                        .getFirst()
+                        .message())
                 .isEqualTo("Plugin 'container' version '0.6.0' is not compatible with required plugin version '9.0.0'");
         String alternatives = "- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n"
                 + "    alternatives:\n      - name: k8saudit-eks\n        version: 0.2.0\n";
         assertThat(load(alternatives).result().errors().getFirst().message())
-                .isEqualTo("Plugin requirement not satisfied, must load one of: k8saudit (>= 0.1.0), k8saudit-eks (>= 0.2.0)");
+                .isEqualTo(
+                        "Plugin requirement not satisfied, must load one of: k8saudit (>= 0.1.0), k8saudit-eks (>= 0.2.0)");
         String satisfiedByAlternative = "- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n"
                 + "    alternatives:\n      - name: container\n        version: 0.4.0\n";
         assertThat(load(satisfiedByAlternative).result().successful()).isTrue();
@@ -348,8 +421,11 @@ class RulesLoaderSemanticsTest {
                 + "    - name: e\n      fields: proc.name\n      values: [b]\n";
         var l = load(HEADER + rule("R", "evt.type = open") + ex);
         assertThat(l.result().successful()).isTrue();
-        assertThat(l.result().warnings()).extracting(LoadMessage::code).contains(LoadCode.LOAD_EXCEPTION_NAME_NOT_UNIQUE);
-        assertThat(l.result().warnings()).extracting(LoadMessage::message)
+        assertThat(l.result().warnings())
+                .extracting(LoadMessage::code)
+                .contains(LoadCode.LOAD_EXCEPTION_NAME_NOT_UNIQUE);
+        assertThat(l.result().warnings())
+                .extracting(LoadMessage::message)
                 .contains("Multiple definitions of exception 'e' in the same rule");
     }
 
@@ -357,7 +433,8 @@ class RulesLoaderSemanticsTest {
     void anUnreadableFileIsAFileReadError() {
         var l = new RulesLoader().loadFiles(List.of(java.nio.file.Path.of("/nonexistent/rules.yaml")));
         assertThat(l.result().errors()).extracting(LoadMessage::code).containsExactly(LoadCode.LOAD_ERR_FILE_READ);
-        assertThat(l.result().errors().getFirst().message()).isEqualTo("Could not open /nonexistent/rules.yaml for reading");
+        assertThat(l.result().errors().getFirst().message())
+                .isEqualTo("Could not open /nonexistent/rules.yaml for reading");
     }
 
     @Test

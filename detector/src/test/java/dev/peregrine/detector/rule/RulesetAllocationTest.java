@@ -34,16 +34,33 @@ class RulesetAllocationTest {
         }
         // IPv6 sockets go through the network checks of the outbound macros too.
         for (String server : List.of("2001:db8::1", "::1")) {
-            quiet.add(Event.builder().num(90_000).type("connect").rawres(0)
-                    .proc(ProcessInfo.builder().pid(31_000).name("curl").exe("curl").exepath("/usr/bin/curl").build())
-                    .fd(FdInfo.builder().num(5).type("ipv6").l4proto("tcp").client("fe80::1", 40_000).server(server, 443)
-                            .connected(true).build())
+            quiet.add(Event.builder()
+                    .num(90_000)
+                    .type("connect")
+                    .rawres(0)
+                    .proc(ProcessInfo.builder()
+                            .pid(31_000)
+                            .name("curl")
+                            .exe("curl")
+                            .exepath("/usr/bin/curl")
+                            .build())
+                    .fd(FdInfo.builder()
+                            .num(5)
+                            .type("ipv6")
+                            .l4proto("tcp")
+                            .client("fe80::1", 40_000)
+                            .server(server, 443)
+                            .connected(true)
+                            .build())
                     .build());
         }
-        Ruleset ruleset = new RulesLoader().loadFiles(List.of(SharedRulesFilesTest.STABLE)).ruleset();
+        Ruleset ruleset = new RulesLoader()
+                .loadFiles(List.of(SharedRulesFilesTest.STABLE))
+                .ruleset();
         Event[] events = quiet.toArray(Event[]::new);
         assertThat(events.length).isGreaterThan(20);
-        for (Event e : events) assertThat(ruleset.firstMatch(e)).as("event %d", e.num).isNull();
+        for (Event e : events)
+            assertThat(ruleset.firstMatch(e)).as("event %d", e.num).isNull();
 
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().threadId();
@@ -60,11 +77,20 @@ class RulesetAllocationTest {
 
     @Test
     void ipv6NetworkChecksAllocateNothing() {
-        EventPredicate p = new ConditionCompiler(dev.peregrine.detector.field.FieldCatalogue.standard()).compile(
-                dev.peregrine.detector.condition.ConditionParser.parse(
-                        "fd.snet in (\"2001:db8::/32\", \"10.0.0.0/8\") and fd.sip != \"::2\" and fd.net != \"fe80::/10\""));
-        Event v6 = Event.builder().type("connect").rawres(0)
-                .fd(FdInfo.builder().num(5).type("ipv6").l4proto("tcp").client("fd00::1", 40_000).server("2001:db8::7", 443).build())
+        EventPredicate p = new ConditionCompiler(dev.peregrine.detector.field.FieldCatalogue.standard())
+                .compile(
+                        dev.peregrine.detector.condition.ConditionParser.parse(
+                                "fd.snet in (\"2001:db8::/32\", \"10.0.0.0/8\") and fd.sip != \"::2\" and fd.net != \"fe80::/10\""));
+        Event v6 = Event.builder()
+                .type("connect")
+                .rawres(0)
+                .fd(FdInfo.builder()
+                        .num(5)
+                        .type("ipv6")
+                        .l4proto("tcp")
+                        .client("fd00::1", 40_000)
+                        .server("2001:db8::7", 443)
+                        .build())
                 .build();
         assertThat(p.test(v6)).isTrue();
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

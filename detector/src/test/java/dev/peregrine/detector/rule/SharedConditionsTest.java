@@ -18,15 +18,20 @@ class SharedConditionsTest {
     private final ConditionCompiler compiler = new ConditionCompiler(FieldCatalogue.standard());
 
     private static Event open(String proc, String file) {
-        return Event.builder().type("openat").rawres(3)
+        return Event.builder()
+                .type("openat")
+                .rawres(3)
                 .proc(ProcessInfo.builder().pid(10).name(proc).build())
-                .fd(FdInfo.file(3, false, file, file)).build();
+                .fd(FdInfo.file(3, false, file, file))
+                .build();
     }
 
     @Test
     void equalChainsOfTwoRulesAreOneAndAnswerEachEvent() {
-        EventPredicate first = compiler.compile(ConditionParser.parse("(proc.name = cat and fd.name startswith /etc) and fd.num >= 0"));
-        EventPredicate second = compiler.compile(ConditionParser.parse("(proc.name = cat and fd.name startswith /etc) or fd.num = 99"));
+        EventPredicate first = compiler.compile(
+                ConditionParser.parse("(proc.name = cat and fd.name startswith /etc) and fd.num >= 0"));
+        EventPredicate second =
+                compiler.compile(ConditionParser.parse("(proc.name = cat and fd.name startswith /etc) or fd.num = 99"));
         EventPredicate alone = new ConditionCompiler(FieldCatalogue.standard())
                 .compile(ConditionParser.parse("proc.name = cat and fd.name startswith /etc"));
         Event shadow = open("cat", "/etc/shadow");
@@ -44,7 +49,8 @@ class SharedConditionsTest {
     @Test
     void aLiveEventRefilledIsAskedAnew() {
         EventPredicate a = compiler.compile(ConditionParser.parse("proc.name = cat and fd.name startswith /etc"));
-        EventPredicate b = compiler.compile(ConditionParser.parse("(proc.name = cat and fd.name startswith /etc) or proc.name = vi"));
+        EventPredicate b = compiler.compile(
+                ConditionParser.parse("(proc.name = cat and fd.name startswith /etc) or proc.name = vi"));
         Event live = Event.live();
         ProcessInfo cat = ProcessInfo.builder().pid(10).name("cat").build();
         FdInfo etc = FdInfo.file(3, false, "/etc/shadow", null);

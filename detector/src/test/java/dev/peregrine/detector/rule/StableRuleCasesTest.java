@@ -40,9 +40,14 @@ class StableRuleCasesTest {
 
     /** One line of the fixture; {@code toString} names the parameterized test. */
     record RuleCase(String rule, String kind, JsonNode json) {
-        boolean fires() { return json.has("alert"); }
+        boolean fires() {
+            return json.has("alert");
+        }
 
-        @Override public String toString() { return rule + " / " + kind; }
+        @Override
+        public String toString() {
+            return rule + " / " + kind;
+        }
     }
 
     static List<RuleCase> cases() throws IOException {
@@ -90,7 +95,8 @@ class StableRuleCasesTest {
             Event e = EventJson.parse(MAPPER.writeValueAsString(ev));
             // Falco's default rule_matching: first; allMatches only shows which other rules were shadowed.
             CompiledRule first = ruleset.firstMatch(e);
-            Set<String> all = new TreeSet<>(ruleset.allMatches(e).stream().map(CompiledRule::name).toList());
+            Set<String> all = new TreeSet<>(
+                    ruleset.allMatches(e).stream().map(CompiledRule::name).toList());
             if (!c.fires()) assertThat(all).as("rules matching event %s", e.num).doesNotContain(c.rule());
             if (first != null) {
                 alerts.add(falco.json(first, e));
@@ -104,9 +110,14 @@ class StableRuleCasesTest {
         }
         assertThat(alerts).as("one alert for the sequence").hasSize(1);
         assertThat(expected.get("rule").asString()).isEqualTo(c.rule());
-        CompiledRule rule = loaded.rules().stream().filter(r -> r.name().equals(c.rule())).findFirst().orElseThrow();
-        assertThat(expected.get("priority").asString()).isEqualTo(rule.priority().display());
-        assertThat(expected.get("output").asString()).as("fixture output follows the rule's template")
+        CompiledRule rule = loaded.rules().stream()
+                .filter(r -> r.name().equals(c.rule()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(expected.get("priority").asString())
+                .isEqualTo(rule.priority().display());
+        assertThat(expected.get("output").asString())
+                .as("fixture output follows the rule's template")
                 .isEqualTo(outputFromTemplate(rule, expected, iso));
         assertThat(MAPPER.readTree(alerts.getFirst())).isEqualTo(expected);
         // Same bytes too: Falco writes keys, output_fields and tags in sorted order.
@@ -114,7 +125,9 @@ class StableRuleCasesTest {
 
         Set<String> wanted = new TreeSet<>(List.of(c.rule()));
         c.json().path("shadowed").values().forEach(s -> wanted.add(s.asString()));
-        assertThat(matchedByAlertingEvent).as("every rule matching the alerting event").isEqualTo(wanted);
+        assertThat(matchedByAlertingEvent)
+                .as("every rule matching the alerting event")
+                .isEqualTo(wanted);
     }
 
     @Test
@@ -125,16 +138,20 @@ class StableRuleCasesTest {
             if (c.json().has("rules")) continue;
             (c.fires() ? firing : quiet).add(c.rule());
         }
-        List<String> rules = new RulesLoader().loadFiles(List.of(SharedRulesFilesTest.STABLE)).rules().stream()
-                .map(CompiledRule::name).toList();
+        List<String> rules = new RulesLoader()
+                .loadFiles(List.of(SharedRulesFilesTest.STABLE)).rules().stream()
+                        .map(CompiledRule::name)
+                        .toList();
         assertThat(rules).hasSize(25);
         assertThat(firing).containsExactlyInAnyOrderElementsOf(rules);
         assertThat(quiet).containsExactlyInAnyOrderElementsOf(rules);
     }
 
     private static final Pattern FIELD = Pattern.compile("%([A-Za-z0-9_.]+(?:\\[[^\\]]*\\])?)");
-    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter CLOCK =
+            DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter ISO =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
 
     /**
      * Guards the fixture itself: its output text must be the time prefix, the priority, the rule's

@@ -28,7 +28,9 @@ final class BusyboxRootfs {
         for (String applet : List.of("sh", "sleep", "cat", "ls", "id")) {
             Files.createSymbolicLink(root.resolve("bin/" + applet), Path.of("busybox"));
         }
-        Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
+        Files.writeString(
+                root.resolve("etc/passwd"),
+                "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
         Files.writeString(root.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
     }
 }

@@ -43,9 +43,11 @@ class ContainerDockerEngineTest {
         int half = b.length / 2;
         String a = new String(b, 0, half, StandardCharsets.UTF_8);
         String c = new String(b, half, b.length - half, StandardCharsets.UTF_8);
-        return List.of("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        return List.of(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
                 Integer.toHexString(a.getBytes(StandardCharsets.UTF_8).length) + "\r\n" + a + "\r\n",
-                Integer.toHexString(c.getBytes(StandardCharsets.UTF_8).length) + "\r\n" + c + "\r\n", "0\r\n\r\n");
+                Integer.toHexString(c.getBytes(StandardCharsets.UTF_8).length) + "\r\n" + c + "\r\n",
+                "0\r\n\r\n");
     }
 
     static List<String> plain(int status, String json) {
@@ -69,7 +71,8 @@ class ContainerDockerEngineTest {
             assertThat(c.privileged).isFalse();
             Instant started = Instant.parse("2026-11-25T13:24:25.550091518Z");
             assertThat(c.startTs).isEqualTo(started.getEpochSecond() * 1_000_000_000L + 550_091_518L);
-            assertThat(c.mounts).containsExactly(new ContainerInfo.Mount("/tmp/pg-vol", "/data", "ro", false, "rprivate"));
+            assertThat(c.mounts)
+                    .containsExactly(new ContainerInfo.Mount("/tmp/pg-vol", "/data", "ro", false, "rprivate"));
             assertThat(c.mountsLine).isEqualTo("/tmp/pg-vol:/data:ro:false:rprivate");
             assertThat(c.podName).isEqualTo("web-0");
             assertThat(c.nsName).isEqualTo("prod");
@@ -84,10 +87,14 @@ class ContainerDockerEngineTest {
             assertThat(engine(s.socket).inspect(REF)).isEmpty();
         }
         try (FakeUnixServer s = new FakeUnixServer(dir, line -> plain(500, "{\"message\":\"boom\"}"))) {
-            assertThatThrownBy(() -> engine(s.socket).inspect(REF)).isInstanceOf(IOException.class).hasMessageContaining("500: boom");
+            assertThatThrownBy(() -> engine(s.socket).inspect(REF))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("500: boom");
         }
         try (FakeUnixServer s = new FakeUnixServer(dir, line -> plain(200, "{not json"))) {
-            assertThatThrownBy(() -> engine(s.socket).inspect(REF)).isInstanceOf(IOException.class).hasMessageContaining("JSON");
+            assertThatThrownBy(() -> engine(s.socket).inspect(REF))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("JSON");
         }
         DockerEngine none = engine(dir.resolve("absent.sock"));
         assertThat(none.available()).isFalse();
@@ -98,10 +105,14 @@ class ContainerDockerEngineTest {
     @Test
     void aJustCreatedContainerIsAskedAgainUntilItHasStarted() throws Exception {
         ObjectNode created = (ObjectNode) JSON.readTree(fixture());
-        ((ObjectNode) created.get("State")).put("Status", "created").put("Running", false).put("StartedAt", "0001-01-01T00:00:00Z");
+        ((ObjectNode) created.get("State"))
+                .put("Status", "created")
+                .put("Running", false)
+                .put("StartedAt", "0001-01-01T00:00:00Z");
         AtomicInteger asked = new AtomicInteger();
         String running = fixture();
-        try (FakeUnixServer s = new FakeUnixServer(dir, line -> asked.incrementAndGet() < 3 ? plain(200, created.toString()) : plain(200, running))) {
+        try (FakeUnixServer s = new FakeUnixServer(
+                dir, line -> asked.incrementAndGet() < 3 ? plain(200, created.toString()) : plain(200, running))) {
             ContainerInfo c = engine(s.socket).inspect(REF).orElseThrow();
             assertThat(asked.get()).isEqualTo(3);
             assertThat(c.startTs).isEqualTo(DockerEngine.nanos("2026-11-25T13:24:25.550091518Z"));
@@ -118,8 +129,10 @@ class ContainerDockerEngineTest {
     void startedFromAnImageIdTakesTheImagesFirstTag() throws Exception {
         ObjectNode root = (ObjectNode) JSON.readTree(fixture());
         ((ObjectNode) root.get("Config")).put("Image", "sha256:" + IMAGE_ID);
-        String image = "{\"Id\":\"sha256:" + IMAGE_ID + "\",\"RepoTags\":[\"registry.example.com:5000/team/app:2.1\"],\"RepoDigests\":[]}";
-        try (FakeUnixServer s = new FakeUnixServer(dir, line -> line.contains("/images/") ? plain(200, image) : plain(200, root.toString()))) {
+        String image = "{\"Id\":\"sha256:" + IMAGE_ID
+                + "\",\"RepoTags\":[\"registry.example.com:5000/team/app:2.1\"],\"RepoDigests\":[]}";
+        try (FakeUnixServer s = new FakeUnixServer(
+                dir, line -> line.contains("/images/") ? plain(200, image) : plain(200, root.toString()))) {
             ContainerInfo c = engine(s.socket).inspect(REF).orElseThrow();
             assertThat(c.image).isEqualTo("sha256:" + IMAGE_ID);
             assertThat(c.imageRepository).isEqualTo("registry.example.com:5000/team/app");
@@ -147,8 +160,10 @@ class ContainerDockerEngineTest {
     @Test
     void goTimes() {
         assertThat(DockerEngine.nanos("0001-01-01T00:00:00Z")).isEqualTo(Event.NONE);
-        assertThat(DockerEngine.nanos("2026-11-25T13:24:25Z")).isEqualTo(Instant.parse("2026-11-25T13:24:25Z").getEpochSecond() * 1_000_000_000L);
-        assertThat(DockerEngine.nanos("2026-11-25T14:24:25.5+01:00")).isEqualTo(DockerEngine.nanos("2026-11-25T13:24:25.500Z"));
+        assertThat(DockerEngine.nanos("2026-11-25T13:24:25Z"))
+                .isEqualTo(Instant.parse("2026-11-25T13:24:25Z").getEpochSecond() * 1_000_000_000L);
+        assertThat(DockerEngine.nanos("2026-11-25T14:24:25.5+01:00"))
+                .isEqualTo(DockerEngine.nanos("2026-11-25T13:24:25.500Z"));
         assertThat(DockerEngine.nanos("garbage")).isEqualTo(Event.NONE);
     }
 }

@@ -76,7 +76,9 @@ class ContainerIdsTest {
         if (runtime == null) {
             assertThat(ref).isEmpty();
         } else {
-            assertThat(ref).contains(new Ref(Runtime.valueOf(runtime), expand(id), podUid == null ? null : expand(podUid), guessed));
+            assertThat(ref)
+                    .contains(new Ref(
+                            Runtime.valueOf(runtime), expand(id), podUid == null ? null : expand(podUid), guessed));
             assertThat(ref.get().shortId()).hasSize(12).isEqualTo(expand(id).substring(0, 12));
         }
     }
@@ -140,8 +142,10 @@ class ContainerIdsTest {
 
     @Test
     void procCgroupOfAHostProcess() {
-        assertThat(ContainerIds.fromProcCgroup("0::/user.slice/user-0.slice/session-1.scope\n")).isEmpty();
-        assertThat(ContainerIds.fromProcCgroup("4:memory:/process_api/13228304f3258aeebc0e51893e7bb108\n0::/\n")).isEmpty();
+        assertThat(ContainerIds.fromProcCgroup("0::/user.slice/user-0.slice/session-1.scope\n"))
+                .isEmpty();
+        assertThat(ContainerIds.fromProcCgroup("4:memory:/process_api/13228304f3258aeebc0e51893e7bb108\n0::/\n"))
+                .isEmpty();
     }
 
     @Test

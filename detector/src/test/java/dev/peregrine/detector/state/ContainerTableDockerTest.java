@@ -45,14 +45,31 @@ class ContainerTableDockerTest {
         docker.ensureBusyboxImage(IMAGE_REPO + ":" + IMAGE_TAG);
         suffix = UUID.randomUUID().toString().substring(0, 8);
         before = Instant.now();
-        plainId = docker.runDetached("--name", "peregrine-plain-" + suffix,
-                "--label", "io.kubernetes.pod.name=web-0", "--label", "io.kubernetes.pod.namespace=prod",
-                "--label", "io.kubernetes.pod.uid=" + POD_UID, "--label", "app=web",
-                "-v", volume + ":/data:ro",
-                IMAGE_REPO + ":" + IMAGE_TAG, "/bin/sleep", "120");
-        privilegedId = docker.runDetached("--name", "peregrine-priv-" + suffix, "--privileged",
-                IMAGE_REPO + ":" + IMAGE_TAG, "/bin/sleep", "120");
-        table = new ContainerTable(List.of(DockerEngine.docker(Duration.ofSeconds(10))),
+        plainId = docker.runDetached(
+                "--name",
+                "peregrine-plain-" + suffix,
+                "--label",
+                "io.kubernetes.pod.name=web-0",
+                "--label",
+                "io.kubernetes.pod.namespace=prod",
+                "--label",
+                "io.kubernetes.pod.uid=" + POD_UID,
+                "--label",
+                "app=web",
+                "-v",
+                volume + ":/data:ro",
+                IMAGE_REPO + ":" + IMAGE_TAG,
+                "/bin/sleep",
+                "120");
+        privilegedId = docker.runDetached(
+                "--name",
+                "peregrine-priv-" + suffix,
+                "--privileged",
+                IMAGE_REPO + ":" + IMAGE_TAG,
+                "/bin/sleep",
+                "120");
+        table = new ContainerTable(
+                List.of(DockerEngine.docker(Duration.ofSeconds(10))),
                 ContainerTable.Options.defaults().withSweepInterval(Duration.ofHours(1)));
         table.onForget(forgotten::add);
     }
@@ -94,14 +111,21 @@ class ContainerTableDockerTest {
         assertThat(c.image).isEqualTo(IMAGE_REPO + ":" + IMAGE_TAG);
         assertThat(c.imageRepository).isEqualTo(IMAGE_REPO);
         assertThat(c.imageTag).isEqualTo(IMAGE_TAG);
-        assertThat(c.imageId).hasSize(64).isEqualTo(docker.docker("image", "inspect", "--format", "{{.Id}}", IMAGE_REPO + ":" + IMAGE_TAG).substring(7));
+        assertThat(c.imageId)
+                .hasSize(64)
+                .isEqualTo(docker.docker("image", "inspect", "--format", "{{.Id}}", IMAGE_REPO + ":" + IMAGE_TAG)
+                        .substring(7));
         assertThat(c.privileged).isFalse();
-        assertThat(c.startTs).isBetween(before.minusSeconds(5).toEpochMilli() * 1_000_000L, Instant.now().toEpochMilli() * 1_000_000L);
+        assertThat(c.startTs)
+                .isBetween(
+                        before.minusSeconds(5).toEpochMilli() * 1_000_000L,
+                        Instant.now().toEpochMilli() * 1_000_000L);
         assertThat(c.podName).isEqualTo("web-0");
         assertThat(c.nsName).isEqualTo("prod");
         assertThat(c.podUid).isEqualTo(POD_UID);
         assertThat(c.podLabels).containsEntry("app", "web").doesNotContainKey("io.kubernetes.pod.name");
-        assertThat(c.mounts).containsExactly(new ContainerInfo.Mount(volume.toString(), "/data", "ro", false, "rprivate"));
+        assertThat(c.mounts)
+                .containsExactly(new ContainerInfo.Mount(volume.toString(), "/data", "ro", false, "rprivate"));
         // Looked up again: the cached value, no new engine request.
         long requests = table.stats().engineRequests();
         assertThat(table.lookup(cgroupId)).isSameAs(c);
@@ -130,7 +154,8 @@ class ContainerTableDockerTest {
 
     @Test
     void seedsRunningContainersFromProcAndFromTheHierarchy() throws Exception {
-        try (ContainerTable fresh = new ContainerTable(List.of(DockerEngine.docker(Duration.ofSeconds(10))),
+        try (ContainerTable fresh = new ContainerTable(
+                List.of(DockerEngine.docker(Duration.ofSeconds(10))),
                 ContainerTable.Options.defaults().withSweepInterval(Duration.ofHours(1)))) {
             // An event without a leaf name: the process's /proc/PID/cgroup tells the path, no walk needed.
             long privCgroup = cgroupId(privilegedId);
@@ -139,7 +164,10 @@ class ContainerTableDockerTest {
             assertThat(fresh.stats().scans()).isZero();
 
             long pid = pid(plainId);
-            assertThat(ContainerIds.forPid(pid)).get().extracting(ContainerIds.Ref::id).isEqualTo(plainId);
+            assertThat(ContainerIds.forPid(pid))
+                    .get()
+                    .extracting(ContainerIds.Ref::id)
+                    .isEqualTo(plainId);
             assertThat(fresh.seedPid(pid, cgroupId(plainId)).id).isEqualTo(plainId.substring(0, 12));
             assertThat(fresh.await(cgroupId(plainId), null, WAIT).name).isEqualTo("peregrine-plain-" + suffix);
 
@@ -156,7 +184,8 @@ class ContainerTableDockerTest {
     /** Its /etc/passwd, read through /proc/PID/root for its first event, goes when the container does. */
     @Test
     void aRemovedContainersUserDatabaseIsForgotten() throws Exception {
-        String id = docker.runDetached("--name", "peregrine-users-" + suffix, IMAGE_REPO + ":" + IMAGE_TAG, "/bin/sleep", "120");
+        String id = docker.runDetached(
+                "--name", "peregrine-users-" + suffix, IMAGE_REPO + ":" + IMAGE_TAG, "/bin/sleep", "120");
         String shortId = id.substring(0, 12);
         long cgroupId = cgroupId(id);
         int pid = (int) pid(id);
@@ -164,8 +193,13 @@ class ContainerTableDockerTest {
         Users users = new Users();
         EventFactory factory = new EventFactory(new ProcessTable(1_000), users, table, 0);
 
-        Event e = factory.toEvent(new KernelRecords().record(257, pid, pid, "sleep").cgroup(cgroupId).ret(3)
-                .args(KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0).string("/etc/hostname").add());
+        Event e = factory.toEvent(new KernelRecords()
+                .record(257, pid, pid, "sleep")
+                .cgroup(cgroupId)
+                .ret(3)
+                .args(KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0)
+                .string("/etc/hostname")
+                .add());
         assertThat(e.container.id).isEqualTo(shortId);
         assertThat(e.user.name()).isEqualTo("root");
         assertThat(users.known(shortId)).isTrue();
@@ -174,12 +208,15 @@ class ContainerTableDockerTest {
         table.sweep();
         table.sweep();
         assertThat(forgotten).extracting(i -> i.id).contains(shortId);
-        assertThat(users.known(shortId)).as("the removed container's user database").isFalse();
+        assertThat(users.known(shortId))
+                .as("the removed container's user database")
+                .isFalse();
     }
 
     @Test
     void forgetsAContainerOnceItsCgroupIsGone() throws Exception {
-        String id = docker.runDetached("--name", "peregrine-short-" + suffix, IMAGE_REPO + ":" + IMAGE_TAG, "/bin/sleep", "120");
+        String id = docker.runDetached(
+                "--name", "peregrine-short-" + suffix, IMAGE_REPO + ":" + IMAGE_TAG, "/bin/sleep", "120");
         long cgroupId = cgroupId(id);
         ContainerInfo c = table.await(cgroupId, null, WAIT);
         assertThat(c.name).isEqualTo("peregrine-short-" + suffix);

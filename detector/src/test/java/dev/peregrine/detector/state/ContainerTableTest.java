@@ -86,8 +86,8 @@ class ContainerTableTest {
     }
 
     ContainerTable table(int max) {
-        ContainerTable t = new ContainerTable(List.of(docker),
-                new ContainerTable.Options(root, max, Duration.ofHours(1), Duration.ofMillis(10)));
+        ContainerTable t = new ContainerTable(
+                List.of(docker), new ContainerTable.Options(root, max, Duration.ofHours(1), Duration.ofMillis(10)));
         t.onForget(forgotten::add);
         return t;
     }
@@ -98,8 +98,15 @@ class ContainerTableTest {
     }
 
     static ContainerInfo info(String id, String name) {
-        return ContainerInfo.builder().id(id.substring(0, 12)).name(name).image("nginx:1").imageRepository("nginx").imageTag("1")
-                .type("docker").startTs(1).build();
+        return ContainerInfo.builder()
+                .id(id.substring(0, 12))
+                .name(name)
+                .image("nginx:1")
+                .imageRepository("nginx")
+                .imageTag("1")
+                .type("docker")
+                .startTs(1)
+                .build();
     }
 
     long ino(String rel) throws IOException {
@@ -234,8 +241,14 @@ class ContainerTableTest {
         table.await(a, A, WAIT);
         String shortId = A.substring(0, 12);
 
-        Event e = factory.toEvent(new KernelRecords().record(257, 4242, 4242, "app").cgroup(a).user(1000, 1000).ret(3)
-                .args(KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0).string("/etc/hostname").add());
+        Event e = factory.toEvent(new KernelRecords()
+                .record(257, 4242, 4242, "app")
+                .cgroup(a)
+                .user(1000, 1000)
+                .ret(3)
+                .args(KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0)
+                .string("/etc/hostname")
+                .add());
         assertThat(e.container.id).isEqualTo(shortId);
         assertThat(e.user.name()).as("from the container's own /etc/passwd").isEqualTo("app");
         assertThat(users.known(shortId)).isTrue();
@@ -244,7 +257,9 @@ class ContainerTableTest {
         table.sweep();
         table.sweep();
         assertThat(forgotten).extracting(i -> i.id).containsExactly(shortId);
-        assertThat(users.known(shortId)).as("the container's user database after the container is gone").isFalse();
+        assertThat(users.known(shortId))
+                .as("the container's user database after the container is gone")
+                .isFalse();
         assertThat(users.forgets()).isEqualTo(1);
     }
 
@@ -313,7 +328,10 @@ class ContainerTableTest {
         Files.createDirectories(proc.resolve("77"));
         Files.writeString(proc.resolve("77/cgroup"), "4:memory:/docker/" + A + "\n0::/docker/" + A + "\n");
         long a = ino("docker/" + A);
-        try (ContainerTable t = new ContainerTable(List.of(docker), new ContainerTable.Options(root, 16, Duration.ofHours(1), Duration.ofMillis(10)), proc)) {
+        try (ContainerTable t = new ContainerTable(
+                List.of(docker),
+                new ContainerTable.Options(root, 16, Duration.ofHours(1), Duration.ofMillis(10)),
+                proc)) {
             assertThat(t.seedPid(77, a).id).isEqualTo(A.substring(0, 12));
             assertThat(t.await(a, null, WAIT).name).isEqualTo("web");
             assertThat(t.stats().scans()).isZero();
@@ -326,7 +344,10 @@ class ContainerTableTest {
         Files.writeString(proc.resolve("88/cgroup"), "0::/docker/" + B + "/init.scope\n");
         Files.createDirectories(proc.resolve("99"));
         Files.writeString(proc.resolve("99/cgroup"), "0::/user.slice\n"); // moved elsewhere since the event
-        try (ContainerTable t = new ContainerTable(List.of(docker), new ContainerTable.Options(root, 16, Duration.ofHours(1), Duration.ofMillis(10)), proc)) {
+        try (ContainerTable t = new ContainerTable(
+                List.of(docker),
+                new ContainerTable.Options(root, 16, Duration.ofHours(1), Duration.ofMillis(10)),
+                proc)) {
             long nested = ino("docker/" + B + "/init.scope");
             t.lookup(nested, "init.scope", 88);
             assertThat(t.await(nested, null, WAIT).name).isEqualTo("db");
@@ -341,7 +362,8 @@ class ContainerTableTest {
 
     @Test
     void noCgroupV2MeansEverythingIsTheHost() throws Exception {
-        try (ContainerTable t = new ContainerTable(List.of(docker), new ContainerTable.Options(null, 16, Duration.ofHours(1), Duration.ofMillis(10)))) {
+        try (ContainerTable t = new ContainerTable(
+                List.of(docker), new ContainerTable.Options(null, 16, Duration.ofHours(1), Duration.ofMillis(10)))) {
             assertThat(t.rootCgroupId()).isEqualTo(1);
             assertThat(t.await(1, "", WAIT)).isSameAs(ContainerInfo.HOST);
             assertThat(t.await(12345, null, WAIT)).isSameAs(ContainerInfo.HOST);
@@ -353,11 +375,16 @@ class ContainerTableTest {
     @Test
     void criSocketsAreTheCommonPathsUnlessNamedAndANamedOneServesBothCriRuntimes() {
         java.util.function.Function<List<ContainerEngine>, List<String>> cri = engines -> engines.stream()
-                .filter(e -> e instanceof CriEngine).map(e -> e.runtime() + " " + ((CriEngine) e).socket()).toList();
-        assertThat(cri.apply(ContainerTable.defaultEngines(List.of(), Duration.ofSeconds(1)))).containsExactly(
-                "CONTAINERD /run/containerd/containerd.sock", "CONTAINERD /run/k3s/containerd/containerd.sock",
-                "CONTAINERD /run/host-containerd/containerd.sock", "CRIO /var/run/crio/crio.sock");
-        assertThat(cri.apply(ContainerTable.defaultEngines(List.of(Path.of("/tmp/a.sock"), Path.of("/tmp/b.sock")), Duration.ofSeconds(1))))
-                .containsExactly("CONTAINERD /tmp/a.sock", "CRIO /tmp/a.sock", "CONTAINERD /tmp/b.sock", "CRIO /tmp/b.sock");
+                .filter(e -> e instanceof CriEngine)
+                .map(e -> e.runtime() + " " + ((CriEngine) e).socket())
+                .toList();
+        assertThat(cri.apply(ContainerTable.defaultEngines(List.of(), Duration.ofSeconds(1))))
+                .containsExactly(
+                        "CONTAINERD /run/containerd/containerd.sock", "CONTAINERD /run/k3s/containerd/containerd.sock",
+                        "CONTAINERD /run/host-containerd/containerd.sock", "CRIO /var/run/crio/crio.sock");
+        assertThat(cri.apply(ContainerTable.defaultEngines(
+                        List.of(Path.of("/tmp/a.sock"), Path.of("/tmp/b.sock")), Duration.ofSeconds(1))))
+                .containsExactly(
+                        "CONTAINERD /tmp/a.sock", "CRIO /tmp/a.sock", "CONTAINERD /tmp/b.sock", "CRIO /tmp/b.sock");
     }
 }

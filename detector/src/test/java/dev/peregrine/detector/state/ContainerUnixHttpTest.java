@@ -21,8 +21,12 @@ class ContainerUnixHttpTest {
 
     @Test
     void contentLengthBody() throws Exception {
-        try (FakeUnixServer s = new FakeUnixServer(dir, line -> List.of(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Le", "ngth: 10\r\n\r\n{\"a\":", "\"bc\"}"))) {
+        try (FakeUnixServer s = new FakeUnixServer(
+                dir,
+                line -> List.of(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Le",
+                        "ngth: 10\r\n\r\n{\"a\":",
+                        "\"bc\"}"))) {
             UnixHttp.Response r = client(s).get("/containers/x/json");
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.headers()).containsEntry("content-type", "application/json");
@@ -34,7 +38,8 @@ class ContainerUnixHttpTest {
 
     @Test
     void contentLengthStopsReadingAtTheBodyEnd() throws Exception {
-        try (FakeUnixServer s = new FakeUnixServer(dir, line -> List.of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE"))) {
+        try (FakeUnixServer s =
+                new FakeUnixServer(dir, line -> List.of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE"))) {
             assertThat(client(s).get("/").bodyText()).isEqualTo("ok");
         }
     }
@@ -42,10 +47,15 @@ class ContainerUnixHttpTest {
     @Test
     void chunkedBodyWithExtensionsAndTrailers() throws Exception {
         // As dockerd sends JSON: Transfer-Encoding: chunked; pieces split size lines and data.
-        try (FakeUnixServer s = new FakeUnixServer(dir, line -> List.of(
-                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nApi-Version: 1.41\r\n\r\n",
-                "5\r\nhel", "lo\r\n", "f", ";name=value\r\n, chunked world\r\n",
-                "0\r\nX-Trailer: t\r\n\r\n"))) {
+        try (FakeUnixServer s = new FakeUnixServer(
+                dir,
+                line -> List.of(
+                        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nApi-Version: 1.41\r\n\r\n",
+                        "5\r\nhel",
+                        "lo\r\n",
+                        "f",
+                        ";name=value\r\n, chunked world\r\n",
+                        "0\r\nX-Trailer: t\r\n\r\n"))) {
             UnixHttp.Response r = client(s).get("/_ping");
             assertThat(r.bodyText()).isEqualTo("hello, chunked world");
             assertThat(r.headers()).containsEntry("api-version", "1.41");
@@ -61,8 +71,11 @@ class ContainerUnixHttpTest {
 
     @Test
     void interimResponsesAreSkippedAndLfOnlyLinesAccepted() throws Exception {
-        try (FakeUnixServer s = new FakeUnixServer(dir, line -> List.of(
-                "HTTP/1.1 100 Continue\r\n\r\n", "HTTP/1.1 404 Not Found\nContent-Length: 21\n\n{\"message\":\"no such\"}"))) {
+        try (FakeUnixServer s = new FakeUnixServer(
+                dir,
+                line -> List.of(
+                        "HTTP/1.1 100 Continue\r\n\r\n",
+                        "HTTP/1.1 404 Not Found\nContent-Length: 21\n\n{\"message\":\"no such\"}"))) {
             UnixHttp.Response r = client(s).get("/containers/y/json");
             assertThat(r.status()).isEqualTo(404);
             assertThat(r.bodyText()).isEqualTo("{\"message\":\"no such\"}");
@@ -78,21 +91,30 @@ class ContainerUnixHttpTest {
 
     @Test
     void truncatedBodiesFail() throws Exception {
-        try (FakeUnixServer s = new FakeUnixServer(dir, line -> List.of("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"))) {
-            assertThatThrownBy(() -> client(s).get("/")).isInstanceOf(IOException.class).hasMessageContaining("5 of 100");
+        try (FakeUnixServer s =
+                new FakeUnixServer(dir, line -> List.of("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"))) {
+            assertThatThrownBy(() -> client(s).get("/"))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("5 of 100");
         }
-        try (FakeUnixServer s = new FakeUnixServer(dir, line -> List.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc"))) {
+        try (FakeUnixServer s = new FakeUnixServer(
+                dir, line -> List.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc"))) {
             assertThatThrownBy(() -> client(s).get("/")).isInstanceOf(IOException.class);
         }
-        try (FakeUnixServer s = new FakeUnixServer(dir, line -> List.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"))) {
-            assertThatThrownBy(() -> client(s).get("/")).isInstanceOf(IOException.class).hasMessageContaining("chunk size");
+        try (FakeUnixServer s = new FakeUnixServer(
+                dir, line -> List.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"))) {
+            assertThatThrownBy(() -> client(s).get("/"))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("chunk size");
         }
     }
 
     @Test
     void notHttpFails() throws Exception {
         try (FakeUnixServer s = new FakeUnixServer(dir, line -> List.of("SSH-2.0-OpenSSH\r\n\r\n"))) {
-            assertThatThrownBy(() -> client(s).get("/")).isInstanceOf(IOException.class).hasMessageContaining("not an HTTP response");
+            assertThatThrownBy(() -> client(s).get("/"))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("not an HTTP response");
         }
     }
 
@@ -100,7 +122,8 @@ class ContainerUnixHttpTest {
     void aSilentServerTimesOut() throws Exception {
         try (FakeUnixServer s = new FakeUnixServer(dir, line -> List.of())) {
             assertThatThrownBy(() -> new UnixHttp(s.socket, Duration.ofMillis(300)).get("/"))
-                    .isInstanceOf(IOException.class).hasMessageContaining("within 300 ms");
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("within 300 ms");
         }
     }
 

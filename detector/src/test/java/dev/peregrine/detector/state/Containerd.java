@@ -90,7 +90,10 @@ final class Containerd implements AutoCloseable {
                     conf_dir = "%1$s/cni/conf"
                 """.formatted(dir, IMAGE, cri ? "" : ", \"io.containerd.grpc.v1.cri\"");
         Files.writeString(dir.resolve("config.toml"), config);
-        Process p = new ProcessBuilder(BINARY.toString(), "--config", dir.resolve("config.toml").toString())
+        Process p = new ProcessBuilder(
+                        BINARY.toString(),
+                        "--config",
+                        dir.resolve("config.toml").toString())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("containerd.log").toFile())
@@ -114,34 +117,57 @@ final class Containerd implements AutoCloseable {
     private void awaitCri() {
         AtomicReference<VersionResponse> answer = new AtomicReference<>();
         try (CriEngine probe = new CriEngine(socket, ContainerIds.Runtime.CONTAINERD, Duration.ofSeconds(2))) {
-            await("containerd's CRI on " + socket).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                if (!process.isAlive()) throw new IllegalStateException("containerd exited " + process.exitValue() + ":\n" + logTail());
-                if (!Files.exists(socket)) return false;
-                try {
-                    answer.set(probe.version());
-                    return true;
-                } catch (IOException e) {
-                    return false;
-                }
-            });
+            await("containerd's CRI on " + socket)
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        if (!process.isAlive())
+                            throw new IllegalStateException(
+                                    "containerd exited " + process.exitValue() + ":\n" + logTail());
+                        if (!Files.exists(socket)) return false;
+                        try {
+                            answer.set(probe.version());
+                            return true;
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    });
         }
     }
 
     /** Until containerd's own API answers ({@code ctr version}). */
     private void awaitApi() {
-        await("containerd's API on " + socket).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            if (!process.isAlive()) throw new IllegalStateException("containerd exited " + process.exitValue() + ":\n" + logTail());
-            return Files.exists(socket) && DockerDaemon.exec(Duration.ofSeconds(10),
-                    List.of(CTR.toString(), "--address", socket.toString(), "version")).code() == 0;
-        });
+        await("containerd's API on " + socket)
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    if (!process.isAlive())
+                        throw new IllegalStateException("containerd exited " + process.exitValue() + ":\n" + logTail());
+                    return Files.exists(socket)
+                            && DockerDaemon.exec(
+                                                    Duration.ofSeconds(10),
+                                                    List.of(CTR.toString(), "--address", socket.toString(), "version"))
+                                            .code()
+                                    == 0;
+                });
     }
 
     private void importImage() throws IOException {
         Path tar = dir.resolve("image.tar");
         writeBusyboxOciArchive(tar);
-        DockerDaemon.Result r = DockerDaemon.exec(Duration.ofMinutes(2),
-                List.of(CTR.toString(), "--address", socket.toString(), "-n", "k8s.io", "images", "import", tar.toString()));
-        if (r.code() != 0) throw new IllegalStateException("ctr images import exited " + r.code() + ": " + r.err() + r.out());
+        DockerDaemon.Result r = DockerDaemon.exec(
+                Duration.ofMinutes(2),
+                List.of(
+                        CTR.toString(),
+                        "--address",
+                        socket.toString(),
+                        "-n",
+                        "k8s.io",
+                        "images",
+                        "import",
+                        tar.toString()));
+        if (r.code() != 0)
+            throw new IllegalStateException("ctr images import exited " + r.code() + ": " + r.err() + r.out());
     }
 
     /**
@@ -156,7 +182,17 @@ final class Containerd implements AutoCloseable {
         Path layout = Files.createDirectories(work.resolve("oci"));
         Path blobs = Files.createDirectories(layout.resolve("blobs/sha256"));
         Path layer = work.resolve("layer.tar");
-        tar(List.of("tar", "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "-C", root.toString(), "-cf", layer.toString(), "."));
+        tar(List.of(
+                "tar",
+                "--sort=name",
+                "--owner=0",
+                "--group=0",
+                "--numeric-owner",
+                "-C",
+                root.toString(),
+                "-cf",
+                layer.toString(),
+                "."));
         byte[] layerBytes = Files.readAllBytes(layer);
         String layerDigest = blob(blobs, layerBytes);
         String configJson = """
@@ -167,15 +203,14 @@ final class Containerd implements AutoCloseable {
         String manifestJson = """
                 {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",\
                 "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},\
-                "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%d}]}"""
-                .formatted(configDigest, config.length, layerDigest, layerBytes.length);
+                "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%d}]}""".formatted(configDigest, config.length, layerDigest, layerBytes.length);
         byte[] manifest = manifestJson.getBytes(StandardCharsets.UTF_8);
         String manifestDigest = blob(blobs, manifest);
         Files.writeString(layout.resolve("index.json"), """
                 {"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",\
                 "digest":"sha256:%s","size":%d,"annotations":{"io.containerd.image.name":"%s",\
-                "org.opencontainers.image.ref.name":"%s"}}]}""".formatted(manifestDigest, manifest.length, IMAGE,
-                ImageNames.split(IMAGE).tag()));
+                "org.opencontainers.image.ref.name":"%s"}}]}""".formatted(
+                manifestDigest, manifest.length, IMAGE, ImageNames.split(IMAGE).tag()));
         Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
         tar(List.of("tar", "-C", layout.toString(), "-cf", tar.toString(), "oci-layout", "index.json", "blobs"));
         configId = configDigest;
@@ -188,7 +223,8 @@ final class Containerd implements AutoCloseable {
 
     private static String blob(Path blobs, byte[] content) throws IOException {
         try {
-            String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+            String hex = HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(content));
             try (OutputStream out = Files.newOutputStream(blobs.resolve(hex))) {
                 out.write(content);
             }

@@ -59,7 +59,9 @@ class CriEngineContainerdTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Containerd.installed(), "containerd is not installed (/usr/bin/containerd, /usr/bin/ctr: Debian package containerd)");
+        assumeTrue(
+                Containerd.installed(),
+                "containerd is not installed (/usr/bin/containerd, /usr/bin/ctr: Debian package containerd)");
         Path root = ContainerTable.detectCgroupRoot();
         kubepodsExisted = root != null && Files.exists(root.resolve("kubepods"));
         containerd = Containerd.start();
@@ -72,12 +74,24 @@ class CriEngineContainerdTest {
             if (engine != null) {
                 for (String id : java.util.Arrays.asList(privilegedId, containerId)) {
                     if (id == null) continue;
-                    ignoring(() -> engine.stub().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).build()));
-                    ignoring(() -> engine.stub().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build()));
+                    ignoring(() -> engine.stub()
+                            .stopContainer(StopContainerRequest.newBuilder()
+                                    .setContainerId(id)
+                                    .build()));
+                    ignoring(() -> engine.stub()
+                            .removeContainer(RemoveContainerRequest.newBuilder()
+                                    .setContainerId(id)
+                                    .build()));
                 }
                 if (sandboxId != null) {
-                    ignoring(() -> engine.stub().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(sandboxId).build()));
-                    ignoring(() -> engine.stub().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(sandboxId).build()));
+                    ignoring(() -> engine.stub()
+                            .stopPodSandbox(StopPodSandboxRequest.newBuilder()
+                                    .setPodSandboxId(sandboxId)
+                                    .build()));
+                    ignoring(() -> engine.stub()
+                            .removePodSandbox(RemovePodSandboxRequest.newBuilder()
+                                    .setPodSandboxId(sandboxId)
+                                    .build()));
                 }
                 engine.close();
             }
@@ -96,10 +110,11 @@ class CriEngineContainerdTest {
         try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path h : hierarchies.toList()) {
                 for (String d : List.of("kubepods/besteffort/pod" + POD_UID, "kubepods/besteffort", "kubepods")) {
-                    if (d.startsWith("kubepods/besteffort/pod") || !kubepodsExisted) ignoring(() -> {
-                        Files.deleteIfExists(h.resolve(d));
-                        return null;
-                    });
+                    if (d.startsWith("kubepods/besteffort/pod") || !kubepodsExisted)
+                        ignoring(() -> {
+                            Files.deleteIfExists(h.resolve(d));
+                            return null;
+                        });
                 }
             }
         } catch (IOException ignored) {
@@ -130,7 +145,8 @@ class CriEngineContainerdTest {
     @Test
     void anUnknownContainerIsEmpty() throws Exception {
         String unknown = "0123456789abcdef".repeat(4);
-        assertThat(engine.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, unknown, null, false))).isEmpty();
+        assertThat(engine.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, unknown, null, false)))
+                .isEmpty();
     }
 
     @Test
@@ -139,7 +155,9 @@ class CriEngineContainerdTest {
                 CriEngine e = new CriEngine(plain.socket, ContainerIds.Runtime.CONTAINERD, Duration.ofSeconds(10))) {
             assertThatThrownBy(e::version).isInstanceOf(IOException.class).hasMessageContaining("UNIMPLEMENTED");
             // A definite answer, not an error to retry.
-            assertThat(e.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, "0123456789abcdef".repeat(4), null, false))).isEmpty();
+            assertThat(e.inspect(new ContainerIds.Ref(
+                            ContainerIds.Runtime.CONTAINERD, "0123456789abcdef".repeat(4), null, false)))
+                    .isEmpty();
         }
     }
 
@@ -154,8 +172,10 @@ class CriEngineContainerdTest {
         for (Path socket : List.of(dead, tmp.resolve("absent.sock"))) {
             try (CriEngine e = new CriEngine(socket, ContainerIds.Runtime.CONTAINERD, Duration.ofSeconds(5))) {
                 assertThat(e.available()).isEqualTo(Files.exists(socket));
-                assertThatThrownBy(() -> e.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, id, null, false)))
-                        .isInstanceOf(IOException.class).hasMessageContaining(socket.toString());
+                assertThatThrownBy(
+                                () -> e.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, id, null, false)))
+                        .isInstanceOf(IOException.class)
+                        .hasMessageContaining(socket.toString());
                 assertThatThrownBy(e::version).isInstanceOf(IOException.class);
             }
         }
@@ -165,7 +185,11 @@ class CriEngineContainerdTest {
     void describesAPodContainerFoundByItsCgroupId() throws Exception {
         runPod();
         // The container's main process, from containerd's verbose status.
-        var status = engine.stub().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(containerId).setVerbose(true).build());
+        var status = engine.stub()
+                .containerStatus(ContainerStatusRequest.newBuilder()
+                        .setContainerId(containerId)
+                        .setVerbose(true)
+                        .build());
         long pid = CriEngine.verboseInfo(status.getInfoMap()).path("pid").asLong(0);
         assertThat(pid).as("pid in the verbose info").isPositive();
 
@@ -181,7 +205,8 @@ class CriEngineContainerdTest {
         long cgroupId = (Long) Files.getAttribute(root.resolve(path.substring(1)), "unix:ino");
 
         // The engines `run --cri SOCKET` makes.
-        try (ContainerTable table = new ContainerTable(ContainerTable.defaultEngines(List.of(containerd.socket), Duration.ofSeconds(20)),
+        try (ContainerTable table = new ContainerTable(
+                ContainerTable.defaultEngines(List.of(containerd.socket), Duration.ofSeconds(20)),
                 ContainerTable.Options.defaults().withSweepInterval(Duration.ofHours(1)))) {
             ContainerInfo c = table.await(cgroupId, null, WAIT);
             assertThat(table.stats().engineErrors()).isZero();
@@ -193,7 +218,10 @@ class CriEngineContainerdTest {
             assertThat(c.imageTag).isEqualTo("1.0");
             assertThat(c.imageId).isEqualTo(containerd.configId);
             assertThat(c.privileged).isFalse();
-            assertThat(c.startTs).isBetween(before.minusSeconds(5).toEpochMilli() * 1_000_000L, Instant.now().toEpochMilli() * 1_000_000L);
+            assertThat(c.startTs)
+                    .isBetween(
+                            before.minusSeconds(5).toEpochMilli() * 1_000_000L,
+                            Instant.now().toEpochMilli() * 1_000_000L);
             assertThat(c.podName).isEqualTo(POD_NAME);
             assertThat(c.nsName).isEqualTo(NAMESPACE);
             assertThat(c.podUid).isEqualTo(POD_UID);
@@ -206,7 +234,9 @@ class CriEngineContainerdTest {
         assertThat(engine.listedSandboxId("0123456789abcdef".repeat(4))).isEmpty();
 
         // The pod's sandbox ("pause") container: not a CRI container, described from its sandbox.
-        ContainerInfo pause = engine.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, sandboxId, null, true)).orElseThrow();
+        ContainerInfo pause = engine.inspect(
+                        new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, sandboxId, null, true))
+                .orElseThrow();
         assertThat(pause.id).isEqualTo(sandboxId.substring(0, 12));
         assertThat(pause.type).isEqualTo("containerd");
         assertThat(pause.name).isNull();
@@ -216,7 +246,9 @@ class CriEngineContainerdTest {
         assertThat(pause.podLabels).containsExactly(Map.entry("app", "web"));
 
         // The second container of the pod: privileged, as containerd's verbose info says.
-        ContainerInfo p = engine.inspect(new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, privilegedId, null, false)).orElseThrow();
+        ContainerInfo p = engine.inspect(
+                        new ContainerIds.Ref(ContainerIds.Runtime.CONTAINERD, privilegedId, null, false))
+                .orElseThrow();
         assertThat(p.name).isEqualTo("priv");
         assertThat(p.privileged).isTrue();
         assertThat(p.podName).isEqualTo(POD_NAME);
@@ -229,41 +261,85 @@ class CriEngineContainerdTest {
         Path logs = containerd.dir.resolve("pod-logs");
         Files.createDirectories(logs);
         PodSandboxConfig sandbox = PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder().setName(POD_NAME).setNamespace(NAMESPACE).setUid(POD_UID))
+                .setMetadata(PodSandboxMetadata.newBuilder()
+                        .setName(POD_NAME)
+                        .setNamespace(NAMESPACE)
+                        .setUid(POD_UID))
                 .setLogDirectory(logs.toString())
-                .putAllLabels(Map.of("app", "web", "io.kubernetes.pod.name", POD_NAME,
-                        "io.kubernetes.pod.namespace", NAMESPACE, "io.kubernetes.pod.uid", POD_UID))
+                .putAllLabels(Map.of(
+                        "app",
+                        "web",
+                        "io.kubernetes.pod.name",
+                        POD_NAME,
+                        "io.kubernetes.pod.namespace",
+                        NAMESPACE,
+                        "io.kubernetes.pod.uid",
+                        POD_UID))
                 .setLinux(LinuxPodSandboxConfig.newBuilder()
                         .setCgroupParent("/kubepods/besteffort/pod" + POD_UID)
-                        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setPrivileged(true)
-                                .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)
-                                        .setPid(NamespaceMode.CONTAINER).setIpc(NamespaceMode.POD))))
+                        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
+                                .setPrivileged(true)
+                                .setNamespaceOptions(NamespaceOption.newBuilder()
+                                        .setNetwork(NamespaceMode.NODE)
+                                        .setPid(NamespaceMode.CONTAINER)
+                                        .setIpc(NamespaceMode.POD))))
                 .build();
-        sandboxId = engine.stub().withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
-                .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(sandbox).build()).getPodSandboxId();
+        sandboxId = engine.stub()
+                .withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .runPodSandbox(
+                        RunPodSandboxRequest.newBuilder().setConfig(sandbox).build())
+                .getPodSandboxId();
         ContainerConfig config = ContainerConfig.newBuilder()
                 .setMetadata(ContainerMetadata.newBuilder().setName("app"))
                 .setImage(ImageSpec.newBuilder().setImage(Containerd.IMAGE))
-                .addCommand("/bin/sleep").addArgs("3600")
-                .putAllLabels(Map.of("tier", "backend", "io.kubernetes.container.name", "app", "io.kubernetes.pod.name", POD_NAME,
-                        "io.kubernetes.pod.namespace", NAMESPACE, "io.kubernetes.pod.uid", POD_UID))
+                .addCommand("/bin/sleep")
+                .addArgs("3600")
+                .putAllLabels(Map.of(
+                        "tier",
+                        "backend",
+                        "io.kubernetes.container.name",
+                        "app",
+                        "io.kubernetes.pod.name",
+                        POD_NAME,
+                        "io.kubernetes.pod.namespace",
+                        NAMESPACE,
+                        "io.kubernetes.pod.uid",
+                        POD_UID))
                 .setLogPath("app/0.log")
                 .build();
-        containerId = engine.stub().withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
-                .createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(sandboxId).setConfig(config).setSandboxConfig(sandbox).build())
+        containerId = engine.stub()
+                .withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .createContainer(CreateContainerRequest.newBuilder()
+                        .setPodSandboxId(sandboxId)
+                        .setConfig(config)
+                        .setSandboxConfig(sandbox)
+                        .build())
                 .getContainerId();
-        engine.stub().withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
-                .startContainer(StartContainerRequest.newBuilder().setContainerId(containerId).build());
+        engine.stub()
+                .withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .startContainer(StartContainerRequest.newBuilder()
+                        .setContainerId(containerId)
+                        .build());
         ContainerConfig priv = config.toBuilder()
                 .setMetadata(ContainerMetadata.newBuilder().setName("priv"))
                 .putLabels("io.kubernetes.container.name", "priv")
                 .setLogPath("priv/0.log")
-                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder().setPrivileged(true)))
+                .setLinux(LinuxContainerConfig.newBuilder()
+                        .setSecurityContext(
+                                LinuxContainerSecurityContext.newBuilder().setPrivileged(true)))
                 .build();
-        privilegedId = engine.stub().withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
-                .createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(sandboxId).setConfig(priv).setSandboxConfig(sandbox).build())
+        privilegedId = engine.stub()
+                .withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .createContainer(CreateContainerRequest.newBuilder()
+                        .setPodSandboxId(sandboxId)
+                        .setConfig(priv)
+                        .setSandboxConfig(sandbox)
+                        .build())
                 .getContainerId();
-        engine.stub().withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
-                .startContainer(StartContainerRequest.newBuilder().setContainerId(privilegedId).build());
+        engine.stub()
+                .withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .startContainer(StartContainerRequest.newBuilder()
+                        .setContainerId(privilegedId)
+                        .build());
     }
 }

@@ -23,20 +23,27 @@ class CriEngineTest {
 
     @Test
     void privilegedFromContainerdsConfigOrCriOsFlag() {
-        assertThat(CriEngine.privileged(CriEngine.verboseInfo(Map.of("info",
-                "{\"sandboxID\":\"s\",\"config\":{\"linux\":{\"security_context\":{\"privileged\":true}}}}")))).isTrue();
-        assertThat(CriEngine.privileged(CriEngine.verboseInfo(Map.of("info", "{\"config\":{\"linux\":{}}}")))).isFalse();
-        assertThat(CriEngine.privileged(CriEngine.verboseInfo(Map.of("info", "{\"privileged\":true,\"pid\":42}")))).isTrue();
-        assertThat(CriEngine.privileged(CriEngine.verboseInfo(Map.of("info", "{\"privileged\":false}")))).isFalse();
-        assertThat(CriEngine.privileged(CriEngine.verboseInfo(Map.of("info",
-                "{\"runtimeSpec\":{\"linux\":{\"security_context\":{\"privileged\":true}}}}")))).isTrue();
+        assertThat(CriEngine.privileged(CriEngine.verboseInfo(Map.of(
+                        "info",
+                        "{\"sandboxID\":\"s\",\"config\":{\"linux\":{\"security_context\":{\"privileged\":true}}}}"))))
+                .isTrue();
+        assertThat(CriEngine.privileged(CriEngine.verboseInfo(Map.of("info", "{\"config\":{\"linux\":{}}}"))))
+                .isFalse();
+        assertThat(CriEngine.privileged(CriEngine.verboseInfo(Map.of("info", "{\"privileged\":true,\"pid\":42}"))))
+                .isTrue();
+        assertThat(CriEngine.privileged(CriEngine.verboseInfo(Map.of("info", "{\"privileged\":false}"))))
+                .isFalse();
+        assertThat(CriEngine.privileged(CriEngine.verboseInfo(
+                        Map.of("info", "{\"runtimeSpec\":{\"linux\":{\"security_context\":{\"privileged\":true}}}}"))))
+                .isTrue();
         assertThat(CriEngine.verboseInfo(Map.of("info", "not json"))).isNull();
         assertThat(CriEngine.privileged(CriEngine.verboseInfo(Map.of()))).isFalse();
     }
 
     @Test
     void anImageKnownByIdOnlyHasNoRepositoryButAnId() {
-        ContainerStatus s = ContainerStatus.newBuilder().setId(ID)
+        ContainerStatus s = ContainerStatus.newBuilder()
+                .setId(ID)
                 .setMetadata(ContainerMetadata.newBuilder().setName("app"))
                 .setImage(ImageSpec.newBuilder().setImage("sha256:" + IMAGE_ID))
                 .setImageRef("sha256:" + IMAGE_ID)
@@ -56,12 +63,16 @@ class CriEngineTest {
 
     @Test
     void anIdOnlyImageTakesItsNameFromTheSpecAnnotationsAndItsIdFromTheConfig() {
-        ContainerStatus s = ContainerStatus.newBuilder().setId(ID)
+        ContainerStatus s = ContainerStatus.newBuilder()
+                .setId(ID)
                 .setImage(ImageSpec.newBuilder().setImage("sha256:" + IMAGE_ID))
                 .setImageRef("quay.io/app/api@sha256:" + "9".repeat(64))
                 .build();
-        var info = CriEngine.verboseInfo(Map.of("info", "{\"config\":{\"image\":{\"image\":\"sha256:" + IMAGE_ID + "\"}},"
-                + "\"runtimeSpec\":{\"annotations\":{\"io.kubernetes.cri-o.ImageName\":\"quay.io/app/api:2.1\"}}}"));
+        var info = CriEngine.verboseInfo(
+                Map.of(
+                        "info",
+                        "{\"config\":{\"image\":{\"image\":\"sha256:" + IMAGE_ID + "\"}},"
+                                + "\"runtimeSpec\":{\"annotations\":{\"io.kubernetes.cri-o.ImageName\":\"quay.io/app/api:2.1\"}}}"));
         ContainerInfo c = CriEngine.toInfo(s, info, Map.of(), ContainerIds.Runtime.CRIO);
         assertThat(c.image).isEqualTo("quay.io/app/api:2.1");
         assertThat(c.imageRepository).isEqualTo("quay.io/app/api");
@@ -71,16 +82,27 @@ class CriEngineTest {
 
     @Test
     void aDigestReferenceIsNoImageIdAndAnUntaggedImageIsLatest() {
-        ContainerStatus s = ContainerStatus.newBuilder().setId(ID)
+        ContainerStatus s = ContainerStatus.newBuilder()
+                .setId(ID)
                 .putLabels("io.kubernetes.container.name", "web")
                 .putLabels("io.kubernetes.pod.name", "web-1")
                 .setImage(ImageSpec.newBuilder().setImage("registry.local:5000/team/web"))
                 .setImageRef("registry.local:5000/team/web@sha256:" + IMAGE_ID)
-                .addMounts(Mount.newBuilder().setHostPath("/var/lib/kubelet/pods/x/volumes/cfg").setContainerPath("/etc/cfg").setReadonly(true))
-                .addMounts(Mount.newBuilder().setHostPath("/srv").setContainerPath("/srv").setPropagation(MountPropagation.PROPAGATION_BIDIRECTIONAL))
-                .addMounts(Mount.newBuilder().setHostPath("/data").setContainerPath("/data").setPropagation(MountPropagation.PROPAGATION_HOST_TO_CONTAINER))
+                .addMounts(Mount.newBuilder()
+                        .setHostPath("/var/lib/kubelet/pods/x/volumes/cfg")
+                        .setContainerPath("/etc/cfg")
+                        .setReadonly(true))
+                .addMounts(Mount.newBuilder()
+                        .setHostPath("/srv")
+                        .setContainerPath("/srv")
+                        .setPropagation(MountPropagation.PROPAGATION_BIDIRECTIONAL))
+                .addMounts(Mount.newBuilder()
+                        .setHostPath("/data")
+                        .setContainerPath("/data")
+                        .setPropagation(MountPropagation.PROPAGATION_HOST_TO_CONTAINER))
                 .build();
-        ContainerInfo c = CriEngine.toInfo(s, null, Map.of("io.kubernetes.pod.uid", "u", "team", "a"), ContainerIds.Runtime.CONTAINERD);
+        ContainerInfo c = CriEngine.toInfo(
+                s, null, Map.of("io.kubernetes.pod.uid", "u", "team", "a"), ContainerIds.Runtime.CONTAINERD);
         // No metadata name: the kubelet's container-name label.
         assertThat(c.name).isEqualTo("web");
         assertThat(c.imageRepository).isEqualTo("registry.local:5000/team/web");
@@ -89,9 +111,11 @@ class CriEngineTest {
         assertThat(c.startTs).isEqualTo(Event.NONE);
         assertThat(c.podName).isEqualTo("web-1");
         assertThat(c.podLabels).containsExactly(Map.entry("team", "a"));
-        assertThat(c.mounts).containsExactly(
-                new ContainerInfo.Mount("/var/lib/kubelet/pods/x/volumes/cfg", "/etc/cfg", "", false, "private"),
-                new ContainerInfo.Mount("/srv", "/srv", "", true, "rshared"),
-                new ContainerInfo.Mount("/data", "/data", "", true, "rslave"));
+        assertThat(c.mounts)
+                .containsExactly(
+                        new ContainerInfo.Mount(
+                                "/var/lib/kubelet/pods/x/volumes/cfg", "/etc/cfg", "", false, "private"),
+                        new ContainerInfo.Mount("/srv", "/srv", "", true, "rshared"),
+                        new ContainerInfo.Mount("/data", "/data", "", true, "rslave"));
     }
 }

@@ -57,7 +57,8 @@ public final class DockerDaemon implements AutoCloseable {
         Path script = findScript("scripts/start-dockerd.sh");
         Result r = exec(Duration.ofMinutes(2), List.of("bash", script.toString()));
         if (r.code != 0) {
-            throw new IllegalStateException("no Docker daemon (" + script + " exited " + r.code + "):\n" + r.out + r.err);
+            throw new IllegalStateException(
+                    "no Docker daemon (" + script + " exited " + r.code + "):\n" + r.out + r.err);
         }
         String line = r.out.strip();
         String[] words = line.split(" ");
@@ -78,10 +79,13 @@ public final class DockerDaemon implements AutoCloseable {
 
     /** Containers of earlier test runs whose JVM died before removing them. */
     private void removeLeftovers() {
-        Result r = tryDocker("ps", "-a", "--filter", "label=" + LABEL, "--format", "{{.ID}} {{.Label \"" + LABEL + "\"}}");
+        Result r =
+                tryDocker("ps", "-a", "--filter", "label=" + LABEL, "--format", "{{.ID}} {{.Label \"" + LABEL + "\"}}");
         for (String line : r.out.strip().split("\n")) {
             String[] f = line.strip().split(" ");
-            if (f.length == 2 && !f[1].isEmpty() && f[1].chars().allMatch(Character::isDigit)
+            if (f.length == 2
+                    && !f[1].isEmpty()
+                    && f[1].chars().allMatch(Character::isDigit)
                     && ProcessHandle.of(Long.parseLong(f[1])).isEmpty()) {
                 tryDocker("rm", "-f", f[0]);
             }
@@ -95,7 +99,9 @@ public final class DockerDaemon implements AutoCloseable {
     /** Runs the docker CLI; fails the test on a non-zero exit. Returns stdout, trimmed. */
     public String docker(String... args) {
         Result r = tryDocker(args);
-        if (r.code != 0) throw new IllegalStateException("docker " + String.join(" ", args) + " exited " + r.code + ": " + r.err.strip() + logHint());
+        if (r.code != 0)
+            throw new IllegalStateException(
+                    "docker " + String.join(" ", args) + " exited " + r.code + ": " + r.err.strip() + logHint());
         return r.out.strip();
     }
 
@@ -131,7 +137,13 @@ public final class DockerDaemon implements AutoCloseable {
      * {@link #PRIVILEGED_RUNTIME}. Returns the full container id.
      */
     public String runDetached(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("run", "-d", "--network", "none", "--label", LABEL + "=" + ProcessHandle.current().pid()));
+        List<String> cmd = new ArrayList<>(List.of(
+                "run",
+                "-d",
+                "--network",
+                "none",
+                "--label",
+                LABEL + "=" + ProcessHandle.current().pid()));
         cmd.addAll(List.of(args));
         Result r = tryDocker(cmd.toArray(String[]::new));
         if (r.code != 0 && cmd.contains("--privileged") && r.err.contains("unable to apply caps")) {
@@ -139,9 +151,10 @@ public final class DockerDaemon implements AutoCloseable {
             if (id != null) tryDocker("rm", "-f", id);
             String runtimes = docker("info", "--format", "{{json .Runtimes}}");
             if (!runtimes.contains(PRIVILEGED_RUNTIME)) {
-                throw new IllegalStateException("docker run --privileged fails here (\"unable to apply caps\": the capability bounding set lacks"
-                        + " CAP_SYS_RESOURCE) and the running dockerd has no " + PRIVILEGED_RUNTIME
-                        + " runtime: stop it and let scripts/start-dockerd.sh start one");
+                throw new IllegalStateException(
+                        "docker run --privileged fails here (\"unable to apply caps\": the capability bounding set lacks"
+                                + " CAP_SYS_RESOURCE) and the running dockerd has no " + PRIVILEGED_RUNTIME
+                                + " runtime: stop it and let scripts/start-dockerd.sh start one");
             }
             cmd.add(cmd.indexOf("--privileged") + 1, "--runtime=" + PRIVILEGED_RUNTIME);
             r = tryDocker(cmd.toArray(String[]::new));
@@ -149,7 +162,8 @@ public final class DockerDaemon implements AutoCloseable {
         if (r.code != 0) {
             String id = danglingId(r.out);
             if (id != null) tryDocker("rm", "-f", id);
-            throw new IllegalStateException("docker " + String.join(" ", cmd) + " exited " + r.code + ": " + r.err.strip() + logHint());
+            throw new IllegalStateException(
+                    "docker " + String.join(" ", cmd) + " exited " + r.code + ": " + r.err.strip() + logHint());
         }
         String id = r.out.strip();
         synchronized (created) {
@@ -206,13 +220,20 @@ public final class DockerDaemon implements AutoCloseable {
             Path out = Files.createTempFile("peregrine-exec", ".out");
             Path err = Files.createTempFile("peregrine-exec", ".err");
             try {
-                Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                Process p = new ProcessBuilder(cmd)
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .redirectOutput(out.toFile())
+                        .redirectError(err.toFile())
+                        .start();
                 if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     p.destroyForcibly();
-                    return new Result(-1, Files.readString(out), "timed out after " + timeout + ": " + Files.readString(err));
+                    return new Result(
+                            -1, Files.readString(out), "timed out after " + timeout + ": " + Files.readString(err));
                 }
-                return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+                return new Result(
+                        p.exitValue(),
+                        Files.readString(out, StandardCharsets.UTF_8),
+                        Files.readString(err, StandardCharsets.UTF_8));
             } finally {
                 Files.deleteIfExists(out);
                 Files.deleteIfExists(err);
@@ -231,6 +252,7 @@ public final class DockerDaemon implements AutoCloseable {
             Path p = dir.resolve(relative);
             if (Files.isRegularFile(p)) return p;
         }
-        throw new IllegalStateException(relative + " not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                relative + " not found above " + Path.of("").toAbsolutePath());
     }
 }

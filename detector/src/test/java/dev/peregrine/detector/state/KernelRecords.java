@@ -18,8 +18,14 @@ import java.util.List;
  */
 final class KernelRecords {
     static final long AT_FDCWD = -100;
-    static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_TRUNC = 01000, O_APPEND = 02000,
-            O_DIRECTORY = 0200000, O_CLOEXEC = 02000000;
+    static final int O_RDONLY = 0,
+            O_WRONLY = 1,
+            O_RDWR = 2,
+            O_CREAT = 0100,
+            O_TRUNC = 01000,
+            O_APPEND = 02000,
+            O_DIRECTORY = 0200000,
+            O_CLOEXEC = 02000000;
 
     private final List<RawEvent> records = new ArrayList<>();
     private long clock = 1_000_000_000L;
@@ -52,13 +58,41 @@ final class KernelRecords {
             header.put(104, c, 0, Math.min(15, c.length));
         }
 
-        Record ret(long v) { ret = v; return this; }
-        Record args(long... v) { System.arraycopy(v, 0, args, 0, v.length); return this; }
-        Record ppid(int v) { ppid = v; return this; }
-        Record user(int uid, int gid) { this.uid = uid; this.gid = gid; return this; }
-        Record loginuid(int v) { loginuid = v; return this; }
-        Record cgroup(long v) { cgroup = v; return this; }
-        Record flags(int v) { flags = v; return this; }
+        Record ret(long v) {
+            ret = v;
+            return this;
+        }
+
+        Record args(long... v) {
+            System.arraycopy(v, 0, args, 0, v.length);
+            return this;
+        }
+
+        Record ppid(int v) {
+            ppid = v;
+            return this;
+        }
+
+        Record user(int uid, int gid) {
+            this.uid = uid;
+            this.gid = gid;
+            return this;
+        }
+
+        Record loginuid(int v) {
+            loginuid = v;
+            return this;
+        }
+
+        Record cgroup(long v) {
+            cgroup = v;
+            return this;
+        }
+
+        Record flags(int v) {
+            flags = v;
+            return this;
+        }
 
         Record param(byte[] b) {
             params.write(b.length & 0xff);
@@ -83,26 +117,54 @@ final class KernelRecords {
         }
 
         Record forkInfo(int childTid, int childPid, int childVpid, boolean thread, long startBootNs) {
-            return param(ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putInt(childTid).putInt(childPid)
-                    .putInt(childVpid).putInt(thread ? 1 : 0).putLong(startBootNs).array());
+            return param(ByteBuffer.allocate(24)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(childTid)
+                    .putInt(childPid)
+                    .putInt(childVpid)
+                    .putInt(thread ? 1 : 0)
+                    .putLong(startBootNs)
+                    .array());
         }
 
         /** struct exec_info: inode, times and mode of the exe, capabilities, tty and ids. */
         Record execInfo(long ino, long capEffective, int exeMode, int exeUid, int tty, int sid, int vpid, int vpgid) {
-            return param(ByteBuffer.allocate(88).order(ByteOrder.LITTLE_ENDIAN).putLong(ino).putLong(1_600_000_000_000_000_000L)
-                    .putLong(1_600_000_000_500_000_000L).putLong(capEffective).putLong(capEffective).putLong(0)
-                    .putInt(exeMode).putInt(exeUid).putInt(0).putInt(tty).putInt(sid).putInt(vpgid).putInt(vpid).putInt(vpgid)
-                    .putLong(clock).array());
+            return param(ByteBuffer.allocate(88)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(ino)
+                    .putLong(1_600_000_000_000_000_000L)
+                    .putLong(1_600_000_000_500_000_000L)
+                    .putLong(capEffective)
+                    .putLong(capEffective)
+                    .putLong(0)
+                    .putInt(exeMode)
+                    .putInt(exeUid)
+                    .putInt(0)
+                    .putInt(tty)
+                    .putInt(sid)
+                    .putInt(vpgid)
+                    .putInt(vpid)
+                    .putInt(vpgid)
+                    .putLong(clock)
+                    .array());
         }
 
         Record openHow(long flags, long mode) {
-            return param(ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putLong(flags).putLong(mode).putLong(0).array());
+            return param(ByteBuffer.allocate(24)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(flags)
+                    .putLong(mode)
+                    .putLong(0)
+                    .array());
         }
 
         /** struct sock_tuple; addresses as text, ports in host order. */
         Record tuple(int family, int sockType, int protocol, String local, int lport, String remote, int rport) {
             ByteBuffer b = ByteBuffer.allocate(42).order(ByteOrder.LITTLE_ENDIAN);
-            b.putShort((short) family).putShort((short) sockType).putShort((short) protocol).putShort((short) lport)
+            b.putShort((short) family)
+                    .putShort((short) sockType)
+                    .putShort((short) protocol)
+                    .putShort((short) lport)
                     .putShort((short) rport);
             b.put(address(local)).put(address(remote));
             return param(b.array());
@@ -141,16 +203,27 @@ final class KernelRecords {
 
         /** A __u32 param (sendmsg's size). */
         Record u32(long v) {
-            return param(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
+            return param(ByteBuffer.allocate(4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt((int) v)
+                    .array());
         }
 
         /** struct file_id: an open's new file, device encoded as stat's st_dev. */
         Record fileId(long dev, long ino) {
-            return param(ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(ino).putInt((int) dev).array());
+            return param(ByteBuffer.allocate(12)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(ino)
+                    .putInt((int) dev)
+                    .array());
         }
 
         Record fdPair(int a, int b) {
-            return param(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(a).putInt(b).array());
+            return param(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(a)
+                    .putInt(b)
+                    .array());
         }
 
         /** Decodes the record as the capture does and appends it to the session. */
@@ -162,7 +235,10 @@ final class KernelRecords {
             }
             header.putInt(80, ppid).putInt(84, uid).putInt(88, gid).putInt(92, loginuid);
             byte[] p = params.toByteArray();
-            header.putShort(98, (short) (120 + p.length)).put(100, (byte) count).put(101, (byte) flags).putShort(102, (short) 2);
+            header.putShort(98, (short) (120 + p.length))
+                    .put(100, (byte) count)
+                    .put(101, (byte) flags)
+                    .putShort(102, (short) 2);
             byte[] all = new byte[120 + p.length];
             System.arraycopy(header.array(), 0, all, 0, 120);
             System.arraycopy(p, 0, all, 120, p.length);

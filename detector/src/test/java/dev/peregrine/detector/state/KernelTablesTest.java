@@ -44,12 +44,16 @@ class KernelTablesTest {
 
     @BeforeAll
     static void load() throws Exception {
-        assertThat(Prerequisites.check()).as("capture prerequisites (run the tests as root)").isEmpty();
+        assertThat(Prerequisites.check())
+                .as("capture prerequisites (run the tests as root)")
+                .isEmpty();
         helper = CHelper.compile(SOURCE, dir);
         capture = Capture.open();
         // What the live detection always captures, and the data calls whose sockets are checked.
-        Set<Integer> syscalls = Stream.concat(Syscalls.STATE.stream(), Stream.of("sendto", "recvfrom", "sendmsg", "recvmsg"))
-                .map(Syscalls::number).collect(Collectors.toSet());
+        Set<Integer> syscalls = Stream.concat(
+                        Syscalls.STATE.stream(), Stream.of("sendto", "recvfrom", "sendmsg", "recvmsg"))
+                .map(Syscalls::number)
+                .collect(Collectors.toSet());
         capture.select(syscalls, true);
         capture.ignoreProcess(ProcessHandle.current().pid());
         capture.attach();
@@ -67,17 +71,20 @@ class KernelTablesTest {
         final Process process;
         final BufferedReader out;
         final ProcessTable table = new ProcessTable(100_000);
-        final EventFactory factory = new EventFactory(table, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST,
-                capture.bootToEpochOffset());
+        final EventFactory factory = new EventFactory(
+                table, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST, capture.bootToEpochOffset());
         final List<Event> events = new ArrayList<>();
         /** Fed the same records as {@link #factory} once {@link #seedSecondTable} has read the process from /proc. */
         ProcessTable seeded;
+
         EventFactory seededFactory;
 
         Run(String... args) throws Exception {
             List<String> cmd = new ArrayList<>(List.of(helper.toString()));
             cmd.addAll(List.of(args));
-            process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            process = new ProcessBuilder(cmd)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         }
 
@@ -118,7 +125,8 @@ class KernelTablesTest {
         /** A table that knows the process from /proc only, as if the detector had started now. */
         void seedSecondTable() {
             seeded = new ProcessTable(100_000);
-            seededFactory = new EventFactory(seeded, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST, capture.bootToEpochOffset());
+            seededFactory = new EventFactory(
+                    seeded, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST, capture.bootToEpochOffset());
             assertThat(seeded.get(process.pid())).as("the helper in /proc").isNotNull();
         }
 
@@ -128,14 +136,20 @@ class KernelTablesTest {
         }
 
         Event event(String type, long fd) {
-            return events.stream().filter(e -> e.type.equals(type) && e.fd != null && e.fd.num == fd).findFirst()
-                    .orElseThrow(() -> new AssertionError("no " + type + " on fd " + fd + " in " + events.size() + " events"));
+            return events.stream()
+                    .filter(e -> e.type.equals(type) && e.fd != null && e.fd.num == fd)
+                    .findFirst()
+                    .orElseThrow(() ->
+                            new AssertionError("no " + type + " on fd " + fd + " in " + events.size() + " events"));
         }
 
         /** The last such event: a listener's bind, after the probe's on the same fd number. */
         Event last(String type, long fd) {
-            return events.stream().filter(e -> e.type.equals(type) && e.fd != null && e.fd.num == fd).reduce((a, b) -> b)
-                    .orElseThrow(() -> new AssertionError("no " + type + " on fd " + fd + " in " + events.size() + " events"));
+            return events.stream()
+                    .filter(e -> e.type.equals(type) && e.fd != null && e.fd.num == fd)
+                    .reduce((a, b) -> b)
+                    .orElseThrow(() ->
+                            new AssertionError("no " + type + " on fd " + fd + " in " + events.size() + " events"));
         }
 
         @Override
@@ -151,7 +165,10 @@ class KernelTablesTest {
 
     /** Which of these fds the process has open, as the kernel says. */
     static List<Long> openInKernel(long pid, List<Long> fds) {
-        return fds.stream().filter(fd -> Files.exists(Path.of("/proc/" + pid + "/fd/" + fd), java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList();
+        return fds.stream()
+                .filter(fd ->
+                        Files.exists(Path.of("/proc/" + pid + "/fd/" + fd), java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .toList();
     }
 
     /** Which of these fds the table has for the process. */
@@ -178,20 +195,34 @@ class KernelTablesTest {
             long pid = run.process.pid();
             run.feedUntil(r -> r.type == Syscalls.number("close") && (int) r.arg(0) == -1);
             assertThat(openInKernel(pid, closed)).isEmpty();
-            assertThat(openInTable(run.table, pid, closed)).as("closed by close_range").isEmpty();
-            assertThat(openInTable(run.table, pid, all)).as("before exec, followed from the start").isEqualTo(all);
+            assertThat(openInTable(run.table, pid, closed))
+                    .as("closed by close_range")
+                    .isEmpty();
+            assertThat(openInTable(run.table, pid, all))
+                    .as("before exec, followed from the start")
+                    .isEqualTo(all);
             run.seedSecondTable();
-            assertThat(openInTable(run.seeded, pid, all)).as("before exec, read from /proc").isEqualTo(all);
-            assertThat(all).allMatch(fd -> run.seeded.get(pid).fds.get(fd).cloexec == drop.contains(fd),
-                    "close-on-exec read from /proc/PID/fdinfo");
+            assertThat(openInTable(run.seeded, pid, all))
+                    .as("before exec, read from /proc")
+                    .isEqualTo(all);
+            assertThat(all)
+                    .allMatch(
+                            fd -> run.seeded.get(pid).fds.get(fd).cloexec == drop.contains(fd),
+                            "close-on-exec read from /proc/PID/fdinfo");
 
             run.send("go");
             assertThat(run.out.readLine()).isEqualTo("ready");
             run.feedUntil(r -> r.type == RawEvent.PROC_EXEC && r.strings(1).contains("wait"));
 
-            assertThat(openInKernel(pid, all)).as("the kernel's view after exec").isEqualTo(keep);
-            assertThat(openInTable(run.table, pid, all)).as("after exec, followed from the start").isEqualTo(keep);
-            assertThat(openInTable(run.seeded, pid, all)).as("after exec, read from /proc").isEqualTo(keep);
+            assertThat(openInKernel(pid, all))
+                    .as("the kernel's view after exec")
+                    .isEqualTo(keep);
+            assertThat(openInTable(run.table, pid, all))
+                    .as("after exec, followed from the start")
+                    .isEqualTo(keep);
+            assertThat(openInTable(run.seeded, pid, all))
+                    .as("after exec, read from /proc")
+                    .isEqualTo(keep);
             assertThat(run.events).anyMatch(e -> e.type.equals("execve") && e.rawres == -2);
         }
     }
@@ -205,7 +236,9 @@ class KernelTablesTest {
     }
 
     static String field(Event e, String name) {
-        return dev.peregrine.detector.field.FieldCatalogue.standard().resolve(name, null).display(e);
+        return dev.peregrine.detector.field.FieldCatalogue.standard()
+                .resolve(name, null)
+                .display(e);
     }
 
     /** libsinsp's server socket: named ip:port, the server end alone. */
@@ -254,7 +287,8 @@ class KernelTablesTest {
             assertThat(field(accept4, "fd.typechar")).isEqualTo("4");
             assertThat(field(accept4, "fd.lport")).isEqualTo(Long.toString(p4));
             assertThat(field(accept4, "fd.rport")).isEqualTo(fds.get("cport4"));
-            assertThat(run.event("connect", Long.parseLong(fds.get("c4"))).fd.name).isEqualTo(accept4.fd.name);
+            assertThat(run.event("connect", Long.parseLong(fds.get("c4"))).fd.name)
+                    .isEqualTo(accept4.fd.name);
 
             assertServerSocket(run.last("bind", l6), "::1:" + p6, "6", "::1", p6);
             assertServerSocket(run.event("listen", l6), "::1:" + p6, "6", "::1", p6);
@@ -287,7 +321,9 @@ class KernelTablesTest {
             table.seed();
             Proc p = table.get(run.process.pid());
             assertThat(p).as("the helper in /proc").isNotNull();
-            long p4 = Long.parseLong(fds.get("p4")), p6 = Long.parseLong(fds.get("p6")), pu = Long.parseLong(fds.get("udpport"));
+            long p4 = Long.parseLong(fds.get("p4")),
+                    p6 = Long.parseLong(fds.get("p6")),
+                    pu = Long.parseLong(fds.get("udpport"));
             assertThat(p4).isPositive();
             assertThat(p6).isPositive();
 
@@ -317,7 +353,9 @@ class KernelTablesTest {
             for (String conn : new String[] {"c4", "a4", "c6", "a6"}) {
                 FdInfo f = p.fds.get(Long.parseLong(fds.get(conn)));
                 assertThat(f).as(conn).isNotNull();
-                assertThat(f.serverSocket).as("%s, one end of a connection", conn).isFalse();
+                assertThat(f.serverSocket)
+                        .as("%s, one end of a connection", conn)
+                        .isFalse();
             }
         }
     }
@@ -337,8 +375,10 @@ class KernelTablesTest {
             assertEnds(run.event("sendmsg", accepted), FdInfo.Role.SERVER, cport, sport);
             assertEnds(run.event("sendto", client), FdInfo.Role.CLIENT, cport, sport);
             assertEnds(run.event("recvmsg", client), FdInfo.Role.CLIENT, cport, sport);
-            assertThat(run.event("recvfrom", accepted).arg("tuple")).isEqualTo("127.0.0.1:" + cport + "->127.0.0.1:" + sport);
-            assertThat(run.event("sendmsg", accepted).arg("tuple")).isEqualTo("127.0.0.1:" + sport + "->127.0.0.1:" + cport);
+            assertThat(run.event("recvfrom", accepted).arg("tuple"))
+                    .isEqualTo("127.0.0.1:" + cport + "->127.0.0.1:" + sport);
+            assertThat(run.event("sendmsg", accepted).arg("tuple"))
+                    .isEqualTo("127.0.0.1:" + sport + "->127.0.0.1:" + cport);
 
             // UDP sockets have no connection: the bound one received first, the other sent first.
             Event received = run.event("recvfrom", Long.parseLong(fds.get("udpserver")));

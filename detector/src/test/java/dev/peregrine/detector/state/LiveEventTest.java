@@ -46,16 +46,22 @@ class LiveEventTest {
         for (int i = 0; i < records.size(); i++) {
             Event e = factory.toEvent(records.get(i));
             if (expected.get(i).equals("null")) {
-                assertThat(e).as("record %d (%s) makes no event", i, records.get(i)).isNull();
+                assertThat(e)
+                        .as("record %d (%s) makes no event", i, records.get(i))
+                        .isNull();
                 continue;
             }
             assertThat(e).as("record %d (%s)", i, records.get(i)).isNotNull();
-            assertThat(EventJson.write(e)).as("record %d (%s)", i, records.get(i)).isEqualTo(expected.get(i));
+            assertThat(EventJson.write(e))
+                    .as("record %d (%s)", i, records.get(i))
+                    .isEqualTo(expected.get(i));
             snapshots.add(e.snapshot());
         }
         // Snapshots keep their values while the live event is refilled.
         List<String> written = snapshots.stream().map(EventJson::write).toList();
-        assertThat(written).containsExactlyElementsOf(expected.stream().filter(l -> !l.equals("null")).toList());
+        assertThat(written)
+                .containsExactlyElementsOf(
+                        expected.stream().filter(l -> !l.equals("null")).toList());
     }
 
     /**
@@ -64,7 +70,9 @@ class LiveEventTest {
      */
     @Test
     void recordsThatOnlyUpdateTheTablesLeaveTheOtherEventsAsTheyWere() throws IOException {
-        Ruleset stable = new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled())).ruleset();
+        Ruleset stable = new RulesLoader()
+                .load(List.of(RulesLoader.RulesSource.bundled()))
+                .ruleset();
         List<String> expected = Files.readAllLines(ScriptedSession.EXPECTED);
         List<RawEvent> records = ScriptedSession.records();
         EventFactory factory = ScriptedSession.factory(emptyProc);
@@ -89,15 +97,27 @@ class LiveEventTest {
 
     @Test
     void everyRuleFieldReadsTheSameFromTheLiveEventAsFromTheBuiltOne() throws IOException {
-        List<Path> files = List.of(RULES.resolve("falco_rules.yaml"), RULES.resolve("falco-incubating_rules.yaml"),
+        List<Path> files = List.of(
+                RULES.resolve("falco_rules.yaml"),
+                RULES.resolve("falco-incubating_rules.yaml"),
                 RULES.resolve("falco-sandbox_rules.yaml"));
         List<CompiledRule> rules = new RulesLoader().loadFiles(files).rules();
         // Loaded again for the built events: compiled conditions remember answers (shared macros),
         // and each set must answer its own events.
         List<CompiledRule> rulesForBuilt = new RulesLoader().loadFiles(files).rules();
         Map<String, Accessor> fields = fieldsOf(rules);
-        assertThat(fields.keySet()).contains("evt.args", "evt.arg.flags", "evt.is_open_read", "evt.is_open_write",
-                "evt.is_open_exec", "fd.directory", "fd.filename", "proc.aname", "proc.pname", "user.name");
+        assertThat(fields.keySet())
+                .contains(
+                        "evt.args",
+                        "evt.arg.flags",
+                        "evt.is_open_read",
+                        "evt.is_open_write",
+                        "evt.is_open_exec",
+                        "fd.directory",
+                        "fd.filename",
+                        "proc.aname",
+                        "proc.pname",
+                        "user.name");
 
         List<String> expected = Files.readAllLines(ScriptedSession.EXPECTED);
         List<RawEvent> records = ScriptedSession.records();
@@ -109,7 +129,8 @@ class LiveEventTest {
             Event built = EventJson.parse(expected.get(i));
             events++;
             for (Map.Entry<String, Accessor> f : fields.entrySet()) {
-                assertThat(values(f.getValue(), live)).as("%s of record %d (%s)", f.getKey(), i, live.type)
+                assertThat(values(f.getValue(), live))
+                        .as("%s of record %d (%s)", f.getKey(), i, live.type)
                         .isEqualTo(values(f.getValue(), built));
             }
             assertThat(live.openRead).as("evt.is_open_read of record %d", i).isEqualTo(built.openRead);
@@ -118,14 +139,18 @@ class LiveEventTest {
             for (int k = 0; k < rules.size(); k++) {
                 CompiledRule r = rules.get(k);
                 boolean fires = rulesForBuilt.get(k).predicate().test(built);
-                assertThat(r.predicate().test(live)).as("rule '%s' on record %d", r.name(), i).isEqualTo(fires);
+                assertThat(r.predicate().test(live))
+                        .as("rule '%s' on record %d", r.name(), i)
+                        .isEqualTo(fires);
                 for (String type : r.eventTypes().names()) {
                     if (type.equals(live.type)) {
-                        assertThat(r.predicateFor(type).test(live)).as("rule '%s' for %s on record %d", r.name(), type, i)
+                        assertThat(r.predicateFor(type).test(live))
+                                .as("rule '%s' for %s on record %d", r.name(), type, i)
                                 .isEqualTo(fires);
                     }
                 }
-                assertThat(r.outputFormat().format(live)).as("output of '%s' on record %d", r.name(), i)
+                assertThat(r.outputFormat().format(live))
+                        .as("output of '%s' on record %d", r.name(), i)
                         .isEqualTo(r.outputFormat().format(built));
                 if (fires) matches++;
             }
@@ -149,11 +174,14 @@ class LiveEventTest {
                 for (long mode : modes) {
                     for (int nr : new int[] {257, 2}) {
                         KernelRecords k = new KernelRecords();
-                        KernelRecords.Record r = nr == 257 ? k.syscall(nr, 999, "x", 3, KernelRecords.AT_FDCWD, 0, flags, mode)
+                        KernelRecords.Record r = nr == 257
+                                ? k.syscall(nr, 999, "x", 3, KernelRecords.AT_FDCWD, 0, flags, mode)
                                 : k.syscall(nr, 999, "x", 3, 0, flags, mode);
                         Event live = factory.toEvent(r.string("/tmp/f").add());
-                        Event built = Event.builder().type(live.type).args(Map.of("flags", ArgFormat.openFlags(flags),
-                                "mode", ArgFormat.mode(mode))).build();
+                        Event built = Event.builder()
+                                .type(live.type)
+                                .args(Map.of("flags", ArgFormat.openFlags(flags), "mode", ArgFormat.mode(mode)))
+                                .build();
                         String what = Long.toOctalString(flags) + " mode " + Long.toOctalString(mode);
                         assertThat(live.openRead).as("read, %s", what).isEqualTo(built.openRead);
                         assertThat(live.openWrite).as("write, %s", what).isEqualTo(built.openWrite);
@@ -178,7 +206,8 @@ class LiveEventTest {
 
     private static void collect(Expr e, Map<String, Accessor> out) {
         switch (e) {
-            case Expr.Field f -> out.computeIfAbsent(f.display(), k -> FieldCatalogue.standard().resolve(f.name(), f.arg()));
+            case Expr.Field f ->
+                out.computeIfAbsent(f.display(), k -> FieldCatalogue.standard().resolve(f.name(), f.arg()));
             case Expr.And a -> a.children().forEach(c -> collect(c, out));
             case Expr.Or o -> o.children().forEach(c -> collect(c, out));
             case Expr.Not n -> collect(n.child(), out);
@@ -190,7 +219,7 @@ class LiveEventTest {
                 collect(b.left(), out);
                 collect(b.right(), out);
             }
-            default -> { }
+            default -> {}
         }
     }
 
@@ -200,7 +229,8 @@ class LiveEventTest {
         out.add(a.display(e));
         if (a.multiValued()) {
             int n = a.count(e);
-            for (int i = 0; i < n; i++) out.add(a.type().isNumeric() ? Long.toString(a.numberAt(e, i)) : a.textAt(e, i));
+            for (int i = 0; i < n; i++)
+                out.add(a.type().isNumeric() ? Long.toString(a.numberAt(e, i)) : a.textAt(e, i));
         }
         return out;
     }

@@ -29,8 +29,9 @@ class LongMapTest {
                 String want = kind < 2 ? expected.put(key, value) : kind < 4 ? expected.remove(key) : expected.get(key);
                 // Plain comparisons: an assertion object per operation would dominate the test's time.
                 if (!Objects.equals(got, want) || map.size() != expected.size()) {
-                    fail("operation %d (%d) on key %d: got %s, size %d; expected %s, size %d", op, kind, key, got, map.size(),
-                            want, expected.size());
+                    fail(
+                            "operation %d (%d) on key %d: got %s, size %d; expected %s, size %d",
+                            op, kind, key, got, map.size(), want, expected.size());
                 }
             }
             for (Map.Entry<Long, String> e : expected.entrySet()) {

@@ -30,7 +30,8 @@ class ProcessRecencyTest {
             } else if (kind < 9) {
                 present.get(random.nextInt(present.size())).seen = ++clock;
             }
-            Proc expected = present.stream().min(Comparator.comparingLong(p -> p.seen)).orElse(null);
+            Proc expected =
+                    present.stream().min(Comparator.comparingLong(p -> p.seen)).orElse(null);
             assertThat(recency.oldest()).as("operation %d", op).isSameAs(expected);
             assertThat(recency.size()).isEqualTo(present.size());
         }

@@ -22,12 +22,16 @@ class ProcessTableTest {
     final KernelRecords k = new KernelRecords();
 
     void fork(EventFactory f, int parent, int child) {
-        f.toEvent(k.record(RawEvent.PROC_FORK, parent, parent, "sh").forkInfo(child, child, child, false, 1).add());
+        f.toEvent(k.record(RawEvent.PROC_FORK, parent, parent, "sh")
+                .forkInfo(child, child, child, false, 1)
+                .add());
     }
 
     /** Any syscall of the process: the table sees it. */
     void syscall(EventFactory f, int pid) {
-        f.toEvent(k.syscall(257, pid, "sh", 3, KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0).string("/etc/hosts").add());
+        f.toEvent(k.syscall(257, pid, "sh", 3, KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0)
+                .string("/etc/hosts")
+                .add());
     }
 
     void exit(EventFactory f, int pid) {
@@ -58,9 +62,11 @@ class ProcessTableTest {
         assertThat(table.evictions()).isEqualTo(50);
         assertThat(table.size()).isEqualTo(100);
         // Gone: the odd ones of the first half, then the oldest births of the second half.
-        assertThat(present(table, LongStream.range(1000, 1050).filter(p -> p % 2 == 1))).isEmpty();
+        assertThat(present(table, LongStream.range(1000, 1050).filter(p -> p % 2 == 1)))
+                .isEmpty();
         assertThat(present(table, LongStream.range(1050, 1075))).isEmpty();
-        assertThat(present(table, LongStream.range(1000, 1050).filter(p -> p % 2 == 0))).hasSize(25);
+        assertThat(present(table, LongStream.range(1000, 1050).filter(p -> p % 2 == 0)))
+                .hasSize(25);
         assertThat(present(table, LongStream.range(1075, 1100))).hasSize(25);
         assertThat(present(table, LongStream.range(2000, 2050))).hasSize(50);
     }
@@ -82,18 +88,29 @@ class ProcessTableTest {
         syscall(f, 105);
 
         // A process the table never saw born execs: it comes in, the least recently seen (106) goes.
-        f.toEvent(k.record(RawEvent.PROC_EXEC, 300, 300, "cat").ppid(1).string("/bin/cat").strings("cat").strings()
-                .execInfo(1, 0, 0755, 0, 0, 300, 300, 300).string("session-1.scope").add());
+        f.toEvent(k.record(RawEvent.PROC_EXEC, 300, 300, "cat")
+                .ppid(1)
+                .string("/bin/cat")
+                .strings("cat")
+                .strings()
+                .execInfo(1, 0, 0755, 0, 0, 300, 300, 300)
+                .string("session-1.scope")
+                .add());
         assertThat(table.size()).isEqualTo(10);
         assertThat(table.evictions()).isEqualTo(1);
         assertThat(table.get(106)).isNull();
-        assertThat(present(table, LongStream.of(105, 107, 108, 109, 200, 201, 202, 203, 204, 300))).hasSize(10);
+        assertThat(present(table, LongStream.of(105, 107, 108, 109, 200, 201, 202, 203, 204, 300)))
+                .hasSize(10);
     }
 
     /** An open by thread {@code tid} of process {@code pid}. */
     dev.peregrine.detector.event.Event open(EventFactory f, int pid, int tid, int fd) {
-        return f.toEvent(k.record(257, pid, tid, "java").ret(fd).args(KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0)
-                .string("/etc/hosts").fileId(0xFE01, 42).add());
+        return f.toEvent(k.record(257, pid, tid, "java")
+                .ret(fd)
+                .args(KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0)
+                .string("/etc/hosts")
+                .fileId(0xFE01, 42)
+                .add());
     }
 
     @Test
@@ -102,9 +119,13 @@ class ProcessTableTest {
         EventFactory f = new EventFactory(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
         fork(f, 1, 500);
         for (int tid = 501; tid <= 800; tid++) { // threads of 500 whose exits never arrive
-            f.toEvent(k.record(RawEvent.PROC_FORK, 500, 500, "java").forkInfo(tid, 500, tid, true, 1).add());
+            f.toEvent(k.record(RawEvent.PROC_FORK, 500, 500, "java")
+                    .forkInfo(tid, 500, tid, true, 1)
+                    .add());
         }
-        assertThat(open(f, 500, 650, 3).proc.pid).as("a thread's record is its process's").isEqualTo(500);
+        assertThat(open(f, 500, 650, 3).proc.pid)
+                .as("a thread's record is its process's")
+                .isEqualTo(500);
         assertThat(table.get(500).fds.get(3)).isNotNull();
         exit(f, 500);
 

@@ -22,8 +22,15 @@ import org.junit.jupiter.api.io.TempDir;
  * from real syscalls.
  */
 class SocketRoleTest {
-    static final int SOCKET = 41, CONNECT = 42, ACCEPT4 = 288, SENDTO = 44, RECVFROM = 45, SENDMSG = 46, RECVMSG = 47,
-            BIND = 49, LISTEN = 50;
+    static final int SOCKET = 41,
+            CONNECT = 42,
+            ACCEPT4 = 288,
+            SENDTO = 44,
+            RECVFROM = 45,
+            SENDMSG = 46,
+            RECVMSG = 47,
+            BIND = 49,
+            LISTEN = 50;
     static final int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, STREAM = 1, DGRAM = 2, TCP = 6, UDP = 17;
 
     @TempDir
@@ -35,14 +42,21 @@ class SocketRoleTest {
     @BeforeEach
     void setUp() {
         factory = ScriptedSession.factory(emptyProc);
-        factory.toEvent(k.record(RawEvent.PROC_EXEC, 500, 500, "srv").ppid(1).string("/usr/sbin/srv").strings("srv")
-                .strings().execInfo(5, 0, 0755, 0, 0, 500, 500, 500).string("srv.service").add());
+        factory.toEvent(k.record(RawEvent.PROC_EXEC, 500, 500, "srv")
+                .ppid(1)
+                .string("/usr/sbin/srv")
+                .strings("srv")
+                .strings()
+                .execInfo(5, 0, 0755, 0, 0, 500, 500, 500)
+                .string("srv.service")
+                .add());
     }
 
     /** The event of a socket syscall of the process on fd {@code fd}, its tuple as the kernel reports it after the call. */
     Event sock(int nr, long ret, int fd, int proto, String local, int lport, String remote, int rport) {
-        return factory.toEvent(k.syscall(nr, 500, "srv", ret, fd).tuple(AF_INET, proto == TCP ? STREAM : DGRAM, proto,
-                local, lport, remote, rport).add());
+        return factory.toEvent(k.syscall(nr, 500, "srv", ret, fd)
+                .tuple(AF_INET, proto == TCP ? STREAM : DGRAM, proto, local, lport, remote, rport)
+                .add());
     }
 
     /**
@@ -50,12 +64,16 @@ class SocketRoleTest {
      * tuple after it has that address and {@code kernelPort} (the one it chose for port 0).
      */
     Event bind(long ret, int fd, int family, int proto, String ip, int port, int kernelPort) {
-        return factory.toEvent(k.syscall(BIND, 500, "srv", ret, fd).tuple(family, proto == TCP ? STREAM : DGRAM, proto,
-                ip, kernelPort, null, 0).sockaddr(family, ip, port).add());
+        return factory.toEvent(k.syscall(BIND, 500, "srv", ret, fd)
+                .tuple(family, proto == TCP ? STREAM : DGRAM, proto, ip, kernelPort, null, 0)
+                .sockaddr(family, ip, port)
+                .add());
     }
 
     static boolean matches(String condition, Event e) {
-        return new ConditionCompiler(FieldCatalogue.standard()).compile(ConditionParser.parse(condition)).test(e);
+        return new ConditionCompiler(FieldCatalogue.standard())
+                .compile(ConditionParser.parse(condition))
+                .test(e);
     }
 
     /** libsinsp's server socket: the server end alone, named ip:port. */
@@ -80,10 +98,18 @@ class SocketRoleTest {
     }
 
     static void assertEnds(Event e, String client, String server, String local, String remote) {
-        assertThat(field(e, "fd.cip") + ":" + field(e, "fd.cport")).as("client of %s", e.type).isEqualTo(client);
-        assertThat(field(e, "fd.sip") + ":" + field(e, "fd.sport")).as("server of %s", e.type).isEqualTo(server);
-        assertThat(field(e, "fd.lip") + ":" + field(e, "fd.lport")).as("local of %s", e.type).isEqualTo(local);
-        assertThat(field(e, "fd.rip") + ":" + field(e, "fd.rport")).as("remote of %s", e.type).isEqualTo(remote);
+        assertThat(field(e, "fd.cip") + ":" + field(e, "fd.cport"))
+                .as("client of %s", e.type)
+                .isEqualTo(client);
+        assertThat(field(e, "fd.sip") + ":" + field(e, "fd.sport"))
+                .as("server of %s", e.type)
+                .isEqualTo(server);
+        assertThat(field(e, "fd.lip") + ":" + field(e, "fd.lport"))
+                .as("local of %s", e.type)
+                .isEqualTo(local);
+        assertThat(field(e, "fd.rip") + ":" + field(e, "fd.rport"))
+                .as("remote of %s", e.type)
+                .isEqualTo(remote);
         assertThat(e.fd.name).isEqualTo(client + "->" + server);
     }
 
@@ -95,7 +121,8 @@ class SocketRoleTest {
         assertServerSocket(listen, "0.0.0.0:8080", "ipv4", "0.0.0.0", 8080);
 
         Event accept = factory.toEvent(k.syscall(ACCEPT4, 500, "srv", 4, 3, 0, 0, 0)
-                .tuple(AF_INET, STREAM, TCP, "10.0.0.2", 8080, "10.0.0.9", 51000).add());
+                .tuple(AF_INET, STREAM, TCP, "10.0.0.2", 8080, "10.0.0.9", 51000)
+                .add());
         assertEnds(accept, "10.0.0.9:51000", "10.0.0.2:8080", "10.0.0.2:8080", "10.0.0.9:51000");
         for (int nr : new int[] {RECVFROM, SENDTO, RECVMSG, SENDMSG}) {
             Event e = sock(nr, 10, 4, TCP, "10.0.0.2", 8080, "10.0.0.9", 51000);
@@ -132,14 +159,17 @@ class SocketRoleTest {
 
         // A UDP client: it sends first, and its receive does not make it a server.
         factory.toEvent(k.syscall(SOCKET, 500, "srv", 7, AF_INET, DGRAM, 0).add());
-        assertThat(sock(SENDTO, 40, 7, UDP, "10.0.0.2", 34000, "8.8.8.8", 53).fd.role).isEqualTo(FdInfo.Role.CLIENT);
+        assertThat(sock(SENDTO, 40, 7, UDP, "10.0.0.2", 34000, "8.8.8.8", 53).fd.role)
+                .isEqualTo(FdInfo.Role.CLIENT);
         Event answer = sock(RECVFROM, 90, 7, UDP, "10.0.0.2", 34000, "8.8.8.8", 53);
         assertEnds(answer, "10.0.0.2:34000", "8.8.8.8:53", "10.0.0.2:34000", "8.8.8.8:53");
 
         // A failed receive decides nothing.
         factory.toEvent(k.syscall(SOCKET, 500, "srv", 8, AF_INET, DGRAM, 0).add());
-        assertThat(sock(RECVFROM, -11, 8, UDP, "10.0.0.2", 35000, null, 0).fd.role).isEqualTo(FdInfo.Role.NONE);
-        assertThat(sock(SENDTO, 40, 8, UDP, "10.0.0.2", 35000, "10.0.0.8", 9).fd.role).isEqualTo(FdInfo.Role.CLIENT);
+        assertThat(sock(RECVFROM, -11, 8, UDP, "10.0.0.2", 35000, null, 0).fd.role)
+                .isEqualTo(FdInfo.Role.NONE);
+        assertThat(sock(SENDTO, 40, 8, UDP, "10.0.0.2", 35000, "10.0.0.8", 9).fd.role)
+                .isEqualTo(FdInfo.Role.CLIENT);
     }
 
     /**
@@ -168,11 +198,13 @@ class SocketRoleTest {
         assertThat(matches("fd.lport = 8080", listen)).isFalse();
 
         Event accept = factory.toEvent(k.syscall(ACCEPT4, 500, "srv", 4, 3, 0, 0, 0)
-                .tuple(AF_INET, STREAM, TCP, "127.0.0.1", 8080, "127.0.0.1", 51000).add());
+                .tuple(AF_INET, STREAM, TCP, "127.0.0.1", 8080, "127.0.0.1", 51000)
+                .add());
         assertThat(accept.fd.serverSocket).isFalse();
         assertEnds(accept, "127.0.0.1:51000", "127.0.0.1:8080", "127.0.0.1:8080", "127.0.0.1:51000");
         // the listener is still the server socket
-        assertServerSocket(sock(LISTEN, 0, 3, TCP, "127.0.0.1", 8080, null, 0), "127.0.0.1:8080", "ipv4", "127.0.0.1", 8080);
+        assertServerSocket(
+                sock(LISTEN, 0, 3, TCP, "127.0.0.1", 8080, null, 0), "127.0.0.1:8080", "ipv4", "127.0.0.1", 8080);
     }
 
     /** IPv6 as libsinsp takes it: "::" and IPv4-mapped addresses make an IPv4 server socket, named in IPv6 text. */
@@ -195,18 +227,24 @@ class SocketRoleTest {
     @Test
     void aUnixBindNamesTheSocketAfterItsPath() {
         factory.toEvent(k.syscall(SOCKET, 500, "srv", 3, AF_UNIX, STREAM, 0).add());
-        Event bind = factory.toEvent(k.syscall(BIND, 500, "srv", 0, 3).tuple(AF_UNIX, STREAM, 0, null, 0, null, 0)
-                .unixAddr("/run/srv.sock").add());
+        Event bind = factory.toEvent(k.syscall(BIND, 500, "srv", 0, 3)
+                .tuple(AF_UNIX, STREAM, 0, null, 0, null, 0)
+                .unixAddr("/run/srv.sock")
+                .add());
         assertThat(bind.fd.name).isEqualTo("/run/srv.sock");
         assertThat(bind.arg("addr")).isEqualTo("/run/srv.sock");
         assertThat(field(bind, "fd.typechar")).isEqualTo("u");
         assertThat(field(bind, "fd.sockfamily")).isEqualTo("unix");
-        Event listen = factory.toEvent(k.syscall(LISTEN, 500, "srv", 0, 3).tuple(AF_UNIX, STREAM, 0, null, 0, null, 0).add());
+        Event listen = factory.toEvent(k.syscall(LISTEN, 500, "srv", 0, 3)
+                .tuple(AF_UNIX, STREAM, 0, null, 0, null, 0)
+                .add());
         assertThat(listen.fd.name).isEqualTo("/run/srv.sock");
 
         factory.toEvent(k.syscall(SOCKET, 500, "srv", 4, AF_UNIX, STREAM, 0).add());
-        Event abstractName = factory.toEvent(k.syscall(BIND, 500, "srv", 0, 4).tuple(AF_UNIX, STREAM, 0, null, 0, null, 0)
-                .unixAddr("\0peregrine").add());
+        Event abstractName = factory.toEvent(k.syscall(BIND, 500, "srv", 0, 4)
+                .tuple(AF_UNIX, STREAM, 0, null, 0, null, 0)
+                .unixAddr("\0peregrine")
+                .add());
         assertThat(abstractName.fd.name).isEqualTo("@peregrine");
     }
 
@@ -233,8 +271,10 @@ class SocketRoleTest {
         assertServerSocket(bind(0, 6, AF_INET, UDP, "0.0.0.0", 53, 53), "0.0.0.0:53", "ipv4", "0.0.0.0", 53);
         assertServerSocket(sock(RECVFROM, -11, 6, UDP, "0.0.0.0", 53, null, 0), "0.0.0.0:53", "ipv4", "0.0.0.0", 53);
         // unconnected: the kernel's tuple has no peer, the sender is in the address recvfrom filled in
-        Event received = factory.toEvent(k.syscall(RECVFROM, 500, "srv", 40, 6).tuple(AF_INET, DGRAM, UDP, "10.0.0.2", 53, null, 0)
-                .sockaddr(AF_INET, "10.0.0.7", 33000).add());
+        Event received = factory.toEvent(k.syscall(RECVFROM, 500, "srv", 40, 6)
+                .tuple(AF_INET, DGRAM, UDP, "10.0.0.2", 53, null, 0)
+                .sockaddr(AF_INET, "10.0.0.7", 33000)
+                .add());
         assertThat(received.fd.serverSocket).isFalse();
         assertThat(received.fd.role).isEqualTo(FdInfo.Role.SERVER);
         assertThat(received.fd.nameChanged).isTrue();
@@ -244,15 +284,24 @@ class SocketRoleTest {
     /** evt.arg.tuple as Falco's driver writes it: local end first, remote first for accept and receives. */
     @Test
     void theTupleArgumentPutsTheRemoteEndFirstForInboundCalls() {
-        factory.toEvent(k.syscall(ACCEPT4, 500, "srv", 4, 3, 0, 0, 0).tuple(AF_INET, STREAM, TCP, "10.0.0.2", 8080, "10.0.0.9", 51000).add());
-        assertThat(sock(RECVMSG, 1, 4, TCP, "10.0.0.2", 8080, "10.0.0.9", 51000).arg("tuple")).isEqualTo("10.0.0.9:51000->10.0.0.2:8080");
+        factory.toEvent(k.syscall(ACCEPT4, 500, "srv", 4, 3, 0, 0, 0)
+                .tuple(AF_INET, STREAM, TCP, "10.0.0.2", 8080, "10.0.0.9", 51000)
+                .add());
+        assertThat(sock(RECVMSG, 1, 4, TCP, "10.0.0.2", 8080, "10.0.0.9", 51000).arg("tuple"))
+                .isEqualTo("10.0.0.9:51000->10.0.0.2:8080");
         Event send = sock(SENDMSG, 1, 4, TCP, "10.0.0.2", 8080, "10.0.0.9", 51000);
         Event kept = send.snapshot();
         sock(SENDMSG, 1, 4, TCP, "10.0.0.2", 8080, "10.0.0.9", 51000);
-        assertThat(kept.arg("tuple")).as("a snapshot's, made before the next record").isEqualTo("10.0.0.2:8080->10.0.0.9:51000");
+        assertThat(kept.arg("tuple"))
+                .as("a snapshot's, made before the next record")
+                .isEqualTo("10.0.0.2:8080->10.0.0.9:51000");
 
         sock(CONNECT, 0, 5, TCP, "10.0.0.2", 40000, "93.184.216.34", 443);
-        assertThat(sock(SENDTO, 1, 5, TCP, "10.0.0.2", 40000, "93.184.216.34", 443).arg("tuple")).isEqualTo("10.0.0.2:40000->93.184.216.34:443");
-        assertThat(sock(RECVFROM, 1, 5, TCP, "10.0.0.2", 40000, "93.184.216.34", 443).arg("tuple")).isEqualTo("93.184.216.34:443->10.0.0.2:40000");
+        assertThat(sock(SENDTO, 1, 5, TCP, "10.0.0.2", 40000, "93.184.216.34", 443)
+                        .arg("tuple"))
+                .isEqualTo("10.0.0.2:40000->93.184.216.34:443");
+        assertThat(sock(RECVFROM, 1, 5, TCP, "10.0.0.2", 40000, "93.184.216.34", 443)
+                        .arg("tuple"))
+                .isEqualTo("93.184.216.34:443->10.0.0.2:40000");
     }
 }

@@ -14,7 +14,6 @@ import dev.peregrine.detector.field.FieldCatalogue;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,12 +38,15 @@ class SyscallEventsLiveTest {
     static final List<Event> events = new ArrayList<>();
     /** Where the helper works: the paths it names are relative to it. */
     static Path dir;
+
     static int tcpPort, udpPort;
     static long drops;
 
     @BeforeAll
     static void runHelperUnderCapture(@TempDir Path tmp) throws Exception {
-        assertThat(Prerequisites.check()).as("capture prerequisites (run the tests as root)").isEmpty();
+        assertThat(Prerequisites.check())
+                .as("capture prerequisites (run the tests as root)")
+                .isEmpty();
         Path build = tmp.toRealPath();
         Path src = build.resolve("every_event.c");
         try (InputStream in = SyscallEventsLiveTest.class.getResourceAsStream("/syscalls/every_event.c")) {
@@ -57,11 +59,13 @@ class SyscallEventsLiveTest {
             capture.select(Syscalls.known().stream().map(Syscalls::number).collect(Collectors.toSet()), true);
             capture.ignoreProcess(ProcessHandle.current().pid());
             ProcessTable processes = new ProcessTable(10_000);
-            EventFactory factory = new EventFactory(processes, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST,
-                    capture.bootToEpochOffset());
+            EventFactory factory = new EventFactory(
+                    processes, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST, capture.bootToEpochOffset());
             processes.seed();
             capture.attach();
-            Process helper = new ProcessBuilder(bin.toString(), dir.toString()).redirectErrorStream(true).start();
+            Process helper = new ProcessBuilder(bin.toString(), dir.toString())
+                    .redirectErrorStream(true)
+                    .start();
             long pid = helper.pid();
             boolean[] exited = {false};
             Instant deadline = Instant.now().plusSeconds(30);
@@ -70,7 +74,8 @@ class SyscallEventsLiveTest {
                 capture.poll(50, r -> {
                     Event e = factory.toEvent(r);
                     // the helper's own events, not those of the JVM's spawn helper before the exec, and its children's
-                    boolean ours = (r.pid == pid && !r.comm.startsWith("java") && !r.comm.startsWith("jspawn")) || r.ppid == pid;
+                    boolean ours = (r.pid == pid && !r.comm.startsWith("java") && !r.comm.startsWith("jspawn"))
+                            || r.ppid == pid;
                     if (e != null && ours) {
                         events.add(e.snapshot());
                     }
@@ -94,8 +99,11 @@ class SyscallEventsLiveTest {
     static Event one(String type, Predicate<Event> p) {
         List<Event> ofType = events.stream().filter(e -> type.equals(e.type)).toList();
         List<Event> found = ofType.stream().filter(p).toList();
-        assertThat(found).as("%s events matching, among %s (records dropped: %d)", type,
-                ofType.stream().map(Event::argsLine).toList(), drops).hasSize(1);
+        assertThat(found)
+                .as(
+                        "%s events matching, among %s (records dropped: %d)",
+                        type, ofType.stream().map(Event::argsLine).toList(), drops)
+                .hasSize(1);
         return found.getFirst();
     }
 
@@ -117,7 +125,9 @@ class SyscallEventsLiveTest {
         Event openat = one("openat", e -> path("f-openat").equals(e.arg("name")) && e.rawres >= 0);
         assertThat(openat.arg("dirfd")).isEqualTo("-100");
         assertThat(openat.arg("flags")).isEqualTo("O_TRUNC|O_CREAT|O_WRONLY");
-        assertThat(openat.arg("mode")).as("octal, as libs prints an open's mode").isEqualTo("0640");
+        assertThat(openat.arg("mode"))
+                .as("octal, as libs prints an open's mode")
+                .isEqualTo("0640");
         assertThat(openat.arg("fd")).isEqualTo(Long.toString(openat.rawres));
         assertThat(openat.fd.name).isEqualTo(path("f-openat"));
         assertThat(openat.fd.num).isEqualTo(openat.rawres);
@@ -141,9 +151,12 @@ class SyscallEventsLiveTest {
         assertThat(creat.arg("flags")).as("Falco's creat has no flags").isNull();
         assertThat(argNames(creat)).containsExactly("fd", "name", "mode", "dev", "ino");
         assertThat(creat.argsLine())
-                .startsWith("fd=" + creat.rawres + "(<f>" + path("f-creat") + ") name=" + path("f-creat") + " mode=0600 ");
+                .startsWith(
+                        "fd=" + creat.rawres + "(<f>" + path("f-creat") + ") name=" + path("f-creat") + " mode=0600 ");
         assertThat(creat.fd.num).isEqualTo(creat.rawres).isNotNegative();
-        assertThat(creat.openWrite).as("evt.is_open_write is for the open family only, as in libsinsp").isFalse();
+        assertThat(creat.openWrite)
+                .as("evt.is_open_write is for the open family only, as in libsinsp")
+                .isFalse();
     }
 
     /** dev and ino are the new fd's file as stat(2) sees it (st_dev, st_ino); libs prints dev in hex. */
@@ -168,7 +181,9 @@ class SyscallEventsLiveTest {
 
         Event creat = one("creat");
         assertThat(creat.arg("dev")).isEqualTo(hexDev);
-        assertThat(creat.arg("ino")).isEqualTo(Files.getAttribute(dir.resolve("f-creat"), "unix:ino").toString())
+        assertThat(creat.arg("ino"))
+                .isEqualTo(
+                        Files.getAttribute(dir.resolve("f-creat"), "unix:ino").toString())
                 .isNotEqualTo(Long.toString(ino));
 
         Event missing = one("open", e -> e.rawres < 0);
@@ -209,7 +224,9 @@ class SyscallEventsLiveTest {
         Event mkdir = one("mkdir");
         assertThat(mkdir.rawres).isZero();
         assertThat(mkdir.arg("path")).isEqualTo(path("d1"));
-        assertThat(mkdir.arg("mode")).as("0750 in hex, as libs prints mkdir's mode").isEqualTo("1E8");
+        assertThat(mkdir.arg("mode"))
+                .as("0750 in hex, as libs prints mkdir's mode")
+                .isEqualTo("1E8");
         Event mkdirat = one("mkdirat");
         assertThat(mkdirat.rawres).isZero();
         assertThat(mkdirat.arg("dirfd")).isEqualTo(d1);
@@ -231,7 +248,9 @@ class SyscallEventsLiveTest {
         assertThat(symlink.arg("target")).isEqualTo("/etc/shadow");
         assertThat(symlink.arg("linkpath")).isEqualTo(path("s-link"));
         Event symlinkat = one("symlinkat");
-        assertThat(symlinkat.arg("target")).as("a link's target is not resolved").isEqualTo("f-creat");
+        assertThat(symlinkat.arg("target"))
+                .as("a link's target is not resolved")
+                .isEqualTo("f-creat");
         assertThat(symlinkat.arg("linkdirfd")).isEqualTo(d1);
         assertThat(symlinkat.arg("linkpath")).isEqualTo(path("d1/s-linkat"));
 
@@ -289,14 +308,21 @@ class SyscallEventsLiveTest {
         // A successful exec is reported from sched_process_exec; execveat's entry marked it.
         Event ran = one("execveat", e -> e.rawres == 0 && "/bin/true".equals(e.arg("filename")));
         assertThat(ran.proc.exepath).isEqualTo("/bin/true");
-        assertThat(events).noneMatch(e -> "execve".equals(e.type) && e.rawres == 0 && "/bin/true".equals(e.arg("filename")));
+        assertThat(events)
+                .noneMatch(e -> "execve".equals(e.type) && e.rawres == 0 && "/bin/true".equals(e.arg("filename")));
     }
 
     @Test
     void tcpCallsCarryTheirTuples() {
         String server = "127.0.0.1:" + tcpPort;
-        Event socket = one("socket", e -> "AF_INET".equals(e.arg("domain")) && "1".equals(e.arg("type")) && e.fd.num == e.rawres
-                && events.stream().anyMatch(l -> "listen".equals(l.type) && l.arg("fd").equals(Long.toString(e.rawres))));
+        Event socket = one(
+                "socket",
+                e -> "AF_INET".equals(e.arg("domain"))
+                        && "1".equals(e.arg("type"))
+                        && e.fd.num == e.rawres
+                        && events.stream()
+                                .anyMatch(l ->
+                                        "listen".equals(l.type) && l.arg("fd").equals(Long.toString(e.rawres))));
         assertThat(socket.fd.l4proto).isEqualTo("tcp");
         Event listen = one("listen");
         assertThat(listen.rawres).isZero();
@@ -313,7 +339,8 @@ class SyscallEventsLiveTest {
         assertThat(field(listen, "fd.sport")).isEqualTo(Integer.toString(tcpPort));
         assertThat(field(listen, "fd.cip")).isNull();
 
-        List<Event> connects = events.stream().filter(e -> "connect".equals(e.type)).toList();
+        List<Event> connects =
+                events.stream().filter(e -> "connect".equals(e.type)).toList();
         assertThat(connects).hasSize(2).allSatisfy(c -> {
             assertThat(c.rawres).isZero();
             assertThat(c.arg("tuple")).matches("127\\.0\\.0\\.1:\\d+->" + server);
@@ -371,11 +398,15 @@ class SyscallEventsLiveTest {
 
         Event recvmsg = one("recvmsg", e -> e.rawres >= 0);
         assertThat(recvmsg.rawres).isEqualTo(14);
-        assertThat(recvmsg.arg("size")).as("what it received, not its 64-byte buffer").isEqualTo("14");
+        assertThat(recvmsg.arg("size"))
+                .as("what it received, not its 64-byte buffer")
+                .isEqualTo("14");
         assertThat(argNames(recvmsg)).containsExactly("res", "size", "data", "tuple", "fd");
         assertThat(recvmsg.arg("data")).isEqualTo("pong! and more");
         assertThat(recvmsg.arg("tuple")).isEqualTo("127.0.0.1:" + sender2 + "->" + receiver);
-        assertThat(recvmsg.fd.nameChanged).as("another sender renames the receiving socket").isTrue();
+        assertThat(recvmsg.fd.nameChanged)
+                .as("another sender renames the receiving socket")
+                .isTrue();
         Event nothing = one("recvmsg", e -> e.rawres < 0);
         assertThat(nothing.res).isEqualTo("EAGAIN");
         assertThat(nothing.arg("size")).isEqualTo("0");
@@ -391,10 +422,18 @@ class SyscallEventsLiveTest {
         assertThat(attach.res).isEqualTo("ESRCH");
         assertThat(attach.arg("addr")).isEqualTo("0");
 
-        String nobody = Files.readAllLines(Path.of("/etc/passwd")).stream().map(l -> l.split(":"))
-                .filter(f -> f.length > 2 && f[2].equals("65534")).map(f -> f[0]).findFirst().orElse("65534");
-        assertThat(one("setuid", e -> e.rawres == 0 && e.arg("uid").equals("root")).rawArg("uid")).isEqualTo("0");
-        assertThat(one("setuid", e -> e.rawres == 0 && !e.arg("uid").equals("root")).arg("uid")).isEqualTo(nobody);
+        String nobody = Files.readAllLines(Path.of("/etc/passwd")).stream()
+                .map(l -> l.split(":"))
+                .filter(f -> f.length > 2 && f[2].equals("65534"))
+                .map(f -> f[0])
+                .findFirst()
+                .orElse("65534");
+        assertThat(one("setuid", e -> e.rawres == 0 && e.arg("uid").equals("root"))
+                        .rawArg("uid"))
+                .isEqualTo("0");
+        assertThat(one("setuid", e -> e.rawres == 0 && !e.arg("uid").equals("root"))
+                        .arg("uid"))
+                .isEqualTo(nobody);
         Event refused = one("setuid", e -> e.rawres < 0);
         assertThat(refused.res).isEqualTo("EPERM");
         assertThat(refused.arg("uid")).isEqualTo("root");
@@ -435,11 +474,52 @@ class SyscallEventsLiveTest {
     /** Every type the shared rules files use (docs/events.md) came through. */
     @Test
     void everyTypeOfTheTableWasSeen() {
-        List<String> types = List.of("execve", "execveat", "open", "openat", "openat2", "creat", "connect", "accept", "accept4",
-                "bind", "listen", "socket", "sendto", "sendmsg", "recvfrom", "recvmsg", "ptrace", "setuid", "setns", "unshare", "bpf",
-                "init_module", "finit_module", "userfaultfd", "link", "linkat", "symlink", "symlinkat", "unlink", "unlinkat",
-                "rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir", "chmod", "fchmod", "fchmodat", "dup", "dup2", "dup3");
+        List<String> types = List.of(
+                "execve",
+                "execveat",
+                "open",
+                "openat",
+                "openat2",
+                "creat",
+                "connect",
+                "accept",
+                "accept4",
+                "bind",
+                "listen",
+                "socket",
+                "sendto",
+                "sendmsg",
+                "recvfrom",
+                "recvmsg",
+                "ptrace",
+                "setuid",
+                "setns",
+                "unshare",
+                "bpf",
+                "init_module",
+                "finit_module",
+                "userfaultfd",
+                "link",
+                "linkat",
+                "symlink",
+                "symlinkat",
+                "unlink",
+                "unlinkat",
+                "rename",
+                "renameat",
+                "renameat2",
+                "mkdir",
+                "mkdirat",
+                "rmdir",
+                "chmod",
+                "fchmod",
+                "fchmodat",
+                "dup",
+                "dup2",
+                "dup3");
         assertThat(types).hasSize(42);
-        assertThat(events.stream().map(e -> e.type).distinct()).as("records dropped: %d", drops).containsAll(types);
+        assertThat(events.stream().map(e -> e.type).distinct())
+                .as("records dropped: %d", drops)
+                .containsAll(types);
     }
 }

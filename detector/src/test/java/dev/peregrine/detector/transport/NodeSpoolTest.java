@@ -13,7 +13,11 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeSpoolTest {
 
     static Alert alert(int i) {
-        return Alert.newBuilder().setUuid(UUID.randomUUID().toString()).setRule("r" + i).setPriority(Priority.WARNING).build();
+        return Alert.newBuilder()
+                .setUuid(UUID.randomUUID().toString())
+                .setRule("r" + i)
+                .setPriority(Priority.WARNING)
+                .build();
     }
 
     @Test
@@ -23,7 +27,8 @@ class NodeSpoolTest {
                 spool.append(alert(i));
             }
             assertThat(spool.awaitWritten(10_000)).isTrue();
-            List<Long> seqs = spool.next(0, 100, 0).stream().map(NodeSpool.Entry::seq).toList();
+            List<Long> seqs =
+                    spool.next(0, 100, 0).stream().map(NodeSpool.Entry::seq).toList();
             long bytesBefore = spool.bytes();
             // acks as they may come back: out of order, with holes between runs
             for (int i : new int[] {5, 0, 1, 7, 3, 4}) {
@@ -31,7 +36,9 @@ class NodeSpoolTest {
             }
             spool.remove(seqs.get(1)); // a duplicate ack deletes nothing twice
             assertThat(spool.awaitWritten(10_000)).isTrue();
-            assertThat(spool.next(0, 100, 0)).extracting(e -> e.alert().getRule()).containsExactly("r2", "r6");
+            assertThat(spool.next(0, 100, 0))
+                    .extracting(e -> e.alert().getRule())
+                    .containsExactly("r2", "r6");
             assertThat(spool.count()).isEqualTo(2);
             assertThat(spool.bytes()).isEqualTo(bytesBefore - 6 * alert(0).getSerializedSize());
         }
@@ -43,7 +50,8 @@ class NodeSpoolTest {
             spool.append(alert(1));
             assertThat(spool.awaitWritten(10_000)).isTrue();
             assertThat(spool.commits()).as("{fsync'd, not fsync'd}").containsExactly(1, 0);
-            List<Long> seqs = spool.next(0, 10, 0).stream().map(NodeSpool.Entry::seq).toList();
+            List<Long> seqs =
+                    spool.next(0, 10, 0).stream().map(NodeSpool.Entry::seq).toList();
             spool.remove(seqs.get(0));
             assertThat(spool.awaitWritten(10_000)).isTrue();
             assertThat(spool.commits()).containsExactly(1, 1);
@@ -88,8 +96,12 @@ class NodeSpoolTest {
         }
         try (NodeSpool reopened = new NodeSpool(dir, 1 << 20, true)) {
             assertThat(reopened.count()).isEqualTo(3);
-            assertThat(reopened.next(0, 100, 0)).extracting(NodeSpool.Entry::seq).containsExactlyElementsOf(seqs.subList(7, 10));
-            assertThat(reopened.next(0, 100, 0)).extracting(e -> e.alert().getRule()).containsExactly("r7", "r8", "r9");
+            assertThat(reopened.next(0, 100, 0))
+                    .extracting(NodeSpool.Entry::seq)
+                    .containsExactlyElementsOf(seqs.subList(7, 10));
+            assertThat(reopened.next(0, 100, 0))
+                    .extracting(e -> e.alert().getRule())
+                    .containsExactly("r7", "r8", "r9");
         }
     }
 }

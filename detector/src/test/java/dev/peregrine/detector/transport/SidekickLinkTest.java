@@ -45,12 +45,16 @@ class SidekickLinkTest {
                         received.add(e.getAlert());
                     }
                     synchronized (acks) {
-                        acks.onNext(Ack.newBuilder().setSequence(e.getSequence()).setUuid(e.getAlert().getUuid())
-                                .setStatus(status).setReason(status == Ack.Status.DURABLE ? "" : "spool full").build());
+                        acks.onNext(Ack.newBuilder()
+                                .setSequence(e.getSequence())
+                                .setUuid(e.getAlert().getUuid())
+                                .setStatus(status)
+                                .setReason(status == Ack.Status.DURABLE ? "" : "spool full")
+                                .build());
                     }
                 }
 
-                public void onError(Throwable t) { }
+                public void onError(Throwable t) {}
 
                 public void onCompleted() {
                     synchronized (acks) {
@@ -63,6 +67,7 @@ class SidekickLinkTest {
 
     @TempDir
     Path dir;
+
     final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     final Intake intake = new Intake();
     Server server;
@@ -90,8 +95,8 @@ class SidekickLinkTest {
 
     Server startServer(int port) throws Exception {
         ServerInterceptor recordToken = new ServerInterceptor() {
-            public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, Metadata h,
-                    io.grpc.ServerCallHandler<Q, R> next) {
+            public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
+                    io.grpc.ServerCall<Q, R> call, Metadata h, io.grpc.ServerCallHandler<Q, R> next) {
                 String auth = h.get(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER));
                 if (auth != null) {
                     intake.tokens.add(auth);
@@ -100,12 +105,18 @@ class SidekickLinkTest {
             }
         };
         return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-                .addService(ServerInterceptors.intercept(intake, recordToken)).build().start();
+                .addService(ServerInterceptors.intercept(intake, recordToken))
+                .build()
+                .start();
     }
 
     static Alert alert(int i) {
-        return Alert.newBuilder().setUuid(UUID.randomUUID().toString()).setRule("rule " + i).setPriority(Priority.WARNING)
-                .setOutput("output " + i).build();
+        return Alert.newBuilder()
+                .setUuid(UUID.randomUUID().toString())
+                .setRule("rule " + i)
+                .setPriority(Priority.WARNING)
+                .setOutput("output " + i)
+                .build();
     }
 
     static void await(BooleanSupplier condition, String what) {
@@ -119,8 +130,13 @@ class SidekickLinkTest {
     }
 
     SidekickLink link(int port, String token) {
-        LinkSettings s = new LinkSettings("127.0.0.1:" + port, null, null, null, token, 64, Duration.ofMillis(20), Duration.ofMillis(200));
-        SidekickLink l = new SidekickLink(spool, s, Origin.newBuilder().setHostname("node-a").setClusterName("prod").build(), metrics);
+        LinkSettings s = new LinkSettings(
+                "127.0.0.1:" + port, null, null, null, token, 64, Duration.ofMillis(20), Duration.ofMillis(200));
+        SidekickLink l = new SidekickLink(
+                spool,
+                s,
+                Origin.newBuilder().setHostname("node-a").setClusterName("prod").build(),
+                metrics);
         l.start();
         return l;
     }
@@ -135,7 +151,10 @@ class SidekickLinkTest {
             spool.append(alert(i));
         }
         await(() -> intake.received.size() == 500 && spool.count() == 0, "all acked");
-        assertThat(intake.received).extracting(Alert::getRule).startsWith("rule 0", "rule 1", "rule 2").endsWith("rule 499");
+        assertThat(intake.received)
+                .extracting(Alert::getRule)
+                .startsWith("rule 0", "rule 1", "rule 2")
+                .endsWith("rule 499");
         assertThat(intake.received).allSatisfy(a -> {
             assertThat(a.getOrigin().getHostname()).isEqualTo("node-a");
             assertThat(a.getOrigin().getClusterName()).isEqualTo("prod");
@@ -158,8 +177,11 @@ class SidekickLinkTest {
 
         server = startServer(port);
         await(() -> spool.count() == 0, "the backlog to drain");
-        assertThat(intake.received).extracting(Alert::getRule)
-                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 200).mapToObj(i -> "rule " + i).toList());
+        assertThat(intake.received)
+                .extracting(Alert::getRule)
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 200)
+                        .mapToObj(i -> "rule " + i)
+                        .toList());
     }
 
     @Test
@@ -172,7 +194,11 @@ class SidekickLinkTest {
         for (int i = 0; i < 20; i++) {
             spool.append(alert(i));
         }
-        await(() -> metrics.counter("peregrine.detector.transport.acks", "status", "retry_later").count() > 0, "a refusal");
+        await(
+                () -> metrics.counter("peregrine.detector.transport.acks", "status", "retry_later")
+                                .count()
+                        > 0,
+                "a refusal");
         assertThat(spool.count()).isEqualTo(20);
         intake.answer = Ack.Status.DURABLE;
         await(() -> spool.count() == 0, "the resend");

@@ -29,8 +29,12 @@ public final class AlertJson {
     /** Falco writes RFC 3339 with nanoseconds; its ISO-8601 mode writes "+0000" offsets. */
     private static final DateTimeFormatter READ_TIME = new DateTimeFormatterBuilder()
             .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
-            .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
-            .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
+            .optionalStart()
+            .appendOffset("+HH:MM", "Z")
+            .optionalEnd()
+            .optionalStart()
+            .appendOffset("+HHMM", "Z")
+            .optionalEnd()
             .toFormatter()
             .withResolverStyle(java.time.format.ResolverStyle.STRICT);
 
@@ -154,8 +158,18 @@ public final class AlertJson {
             if (error != null) {
                 throw error;
             }
-            return new Alert(uuid(), time(now), r, pr, optional("source"), optional("output"), outputFields, tags,
-                    optional("hostname"), hasMessage ? optional("message") : null, origin);
+            return new Alert(
+                    uuid(),
+                    time(now),
+                    r,
+                    pr,
+                    optional("source"),
+                    optional("output"),
+                    outputFields,
+                    tags,
+                    optional("hostname"),
+                    hasMessage ? optional("message") : null,
+                    origin);
         }
 
         private static String required(String field, JsonToken token, String value) {
@@ -202,11 +216,15 @@ public final class AlertJson {
                 return fast;
             }
             try {
-                return READ_TIME.parse(time, t -> t.isSupported(ChronoField.OFFSET_SECONDS)
-                        ? Instant.from(t)
-                        : java.time.LocalDateTime.from(t).toInstant(ZoneOffset.UTC));
+                return READ_TIME.parse(
+                        time,
+                        t -> t.isSupported(ChronoField.OFFSET_SECONDS)
+                                ? Instant.from(t)
+                                : java.time.LocalDateTime.from(t).toInstant(ZoneOffset.UTC));
             } catch (DateTimeParseException e) {
-                throw new AlertRejectedException("invalid_field", "time",
+                throw new AlertRejectedException(
+                        "invalid_field",
+                        "time",
                         "not a Falco time (e.g. 2025-11-20T09:14:02.118734512Z): '" + time + "'");
             }
         }
@@ -245,7 +263,9 @@ public final class AlertJson {
                     return p.getString();
                 }
                 case VALUE_NUMBER_INT -> {
-                    return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getString() : (Object) p.getLongValue();
+                    return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                            ? p.getString()
+                            : (Object) p.getLongValue();
                 }
                 case VALUE_NUMBER_FLOAT -> {
                     return p.getDoubleValue();
@@ -316,7 +336,8 @@ public final class AlertJson {
     }
 
     public static byte[] write(Alert alert) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(512 + alert.output().length() * 2);
+        ByteArrayOutputStream out =
+                new ByteArrayOutputStream(512 + alert.output().length() * 2);
         try (JsonGenerator g = MAPPER.createGenerator(out)) {
             write(alert, g);
         }
@@ -363,8 +384,14 @@ public final class AlertJson {
      */
     static Instant parseUtc(String s) {
         int n = s.length();
-        if (n < 20 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
-                || s.charAt(16) != ':' || s.charAt(n - 1) != 'Z') {
+        if (n < 20
+                || n > 30
+                || s.charAt(4) != '-'
+                || s.charAt(7) != '-'
+                || s.charAt(10) != 'T'
+                || s.charAt(13) != ':'
+                || s.charAt(16) != ':'
+                || s.charAt(n - 1) != 'Z') {
             return null;
         }
         int year = digits(s, 0, 4);

@@ -21,87 +21,113 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
 
     /** Falcosidekick variable suffix → our key, per output (variable prefix). */
     private static final Map<String, Map<String, String>> OUTPUT_KEYS = Map.ofEntries(
-            Map.entry("SLACK", Map.of(
-                    "WEBHOOKURL", "webhook-url",
-                    "CHANNEL", "channel",
-                    "USERNAME", "username",
-                    "ICON", "icon",
-                    "FOOTER", "footer",
-                    "OUTPUTFORMAT", "output-format",
-                    "MESSAGEFORMAT", "message-format",
-                    "MINIMUMPRIORITY", "minimum-priority")),
-            Map.entry("WEBHOOK", Map.of(
-                    "ADDRESS", "url",
-                    "METHOD", "method",
-                    "MINIMUMPRIORITY", "minimum-priority")),
-            Map.entry("TEAMS", Map.of(
-                    "WEBHOOKURL", "webhook-url",
-                    "ACTIVITYIMAGE", "activity-image",
-                    "OUTPUTFORMAT", "output-format",
-                    "MINIMUMPRIORITY", "minimum-priority")),
-            Map.entry("DISCORD", Map.of(
-                    "WEBHOOKURL", "webhook-url",
-                    "ICON", "icon",
-                    "MINIMUMPRIORITY", "minimum-priority")),
-            Map.entry("MATTERMOST", Map.of(
-                    "WEBHOOKURL", "webhook-url",
-                    "USERNAME", "username",
-                    "ICON", "icon",
-                    "FOOTER", "footer",
-                    "OUTPUTFORMAT", "output-format",
-                    "MESSAGEFORMAT", "message-format",
-                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "SLACK",
+                    Map.of(
+                            "WEBHOOKURL", "webhook-url",
+                            "CHANNEL", "channel",
+                            "USERNAME", "username",
+                            "ICON", "icon",
+                            "FOOTER", "footer",
+                            "OUTPUTFORMAT", "output-format",
+                            "MESSAGEFORMAT", "message-format",
+                            "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "WEBHOOK",
+                    Map.of(
+                            "ADDRESS", "url",
+                            "METHOD", "method",
+                            "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "TEAMS",
+                    Map.of(
+                            "WEBHOOKURL", "webhook-url",
+                            "ACTIVITYIMAGE", "activity-image",
+                            "OUTPUTFORMAT", "output-format",
+                            "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "DISCORD",
+                    Map.of(
+                            "WEBHOOKURL", "webhook-url",
+                            "ICON", "icon",
+                            "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "MATTERMOST",
+                    Map.of(
+                            "WEBHOOKURL", "webhook-url",
+                            "USERNAME", "username",
+                            "ICON", "icon",
+                            "FOOTER", "footer",
+                            "OUTPUTFORMAT", "output-format",
+                            "MESSAGEFORMAT", "message-format",
+                            "MINIMUMPRIORITY", "minimum-priority")),
             // SMTP_HOSTPORT, SMTP_TLS, SMTP_AUTHMECHANISM: see smtp()
-            Map.entry("SMTP", Map.of(
-                    "FROM", "from",
-                    "TO", "to",
-                    "USER", "username",
-                    "PASSWORD", "password",
-                    "OUTPUTFORMAT", "output-format",
-                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "SMTP",
+                    Map.of(
+                            "FROM", "from",
+                            "TO", "to",
+                            "USER", "username",
+                            "PASSWORD", "password",
+                            "OUTPUTFORMAT", "output-format",
+                            "MINIMUMPRIORITY", "minimum-priority")),
             // KAFKA_TLS, KAFKA_SASL, KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_COMPRESSION: see kafka()
-            Map.entry("KAFKA", Map.of(
-                    "HOSTPORT", "bootstrap-servers",
-                    "TOPIC", "topic",
-                    "CLIENTID", "client-id",
-                    "MINIMUMPRIORITY", "minimum-priority")),
-            Map.entry("NATS", Map.of(
-                    "HOSTPORT", "servers",
-                    "SUBJECTTEMPLATE", "subject-template",
-                    "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "KAFKA",
+                    Map.of(
+                            "HOSTPORT", "bootstrap-servers",
+                            "TOPIC", "topic",
+                            "CLIENTID", "client-id",
+                            "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "NATS",
+                    Map.of(
+                            "HOSTPORT", "servers",
+                            "SUBJECTTEMPLATE", "subject-template",
+                            "MINIMUMPRIORITY", "minimum-priority")),
             // ALERTMANAGER_HOSTPORT, _ENDPOINT and the key:value lists: see alertmanager()
-            Map.entry("ALERTMANAGER", Map.of(
-                    "EXPIRESAFTER", "expires-after",
-                    "MINIMUMPRIORITY", "minimum-priority")),
-            Map.entry("SYSLOG", Map.of(
-                    "HOST", "host",
-                    "PORT", "port",
-                    "PROTOCOL", "protocol",
-                    "FORMAT", "format",
-                    "MINIMUMPRIORITY", "minimum-priority")),
-            Map.entry("ELASTICSEARCH", Map.of(
-                    "HOSTPORT", "url",
-                    "INDEX", "index",
-                    "SUFFIX", "suffix",
-                    "USERNAME", "username",
-                    "PASSWORD", "password",
-                    "APIKEY", "api-key",
-                    "PIPELINE", "pipeline",
-                    "FLATTENFIELDS", "flatten-fields",
-                    "MINIMUMPRIORITY", "minimum-priority")),
-            Map.entry("LOKI", Map.of(
-                    "HOSTPORT", "url",
-                    "ENDPOINT", "endpoint",
-                    "USER", "username",
-                    "APIKEY", "password",
-                    "TENANT", "tenant",
-                    "FORMAT", "format",
-                    "EXTRALABELS", "output-fields",
-                    "MINIMUMPRIORITY", "minimum-priority")),
-            Map.entry("PAGERDUTY", Map.of(
-                    "ROUTINGKEY", "routing-key",
-                    "REGION", "region",
-                    "MINIMUMPRIORITY", "minimum-priority")));
+            Map.entry(
+                    "ALERTMANAGER",
+                    Map.of(
+                            "EXPIRESAFTER", "expires-after",
+                            "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "SYSLOG",
+                    Map.of(
+                            "HOST", "host",
+                            "PORT", "port",
+                            "PROTOCOL", "protocol",
+                            "FORMAT", "format",
+                            "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "ELASTICSEARCH",
+                    Map.of(
+                            "HOSTPORT", "url",
+                            "INDEX", "index",
+                            "SUFFIX", "suffix",
+                            "USERNAME", "username",
+                            "PASSWORD", "password",
+                            "APIKEY", "api-key",
+                            "PIPELINE", "pipeline",
+                            "FLATTENFIELDS", "flatten-fields",
+                            "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "LOKI",
+                    Map.of(
+                            "HOSTPORT", "url",
+                            "ENDPOINT", "endpoint",
+                            "USER", "username",
+                            "APIKEY", "password",
+                            "TENANT", "tenant",
+                            "FORMAT", "format",
+                            "EXTRALABELS", "output-fields",
+                            "MINIMUMPRIORITY", "minimum-priority")),
+            Map.entry(
+                    "PAGERDUTY",
+                    Map.of(
+                            "ROUTINGKEY", "routing-key",
+                            "REGION", "region",
+                            "MINIMUMPRIORITY", "minimum-priority")));
 
     /** The variable whose presence enables the output, as in Falcosidekick. */
     private static final Map<String, String> ENABLED_BY = Map.ofEntries(
@@ -120,7 +146,8 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
             Map.entry("PAGERDUTY", "ROUTINGKEY"));
 
     /** Outputs whose {@code <TYPE>_CUSTOMHEADERS} ("name:value,name:value") become {@code headers.<name>}. */
-    private static final java.util.List<String> WITH_CUSTOM_HEADERS = java.util.List.of("WEBHOOK", "ELASTICSEARCH", "LOKI");
+    private static final java.util.List<String> WITH_CUSTOM_HEADERS =
+            java.util.List.of("WEBHOOK", "ELASTICSEARCH", "LOKI");
 
     /** Our output type where its name is not Falcosidekick's (lower-cased); also the output's name. */
     private static final Map<String, String> TYPE = Map.of("SMTP", "email");
@@ -137,10 +164,12 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
         Map<String, Object> props = new LinkedHashMap<>();
         text(env, "LISTENPORT").ifPresent(v -> props.put("server.port", v));
         text(env, "LISTENADDRESS").ifPresent(v -> props.put("server.address", v));
-        text(env, "CUSTOMFIELDS").ifPresent(v -> pairs(v).forEach((k, val) -> props.put("peregrine.customfields." + k, val)));
+        text(env, "CUSTOMFIELDS")
+                .ifPresent(v -> pairs(v).forEach((k, val) -> props.put("peregrine.customfields." + k, val)));
         // Go templates do not compile as Pebble: startup then stops naming the key and showing
         // the Pebble spelling, which beats silently dropping the fields.
-        text(env, "TEMPLATEDFIELDS").ifPresent(v -> pairs(v).forEach((k, val) -> props.put("peregrine.templatedfields." + k, val)));
+        text(env, "TEMPLATEDFIELDS")
+                .ifPresent(v -> pairs(v).forEach((k, val) -> props.put("peregrine.templatedfields." + k, val)));
         OUTPUT_KEYS.forEach((type, keys) -> {
             if (text(env, type + "_" + ENABLED_BY.get(type)).isEmpty()) {
                 return;
@@ -180,9 +209,12 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
             props.put(prefix + "host", hostPort);
         }
         props.computeIfPresent(prefix + "to", (k, v) -> v.toString().replace(" ", ""));
-        text(env, "SMTP_TLS").ifPresent(tls -> props.put(prefix + "starttls",
-                Boolean.parseBoolean(tls.trim()) ? "required" : "off"));
-        if (text(env, "SMTP_AUTHMECHANISM").map(m -> m.trim().equalsIgnoreCase("none")).orElse(false)) {
+        text(env, "SMTP_TLS")
+                .ifPresent(
+                        tls -> props.put(prefix + "starttls", Boolean.parseBoolean(tls.trim()) ? "required" : "off"));
+        if (text(env, "SMTP_AUTHMECHANISM")
+                .map(m -> m.trim().equalsIgnoreCase("none"))
+                .orElse(false)) {
             props.remove(prefix + "username");
             props.remove(prefix + "password");
         }
@@ -194,8 +226,10 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
         if (!props.containsKey("peregrine.outputs.kafka.type")) {
             return;
         }
-        boolean tls = text(env, "KAFKA_TLS").map(v -> Boolean.parseBoolean(v.trim())).orElse(false);
-        java.util.Optional<String> sasl = text(env, "KAFKA_SASL").map(v -> v.trim().toUpperCase(java.util.Locale.ROOT));
+        boolean tls =
+                text(env, "KAFKA_TLS").map(v -> Boolean.parseBoolean(v.trim())).orElse(false);
+        java.util.Optional<String> sasl =
+                text(env, "KAFKA_SASL").map(v -> v.trim().toUpperCase(java.util.Locale.ROOT));
         if (sasl.isPresent()) {
             String mechanism = switch (sasl.get()) {
                 case "SCRAM_SHA256" -> "SCRAM-SHA-256";
@@ -207,13 +241,16 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
                     : "org.apache.kafka.common.security.plain.PlainLoginModule";
             props.put(prefix + "security.protocol", tls ? "SASL_SSL" : "SASL_PLAINTEXT");
             props.put(prefix + "sasl.mechanism", mechanism);
-            props.put(prefix + "sasl.jaas.config", module + " required username=\""
-                    + jaasQuote(text(env, "KAFKA_USERNAME").orElse("")) + "\" password=\""
-                    + jaasQuote(text(env, "KAFKA_PASSWORD").orElse("")) + "\";");
+            props.put(
+                    prefix + "sasl.jaas.config",
+                    module + " required username=\""
+                            + jaasQuote(text(env, "KAFKA_USERNAME").orElse("")) + "\" password=\""
+                            + jaasQuote(text(env, "KAFKA_PASSWORD").orElse("")) + "\";");
         } else if (tls) {
             props.put(prefix + "security.protocol", "SSL");
         }
-        text(env, "KAFKA_COMPRESSION").ifPresent(c -> props.put(prefix + "compression.type", c.trim().toLowerCase(java.util.Locale.ROOT)));
+        text(env, "KAFKA_COMPRESSION")
+                .ifPresent(c -> props.put(prefix + "compression.type", c.trim().toLowerCase(java.util.Locale.ROOT)));
     }
 
     private static String jaasQuote(String s) {
@@ -239,10 +276,17 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
             url = url.replaceAll("/+$", "") + (endpoint.startsWith("/") ? "" : "/") + endpoint;
         }
         props.put(prefix + "url", url);
-        Map.of("EXTRALABELS", "extra-labels", "EXTRAANNOTATIONS", "extra-annotations",
-                "CUSTOMSEVERITYMAP", "severity", "CUSTOMHEADERS", "headers").forEach((suffix, key) ->
-                text(env, "ALERTMANAGER_" + suffix).ifPresent(v ->
-                        pairs(v).forEach((k, val) -> props.put(prefix + key + "." + k, val))));
+        Map.of(
+                        "EXTRALABELS",
+                        "extra-labels",
+                        "EXTRAANNOTATIONS",
+                        "extra-annotations",
+                        "CUSTOMSEVERITYMAP",
+                        "severity",
+                        "CUSTOMHEADERS",
+                        "headers")
+                .forEach((suffix, key) -> text(env, "ALERTMANAGER_" + suffix)
+                        .ifPresent(v -> pairs(v).forEach((k, val) -> props.put(prefix + key + "." + k, val))));
     }
 
     private static java.util.Optional<String> text(Map<String, Object> env, String name) {

@@ -46,11 +46,13 @@ import java.util.UUID;
 public final class Aggregator {
     /** Output fields of a dedup follow-up. */
     public static final String DEDUP_COUNT = "peregrine.dedup.count";
+
     public static final String DEDUP_FIRST_SEEN = "peregrine.dedup.first_seen";
     public static final String DEDUP_LAST_SEEN = "peregrine.dedup.last_seen";
     public static final String DEDUP_FIRST_UUID = "peregrine.dedup.first_uuid";
     /** Output fields of a group summary. */
     public static final String GROUP_COUNT = "peregrine.group.count";
+
     public static final String GROUP_FIRST_SEEN = "peregrine.group.first_seen";
     public static final String GROUP_LAST_SEEN = "peregrine.group.last_seen";
     public static final String GROUP_BY = "peregrine.group.by";
@@ -79,6 +81,7 @@ public final class Aggregator {
     private final Map<String, Window> open = new HashMap<>();
     /** Ended, follow-up not yet queued. */
     private final List<Window> closing = new ArrayList<>();
+
     private final Counter followUps;
     private long maxSeenId;
     private boolean caughtUp;
@@ -90,8 +93,11 @@ public final class Aggregator {
         this.clock = clock;
         this.queue = queue;
         this.metrics = metrics;
-        this.followUps = Counter.builder("peregrine.dedup.followups").tag("output", output).tag("mode", policy.kind())
-                .description("Dedup follow-ups and group summaries queued").register(metrics);
+        this.followUps = Counter.builder("peregrine.dedup.followups")
+                .tag("output", output)
+                .tag("mode", policy.kind())
+                .description("Dedup follow-ups and group summaries queued")
+                .register(metrics);
         load();
     }
 
@@ -155,7 +161,9 @@ public final class Aggregator {
                     counted.add(e);
                     continue;
                 }
-                case NEW -> { /* below */ }
+                case NEW -> {
+                    /* below */
+                }
             }
             if (w != null && e.id() > w.firstId && now < w.closesAt && w.maxPriority.atLeast(alert.priority())) {
                 absorb(w, alert, e);
@@ -187,9 +195,13 @@ public final class Aggregator {
         }
         counted.forEach(queue::remove);
         for (String rule : suppressed) {
-            Counter.builder("peregrine.dedup.suppressed").tag("output", output).tag("rule", rule).tag("mode", policy.kind())
+            Counter.builder("peregrine.dedup.suppressed")
+                    .tag("output", output)
+                    .tag("rule", rule)
+                    .tag("mode", policy.kind())
                     .description("Alerts not delivered on their own: counted into a dedup follow-up or a group summary")
-                    .register(metrics).increment();
+                    .register(metrics)
+                    .increment();
         }
         return deliver;
     }
@@ -203,7 +215,7 @@ public final class Aggregator {
     public void flush(boolean queueDrained) {
         caughtUp |= queueDrained;
         long now = clock.millis();
-        for (Iterator<Window> it = open.values().iterator(); it.hasNext();) {
+        for (Iterator<Window> it = open.values().iterator(); it.hasNext(); ) {
             Window w = it.next();
             if (now >= w.closesAt && (caughtUp || w.lastId <= maxSeenId)) {
                 it.remove();
@@ -228,7 +240,11 @@ public final class Aggregator {
         closing.clear();
     }
 
-    private enum Seen { NEW, FIRST, COUNTED }
+    private enum Seen {
+        NEW,
+        FIRST,
+        COUNTED
+    }
 
     /** Whether {@code e} is a window's first alert or was counted already (both only happen after a restart). */
     private Seen seenBefore(String id, Window current, SpoolEntry e) {
@@ -257,9 +273,22 @@ public final class Aggregator {
     }
 
     private Window openWindow(Alert alert, SpoolEntry e, String key, long now) {
-        long closesAt = now + (policy instanceof Policy.Dedup d ? d.window() : ((Policy.Group) policy).window()).toMillis();
-        Window w = new Window(policy.kind(), key, alert.rule(), closesAt, e.uuid(), e.id(), e.id(), 0,
-                alert.time(), alert.time(), alert.priority(), Map.of(), e.payload());
+        long closesAt =
+                now + (policy instanceof Policy.Dedup d ? d.window() : ((Policy.Group) policy).window()).toMillis();
+        Window w = new Window(
+                policy.kind(),
+                key,
+                alert.rule(),
+                closesAt,
+                e.uuid(),
+                e.id(),
+                e.id(),
+                0,
+                alert.time(),
+                alert.time(),
+                alert.priority(),
+                Map.of(),
+                e.payload());
         if (policy instanceof Policy.Group g) {
             w.count = 1;
             w.countBucket(bucket(g, alert));
@@ -295,14 +324,26 @@ public final class Aggregator {
     private byte[] common(byte[] sample, Alert alert) {
         Alert s = AlertJson.read(sample, clock::instant);
         TreeMap<String, Object> fields = new TreeMap<>(s.outputFields());
-        boolean changed = fields.entrySet().removeIf(f -> !Objects.equals(f.getValue(), alert.outputFields().get(f.getKey()))
-                || !alert.outputFields().containsKey(f.getKey()));
+        boolean changed = fields.entrySet()
+                .removeIf(
+                        f -> !Objects.equals(f.getValue(), alert.outputFields().get(f.getKey()))
+                                || !alert.outputFields().containsKey(f.getKey()));
         String hostname = s.hostname().equals(alert.hostname()) ? s.hostname() : "";
         if (!changed && hostname.equals(s.hostname())) {
             return sample;
         }
-        return AlertJson.write(new Alert(s.uuid(), s.time(), s.rule(), s.priority(), s.source(), s.output(), fields,
-                s.tags(), hostname, s.message(), s.origin()));
+        return AlertJson.write(new Alert(
+                s.uuid(),
+                s.time(),
+                s.rule(),
+                s.priority(),
+                s.source(),
+                s.output(),
+                fields,
+                s.tags(),
+                hostname,
+                s.message(),
+                s.origin()));
     }
 
     private static boolean reportable(Window w) {
@@ -315,7 +356,9 @@ public final class Aggregator {
 
     private Alert followUp(Window w) {
         Alert s = AlertJson.read(w.sample, clock::instant);
-        String uuid = UUID.nameUUIDFromBytes((output + "|" + w.kind + "|" + w.firstUuid).getBytes(StandardCharsets.UTF_8)).toString();
+        String uuid = UUID.nameUUIDFromBytes(
+                        (output + "|" + w.kind + "|" + w.firstUuid).getBytes(StandardCharsets.UTF_8))
+                .toString();
         String first = AlertJson.formatTime(w.firstSeen);
         String last = AlertJson.formatTime(w.lastSeen);
         Map<String, Object> fields = new LinkedHashMap<>();
@@ -326,12 +369,29 @@ public final class Aggregator {
             fields.put(GROUP_LAST_SEEN, last);
             fields.put(GROUP_BY, policy instanceof Policy.Group g ? g.by().toString() : "");
             List<Map.Entry<String, Long>> buckets = new ArrayList<>(w.buckets.entrySet());
-            buckets.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()));
-            fields.put(GROUP_COUNTS, buckets.stream().map(b -> b.getKey() + "=" + b.getValue()).toList());
+            buckets.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
+                    .thenComparing(Map.Entry.comparingByKey()));
+            fields.put(
+                    GROUP_COUNTS,
+                    buckets.stream().map(b -> b.getKey() + "=" + b.getValue()).toList());
             String text = w.rule + ": " + w.count + " alerts from " + first + " to " + last + " ("
-                    + String.join(", ", buckets.stream().map(b -> b.getKey() + ": " + b.getValue()).toList()) + ")";
-            return new Alert(uuid, w.lastSeen, w.rule, w.maxPriority, s.source(), text, new TreeMap<>(fields), s.tags(),
-                    s.hostname(), null, s.origin());
+                    + String.join(
+                            ", ",
+                            buckets.stream()
+                                    .map(b -> b.getKey() + ": " + b.getValue())
+                                    .toList()) + ")";
+            return new Alert(
+                    uuid,
+                    w.lastSeen,
+                    w.rule,
+                    w.maxPriority,
+                    s.source(),
+                    text,
+                    new TreeMap<>(fields),
+                    s.tags(),
+                    s.hostname(),
+                    null,
+                    s.origin());
         }
         fields.putAll(s.outputFields());
         fields.put(DEDUP_COUNT, w.count);
@@ -339,8 +399,18 @@ public final class Aggregator {
         fields.put(DEDUP_LAST_SEEN, last);
         fields.put(DEDUP_FIRST_UUID, w.firstUuid);
         String text = s.output() + " (repeated: " + w.count + " more suppressed from " + first + " to " + last + ")";
-        return new Alert(uuid, s.time(), s.rule(), s.priority(), s.source(), text, new TreeMap<>(fields), s.tags(),
-                s.hostname(), s.message(), s.origin());
+        return new Alert(
+                uuid,
+                s.time(),
+                s.rule(),
+                s.priority(),
+                s.source(),
+                text,
+                new TreeMap<>(fields),
+                s.tags(),
+                s.hostname(),
+                s.message(),
+                s.origin());
     }
 
     private static String id(String kind, String key) {

@@ -15,6 +15,7 @@ public record AlertKey(List<String> names, List<Function<Alert, String>> extract
 
     /** Falco field names: class.field[.more], optionally with an argument, e.g. proc.aname[2]. */
     private static final Pattern FALCO_FIELD = Pattern.compile("[a-z][a-z0-9_]*(\\.[A-Za-z0-9_]+)+(\\[[^\\]\\s]+\\])?");
+
     private static final String FIELDS_PREFIX = "output_fields.";
     private static final char SEPARATOR = '\u001f';
 
@@ -56,13 +57,27 @@ public record AlertKey(List<String> names, List<Function<Alert, String>> extract
 
     private static Function<Alert, String> extractor(String name) {
         switch (name.toLowerCase(Locale.ROOT)) {
-            case "rule" -> { return Alert::rule; }
-            case "priority" -> { return a -> a.priority().falcoName(); }
-            case "hostname" -> { return Alert::hostname; }
-            case "source" -> { return Alert::source; }
-            case "output" -> { return Alert::output; }
-            case "tags" -> { return a -> String.join(",", a.tags()); }
-            default -> { /* a field, below */ }
+            case "rule" -> {
+                return Alert::rule;
+            }
+            case "priority" -> {
+                return a -> a.priority().falcoName();
+            }
+            case "hostname" -> {
+                return Alert::hostname;
+            }
+            case "source" -> {
+                return Alert::source;
+            }
+            case "output" -> {
+                return Alert::output;
+            }
+            case "tags" -> {
+                return a -> String.join(",", a.tags());
+            }
+            default -> {
+                /* a field, below */
+            }
         }
         if (name.startsWith(FIELDS_PREFIX) && name.length() > FIELDS_PREFIX.length()) {
             String field = name.substring(FIELDS_PREFIX.length());

@@ -44,15 +44,17 @@ public final class DedupStore implements AutoCloseable {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");
                 s.execute("PRAGMA busy_timeout=10000");
-                s.execute("CREATE TABLE IF NOT EXISTS dedup_window(output TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,"
-                        + " rule TEXT NOT NULL, closes_at INTEGER NOT NULL, first_uuid TEXT NOT NULL, first_id INTEGER NOT NULL,"
-                        + " last_id INTEGER NOT NULL, count INTEGER NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,"
-                        + " max_priority TEXT NOT NULL, buckets TEXT NOT NULL, sample BLOB NOT NULL,"
-                        + " PRIMARY KEY(output, kind, key, first_id)) WITHOUT ROWID");
+                s.execute(
+                        "CREATE TABLE IF NOT EXISTS dedup_window(output TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,"
+                                + " rule TEXT NOT NULL, closes_at INTEGER NOT NULL, first_uuid TEXT NOT NULL, first_id INTEGER NOT NULL,"
+                                + " last_id INTEGER NOT NULL, count INTEGER NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,"
+                                + " max_priority TEXT NOT NULL, buckets TEXT NOT NULL, sample BLOB NOT NULL,"
+                                + " PRIMARY KEY(output, kind, key, first_id)) WITHOUT ROWID");
             }
             connection.setAutoCommit(false);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot open the dedup state under " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot open the dedup state under " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
         }
     }
 
@@ -63,15 +65,26 @@ public final class DedupStore implements AutoCloseable {
     /** Every window of {@code output}, whatever its kind. */
     synchronized List<Window> load(String output) {
         List<Window> windows = new ArrayList<>();
-        try (PreparedStatement p = connection.prepareStatement("SELECT kind, key, rule, closes_at, first_uuid, first_id, last_id,"
-                + " count, first_seen, last_seen, max_priority, buckets, sample FROM dedup_window WHERE output = ? ORDER BY first_id")) {
+        try (PreparedStatement p = connection.prepareStatement(
+                "SELECT kind, key, rule, closes_at, first_uuid, first_id, last_id,"
+                        + " count, first_seen, last_seen, max_priority, buckets, sample FROM dedup_window WHERE output = ? ORDER BY first_id")) {
             p.setString(1, output);
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
-                    windows.add(new Window(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5),
-                            rs.getLong(6), rs.getLong(7), rs.getLong(8), Instant.parse(rs.getString(9)),
-                            Instant.parse(rs.getString(10)), Priority.valueOf(rs.getString(11)),
-                            JSON.readValue(rs.getString(12), BUCKETS), rs.getBytes(13)));
+                    windows.add(new Window(
+                            rs.getString(1),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getLong(4),
+                            rs.getString(5),
+                            rs.getLong(6),
+                            rs.getLong(7),
+                            rs.getLong(8),
+                            Instant.parse(rs.getString(9)),
+                            Instant.parse(rs.getString(10)),
+                            Priority.valueOf(rs.getString(11)),
+                            JSON.readValue(rs.getString(12), BUCKETS),
+                            rs.getBytes(13)));
                 }
             }
             connection.commit();
@@ -86,9 +99,10 @@ public final class DedupStore implements AutoCloseable {
         if (windows.isEmpty()) {
             return;
         }
-        try (PreparedStatement p = connection.prepareStatement("INSERT OR REPLACE INTO dedup_window(output, kind, key, rule,"
-                + " closes_at, first_uuid, first_id, last_id, count, first_seen, last_seen, max_priority, buckets, sample)"
-                + " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement p =
+                connection.prepareStatement("INSERT OR REPLACE INTO dedup_window(output, kind, key, rule,"
+                        + " closes_at, first_uuid, first_id, last_id, count, first_seen, last_seen, max_priority, buckets, sample)"
+                        + " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (Window w : windows) {
                 p.setString(1, output);
                 p.setString(2, w.kind);
@@ -137,7 +151,8 @@ public final class DedupStore implements AutoCloseable {
     public synchronized Map<String, Long> counts() {
         Map<String, Long> counts = new LinkedHashMap<>();
         try (Statement s = connection.createStatement();
-                ResultSet rs = s.executeQuery("SELECT output, count(*) FROM dedup_window GROUP BY output ORDER BY output")) {
+                ResultSet rs =
+                        s.executeQuery("SELECT output, count(*) FROM dedup_window GROUP BY output ORDER BY output")) {
             while (rs.next()) {
                 counts.put(rs.getString(1), rs.getLong(2));
             }

@@ -51,14 +51,21 @@ public final class Policies {
      * @param dedup the output's dedup section, null when absent
      * @param group the output's group section, null when absent
      */
-    public static Policy resolve(ConfigurableEnvironment env, String outputKey, Global global, DedupSettings dedup,
-            GroupSettings group, List<String> problems) {
+    public static Policy resolve(
+            ConfigurableEnvironment env,
+            String outputKey,
+            Global global,
+            DedupSettings dedup,
+            GroupSettings group,
+            List<String> problems) {
         checkKeys(env, outputKey + ".dedup", DEDUP_KEYS, problems);
         checkKeys(env, outputKey + ".group", GROUP_KEYS, problems);
         Policy dedupPolicy = dedup(outputKey + ".dedup", global, dedup, problems);
         if (group != null && (group.enabled() == null || group.enabled())) {
-            Duration window = window(outputKey + ".group.window", group.window(), GroupSettings.DEFAULT_WINDOW, problems);
-            AlertKey by = AlertKey.parse(outputKey + ".group.by", group.by() == null ? GroupSettings.DEFAULT_BY : group.by(), problems);
+            Duration window =
+                    window(outputKey + ".group.window", group.window(), GroupSettings.DEFAULT_WINDOW, problems);
+            AlertKey by = AlertKey.parse(
+                    outputKey + ".group.by", group.by() == null ? GroupSettings.DEFAULT_BY : group.by(), problems);
             return window == null || by == null ? Policy.NONE : new Policy.Group(window, by);
         }
         return dedupPolicy;
@@ -67,9 +74,11 @@ public final class Policies {
     private static Policy dedup(String key, Global global, DedupSettings own, List<String> problems) {
         if (own == null) {
             return global.enabled() && global.window() != null && global.key() != null
-                    ? new Policy.Dedup(global.window(), global.key()) : Policy.NONE;
+                    ? new Policy.Dedup(global.window(), global.key())
+                    : Policy.NONE;
         }
-        Duration window = own.window() == null ? global.window()
+        Duration window = own.window() == null
+                ? global.window()
                 : window(key + ".window", own.window(), DedupSettings.DEFAULT_WINDOW, problems);
         AlertKey alertKey = own.key() == null ? global.key() : AlertKey.parse(key + ".key", own.key(), problems);
         if (own.enabled() != null && !own.enabled()) {
@@ -90,7 +99,8 @@ public final class Policies {
     }
 
     /** Reports keys under {@code prefix} that are not in {@code known} (a typo would silently fall back to a default). */
-    private static void checkKeys(ConfigurableEnvironment env, String prefix, Set<String> known, List<String> problems) {
+    private static void checkKeys(
+            ConfigurableEnvironment env, String prefix, Set<String> known, List<String> problems) {
         ConfigurationPropertyName p = ConfigurationPropertyName.of(prefix);
         Set<String> unknown = new TreeSet<>();
         for (ConfigurationPropertySource source : ConfigurationPropertySources.get(env)) {
@@ -108,7 +118,9 @@ public final class Policies {
     }
 
     private static String name(BindException e) {
-        return e.getProperty() != null ? e.getProperty().getName().toString() : e.getName().toString();
+        return e.getProperty() != null
+                ? e.getProperty().getName().toString()
+                : e.getName().toString();
     }
 
     private static String rootMessage(Throwable e) {

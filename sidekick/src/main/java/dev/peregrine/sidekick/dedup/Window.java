@@ -16,6 +16,7 @@ import java.util.Map;
 final class Window {
     /** Most distinct buckets a group summary lists; the rest are counted together. */
     static final int MAX_BUCKETS = 50;
+
     static final String OTHER_BUCKETS = "(other)";
 
     final String kind;
@@ -27,6 +28,7 @@ final class Window {
     long lastId;
     /** dedup: duplicates suppressed; group: alerts in the group, the first included. */
     long count;
+
     Instant firstSeen;
     Instant lastSeen;
     Priority maxPriority;
@@ -35,8 +37,20 @@ final class Window {
     /** dedup: the last suppressed alert; group: the first alert with only the fields all alerts shared. */
     byte[] sample;
 
-    Window(String kind, String key, String rule, long closesAt, String firstUuid, long firstId, long lastId, long count,
-            Instant firstSeen, Instant lastSeen, Priority maxPriority, Map<String, Long> buckets, byte[] sample) {
+    Window(
+            String kind,
+            String key,
+            String rule,
+            long closesAt,
+            String firstUuid,
+            long firstId,
+            long lastId,
+            long count,
+            Instant firstSeen,
+            Instant lastSeen,
+            Priority maxPriority,
+            Map<String, Long> buckets,
+            byte[] sample) {
         this.kind = kind;
         this.key = key;
         this.rule = rule;

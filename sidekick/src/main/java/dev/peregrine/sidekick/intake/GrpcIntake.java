@@ -73,9 +73,15 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
                     return;
                 }
                 try {
-                    intake.accept(alert, "grpc").whenComplete((result, error) -> reply(error == null
-                            ? ack(seq, alert.uuid(), Ack.Status.DURABLE, "")
-                            : ack(seq, alert.uuid(), Ack.Status.RETRY_LATER, "spool write failed; retry")));
+                    intake.accept(alert, "grpc")
+                            .whenComplete((result, error) -> reply(
+                                    error == null
+                                            ? ack(seq, alert.uuid(), Ack.Status.DURABLE, "")
+                                            : ack(
+                                                    seq,
+                                                    alert.uuid(),
+                                                    Ack.Status.RETRY_LATER,
+                                                    "spool write failed; retry")));
                 } catch (SpoolFullException e) {
                     rejections.record("grpc", "spool_full", e.getMessage());
                     reply(ack(seq, alert.uuid(), Ack.Status.RETRY_LATER, e.getMessage()));
@@ -136,6 +142,11 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
     }
 
     private static Ack ack(long seq, String uuid, Ack.Status status, String reason) {
-        return Ack.newBuilder().setSequence(seq).setUuid(uuid).setStatus(status).setReason(reason).build();
+        return Ack.newBuilder()
+                .setSequence(seq)
+                .setUuid(uuid)
+                .setStatus(status)
+                .setReason(reason)
+                .build();
     }
 }

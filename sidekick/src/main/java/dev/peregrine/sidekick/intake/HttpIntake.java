@@ -4,6 +4,7 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.AlertRejectedException;
 import dev.peregrine.sidekick.alert.Priority;
+import dev.peregrine.sidekick.spool.SpoolFullException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -20,7 +21,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import dev.peregrine.sidekick.spool.SpoolFullException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -77,9 +77,18 @@ public final class HttpIntake extends HttpFilter {
     }
 
     private void test(HttpServletResponse response) throws IOException {
-        Alert alert = new Alert(UUID.randomUUID().toString(), clock.instant(), "Test rule", Priority.DEBUG, "debug",
-                "This is a test from the Peregrine sidekick", new TreeMap<>(Map.of("proc.name", "peregrine")),
-                List.of("test"), "", null, Map.of());
+        Alert alert = new Alert(
+                UUID.randomUUID().toString(),
+                clock.instant(),
+                "Test rule",
+                Priority.DEBUG,
+                "debug",
+                "This is a test from the Peregrine sidekick",
+                new TreeMap<>(Map.of("proc.name", "peregrine")),
+                List.of("test"),
+                "",
+                null,
+                Map.of());
         await(response, alert, intake.acceptTest(alert));
     }
 
@@ -120,12 +129,15 @@ public final class HttpIntake extends HttpFilter {
             }
             return body;
         } catch (IOException e) {
-            throw new AlertRejectedException("unreadable_body", null, "could not read the request body: " + e.getMessage());
+            throw new AlertRejectedException(
+                    "unreadable_body", null, "could not read the request body: " + e.getMessage());
         }
     }
 
     private AlertRejectedException tooLarge(long size) {
-        return new AlertRejectedException("body_too_large", null,
+        return new AlertRejectedException(
+                "body_too_large",
+                null,
                 "request body of " + size + " bytes is over the limit of " + maxBodyBytes
                         + " bytes (peregrine.intake.max-body-size)");
     }

@@ -5,8 +5,8 @@ import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.output.ConfiguredOutput;
 import dev.peregrine.sidekick.spool.Spool;
-import dev.peregrine.sidekick.template.AlertTemplate;
 import dev.peregrine.sidekick.spool.SpoolFullException;
+import dev.peregrine.sidekick.template.AlertTemplate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -30,7 +30,10 @@ public final class Intake {
     /** Prometheus label names; custom fields that are not valid names are left out of the labels. */
     private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
-    public enum Result { ACCEPTED, DUPLICATE }
+    public enum Result {
+        ACCEPTED,
+        DUPLICATE
+    }
 
     private final Spool spool;
     private final List<ConfiguredOutput> outputs;
@@ -42,20 +45,28 @@ public final class Intake {
     private final Map<EventKey, Counter> eventCounters = new ConcurrentHashMap<>();
     private final java.util.Set<String> failedTemplates = ConcurrentHashMap.newKeySet();
 
-    public Intake(Spool spool, List<ConfiguredOutput> outputs, Map<String, String> customFields, MeterRegistry metrics) {
+    public Intake(
+            Spool spool, List<ConfiguredOutput> outputs, Map<String, String> customFields, MeterRegistry metrics) {
         this(spool, outputs, customFields, Map.of(), metrics);
     }
 
     /**
      * @param templatedFields compiled templates by output field name (see {@link #templatedFields})
      */
-    public Intake(Spool spool, List<ConfiguredOutput> outputs, Map<String, String> customFields,
-            Map<String, AlertTemplate> templatedFields, MeterRegistry metrics) {
+    public Intake(
+            Spool spool,
+            List<ConfiguredOutput> outputs,
+            Map<String, String> customFields,
+            Map<String, AlertTemplate> templatedFields,
+            MeterRegistry metrics) {
         this.spool = spool;
         this.outputs = List.copyOf(outputs);
         this.customFields = Map.copyOf(customFields);
         this.templatedFields = new TreeMap<>(templatedFields);
-        this.customLabels = customFields.keySet().stream().filter(k -> LABEL.matcher(k).matches()).sorted().toList();
+        this.customLabels = customFields.keySet().stream()
+                .filter(k -> LABEL.matcher(k).matches())
+                .sorted()
+                .toList();
         this.metrics = metrics;
     }
 
@@ -87,7 +98,8 @@ public final class Intake {
      */
     public static Map<String, AlertTemplate> templatedFields(Map<String, String> sources) {
         Map<String, AlertTemplate> compiled = new TreeMap<>();
-        sources.forEach((name, source) -> compiled.put(name, AlertTemplate.compile("peregrine.templatedfields." + name, source)));
+        sources.forEach((name, source) ->
+                compiled.put(name, AlertTemplate.compile("peregrine.templatedfields." + name, source)));
         return compiled;
     }
 
@@ -137,8 +149,11 @@ public final class Intake {
                 values.put(name, template.render(model));
             } catch (AlertTemplate.RenderException e) {
                 if (failedTemplates.add(name)) {
-                    log.warn("peregrine.templatedfields.{} failed on alert {} and is left out of it: {} (logged once)",
-                            name, alert.uuid(), e.getMessage());
+                    log.warn(
+                            "peregrine.templatedfields.{} failed on alert {} and is left out of it: {} (logged once)",
+                            name,
+                            alert.uuid(),
+                            e.getMessage());
                 }
             }
         });
@@ -151,7 +166,9 @@ public final class Intake {
     }
 
     private void count(String input, String source, String status) {
-        inputCounters.computeIfAbsent(new InputKey(input, source.isEmpty() ? "unknown" : source, status), this::inputCounters)
+        inputCounters
+                .computeIfAbsent(
+                        new InputKey(input, source.isEmpty() ? "unknown" : source, status), this::inputCounters)
                 .forEach(Counter::increment);
     }
 
@@ -159,18 +176,27 @@ public final class Intake {
     private List<Counter> inputCounters(InputKey k) {
         String sidekickStatus = k.status.equals("rejected") || k.status.equals("retry_later") ? "rejected" : "accepted";
         return List.of(
-                Counter.builder("peregrine.intake.alerts").tag("input", k.input).tag("source", k.source)
-                        .tag("status", k.status).description("Alerts received, by input, Falco source and outcome")
+                Counter.builder("peregrine.intake.alerts")
+                        .tag("input", k.input)
+                        .tag("source", k.source)
+                        .tag("status", k.status)
+                        .description("Alerts received, by input, Falco source and outcome")
                         .register(metrics),
                 Counter.builder("falcosecurity.falcosidekick.inputs")
-                        .tag("source", k.input.equals("http") ? "requestbody" : k.input).tag("status", sidekickStatus)
+                        .tag("source", k.input.equals("http") ? "requestbody" : k.input)
+                        .tag("status", sidekickStatus)
                         .register(metrics));
     }
 
     /** Falcosidekick's per-event counter, labelled as it labels it. */
     private void countFalcoEvent(Alert alert) {
-        EventKey key = new EventKey(alert.hostname(), alert.rule(), alert.priority(), alert.source(),
-                alert.fieldText("k8s.ns.name"), alert.fieldText("k8s.pod.name"));
+        EventKey key = new EventKey(
+                alert.hostname(),
+                alert.rule(),
+                alert.priority(),
+                alert.source(),
+                alert.fieldText("k8s.ns.name"),
+                alert.fieldText("k8s.pod.name"));
         eventCounters.computeIfAbsent(key, this::eventCounter).increment();
     }
 
@@ -186,11 +212,14 @@ public final class Intake {
         for (String c : customLabels) {
             tags = tags.and(c, customFields.get(c));
         }
-        return Counter.builder("falcosecurity.falcosidekick.falco.events").tags(tags).register(metrics);
+        return Counter.builder("falcosecurity.falcosidekick.falco.events")
+                .tags(tags)
+                .register(metrics);
     }
 
     // Meter lookups by name and tags cost more than the rest of counting an alert: cached per key.
     private record InputKey(String input, String source, String status) {}
 
-    private record EventKey(String hostname, String rule, Priority priority, String source, String namespace, String pod) {}
+    private record EventKey(
+            String hostname, String rule, Priority priority, String source, String namespace, String pod) {}
 }

@@ -15,7 +15,8 @@ import java.security.MessageDigest;
  * UNAUTHENTICATED and the reason, counted and logged once per kind.
  */
 public final class IntakeToken implements ServerInterceptor {
-    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final byte[] expected;
     private final Rejections rejections;
@@ -26,7 +27,8 @@ public final class IntakeToken implements ServerInterceptor {
     }
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String given = headers.get(AUTHORIZATION);
         // Constant-time comparison: the token must not leak through timing.
         if (given != null && MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
@@ -35,7 +37,9 @@ public final class IntakeToken implements ServerInterceptor {
         String reason = given == null ? "no authorization token sent" : "wrong authorization token";
         SocketAddress peer = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
         rejections.record("grpc", "unauthenticated", reason + " (peer " + peer + ")");
-        call.close(Status.UNAUTHENTICATED.withDescription(reason + "; set the detector's token to peregrine.intake.token"), new Metadata());
-        return new ServerCall.Listener<>() { };
+        call.close(
+                Status.UNAUTHENTICATED.withDescription(reason + "; set the detector's token to peregrine.intake.token"),
+                new Metadata());
+        return new ServerCall.Listener<>() {};
     }
 }

@@ -29,8 +29,11 @@ final class ProtoAlerts {
             case NOTICE -> Priority.NOTICE;
             case INFORMATIONAL -> Priority.INFORMATIONAL;
             case DEBUG -> Priority.DEBUG;
-            case PRIORITY_UNSPECIFIED -> throw new AlertRejectedException("missing_field", "priority", "required field is missing");
-            case UNRECOGNIZED -> throw new AlertRejectedException("invalid_field", "priority", "unknown priority number " + a.getPriorityValue());
+            case PRIORITY_UNSPECIFIED ->
+                throw new AlertRejectedException("missing_field", "priority", "required field is missing");
+            case UNRECOGNIZED ->
+                throw new AlertRejectedException(
+                        "invalid_field", "priority", "unknown priority number " + a.getPriorityValue());
         };
         String uuid;
         if (a.getUuid().isEmpty()) {
@@ -42,11 +45,23 @@ final class ProtoAlerts {
                 throw new AlertRejectedException("invalid_field", "uuid", "not a UUID: '" + a.getUuid() + "'");
             }
         }
-        Instant time = a.hasTime() ? Instant.ofEpochSecond(a.getTime().getSeconds(), a.getTime().getNanos()) : now.get();
+        Instant time = a.hasTime()
+                ? Instant.ofEpochSecond(a.getTime().getSeconds(), a.getTime().getNanos())
+                : now.get();
         TreeMap<String, Object> fields = new TreeMap<>();
         a.getOutputFieldsMap().forEach((k, v) -> fields.put(k, value(v)));
-        return new Alert(uuid, time, a.getRule(), priority, a.getSource(), a.getOutput(), fields, a.getTagsList(),
-                a.getHostname(), a.getMessage().isEmpty() ? null : a.getMessage(), origin(a));
+        return new Alert(
+                uuid,
+                time,
+                a.getRule(),
+                priority,
+                a.getSource(),
+                a.getOutput(),
+                fields,
+                a.getTagsList(),
+                a.getHostname(),
+                a.getMessage().isEmpty() ? null : a.getMessage(),
+                origin(a));
     }
 
     private static Object value(FieldValue v) {

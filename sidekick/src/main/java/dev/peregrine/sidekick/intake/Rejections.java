@@ -24,12 +24,21 @@ public final class Rejections {
     }
 
     public void record(String input, String reason, String detail) {
-        counters.computeIfAbsent(input + "/" + reason, k -> Counter.builder("peregrine.intake.rejections")
-                .tag("input", input).tag("reason", reason).description("Input refused, by reason").register(metrics))
+        counters.computeIfAbsent(
+                        input + "/" + reason,
+                        k -> Counter.builder("peregrine.intake.rejections")
+                                .tag("input", input)
+                                .tag("reason", reason)
+                                .description("Input refused, by reason")
+                                .register(metrics))
                 .increment();
         if (logged.add(input + "/" + reason)) {
-            log.warn("rejected {} input ({}): {} (further rejections of this kind are counted in"
-                    + " peregrine_intake_rejections_total, not logged)", input, reason, detail);
+            log.warn(
+                    "rejected {} input ({}): {} (further rejections of this kind are counted in"
+                            + " peregrine_intake_rejections_total, not logged)",
+                    input,
+                    reason,
+                    detail);
         }
     }
 }

@@ -37,14 +37,20 @@ import org.springframework.boot.convert.DurationUnit;
 @OutputType("alertmanager")
 public record AlertmanagerConfig(
         @NotNull URI url,
-        @DefaultValue({"k8s.ns.name", "k8s.pod.name", "container.name"}) List<String> outputFields,
-        @DefaultValue("5m") @DurationUnit(ChronoUnit.SECONDS) Duration expiresAfter,
+
+        @DefaultValue({"k8s.ns.name", "k8s.pod.name", "container.name"})
+        List<String> outputFields,
+
+        @DefaultValue("5m") @DurationUnit(ChronoUnit.SECONDS)
+        Duration expiresAfter,
+
         @DefaultValue Map<String, String> extraLabels,
         @DefaultValue Map<String, String> extraAnnotations,
         @DefaultValue Map<String, String> severity,
         @DefaultValue Map<String, String> headers,
         @DefaultValue("10s") Duration timeout,
-        @DefaultValue TlsConfig tls) implements OutputConfig {
+        @DefaultValue TlsConfig tls)
+        implements OutputConfig {
 
     /** Alertmanager 0.25's label name rule (Prometheus' classic one). */
     private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
@@ -57,21 +63,28 @@ public record AlertmanagerConfig(
         HttpSender.checkUrl(key + ".url", url);
         HttpSender.checkHeaders(key + ".headers", headers);
         if (url.getPath() != null && url.getPath().endsWith("/api/v1/alerts")) {
-            throw new ConfigException(key + ".url", "Alertmanager's v1 API is gone (since 0.27): give the base URL"
-                    + " or one ending with " + API_PATH + ", got '" + url + "'");
+            throw new ConfigException(
+                    key + ".url",
+                    "Alertmanager's v1 API is gone (since 0.27): give the base URL" + " or one ending with " + API_PATH
+                            + ", got '" + url + "'");
         }
         if (expiresAfter.isNegative()) {
             throw new ConfigException(key + ".expires-after", "must not be negative, got " + expiresAfter);
         }
         for (int i = 0; i < outputFields.size(); i++) {
             String field = outputFields.get(i);
-            if (field == null || field.isBlank() || (!field.equals("*") && AlertmanagerOutput.labelName(field).isEmpty())) {
-                throw new ConfigException(key + ".output-fields[" + i + "]", "not an output field name: '" + field + "'");
+            if (field == null
+                    || field.isBlank()
+                    || (!field.equals("*")
+                            && AlertmanagerOutput.labelName(field).isEmpty())) {
+                throw new ConfigException(
+                        key + ".output-fields[" + i + "]", "not an output field name: '" + field + "'");
             }
         }
         extraLabels.keySet().forEach(name -> {
             if (!LABEL_NAME.matcher(name).matches()) {
-                throw new ConfigException(key + ".extra-labels." + name,
+                throw new ConfigException(
+                        key + ".extra-labels." + name,
                         "not a label name (letters, digits and '_', not starting with a digit)");
             }
         });

@@ -75,7 +75,8 @@ final class AlertmanagerOutput implements Output {
     public void send(Alert alert) throws DeliveryException {
         Map<String, String> headers = new LinkedHashMap<>(config.headers());
         headers.put(WebhookOutput.IDEMPOTENCY_HEADER, alert.uuid());
-        http.send("POST", endpoint, headers, "application/json", JSON.writeValueAsBytes(payload(alert, clock.instant())));
+        http.send(
+                "POST", endpoint, headers, "application/json", JSON.writeValueAsBytes(payload(alert, clock.instant())));
     }
 
     ArrayNode payload(Alert alert, Instant now) {

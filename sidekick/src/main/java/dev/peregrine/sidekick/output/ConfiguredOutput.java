@@ -7,8 +7,8 @@ import dev.peregrine.sidekick.route.Route;
  * One entry of {@code peregrine.outputs}, validated: its name, type, route, delivery settings,
  * config, and what it does with repeated alerts (dedup, grouping or nothing).
  */
-public record ConfiguredOutput(String name, String type, Route route, OutputSettings settings, OutputConfig config,
-        Policy policy) {
+public record ConfiguredOutput(
+        String name, String type, Route route, OutputSettings settings, OutputConfig config, Policy policy) {
 
     public ConfiguredOutput {
         policy = policy == null ? Policy.NONE : policy;

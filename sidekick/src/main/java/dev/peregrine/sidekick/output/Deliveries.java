@@ -45,13 +45,20 @@ public final class Deliveries implements SmartLifecycle {
             Delivery d = new Delivery(o, output, spool, breakers, metrics, clock, dedup);
             d.start();
             running.add(d);
-            log.info("output {} ({}) started: {} alerts waiting in the spool", o.name(), o.type(), spool.depth(o.name()));
+            log.info(
+                    "output {} ({}) started: {} alerts waiting in the spool",
+                    o.name(),
+                    o.type(),
+                    spool.depth(o.name()));
         }
         Set<String> orphans = new TreeSet<>(spool.outputsWithBacklog());
         outputs.forEach(o -> orphans.remove(o.name()));
         for (String name : orphans) {
-            log.warn("the spool holds {} alerts for output '{}', which is no longer configured; they are kept"
-                    + " and delivered if it is configured again", spool.depth(name), name);
+            log.warn(
+                    "the spool holds {} alerts for output '{}', which is no longer configured; they are kept"
+                            + " and delivered if it is configured again",
+                    spool.depth(name),
+                    name);
         }
     }
 
@@ -76,7 +83,8 @@ public final class Deliveries implements SmartLifecycle {
             return null;
         }
         DedupStore store = new DedupStore(dir);
-        outputs.stream().filter(o -> !(o.policy() instanceof Policy.None))
+        outputs.stream()
+                .filter(o -> !(o.policy() instanceof Policy.None))
                 .forEach(o -> log.info("output {}: {}", o.name(), o.policy()));
         Set<String> configured = new TreeSet<>();
         outputs.forEach(o -> configured.add(o.name()));
@@ -84,8 +92,12 @@ public final class Deliveries implements SmartLifecycle {
             if (configured.contains(name)) {
                 log.info("dedup state at {}: {} open windows of output '{}'", store.file(), n, name);
             } else {
-                log.warn("dedup state at {} holds {} windows of output '{}', which is no longer configured; their"
-                        + " follow-ups are queued if it is configured again", store.file(), n, name);
+                log.warn(
+                        "dedup state at {} holds {} windows of output '{}', which is no longer configured; their"
+                                + " follow-ups are queued if it is configured again",
+                        store.file(),
+                        n,
+                        name);
             }
         });
         return store;

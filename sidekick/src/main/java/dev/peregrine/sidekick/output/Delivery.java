@@ -51,6 +51,7 @@ final class Delivery implements AutoCloseable {
     private final Retry retry;
     /** Entries read from the queue, not yet taken by a sender; also the lock for reading it. */
     private final ArrayDeque<SpoolEntry> buffer = new ArrayDeque<>();
+
     private final List<Thread> senders;
     private Spool.Reader queue; // used by one sender at a time: the one that set reading
     private boolean reading; // guarded by buffer
@@ -64,49 +65,64 @@ final class Delivery implements AutoCloseable {
     private final Aggregator aggregator;
 
     /** @param dedup where dedup and group windows are kept; null when no output uses them */
-    Delivery(ConfiguredOutput configured, Output output, Spool spool, CircuitBreakerRegistry breakers,
-            MeterRegistry metrics, Clock clock, DedupStore dedup) {
+    Delivery(
+            ConfiguredOutput configured,
+            Output output,
+            Spool spool,
+            CircuitBreakerRegistry breakers,
+            MeterRegistry metrics,
+            Clock clock,
+            DedupStore dedup) {
         this.configured = configured;
         this.output = output;
         this.spool = spool;
         this.clock = clock;
         OutputSettings s = configured.settings();
-        this.breaker = breakers.circuitBreaker(configured.name(), CircuitBreakerConfig.custom()
-                .failureRateThreshold(s.circuitBreaker().failureRateThreshold())
-                .slidingWindowSize(s.circuitBreaker().windowSize())
-                .minimumNumberOfCalls(Math.min(s.circuitBreaker().windowSize(), 5))
-                .waitDurationInOpenState(s.circuitBreaker().openDuration())
-                .permittedNumberOfCallsInHalfOpenState(1)
-                .recordException(Delivery::retryable)
-                .build());
-        this.retry = Retry.of(configured.name(), RetryConfig.custom()
-                .maxAttempts(s.retry().maxAttempts())
-                .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(
-                        s.retry().initialBackoff(), 2.0, 0.5, s.retry().maxBackoff()))
-                .retryOnException(e -> retryable(e) || e instanceof CallNotPermittedException)
-                .build());
+        this.breaker = breakers.circuitBreaker(
+                configured.name(),
+                CircuitBreakerConfig.custom()
+                        .failureRateThreshold(s.circuitBreaker().failureRateThreshold())
+                        .slidingWindowSize(s.circuitBreaker().windowSize())
+                        .minimumNumberOfCalls(Math.min(s.circuitBreaker().windowSize(), 5))
+                        .waitDurationInOpenState(s.circuitBreaker().openDuration())
+                        .permittedNumberOfCallsInHalfOpenState(1)
+                        .recordException(Delivery::retryable)
+                        .build());
+        this.retry = Retry.of(
+                configured.name(),
+                RetryConfig.custom()
+                        .maxAttempts(s.retry().maxAttempts())
+                        .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(
+                                s.retry().initialBackoff(), 2.0, 0.5, s.retry().maxBackoff()))
+                        .retryOnException(e -> retryable(e) || e instanceof CallNotPermittedException)
+                        .build());
         String name = configured.name();
         String type = configured.type();
-        Counter retries = Counter.builder("peregrine.output.retries").tag("output", name)
-                .description("Delivery attempts repeated after a failure").register(metrics);
+        Counter retries = Counter.builder("peregrine.output.retries")
+                .tag("output", name)
+                .description("Delivery attempts repeated after a failure")
+                .register(metrics);
         retry.getEventPublisher().onRetry(e -> retries.increment());
         this.delivered = deliveries(metrics, name, type, "delivered");
         this.failed = deliveries(metrics, name, type, "failed");
         this.dead = deliveries(metrics, name, type, "dead");
         this.sidekickOk = sidekickOutputs(metrics, type, name, "ok");
         this.sidekickError = sidekickOutputs(metrics, type, name, "error");
-        this.latency = Timer.builder("peregrine.output.delivery.latency").tag("output", name)
+        this.latency = Timer.builder("peregrine.output.delivery.latency")
+                .tag("output", name)
                 .description("Time from intake to delivery")
                 .publishPercentileHistogram()
                 .register(metrics);
-        this.aggregator = dedup == null ? null
+        this.aggregator = dedup == null
+                ? null
                 : new Aggregator(name, configured.policy(), dedup, clock, new SpoolQueue(), metrics);
         // Long-lived senders that read the queue themselves, rather than a reader handing each alert
         // to a thread: starting, scheduling and waking a thread per alert cost more CPU than a
         // webhook's whole HTTP exchange.
         this.senders = new ArrayList<>(s.parallelism());
         for (int i = 0; i < s.parallelism(); i++) {
-            senders.add(Thread.ofPlatform().name("send-" + name + "-" + i).daemon().unstarted(this::sendLoop));
+            senders.add(
+                    Thread.ofPlatform().name("send-" + name + "-" + i).daemon().unstarted(this::sendLoop));
         }
     }
 
@@ -120,15 +136,21 @@ final class Delivery implements AutoCloseable {
     }
 
     private static Counter deliveries(MeterRegistry m, String name, String type, String status) {
-        return Counter.builder("peregrine.output.deliveries").tag("output", name).tag("type", type)
-                .tag("status", status).description("Alerts by delivery outcome (failed: an attempt that failed)")
+        return Counter.builder("peregrine.output.deliveries")
+                .tag("output", name)
+                .tag("type", type)
+                .tag("status", status)
+                .description("Alerts by delivery outcome (failed: an attempt that failed)")
                 .register(m);
     }
 
     /** Falcosidekick's own metric, so existing dashboards keep working. */
     private static Counter sidekickOutputs(MeterRegistry m, String type, String name, String status) {
-        return Counter.builder("falcosecurity.falcosidekick.outputs").tag("destination", type)
-                .tag("output", name).tag("status", status).register(m);
+        return Counter.builder("falcosecurity.falcosidekick.outputs")
+                .tag("destination", type)
+                .tag("output", name)
+                .tag("status", status)
+                .register(m);
     }
 
     private static boolean retryable(Throwable e) {
@@ -180,8 +202,11 @@ final class Delivery implements AutoCloseable {
         try {
             deliver = aggregator.admit(read);
         } catch (RuntimeException e) {
-            log.warn("output {}: dedup state not updated, delivering {} alerts as they are: {}",
-                    configured.name(), read.size(), e.getMessage());
+            log.warn(
+                    "output {}: dedup state not updated, delivering {} alerts as they are: {}",
+                    configured.name(),
+                    read.size(),
+                    e.getMessage());
         }
         try {
             aggregator.flush(read.isEmpty());
@@ -202,8 +227,10 @@ final class Delivery implements AutoCloseable {
         public boolean enqueue(Map<String, byte[]> followUps) {
             List<CompletableFuture<Boolean>> written = new ArrayList<>(followUps.size());
             try {
-                followUps.forEach((uuid, payload) -> written.add(spool.append(uuid, payload, List.of(configured.name()))));
-                CompletableFuture.allOf(written.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+                followUps.forEach(
+                        (uuid, payload) -> written.add(spool.append(uuid, payload, List.of(configured.name()))));
+                CompletableFuture.allOf(written.toArray(CompletableFuture[]::new))
+                        .get(30, TimeUnit.SECONDS);
                 return true;
             } catch (SpoolFullException e) {
                 return false;
@@ -211,7 +238,10 @@ final class Delivery implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return false;
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                log.warn("output {}: queueing dedup follow-ups failed, will retry: {}", configured.name(), e.getMessage());
+                log.warn(
+                        "output {}: queueing dedup follow-ups failed, will retry: {}",
+                        configured.name(),
+                        e.getMessage());
                 return false;
             }
         }
@@ -240,8 +270,9 @@ final class Delivery implements AutoCloseable {
         SpooledAlert alert = new SpooledAlert(entry, clock::instant);
         while (running.get()) {
             try {
-                Retry.decorateCheckedRunnable(retry,
-                        CircuitBreaker.decorateCheckedRunnable(breaker, () -> output.send(alert))).run();
+                Retry.decorateCheckedRunnable(
+                                retry, CircuitBreaker.decorateCheckedRunnable(breaker, () -> output.send(alert)))
+                        .run();
                 forget(entry);
                 delivered.increment();
                 sidekickOk.increment();
@@ -254,14 +285,22 @@ final class Delivery implements AutoCloseable {
                     bury(entry, e.getMessage());
                     return;
                 }
-                log.warn("output {}: alert {} not delivered yet, will retry: {}", configured.name(), entry.uuid(), e.getMessage());
+                log.warn(
+                        "output {}: alert {} not delivered yet, will retry: {}",
+                        configured.name(),
+                        entry.uuid(),
+                        e.getMessage());
             } catch (CallNotPermittedException e) {
                 failed.increment();
                 sidekickError.increment();
             } catch (Throwable e) {
                 failed.increment();
                 sidekickError.increment();
-                log.warn("output {}: alert {} not delivered yet, will retry: {}", configured.name(), entry.uuid(), e.toString());
+                log.warn(
+                        "output {}: alert {} not delivered yet, will retry: {}",
+                        configured.name(),
+                        entry.uuid(),
+                        e.toString());
             }
             pause(configured.settings().retry().maxBackoff());
         }
@@ -276,16 +315,22 @@ final class Delivery implements AutoCloseable {
     private void forget(SpoolEntry entry) {
         spool.remove(entry).whenComplete((removed, error) -> {
             if (error != null) {
-                log.warn("output {}: removing delivered alert {} from the spool failed; it may be delivered again: {}",
-                        configured.name(), entry.uuid(), error.getMessage());
+                log.warn(
+                        "output {}: removing delivered alert {} from the spool failed; it may be delivered again: {}",
+                        configured.name(),
+                        entry.uuid(),
+                        error.getMessage());
             }
         });
     }
 
     private void bury(SpoolEntry entry, String reason) {
         dead.increment();
-        log.error("output {}: alert {} rejected for good, kept in the spool's dead-letter table: {}",
-                configured.name(), entry.uuid(), reason);
+        log.error(
+                "output {}: alert {} rejected for good, kept in the spool's dead-letter table: {}",
+                configured.name(),
+                entry.uuid(),
+                reason);
         spool.bury(entry, reason);
     }
 

@@ -27,7 +27,8 @@ public record DiscordConfig(
         @DefaultValue(SlackConfig.DEFAULT_ICON) String icon,
         String messageFormat,
         @DefaultValue("false") boolean mentionEveryone,
-        @DefaultValue("10s") Duration timeout) implements OutputConfig {
+        @DefaultValue("10s") Duration timeout)
+        implements OutputConfig {
 
     @Override
     public Output create(OutputContext context) {

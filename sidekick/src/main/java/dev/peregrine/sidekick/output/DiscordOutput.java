@@ -21,6 +21,7 @@ final class DiscordOutput implements Output {
 
     /** Discord's limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits */
     static final int MAX_CONTENT = 2000;
+
     static final int MAX_DESCRIPTION = 4096;
     static final int MAX_FIELDS = 25;
     static final int MAX_FIELD_NAME = 256;
@@ -53,7 +54,10 @@ final class DiscordOutput implements Output {
         }
         putIfPresent(payload, "username", config.username());
         putIfPresent(payload, "avatar_url", config.icon());
-        ArrayNode parse = payload.putObject("allowed_mentions").putArray("parse").add("users").add("roles");
+        ArrayNode parse = payload.putObject("allowed_mentions")
+                .putArray("parse")
+                .add("users")
+                .add("roles");
         if (config.mentionEveryone()) {
             parse.add("everyone");
         }
@@ -110,7 +114,10 @@ final class DiscordOutput implements Output {
         if (value.length() > MAX_FIELD_VALUE && value.startsWith("```")) {
             value = cut(value.substring(0, value.length() - 3), MAX_FIELD_VALUE - 3) + "```";
         }
-        fields.addObject().put("name", cut(f[0], MAX_FIELD_NAME)).put("value", cut(value, MAX_FIELD_VALUE)).put("inline", true);
+        fields.addObject()
+                .put("name", cut(f[0], MAX_FIELD_NAME))
+                .put("value", cut(value, MAX_FIELD_VALUE))
+                .put("inline", true);
     }
 
     /** At most {@code max} UTF-16 units (Discord's count), the last one an ellipsis when cut. */

@@ -32,8 +32,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record ElasticsearchConfig(
         @NotNull URI url,
         @DefaultValue("falco") @NotBlank String index,
-        @DefaultValue("daily") @Pattern(regexp = "(?i)daily|monthly|annually|none",
-                message = "must be daily, monthly, annually or none") String suffix,
+
+        @DefaultValue("daily")
+        @Pattern(regexp = "(?i)daily|monthly|annually|none", message = "must be daily, monthly, annually or none")
+        String suffix,
+
         String username,
         String password,
         String apiKey,
@@ -41,7 +44,8 @@ public record ElasticsearchConfig(
         String pipeline,
         @DefaultValue Map<String, String> headers,
         @DefaultValue("10s") Duration timeout,
-        @DefaultValue TlsConfig tls) implements OutputConfig {
+        @DefaultValue TlsConfig tls)
+        implements OutputConfig {
 
     static final String BULK_PATH = "/_bulk";
 
@@ -53,13 +57,21 @@ public record ElasticsearchConfig(
         String key = context.key();
         HttpSender.checkUrl(key + ".url", url);
         HttpSender.checkHeaders(key + ".headers", headers);
-        if (BAD_INDEX.matcher(index).find() || index.startsWith("-") || index.startsWith("_") || index.startsWith("+")
-                || index.equals(".") || index.equals("..") || index.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 240) {
-            throw new ConfigException(key + ".index", "not an index name (lower case, none of \\ / * ? \" < > | , # :"
-                    + " or spaces, not starting with -, _ or +, at most 240 bytes), got '" + index + "'");
+        if (BAD_INDEX.matcher(index).find()
+                || index.startsWith("-")
+                || index.startsWith("_")
+                || index.startsWith("+")
+                || index.equals(".")
+                || index.equals("..")
+                || index.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 240) {
+            throw new ConfigException(
+                    key + ".index",
+                    "not an index name (lower case, none of \\ / * ? \" < > | , # :"
+                            + " or spaces, not starting with -, _ or +, at most 240 bytes), got '" + index + "'");
         }
         if (apiKey != null && username != null) {
-            throw new ConfigException(key + ".api-key", "give either username/password (basic auth) or api-key, not both");
+            throw new ConfigException(
+                    key + ".api-key", "give either username/password (basic auth) or api-key, not both");
         }
         if (password != null && username == null) {
             throw new ConfigException(key + ".password", "a password needs a username");
@@ -83,7 +95,9 @@ public record ElasticsearchConfig(
             head += BULK_PATH;
         }
         if (pipeline != null) {
-            String p = "pipeline=" + java.net.URLEncoder.encode(pipeline, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+            String p = "pipeline="
+                    + java.net.URLEncoder.encode(pipeline, java.nio.charset.StandardCharsets.UTF_8)
+                            .replace("+", "%20");
             params = params.isEmpty() ? p : params + "&" + p;
         }
         return URI.create(params.isEmpty() ? head : head + "?" + params);

@@ -36,7 +36,8 @@ final class ElasticsearchOutput implements Output {
         this.endpoint = endpoint;
         this.suffix = switch (config.suffix().toLowerCase(Locale.ROOT)) {
             case "none" -> null;
-            case "monthly" -> DateTimeFormatter.ofPattern("uuuu.MM", Locale.ROOT).withZone(ZoneOffset.UTC);
+            case "monthly" ->
+                DateTimeFormatter.ofPattern("uuuu.MM", Locale.ROOT).withZone(ZoneOffset.UTC);
             case "annually" -> DateTimeFormatter.ofPattern("uuuu", Locale.ROOT).withZone(ZoneOffset.UTC);
             default -> DateTimeFormatter.ofPattern("uuuu.MM.dd", Locale.ROOT).withZone(ZoneOffset.UTC);
         };
@@ -57,7 +58,8 @@ final class ElasticsearchOutput implements Output {
 
     /** The bulk request: the action line and the document, each ending with a newline. */
     byte[] body(Alert alert) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1024 + alert.output().length() * 2);
+        ByteArrayOutputStream out =
+                new ByteArrayOutputStream(1024 + alert.output().length() * 2);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeObjectPropertyStart("create");
@@ -75,8 +77,18 @@ final class ElasticsearchOutput implements Output {
     private static Alert flatten(Alert alert) {
         TreeMap<String, Object> fields = new TreeMap<>();
         alert.outputFields().forEach((k, v) -> fields.put(k.replace('.', '_'), v));
-        return new Alert(alert.uuid(), alert.time(), alert.rule(), alert.priority(), alert.source(), alert.output(),
-                fields, alert.tags(), alert.hostname(), alert.message(), alert.origin());
+        return new Alert(
+                alert.uuid(),
+                alert.time(),
+                alert.rule(),
+                alert.priority(),
+                alert.source(),
+                alert.output(),
+                fields,
+                alert.tags(),
+                alert.hostname(),
+                alert.message(),
+                alert.origin());
     }
 
     @Override
@@ -109,7 +121,8 @@ final class ElasticsearchOutput implements Output {
         }
         JsonNode error = item.path("error");
         String message = where + ": " + index(alert) + "/" + alert.uuid() + " answered " + status + ": "
-                + error.path("type").asString("") + " " + abbreviate(error.path("reason").asString(""));
+                + error.path("type").asString("") + " "
+                + abbreviate(error.path("reason").asString(""));
         if (status == 429 || status >= 500 || status == 0) {
             throw DeliveryException.retryable(message, null);
         }

@@ -41,17 +41,24 @@ public record EmailConfig(
         @DefaultValue("587") @Min(1) @Max(65535) int port,
         String username,
         String password,
-        @DefaultValue("required") @Pattern(regexp = "required|optional|off", message = "must be one of required, optional, off")
-                String starttls,
+
+        @DefaultValue("required")
+        @Pattern(regexp = "required|optional|off", message = "must be one of required, optional, off")
+        String starttls,
+
         @DefaultValue("false") boolean smtps,
         @NotBlank String from,
         @NotEmpty List<String> to,
         @DefaultValue(EmailOutput.DEFAULT_SUBJECT) String subject,
-        @DefaultValue("html") @Pattern(regexp = "html|text", message = "must be html or text") String outputFormat,
+
+        @DefaultValue("html") @Pattern(regexp = "html|text", message = "must be html or text")
+        String outputFormat,
+
         String textTemplate,
         String htmlTemplate,
         @DefaultValue("30s") Duration timeout,
-        @DefaultValue TlsConfig tls) implements OutputConfig {
+        @DefaultValue TlsConfig tls)
+        implements OutputConfig {
 
     @Override
     public Output create(OutputContext context) {
@@ -72,7 +79,8 @@ public record EmailConfig(
         }
         AlertTemplate subjectTemplate = AlertTemplate.compile(key + ".subject", subject);
         AlertTemplate text = textTemplate == null ? null : AlertTemplate.compile(key + ".text-template", textTemplate);
-        AlertTemplate html = htmlTemplate == null ? null : AlertTemplate.compileHtml(key + ".html-template", htmlTemplate);
+        AlertTemplate html =
+                htmlTemplate == null ? null : AlertTemplate.compileHtml(key + ".html-template", htmlTemplate);
         return new EmailOutput(context.name(), this, sender, recipients, subjectTemplate, text, html);
     }
 

@@ -92,8 +92,14 @@ final class EmailOutput implements Output {
     private final String messageIdDomain;
     private final Session session;
 
-    EmailOutput(String name, EmailConfig config, InternetAddress from, List<InternetAddress> to,
-            AlertTemplate subject, AlertTemplate text, AlertTemplate html) {
+    EmailOutput(
+            String name,
+            EmailConfig config,
+            InternetAddress from,
+            List<InternetAddress> to,
+            AlertTemplate subject,
+            AlertTemplate text,
+            AlertTemplate html) {
         this.name = name;
         this.config = config;
         this.from = from;
@@ -147,8 +153,13 @@ final class EmailOutput implements Output {
         } catch (SendFailedException e) {
             Address[] sent = e.getValidSentAddresses();
             if (sent != null && sent.length > 0) {
-                log.warn("output {}: alert {} mailed to {} but refused for {}: {}", name, alert.uuid(),
-                        Arrays.toString(sent), Arrays.toString(e.getInvalidAddresses()), e.getMessage());
+                log.warn(
+                        "output {}: alert {} mailed to {} but refused for {}: {}",
+                        name,
+                        alert.uuid(),
+                        Arrays.toString(sent),
+                        Arrays.toString(e.getInvalidAddresses()),
+                        e.getMessage());
                 return;
             }
             throw failure(where, e);
@@ -169,7 +180,9 @@ final class EmailOutput implements Output {
             return DeliveryException.retryable(message, e);
         }
         int code = replyCode(e);
-        return code >= 500 && code < 600 ? DeliveryException.permanent(message) : DeliveryException.retryable(message, e);
+        return code >= 500 && code < 600
+                ? DeliveryException.permanent(message)
+                : DeliveryException.retryable(message, e);
     }
 
     private static int replyCode(MessagingException e) {
@@ -185,7 +198,7 @@ final class EmailOutput implements Output {
                 case SMTPSenderFailedException s -> {
                     return s.getReturnCode();
                 }
-                default -> { }
+                default -> {}
             }
             x = x instanceof MessagingException m ? m.getNextException() : null;
         }
@@ -193,10 +206,15 @@ final class EmailOutput implements Output {
     }
 
     private static String describe(MessagingException e) {
-        StringBuilder b = new StringBuilder(e.getClass().getSimpleName()).append(": ").append(e.getMessage());
+        StringBuilder b =
+                new StringBuilder(e.getClass().getSimpleName()).append(": ").append(e.getMessage());
         Throwable cause = e.getCause();
         if (cause != null && cause != e.getNextException() && cause.getMessage() != null) {
-            b.append(" (").append(cause.getClass().getSimpleName()).append(": ").append(cause.getMessage()).append(')');
+            b.append(" (")
+                    .append(cause.getClass().getSimpleName())
+                    .append(": ")
+                    .append(cause.getMessage())
+                    .append(')');
         }
         return b.toString().strip();
     }
@@ -208,7 +226,8 @@ final class EmailOutput implements Output {
         message.setRecipients(Message.RecipientType.TO, to);
         // A header is one line: a newline in an output line must not end it.
         String subjectLine = render(alert, "subject", subject, DEFAULT_SUBJECT_TEMPLATE, model)
-                .replaceAll("[\\r\\n]+", " ").strip();
+                .replaceAll("[\\r\\n]+", " ")
+                .strip();
         message.setSubject(subjectLine, "UTF-8");
         message.setSentDate(new Date());
         String body = render(alert, "text-template", text, DEFAULT_TEXT_TEMPLATE, model);
@@ -236,12 +255,17 @@ final class EmailOutput implements Output {
      * Renders a template; one that fails on this alert (a filter given the wrong type, say) is
      * logged and the built-in template is used instead: it costs the layout, not the alert.
      */
-    private String render(Alert alert, String key, AlertTemplate template, AlertTemplate fallback,
-            Map<String, Object> model) {
+    private String render(
+            Alert alert, String key, AlertTemplate template, AlertTemplate fallback, Map<String, Object> model) {
         try {
             return template.render(model);
         } catch (AlertTemplate.RenderException e) {
-            log.warn("output {}: {} failed on alert {}, using the built-in one: {}", name, key, alert.uuid(), e.getMessage());
+            log.warn(
+                    "output {}: {} failed on alert {}, using the built-in one: {}",
+                    name,
+                    key,
+                    alert.uuid(),
+                    e.getMessage());
             try {
                 return fallback.render(model);
             } catch (AlertTemplate.RenderException x) {

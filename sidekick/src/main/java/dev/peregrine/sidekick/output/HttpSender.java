@@ -39,7 +39,10 @@ public final class HttpSender implements AutoCloseable {
     public HttpSender(Duration timeout, TlsConfig tls) {
         Timeout t = Timeout.of(timeout);
         PoolingHttpClientConnectionManagerBuilder pool = PoolingHttpClientConnectionManagerBuilder.create()
-                .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(t).setSocketTimeout(t).build())
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(t)
+                        .setSocketTimeout(t)
+                        .build())
                 // Bounded by the output's own parallelism already; the pool must not be the limit.
                 .setMaxConnTotal(1024)
                 .setMaxConnPerRoute(1024);
@@ -48,7 +51,10 @@ public final class HttpSender implements AutoCloseable {
         }
         this.client = HttpClients.custom()
                 .setConnectionManager(pool.build())
-                .setDefaultRequestConfig(RequestConfig.custom().setConnectionRequestTimeout(t).setResponseTimeout(t).build())
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        .setConnectionRequestTimeout(t)
+                        .setResponseTimeout(t)
+                        .build())
                 .disableRedirectHandling()
                 // Retrying is the delivery's (resilience4j), with its backoff and circuit breaker.
                 .disableAutomaticRetries()
@@ -61,14 +67,21 @@ public final class HttpSender implements AutoCloseable {
     /** Sends a request with a body; returns the response body of a 2xx answer. */
     public String send(String method, URI uri, Map<String, String> headers, String contentType, byte[] body)
             throws DeliveryException {
-        ClassicHttpRequest req = ClassicRequestBuilder.create(method).setUri(uri)
+        ClassicHttpRequest req = ClassicRequestBuilder.create(method)
+                .setUri(uri)
                 .setEntity(new ByteArrayEntity(body, ContentType.parse(contentType)))
                 .build();
         headers.forEach(req::addHeader);
         Answer answer;
         try {
-            answer = client.execute(req, resp -> new Answer(resp.getCode(), read(resp.getEntity()),
-                    resp.getFirstHeader("Location") == null ? "?" : resp.getFirstHeader("Location").getValue()));
+            answer = client.execute(
+                    req,
+                    resp -> new Answer(
+                            resp.getCode(),
+                            read(resp.getEntity()),
+                            resp.getFirstHeader("Location") == null
+                                    ? "?"
+                                    : resp.getFirstHeader("Location").getValue()));
         } catch (IOException e) {
             throw DeliveryException.retryable(method + " " + uri + ": " + describe(e), e);
         }
@@ -77,8 +90,10 @@ public final class HttpSender implements AutoCloseable {
             return answer.body;
         }
         String message = method + " " + uri + " answered " + status
-                + (status >= 300 && status < 400 ? " (redirect to " + answer.location
-                        + "; redirects are not followed: a redirected POST would arrive without its body)" : "")
+                + (status >= 300 && status < 400
+                        ? " (redirect to " + answer.location
+                                + "; redirects are not followed: a redirected POST would arrive without its body)"
+                        : "")
                 + ": " + abbreviate(answer.body);
         if (status == 408 || status == 425 || status == 429 || status >= 500) {
             throw DeliveryException.retryable(message, null);
@@ -117,7 +132,8 @@ public final class HttpSender implements AutoCloseable {
     public static void checkUrl(String key, URI uri) {
         String scheme = uri.getScheme();
         if (!("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) || uri.getHost() == null) {
-            throw new dev.peregrine.sidekick.config.ConfigException(key, "must be an http or https URL, got '" + uri + "'");
+            throw new dev.peregrine.sidekick.config.ConfigException(
+                    key, "must be an http or https URL, got '" + uri + "'");
         }
     }
 
@@ -125,8 +141,8 @@ public final class HttpSender implements AutoCloseable {
     public static void checkHeaders(String key, Map<String, String> headers) {
         for (String name : headers.keySet()) {
             if (RESTRICTED_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-                throw new dev.peregrine.sidekick.config.ConfigException(key + "." + name,
-                        "this header is set by the HTTP client and cannot be configured");
+                throw new dev.peregrine.sidekick.config.ConfigException(
+                        key + "." + name, "this header is set by the HTTP client and cannot be configured");
             }
         }
     }

@@ -34,7 +34,8 @@ public record KafkaConfig(
         @DefaultValue("none") @NotBlank String key,
         String clientId,
         @DefaultValue("10s") Duration timeout,
-        @DefaultValue Map<String, String> properties) implements OutputConfig {
+        @DefaultValue Map<String, String> properties)
+        implements OutputConfig {
 
     /** Kafka's own rule for topic names. */
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
@@ -42,20 +43,21 @@ public record KafkaConfig(
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[^\\s:/\\[\\]]+):\\d{1,5}");
 
     /** Keys this output sets itself; giving them would undo what delivery relies on. */
-    static final Set<String> FIXED = Set.of("bootstrap.servers", "key.serializer", "value.serializer",
-            "transactional.id");
+    static final Set<String> FIXED =
+            Set.of("bootstrap.servers", "key.serializer", "value.serializer", "transactional.id");
 
     @Override
     public Output create(OutputContext context) {
         for (int i = 0; i < bootstrapServers.size(); i++) {
             String server = bootstrapServers.get(i).trim();
             if (!HOST_PORT.matcher(server).matches()) {
-                throw new ConfigException(context.key() + ".bootstrap-servers[" + i + "]",
-                        "must be host:port, got '" + server + "'");
+                throw new ConfigException(
+                        context.key() + ".bootstrap-servers[" + i + "]", "must be host:port, got '" + server + "'");
             }
         }
         if (!TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
-            throw new ConfigException(context.key() + ".topic",
+            throw new ConfigException(
+                    context.key() + ".topic",
                     "not a valid Kafka topic name (letters, digits, '.', '_', '-'; at most 249): '" + topic + "'");
         }
         if (timeout.isNegative() || timeout.toMillis() < 100) {

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -80,15 +79,18 @@ final class KafkaOutput implements Output {
                 throw new ConfigException(key, "not a Kafka producer property");
             }
             if (KafkaConfig.FIXED.contains(name)) {
-                throw new ConfigException(key, "set by the output itself and cannot be configured"
-                        + (name.equals("bootstrap.servers") ? "; use bootstrap-servers" : ""));
+                throw new ConfigException(
+                        key,
+                        "set by the output itself and cannot be configured"
+                                + (name.equals("bootstrap.servers") ? "; use bootstrap-servers" : ""));
             }
-            if (name.equals(ProducerConfig.MAX_BLOCK_MS_CONFIG) || name.equals(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) {
+            if (name.equals(ProducerConfig.MAX_BLOCK_MS_CONFIG)
+                    || name.equals(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) {
                 throw new ConfigException(key, "set from the output's timeout; use timeout");
             }
             if (name.equals(ProducerConfig.ACKS_CONFIG) && !(value.equals("all") || value.equals("-1"))) {
-                throw new ConfigException(key, "is always all: an alert counts as delivered only when every"
-                        + " in-sync replica has it");
+                throw new ConfigException(
+                        key, "is always all: an alert counts as delivered only when every" + " in-sync replica has it");
             }
             if (name.equals(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG) && !value.equalsIgnoreCase("true")) {
                 throw new ConfigException(key, "is always true: retries must not duplicate or reorder records");
@@ -106,17 +108,22 @@ final class KafkaOutput implements Output {
 
         long timeout = config.timeout().toMillis();
         long linger = props.containsKey(ProducerConfig.LINGER_MS_CONFIG)
-                ? Long.parseLong(props.get(ProducerConfig.LINGER_MS_CONFIG).toString().trim())
+                ? Long.parseLong(
+                        props.get(ProducerConfig.LINGER_MS_CONFIG).toString().trim())
                 : 5;
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.servers());
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() == null || config.clientId().isBlank()
-                ? "peregrine-" + context.name() : config.clientId());
+        props.put(
+                ProducerConfig.CLIENT_ID_CONFIG,
+                config.clientId() == null || config.clientId().isBlank()
+                        ? "peregrine-" + context.name()
+                        : config.clientId());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(linger));
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeout));
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(timeout));
-        props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+        props.putIfAbsent(
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
                 String.valueOf(Math.max(1, Math.min(30_000, timeout - linger))));
 
         // The whole set, for the checks across properties (max.in.flight with idempotence, timeouts).
@@ -128,7 +135,9 @@ final class KafkaOutput implements Output {
         } catch (org.apache.kafka.common.config.ConfigException e) {
             String named = config.properties().keySet().stream()
                     .filter(n -> e.getMessage() != null && e.getMessage().contains(n))
-                    .findFirst().map(n -> base + "." + n).orElse(base);
+                    .findFirst()
+                    .map(n -> base + "." + n)
+                    .orElse(base);
             throw new ConfigException(named, e.getMessage());
         }
         return props;
@@ -137,8 +146,12 @@ final class KafkaOutput implements Output {
     @Override
     public void send(Alert alert) throws DeliveryException {
         Producer<String, byte[]> p = producer();
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(config.topic(), null, key(alert),
-                AlertJson.write(alert), List.of(new RecordHeader(UUID_HEADER, alert.uuid().getBytes(StandardCharsets.UTF_8))));
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(
+                config.topic(),
+                null,
+                key(alert),
+                AlertJson.write(alert),
+                List.of(new RecordHeader(UUID_HEADER, alert.uuid().getBytes(StandardCharsets.UTF_8))));
         String where = "kafka topic " + config.topic() + " at " + config.servers();
         try {
             Future<RecordMetadata> ack = p.send(record);
@@ -168,8 +181,11 @@ final class KafkaOutput implements Output {
                 try {
                     return keyTemplate.render(alert);
                 } catch (AlertTemplate.RenderException e) {
-                    log.warn("output {}: key template failed on alert {}, sending it without a key: {}", name,
-                            alert.uuid(), e.getMessage());
+                    log.warn(
+                            "output {}: key template failed on alert {}, sending it without a key: {}",
+                            name,
+                            alert.uuid(),
+                            e.getMessage());
                     return null;
                 }
         }
@@ -177,13 +193,16 @@ final class KafkaOutput implements Output {
 
     private DeliveryException failure(Producer<String, byte[]> p, String where, Throwable cause) {
         String message = where + ": " + cause.getClass().getSimpleName() + ": " + cause.getMessage();
-        if (cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException
+        if (cause instanceof RecordTooLargeException
+                || cause instanceof RecordBatchTooLargeException
                 || cause instanceof InvalidRecordException) {
             // The broker refuses this record as it is; sending it again cannot help.
             return DeliveryException.permanent(message);
         }
-        if (cause instanceof AuthenticationException || cause instanceof AuthorizationException
-                || cause instanceof OutOfOrderSequenceException || cause instanceof UnsupportedVersionException
+        if (cause instanceof AuthenticationException
+                || cause instanceof AuthorizationException
+                || cause instanceof OutOfOrderSequenceException
+                || cause instanceof UnsupportedVersionException
                 || cause instanceof IllegalStateException) {
             // Errors that can leave an idempotent producer unusable: start afresh on the next send,
             // so that fixing credentials or ACLs is enough to resume.
@@ -201,8 +220,8 @@ final class KafkaOutput implements Output {
                 producer = new KafkaProducer<>(producerProperties, new StringSerializer(), new ByteArraySerializer());
             } catch (KafkaException e) { // e.g. no bootstrap server name resolves yet
                 Throwable root = e.getCause() == null ? e : e.getCause();
-                throw DeliveryException.retryable("kafka " + config.servers() + ": cannot create the producer: "
-                        + root.getMessage(), e);
+                throw DeliveryException.retryable(
+                        "kafka " + config.servers() + ": cannot create the producer: " + root.getMessage(), e);
             }
         }
         return producer;

@@ -30,7 +30,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record LokiConfig(
         @NotNull URI url,
         @DefaultValue("/loki/api/v1/push") String endpoint,
-        @DefaultValue("text") @Pattern(regexp = "(?i)text|json", message = "must be text or json") String format,
+
+        @DefaultValue("text") @Pattern(regexp = "(?i)text|json", message = "must be text or json")
+        String format,
+
         @DefaultValue List<String> outputFields,
         @DefaultValue Map<String, String> extraLabels,
         String tenant,
@@ -38,7 +41,8 @@ public record LokiConfig(
         String password,
         @DefaultValue Map<String, String> headers,
         @DefaultValue("10s") Duration timeout,
-        @DefaultValue TlsConfig tls) implements OutputConfig {
+        @DefaultValue TlsConfig tls)
+        implements OutputConfig {
 
     /** Loki's (Prometheus') label name rule; names starting with "__" are Loki's own. */
     private static final java.util.regex.Pattern LABEL_NAME = java.util.regex.Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
@@ -53,13 +57,17 @@ public record LokiConfig(
         }
         for (int i = 0; i < outputFields.size(); i++) {
             String field = outputFields.get(i);
-            if (field == null || field.isBlank() || AlertmanagerOutput.labelName(field.trim()).isEmpty()) {
-                throw new ConfigException(key + ".output-fields[" + i + "]", "not an output field name: '" + field + "'");
+            if (field == null
+                    || field.isBlank()
+                    || AlertmanagerOutput.labelName(field.trim()).isEmpty()) {
+                throw new ConfigException(
+                        key + ".output-fields[" + i + "]", "not an output field name: '" + field + "'");
             }
         }
         extraLabels.keySet().forEach(name -> {
             if (!LABEL_NAME.matcher(name).matches() || name.startsWith("__")) {
-                throw new ConfigException(key + ".extra-labels." + name,
+                throw new ConfigException(
+                        key + ".extra-labels." + name,
                         "not a label name (letters, digits and '_', not starting with a digit or '__')");
             }
         });

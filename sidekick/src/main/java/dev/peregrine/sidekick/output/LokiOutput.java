@@ -69,9 +69,12 @@ final class LokiOutput implements Output {
         for (String field : config.outputFields()) {
             Object value = alert.outputFields().get(field.trim());
             if (value != null) {
-                labels.put(AlertmanagerOutput.labelName(field.trim()), value instanceof List<?> list
-                        ? String.join(",", list.stream().map(String::valueOf).toList())
-                        : String.valueOf(value));
+                labels.put(
+                        AlertmanagerOutput.labelName(field.trim()),
+                        value instanceof List<?> list
+                                ? String.join(
+                                        ",", list.stream().map(String::valueOf).toList())
+                                : String.valueOf(value));
             }
         }
         labels.put("rule", alert.rule());

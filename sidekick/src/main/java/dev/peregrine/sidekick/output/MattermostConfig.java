@@ -30,10 +30,13 @@ public record MattermostConfig(
         @DefaultValue("Peregrine") String username,
         @DefaultValue(SlackConfig.DEFAULT_ICON) String icon,
         @DefaultValue("Peregrine") String footer,
+
         @DefaultValue("all") @Pattern(regexp = "all|text|fields", message = "must be one of all, text, fields")
-                String outputFormat,
+        String outputFormat,
+
         String messageFormat,
-        @DefaultValue("10s") Duration timeout) implements OutputConfig {
+        @DefaultValue("10s") Duration timeout)
+        implements OutputConfig {
 
     @Override
     public Output create(OutputContext context) {

@@ -20,8 +20,8 @@ final class MattermostOutput implements Output {
         this.name = name;
         this.config = config;
         this.template = template;
-        this.message = new SlackMessage(config.username(), config.icon(), config.channel(), config.footer(),
-                config.outputFormat(), true);
+        this.message = new SlackMessage(
+                config.username(), config.icon(), config.channel(), config.footer(), config.outputFormat(), true);
         this.http = new HttpSender(config.timeout(), TlsConfig.NONE);
     }
 

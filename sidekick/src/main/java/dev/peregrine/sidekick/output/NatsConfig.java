@@ -37,7 +37,8 @@ public record NatsConfig(
         String token,
         String credentialsFile,
         @DefaultValue("10s") Duration timeout,
-        @DefaultValue TlsConfig tls) implements OutputConfig {
+        @DefaultValue TlsConfig tls)
+        implements OutputConfig {
 
     @Override
     public Output create(OutputContext context) {
@@ -50,13 +51,15 @@ public record NatsConfig(
                     throw new IllegalArgumentException("expected nats://host:port");
                 }
             } catch (RuntimeException e) {
-                throw new ConfigException(key + ".servers[" + i + "]", "not a NATS server URL: '" + server + "' ("
-                        + e.getMessage() + ")");
+                throw new ConfigException(
+                        key + ".servers[" + i + "]",
+                        "not a NATS server URL: '" + server + "' (" + e.getMessage() + ")");
             }
         }
         int ways = (username != null ? 1 : 0) + (token != null ? 1 : 0) + (credentialsFile != null ? 1 : 0);
         if (ways > 1) {
-            throw new ConfigException(key + (token != null ? ".token" : ".credentials-file"),
+            throw new ConfigException(
+                    key + (token != null ? ".token" : ".credentials-file"),
                     "give one of username/password, token or credentials-file");
         }
         if (password != null && username == null) {

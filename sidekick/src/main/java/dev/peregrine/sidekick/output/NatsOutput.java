@@ -56,12 +56,14 @@ final class NatsOutput implements Output {
     private final PublishOptions publishOptions;
     /** Set by the first connection event: connecting runs in the background from the start. */
     private final AtomicReference<Connection> connection = new AtomicReference<>();
+
     private final AtomicReference<JetStream> jetStream = new AtomicReference<>();
     private final CountDownLatch firstAttempt = new CountDownLatch(1);
     private volatile boolean closed;
     private volatile boolean wasConnected;
     /** Core NATS publishes so far, and how many of them a completed flush has confirmed. */
     private final java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
+
     private final Object flushLock = new Object();
     private long flushed; // guarded by flushLock
 
@@ -69,7 +71,8 @@ final class NatsOutput implements Output {
         this.name = name;
         this.config = config;
         this.subject = subject;
-        this.publishOptions = PublishOptions.builder().streamTimeout(config.timeout()).build();
+        this.publishOptions =
+                PublishOptions.builder().streamTimeout(config.timeout()).build();
         try {
             // Connects in the background; a server that is not there yet is retried like a lost
             // connection. Startup waits for the first attempt only, so that a server that is up
@@ -129,7 +132,8 @@ final class NatsOutput implements Output {
         switch (event) {
             case CONNECTED, RECONNECTED -> {
                 wasConnected = true;
-                log.info("output {}: NATS {} ({})", name, event.name().toLowerCase(Locale.ROOT), conn.getConnectedUrl());
+                log.info(
+                        "output {}: NATS {} ({})", name, event.name().toLowerCase(Locale.ROOT), conn.getConnectedUrl());
             }
             case DISCONNECTED -> {
                 // Once per outage, not once per attempt.
@@ -153,8 +157,10 @@ final class NatsOutput implements Output {
         AlertTemplate template = AlertTemplate.compile(key, pebble);
         String literal = TAGS.matcher(pebble).replaceAll("");
         if (!literal.chars().allMatch(c -> c > ' ' && c != '*' && c != '>' && c != 0x7f)) {
-            throw new ConfigException(key, "a subject cannot contain whitespace, '*' or '>' (wildcards are for"
-                    + " subscribers): '" + source + "'");
+            throw new ConfigException(
+                    key,
+                    "a subject cannot contain whitespace, '*' or '>' (wildcards are for" + " subscribers): '" + source
+                            + "'");
         }
         return template;
     }
@@ -169,7 +175,11 @@ final class NatsOutput implements Output {
             throw DeliveryException.retryable(where + ": not connected (" + status + ")", null);
         }
         Headers headers = new Headers().put(MSG_ID_HEADER, alert.uuid());
-        Message message = NatsMessage.builder().subject(subj).headers(headers).data(AlertJson.write(alert)).build();
+        Message message = NatsMessage.builder()
+                .subject(subj)
+                .headers(headers)
+                .data(AlertJson.write(alert))
+                .build();
         try {
             if (config.jetstream()) {
                 PublishAck ack = jetStream(conn).publish(message, publishOptions);
@@ -184,7 +194,8 @@ final class NatsOutput implements Output {
             // The server's max_payload, say: this message will never be taken as it is.
             throw DeliveryException.permanent(where + ": " + e.getMessage());
         } catch (TimeoutException e) {
-            throw DeliveryException.retryable(where + ": no answer within " + config.timeout().toMillis() + " ms", e);
+            throw DeliveryException.retryable(
+                    where + ": no answer within " + config.timeout().toMillis() + " ms", e);
         } catch (IOException | JetStreamApiException | IllegalStateException e) {
             throw DeliveryException.retryable(where + ": " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -219,8 +230,8 @@ final class NatsOutput implements Output {
         try {
             rendered = subject.render(model(alert));
         } catch (AlertTemplate.RenderException e) {
-            throw DeliveryException.permanent("output " + name + ": subject-template failed on alert " + alert.uuid()
-                    + ": " + e.getMessage());
+            throw DeliveryException.permanent(
+                    "output " + name + ": subject-template failed on alert " + alert.uuid() + ": " + e.getMessage());
         }
         // An empty token (a field the alert does not have) becomes "_": a.b._ rather than a.b.
         String[] tokens = rendered.split("\\.", -1);

@@ -51,7 +51,9 @@ public record OutputSettings(
      * then lets one probe through every {@code openDuration}.
      */
     public record CircuitBreaker(
-            @DefaultValue("50") @DecimalMin("1") @DecimalMax("100") float failureRateThreshold,
+            @DefaultValue("50") @DecimalMin("1") @DecimalMax("100")
+            float failureRateThreshold,
+
             @DefaultValue("20") @Min(1) int windowSize,
             @DefaultValue("30s") Duration openDuration) {}
 }

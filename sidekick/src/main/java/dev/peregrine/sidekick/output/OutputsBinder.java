@@ -96,7 +96,9 @@ public final class OutputsBinder {
         try {
             value = binder.bindOrCreate(key, Bindable.of(type));
         } catch (BindException e) {
-            String at = e.getProperty() != null ? e.getProperty().getName().toString() : e.getName().toString();
+            String at = e.getProperty() != null
+                    ? e.getProperty().getName().toString()
+                    : e.getName().toString();
             problems.add(at + ": " + rootMessage(e));
             return null;
         }
@@ -136,9 +138,12 @@ public final class OutputsBinder {
                 iterable.stream()
                         .filter(prefix::isAncestorOf)
                         .filter(n -> n.getNumberOfElements() > prefix.getNumberOfElements() + 1)
-                        .forEach(n -> keys
-                                .computeIfAbsent(n.getElement(prefix.getNumberOfElements(), ConfigurationPropertyName.Form.ORIGINAL), k -> new TreeSet<>())
-                                .add(n.getElement(prefix.getNumberOfElements() + 1, ConfigurationPropertyName.Form.DASHED)));
+                        .forEach(n -> keys.computeIfAbsent(
+                                        n.getElement(
+                                                prefix.getNumberOfElements(), ConfigurationPropertyName.Form.ORIGINAL),
+                                        k -> new TreeSet<>())
+                                .add(n.getElement(
+                                        prefix.getNumberOfElements() + 1, ConfigurationPropertyName.Form.DASHED)));
             }
         }
         return keys;

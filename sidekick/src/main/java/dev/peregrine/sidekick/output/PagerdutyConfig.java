@@ -31,13 +31,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @OutputType("pagerduty")
 public record PagerdutyConfig(
         @NotBlank String routingKey,
-        @DefaultValue("us") @Pattern(regexp = "(?i)us|eu", message = "must be us or eu") String region,
+
+        @DefaultValue("us") @Pattern(regexp = "(?i)us|eu", message = "must be us or eu")
+        String region,
+
         URI url,
         String summaryTemplate,
         String dedupKeyTemplate,
         @DefaultValue Map<String, String> severity,
         @DefaultValue("10s") Duration timeout,
-        @DefaultValue TlsConfig tls) implements OutputConfig {
+        @DefaultValue TlsConfig tls)
+        implements OutputConfig {
 
     static final URI US = URI.create("https://events.pagerduty.com/v2/enqueue");
     static final URI EU = URI.create("https://events.eu.pagerduty.com/v2/enqueue");
@@ -60,8 +64,9 @@ public record PagerdutyConfig(
             }
             String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
             if (!SEVERITIES.contains(v)) {
-                throw new ConfigException(key + ".severity." + priority, "must be critical, error, warning or info,"
-                        + " got '" + value + "'");
+                throw new ConfigException(
+                        key + ".severity." + priority,
+                        "must be critical, error, warning or info," + " got '" + value + "'");
             }
             severities.put(p, v);
         });

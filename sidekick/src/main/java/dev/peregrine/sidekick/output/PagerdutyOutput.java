@@ -35,6 +35,7 @@ final class PagerdutyOutput implements Output {
 
     /** The Events API's limits. */
     static final int MAX_SUMMARY = 1024;
+
     static final int MAX_DEDUP_KEY = 255;
 
     private final String name;
@@ -45,8 +46,13 @@ final class PagerdutyOutput implements Output {
     private final AlertTemplate dedupKey;
     private final HttpSender http;
 
-    PagerdutyOutput(String name, PagerdutyConfig config, URI endpoint, Map<Priority, String> severity,
-            AlertTemplate summary, AlertTemplate dedupKey) {
+    PagerdutyOutput(
+            String name,
+            PagerdutyConfig config,
+            URI endpoint,
+            Map<Priority, String> severity,
+            AlertTemplate summary,
+            AlertTemplate dedupKey) {
         this.name = name;
         this.config = config;
         this.endpoint = endpoint;
@@ -71,10 +77,13 @@ final class PagerdutyOutput implements Output {
         ObjectNode e = JSON.createObjectNode();
         e.put("routing_key", config.routingKey());
         e.put("event_action", "trigger");
-        String key = dedupKey == null ? "" : render(dedupKey, "dedup-key-template", alert, "").trim();
+        String key = dedupKey == null
+                ? ""
+                : render(dedupKey, "dedup-key-template", alert, "").trim();
         e.put("dedup_key", key.isEmpty() ? alert.uuid() : truncate(key, MAX_DEDUP_KEY, ""));
         ObjectNode p = e.putObject("payload");
-        String text = summary == null ? alert.output()
+        String text = summary == null
+                ? alert.output()
                 : render(summary, "summary-template", alert, alert.output()).strip();
         p.put("summary", truncate(text.isEmpty() ? alert.rule() : text, MAX_SUMMARY, "..."));
         p.put("source", alert.hostname().isEmpty() ? "falco" : alert.hostname());
@@ -114,7 +123,11 @@ final class PagerdutyOutput implements Output {
         try {
             return template.render(alert);
         } catch (AlertTemplate.RenderException ex) {
-            log.warn("output {}: {} failed on alert {}, sending the default instead: {}", name, key, alert.uuid(),
+            log.warn(
+                    "output {}: {} failed on alert {}, sending the default instead: {}",
+                    name,
+                    key,
+                    alert.uuid(),
                     ex.getMessage());
             return fallback;
         }

@@ -29,10 +29,13 @@ public record SlackConfig(
         @DefaultValue("Peregrine") String username,
         @DefaultValue(DEFAULT_ICON) String icon,
         @DefaultValue("Peregrine") String footer,
+
         @DefaultValue("all") @Pattern(regexp = "all|text|fields", message = "must be one of all, text, fields")
-                String outputFormat,
+        String outputFormat,
+
         String messageFormat,
-        @DefaultValue("10s") Duration timeout) implements OutputConfig {
+        @DefaultValue("10s") Duration timeout)
+        implements OutputConfig {
 
     /** Falcosidekick's default avatar: users moving over keep the picture they know. */
     public static final String DEFAULT_ICON =

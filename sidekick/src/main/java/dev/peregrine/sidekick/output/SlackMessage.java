@@ -19,8 +19,8 @@ import tools.jackson.databind.node.ObjectNode;
  * @param hostnameAfterRule Falcosidekick's Mattermost order (rule, hostname, priority, source)
  *     rather than its Slack order (rule, priority, source, hostname)
  */
-record SlackMessage(String username, String icon, String channel, String footer, String outputFormat,
-        boolean hostnameAfterRule) {
+record SlackMessage(
+        String username, String icon, String channel, String footer, String outputFormat, boolean hostnameAfterRule) {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 

@@ -28,14 +28,19 @@ final class SlackOutput implements Output {
         this.name = name;
         this.config = config;
         this.template = template;
-        this.message = new SlackMessage(config.username(), config.icon(), config.channel(), config.footer(),
-                config.outputFormat(), false);
+        this.message = new SlackMessage(
+                config.username(), config.icon(), config.channel(), config.footer(), config.outputFormat(), false);
         this.http = new HttpSender(config.timeout(), TlsConfig.NONE);
     }
 
     @Override
     public void send(Alert alert) throws DeliveryException {
-        http.send("POST", config.webhookUrl(), Map.of(), "application/json", message.json(alert, render(name, template, alert)));
+        http.send(
+                "POST",
+                config.webhookUrl(),
+                Map.of(),
+                "application/json",
+                message.json(alert, render(name, template, alert)));
     }
 
     /**
@@ -49,7 +54,11 @@ final class SlackOutput implements Output {
         try {
             return template.render(alert);
         } catch (AlertTemplate.RenderException e) {
-            log.warn("output {}: message-format failed on alert {}, posting without text: {}", name, alert.uuid(), e.getMessage());
+            log.warn(
+                    "output {}: message-format failed on alert {}, posting without text: {}",
+                    name,
+                    alert.uuid(),
+                    e.getMessage());
             return null;
         }
     }

@@ -31,14 +31,20 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record SyslogConfig(
         @NotBlank String host,
         @Min(1) @Max(65535) Integer port,
-        @DefaultValue("tcp") @Pattern(regexp = "(?i)udp|tcp|tls", message = "must be udp, tcp or tls") String protocol,
-        @DefaultValue("json") @Pattern(regexp = "(?i)json|cef", message = "must be json or cef") String format,
+
+        @DefaultValue("tcp") @Pattern(regexp = "(?i)udp|tcp|tls", message = "must be udp, tcp or tls")
+        String protocol,
+
+        @DefaultValue("json") @Pattern(regexp = "(?i)json|cef", message = "must be json or cef")
+        String format,
+
         @DefaultValue("local0") String facility,
         @DefaultValue("falco") String appName,
         String hostname,
         String structuredDataId,
         @DefaultValue("10s") Duration timeout,
-        @DefaultValue TlsConfig tls) implements OutputConfig {
+        @DefaultValue TlsConfig tls)
+        implements OutputConfig {
 
     @Override
     public Output create(OutputContext context) {
@@ -50,25 +56,29 @@ public record SyslogConfig(
             throw new ConfigException(key + ".facility", e.getMessage());
         }
         if (!SyslogOutput.printableAscii(appName, 48)) {
-            throw new ConfigException(key + ".app-name", "must be 1 to 48 printable ASCII characters without spaces,"
-                    + " got '" + appName + "'");
+            throw new ConfigException(
+                    key + ".app-name",
+                    "must be 1 to 48 printable ASCII characters without spaces," + " got '" + appName + "'");
         }
         if (hostname != null && !SyslogOutput.printableAscii(hostname, 255)) {
-            throw new ConfigException(key + ".hostname", "must be 1 to 255 printable ASCII characters without spaces,"
-                    + " got '" + hostname + "'");
+            throw new ConfigException(
+                    key + ".hostname",
+                    "must be 1 to 255 printable ASCII characters without spaces," + " got '" + hostname + "'");
         }
         if (structuredDataId != null && !SyslogOutput.validSdId(structuredDataId)) {
-            throw new ConfigException(key + ".structured-data-id", "not an RFC 5424 SD-ID: 1 to 32 printable ASCII"
-                    + " characters other than space, '=', ']' and '\"', with one '@' followed by an enterprise"
-                    + " number (e.g. falco@32473), got '" + structuredDataId + "'");
+            throw new ConfigException(
+                    key + ".structured-data-id",
+                    "not an RFC 5424 SD-ID: 1 to 32 printable ASCII"
+                            + " characters other than space, '=', ']' and '\"', with one '@' followed by an enterprise"
+                            + " number (e.g. falco@32473), got '" + structuredDataId + "'");
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new ConfigException(key + ".timeout", "must be positive, got " + timeout);
         }
         String proto = protocol.toLowerCase(Locale.ROOT);
         if (!proto.equals("tls") && tls.customized()) {
-            throw new ConfigException(key + ".tls", "TLS files are only used with protocol: tls (protocol is "
-                    + proto + ")");
+            throw new ConfigException(
+                    key + ".tls", "TLS files are only used with protocol: tls (protocol is " + proto + ")");
         }
         int p = port != null ? port : proto.equals("tls") ? 6514 : 514;
         return new SyslogOutput(context.name(), this, proto, p, facilityCode);

@@ -43,17 +43,49 @@ final class SyslogOutput implements Output {
 
     /** RFC 5424's facility names (section 6.2.1), with the names syslog implementations use. */
     static final Map<String, Integer> FACILITIES = Map.ofEntries(
-            Map.entry("kern", 0), Map.entry("user", 1), Map.entry("mail", 2), Map.entry("daemon", 3),
-            Map.entry("auth", 4), Map.entry("syslog", 5), Map.entry("lpr", 6), Map.entry("news", 7),
-            Map.entry("uucp", 8), Map.entry("cron", 9), Map.entry("authpriv", 10), Map.entry("ftp", 11),
-            Map.entry("ntp", 12), Map.entry("security", 13), Map.entry("console", 14), Map.entry("solaris-cron", 15),
-            Map.entry("local0", 16), Map.entry("local1", 17), Map.entry("local2", 18), Map.entry("local3", 19),
-            Map.entry("local4", 20), Map.entry("local5", 21), Map.entry("local6", 22), Map.entry("local7", 23));
+            Map.entry("kern", 0),
+            Map.entry("user", 1),
+            Map.entry("mail", 2),
+            Map.entry("daemon", 3),
+            Map.entry("auth", 4),
+            Map.entry("syslog", 5),
+            Map.entry("lpr", 6),
+            Map.entry("news", 7),
+            Map.entry("uucp", 8),
+            Map.entry("cron", 9),
+            Map.entry("authpriv", 10),
+            Map.entry("ftp", 11),
+            Map.entry("ntp", 12),
+            Map.entry("security", 13),
+            Map.entry("console", 14),
+            Map.entry("solaris-cron", 15),
+            Map.entry("local0", 16),
+            Map.entry("local1", 17),
+            Map.entry("local2", 18),
+            Map.entry("local3", 19),
+            Map.entry("local4", 20),
+            Map.entry("local5", 21),
+            Map.entry("local6", 22),
+            Map.entry("local7", 23));
 
     /** Falcosidekick's CEF severity (0-10) per priority. */
     static final Map<Priority, Integer> CEF_SEVERITY = new EnumMap<>(Map.of(
-            Priority.DEBUG, 0, Priority.INFORMATIONAL, 3, Priority.NOTICE, 4, Priority.WARNING, 6,
-            Priority.ERROR, 7, Priority.CRITICAL, 8, Priority.ALERT, 9, Priority.EMERGENCY, 10));
+            Priority.DEBUG,
+            0,
+            Priority.INFORMATIONAL,
+            3,
+            Priority.NOTICE,
+            4,
+            Priority.WARNING,
+            6,
+            Priority.ERROR,
+            7,
+            Priority.CRITICAL,
+            8,
+            Priority.ALERT,
+            9,
+            Priority.EMERGENCY,
+            10));
 
     /** RFC 5424 TIMESTAMP: RFC 3339, at most 6 fraction digits; UTC. */
     static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
@@ -70,7 +102,8 @@ final class SyslogOutput implements Output {
      * JSON kept to ASCII (other characters as {@code \\uXXXX}): MSG is then plain octets (RFC 5424's
      * MSG-ANY), which every receiver takes, and a JSON parser still gets the exact strings back.
      */
-    private static final JsonMapper ASCII_JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+    private static final JsonMapper ASCII_JSON =
+            JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
     private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
@@ -90,9 +123,11 @@ final class SyslogOutput implements Output {
     private final ReentrantLock lock = new ReentrantLock();
     /** Closes a connection whose write blocks longer than the timeout (a server that stopped reading). */
     private final ScheduledExecutorService watchdog;
+
     private final SSLContext ssl;
     /** Volatile so that {@link #close} can close it under a write blocked while holding the lock. */
     private volatile Socket socket;
+
     private OutputStream out;
     private long lastWrite;
     private DatagramSocket datagrams;
@@ -109,9 +144,15 @@ final class SyslogOutput implements Output {
         this.port = port;
         this.facility = facility;
         this.idleCheck = idleCheck;
-        this.ssl = !protocol.equals("tls") ? null : config.tls().customized() ? config.tls().sslContext() : defaultSsl();
-        this.watchdog = protocol.equals("udp") ? null : Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("syslog-watchdog-" + name).factory());
+        this.ssl = !protocol.equals("tls")
+                ? null
+                : config.tls().customized() ? config.tls().sslContext() : defaultSsl();
+        this.watchdog = protocol.equals("udp")
+                ? null
+                : Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+                        .daemon()
+                        .name("syslog-watchdog-" + name)
+                        .factory());
     }
 
     private static SSLContext defaultSsl() {
@@ -158,12 +199,18 @@ final class SyslogOutput implements Output {
         int pri = facility * 8 + alert.priority().ordinal(); // Falco's priorities are syslog's severities, in order
         String host = config.hostname() != null ? config.hostname() : token(alert.hostname(), 255);
         StringBuilder header = new StringBuilder(256)
-                .append('<').append(pri).append(">1 ")
-                .append(TIMESTAMP.format(alert.time())).append(' ')
-                .append(host.isEmpty() ? "-" : host).append(' ')
-                .append(config.appName()).append(' ')
+                .append('<')
+                .append(pri)
+                .append(">1 ")
+                .append(TIMESTAMP.format(alert.time()))
+                .append(' ')
+                .append(host.isEmpty() ? "-" : host)
+                .append(' ')
+                .append(config.appName())
+                .append(' ')
                 .append("- ") // PROCID: the sidekick's pid would say nothing about the event
-                .append(msgId(alert.rule())).append(' ');
+                .append(msgId(alert.rule()))
+                .append(' ');
         if (config.structuredDataId() == null) {
             header.append('-');
         } else {
@@ -181,7 +228,8 @@ final class SyslogOutput implements Output {
             header.append(']');
         }
         header.append(' ');
-        ByteArrayOutputStream msg = new ByteArrayOutputStream(1024 + alert.output().length() * 2);
+        ByteArrayOutputStream msg =
+                new ByteArrayOutputStream(1024 + alert.output().length() * 2);
         msg.writeBytes(header.toString().getBytes(StandardCharsets.UTF_8));
         if (config.format().equalsIgnoreCase("cef")) {
             String cef = cef(alert);
@@ -232,8 +280,11 @@ final class SyslogOutput implements Output {
      */
     static String cef(Alert alert) {
         StringBuilder b = new StringBuilder(512 + alert.output().length());
-        b.append("CEF:0|Falcosecurity|Falco|1.0|Falco Event|").append(cefHeader(alert.rule())).append('|')
-                .append(CEF_SEVERITY.get(alert.priority())).append('|');
+        b.append("CEF:0|Falcosecurity|Falco|1.0|Falco Event|")
+                .append(cefHeader(alert.rule()))
+                .append('|')
+                .append(CEF_SEVERITY.get(alert.priority()))
+                .append('|');
         b.append("uuid=").append(cefValue(alert.uuid()));
         b.append(" start=").append(alert.time().toEpochMilli());
         b.append(" msg=").append(cefValue(alert.output()));
@@ -242,8 +293,12 @@ final class SyslogOutput implements Output {
             b.append(" hostname=").append(cefValue(alert.hostname()));
         }
         b.append(" outputfields=");
-        alert.outputFields().keySet().forEach(k -> b.append(cefValue(k)).append(':')
-                .append(cefValue(alert.fieldText(k))).append(' '));
+        alert.outputFields()
+                .keySet()
+                .forEach(k -> b.append(cefValue(k))
+                        .append(':')
+                        .append(cefValue(alert.fieldText(k)))
+                        .append(' '));
         if (!alert.tags().isEmpty()) {
             b.append("tags=").append(cefValue(String.join(",", alert.tags())));
         }
@@ -318,17 +373,22 @@ final class SyslogOutput implements Output {
             }
             Socket s = socket;
             java.util.concurrent.atomic.AtomicBoolean stuck = new java.util.concurrent.atomic.AtomicBoolean();
-            ScheduledFuture<?> guard = watchdog.schedule(() -> {
-                stuck.set(true);
-                closeQuietly(s);
-            }, config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> guard = watchdog.schedule(
+                    () -> {
+                        stuck.set(true);
+                        closeQuietly(s);
+                    },
+                    config.timeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
             try {
                 out.write(frame);
                 out.flush();
             } catch (IOException e) {
                 if (stuck.get()) {
-                    throw new IOException("write blocked for more than " + config.timeout()
-                            + " (the server does not read); connection closed", e);
+                    throw new IOException(
+                            "write blocked for more than " + config.timeout()
+                                    + " (the server does not read); connection closed",
+                            e);
                 }
                 throw e;
             } finally {

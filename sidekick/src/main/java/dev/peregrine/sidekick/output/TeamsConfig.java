@@ -24,12 +24,20 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @OutputType("teams")
 public record TeamsConfig(
         @NotNull URI webhookUrl,
-        @DefaultValue("auto") @Pattern(regexp = "auto|adaptive-card|message-card",
-                message = "must be one of auto, adaptive-card, message-card") String card,
+
+        @DefaultValue("auto")
+        @Pattern(
+                regexp = "auto|adaptive-card|message-card",
+                message = "must be one of auto, adaptive-card, message-card")
+        String card,
+
         @DefaultValue(SlackConfig.DEFAULT_ICON) String activityImage,
+
         @DefaultValue("all") @Pattern(regexp = "all|text|facts", message = "must be one of all, text, facts")
-                String outputFormat,
-        @DefaultValue("10s") Duration timeout) implements OutputConfig {
+        String outputFormat,
+
+        @DefaultValue("10s") Duration timeout)
+        implements OutputConfig {
 
     @Override
     public Output create(OutputContext context) {
@@ -44,7 +52,8 @@ public record TeamsConfig(
             case "adaptive-card" -> false;
             default -> {
                 String host = webhookUrl.getHost().toLowerCase(Locale.ROOT);
-                yield host.endsWith(".webhook.office.com") || host.equals("outlook.office.com")
+                yield host.endsWith(".webhook.office.com")
+                        || host.equals("outlook.office.com")
                         || host.equals("outlook.office365.com");
             }
         };

@@ -44,7 +44,8 @@ final class TeamsOutput implements Output {
         card.put("@type", "MessageCard");
         card.put("@context", "https://schema.org/extensions");
         card.put("summary", alert.output());
-        card.put("themeColor", AlertTemplate.Palette.MAIL.color(alert.priority()).substring(1));
+        card.put(
+                "themeColor", AlertTemplate.Palette.MAIL.color(alert.priority()).substring(1));
         ObjectNode section = card.putArray("sections").addObject();
         section.put("activityTitle", TITLE);
         section.put("activitySubtitle", AlertTemplate.GO_TIME.format(alert.time()));
@@ -82,12 +83,23 @@ final class TeamsOutput implements Output {
         banner.put("style", style(alert.priority()));
         banner.put("bleed", true);
         ArrayNode items = banner.putArray("items");
-        items.addObject().put("type", "TextBlock").put("text", alert.priority().falcoName() + ": " + alert.rule())
-                .put("weight", "Bolder").put("size", "Medium").put("wrap", true);
-        items.addObject().put("type", "TextBlock").put("text", AlertTemplate.GO_TIME.format(alert.time()))
-                .put("isSubtle", true).put("spacing", "None").put("wrap", true);
+        items.addObject()
+                .put("type", "TextBlock")
+                .put("text", alert.priority().falcoName() + ": " + alert.rule())
+                .put("weight", "Bolder")
+                .put("size", "Medium")
+                .put("wrap", true);
+        items.addObject()
+                .put("type", "TextBlock")
+                .put("text", AlertTemplate.GO_TIME.format(alert.time()))
+                .put("isSubtle", true)
+                .put("spacing", "None")
+                .put("wrap", true);
         if (withText) {
-            body.addObject().put("type", "TextBlock").put("text", alert.output()).put("wrap", true);
+            body.addObject()
+                    .put("type", "TextBlock")
+                    .put("text", alert.output())
+                    .put("wrap", true);
         }
         if (withFacts) {
             ObjectNode factSet = body.addObject();

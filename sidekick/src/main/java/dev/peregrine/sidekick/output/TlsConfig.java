@@ -41,7 +41,8 @@ public record TlsConfig(String caFile, String certFile, String keyFile) {
 
     /** An SSLContext for these settings; Spring Boot's PEM support does the parsing. */
     public SSLContext sslContext() {
-        PemSslStoreDetails keys = certFile == null ? null
+        PemSslStoreDetails keys = certFile == null
+                ? null
                 : PemSslStoreDetails.forCertificate("file:" + certFile).withPrivateKey("file:" + keyFile);
         PemSslStoreDetails trust = caFile == null ? null : PemSslStoreDetails.forCertificate("file:" + caFile);
         return SslBundle.of(new PemSslStoreBundle(keys, trust)).createSslContext();

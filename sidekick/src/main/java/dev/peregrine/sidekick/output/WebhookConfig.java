@@ -19,20 +19,25 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @OutputType("webhook")
 public record WebhookConfig(
         @NotNull URI url,
-        @DefaultValue("POST") @Pattern(regexp = "POST|PUT", message = "must be POST or PUT") String method,
+
+        @DefaultValue("POST") @Pattern(regexp = "POST|PUT", message = "must be POST or PUT")
+        String method,
+
         @DefaultValue Map<String, String> headers,
         String username,
         String password,
         String bearerToken,
         @DefaultValue("10s") Duration timeout,
-        @DefaultValue TlsConfig tls) implements OutputConfig {
+        @DefaultValue TlsConfig tls)
+        implements OutputConfig {
 
     @Override
     public Output create(OutputContext context) {
         HttpSender.checkUrl(context.key() + ".url", url);
         HttpSender.checkHeaders(context.key() + ".headers", headers);
         if (username != null && bearerToken != null) {
-            throw new dev.peregrine.sidekick.config.ConfigException(context.key() + ".bearer-token",
+            throw new dev.peregrine.sidekick.config.ConfigException(
+                    context.key() + ".bearer-token",
                     "give either username/password (basic auth) or bearer-token, not both");
         }
         return new WebhookOutput(this);

@@ -45,7 +45,9 @@ public final class DeadLetters {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("output", output);
         if (!outputs.contains(output)) {
-            body.put("error", "no output named '" + output + "' is configured (configured: " + String.join(", ", outputs) + ")");
+            body.put(
+                    "error",
+                    "no output named '" + output + "' is configured (configured: " + String.join(", ", outputs) + ")");
             return new WebEndpointResponse<>(body, WebEndpointResponse.STATUS_NOT_FOUND);
         }
         try {

@@ -61,6 +61,7 @@ public final class Spool implements AutoCloseable {
     private boolean syncing;
     /** Commits by whether they were fsync'd; see {@link #commits}. */
     private final AtomicLong syncedCommits = new AtomicLong();
+
     private final AtomicLong unsyncedCommits = new AtomicLong();
 
     public Spool(Path dir, long maxBytes, boolean fsync, Duration dedupWindow, Clock clock) {
@@ -84,10 +85,12 @@ public final class Spool implements AutoCloseable {
             this.writer = open();
             this.syncing = fsync;
             try (Statement s = writer.createStatement()) {
-                s.execute("CREATE TABLE IF NOT EXISTS accepted(uuid TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID");
+                s.execute(
+                        "CREATE TABLE IF NOT EXISTS accepted(uuid TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID");
                 s.execute("CREATE INDEX IF NOT EXISTS accepted_at ON accepted(at)");
-                s.execute("CREATE TABLE IF NOT EXISTS queue(id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                        + " output TEXT NOT NULL, uuid TEXT NOT NULL, accepted_at INTEGER NOT NULL, payload BLOB NOT NULL)");
+                s.execute(
+                        "CREATE TABLE IF NOT EXISTS queue(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                                + " output TEXT NOT NULL, uuid TEXT NOT NULL, accepted_at INTEGER NOT NULL, payload BLOB NOT NULL)");
                 s.execute("CREATE INDEX IF NOT EXISTS queue_output ON queue(output, id)");
                 s.execute("CREATE TABLE IF NOT EXISTS dead(id INTEGER PRIMARY KEY, output TEXT NOT NULL,"
                         + " uuid TEXT NOT NULL, accepted_at INTEGER NOT NULL, payload BLOB NOT NULL,"
@@ -96,7 +99,8 @@ public final class Spool implements AutoCloseable {
             writer.setAutoCommit(false);
             loadStats();
         } catch (Exception e) {
-            throw new IllegalStateException("cannot open the spool under " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot open the spool under " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
         }
         writerThread = Thread.ofPlatform().name("spool-writer").daemon().start(this::writeLoop);
     }
@@ -214,7 +218,9 @@ public final class Spool implements AutoCloseable {
     }
 
     public long deadCount() {
-        try (Connection c = open(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM dead")) {
+        try (Connection c = open();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM dead")) {
             return rs.next() ? rs.getLong(1) : 0;
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -264,7 +270,8 @@ public final class Spool implements AutoCloseable {
 
     private void loadStats() throws SQLException {
         try (Statement s = writer.createStatement();
-                ResultSet rs = s.executeQuery("SELECT output, count(*), coalesce(sum(length(payload)),0) FROM queue GROUP BY output")) {
+                ResultSet rs = s.executeQuery(
+                        "SELECT output, count(*), coalesce(sum(length(payload)),0) FROM queue GROUP BY output")) {
             while (rs.next()) {
                 QueueStats q = statsOf(rs.getString(1));
                 q.count.set(rs.getLong(2));
@@ -291,12 +298,14 @@ public final class Spool implements AutoCloseable {
 
     private void writeLoop() {
         List<Write> batch = new ArrayList<>(MAX_BATCH);
-        try (PreparedStatement accept = writer.prepareStatement("INSERT OR IGNORE INTO accepted(uuid, at) VALUES(?, ?)");
+        try (PreparedStatement accept =
+                        writer.prepareStatement("INSERT OR IGNORE INTO accepted(uuid, at) VALUES(?, ?)");
                 PreparedStatement enqueue = writer.prepareStatement(
                         "INSERT INTO queue(output, uuid, accepted_at, payload) VALUES(?, ?, ?, ?)");
                 PreparedStatement delete = writer.prepareStatement("DELETE FROM queue WHERE id = ?");
-                PreparedStatement bury = writer.prepareStatement("INSERT OR REPLACE INTO dead(id, output, uuid, accepted_at, payload, reason, dead_at)"
-                        + " VALUES(?, ?, ?, ?, ?, ?, ?)")) {
+                PreparedStatement bury = writer.prepareStatement(
+                        "INSERT OR REPLACE INTO dead(id, output, uuid, accepted_at, payload, reason, dead_at)"
+                                + " VALUES(?, ?, ?, ?, ?, ?, ?)")) {
             while (!closed || !writes.isEmpty()) {
                 Write first;
                 try {
@@ -340,8 +349,12 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    private void commit(List<Write> batch, PreparedStatement accept, PreparedStatement enqueue,
-            PreparedStatement delete, PreparedStatement bury) {
+    private void commit(
+            List<Write> batch,
+            PreparedStatement accept,
+            PreparedStatement enqueue,
+            PreparedStatement delete,
+            PreparedStatement bury) {
         List<Boolean> results = new ArrayList<>(batch.size());
         try {
             syncFor(batch);
@@ -553,7 +566,8 @@ public final class Spool implements AutoCloseable {
                 next.setInt(3, max);
                 try (ResultSet rs = next.executeQuery()) {
                     while (rs.next()) {
-                        entries.add(new SpoolEntry(rs.getLong(1), output, rs.getString(2), rs.getLong(3), rs.getBytes(4)));
+                        entries.add(
+                                new SpoolEntry(rs.getLong(1), output, rs.getString(2), rs.getLong(3), rs.getBytes(4)));
                     }
                 }
             } catch (SQLException e) {
@@ -587,8 +601,14 @@ public final class Spool implements AutoCloseable {
         void fail(Exception e);
     }
 
-    private record Append(String uuid, byte[] payload, List<String> outputs, boolean remember, long acceptedAt,
-            CompletableFuture<Boolean> done) implements Write {
+    private record Append(
+            String uuid,
+            byte[] payload,
+            List<String> outputs,
+            boolean remember,
+            long acceptedAt,
+            CompletableFuture<Boolean> done)
+            implements Write {
         public void fail(Exception e) {
             done.completeExceptionally(e);
         }

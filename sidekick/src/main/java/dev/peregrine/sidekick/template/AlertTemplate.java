@@ -95,13 +95,13 @@ public final class AlertTemplate {
     /** Falcosidekick's emoji per priority (its Cliq output's). */
     private static final Map<Priority, String> EMOJI = new EnumMap<>(Map.of(
             Priority.EMERGENCY, "\uD83D\uDEA8", // 🚨
-            Priority.ALERT, "\uD83D\uDFE0",     // 🟠
-            Priority.CRITICAL, "\uD83D\uDFE0",  // 🟠
-            Priority.ERROR, "\uD83D\uDEA8",     // 🚨
-            Priority.WARNING, "\uD83D\uDFE1",   // 🟡
-            Priority.NOTICE, "\uD83D\uDD35",    // 🔵
+            Priority.ALERT, "\uD83D\uDFE0", // 🟠
+            Priority.CRITICAL, "\uD83D\uDFE0", // 🟠
+            Priority.ERROR, "\uD83D\uDEA8", // 🚨
+            Priority.WARNING, "\uD83D\uDFE1", // 🟡
+            Priority.NOTICE, "\uD83D\uDD35", // 🔵
             Priority.INFORMATIONAL, "\uD83D\uDFE2", // 🟢
-            Priority.DEBUG, "\u26AA"));         // ⚪
+            Priority.DEBUG, "\u26AA")); // ⚪
 
     public static String emoji(Priority priority) {
         return EMOJI.get(priority);
@@ -230,25 +230,28 @@ public final class AlertTemplate {
         @Override
         public Map<String, Filter> getFilters() {
             return Map.of(
-                    "color", new PriorityFilter(List.of("palette")) {
-                        @Override
-                        Object apply(Priority priority, Map<String, Object> args) {
-                            Object palette = args.get("palette");
-                            String name = palette == null ? "chat" : palette.toString();
-                            try {
-                                return Palette.valueOf(name.toUpperCase(Locale.ROOT)).color(priority);
-                            } catch (IllegalArgumentException e) {
-                                throw new IllegalArgumentException("color: unknown palette '" + name
-                                        + "'; expected chat, mail or discord");
-                            }
-                        }
-                    },
-                    "emoji", new PriorityFilter(List.of()) {
-                        @Override
-                        Object apply(Priority priority, Map<String, Object> args) {
-                            return emoji(priority);
-                        }
-                    },
+                    "color",
+                            new PriorityFilter(List.of("palette")) {
+                                @Override
+                                Object apply(Priority priority, Map<String, Object> args) {
+                                    Object palette = args.get("palette");
+                                    String name = palette == null ? "chat" : palette.toString();
+                                    try {
+                                        return Palette.valueOf(name.toUpperCase(Locale.ROOT))
+                                                .color(priority);
+                                    } catch (IllegalArgumentException e) {
+                                        throw new IllegalArgumentException("color: unknown palette '" + name
+                                                + "'; expected chat, mail or discord");
+                                    }
+                                }
+                            },
+                    "emoji",
+                            new PriorityFilter(List.of()) {
+                                @Override
+                                Object apply(Priority priority, Map<String, Object> args) {
+                                    return emoji(priority);
+                                }
+                            },
                     "json", new JsonFilter());
         }
     }
@@ -267,7 +270,11 @@ public final class AlertTemplate {
         }
 
         @Override
-        public Object apply(Object input, Map<String, Object> args, PebbleTemplate self, EvaluationContext context,
+        public Object apply(
+                Object input,
+                Map<String, Object> args,
+                PebbleTemplate self,
+                EvaluationContext context,
                 int lineNumber) {
             if (input == null) {
                 return null;
@@ -289,7 +296,11 @@ public final class AlertTemplate {
         }
 
         @Override
-        public Object apply(Object input, Map<String, Object> args, PebbleTemplate self, EvaluationContext context,
+        public Object apply(
+                Object input,
+                Map<String, Object> args,
+                PebbleTemplate self,
+                EvaluationContext context,
                 int lineNumber) {
             return JSON.writeValueAsString(input);
         }

@@ -29,7 +29,8 @@ class FalcosidekickEnvironmentTest {
                 "WEBHOOK_CUSTOMHEADERS", "Authorization:Bearer abc, X-Tenant:blue",
                 "CUSTOMFIELDS", "env:prod,team:sec",
                 "LISTENPORT", "2901"));
-        assertThat(props).containsEntry("peregrine.outputs.slack.type", "slack")
+        assertThat(props)
+                .containsEntry("peregrine.outputs.slack.type", "slack")
                 .containsEntry("peregrine.outputs.slack.webhook-url", "https://hooks.slack.com/services/T/B/X")
                 .containsEntry("peregrine.outputs.slack.minimum-priority", "warning")
                 .containsEntry("peregrine.outputs.slack.output-format", "text")
@@ -61,20 +62,23 @@ class FalcosidekickEnvironmentTest {
                 "MATTERMOST_USERNAME", "falco",
                 "MATTERMOST_FOOTER", "prod",
                 "MATTERMOST_OUTPUTFORMAT", "text"));
-        assertThat(props).containsOnly(
-                Map.entry("peregrine.outputs.teams.type", "teams"),
-                Map.entry("peregrine.outputs.teams.webhook-url", "https://contoso.webhook.office.com/webhookb2/x"),
-                Map.entry("peregrine.outputs.teams.activity-image", "https://img.example/falco.png"),
-                Map.entry("peregrine.outputs.teams.output-format", "facts"),
-                Map.entry("peregrine.outputs.teams.minimum-priority", "error"),
-                Map.entry("peregrine.outputs.discord.type", "discord"),
-                Map.entry("peregrine.outputs.discord.webhook-url", "https://discord.com/api/webhooks/1/t"),
-                Map.entry("peregrine.outputs.discord.icon", "https://img.example/d.png"),
-                Map.entry("peregrine.outputs.mattermost.type", "mattermost"),
-                Map.entry("peregrine.outputs.mattermost.webhook-url", "https://chat.example/hooks/k"),
-                Map.entry("peregrine.outputs.mattermost.username", "falco"),
-                Map.entry("peregrine.outputs.mattermost.footer", "prod"),
-                Map.entry("peregrine.outputs.mattermost.output-format", "text"));
+        assertThat(props)
+                .containsOnly(
+                        Map.entry("peregrine.outputs.teams.type", "teams"),
+                        Map.entry(
+                                "peregrine.outputs.teams.webhook-url",
+                                "https://contoso.webhook.office.com/webhookb2/x"),
+                        Map.entry("peregrine.outputs.teams.activity-image", "https://img.example/falco.png"),
+                        Map.entry("peregrine.outputs.teams.output-format", "facts"),
+                        Map.entry("peregrine.outputs.teams.minimum-priority", "error"),
+                        Map.entry("peregrine.outputs.discord.type", "discord"),
+                        Map.entry("peregrine.outputs.discord.webhook-url", "https://discord.com/api/webhooks/1/t"),
+                        Map.entry("peregrine.outputs.discord.icon", "https://img.example/d.png"),
+                        Map.entry("peregrine.outputs.mattermost.type", "mattermost"),
+                        Map.entry("peregrine.outputs.mattermost.webhook-url", "https://chat.example/hooks/k"),
+                        Map.entry("peregrine.outputs.mattermost.username", "falco"),
+                        Map.entry("peregrine.outputs.mattermost.footer", "prod"),
+                        Map.entry("peregrine.outputs.mattermost.output-format", "text"));
     }
 
     @Test
@@ -88,17 +92,18 @@ class FalcosidekickEnvironmentTest {
                 "SMTP_TLS", "false",
                 "SMTP_OUTPUTFORMAT", "text",
                 "SMTP_MINIMUMPRIORITY", "critical"));
-        assertThat(props).containsOnly(
-                Map.entry("peregrine.outputs.email.type", "email"),
-                Map.entry("peregrine.outputs.email.host", "smtp.example.org"),
-                Map.entry("peregrine.outputs.email.port", "2525"),
-                Map.entry("peregrine.outputs.email.from", "falco@example.org"),
-                Map.entry("peregrine.outputs.email.to", "soc@example.org,oncall@example.org"),
-                Map.entry("peregrine.outputs.email.username", "falco"),
-                Map.entry("peregrine.outputs.email.password", "s3cret"),
-                Map.entry("peregrine.outputs.email.starttls", "off"),
-                Map.entry("peregrine.outputs.email.output-format", "text"),
-                Map.entry("peregrine.outputs.email.minimum-priority", "critical"));
+        assertThat(props)
+                .containsOnly(
+                        Map.entry("peregrine.outputs.email.type", "email"),
+                        Map.entry("peregrine.outputs.email.host", "smtp.example.org"),
+                        Map.entry("peregrine.outputs.email.port", "2525"),
+                        Map.entry("peregrine.outputs.email.from", "falco@example.org"),
+                        Map.entry("peregrine.outputs.email.to", "soc@example.org,oncall@example.org"),
+                        Map.entry("peregrine.outputs.email.username", "falco"),
+                        Map.entry("peregrine.outputs.email.password", "s3cret"),
+                        Map.entry("peregrine.outputs.email.starttls", "off"),
+                        Map.entry("peregrine.outputs.email.output-format", "text"),
+                        Map.entry("peregrine.outputs.email.minimum-priority", "critical"));
     }
 
     @Test
@@ -108,7 +113,8 @@ class FalcosidekickEnvironmentTest {
                 "SMTP_AUTHMECHANISM", "none",
                 "SMTP_USER", "ignored",
                 "SMTP_TLS", "true"));
-        assertThat(props).containsEntry("peregrine.outputs.email.host", "2001:db8::25")
+        assertThat(props)
+                .containsEntry("peregrine.outputs.email.host", "2001:db8::25")
                 .containsEntry("peregrine.outputs.email.port", "25")
                 .containsEntry("peregrine.outputs.email.starttls", "required")
                 .doesNotContainKey("peregrine.outputs.email.username");
@@ -128,30 +134,33 @@ class FalcosidekickEnvironmentTest {
                 "KAFKA_USERNAME", "falco",
                 "KAFKA_PASSWORD", "p\"w",
                 "KAFKA_COMPRESSION", "LZ4"));
-        assertThat(props).containsOnly(
-                Map.entry("peregrine.outputs.kafka.type", "kafka"),
-                Map.entry("peregrine.outputs.kafka.bootstrap-servers", "b1:9093,b2:9093"),
-                Map.entry("peregrine.outputs.kafka.topic", "falco"),
-                Map.entry("peregrine.outputs.kafka.client-id", "sidekick"),
-                Map.entry("peregrine.outputs.kafka.properties.security.protocol", "SASL_SSL"),
-                Map.entry("peregrine.outputs.kafka.properties.sasl.mechanism", "SCRAM-SHA-512"),
-                Map.entry("peregrine.outputs.kafka.properties.sasl.jaas.config",
-                        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"falco\" password=\"p\\\"w\";"),
-                Map.entry("peregrine.outputs.kafka.properties.compression.type", "lz4"));
+        assertThat(props)
+                .containsOnly(
+                        Map.entry("peregrine.outputs.kafka.type", "kafka"),
+                        Map.entry("peregrine.outputs.kafka.bootstrap-servers", "b1:9093,b2:9093"),
+                        Map.entry("peregrine.outputs.kafka.topic", "falco"),
+                        Map.entry("peregrine.outputs.kafka.client-id", "sidekick"),
+                        Map.entry("peregrine.outputs.kafka.properties.security.protocol", "SASL_SSL"),
+                        Map.entry("peregrine.outputs.kafka.properties.sasl.mechanism", "SCRAM-SHA-512"),
+                        Map.entry(
+                                "peregrine.outputs.kafka.properties.sasl.jaas.config",
+                                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"falco\" password=\"p\\\"w\";"),
+                        Map.entry("peregrine.outputs.kafka.properties.compression.type", "lz4"));
         assertThat(FalcosidekickEnvironment.map(Map.of("KAFKA_HOSTPORT", "b1:9092", "KAFKA_TLS", "true")))
                 .containsEntry("peregrine.outputs.kafka.properties.security.protocol", "SSL");
     }
 
     @Test
     void natsKeepsFalcosidekicksSubject() {
-        assertThat(FalcosidekickEnvironment.map(Map.of("NATS_HOSTPORT", "nats://nats:4222", "NATS_MINIMUMPRIORITY", "notice")))
+        assertThat(FalcosidekickEnvironment.map(
+                        Map.of("NATS_HOSTPORT", "nats://nats:4222", "NATS_MINIMUMPRIORITY", "notice")))
                 .containsOnly(
                         Map.entry("peregrine.outputs.nats.type", "nats"),
                         Map.entry("peregrine.outputs.nats.servers", "nats://nats:4222"),
                         Map.entry("peregrine.outputs.nats.minimum-priority", "notice"),
                         Map.entry("peregrine.outputs.nats.subject-template", "falco.<priority>.<rule>"));
-        assertThat(FalcosidekickEnvironment.map(Map.of("NATS_HOSTPORT", "nats://nats:4222",
-                "NATS_SUBJECTTEMPLATE", "sec.<rule>")))
+        assertThat(FalcosidekickEnvironment.map(
+                        Map.of("NATS_HOSTPORT", "nats://nats:4222", "NATS_SUBJECTTEMPLATE", "sec.<rule>")))
                 .containsEntry("peregrine.outputs.nats.subject-template", "sec.<rule>");
     }
 
@@ -165,35 +174,64 @@ class FalcosidekickEnvironmentTest {
                 "ALERTMANAGER_EXTRAANNOTATIONS", "runbook:https://wiki/falco",
                 "ALERTMANAGER_CUSTOMSEVERITYMAP", "critical:page",
                 "ALERTMANAGER_CUSTOMHEADERS", "X-Scope-OrgID:t1"));
-        assertThat(props).containsOnly(
-                Map.entry("peregrine.outputs.alertmanager.type", "alertmanager"),
-                Map.entry("peregrine.outputs.alertmanager.url", "http://am:9093/api/v2/alerts"),
-                Map.entry("peregrine.outputs.alertmanager.expires-after", "900"),
-                Map.entry("peregrine.outputs.alertmanager.extra-labels.cluster", "prod"),
-                Map.entry("peregrine.outputs.alertmanager.extra-labels.team", "sec"),
-                Map.entry("peregrine.outputs.alertmanager.extra-annotations.runbook", "https://wiki/falco"),
-                Map.entry("peregrine.outputs.alertmanager.severity.critical", "page"),
-                Map.entry("peregrine.outputs.alertmanager.headers.X-Scope-OrgID", "t1"));
+        assertThat(props)
+                .containsOnly(
+                        Map.entry("peregrine.outputs.alertmanager.type", "alertmanager"),
+                        Map.entry("peregrine.outputs.alertmanager.url", "http://am:9093/api/v2/alerts"),
+                        Map.entry("peregrine.outputs.alertmanager.expires-after", "900"),
+                        Map.entry("peregrine.outputs.alertmanager.extra-labels.cluster", "prod"),
+                        Map.entry("peregrine.outputs.alertmanager.extra-labels.team", "sec"),
+                        Map.entry("peregrine.outputs.alertmanager.extra-annotations.runbook", "https://wiki/falco"),
+                        Map.entry("peregrine.outputs.alertmanager.severity.critical", "page"),
+                        Map.entry("peregrine.outputs.alertmanager.headers.X-Scope-OrgID", "t1"));
     }
 
     @Test
     void mappedVariablesBindToWorkingOutputs() {
         org.springframework.core.env.StandardEnvironment env = new org.springframework.core.env.StandardEnvironment();
-        env.getPropertySources().addFirst(new org.springframework.core.env.MapPropertySource("fsk",
-                FalcosidekickEnvironment.map(env(
-                        "SMTP_HOSTPORT", "smtp.example.org:587", "SMTP_FROM", "a@example.org", "SMTP_TO", "b@example.org, c@example.org",
-                        "KAFKA_HOSTPORT", "b1:9092", "KAFKA_TOPIC", "falco", "KAFKA_SASL", "PLAIN", "KAFKA_USERNAME", "u",
-                        "NATS_HOSTPORT", "nats://127.0.0.1:4222",
-                        "ALERTMANAGER_HOSTPORT", "http://am:9093", "ALERTMANAGER_EXTRALABELS", "cluster:prod",
-                        "TEAMS_WEBHOOKURL", "https://x.webhook.office.com/a", "DISCORD_WEBHOOKURL", "https://discord.com/api/webhooks/1/t",
-                        "MATTERMOST_WEBHOOKURL", "https://chat.example/hooks/k"))));
+        env.getPropertySources()
+                .addFirst(new org.springframework.core.env.MapPropertySource(
+                        "fsk",
+                        FalcosidekickEnvironment.map(env(
+                                "SMTP_HOSTPORT",
+                                "smtp.example.org:587",
+                                "SMTP_FROM",
+                                "a@example.org",
+                                "SMTP_TO",
+                                "b@example.org, c@example.org",
+                                "KAFKA_HOSTPORT",
+                                "b1:9092",
+                                "KAFKA_TOPIC",
+                                "falco",
+                                "KAFKA_SASL",
+                                "PLAIN",
+                                "KAFKA_USERNAME",
+                                "u",
+                                "NATS_HOSTPORT",
+                                "nats://127.0.0.1:4222",
+                                "ALERTMANAGER_HOSTPORT",
+                                "http://am:9093",
+                                "ALERTMANAGER_EXTRALABELS",
+                                "cluster:prod",
+                                "TEAMS_WEBHOOKURL",
+                                "https://x.webhook.office.com/a",
+                                "DISCORD_WEBHOOKURL",
+                                "https://discord.com/api/webhooks/1/t",
+                                "MATTERMOST_WEBHOOKURL",
+                                "https://chat.example/hooks/k"))));
         try (var validation = jakarta.validation.Validation.buildDefaultValidatorFactory()) {
-            var outputs = new dev.peregrine.sidekick.output.OutputsBinder(dev.peregrine.sidekick.output.OutputCatalog.scan(),
-                    validation.getValidator()).bind(env);
-            assertThat(outputs).extracting(dev.peregrine.sidekick.output.ConfiguredOutput::name).containsExactlyInAnyOrder(
-                    "email", "kafka", "nats", "alertmanager", "teams", "discord", "mattermost");
+            var outputs = new dev.peregrine.sidekick.output.OutputsBinder(
+                            dev.peregrine.sidekick.output.OutputCatalog.scan(), validation.getValidator())
+                    .bind(env);
+            assertThat(outputs)
+                    .extracting(dev.peregrine.sidekick.output.ConfiguredOutput::name)
+                    .containsExactlyInAnyOrder(
+                            "email", "kafka", "nats", "alertmanager", "teams", "discord", "mattermost");
             var email = (dev.peregrine.sidekick.output.EmailConfig) outputs.stream()
-                    .filter(o -> o.name().equals("email")).findFirst().orElseThrow().config();
+                    .filter(o -> o.name().equals("email"))
+                    .findFirst()
+                    .orElseThrow()
+                    .config();
             assertThat(email.to()).containsExactly("b@example.org", "c@example.org");
         }
     }
@@ -234,7 +272,8 @@ class FalcosidekickEnvironmentTest {
     @Test
     void dataOutputVariablesBecomeOutputs() {
         Map<String, Object> props = FalcosidekickEnvironment.map(DATA_OUTPUTS);
-        assertThat(props).containsEntry("peregrine.outputs.syslog.type", "syslog")
+        assertThat(props)
+                .containsEntry("peregrine.outputs.syslog.type", "syslog")
                 .containsEntry("peregrine.outputs.syslog.host", "syslog.example")
                 .containsEntry("peregrine.outputs.syslog.port", "1514")
                 .containsEntry("peregrine.outputs.syslog.protocol", "udp")
@@ -259,17 +298,20 @@ class FalcosidekickEnvironmentTest {
     void dataOutputVariablesBindToValidOutputs() {
         StandardEnvironment env = new StandardEnvironment();
         env.getPropertySources().addFirst(new MapPropertySource("env", FalcosidekickEnvironment.map(DATA_OUTPUTS)));
-        List<ConfiguredOutput> outputs = new OutputsBinder(OutputCatalog.scan(),
-                Validation.buildDefaultValidatorFactory().getValidator()).bind(env);
-        Map<String, ConfiguredOutput> byName = outputs.stream()
-                .collect(Collectors.toMap(ConfiguredOutput::name, o -> o));
+        List<ConfiguredOutput> outputs = new OutputsBinder(
+                        OutputCatalog.scan(),
+                        Validation.buildDefaultValidatorFactory().getValidator())
+                .bind(env);
+        Map<String, ConfiguredOutput> byName =
+                outputs.stream().collect(Collectors.toMap(ConfiguredOutput::name, o -> o));
         assertThat(byName).containsOnlyKeys("elasticsearch", "loki", "pagerduty", "syslog");
 
         SyslogConfig syslog = (SyslogConfig) byName.get("syslog").config();
         assertThat(syslog.port()).isEqualTo(1514);
         assertThat(syslog.format()).isEqualTo("cef");
         assertThat(byName.get("syslog").settings().minimumPriority()).isEqualTo("error");
-        ElasticsearchConfig es = (ElasticsearchConfig) byName.get("elasticsearch").config();
+        ElasticsearchConfig es =
+                (ElasticsearchConfig) byName.get("elasticsearch").config();
         assertThat(es.index()).isEqualTo("falco-prod");
         assertThat(es.suffix()).isEqualTo("monthly");
         assertThat(es.flattenFields()).isTrue();
@@ -285,7 +327,17 @@ class FalcosidekickEnvironmentTest {
 
     @Test
     void dataOutputsAreOnlyEnabledByTheirAddressVariable() {
-        assertThat(FalcosidekickEnvironment.map(Map.of("SYSLOG_PORT", "514", "ELASTICSEARCH_INDEX", "x",
-                "LOKI_TENANT", "t", "PAGERDUTY_REGION", "eu", "LOKI_CUSTOMHEADERS", "a:b"))).isEmpty();
+        assertThat(FalcosidekickEnvironment.map(Map.of(
+                        "SYSLOG_PORT",
+                        "514",
+                        "ELASTICSEARCH_INDEX",
+                        "x",
+                        "LOKI_TENANT",
+                        "t",
+                        "PAGERDUTY_REGION",
+                        "eu",
+                        "LOKI_CUSTOMHEADERS",
+                        "a:b")))
+                .isEmpty();
     }
 }

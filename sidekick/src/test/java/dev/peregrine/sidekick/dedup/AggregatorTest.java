@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
+import dev.peregrine.sidekick.spool.SpoolEntry;
 import dev.peregrine.sidekick.testing.MutableClock;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -18,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import dev.peregrine.sidekick.spool.SpoolEntry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,7 +64,9 @@ class AggregatorTest {
         }
 
         List<Alert> followUps() {
-            return queued.values().stream().map(p -> AlertJson.read(p, Instant::now)).toList();
+            return queued.values().stream()
+                    .map(p -> AlertJson.read(p, Instant::now))
+                    .toList();
         }
     }
 
@@ -99,8 +101,18 @@ class AggregatorTest {
         Alert a = SampleAlerts.alert(sample);
         Map<String, Object> f = new HashMap<>(a.outputFields());
         f.putAll(fields);
-        Alert b = new Alert(UUID.randomUUID().toString(), time, a.rule(), a.priority(), a.source(), a.output(),
-                new java.util.TreeMap<>(f), a.tags(), a.hostname(), a.message(), a.origin());
+        Alert b = new Alert(
+                UUID.randomUUID().toString(),
+                time,
+                a.rule(),
+                a.priority(),
+                a.source(),
+                a.output(),
+                new java.util.TreeMap<>(f),
+                a.tags(),
+                a.hostname(),
+                a.message(),
+                a.origin());
         return new SpoolEntry(nextId++, "chat", b.uuid(), clock.millis(), AlertJson.write(b));
     }
 
@@ -110,13 +122,26 @@ class AggregatorTest {
 
     SpoolEntry withPriority(SpoolEntry e, Priority p) {
         Alert a = AlertJson.read(e.payload(), Instant::now);
-        Alert b = new Alert(a.uuid(), a.time(), a.rule(), p, a.source(), a.output(), a.outputFields(), a.tags(),
-                a.hostname(), a.message(), a.origin());
+        Alert b = new Alert(
+                a.uuid(),
+                a.time(),
+                a.rule(),
+                p,
+                a.source(),
+                a.output(),
+                a.outputFields(),
+                a.tags(),
+                a.hostname(),
+                a.message(),
+                a.origin());
         return new SpoolEntry(e.id(), e.output(), e.uuid(), e.acceptedAtMillis(), AlertJson.write(b));
     }
 
     double suppressed(String rule) {
-        var c = metrics.find("peregrine.dedup.suppressed").tag("output", "chat").tag("rule", rule).counter();
+        var c = metrics.find("peregrine.dedup.suppressed")
+                .tag("output", "chat")
+                .tag("rule", rule)
+                .counter();
         return c == null ? 0 : c.count();
     }
 
@@ -143,13 +168,16 @@ class AggregatorTest {
         assertThat(queue.followUps()).singleElement().satisfies(f -> {
             assertThat(f.rule()).isEqualTo("Terminal shell in container");
             assertThat(f.priority()).isEqualTo(Priority.NOTICE);
-            assertThat(f.outputFields()).containsEntry(Aggregator.DEDUP_COUNT, 5L)
+            assertThat(f.outputFields())
+                    .containsEntry(Aggregator.DEDUP_COUNT, 5L)
                     .containsEntry(Aggregator.DEDUP_FIRST_SEEN, "2026-01-05T10:00:00.000000000Z")
                     .containsEntry(Aggregator.DEDUP_LAST_SEEN, "2026-01-05T10:00:05.000000000Z")
                     .containsEntry(Aggregator.DEDUP_FIRST_UUID, first.uuid())
                     .containsEntry("container.id", "3ad7b26ded6d");
-            assertThat(f.output()).startsWith("09:14:02.118734512: Notice A shell was spawned")
-                    .contains("(repeated: 5 more suppressed from 2026-01-05T10:00:00.000000000Z to 2026-01-05T10:00:05.000000000Z)");
+            assertThat(f.output())
+                    .startsWith("09:14:02.118734512: Notice A shell was spawned")
+                    .contains(
+                            "(repeated: 5 more suppressed from 2026-01-05T10:00:00.000000000Z to 2026-01-05T10:00:05.000000000Z)");
             assertThat(f.uuid()).isNotEqualTo(first.uuid());
         });
         assertThat(agg.windows()).isZero();
@@ -188,7 +216,8 @@ class AggregatorTest {
 
     @Test
     void configuredKeyFieldsSeparateWhatTheyName() {
-        Aggregator agg = aggregator(dedup(Duration.ofMinutes(1), "rule", "priority", "hostname", "container.id", "proc.cmdline"));
+        Aggregator agg = aggregator(
+                dedup(Duration.ofMinutes(1), "rule", "priority", "hostname", "container.id", "proc.cmdline"));
         SpoolEntry a = entry(0, T0);
         SpoolEntry otherProcess = entry(0, T0, Map.of("proc.cmdline", "sh"));
         SpoolEntry same = entry(0, T0);
@@ -210,7 +239,8 @@ class AggregatorTest {
         Aggregator again = aggregator(dedup(Duration.ofMinutes(1)));
         assertThat(again.windows()).isEqualTo(1);
         SpoolEntry d3 = entry(0, T0.plusSeconds(3));
-        assertThat(again.admit(List.of(first, d2, d3))).as("the first is delivered again; d2 and d3 are counted once")
+        assertThat(again.admit(List.of(first, d2, d3)))
+                .as("the first is delivered again; d2 and d3 are counted once")
                 .containsExactly(first);
         assertThat(queue.removed).containsExactly(d2, d3);
 
@@ -220,7 +250,8 @@ class AggregatorTest {
 
         clock.advance(Duration.ofSeconds(1));
         again.flush(true);
-        assertThat(queue.followUps()).singleElement()
+        assertThat(queue.followUps())
+                .singleElement()
                 .satisfies(f -> assertThat(f.outputFields()).containsEntry(Aggregator.DEDUP_COUNT, 4L));
     }
 
@@ -238,7 +269,8 @@ class AggregatorTest {
         assertThat(queue.queued).as("d1 may still be in the queue, unread").isEmpty();
         assertThat(again.admit(List.of(d1))).isEmpty();
         again.flush(false);
-        assertThat(queue.followUps()).singleElement()
+        assertThat(queue.followUps())
+                .singleElement()
                 .satisfies(f -> assertThat(f.outputFields()).containsEntry(Aggregator.DEDUP_COUNT, 1L));
     }
 
@@ -267,7 +299,10 @@ class AggregatorTest {
         Aggregator again = aggregator(dedup(Duration.ofSeconds(10)));
         assertThat(again.windows()).isEqualTo(1);
         again.flush(true);
-        assertThat(queue.enqueued).as("the same uuid both times, so the spool queues it once").hasSize(2).containsOnly(queue.enqueued.getFirst());
+        assertThat(queue.enqueued)
+                .as("the same uuid both times, so the spool queues it once")
+                .hasSize(2)
+                .containsOnly(queue.enqueued.getFirst());
         assertThat(queue.queued).hasSize(1);
         assertThat(again.windows()).isZero();
     }
@@ -297,22 +332,30 @@ class AggregatorTest {
         all.addAll(burst);
         all.add(otherRule);
         assertThat(agg.admit(all)).containsExactly(first, otherRule);
-        assertThat(metrics.find("peregrine.dedup.suppressed").tag("mode", "group").counter().count()).isEqualTo(3);
+        assertThat(metrics.find("peregrine.dedup.suppressed")
+                        .tag("mode", "group")
+                        .counter()
+                        .count())
+                .isEqualTo(3);
 
         clock.advance(Duration.ofSeconds(30));
         agg.flush(true);
         assertThat(queue.followUps()).singleElement().satisfies(s -> {
             assertThat(s.rule()).isEqualTo("Terminal shell in container");
             assertThat(s.priority()).isEqualTo(Priority.NOTICE);
-            assertThat(s.outputFields()).containsEntry(Aggregator.GROUP_COUNT, 4L)
+            assertThat(s.outputFields())
+                    .containsEntry(Aggregator.GROUP_COUNT, 4L)
                     .containsEntry(Aggregator.GROUP_BY, "hostname,container.id")
-                    .containsEntry(Aggregator.GROUP_COUNTS, List.of(
-                            "ip-10-0-1-23.eu-west-1.compute.internal/3ad7b26ded6d=3",
-                            "ip-10-0-1-23.eu-west-1.compute.internal/bbbbbbbbbbbb=1"))
+                    .containsEntry(
+                            Aggregator.GROUP_COUNTS,
+                            List.of(
+                                    "ip-10-0-1-23.eu-west-1.compute.internal/3ad7b26ded6d=3",
+                                    "ip-10-0-1-23.eu-west-1.compute.internal/bbbbbbbbbbbb=1"))
                     .containsEntry("k8s.ns.name", "shop")
                     .doesNotContainKey("container.id")
                     .doesNotContainKey("proc.cmdline");
-            assertThat(s.output()).startsWith("Terminal shell in container: 4 alerts from 2026-01-05T10:00:00.000000000Z");
+            assertThat(s.output())
+                    .startsWith("Terminal shell in container: 4 alerts from 2026-01-05T10:00:00.000000000Z");
             assertThat(s.hostname()).isEqualTo("ip-10-0-1-23.eu-west-1.compute.internal");
         });
     }
@@ -327,10 +370,13 @@ class AggregatorTest {
         assertThat(agg.admit(List.of(first, same, critical, lessSevere))).containsExactly(first, critical);
 
         agg.flush(true);
-        assertThat(queue.followUps()).as("the escalated window reports at once").singleElement().satisfies(s -> {
-            assertThat(s.priority()).isEqualTo(Priority.NOTICE);
-            assertThat(s.outputFields()).containsEntry(Aggregator.GROUP_COUNT, 2L);
-        });
+        assertThat(queue.followUps())
+                .as("the escalated window reports at once")
+                .singleElement()
+                .satisfies(s -> {
+                    assertThat(s.priority()).isEqualTo(Priority.NOTICE);
+                    assertThat(s.outputFields()).containsEntry(Aggregator.GROUP_COUNT, 2L);
+                });
         clock.advance(Duration.ofSeconds(30));
         agg.flush(true);
         assertThat(queue.followUps()).hasSize(2).last().satisfies(s -> {

@@ -25,13 +25,19 @@ import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 
 class DedupConfigTest {
-    static final OutputsBinder binder = new OutputsBinder(OutputCatalog.scan(),
-            Validation.buildDefaultValidatorFactory().getValidator());
+    static final OutputsBinder binder = new OutputsBinder(
+            OutputCatalog.scan(), Validation.buildDefaultValidatorFactory().getValidator());
 
     static List<ConfiguredOutput> bind(Map<String, Object> extra) {
         Map<String, Object> props = new HashMap<>(Map.of(
-                "peregrine.outputs.siem.type", "webhook", "peregrine.outputs.siem.url", "http://x",
-                "peregrine.outputs.chat.type", "webhook", "peregrine.outputs.chat.url", "http://y"));
+                "peregrine.outputs.siem.type",
+                "webhook",
+                "peregrine.outputs.siem.url",
+                "http://x",
+                "peregrine.outputs.chat.type",
+                "webhook",
+                "peregrine.outputs.chat.url",
+                "http://y"));
         props.putAll(extra);
         StandardEnvironment env = new StandardEnvironment();
         env.getPropertySources().addFirst(new MapPropertySource("test", props));
@@ -39,32 +45,48 @@ class DedupConfigTest {
     }
 
     static Policy policy(List<ConfiguredOutput> outputs, String name) {
-        return outputs.stream().filter(o -> o.name().equals(name)).findFirst().orElseThrow().policy();
+        return outputs.stream()
+                .filter(o -> o.name().equals(name))
+                .findFirst()
+                .orElseThrow()
+                .policy();
     }
 
     static Stream<Arguments> badConfigs() {
         return Stream.of(
-                Arguments.of(Map.of("peregrine.dedup.window", "0s"),
-                        "peregrine.dedup.window: must be a positive duration"),
-                Arguments.of(Map.of("peregrine.dedup.window", "soon"),
-                        "peregrine.dedup.window: "),
-                Arguments.of(Map.of("peregrine.dedup.key", "rule,hostnme"),
+                Arguments.of(
+                        Map.of("peregrine.dedup.window", "0s"), "peregrine.dedup.window: must be a positive duration"),
+                Arguments.of(Map.of("peregrine.dedup.window", "soon"), "peregrine.dedup.window: "),
+                Arguments.of(
+                        Map.of("peregrine.dedup.key", "rule,hostnme"),
                         "peregrine.dedup.key[1]: unknown key field 'hostnme'; expected rule, priority, hostname"),
-                Arguments.of(Map.of("peregrine.dedup.windw", "1m"),
+                Arguments.of(
+                        Map.of("peregrine.dedup.windw", "1m"),
                         "peregrine.dedup.windw: unknown key; known keys: enabled, key, window"),
-                Arguments.of(Map.of("peregrine.outputs.chat.dedup.window", "-5s"),
+                Arguments.of(
+                        Map.of("peregrine.outputs.chat.dedup.window", "-5s"),
                         "peregrine.outputs.chat.dedup.window: must be a positive duration"),
-                Arguments.of(Map.of("peregrine.outputs.chat.dedup.window", "often"),
+                Arguments.of(
+                        Map.of("peregrine.outputs.chat.dedup.window", "often"),
                         "peregrine.outputs.chat.dedup.window: "),
-                Arguments.of(Map.of("peregrine.outputs.chat.dedup.key[0]", "rule", "peregrine.outputs.chat.dedup.key[1]", "proc name"),
+                Arguments.of(
+                        Map.of(
+                                "peregrine.outputs.chat.dedup.key[0]",
+                                "rule",
+                                "peregrine.outputs.chat.dedup.key[1]",
+                                "proc name"),
                         "peregrine.outputs.chat.dedup.key[1]: unknown key field 'proc name'"),
-                Arguments.of(Map.of("peregrine.outputs.chat.dedup.keys", "rule"),
+                Arguments.of(
+                        Map.of("peregrine.outputs.chat.dedup.keys", "rule"),
                         "peregrine.outputs.chat.dedup.keys: unknown key; known keys: enabled, key, window"),
-                Arguments.of(Map.of("peregrine.outputs.chat.group.window", "0s"),
+                Arguments.of(
+                        Map.of("peregrine.outputs.chat.group.window", "0s"),
                         "peregrine.outputs.chat.group.window: must be a positive duration"),
-                Arguments.of(Map.of("peregrine.outputs.chat.group.by", "hostname,Container"),
+                Arguments.of(
+                        Map.of("peregrine.outputs.chat.group.by", "hostname,Container"),
                         "peregrine.outputs.chat.group.by[1]: unknown key field 'Container'"),
-                Arguments.of(Map.of("peregrine.outputs.chat.group.bye", "hostname"),
+                Arguments.of(
+                        Map.of("peregrine.outputs.chat.group.bye", "hostname"),
                         "peregrine.outputs.chat.group.bye: unknown key; known keys: by, enabled, window"));
     }
 
@@ -73,7 +95,8 @@ class DedupConfigTest {
     void eachProblemNamesItsFullKey(Map<String, Object> props, String expected) {
         assertThatThrownBy(() -> bind(props))
                 .isInstanceOf(ConfigException.class)
-                .satisfies(e -> assertThat(((ConfigException) e).problems()).anySatisfy(p -> assertThat(p).startsWith(expected)));
+                .satisfies(e -> assertThat(((ConfigException) e).problems())
+                        .anySatisfy(p -> assertThat(p).startsWith(expected)));
     }
 
     @Test
@@ -86,15 +109,17 @@ class DedupConfigTest {
     void theGlobalSectionAppliesToEveryOutputAndAnOutputOverridesWhatItNames() {
         List<ConfiguredOutput> outputs = bind(Map.of(
                 "peregrine.dedup.window", "5m",
-                "peregrine.outputs.chat.dedup.key", "rule,priority,hostname,container.id,proc.aname[2],output_fields.cluster"));
+                "peregrine.outputs.chat.dedup.key",
+                        "rule,priority,hostname,container.id,proc.aname[2],output_fields.cluster"));
         assertThat(policy(outputs, "siem")).isInstanceOfSatisfying(Policy.Dedup.class, d -> {
             assertThat(d.window()).isEqualTo(Duration.ofMinutes(5));
             assertThat(d.key().names()).containsExactly("rule", "priority", "hostname", "container.id");
         });
         assertThat(policy(outputs, "chat")).isInstanceOfSatisfying(Policy.Dedup.class, d -> {
             assertThat(d.window()).as("inherited").isEqualTo(Duration.ofMinutes(5));
-            assertThat(d.key().names()).containsExactly("rule", "priority", "hostname", "container.id", "proc.aname[2]",
-                    "output_fields.cluster");
+            assertThat(d.key().names())
+                    .containsExactly(
+                            "rule", "priority", "hostname", "container.id", "proc.aname[2]", "output_fields.cluster");
         });
     }
 
@@ -108,8 +133,9 @@ class DedupConfigTest {
 
         List<ConfiguredOutput> own = bind(Map.of("peregrine.outputs.chat.dedup.window", "10s"));
         assertThat(policy(own, "siem")).isEqualTo(Policy.NONE);
-        assertThat(policy(own, "chat")).isInstanceOfSatisfying(Policy.Dedup.class,
-                d -> assertThat(d.window()).isEqualTo(Duration.ofSeconds(10)));
+        assertThat(policy(own, "chat"))
+                .isInstanceOfSatisfying(
+                        Policy.Dedup.class, d -> assertThat(d.window()).isEqualTo(Duration.ofSeconds(10)));
     }
 
     @Test
@@ -127,9 +153,13 @@ class DedupConfigTest {
     @Test
     void startupStopsWithTheKeyAndReason(@TempDir Path dir) {
         SpringApplication app = new SpringApplication(Sidekick.class);
-        assertThatThrownBy(() -> app.run("--server.port=0", "--spring.grpc.server.port=0",
-                "--peregrine.spool.dir=" + dir, "--peregrine.dedup.key=rule,hostnme"))
+        assertThatThrownBy(() -> app.run(
+                        "--server.port=0",
+                        "--spring.grpc.server.port=0",
+                        "--peregrine.spool.dir=" + dir,
+                        "--peregrine.dedup.key=rule,hostnme"))
                 .hasRootCauseInstanceOf(ConfigException.class)
-                .rootCause().hasMessageContaining("peregrine.dedup.key[1]: unknown key field 'hostnme'");
+                .rootCause()
+                .hasMessageContaining("peregrine.dedup.key[1]: unknown key field 'hostnme'");
     }
 }

@@ -88,8 +88,11 @@ class DedupDeliveryTest {
     }
 
     void post(String body) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
     }
 
@@ -98,8 +101,10 @@ class DedupDeliveryTest {
     }
 
     double suppressed(String output) {
-        var c = metrics.find("peregrine.dedup.suppressed").tag("output", output)
-                .tag("rule", "Terminal shell in container").counter();
+        var c = metrics.find("peregrine.dedup.suppressed")
+                .tag("output", output)
+                .tag("rule", "Terminal shell in container")
+                .counter();
         return c == null ? 0 : c.count();
     }
 
@@ -113,9 +118,13 @@ class DedupDeliveryTest {
         }
         post(otherContainer);
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> plain.requests().size() == 11
-                && spoolBean.depth("deduped") == 0 && spoolBean.depth("grouped") == 0);
-        assertThat(bodies(deduped)).as("the first of each key, at once").hasSize(2)
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> plain.requests().size() == 11
+                        && spoolBean.depth("deduped") == 0
+                        && spoolBean.depth("grouped") == 0);
+        assertThat(bodies(deduped))
+                .as("the first of each key, at once")
+                .hasSize(2)
                 .extracting(b -> b.get("output_fields").get("container.id").stringValue())
                 .containsExactlyInAnyOrder("3ad7b26ded6d", "bbbbbbbbbbbb");
         assertThat(bodies(grouped)).as("the first of the rule, at once").hasSize(1);
@@ -123,23 +132,38 @@ class DedupDeliveryTest {
         assertThat(suppressed("grouped")).isEqualTo(10);
 
         clock.advance(Duration.ofSeconds(61));
-        await().atMost(Duration.ofSeconds(30)).until(() -> deduped.requests().size() == 3 && grouped.requests().size() == 2);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        deduped.requests().size() == 3 && grouped.requests().size() == 2);
 
         JsonNode followUp = bodies(deduped).get(2);
         assertThat(followUp.get("rule").stringValue()).isEqualTo("Terminal shell in container");
         assertThat(followUp.get("priority").stringValue()).isEqualTo("Notice");
-        assertThat(followUp.get("output_fields").get("peregrine.dedup.count").longValue()).isEqualTo(9);
-        assertThat(followUp.get("output_fields").get("container.id").stringValue()).isEqualTo("3ad7b26ded6d");
-        assertThat(followUp.get("output_fields").get("peregrine.dedup.first_seen").stringValue())
+        assertThat(followUp.get("output_fields").get("peregrine.dedup.count").longValue())
+                .isEqualTo(9);
+        assertThat(followUp.get("output_fields").get("container.id").stringValue())
+                .isEqualTo("3ad7b26ded6d");
+        assertThat(followUp.get("output_fields")
+                        .get("peregrine.dedup.first_seen")
+                        .stringValue())
                 .isEqualTo("2025-11-20T09:14:02.118734512Z");
         assertThat(followUp.get("output").stringValue()).contains("(repeated: 9 more suppressed from ");
 
         JsonNode summary = bodies(grouped).get(1);
-        assertThat(summary.get("output_fields").get("peregrine.group.count").longValue()).isEqualTo(11);
-        assertThat(summary.get("output_fields").get("peregrine.group.counts").valueStream().map(JsonNode::stringValue).toList())
-                .containsExactly("ip-10-0-1-23.eu-west-1.compute.internal/3ad7b26ded6d=10",
+        assertThat(summary.get("output_fields").get("peregrine.group.count").longValue())
+                .isEqualTo(11);
+        assertThat(summary.get("output_fields")
+                        .get("peregrine.group.counts")
+                        .valueStream()
+                        .map(JsonNode::stringValue)
+                        .toList())
+                .containsExactly(
+                        "ip-10-0-1-23.eu-west-1.compute.internal/3ad7b26ded6d=10",
                         "ip-10-0-1-23.eu-west-1.compute.internal/bbbbbbbbbbbb=1");
-        assertThat(plain.requests()).as("no dedup on this output: no follow-up either").hasSize(11);
-        await().atMost(Duration.ofSeconds(10)).until(() -> spoolBean.depth("deduped") == 0 && spoolBean.depth("grouped") == 0);
+        assertThat(plain.requests())
+                .as("no dedup on this output: no follow-up either")
+                .hasSize(11);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> spoolBean.depth("deduped") == 0 && spoolBean.depth("grouped") == 0);
     }
 }

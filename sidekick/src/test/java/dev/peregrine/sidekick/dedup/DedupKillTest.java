@@ -38,7 +38,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class DedupKillTest {
     static final JsonMapper json = JsonMapper.builder().build();
-    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static final int KEYS = 20;
 
     @TempDir
@@ -59,8 +60,12 @@ class DedupKillTest {
                 load.submit(() -> {
                     for (int i = 0; i < 5_000 && !stop.get() && Instant.now().isBefore(deadline); i++) {
                         String rule = "repeat " + (i % KEYS);
-                        if (post(port, "{\"rule\":\"" + rule + "\",\"priority\":\"Error\",\"output\":\"o\",\"hostname\":\"h\"}")) {
-                            acked.computeIfAbsent(rule, k -> new AtomicInteger()).incrementAndGet();
+                        if (post(
+                                port,
+                                "{\"rule\":\"" + rule
+                                        + "\",\"priority\":\"Error\",\"output\":\"o\",\"hostname\":\"h\"}")) {
+                            acked.computeIfAbsent(rule, k -> new AtomicInteger())
+                                    .incrementAndGet();
                             total.incrementAndGet();
                         }
                     }
@@ -80,9 +85,13 @@ class DedupKillTest {
                 second.destroy();
                 second.waitFor(30, TimeUnit.SECONDS);
             }
-            long alone = webhook.requests().stream().map(r -> json.readTree(r.body()))
-                    .filter(b -> !b.get("output_fields").has(Aggregator.DEDUP_COUNT)).count();
-            assertThat(alone).as("repeats were suppressed, not delivered one by one").isLessThan(total.get() / 2);
+            long alone = webhook.requests().stream()
+                    .map(r -> json.readTree(r.body()))
+                    .filter(b -> !b.get("output_fields").has(Aggregator.DEDUP_COUNT))
+                    .count();
+            assertThat(alone)
+                    .as("repeats were suppressed, not delivered one by one")
+                    .isLessThan(total.get() / 2);
         }
     }
 
@@ -103,7 +112,9 @@ class DedupKillTest {
         }
         for (Map.Entry<String, AtomicInteger> e : acked.entrySet()) {
             long seen = alone.getOrDefault(e.getKey(), Set.of()).size()
-                    + followUps.getOrDefault(e.getKey(), Map.of()).values().stream().mapToLong(Long::longValue).sum();
+                    + followUps.getOrDefault(e.getKey(), Map.of()).values().stream()
+                            .mapToLong(Long::longValue)
+                            .sum();
             if (seen < e.getValue().get()) {
                 return false;
             }
@@ -113,10 +124,14 @@ class DedupKillTest {
 
     private static boolean post(int port, String body) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                    .timeout(Duration.ofSeconds(10))
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
-                    .statusCode() == 200;
+            return http.send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                                            .timeout(Duration.ofSeconds(10))
+                                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode()
+                    == 200;
         } catch (Exception e) {
             return false; // the process was killed mid-request: this alert was never acknowledged
         }
@@ -125,7 +140,8 @@ class DedupKillTest {
     private Process start(int port, RecordingHttpServer webhook) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
+                "-cp",
+                System.getProperty("java.class.path"),
                 "--enable-native-access=ALL-UNNAMED",
                 Sidekick.class.getName(),
                 "--server.port=" + port,
@@ -135,12 +151,16 @@ class DedupKillTest {
                 "--peregrine.outputs.siem.url=" + webhook.uri(),
                 "--peregrine.outputs.siem.dedup.window=2s"));
         Path log = dir.resolve("sidekick-" + System.nanoTime() + ".log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         Instant deadline = Instant.now().plusSeconds(180);
         while (!answersPing(port)) {
             if (!p.isAlive() || Instant.now().isAfter(deadline)) {
                 p.destroyForcibly();
-                throw new AssertionError("sidekick did not come up (alive=" + p.isAlive() + "); its log:\n" + Files.readString(log));
+                throw new AssertionError(
+                        "sidekick did not come up (alive=" + p.isAlive() + "); its log:\n" + Files.readString(log));
             }
             Thread.sleep(200); // polling a port between attempts, not synchronising threads
         }
@@ -149,8 +169,12 @@ class DedupKillTest {
 
     private static boolean answersPing(int port) throws InterruptedException {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping")).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            return http.send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode()
+                    == 200;
         } catch (java.io.IOException e) {
             return false;
         }

@@ -42,24 +42,34 @@ class DedupRestartTest {
 
     ConfigurableApplicationContext start(RecordingHttpServer webhook) {
         SpringApplication app = new SpringApplication(Sidekick.class);
-        app.addInitializers(ctx -> ((GenericApplicationContext) ctx).registerBean("testClock", Clock.class, () -> clock,
-                bd -> bd.setPrimary(true)));
-        return app.run("--server.port=0", "--spring.grpc.server.port=0", "--peregrine.spool.dir=" + dir,
-                "--peregrine.outputs.chat.type=webhook", "--peregrine.outputs.chat.url=" + webhook.uri(),
+        app.addInitializers(ctx -> ((GenericApplicationContext) ctx)
+                .registerBean("testClock", Clock.class, () -> clock, bd -> bd.setPrimary(true)));
+        return app.run(
+                "--server.port=0",
+                "--spring.grpc.server.port=0",
+                "--peregrine.spool.dir=" + dir,
+                "--peregrine.outputs.chat.type=webhook",
+                "--peregrine.outputs.chat.url=" + webhook.uri(),
                 "--peregrine.outputs.chat.dedup.window=10m");
     }
 
     static void post(ConfigurableApplicationContext ctx, int times) throws Exception {
         int port = ((WebServerApplicationContext) ctx).getWebServer().getPort();
         for (int i = 0; i < times; i++) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                    .POST(HttpRequest.BodyPublishers.ofString(SampleAlerts.LINES.get(1))).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .POST(HttpRequest.BodyPublishers.ofString(SampleAlerts.LINES.get(1)))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
         }
     }
 
     static double suppressed(ConfigurableApplicationContext ctx) {
-        var c = ctx.getBean(MeterRegistry.class).find("peregrine.dedup.suppressed").tag("output", "chat").counter();
+        var c = ctx.getBean(MeterRegistry.class)
+                .find("peregrine.dedup.suppressed")
+                .tag("output", "chat")
+                .counter();
         return c == null ? 0 : c.count();
     }
 
@@ -69,11 +79,13 @@ class DedupRestartTest {
             try (ConfigurableApplicationContext first = start(webhook)) {
                 Spool spool = first.getBean(Spool.class);
                 post(first, 1);
-                await().atMost(Duration.ofSeconds(30)).until(() -> webhook.requests().size() == 1 && spool.depth("chat") == 0);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> webhook.requests().size() == 1 && spool.depth("chat") == 0);
                 post(first, 4);
                 await().atMost(Duration.ofSeconds(30)).until(() -> suppressed(first) == 4 && spool.depth("chat") == 0);
             }
-            assertThat(dir.resolve(DedupStore.FILE)).satisfies(f -> assertThat(Files.size(f)).isPositive());
+            assertThat(dir.resolve(DedupStore.FILE))
+                    .satisfies(f -> assertThat(Files.size(f)).isPositive());
 
             clock.advance(Duration.ofMinutes(5));
             try (ConfigurableApplicationContext second = start(webhook)) {
@@ -83,11 +95,15 @@ class DedupRestartTest {
                 assertThat(webhook.requests()).as("no repeat after the restart").hasSize(1);
 
                 clock.advance(Duration.ofMinutes(5));
-                await().atMost(Duration.ofSeconds(30)).until(() -> webhook.requests().size() == 2);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> webhook.requests().size() == 2);
                 var followUp = json.readTree(webhook.requests().get(1).body());
                 assertThat(followUp.get("rule").stringValue()).isEqualTo("Read sensitive file untrusted");
-                assertThat(followUp.get("output_fields").get("peregrine.dedup.count").longValue())
-                        .as("the duplicates of both runs").isEqualTo(7);
+                assertThat(followUp.get("output_fields")
+                                .get("peregrine.dedup.count")
+                                .longValue())
+                        .as("the duplicates of both runs")
+                        .isEqualTo(7);
                 await().atMost(Duration.ofSeconds(10)).until(() -> spool.depth("chat") == 0);
             }
         }

@@ -71,20 +71,38 @@ class GrpcIntakeTest {
     }
 
     static Alert alert(String uuid, String rule, Priority priority) {
-        return Alert.newBuilder().setUuid(uuid).setRule(rule).setPriority(priority).setSource("syscall")
-                .setOutput("12:00:00.000000001: Warning " + rule).setHostname("node-1")
+        return Alert.newBuilder()
+                .setUuid(uuid)
+                .setRule(rule)
+                .setPriority(priority)
+                .setSource("syscall")
+                .setOutput("12:00:00.000000001: Warning " + rule)
+                .setHostname("node-1")
                 .setTime(Timestamp.newBuilder().setSeconds(1763630042).setNanos(118734512))
-                .putOutputFields("evt.time", FieldValue.newBuilder().setIntValue(1763630042118734512L).build())
-                .putOutputFields("proc.name", FieldValue.newBuilder().setStringValue("cat").build())
-                .putOutputFields("k8s.ns.name", FieldValue.newBuilder().setNullValueValue(0).build())
-                .addTags("filesystem").addTags("T1555")
-                .setOrigin(Origin.newBuilder().setHostname("node-1").setNodeName("worker-1").setClusterName("prod"))
+                .putOutputFields(
+                        "evt.time",
+                        FieldValue.newBuilder()
+                                .setIntValue(1763630042118734512L)
+                                .build())
+                .putOutputFields(
+                        "proc.name",
+                        FieldValue.newBuilder().setStringValue("cat").build())
+                .putOutputFields(
+                        "k8s.ns.name",
+                        FieldValue.newBuilder().setNullValueValue(0).build())
+                .addTags("filesystem")
+                .addTags("T1555")
+                .setOrigin(Origin.newBuilder()
+                        .setHostname("node-1")
+                        .setNodeName("worker-1")
+                        .setClusterName("prod"))
                 .build();
     }
 
     List<Ack> send(List<AlertEnvelope> envelopes) throws Exception {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpc.port.get(30, TimeUnit.SECONDS))
-                .usePlaintext().build();
+                .usePlaintext()
+                .build();
         try {
             List<Ack> acks = new CopyOnWriteArrayList<>();
             CompletableFuture<Void> done = new CompletableFuture<>();
@@ -114,10 +132,22 @@ class GrpcIntakeTest {
     void everyAlertGetsItsAckAndReachesTheOutputWithTypedFieldsAndOrigin() throws Exception {
         String good = UUID.randomUUID().toString();
         List<Ack> acks = send(List.of(
-                AlertEnvelope.newBuilder().setSequence(1).setAlert(alert(good, "Read sensitive file untrusted", Priority.WARNING)).build(),
-                AlertEnvelope.newBuilder().setSequence(2).setAlert(alert(UUID.randomUUID().toString(), "", Priority.WARNING)).build(),
-                AlertEnvelope.newBuilder().setSequence(3).setAlert(alert(UUID.randomUUID().toString(), "r", Priority.PRIORITY_UNSPECIFIED)).build(),
-                AlertEnvelope.newBuilder().setSequence(4).setAlert(alert(good, "Read sensitive file untrusted", Priority.WARNING)).build()));
+                AlertEnvelope.newBuilder()
+                        .setSequence(1)
+                        .setAlert(alert(good, "Read sensitive file untrusted", Priority.WARNING))
+                        .build(),
+                AlertEnvelope.newBuilder()
+                        .setSequence(2)
+                        .setAlert(alert(UUID.randomUUID().toString(), "", Priority.WARNING))
+                        .build(),
+                AlertEnvelope.newBuilder()
+                        .setSequence(3)
+                        .setAlert(alert(UUID.randomUUID().toString(), "r", Priority.PRIORITY_UNSPECIFIED))
+                        .build(),
+                AlertEnvelope.newBuilder()
+                        .setSequence(4)
+                        .setAlert(alert(good, "Read sensitive file untrusted", Priority.WARNING))
+                        .build()));
 
         assertThat(acks).hasSize(4);
         Map<Long, Ack> bySeq = acks.stream().collect(java.util.stream.Collectors.toMap(Ack::getSequence, a -> a));
@@ -127,12 +157,19 @@ class GrpcIntakeTest {
         assertThat(bySeq.get(2L).getReason()).isEqualTo("rule: required field is missing");
         assertThat(bySeq.get(3L).getStatus()).isEqualTo(Ack.Status.REJECTED);
         assertThat(bySeq.get(3L).getReason()).startsWith("priority: ");
-        assertThat(bySeq.get(4L).getStatus()).as("a resend of a durable alert is acknowledged again").isEqualTo(Ack.Status.DURABLE);
+        assertThat(bySeq.get(4L).getStatus())
+                .as("a resend of a durable alert is acknowledged again")
+                .isEqualTo(Ack.Status.DURABLE);
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> webhook.requests().stream().anyMatch(q -> good.equals(q.header("Idempotency-Key"))));
-        assertThat(webhook.requests().stream().filter(q -> good.equals(q.header("Idempotency-Key")))).hasSize(1);
-        JsonNode body = json.readTree(webhook.requests().stream().filter(q -> good.equals(q.header("Idempotency-Key")))
-                .findFirst().orElseThrow().body());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> webhook.requests().stream().anyMatch(q -> good.equals(q.header("Idempotency-Key"))));
+        assertThat(webhook.requests().stream().filter(q -> good.equals(q.header("Idempotency-Key"))))
+                .hasSize(1);
+        JsonNode body = json.readTree(webhook.requests().stream()
+                .filter(q -> good.equals(q.header("Idempotency-Key")))
+                .findFirst()
+                .orElseThrow()
+                .body());
         assertThat(body.get("time").stringValue()).isEqualTo("2025-11-20T09:14:02.118734512Z");
         assertThat(body.get("priority").stringValue()).isEqualTo("Warning");
         assertThat(body.get("output_fields").get("evt.time").longValue()).isEqualTo(1763630042118734512L);
@@ -146,8 +183,10 @@ class GrpcIntakeTest {
     void manyAlertsOnOneStreamAreAllAcknowledged() throws Exception {
         List<AlertEnvelope> envelopes = new java.util.ArrayList<>();
         for (int i = 0; i < 2_000; i++) {
-            envelopes.add(AlertEnvelope.newBuilder().setSequence(i)
-                    .setAlert(alert(UUID.randomUUID().toString(), "bulk", Priority.NOTICE)).build());
+            envelopes.add(AlertEnvelope.newBuilder()
+                    .setSequence(i)
+                    .setAlert(alert(UUID.randomUUID().toString(), "bulk", Priority.NOTICE))
+                    .build());
         }
         List<Ack> acks = send(envelopes);
         assertThat(acks).hasSize(2_000).allMatch(a -> a.getStatus() == Ack.Status.DURABLE);
@@ -161,7 +200,10 @@ class GrpcIntakeTest {
     @Test
     void anIdleStreamThatPingsIsNotCutOff() throws Exception {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpc.port.get(30, TimeUnit.SECONDS))
-                .usePlaintext().keepAliveTime(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build();
+                .usePlaintext()
+                .keepAliveTime(10, TimeUnit.SECONDS)
+                .keepAliveWithoutCalls(true)
+                .build();
         try {
             List<Ack> acks = new CopyOnWriteArrayList<>();
             CompletableFuture<Void> ended = new CompletableFuture<>();
@@ -179,9 +221,13 @@ class GrpcIntakeTest {
                 }
             });
             // Four pings' worth of idleness: the stream must stay open all along.
-            await().during(Duration.ofSeconds(42)).atMost(Duration.ofSeconds(50)).until(() -> !ended.isDone());
-            out.onNext(AlertEnvelope.newBuilder().setSequence(1)
-                    .setAlert(alert(UUID.randomUUID().toString(), "after idle", Priority.NOTICE)).build());
+            await().during(Duration.ofSeconds(42))
+                    .atMost(Duration.ofSeconds(50))
+                    .until(() -> !ended.isDone());
+            out.onNext(AlertEnvelope.newBuilder()
+                    .setSequence(1)
+                    .setAlert(alert(UUID.randomUUID().toString(), "after idle", Priority.NOTICE))
+                    .build());
             await().atMost(Duration.ofSeconds(30)).until(() -> acks.size() == 1 || ended.isDone());
             assertThat(ended).isNotDone();
             assertThat(acks).singleElement().extracting(Ack::getStatus).isEqualTo(Ack.Status.DURABLE);

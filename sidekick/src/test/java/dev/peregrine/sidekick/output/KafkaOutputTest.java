@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ch.qos.logback.classic.Level;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
-import jakarta.validation.Validation;
 import dev.peregrine.sidekick.testing.SampleAlerts;
+import jakarta.validation.Validation;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -57,14 +57,19 @@ class KafkaOutputTest {
         broker.addTopics(TOPICS.stream().map(t -> new NewTopic(t, 3, (short) 1)).toArray(NewTopic[]::new));
     }
 
-    static final List<String> TOPICS = List.of("alerts-rule", "alerts-order", "alerts-key-fails", "alerts-too-large",
-            "alerts-key-1", "alerts-key-2", "alerts-key-3");
+    static final List<String> TOPICS = List.of(
+            "alerts-rule",
+            "alerts-order",
+            "alerts-key-fails",
+            "alerts-too-large",
+            "alerts-key-1",
+            "alerts-key-2",
+            "alerts-key-3");
 
     @AfterAll
     static void stopBroker() {
         broker.destroy();
     }
-
 
     static Alert sample(int i) {
         return SampleAlerts.alert(i);
@@ -76,19 +81,24 @@ class KafkaOutputTest {
     }
 
     static KafkaConfig config(String topic, String key, Map<String, String> properties) {
-        return new KafkaConfig(List.of(broker.getBrokersAsString()), topic, key, null, Duration.ofSeconds(10), properties);
+        return new KafkaConfig(
+                List.of(broker.getBrokersAsString()), topic, key, null, Duration.ofSeconds(10), properties);
     }
 
     /** Every record now in the topic, read from the beginning of each partition. */
     static List<ConsumerRecord<String, byte[]>> readAll(String topic, int expected) {
         Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.getBrokersAsString(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed");
         try (KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
@@ -129,8 +139,11 @@ class KafkaOutputTest {
         for (int i = 0; i < sent.size(); i++) {
             Alert alert = sent.get(i);
             ConsumerRecord<String, byte[]> r = records.stream()
-                    .filter(rec -> headers(rec).get("uuid").equals(alert.uuid())).findFirst().orElseThrow();
-            assertThat(r.key()).isEqualTo(JSON.readTree(SAMPLES.get(i)).get("rule").stringValue());
+                    .filter(rec -> headers(rec).get("uuid").equals(alert.uuid()))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(r.key())
+                    .isEqualTo(JSON.readTree(SAMPLES.get(i)).get("rule").stringValue());
             assertThat(headers(r)).containsExactly(Map.entry("uuid", alert.uuid()));
             ObjectNode falco = (ObjectNode) JSON.readTree(SAMPLES.get(i));
             falco.put("uuid", alert.uuid());
@@ -152,8 +165,10 @@ class KafkaOutputTest {
 
         List<ConsumerRecord<String, byte[]>> records = readAll(topic, 6);
         for (String rule : List.of("Terminal shell in container", "Read sensitive file untrusted")) {
-            List<ConsumerRecord<String, byte[]>> ofRule = records.stream().filter(r -> r.key().equals(rule)).toList();
-            assertThat(ofRule.stream().map(ConsumerRecord::partition).distinct()).hasSize(1);
+            List<ConsumerRecord<String, byte[]>> ofRule =
+                    records.stream().filter(r -> r.key().equals(rule)).toList();
+            assertThat(ofRule.stream().map(ConsumerRecord::partition).distinct())
+                    .hasSize(1);
             int first = rule.startsWith("Terminal") ? 0 : 1;
             assertThat(ofRule.stream().map(r -> headers(r).get("uuid")))
                     .containsExactly(uuids.get(first), uuids.get(first + 2), uuids.get(first + 4));
@@ -161,10 +176,13 @@ class KafkaOutputTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', value = {
-            "1 ; hostname ; 0 ; ip-10-0-1-23.eu-west-1.compute.internal",
-            "2 ; none     ; 0 ; ",
-            "3 ; {{ output_fields[\"k8s.ns.name\"] }}/{{ priority | lower }}:{{ tags | first }} ; 3 ; payments/notice:T1565"})
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "1 ; hostname ; 0 ; ip-10-0-1-23.eu-west-1.compute.internal",
+                "2 ; none     ; 0 ; ",
+                "3 ; {{ output_fields[\"k8s.ns.name\"] }}/{{ priority | lower }}:{{ tags | first }} ; 3 ; payments/notice:T1565"
+            })
     void keyIsHostnameNoneOrATemplate(int topic, String key, int sample, String expected) {
         String topicName = topic("alerts-key-" + topic);
         Alert alert = sample(sample);
@@ -194,35 +212,49 @@ class KafkaOutputTest {
 
     @Test
     void producerIsIdempotentWithAcksAllAndPassesOtherPropertiesThrough() {
-        KafkaConfig config = new KafkaConfig(List.of("kafka-1:9092", " kafka-2:9093"), "falco", "none", null,
-                Duration.ofSeconds(7), Map.of("compression.type", "zstd", "security.protocol", "SASL_SSL",
-                        "sasl.mechanism", "SCRAM-SHA-512", "linger.ms", "20"));
+        KafkaConfig config = new KafkaConfig(
+                List.of("kafka-1:9092", " kafka-2:9093"),
+                "falco",
+                "none",
+                null,
+                Duration.ofSeconds(7),
+                Map.of(
+                        "compression.type",
+                        "zstd",
+                        "security.protocol",
+                        "SASL_SSL",
+                        "sasl.mechanism",
+                        "SCRAM-SHA-512",
+                        "linger.ms",
+                        "20"));
 
-        assertThat(KafkaOutput.producerProperties(CONTEXT, config)).isEqualTo(Map.ofEntries(
-                Map.entry("compression.type", "zstd"),
-                Map.entry("security.protocol", "SASL_SSL"),
-                Map.entry("sasl.mechanism", "SCRAM-SHA-512"),
-                Map.entry("bootstrap.servers", "kafka-1:9092,kafka-2:9093"),
-                Map.entry("client.id", "peregrine-events"),
-                Map.entry("acks", "all"),
-                Map.entry("enable.idempotence", "true"),
-                Map.entry("linger.ms", "20"),
-                Map.entry("max.block.ms", "7000"),
-                Map.entry("delivery.timeout.ms", "7000"),
-                Map.entry("request.timeout.ms", "6980")));
+        assertThat(KafkaOutput.producerProperties(CONTEXT, config))
+                .isEqualTo(Map.ofEntries(
+                        Map.entry("compression.type", "zstd"),
+                        Map.entry("security.protocol", "SASL_SSL"),
+                        Map.entry("sasl.mechanism", "SCRAM-SHA-512"),
+                        Map.entry("bootstrap.servers", "kafka-1:9092,kafka-2:9093"),
+                        Map.entry("client.id", "peregrine-events"),
+                        Map.entry("acks", "all"),
+                        Map.entry("enable.idempotence", "true"),
+                        Map.entry("linger.ms", "20"),
+                        Map.entry("max.block.ms", "7000"),
+                        Map.entry("delivery.timeout.ms", "7000"),
+                        Map.entry("request.timeout.ms", "6980")));
     }
 
     @Test
     void passedThroughPropertiesReachTheProducerAndARecordTheBrokerCannotTakeIsPermanent() throws Exception {
         String topic = topic("alerts-too-large");
         // max.request.size is the producer's own limit: a real effect of a passed-through property.
-        try (Output out = config(topic, "none", Map.of("max.request.size", "1000")).create(CONTEXT)) {
-            assertThatThrownBy(() -> out.send(sample(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
-                        assertThat(e.retryable()).isFalse();
-                        assertThat(e.getMessage()).startsWith("kafka topic alerts-too-large at " + broker.getBrokersAsString()
+        try (Output out =
+                config(topic, "none", Map.of("max.request.size", "1000")).create(CONTEXT)) {
+            assertThatThrownBy(() -> out.send(sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
+                assertThat(e.retryable()).isFalse();
+                assertThat(e.getMessage())
+                        .startsWith("kafka topic alerts-too-large at " + broker.getBrokersAsString()
                                 + ": RecordTooLargeException: ");
-                    });
+            });
         }
         assertThat(readAll(topic, 0)).isEmpty();
     }
@@ -233,42 +265,46 @@ class KafkaOutputTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        KafkaConfig config = new KafkaConfig(List.of("127.0.0.1:" + closedPort), "alerts", "rule", null,
-                Duration.ofMillis(1000), Map.of());
+        KafkaConfig config = new KafkaConfig(
+                List.of("127.0.0.1:" + closedPort), "alerts", "rule", null, Duration.ofMillis(1000), Map.of());
 
         long start = System.nanoTime();
         try (Output out = config.create(CONTEXT)) {
-            assertThatThrownBy(() -> out.send(sample(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
-                        assertThat(e.retryable()).isTrue();
-                        assertThat(e.getMessage()).contains("TimeoutException").contains("1000 ms");
-                    });
+            assertThatThrownBy(() -> out.send(sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
+                assertThat(e.retryable()).isTrue();
+                assertThat(e.getMessage()).contains("TimeoutException").contains("1000 ms");
+            });
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
     }
 
     @Test
     void unresolvableBrokerDoesNotStopStartupAndIsRetryable() throws Exception {
-        KafkaConfig config = new KafkaConfig(List.of("no-such-broker.invalid:9092"), "alerts", "rule", null,
-                Duration.ofSeconds(1), Map.of());
+        KafkaConfig config = new KafkaConfig(
+                List.of("no-such-broker.invalid:9092"), "alerts", "rule", null, Duration.ofSeconds(1), Map.of());
 
         try (Output out = config.create(CONTEXT)) {
             assertThatThrownBy(() -> out.send(sample(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isTrue());
         }
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "properties.compresion.type | zstd   | peregrine.outputs.events.properties.compresion.type: not a Kafka producer property",
-            "properties.compression.type | brotli | peregrine.outputs.events.properties.compression.type: Invalid value brotli for configuration compression.type",
-            "properties.acks            | 1      | peregrine.outputs.events.properties.acks: is always all",
-            "properties.enable.idempotence | false | peregrine.outputs.events.properties.enable.idempotence: is always true",
-            "properties.bootstrap.servers | x:1  | peregrine.outputs.events.properties.bootstrap.servers: set by the output itself and cannot be configured; use bootstrap-servers",
-            "properties.max.in.flight.requests.per.connection | 10 | peregrine.outputs.events.properties.max.in.flight.requests.per.connection: ",
-            "topic                      | a/b    | peregrine.outputs.events.topic: not a valid Kafka topic name",
-            "bootstrap-servers          | kafka  | peregrine.outputs.events.bootstrap-servers[0]: must be host:port, got 'kafka'",
-            "key                        | {{ rule }}\\n{% if %} | peregrine.outputs.events.key: template error at line 2: "})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "properties.compresion.type | zstd   | peregrine.outputs.events.properties.compresion.type: not a Kafka producer property",
+                "properties.compression.type | brotli | peregrine.outputs.events.properties.compression.type: Invalid value brotli for configuration compression.type",
+                "properties.acks            | 1      | peregrine.outputs.events.properties.acks: is always all",
+                "properties.enable.idempotence | false | peregrine.outputs.events.properties.enable.idempotence: is always true",
+                "properties.bootstrap.servers | x:1  | peregrine.outputs.events.properties.bootstrap.servers: set by the output itself and cannot be configured; use bootstrap-servers",
+                "properties.max.in.flight.requests.per.connection | 10 | peregrine.outputs.events.properties.max.in.flight.requests.per.connection: ",
+                "topic                      | a/b    | peregrine.outputs.events.topic: not a valid Kafka topic name",
+                "bootstrap-servers          | kafka  | peregrine.outputs.events.bootstrap-servers[0]: must be host:port, got 'kafka'",
+                "key                        | {{ rule }}\\n{% if %} | peregrine.outputs.events.key: template error at line 2: "
+            })
     void unusableSettingsStopStartupNamingTheKey(String key, String value, String expected) {
         Map<String, Object> props = new LinkedHashMap<>(Map.of(
                 "peregrine.outputs.events.type", "kafka",
@@ -278,17 +314,20 @@ class KafkaOutputTest {
         ConfiguredOutput configured = bind(props).getFirst();
 
         assertThatThrownBy(() -> configured.config().create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
-                        .asString().startsWith(expected));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems()).singleElement().asString().startsWith(expected));
     }
 
     @Test
     void missingTopicIsReportedByTheBinderNamingTheKey() {
         assertThatThrownBy(() -> bind(Map.of(
-                "peregrine.outputs.events.type", "kafka",
-                "peregrine.outputs.events.bootstrap-servers", "127.0.0.1:9092")))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-                        .containsExactly("peregrine.outputs.events.topic: must not be blank"));
+                        "peregrine.outputs.events.type", "kafka",
+                        "peregrine.outputs.events.bootstrap-servers", "127.0.0.1:9092")))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly("peregrine.outputs.events.topic: must not be blank"));
     }
 
     @Test
@@ -301,14 +340,21 @@ class KafkaOutputTest {
                 "peregrine.outputs.events.properties.security.protocol", "SSL",
                 "peregrine.outputs.events.properties.ssl.truststore.location", "/etc/kafka/ca.p12"));
 
-        assertThat(outputs).singleElement().extracting(ConfiguredOutput::config).isEqualTo(new KafkaConfig(
-                List.of("k1:9092", "k2:9092"), "falco", "hostname", null, Duration.ofSeconds(10),
-                Map.of("security.protocol", "SSL", "ssl.truststore.location", "/etc/kafka/ca.p12")));
+        assertThat(outputs)
+                .singleElement()
+                .extracting(ConfiguredOutput::config)
+                .isEqualTo(new KafkaConfig(
+                        List.of("k1:9092", "k2:9092"),
+                        "falco",
+                        "hostname",
+                        null,
+                        Duration.ofSeconds(10),
+                        Map.of("security.protocol", "SSL", "ssl.truststore.location", "/etc/kafka/ca.p12")));
     }
 
     /** Built once: the classpath scan and the validator take a while. */
-    static final OutputsBinder BINDER = new OutputsBinder(OutputCatalog.scan(),
-            Validation.buildDefaultValidatorFactory().getValidator());
+    static final OutputsBinder BINDER = new OutputsBinder(
+            OutputCatalog.scan(), Validation.buildDefaultValidatorFactory().getValidator());
 
     static List<ConfiguredOutput> bind(Map<String, Object> properties) {
         StandardEnvironment env = new StandardEnvironment();

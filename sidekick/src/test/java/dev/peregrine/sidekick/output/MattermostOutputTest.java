@@ -30,8 +30,15 @@ class MattermostOutputTest {
     }
 
     MattermostConfig config(String outputFormat, String messageFormat) {
-        return new MattermostConfig(mattermost.uri(), "security", "Peregrine", SlackConfig.DEFAULT_ICON, "Peregrine",
-                outputFormat, messageFormat, Duration.ofSeconds(5));
+        return new MattermostConfig(
+                mattermost.uri(),
+                "security",
+                "Peregrine",
+                SlackConfig.DEFAULT_ICON,
+                "Peregrine",
+                outputFormat,
+                messageFormat,
+                Duration.ofSeconds(5));
     }
 
     JsonNode post(MattermostConfig config, Alert alert) throws DeliveryException {
@@ -91,8 +98,15 @@ class MattermostOutputTest {
 
     @Test
     void textFormatWithTemplateAndBlankSettings() throws Exception {
-        MattermostConfig config = new MattermostConfig(mattermost.uri(), null, "", "", "Peregrine", "text",
-                "{{ priority | emoji }} **{{ rule }}** on `{{ hostname }}`", Duration.ofSeconds(5));
+        MattermostConfig config = new MattermostConfig(
+                mattermost.uri(),
+                null,
+                "",
+                "",
+                "Peregrine",
+                "text",
+                "{{ priority | emoji }} **{{ rule }}** on `{{ hostname }}`",
+                Duration.ofSeconds(5));
 
         JsonNode body = post(config, SampleAlerts.alert(0));
 
@@ -100,18 +114,26 @@ class MattermostOutputTest {
                 {"text": "\uD83D\uDD35 **Terminal shell in container** on `ip-10-0-1-23.eu-west-1.compute.internal`",
                  "attachments": [{"color": "#5bffb5"}]}
                 """);
-        ((ObjectNode) expected.get("attachments").get(0)).put("fallback", SampleAlerts.output(0)).put("text", SampleAlerts.output(0));
+        ((ObjectNode) expected.get("attachments").get(0))
+                .put("fallback", SampleAlerts.output(0))
+                .put("text", SampleAlerts.output(0));
         assertThat(body).isEqualTo(expected);
     }
 
     @Test
     void fieldsFormatLeavesTheOutputLineOut() throws Exception {
-        JsonNode attachment = post(config("fields", null), SampleAlerts.alert(3)).get("attachments").get(0);
+        JsonNode attachment = post(config("fields", null), SampleAlerts.alert(3))
+                .get("attachments")
+                .get(0);
 
         assertThat(attachment.has("text")).isFalse();
         assertThat(attachment.get("fallback").stringValue()).isEqualTo(SampleAlerts.output(3));
         assertThat(attachment.get("fields").get(1).get("title").stringValue()).isEqualTo("hostname");
-        assertThat(attachment.get("fields").get(attachment.get("fields").size() - 1).get("value").stringValue())
+        assertThat(attachment
+                        .get("fields")
+                        .get(attachment.get("fields").size() - 1)
+                        .get("value")
+                        .stringValue())
                 .isEqualTo("2025-11-20 11:45:09.00411883 +0000 UTC");
     }
 
@@ -120,10 +142,14 @@ class MattermostOutputTest {
         try (Output out = config("all", null).create(CONTEXT)) {
             mattermost.answer(500);
             assertThatThrownBy(() -> out.send(SampleAlerts.alert(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isTrue());
             mattermost.answer(400); // Mattermost: "Unable to parse incoming data" / channel locked
             assertThatThrownBy(() -> out.send(SampleAlerts.alert(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isFalse());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isFalse());
             mattermost.answer(200);
             out.send(SampleAlerts.alert(0));
             assertThat(mattermost.requests()).hasSize(1);
@@ -133,7 +159,9 @@ class MattermostOutputTest {
         MattermostConfig down = new MattermostConfig(nobody, null, "", "", "", "all", null, Duration.ofSeconds(2));
         try (Output out = down.create(CONTEXT)) {
             assertThatThrownBy(() -> out.send(SampleAlerts.alert(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isTrue());
         }
     }
 
@@ -143,22 +171,48 @@ class MattermostOutputTest {
                 "peregrine.outputs.mm.type", "mattermost",
                 "peregrine.outputs.mm.webhook-url", "https://chat.example.com/hooks/xyz"));
 
-        assertThat(outputs).singleElement().extracting(ConfiguredOutput::config).isEqualTo(new MattermostConfig(
-                URI.create("https://chat.example.com/hooks/xyz"), null, "Peregrine", SlackConfig.DEFAULT_ICON,
-                "Peregrine", "all", null, Duration.ofSeconds(10)));
+        assertThat(outputs)
+                .singleElement()
+                .extracting(ConfiguredOutput::config)
+                .isEqualTo(new MattermostConfig(
+                        URI.create("https://chat.example.com/hooks/xyz"),
+                        null,
+                        "Peregrine",
+                        SlackConfig.DEFAULT_ICON,
+                        "Peregrine",
+                        "all",
+                        null,
+                        Duration.ofSeconds(10)));
     }
 
     @Test
     void configErrorsNameTheFullKey() {
         assertThatThrownBy(() -> SlackOutputTest.bind(Map.of("peregrine.outputs.mm.type", "mattermost")))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-                        .contains("peregrine.outputs.mm.webhook-url: must not be null"));
-        assertThatThrownBy(() -> new MattermostConfig(URI.create("chat.example.com/hooks/xyz"), null, "", "", "", "all",
-                null, Duration.ofSeconds(1)).create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
-                        .startsWith("peregrine.outputs.mm.webhook-url: must be an http or https URL"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems()).contains("peregrine.outputs.mm.webhook-url: must not be null"));
+        assertThatThrownBy(() -> new MattermostConfig(
+                                URI.create("chat.example.com/hooks/xyz"),
+                                null,
+                                "",
+                                "",
+                                "",
+                                "all",
+                                null,
+                                Duration.ofSeconds(1))
+                        .create(CONTEXT))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .startsWith("peregrine.outputs.mm.webhook-url: must be an http or https URL"));
         assertThatThrownBy(() -> config("all", "{{ rule }}\n{% if tags %}").create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
-                        .startsWith("peregrine.outputs.mm.message-format: template error at line 2: "));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .startsWith("peregrine.outputs.mm.message-format: template error at line 2: "));
     }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.testing.SampleAlerts;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
@@ -14,7 +15,6 @@ import io.nats.client.Subscription;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import jakarta.validation.Validation;
-import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -58,7 +58,6 @@ class NatsOutputTest {
         servers.forEach(NatsServer::stop);
     }
 
-
     static Alert sample(int i) {
         return SampleAlerts.alert(i);
     }
@@ -100,11 +99,14 @@ class NatsOutputTest {
         }
 
         NatsServer start() throws Exception {
-            List<String> command = new ArrayList<>(List.of(natsServerBinary().toString(),
-                    "-a", "127.0.0.1", "-p", String.valueOf(port)));
+            List<String> command = new ArrayList<>(
+                    List.of(natsServerBinary().toString(), "-a", "127.0.0.1", "-p", String.valueOf(port)));
             command.addAll(extra);
             Path log = dir.resolve("nats-" + port + "-" + System.nanoTime() + ".log");
-            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             if (!servers.contains(this)) {
                 servers.add(this);
             }
@@ -168,8 +170,8 @@ class NatsOutputTest {
     }
 
     static NatsConfig config(String url, String subject, boolean jetstream) {
-        return new NatsConfig(List.of(url), subject, jetstream, null, null, null, null, Duration.ofSeconds(3),
-                TlsConfig.NONE);
+        return new NatsConfig(
+                List.of(url), subject, jetstream, null, null, null, null, Duration.ofSeconds(3), TlsConfig.NONE);
     }
 
     /** For await(): a failed send is an assertion that is not met yet. */
@@ -250,14 +252,17 @@ class NatsOutputTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', value = {
-            "falco.<priority>.<rule> ; 5 ; falco.notice.redirect_stdout_stdin_to_network_connection_in_container",
-            "alerts.{{ output_fields[\"k8s.ns.name\"] }}.{{ hostname }}.<rule> ; 3 ; alerts.payments.gke_prod_pool_1_8f3a2c1d_q7lm.contact_k8s_api_server_from_container",
-            // No namespace on a host: an empty token would be invalid, so it is "_".
-            "alerts.{{ output_fields[\"k8s.ns.name\"] }}.<priority> ; 2 ; alerts._.error",
-            "alerts.{{ output_fields[\"no.such.field\"] }}.{{ source }} ; 0 ; alerts._.syscall",
-            "alerts.{% if priority == \"critical\" %}page{% else %}ticket{% endif %}.{{ tags | first }} ; 4 ; alerts.page.pci_dss_11_5_1",
-            "alerts.{{ output_fields[\"proc.cmdline\"] }} ; 1 ; alerts.cat_etc_shadow"})
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "falco.<priority>.<rule> ; 5 ; falco.notice.redirect_stdout_stdin_to_network_connection_in_container",
+                "alerts.{{ output_fields[\"k8s.ns.name\"] }}.{{ hostname }}.<rule> ; 3 ; alerts.payments.gke_prod_pool_1_8f3a2c1d_q7lm.contact_k8s_api_server_from_container",
+                // No namespace on a host: an empty token would be invalid, so it is "_".
+                "alerts.{{ output_fields[\"k8s.ns.name\"] }}.<priority> ; 2 ; alerts._.error",
+                "alerts.{{ output_fields[\"no.such.field\"] }}.{{ source }} ; 0 ; alerts._.syscall",
+                "alerts.{% if priority == \"critical\" %}page{% else %}ticket{% endif %}.{{ tags | first }} ; 4 ; alerts.page.pci_dss_11_5_1",
+                "alerts.{{ output_fields[\"proc.cmdline\"] }} ; 1 ; alerts.cat_etc_shadow"
+            })
     void subjectTemplateMakesEveryValueASubjectToken(String template, int sample, String expected) throws Exception {
         NatsServer server = server();
         Subscription sub = subscribe(server, ">");
@@ -278,11 +283,15 @@ class NatsOutputTest {
 
         // No stream takes the subject yet: nothing stored it, so it is not delivered.
         assertThatThrownBy(() -> out.send(alert))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                .isInstanceOfSatisfying(
+                        DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
 
         JetStreamManagement jsm = subscriberConnection(server).jetStreamManagement();
-        jsm.addStream(StreamConfiguration.builder().name("FALCO").subjects("peregrine.>")
-                .storageType(StorageType.File).build());
+        jsm.addStream(StreamConfiguration.builder()
+                .name("FALCO")
+                .subjects("peregrine.>")
+                .storageType(StorageType.File)
+                .build());
         out.send(alert);
         out.send(alert); // a redelivery after a lost acknowledgement: same uuid
         Alert other = sample(9);
@@ -293,7 +302,8 @@ class NatsOutputTest {
         assertThat(first.getSubject()).isEqualTo("peregrine.critical.fileless_execution_via_memfd_create");
         assertThat(first.getHeaders().getFirst("Nats-Msg-Id")).isEqualTo(alert.uuid());
         assertThat(JSON.readTree(first.getData())).isEqualTo(falcoJsonWithUuid(8, alert));
-        assertThat(jsm.getMessage("FALCO", 2).getHeaders().getFirst("Nats-Msg-Id")).isEqualTo(other.uuid());
+        assertThat(jsm.getMessage("FALCO", 2).getHeaders().getFirst("Nats-Msg-Id"))
+                .isEqualTo(other.uuid());
     }
 
     @Test
@@ -303,13 +313,18 @@ class NatsOutputTest {
         out.send(sample(0));
 
         server.stop();
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatThrownBy(() -> out.send(sample(1)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue()));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThatThrownBy(() -> out.send(sample(1)))
+                        .isInstanceOfSatisfying(
+                                DeliveryException.class,
+                                e -> assertThat(e.retryable()).isTrue()));
 
         server.start(); // same port
         Subscription sub = subscribe(server, "peregrine.>");
         Alert alert = sample(2);
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> sends(out, alert));
+        await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> sends(out, alert));
         Message m = sub.nextMessage(Duration.ofSeconds(5));
         assertThat(m.getHeaders().getFirst("Nats-Msg-Id")).isEqualTo(alert.uuid());
     }
@@ -321,17 +336,19 @@ class NatsOutputTest {
         Output out = output(config("nats://127.0.0.1:" + closedPort, NatsOutput.DEFAULT_SUBJECT, false));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
 
-        assertThatThrownBy(() -> out.send(sample(0)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> {
-                    assertThat(e.retryable()).isTrue();
-                    assertThat(e.getMessage()).startsWith("nats nats://127.0.0.1:" + closedPort
+        assertThatThrownBy(() -> out.send(sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
+            assertThat(e.retryable()).isTrue();
+            assertThat(e.getMessage())
+                    .startsWith("nats nats://127.0.0.1:" + closedPort
                             + " subject peregrine.notice.terminal_shell_in_container: not connected (");
-                });
+        });
 
         // And once a server is there, the output connects by itself.
         NatsServer late = new NatsServer(closedPort).start();
         Subscription sub = subscribe(late, "peregrine.>");
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> sends(out, sample(3)));
+        await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> sends(out, sample(3)));
         assertThat(sub.nextMessage(Duration.ofSeconds(5)).getSubject())
                 .isEqualTo("peregrine.notice.contact_k8s_api_server_from_container");
     }
@@ -343,12 +360,12 @@ class NatsOutputTest {
         NatsServer server = server("-c", conf.toString());
         Output out = output(config(server.url(), NatsOutput.DEFAULT_SUBJECT, false));
 
-        assertThatThrownBy(() -> out.send(sample(4)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> {
-                    assertThat(e.retryable()).isFalse();
-                    assertThat(e.getMessage()).startsWith(
-                            "nats " + server.url() + " subject peregrine.critical.drop_and_execute_new_binary_in_container: ");
-                });
+        assertThatThrownBy(() -> out.send(sample(4))).isInstanceOfSatisfying(DeliveryException.class, e -> {
+            assertThat(e.retryable()).isFalse();
+            assertThat(e.getMessage())
+                    .startsWith("nats " + server.url()
+                            + " subject peregrine.critical.drop_and_execute_new_binary_in_container: ");
+        });
     }
 
     @Test
@@ -363,14 +380,17 @@ class NatsOutputTest {
     // --- configuration errors, through the binder as at startup.
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', value = {
-            "servers[0] ; 127.0.0.1 4222 ; peregrine.outputs.policy.servers[0]: not a NATS server URL: '127.0.0.1 4222'",
-            "servers[1] ; http://nats:4222 ; peregrine.outputs.policy.servers[1]: not a NATS server URL: 'http://nats:4222'",
-            "subject-template ; peregrine alerts.<rule> ; peregrine.outputs.policy.subject-template: a subject cannot contain whitespace",
-            "subject-template ; peregrine.*.<rule> ; peregrine.outputs.policy.subject-template: a subject cannot contain whitespace, '*' or '>'",
-            "subject-template ; peregrine.{% if priority %}\\n{{ rule } ; peregrine.outputs.policy.subject-template: template error at line 2: ",
-            "token ; s3cret ; peregrine.outputs.policy.token: give one of username/password, token or credentials-file",
-            "credentials-file ; /nonexistent/user.creds ; peregrine.outputs.policy.credentials-file: cannot read /nonexistent/user.creds"})
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "servers[0] ; 127.0.0.1 4222 ; peregrine.outputs.policy.servers[0]: not a NATS server URL: '127.0.0.1 4222'",
+                "servers[1] ; http://nats:4222 ; peregrine.outputs.policy.servers[1]: not a NATS server URL: 'http://nats:4222'",
+                "subject-template ; peregrine alerts.<rule> ; peregrine.outputs.policy.subject-template: a subject cannot contain whitespace",
+                "subject-template ; peregrine.*.<rule> ; peregrine.outputs.policy.subject-template: a subject cannot contain whitespace, '*' or '>'",
+                "subject-template ; peregrine.{% if priority %}\\n{{ rule } ; peregrine.outputs.policy.subject-template: template error at line 2: ",
+                "token ; s3cret ; peregrine.outputs.policy.token: give one of username/password, token or credentials-file",
+                "credentials-file ; /nonexistent/user.creds ; peregrine.outputs.policy.credentials-file: cannot read /nonexistent/user.creds"
+            })
     void unusableSettingsStopStartupNamingTheKey(String key, String value, String expected) {
         Map<String, Object> props = new LinkedHashMap<>(Map.of(
                 "peregrine.outputs.policy.type", "nats",
@@ -384,8 +404,9 @@ class NatsOutputTest {
         ConfiguredOutput configured = bind(props).getFirst();
 
         assertThatThrownBy(() -> configured.config().create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
-                        .asString().startsWith(expected));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems()).singleElement().asString().startsWith(expected));
     }
 
     @Test
@@ -395,21 +416,33 @@ class NatsOutputTest {
                 "peregrine.outputs.policy.servers", "nats://n1:4222,nats://n2:4222",
                 "peregrine.outputs.policy.jetstream", "true"));
 
-        assertThat(outputs).singleElement().extracting(ConfiguredOutput::config).isEqualTo(new NatsConfig(
-                List.of("nats://n1:4222", "nats://n2:4222"), "peregrine.<priority>.<rule>", true, null, null, null,
-                null, Duration.ofSeconds(10), new TlsConfig(null, null, null)));
+        assertThat(outputs)
+                .singleElement()
+                .extracting(ConfiguredOutput::config)
+                .isEqualTo(new NatsConfig(
+                        List.of("nats://n1:4222", "nats://n2:4222"),
+                        "peregrine.<priority>.<rule>",
+                        true,
+                        null,
+                        null,
+                        null,
+                        null,
+                        Duration.ofSeconds(10),
+                        new TlsConfig(null, null, null)));
     }
 
     @Test
     void missingServersAreReportedByTheBinder() {
         assertThatThrownBy(() -> bind(Map.of("peregrine.outputs.policy.type", "nats")))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-                        .containsExactly("peregrine.outputs.policy.servers: must not be empty"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly("peregrine.outputs.policy.servers: must not be empty"));
     }
 
     /** Built once: the classpath scan and the validator take a while. */
-    static final OutputsBinder BINDER = new OutputsBinder(OutputCatalog.scan(),
-            Validation.buildDefaultValidatorFactory().getValidator());
+    static final OutputsBinder BINDER = new OutputsBinder(
+            OutputCatalog.scan(), Validation.buildDefaultValidatorFactory().getValidator());
 
     static List<ConfiguredOutput> bind(Map<String, Object> properties) {
         StandardEnvironment env = new StandardEnvironment();

@@ -77,9 +77,13 @@ class OutputOutageTest {
     List<String> post(int count, String phase) throws Exception {
         List<String> uuids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            String body = "{\"rule\":\"" + phase + " " + i + "\",\"priority\":\"Warning\",\"output\":\"x\",\"source\":\"syscall\"}";
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            String body = "{\"rule\":\"" + phase + " " + i
+                    + "\",\"priority\":\"Warning\",\"output\":\"x\",\"source\":\"syscall\"}";
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
             uuids.add(json.readTree(r.body()).get("uuid").stringValue());
         }
@@ -111,7 +115,8 @@ class OutputOutageTest {
         flaky.delay(Duration.ofSeconds(2));
         int attemptsBefore = flaky.attempts();
         all.addAll(post(20, "slow"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> received(healthy).containsAll(all) && flaky.attempts() > attemptsBefore);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> received(healthy).containsAll(all) && flaky.attempts() > attemptsBefore);
         assertThat(received(healthy)).hasSize(60);
 
         // Back to normal: every alert arrives.
@@ -122,9 +127,15 @@ class OutputOutageTest {
     }
 
     double metric(String series) throws Exception {
-        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return text.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
-                .findFirst().orElse(-1);
+        String text = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        return text.lines()
+                .filter(l -> l.startsWith(series + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+                .findFirst()
+                .orElse(-1);
     }
 }

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
-import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.Loopback;
+import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.net.URI;
 import java.time.Duration;
@@ -42,7 +42,8 @@ class PagerdutyOutputTest {
     }
 
     PagerdutyConfig config(String summary, String dedupKey, Map<String, String> severity) {
-        return new PagerdutyConfig(KEY, "us", url(), summary, dedupKey, severity, Duration.ofSeconds(5), TlsConfig.NONE);
+        return new PagerdutyConfig(
+                KEY, "us", url(), summary, dedupKey, severity, Duration.ofSeconds(5), TlsConfig.NONE);
     }
 
     static void send(PagerdutyConfig config, Alert alert) throws DeliveryException {
@@ -64,22 +65,23 @@ class PagerdutyOutputTest {
         assertThat(r.method()).isEqualTo("POST");
         assertThat(r.path()).isEqualTo("/v2/enqueue");
         assertThat(r.header("Content-Type")).isEqualTo("application/json");
-        assertThat(r.body()).isEqualTo("{\"routing_key\":\"" + KEY + "\",\"event_action\":\"trigger\","
-                + "\"dedup_key\":\"" + alert.uuid() + "\","
-                + "\"payload\":{\"summary\":" + JSON.writeValueAsString(alert.output()) + ","
-                + "\"source\":\"db-prod-02\",\"severity\":\"warning\","
-                + "\"timestamp\":\"2025-11-21T03:05:56.918273645Z\",\"class\":\"Clear Log Activities\","
-                + "\"custom_details\":{\"rule\":\"Clear Log Activities\",\"priority\":\"Warning\",\"source\":\"syscall\","
-                + "\"hostname\":\"db-prod-02\","
-                + "\"tags\":\"NIST_800-53_AU-10, T1070, container, filesystem, host, maturity_stable, mitre_defense_evasion\","
-                + "\"uuid\":\"" + alert.uuid() + "\","
-                + "\"container.id\":\"host\",\"container.image.repository\":\"\",\"container.image.tag\":\"\","
-                + "\"container.name\":\"host\",\"evt.time\":1763694356918273645,\"evt.type\":\"openat\","
-                + "\"fd.name\":\"/var/log/auth.log\",\"k8s.ns.name\":null,\"k8s.pod.name\":null,"
-                + "\"proc.cmdline\":\"truncate -s 0 /var/log/auth.log\",\"proc.exepath\":\"/usr/bin/truncate\","
-                + "\"proc.name\":\"truncate\",\"proc.pname\":\"bash\",\"proc.tty\":34818,\"user.loginuid\":1002,"
-                + "\"user.name\":\"root\",\"user.uid\":0}},"
-                + "\"client\":\"Peregrine\"}");
+        assertThat(r.body())
+                .isEqualTo("{\"routing_key\":\"" + KEY + "\",\"event_action\":\"trigger\","
+                        + "\"dedup_key\":\"" + alert.uuid() + "\","
+                        + "\"payload\":{\"summary\":" + JSON.writeValueAsString(alert.output()) + ","
+                        + "\"source\":\"db-prod-02\",\"severity\":\"warning\","
+                        + "\"timestamp\":\"2025-11-21T03:05:56.918273645Z\",\"class\":\"Clear Log Activities\","
+                        + "\"custom_details\":{\"rule\":\"Clear Log Activities\",\"priority\":\"Warning\",\"source\":\"syscall\","
+                        + "\"hostname\":\"db-prod-02\","
+                        + "\"tags\":\"NIST_800-53_AU-10, T1070, container, filesystem, host, maturity_stable, mitre_defense_evasion\","
+                        + "\"uuid\":\"" + alert.uuid() + "\","
+                        + "\"container.id\":\"host\",\"container.image.repository\":\"\",\"container.image.tag\":\"\","
+                        + "\"container.name\":\"host\",\"evt.time\":1763694356918273645,\"evt.type\":\"openat\","
+                        + "\"fd.name\":\"/var/log/auth.log\",\"k8s.ns.name\":null,\"k8s.pod.name\":null,"
+                        + "\"proc.cmdline\":\"truncate -s 0 /var/log/auth.log\",\"proc.exepath\":\"/usr/bin/truncate\","
+                        + "\"proc.name\":\"truncate\",\"proc.pname\":\"bash\",\"proc.tty\":34818,\"user.loginuid\":1002,"
+                        + "\"user.name\":\"root\",\"user.uid\":0}},"
+                        + "\"client\":\"Peregrine\"}");
     }
 
     @Test
@@ -98,32 +100,67 @@ class PagerdutyOutputTest {
 
     @ParameterizedTest
     @CsvSource({
-        "EMERGENCY, critical", "ALERT, critical", "CRITICAL, critical", "ERROR, error", "WARNING, warning",
-        "NOTICE, info", "INFORMATIONAL, info", "DEBUG, info"})
+        "EMERGENCY, critical",
+        "ALERT, critical",
+        "CRITICAL, critical",
+        "ERROR, error",
+        "WARNING, warning",
+        "NOTICE, info",
+        "INFORMATIONAL, info",
+        "DEBUG, info"
+    })
     void severityByPriority(Priority priority, String expected) throws Exception {
         Alert a = SampleAlerts.alert(0);
-        send(config(null, null, Map.of()), new Alert(a.uuid(), a.time(), a.rule(), priority, a.source(), a.output(),
-                a.outputFields(), a.tags(), a.hostname(), null, null));
+        send(
+                config(null, null, Map.of()),
+                new Alert(
+                        a.uuid(),
+                        a.time(),
+                        a.rule(),
+                        priority,
+                        a.source(),
+                        a.output(),
+                        a.outputFields(),
+                        a.tags(),
+                        a.hostname(),
+                        null,
+                        null));
         assertThat(lastEvent().get("payload").get("severity").stringValue()).isEqualTo(expected);
     }
 
     @Test
     void templatesForSummaryAndDedupKeyAndSeverityOverrides() throws Exception {
         Alert alert = SampleAlerts.alert(0); // Notice
-        send(config("[{{ priority }}] {{ rule }} in {{ output_fields[\"k8s.ns.name\"] }}", "{{ rule }}@{{ hostname }}",
-                Map.of("notice", "Warning")), alert);
+        send(
+                config(
+                        "[{{ priority }}] {{ rule }} in {{ output_fields[\"k8s.ns.name\"] }}",
+                        "{{ rule }}@{{ hostname }}",
+                        Map.of("notice", "Warning")),
+                alert);
 
         JsonNode e = lastEvent();
-        assertThat(e.get("dedup_key").stringValue()).isEqualTo("Terminal shell in container@ip-10-0-1-23.eu-west-1.compute.internal");
-        assertThat(e.get("payload").get("summary").stringValue()).isEqualTo("[Notice] Terminal shell in container in shop");
+        assertThat(e.get("dedup_key").stringValue())
+                .isEqualTo("Terminal shell in container@ip-10-0-1-23.eu-west-1.compute.internal");
+        assertThat(e.get("payload").get("summary").stringValue())
+                .isEqualTo("[Notice] Terminal shell in container in shop");
         assertThat(e.get("payload").get("severity").stringValue()).isEqualTo("warning");
     }
 
     @Test
     void theSummaryIsCutToPagerDutysLimit() throws Exception {
         Alert a = SampleAlerts.alert(0);
-        Alert longOne = new Alert(a.uuid(), a.time(), a.rule(), a.priority(), a.source(), "y".repeat(5000),
-                a.outputFields(), a.tags(), "", null, null);
+        Alert longOne = new Alert(
+                a.uuid(),
+                a.time(),
+                a.rule(),
+                a.priority(),
+                a.source(),
+                "y".repeat(5000),
+                a.outputFields(),
+                a.tags(),
+                "",
+                null,
+                null);
         send(config(null, null, Map.of()), longOne);
         JsonNode payload = lastEvent().get("payload");
         assertThat(payload.get("summary").stringValue()).hasSize(1024).endsWith("y...");
@@ -144,10 +181,18 @@ class PagerdutyOutputTest {
     @Test
     void connectionRefusedIsRetryable() throws Exception {
         int closedPort = Loopback.closedPort();
-        PagerdutyConfig c = new PagerdutyConfig(KEY, "us", URI.create("http://127.0.0.1:" + closedPort + "/v2/enqueue"),
-                null, null, Map.of(), Duration.ofSeconds(5), TlsConfig.NONE);
+        PagerdutyConfig c = new PagerdutyConfig(
+                KEY,
+                "us",
+                URI.create("http://127.0.0.1:" + closedPort + "/v2/enqueue"),
+                null,
+                null,
+                Map.of(),
+                Duration.ofSeconds(5),
+                TlsConfig.NONE);
         assertThatThrownBy(() -> send(c, SampleAlerts.alert(0)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                .isInstanceOfSatisfying(
+                        DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
     }
 
     @Test
@@ -166,8 +211,9 @@ class PagerdutyOutputTest {
         assertThat(PagerdutyConfig.US).hasToString("https://events.pagerduty.com/v2/enqueue");
         assertThat(PagerdutyConfig.EU).hasToString("https://events.eu.pagerduty.com/v2/enqueue");
         for (String region : List.of("us", "EU")) {
-            try (Output out = new PagerdutyConfig(KEY, region, null, null, null, Map.of(), Duration.ofSeconds(5),
-                    TlsConfig.NONE).create(CONTEXT)) {
+            try (Output out = new PagerdutyConfig(
+                            KEY, region, null, null, null, Map.of(), Duration.ofSeconds(5), TlsConfig.NONE)
+                    .create(CONTEXT)) {
                 assertThat(((PagerdutyOutput) out).endpoint())
                         .isEqualTo(region.equals("us") ? PagerdutyConfig.US : PagerdutyConfig.EU);
             }
@@ -175,18 +221,28 @@ class PagerdutyOutputTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "events.pagerduty.com | | | peregrine.outputs.oncall.url: must be an http or https URL",
-            "http://x | loud | | peregrine.outputs.oncall.severity.loud: unknown priority 'loud'",
-            "http://x | notice | page | peregrine.outputs.oncall.severity.notice: must be critical, error, warning or info",
-            "http://x | | {{ rule | peregrine.outputs.oncall.summary-template: template error"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "events.pagerduty.com | | | peregrine.outputs.oncall.url: must be an http or https URL",
+                "http://x | loud | | peregrine.outputs.oncall.severity.loud: unknown priority 'loud'",
+                "http://x | notice | page | peregrine.outputs.oncall.severity.notice: must be critical, error, warning or info",
+                "http://x | | {{ rule | peregrine.outputs.oncall.summary-template: template error"
+            })
     void unusableSettingsStopStartupNamingTheKey(String url, String priority, String value, String expected) {
         boolean template = value != null && value.startsWith("{{");
-        PagerdutyConfig c = new PagerdutyConfig(KEY, "us", URI.create(url), template ? value : null, null,
-                priority == null ? Map.of() : Map.of(priority, value == null ? "info" : value), Duration.ofSeconds(5),
+        PagerdutyConfig c = new PagerdutyConfig(
+                KEY,
+                "us",
+                URI.create(url),
+                template ? value : null,
+                null,
+                priority == null ? Map.of() : Map.of(priority, value == null ? "info" : value),
+                Duration.ofSeconds(5),
                 TlsConfig.NONE);
         assertThatThrownBy(() -> c.create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class,
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
                         e -> assertThat(e.problems()).singleElement().asString().startsWith(expected));
     }
 }

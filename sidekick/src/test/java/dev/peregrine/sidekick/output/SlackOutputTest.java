@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peregrine.sidekick.alert.Alert;
-import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
@@ -38,14 +37,20 @@ class SlackOutputTest {
         slack.close();
     }
 
-
     static Alert sample(int i) {
         return SampleAlerts.alert(i);
     }
 
     SlackConfig config(String outputFormat, String messageFormat) {
-        return new SlackConfig(slack.uri(), "#security", "Peregrine", SlackConfig.DEFAULT_ICON, "Peregrine",
-                outputFormat, messageFormat, Duration.ofSeconds(5));
+        return new SlackConfig(
+                slack.uri(),
+                "#security",
+                "Peregrine",
+                SlackConfig.DEFAULT_ICON,
+                "Peregrine",
+                outputFormat,
+                messageFormat,
+                Duration.ofSeconds(5));
     }
 
     /** Sends one alert and returns the JSON Slack received. */
@@ -156,7 +161,8 @@ class SlackOutputTest {
 
     @Test
     void textFormatPostsOutputLineOnlyAndOmitsBlankSettings() throws Exception {
-        SlackConfig config = new SlackConfig(slack.uri(), null, "", " ", "Peregrine", "text", null, Duration.ofSeconds(5));
+        SlackConfig config =
+                new SlackConfig(slack.uri(), null, "", " ", "Peregrine", "text", null, Duration.ofSeconds(5));
 
         JsonNode body = post(config, sample(0));
 
@@ -177,13 +183,14 @@ class SlackOutputTest {
 
         JsonNode body = post(config("all", template), alert);
 
-        assertThat(body.get("text").stringValue()).isEqualTo(
-                "Warning Read sensitive file untrusted on ip-10-0-1-23.eu-west-1.compute.internal (syscall)\n"
-                        + "tags: T1555, container, filesystem, host, maturity_stable, mitre_credential_access\n"
-                        // Newlines stay as written; a missing field prints nothing.
-                        + "fd.name=/etc/shadow proc.cmdline=cat /etc/shadow user.uid=0 no.such.field= \n"
-                        + "at 2025-11-20T09:14:37.502981066Z id " + alert.uuid() + "\n"
-                        + SampleAlerts.output(1));
+        assertThat(body.get("text").stringValue())
+                .isEqualTo(
+                        "Warning Read sensitive file untrusted on ip-10-0-1-23.eu-west-1.compute.internal (syscall)\n"
+                                + "tags: T1555, container, filesystem, host, maturity_stable, mitre_credential_access\n"
+                                // Newlines stay as written; a missing field prints nothing.
+                                + "fd.name=/etc/shadow proc.cmdline=cat /etc/shadow user.uid=0 no.such.field= \n"
+                                + "at 2025-11-20T09:14:37.502981066Z id " + alert.uuid() + "\n"
+                                + SampleAlerts.output(1));
         // The text comes on top of the usual attachment, as in Falcosidekick.
         assertThat(body.get("attachments").get(0).get("text").stringValue()).isEqualTo(SampleAlerts.output(1));
         assertThat(body.get("attachments").get(0).get("fields")).hasSize(22);
@@ -202,8 +209,12 @@ class SlackOutputTest {
         SlackConfig config = config("all", "{{ rule }}\n{% if priority == \"Critical\" %}\nunclosed");
 
         assertThatThrownBy(() -> config.create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
-                        .asString().startsWith("peregrine.outputs.slack.message-format: template error at line 3: "));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .startsWith("peregrine.outputs.slack.message-format: template error at line 3: "));
     }
 
     @Test
@@ -211,9 +222,13 @@ class SlackOutputTest {
         SlackConfig config = config("all", "Alert by {{ index .OutputFields \"user.name\" }}: {{ .Rule }}");
 
         assertThatThrownBy(() -> config.create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
-                        .asString().startsWith("peregrine.outputs.slack.message-format: template error at line 1: ")
-                        .contains("looks like a Falcosidekick Go template: write {{ rule }} for {{ .Rule }}"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .startsWith("peregrine.outputs.slack.message-format: template error at line 1: ")
+                                .contains("looks like a Falcosidekick Go template: write {{ rule }} for {{ .Rule }}"));
     }
 
     @ParameterizedTest
@@ -229,8 +244,18 @@ class SlackOutputTest {
     })
     void colourFollowsPriorityAsInFalcosidekick(String priority, String colour) throws Exception {
         Alert a = sample(0);
-        Alert alert = new Alert(a.uuid(), a.time(), a.rule(), Priority.parse(priority), a.source(), a.output(),
-                a.outputFields(), a.tags(), a.hostname(), a.message(), a.origin());
+        Alert alert = new Alert(
+                a.uuid(),
+                a.time(),
+                a.rule(),
+                Priority.parse(priority),
+                a.source(),
+                a.output(),
+                a.outputFields(),
+                a.tags(),
+                a.hostname(),
+                a.message(),
+                a.origin());
 
         JsonNode body = post(config("text", null), alert);
 
@@ -239,19 +264,32 @@ class SlackOutputTest {
 
     @Test
     void everySampleGetsItsPriorityColour() throws Exception {
-        Map<String, String> colours = Map.of("Critical", "#ff5400", "Error", "#e20b0b", "Warning", "#ffc700",
-                "Notice", "#5bffb5", "Informational", "#68c2ff");
+        Map<String, String> colours = Map.of(
+                "Critical",
+                "#ff5400",
+                "Error",
+                "#e20b0b",
+                "Warning",
+                "#ffc700",
+                "Notice",
+                "#5bffb5",
+                "Informational",
+                "#68c2ff");
         for (int i = 0; i < SAMPLES.size(); i++) {
             JsonNode body = post(config("all", null), sample(i));
             String priority = JSON.readTree(SAMPLES.get(i)).get("priority").stringValue();
-            assertThat(body.get("attachments").get(0).get("color").stringValue()).as(priority).isEqualTo(colours.get(priority));
+            assertThat(body.get("attachments").get(0).get("color").stringValue())
+                    .as(priority)
+                    .isEqualTo(colours.get(priority));
         }
     }
 
     @Test
     void timeDropsTrailingZerosLikeGo() {
-        assertThat(SlackOutput.SLACK_TIME.format(Instant.parse("2025-11-20T10:02:11Z"))).isEqualTo("2025-11-20 10:02:11 +0000 UTC");
-        assertThat(SlackOutput.SLACK_TIME.format(Instant.parse("2025-11-20T10:02:11.120Z"))).isEqualTo("2025-11-20 10:02:11.12 +0000 UTC");
+        assertThat(SlackOutput.SLACK_TIME.format(Instant.parse("2025-11-20T10:02:11Z")))
+                .isEqualTo("2025-11-20 10:02:11 +0000 UTC");
+        assertThat(SlackOutput.SLACK_TIME.format(Instant.parse("2025-11-20T10:02:11.120Z")))
+                .isEqualTo("2025-11-20 10:02:11.12 +0000 UTC");
     }
 
     @Test
@@ -259,10 +297,14 @@ class SlackOutputTest {
         try (Output out = config("all", null).create(CONTEXT)) {
             slack.answer(404); // Slack's "no_service": the webhook was removed
             assertThatThrownBy(() -> out.send(sample(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isFalse());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isFalse());
             slack.answer(503);
             assertThatThrownBy(() -> out.send(sample(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isTrue());
         }
     }
 
@@ -273,29 +315,52 @@ class SlackOutputTest {
                 "peregrine.outputs.slack.webhook-url", "https://hooks.slack.com/services/T0/B0/X",
                 "peregrine.outputs.slack.message-format", "{{ rule }}"));
 
-        assertThat(outputs).singleElement().extracting(ConfiguredOutput::config).isEqualTo(new SlackConfig(
-                URI.create("https://hooks.slack.com/services/T0/B0/X"), null, "Peregrine", SlackConfig.DEFAULT_ICON,
-                "Peregrine", "all", "{{ rule }}", Duration.ofSeconds(10)));
+        assertThat(outputs)
+                .singleElement()
+                .extracting(ConfiguredOutput::config)
+                .isEqualTo(new SlackConfig(
+                        URI.create("https://hooks.slack.com/services/T0/B0/X"),
+                        null,
+                        "Peregrine",
+                        SlackConfig.DEFAULT_ICON,
+                        "Peregrine",
+                        "all",
+                        "{{ rule }}",
+                        Duration.ofSeconds(10)));
     }
 
     @Test
     void unknownOutputFormatIsRejectedNamingItsKey() {
         assertThatThrownBy(() -> bind(Map.of(
-                "peregrine.outputs.chat.type", "slack",
-                "peregrine.outputs.chat.webhook-url", "https://hooks.slack.com/services/T0/B0/X",
-                "peregrine.outputs.chat.output-format", "json")))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-                        .containsExactly("peregrine.outputs.chat.output-format: must be one of all, text, fields"));
+                        "peregrine.outputs.chat.type", "slack",
+                        "peregrine.outputs.chat.webhook-url", "https://hooks.slack.com/services/T0/B0/X",
+                        "peregrine.outputs.chat.output-format", "json")))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly(
+                                        "peregrine.outputs.chat.output-format: must be one of all, text, fields"));
     }
 
     @Test
     void nonHttpWebhookUrlStopsStartup() {
-        SlackConfig config = new SlackConfig(URI.create("hooks.slack.com/services/T0"), null, "Peregrine",
-                SlackConfig.DEFAULT_ICON, "Peregrine", "all", null, Duration.ofSeconds(5));
+        SlackConfig config = new SlackConfig(
+                URI.create("hooks.slack.com/services/T0"),
+                null,
+                "Peregrine",
+                SlackConfig.DEFAULT_ICON,
+                "Peregrine",
+                "all",
+                null,
+                Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> config.create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
-                        .asString().startsWith("peregrine.outputs.slack.webhook-url: must be an http or https URL"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .startsWith("peregrine.outputs.slack.webhook-url: must be an http or https URL"));
     }
 
     static List<ConfiguredOutput> bind(Map<String, Object> properties) {

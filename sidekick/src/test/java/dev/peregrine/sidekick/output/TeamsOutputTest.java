@@ -123,7 +123,8 @@ class TeamsOutputTest {
                   }]
                 }
                 """);
-        ArrayNode cardBody = (ArrayNode) expected.get("attachments").get(0).get("content").get("body");
+        ArrayNode cardBody =
+                (ArrayNode) expected.get("attachments").get(0).get("content").get("body");
         ((ObjectNode) cardBody.get(1)).put("text", SampleAlerts.output(3));
         ((ObjectNode) cardBody.get(2)).set("facts", JSON.readTree(FACTS_SAMPLE_3.formatted("title")));
         assertThat(body).isEqualTo(expected);
@@ -131,16 +132,23 @@ class TeamsOutputTest {
 
     @Test
     void outputFormatTextAndFactsLeaveTheOtherPartOut() throws Exception {
-        JsonNode text = post(config("message-card", "text"), SampleAlerts.alert(0)).get("sections").get(0);
+        JsonNode text = post(config("message-card", "text"), SampleAlerts.alert(0))
+                .get("sections")
+                .get(0);
         assertThat(text.has("facts")).isFalse();
         assertThat(text.get("text").stringValue()).isEqualTo(SampleAlerts.output(0));
 
-        JsonNode facts = post(config("message-card", "facts"), SampleAlerts.alert(0)).get("sections").get(0);
+        JsonNode facts = post(config("message-card", "facts"), SampleAlerts.alert(0))
+                .get("sections")
+                .get(0);
         assertThat(facts.has("text")).isFalse();
         assertThat(facts.get("facts").get(0).get("value").stringValue()).isEqualTo("Terminal shell in container");
 
         JsonNode adaptive = post(config("adaptive-card", "facts"), SampleAlerts.alert(0))
-                .get("attachments").get(0).get("content").get("body");
+                .get("attachments")
+                .get(0)
+                .get("content")
+                .get("body");
         assertThat(adaptive).hasSize(2);
         assertThat(adaptive.get(1).get("type").stringValue()).isEqualTo("FactSet");
     }
@@ -153,12 +161,30 @@ class TeamsOutputTest {
     })
     void colourFollowsPriority(String priority, String themeColor, String style) throws Exception {
         Alert a = SampleAlerts.alert(0);
-        Alert alert = new Alert(a.uuid(), a.time(), a.rule(), Priority.parse(priority), a.source(), a.output(),
-                a.outputFields(), a.tags(), a.hostname(), a.message(), a.origin());
+        Alert alert = new Alert(
+                a.uuid(),
+                a.time(),
+                a.rule(),
+                Priority.parse(priority),
+                a.source(),
+                a.output(),
+                a.outputFields(),
+                a.tags(),
+                a.hostname(),
+                a.message(),
+                a.origin());
 
-        assertThat(post(config("message-card", "all"), alert).get("themeColor").stringValue()).isEqualTo(themeColor);
-        assertThat(post(config("adaptive-card", "all"), alert).get("attachments").get(0).get("content").get("body")
-                .get(0).get("style").stringValue()).isEqualTo(style);
+        assertThat(post(config("message-card", "all"), alert).get("themeColor").stringValue())
+                .isEqualTo(themeColor);
+        assertThat(post(config("adaptive-card", "all"), alert)
+                        .get("attachments")
+                        .get(0)
+                        .get("content")
+                        .get("body")
+                        .get(0)
+                        .get("style")
+                        .stringValue())
+                .isEqualTo(style);
     }
 
     @ParameterizedTest
@@ -179,10 +205,14 @@ class TeamsOutputTest {
         try (Output out = config("auto", "all").create(CONTEXT)) {
             teams.answer(503);
             assertThatThrownBy(() -> out.send(SampleAlerts.alert(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isTrue());
             teams.answer(400); // Workflows: the flow's trigger refused the body
             assertThatThrownBy(() -> out.send(SampleAlerts.alert(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isFalse());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isFalse());
             teams.answer(202); // what Workflows answers
             out.send(SampleAlerts.alert(0));
             assertThat(teams.requests()).hasSize(1);
@@ -192,7 +222,9 @@ class TeamsOutputTest {
         TeamsConfig down = new TeamsConfig(nobody, "auto", "", "all", Duration.ofSeconds(2));
         try (Output out = down.create(CONTEXT)) {
             assertThatThrownBy(() -> out.send(SampleAlerts.alert(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isTrue());
         }
     }
 
@@ -202,25 +234,46 @@ class TeamsOutputTest {
                 "peregrine.outputs.teams.type", "teams",
                 "peregrine.outputs.teams.webhook-url", "https://contoso.webhook.office.com/webhookb2/x"));
 
-        assertThat(outputs).singleElement().extracting(ConfiguredOutput::config).isEqualTo(new TeamsConfig(
-                URI.create("https://contoso.webhook.office.com/webhookb2/x"), "auto", SlackConfig.DEFAULT_ICON, "all",
-                Duration.ofSeconds(10)));
+        assertThat(outputs)
+                .singleElement()
+                .extracting(ConfiguredOutput::config)
+                .isEqualTo(new TeamsConfig(
+                        URI.create("https://contoso.webhook.office.com/webhookb2/x"),
+                        "auto",
+                        SlackConfig.DEFAULT_ICON,
+                        "all",
+                        Duration.ofSeconds(10)));
     }
 
     @Test
     void configErrorsNameTheFullKey() {
         assertThatThrownBy(() -> SlackOutputTest.bind(Map.of("peregrine.outputs.teams.type", "teams")))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-                        .contains("peregrine.outputs.teams.webhook-url: must not be null"));
-        assertThatThrownBy(() -> SlackOutputTest.bind(Map.of("peregrine.outputs.teams.type", "teams",
-                "peregrine.outputs.teams.webhook-url", "https://x.example/", "peregrine.outputs.teams.card", "hero",
-                "peregrine.outputs.teams.output-format", "fields")))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-                        "peregrine.outputs.teams.card: must be one of auto, adaptive-card, message-card",
-                        "peregrine.outputs.teams.output-format: must be one of all, text, facts"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .contains("peregrine.outputs.teams.webhook-url: must not be null"));
+        assertThatThrownBy(() -> SlackOutputTest.bind(Map.of(
+                        "peregrine.outputs.teams.type",
+                        "teams",
+                        "peregrine.outputs.teams.webhook-url",
+                        "https://x.example/",
+                        "peregrine.outputs.teams.card",
+                        "hero",
+                        "peregrine.outputs.teams.output-format",
+                        "fields")))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactlyInAnyOrder(
+                                        "peregrine.outputs.teams.card: must be one of auto, adaptive-card, message-card",
+                                        "peregrine.outputs.teams.output-format: must be one of all, text, facts"));
         assertThatThrownBy(() -> new TeamsConfig(URI.create("/webhookb2/x"), "auto", "", "all", Duration.ofSeconds(1))
-                .create(CONTEXT))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
-                        .startsWith("peregrine.outputs.teams.webhook-url: must be an http or https URL"));
+                        .create(CONTEXT))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .startsWith("peregrine.outputs.teams.webhook-url: must be an http or https URL"));
     }
 }

@@ -51,13 +51,18 @@ class WebhookOutputTest {
         receiver.close();
     }
 
-
     static Alert sample(int i) {
         return SampleAlerts.alert(i);
     }
 
-    static WebhookConfig config(URI url, String method, Map<String, String> headers, String username, String password,
-            String bearerToken, TlsConfig tls) {
+    static WebhookConfig config(
+            URI url,
+            String method,
+            Map<String, String> headers,
+            String username,
+            String password,
+            String bearerToken,
+            TlsConfig tls) {
         return new WebhookConfig(url, method, headers, username, password, bearerToken, Duration.ofSeconds(5), tls);
     }
 
@@ -95,14 +100,23 @@ class WebhookOutputTest {
 
     @Test
     void sendsCustomHeadersAndBasicAuth() throws Exception {
-        send(config(receiver.uri(), "POST", Map.of("X-Api-Key", "k-123", "X-Team", "secops"), "falco", "s3cr:et", null,
-                TlsConfig.NONE), sample(0));
+        send(
+                config(
+                        receiver.uri(),
+                        "POST",
+                        Map.of("X-Api-Key", "k-123", "X-Team", "secops"),
+                        "falco",
+                        "s3cr:et",
+                        null,
+                        TlsConfig.NONE),
+                sample(0));
 
         RecordingHttpServer.Request r = receiver.requests().getFirst();
         assertThat(r.header("X-Api-Key")).isEqualTo("k-123");
         assertThat(r.header("X-Team")).isEqualTo("secops");
         assertThat(r.header("Authorization"))
-                .isEqualTo("Basic " + Base64.getEncoder().encodeToString("falco:s3cr:et".getBytes(StandardCharsets.UTF_8)));
+                .isEqualTo("Basic "
+                        + Base64.getEncoder().encodeToString("falco:s3cr:et".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -125,11 +139,10 @@ class WebhookOutputTest {
     void statusDecidesWhetherRetryingCanHelp(int status, boolean retryable) {
         receiver.answer(status);
 
-        assertThatThrownBy(() -> send(plain(), sample(0)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> {
-                    assertThat(e.retryable()).isEqualTo(retryable);
-                    assertThat(e.getMessage()).contains("answered " + status);
-                });
+        assertThatThrownBy(() -> send(plain(), sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
+            assertThat(e.retryable()).isEqualTo(retryable);
+            assertThat(e.getMessage()).contains("answered " + status);
+        });
     }
 
     @Test
@@ -138,11 +151,18 @@ class WebhookOutputTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        WebhookConfig config = config(URI.create("http://127.0.0.1:" + closedPort + "/hook"), "POST", Map.of(), null,
-                null, null, TlsConfig.NONE);
+        WebhookConfig config = config(
+                URI.create("http://127.0.0.1:" + closedPort + "/hook"),
+                "POST",
+                Map.of(),
+                null,
+                null,
+                null,
+                TlsConfig.NONE);
 
         assertThatThrownBy(() -> send(config, sample(0)))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                .isInstanceOfSatisfying(
+                        DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
     }
 
     // --- mutual TLS: a CA, a server certificate for 127.0.0.1 and a client certificate, made by openssl.
@@ -174,7 +194,10 @@ class WebhookOutputTest {
             });
             server.createContext("/", exchange -> {
                 exchange.getRequestBody().readAllBytes();
-                clients.add(((HttpsExchange) exchange).getSSLSession().getPeerPrincipal().getName());
+                clients.add(((HttpsExchange) exchange)
+                        .getSSLSession()
+                        .getPeerPrincipal()
+                        .getName());
                 exchange.sendResponseHeaders(200, -1);
                 exchange.close();
             });
@@ -206,33 +229,45 @@ class WebhookOutputTest {
     @Test
     void mutualTlsWithoutClientCertificateFails() throws Exception {
         try (MutualTlsServer server = new MutualTlsServer()) {
-            WebhookConfig config = config(server.uri(), "POST", Map.of(), null, null, null,
-                    new TlsConfig(cert("ca.crt"), null, null));
+            WebhookConfig config =
+                    config(server.uri(), "POST", Map.of(), null, null, null, new TlsConfig(cert("ca.crt"), null, null));
 
             assertThatThrownBy(() -> send(config, sample(0)))
-                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                    .isInstanceOfSatisfying(
+                            DeliveryException.class,
+                            e -> assertThat(e.retryable()).isTrue());
             assertThat(server.clients).isEmpty();
         }
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "siem.example.com/ingest | | | peregrine.outputs.siem.url: must be an http or https URL",
-            "ftp://siem.example.com/x | | | peregrine.outputs.siem.url: must be an http or https URL",
-            "http://siem.example.com/x | Host | | peregrine.outputs.siem.headers.Host: this header is set by the HTTP client",
-            "http://siem.example.com/x | | both | peregrine.outputs.siem.bearer-token: give either username/password"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "siem.example.com/ingest | | | peregrine.outputs.siem.url: must be an http or https URL",
+                "ftp://siem.example.com/x | | | peregrine.outputs.siem.url: must be an http or https URL",
+                "http://siem.example.com/x | Host | | peregrine.outputs.siem.headers.Host: this header is set by the HTTP client",
+                "http://siem.example.com/x | | both | peregrine.outputs.siem.bearer-token: give either username/password"
+            })
     void unusableSettingsStopStartupNamingTheKey(String url, String header, String auth, String expected) {
-        WebhookConfig config = config(URI.create(url), "POST", header == null ? Map.of() : Map.of(header, "x"),
-                auth == null ? null : "user", auth == null ? null : "pw", auth == null ? null : "token", TlsConfig.NONE);
+        WebhookConfig config = config(
+                URI.create(url),
+                "POST",
+                header == null ? Map.of() : Map.of(header, "x"),
+                auth == null ? null : "user",
+                auth == null ? null : "pw",
+                auth == null ? null : "token",
+                TlsConfig.NONE);
         assertThatThrownBy(() -> config.create(CONTEXT))
-                .isInstanceOfSatisfying(dev.peregrine.sidekick.config.ConfigException.class,
+                .isInstanceOfSatisfying(
+                        dev.peregrine.sidekick.config.ConfigException.class,
                         e -> assertThat(e.problems()).singleElement().asString().startsWith(expected));
     }
 
     @Test
     void aRedirectIsNotFollowedSoTheBodyIsNeverLost() throws Exception {
-        com.sun.net.httpserver.HttpServer redirecting = com.sun.net.httpserver.HttpServer.create(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        com.sun.net.httpserver.HttpServer redirecting =
+                com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         redirecting.createContext("/", ex -> {
             ex.getResponseHeaders().add("Location", receiver.uri().toString());
             ex.sendResponseHeaders(302, -1);

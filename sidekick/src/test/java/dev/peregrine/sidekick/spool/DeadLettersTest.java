@@ -54,34 +54,51 @@ class DeadLettersTest {
     }
 
     HttpResponse<String> send(String method, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Content-Type", "application/json")
+                        .method(
+                                method,
+                                body == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     long dead(String output) throws Exception {
-        JsonNode n = json.readTree(send("GET", "/actuator/deadletters", null).body()).path("outputs").path(output);
+        JsonNode n = json.readTree(send("GET", "/actuator/deadletters", null).body())
+                .path("outputs")
+                .path(output);
         return n.isMissingNode() ? 0 : n.longValue();
     }
 
     @Test
     void refusedAlertsAreKeptAndDeliveredAfterTheFix() throws Exception {
         siem.answer(404);
-        String uuid = json.readTree(send("POST", "/", "{\"rule\":\"Shell in container\",\"priority\":\"Critical\","
-                + "\"output\":\"x\",\"source\":\"syscall\"}").body()).get("uuid").stringValue();
+        String uuid = json.readTree(send(
+                                "POST",
+                                "/",
+                                "{\"rule\":\"Shell in container\",\"priority\":\"Critical\","
+                                        + "\"output\":\"x\",\"source\":\"syscall\"}")
+                        .body())
+                .get("uuid")
+                .stringValue();
         await().atMost(Duration.ofSeconds(30)).until(() -> dead("siem") == 1);
         assertThat(siem.requests()).isEmpty();
         // The other output got it meanwhile.
-        await().atMost(Duration.ofSeconds(30)).until(() -> chat.requests().stream().anyMatch(q -> uuid.equals(q.header("Idempotency-Key"))));
-        assertThat(send("GET", "/actuator/prometheus", null).body()).contains("peregrine_spool_dead{output=\"siem\"} 1.0");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> chat.requests().stream().anyMatch(q -> uuid.equals(q.header("Idempotency-Key"))));
+        assertThat(send("GET", "/actuator/prometheus", null).body())
+                .contains("peregrine_spool_dead{output=\"siem\"} 1.0");
 
         siem.answer(200);
         HttpResponse<String> requeued = send("POST", "/actuator/deadletters/siem", null);
         assertThat(requeued.statusCode()).isEqualTo(200);
         assertThat(json.readTree(requeued.body()).get("requeued").longValue()).isEqualTo(1);
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> siem.requests().stream().anyMatch(q -> uuid.equals(q.header("Idempotency-Key"))));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> siem.requests().stream().anyMatch(q -> uuid.equals(q.header("Idempotency-Key"))));
         assertThat(dead("siem")).isZero();
         assertThat(siem.requests()).hasSize(1);
         assertThat(chat.requests()).as("the other output is not sent it twice").hasSize(1);
@@ -91,6 +108,8 @@ class DeadLettersTest {
     void anOutputThatIsNotConfiguredIsNamedInTheAnswer() throws Exception {
         HttpResponse<String> r = send("POST", "/actuator/deadletters/nope", null);
         assertThat(r.statusCode()).isEqualTo(404);
-        assertThat(json.readTree(r.body()).get("error").stringValue()).contains("'nope'").contains("chat, siem");
+        assertThat(json.readTree(r.body()).get("error").stringValue())
+                .contains("'nope'")
+                .contains("chat, siem");
     }
 }

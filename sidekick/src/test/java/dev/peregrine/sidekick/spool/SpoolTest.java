@@ -43,13 +43,17 @@ class SpoolTest {
             assertThat(spool.depth("a")).isEqualTo(50);
             assertThat(spool.depth("b")).isEqualTo(25);
         }
-        try (Spool spool = open(1 << 20); Spool.Reader a = spool.reader("a"); Spool.Reader b = spool.reader("b")) {
+        try (Spool spool = open(1 << 20);
+                Spool.Reader a = spool.reader("a");
+                Spool.Reader b = spool.reader("b")) {
             assertThat(spool.depth("a")).isEqualTo(50);
             List<SpoolEntry> all = a.next(100, Duration.ofSeconds(1));
             assertThat(all).extracting(SpoolEntry::uuid).containsExactlyElementsOf(uuids);
             assertThat(new String(all.get(7).payload(), StandardCharsets.UTF_8)).isEqualTo("alert-7");
             assertThat(b.next(100, Duration.ofSeconds(1))).hasSize(25);
-            assertThat(a.next(100, Duration.ZERO)).as("a reader does not return entries twice").isEmpty();
+            assertThat(a.next(100, Duration.ZERO))
+                    .as("a reader does not return entries twice")
+                    .isEmpty();
         }
     }
 
@@ -57,18 +61,22 @@ class SpoolTest {
     void removedEntriesAreGoneAfterReopen() throws Exception {
         try (Spool spool = open(1 << 20)) {
             for (int i = 0; i < 3; i++) {
-                spool.append(UUID.randomUUID().toString(), payload("x" + i), List.of("a")).get(10, TimeUnit.SECONDS);
+                spool.append(UUID.randomUUID().toString(), payload("x" + i), List.of("a"))
+                        .get(10, TimeUnit.SECONDS);
             }
             try (Spool.Reader r = spool.reader("a")) {
                 List<SpoolEntry> entries = r.next(10, Duration.ofSeconds(1));
                 spool.remove(entries.get(0));
-                assertThat(spool.bury(entries.get(1), "rejected by destination").get(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(spool.bury(entries.get(1), "rejected by destination").get(10, TimeUnit.SECONDS))
+                        .isTrue();
             }
             assertThat(spool.depth("a")).isEqualTo(1);
             assertThat(spool.deadCount()).isEqualTo(1);
         }
-        try (Spool spool = open(1 << 20); Spool.Reader r = spool.reader("a")) {
-            assertThat(r.next(10, Duration.ofSeconds(1))).extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
+        try (Spool spool = open(1 << 20);
+                Spool.Reader r = spool.reader("a")) {
+            assertThat(r.next(10, Duration.ofSeconds(1)))
+                    .extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
                     .containsExactly("x2");
             assertThat(spool.bytes("a")).isEqualTo(2);
         }
@@ -78,57 +86,75 @@ class SpoolTest {
     void deadLettersGoBackToTheEndOfTheirQueueOnRequestAndOnlyTheirOutputs() throws Exception {
         try (Spool spool = open(1 << 20)) {
             for (int i = 0; i < 4; i++) {
-                spool.append(UUID.randomUUID().toString(), payload("x" + i), List.of("a", "b")).get(10, TimeUnit.SECONDS);
+                spool.append(UUID.randomUUID().toString(), payload("x" + i), List.of("a", "b"))
+                        .get(10, TimeUnit.SECONDS);
             }
-            try (Spool.Reader a = spool.reader("a"); Spool.Reader b = spool.reader("b")) {
+            try (Spool.Reader a = spool.reader("a");
+                    Spool.Reader b = spool.reader("b")) {
                 List<SpoolEntry> entries = a.next(10, Duration.ofSeconds(1));
                 spool.bury(entries.get(0), "404").get(10, TimeUnit.SECONDS);
                 spool.bury(entries.get(2), "404").get(10, TimeUnit.SECONDS);
                 spool.bury(b.next(1, Duration.ofSeconds(1)).getFirst(), "400").get(10, TimeUnit.SECONDS);
             }
-            assertThat(spool.deadByOutput()).containsExactly(java.util.Map.entry("a", 2L), java.util.Map.entry("b", 1L));
+            assertThat(spool.deadByOutput())
+                    .containsExactly(java.util.Map.entry("a", 2L), java.util.Map.entry("b", 1L));
             assertThat(spool.depth("a")).isEqualTo(2);
             long bytesBefore = spool.totalBytes();
 
             assertThat(spool.requeueDead("a").get(10, TimeUnit.SECONDS)).isEqualTo(2);
-            assertThat(spool.requeueDead("a").get(10, TimeUnit.SECONDS)).as("nothing left to move").isZero();
+            assertThat(spool.requeueDead("a").get(10, TimeUnit.SECONDS))
+                    .as("nothing left to move")
+                    .isZero();
             assertThat(spool.depth("a")).isEqualTo(4);
             assertThat(spool.bytes("a")).isEqualTo(8);
             assertThat(spool.totalBytes()).isEqualTo(bytesBefore + 4);
             assertThat(spool.deadByOutput()).containsExactly(java.util.Map.entry("b", 1L));
         }
-        try (Spool spool = open(1 << 20); Spool.Reader a = spool.reader("a")) {
-            assertThat(a.next(10, Duration.ofSeconds(1))).extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
+        try (Spool spool = open(1 << 20);
+                Spool.Reader a = spool.reader("a")) {
+            assertThat(a.next(10, Duration.ofSeconds(1)))
+                    .extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
                     .as("the requeued ones after what was still waiting, in their order")
                     .containsExactly("x1", "x3", "x0", "x2");
             assertThat(spool.depth("a")).isEqualTo(4);
-            assertThat(spool.deadByOutput()).as("counted again from the table on open").containsExactly(java.util.Map.entry("b", 1L));
+            assertThat(spool.deadByOutput())
+                    .as("counted again from the table on open")
+                    .containsExactly(java.util.Map.entry("b", 1L));
         }
     }
 
     @Test
     void onlyCommitsWithAppendsAreFsyncedAndUnsyncedRemovalsAreVisibleToAnotherConnection() throws Exception {
         try (Spool spool = open(1 << 20)) {
-            spool.append(UUID.randomUUID().toString(), payload("x"), List.of("a")).get(10, TimeUnit.SECONDS);
-            spool.append(UUID.randomUUID().toString(), payload("y"), List.of("a")).get(10, TimeUnit.SECONDS);
+            spool.append(UUID.randomUUID().toString(), payload("x"), List.of("a"))
+                    .get(10, TimeUnit.SECONDS);
+            spool.append(UUID.randomUUID().toString(), payload("y"), List.of("a"))
+                    .get(10, TimeUnit.SECONDS);
             assertThat(spool.commits()).as("{fsync'd, not fsync'd}").containsExactly(2, 0);
             try (Spool.Reader r = spool.reader("a")) {
                 List<SpoolEntry> entries = r.next(10, Duration.ofSeconds(1));
-                assertThat(spool.remove(entries.get(0)).get(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(spool.remove(entries.get(0)).get(10, TimeUnit.SECONDS))
+                        .isTrue();
                 assertThat(spool.commits()).containsExactly(2, 1);
                 // The next append is fsync'd again, and with it the removal before it.
-                spool.append(UUID.randomUUID().toString(), payload("z"), List.of("a")).get(10, TimeUnit.SECONDS);
+                spool.append(UUID.randomUUID().toString(), payload("z"), List.of("a"))
+                        .get(10, TimeUnit.SECONDS);
                 assertThat(spool.commits()).containsExactly(3, 1);
-                assertThat(spool.remove(entries.get(1)).get(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(spool.remove(entries.get(1)).get(10, TimeUnit.SECONDS))
+                        .isTrue();
                 // Not fsync'd but written: another connection (a reader of its own) no longer sees it.
                 try (Spool.Reader other = spool.reader("a")) {
-                    assertThat(other.next(10, Duration.ZERO)).extracting(SpoolEntry::uuid)
-                            .doesNotContain(entries.get(1).uuid()).hasSize(1);
+                    assertThat(other.next(10, Duration.ZERO))
+                            .extracting(SpoolEntry::uuid)
+                            .doesNotContain(entries.get(1).uuid())
+                            .hasSize(1);
                 }
             }
         }
-        try (Spool spool = open(1 << 20); Spool.Reader r = spool.reader("a")) {
-            assertThat(r.next(10, Duration.ofSeconds(1))).extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
+        try (Spool spool = open(1 << 20);
+                Spool.Reader r = spool.reader("a")) {
+            assertThat(r.next(10, Duration.ofSeconds(1)))
+                    .extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
                     .containsExactly("z");
         }
     }
@@ -137,11 +163,15 @@ class SpoolTest {
     void aUuidSeenBeforeIsNotQueuedAgainEvenAfterReopen() throws Exception {
         String uuid = UUID.randomUUID().toString();
         try (Spool spool = open(1 << 20)) {
-            assertThat(spool.append(uuid, payload("first"), List.of("a")).get(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(spool.append(uuid, payload("again"), List.of("a")).get(10, TimeUnit.SECONDS)).isFalse();
+            assertThat(spool.append(uuid, payload("first"), List.of("a")).get(10, TimeUnit.SECONDS))
+                    .isTrue();
+            assertThat(spool.append(uuid, payload("again"), List.of("a")).get(10, TimeUnit.SECONDS))
+                    .isFalse();
         }
         try (Spool spool = open(1 << 20)) {
-            assertThat(spool.append(uuid, payload("after restart"), List.of("a")).get(10, TimeUnit.SECONDS)).isFalse();
+            assertThat(spool.append(uuid, payload("after restart"), List.of("a"))
+                            .get(10, TimeUnit.SECONDS))
+                    .isFalse();
             assertThat(spool.depth("a")).isEqualTo(1);
         }
     }
@@ -149,12 +179,14 @@ class SpoolTest {
     @Test
     void withACommitLingerConcurrentAppendsShareCommitsAndAreAllDurable() throws Exception {
         int n = 300;
-        try (Spool spool = new Spool(dir, 1 << 20, true, Duration.ofHours(1), Duration.ofMillis(1), Clock.systemUTC())) {
+        try (Spool spool =
+                new Spool(dir, 1 << 20, true, Duration.ofHours(1), Duration.ofMillis(1), Clock.systemUTC())) {
             List<CompletableFuture<Boolean>> done = java.util.Collections.synchronizedList(new ArrayList<>());
             try (var senders = java.util.concurrent.Executors.newFixedThreadPool(8)) {
                 for (int i = 0; i < n; i++) {
                     int k = i;
-                    senders.execute(() -> done.add(spool.append(UUID.randomUUID().toString(), payload("a" + k), List.of("a"))));
+                    senders.execute(
+                            () -> done.add(spool.append(UUID.randomUUID().toString(), payload("a" + k), List.of("a"))));
                 }
             }
             for (CompletableFuture<Boolean> f : done) {
@@ -170,12 +202,15 @@ class SpoolTest {
     void aUuidAssignedOnIntakeIsQueuedButNotRemembered() throws Exception {
         String uuid = UUID.randomUUID().toString();
         try (Spool spool = open(1 << 20)) {
-            assertThat(spool.append(uuid, payload("assigned"), List.of("a"), false).get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(spool.append(uuid, payload("assigned"), List.of("a"), false)
+                            .get(10, TimeUnit.SECONDS))
+                    .isTrue();
             assertThat(spool.depth("a")).isEqualTo(1);
         }
         try (Spool spool = open(1 << 20)) {
             assertThat(spool.append(uuid, payload("sent"), List.of("a")).get(10, TimeUnit.SECONDS))
-                    .as("no dedup row was written for it").isTrue();
+                    .as("no dedup row was written for it")
+                    .isTrue();
             assertThat(spool.depth("a")).isEqualTo(2);
         }
     }
@@ -183,7 +218,8 @@ class SpoolTest {
     @Test
     void aFullSpoolRefusesWithoutWritingAndAcceptsAgainOnceDrained() throws Exception {
         try (Spool spool = open(100)) {
-            spool.append(UUID.randomUUID().toString(), new byte[60], List.of("a")).get(10, TimeUnit.SECONDS);
+            spool.append(UUID.randomUUID().toString(), new byte[60], List.of("a"))
+                    .get(10, TimeUnit.SECONDS);
             assertThatThrownBy(() -> spool.append(UUID.randomUUID().toString(), new byte[60], List.of("a")))
                     .isInstanceOf(SpoolFullException.class)
                     .hasMessageContaining("peregrine.spool.max-bytes");
@@ -192,13 +228,16 @@ class SpoolTest {
                 SpoolEntry e = r.next(1, Duration.ofSeconds(1)).getFirst();
                 spool.bury(e, "make room").get(10, TimeUnit.SECONDS);
             }
-            assertThat(spool.append(UUID.randomUUID().toString(), new byte[60], List.of("a")).get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(spool.append(UUID.randomUUID().toString(), new byte[60], List.of("a"))
+                            .get(10, TimeUnit.SECONDS))
+                    .isTrue();
         }
     }
 
     @Test
     void aReaderWaitingForWorkWakesWhenAnAlertArrives() throws Exception {
-        try (Spool spool = open(1 << 20); Spool.Reader r = spool.reader("a")) {
+        try (Spool spool = open(1 << 20);
+                Spool.Reader r = spool.reader("a")) {
             CompletableFuture<List<SpoolEntry>> read = CompletableFuture.supplyAsync(() -> {
                 try {
                     return r.next(10, Duration.ofSeconds(30));
@@ -206,7 +245,8 @@ class SpoolTest {
                     throw new IllegalStateException(e);
                 }
             });
-            spool.append(UUID.randomUUID().toString(), payload("late"), List.of("a")).get(10, TimeUnit.SECONDS);
+            spool.append(UUID.randomUUID().toString(), payload("late"), List.of("a"))
+                    .get(10, TimeUnit.SECONDS);
             assertThat(read.get(20, TimeUnit.SECONDS)).hasSize(1);
         }
     }

@@ -16,8 +16,18 @@ class AlertTemplateTest {
     static final String KEY = "peregrine.outputs.chat.message-format";
 
     static Alert withPriority(Alert a, Priority p) {
-        return new Alert(a.uuid(), a.time(), a.rule(), p, a.source(), a.output(), a.outputFields(), a.tags(),
-                a.hostname(), a.message(), a.origin());
+        return new Alert(
+                a.uuid(),
+                a.time(),
+                a.rule(),
+                p,
+                a.source(),
+                a.output(),
+                a.outputFields(),
+                a.tags(),
+                a.hostname(),
+                a.message(),
+                a.origin());
     }
 
     @Test
@@ -28,28 +38,38 @@ class AlertTemplateTest {
                 {{ tags | join(",") }}|{{ output_fields["fd.name"] }}|{{ output_fields["user.uid"] + 1 }}
                 {{ output }}""");
 
-        assertThat(t.render(alert)).isEqualTo(alert.uuid() + "|2025-11-20T09:14:37.502981066Z|Read sensitive file untrusted"
-                + "|Warning|syscall|ip-10-0-1-23.eu-west-1.compute.internal\n"
-                + "T1555,container,filesystem,host,maturity_stable,mitre_credential_access|/etc/shadow|1\n"
-                + alert.output());
-        assertThat(AlertTemplate.model(alert)).containsOnlyKeys("uuid", "time", "rule", "priority", "source",
-                "hostname", "output", "tags", "output_fields");
+        assertThat(t.render(alert))
+                .isEqualTo(alert.uuid() + "|2025-11-20T09:14:37.502981066Z|Read sensitive file untrusted"
+                        + "|Warning|syscall|ip-10-0-1-23.eu-west-1.compute.internal\n"
+                        + "T1555,container,filesystem,host,maturity_stable,mitre_credential_access|/etc/shadow|1\n"
+                        + alert.output());
+        assertThat(AlertTemplate.model(alert))
+                .containsOnlyKeys(
+                        "uuid", "time", "rule", "priority", "source", "hostname", "output", "tags", "output_fields");
     }
 
     @Test
     void syntaxErrorIsAConfigErrorNamingTheKeyAndLine() {
         assertThatThrownBy(() -> AlertTemplate.compile(KEY, "{{ rule }}\n\n{% for t in tags %}{{ t }}"))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
-                        .startsWith(KEY + ": template error at line 3: ")
-                        .contains("endfor"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .startsWith(KEY + ": template error at line 3: ")
+                                .contains("endfor"));
     }
 
     @Test
     void goTemplateGetsAHintWhateverTheOutput() {
         assertThatThrownBy(() -> AlertTemplate.compile("peregrine.outputs.mail.subject", "{{ .Priority }}"))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
-                        .startsWith("peregrine.outputs.mail.subject: template error at line 1: ")
-                        .contains("write {{ rule }} for {{ .Rule }}"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .startsWith("peregrine.outputs.mail.subject: template error at line 1: ")
+                                .contains("write {{ rule }} for {{ .Rule }}"));
     }
 
     @ParameterizedTest
@@ -65,7 +85,8 @@ class AlertTemplateTest {
     })
     void colourAndEmojiFiltersFollowThePriority(String priority, String chat, String mail, String discord, String emoji)
             throws Exception {
-        AlertTemplate t = AlertTemplate.compile(KEY,
+        AlertTemplate t = AlertTemplate.compile(
+                KEY,
                 "{{ priority | color }} {{ priority | color(\"mail\") }} {{ priority | color(\"discord\") }} {{ priority | emoji }}");
 
         assertThat(t.render(withPriority(SampleAlerts.alert(0), Priority.parse(priority))))
@@ -74,19 +95,22 @@ class AlertTemplateTest {
 
     @Test
     void jsonFilterWritesJsonLiterals() throws Exception {
-        AlertTemplate t = AlertTemplate.compile(KEY,
+        AlertTemplate t = AlertTemplate.compile(
+                KEY,
                 "{\"text\": {{ text | json }}, \"n\": {{ n | json }}, \"tags\": {{ tags | json }}, \"none\": {{ nothing | json }}}");
 
         String out = t.render(Map.of("text", "say \"hi\"\n\\", "n", 3, "tags", java.util.List.of("a", "b")));
 
-        assertThat(out).isEqualTo("{\"text\": \"say \\\"hi\\\"\\n\\\\\", \"n\": 3, \"tags\": [\"a\",\"b\"], \"none\": null}");
+        assertThat(out)
+                .isEqualTo("{\"text\": \"say \\\"hi\\\"\\n\\\\\", \"n\": 3, \"tags\": [\"a\",\"b\"], \"none\": null}");
     }
 
     @Test
     void htmlTemplatesEscapeValuesPlainOnesDoNot() throws Exception {
         Map<String, Object> model = Map.of("output", "<b>&</b>");
 
-        assertThat(AlertTemplate.compileHtml(KEY, "<p>{{ output }}</p>").render(model)).isEqualTo("<p>&lt;b&gt;&amp;&lt;/b&gt;</p>");
+        assertThat(AlertTemplate.compileHtml(KEY, "<p>{{ output }}</p>").render(model))
+                .isEqualTo("<p>&lt;b&gt;&amp;&lt;/b&gt;</p>");
         assertThat(AlertTemplate.compile(KEY, "{{ output }}").render(model)).isEqualTo("<b>&</b>");
     }
 
@@ -97,7 +121,8 @@ class AlertTemplateTest {
         assertThatThrownBy(() -> t.render(SampleAlerts.alert(0))).isInstanceOf(AlertTemplate.RenderException.class);
         AlertTemplate palette = AlertTemplate.compile(KEY, "{{ priority | color(\"rainbow\") }}");
         assertThatThrownBy(() -> palette.render(SampleAlerts.alert(0)))
-                .isInstanceOf(AlertTemplate.RenderException.class).hasMessageContaining("unknown palette 'rainbow'");
+                .isInstanceOf(AlertTemplate.RenderException.class)
+                .hasMessageContaining("unknown palette 'rainbow'");
     }
 
     @Test
@@ -106,7 +131,9 @@ class AlertTemplateTest {
                 {{ priority | emoji }} *{{ rule }}* on `{{ hostname | default("?") }}`
                 {% for f in output_fields %}{% if f.key.startsWith("k8s.") %}{{ f.key }}={{ f.value }} {% endif %}{% endfor %}""");
 
-        assertThat(t.render(SampleAlerts.alert(3))).isEqualTo("\uD83D\uDD35 *Contact K8S API Server From Container* on"
-                + " `gke-prod-pool-1-8f3a2c1d-q7lm`\nk8s.ns.name=payments k8s.pod.name=payments-api-5b7f9d9c8-4hzsw ");
+        assertThat(t.render(SampleAlerts.alert(3)))
+                .isEqualTo(
+                        "\uD83D\uDD35 *Contact K8S API Server From Container* on"
+                                + " `gke-prod-pool-1-8f3a2c1d-q7lm`\nk8s.ns.name=payments k8s.pod.name=payments-api-5b7f9d9c8-4hzsw ");
     }
 }

@@ -24,7 +24,8 @@ public final class RecordingHttpServer implements AutoCloseable {
             return headers.entrySet().stream()
                     .filter(e -> e.getKey().equalsIgnoreCase(name))
                     .map(e -> e.getValue().getFirst())
-                    .findFirst().orElse(null);
+                    .findFirst()
+                    .orElse(null);
         }
     }
 
@@ -59,8 +60,11 @@ public final class RecordingHttpServer implements AutoCloseable {
             }
             int s = status;
             if (s >= 200 && s < 300) {
-                requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                        Map.copyOf(exchange.getRequestHeaders()), new String(body, StandardCharsets.UTF_8)));
+                requests.add(new Request(
+                        exchange.getRequestMethod(),
+                        exchange.getRequestURI().getPath(),
+                        Map.copyOf(exchange.getRequestHeaders()),
+                        new String(body, StandardCharsets.UTF_8)));
             }
             byte[] answer = (s < 300 ? "ok" : "failing on purpose").getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(s, answer.length);

@@ -14,7 +14,9 @@ import java.util.Objects;
 public final class SampleAlerts {
     /** One JSON document per line, in file order. */
     public static final List<String> LINES = read();
-    private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
+
+    private static final tools.jackson.databind.json.JsonMapper JSON =
+            tools.jackson.databind.json.JsonMapper.builder().build();
 
     private SampleAlerts() {}
 
@@ -30,8 +32,12 @@ public final class SampleAlerts {
 
     private static List<String> read() {
         try (InputStream in = SampleAlerts.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
-            return new String(Objects.requireNonNull(in, "falco/sample_alerts.jsonl").readAllBytes(), StandardCharsets.UTF_8)
-                    .lines().toList();
+            return new String(
+                            Objects.requireNonNull(in, "falco/sample_alerts.jsonl")
+                                    .readAllBytes(),
+                            StandardCharsets.UTF_8)
+                    .lines()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
