@@ -14,3 +14,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# Classic tracepoints (execveat's entry probe) need tracefs; a freshly booted machine may not
+# have it mounted. The detector works without it, with less (docs/events.md, execveat).
+if ! mountpoint -q /sys/kernel/tracing 2>/dev/null && [ ! -d /sys/kernel/tracing/events ]; then
+  if [ "$(id -u)" -eq 0 ] && mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
+    echo "setup-host: mounted tracefs at /sys/kernel/tracing"
+  else
+    echo "setup-host: tracefs is not mounted at /sys/kernel/tracing and could not be (needs root); execveat reads as execve"
+  fi
+fi

@@ -10,7 +10,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -28,6 +30,9 @@ public final class Capture implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment object;
     private final List<MemorySegment> links = new ArrayList<>();
+    /** Optional programs that could not attach, with what is lost without each. */
+    private final Map<String, String> missing = new TreeMap<>();
+
     private final RingReader ring;
     private final RingReader.Handler onRecord = this::onRecord;
     private final int interestingFd;
@@ -119,12 +124,15 @@ public final class Capture implements AutoCloseable {
         }
     }
 
+    /** The program that tells a successful execveat from an execve (needs tracefs). */
+    public static final String EXECVEAT_PROGRAM = "execveat_entry";
+
     /**
      * Programs the capture works without, and what is lost then. They attach to classic
      * tracepoints, which need tracefs; everything else attaches to BTF tracepoints.
      */
-    private static final java.util.Map<String, String> OPTIONAL_PROGRAMS = java.util.Map.of(
-            "execveat_entry",
+    private static final Map<String, String> OPTIONAL_PROGRAMS = Map.of(
+            EXECVEAT_PROGRAM,
             "a successful execveat is reported as execve (mount tracefs to tell them apart: "
                     + "mount -t tracefs nodev /sys/kernel/tracing)");
 
@@ -144,6 +152,7 @@ public final class Capture implements AutoCloseable {
                     if (OPTIONAL_PROGRAMS.containsKey(name)) {
                         System.err.println("capture: " + name + " not attached (" + errnoName(Libbpf.errno(state))
                                 + "): " + OPTIONAL_PROGRAMS.get(name));
+                        missing.put(name, OPTIONAL_PROGRAMS.get(name));
                         continue;
                     }
                     throw new CaptureException(
@@ -156,6 +165,14 @@ public final class Capture implements AutoCloseable {
         } catch (Throwable t) {
             throw new CaptureException("attaching failed: " + t, t);
         }
+    }
+
+    /**
+     * The optional programs that {@link #attach} could not attach (name to what is lost without
+     * it); empty when everything attached.
+     */
+    public Map<String, String> missingPrograms() {
+        return Map.copyOf(missing);
     }
 
     /**

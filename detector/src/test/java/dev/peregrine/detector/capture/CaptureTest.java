@@ -3,6 +3,8 @@ package dev.peregrine.detector.capture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.CHelper;
+import dev.peregrine.testkit.Need;
+import dev.peregrine.testkit.Needs;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * JVM's). It does not require the ring buffer never to drop another process's record; it requires
  * every record of its generators to arrive, which fails if the capture dropped one of them.
  */
+@Needs(Need.BPF)
 class CaptureTest {
     static final int OPENAT = 257;
     static final int CONNECT = 42;
@@ -53,9 +56,6 @@ class CaptureTest {
 
     @BeforeAll
     static void load() throws Exception {
-        assertThat(Prerequisites.check())
-                .as("capture prerequisites (run the tests as root)")
-                .isEmpty();
         capture = Capture.open();
         capture.select(Set.of(OPENAT, CONNECT, UNLINKAT, RENAMEAT2, OPENAT2), true);
         capture.ignoreProcess(ProcessHandle.current().pid());

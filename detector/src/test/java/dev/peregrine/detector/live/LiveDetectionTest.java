@@ -3,12 +3,13 @@ package dev.peregrine.detector.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.capture.Capture;
-import dev.peregrine.detector.capture.Prerequisites;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.RulesLoader;
 import dev.peregrine.detector.state.ContainerTable;
-import dev.peregrine.detector.state.DockerDaemon;
+import dev.peregrine.testkit.DockerDaemon;
+import dev.peregrine.testkit.Need;
+import dev.peregrine.testkit.Needs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,12 +23,14 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The whole detector on this host: real syscalls of real processes, the eBPF capture, the tables
  * and Falco's stable rules, asserting the alerts Falco would raise.
  */
-@org.junit.jupiter.api.extension.ExtendWith(DockerDaemon.Extension.class)
+@Needs({Need.BPF, Need.DOCKER})
+@ExtendWith(DockerDaemon.Extension.class)
 class LiveDetectionTest {
     static final String IMAGE = "localhost:5000/peregrine/busybox";
     static DockerDaemon docker;
@@ -44,9 +47,6 @@ class LiveDetectionTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(Prerequisites.check())
-                .as("capture prerequisites (run the tests as root)")
-                .isEmpty();
         RulesLoader.Loaded loaded = new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()));
         assertThat(loaded.result().successful()).isTrue();
         containers = ContainerTable.withDefaultEngines();

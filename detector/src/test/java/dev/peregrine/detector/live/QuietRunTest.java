@@ -3,12 +3,13 @@ package dev.peregrine.detector.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.capture.Capture;
-import dev.peregrine.detector.capture.Prerequisites;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.ProcessInfo;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.RulesLoader;
 import dev.peregrine.detector.state.ContainerTable;
+import dev.peregrine.testkit.Need;
+import dev.peregrine.testkit.Needs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * descendants) are asserted. The test also checks that the workload was seen at all: the exec
  * events of the tools, with this JVM among their ancestors.
  */
+@Needs(Need.BPF)
 class QuietRunTest {
     /** Alerts this workload may raise: none. An entry here needs a reason Falco shares. */
     static final List<String> EXPECTED_RULES = List.of();
@@ -50,9 +52,6 @@ class QuietRunTest {
 
     @Test
     void normalBuildActivityRaisesNoAlert() throws Exception {
-        assertThat(Prerequisites.check())
-                .as("capture prerequisites (run the tests as root)")
-                .isEmpty();
         long seconds = Long.getLong("peregrine.quiet.seconds", 40);
         long self = ProcessHandle.current().pid();
         RulesLoader.Loaded loaded = new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()));

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
+import dev.peregrine.testkit.DockerDaemon;
+import dev.peregrine.testkit.Need;
+import dev.peregrine.testkit.Needs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Real containers on a real dockerd (started by {@link DockerDaemon} when none runs): the table
  * must find them from the cgroup id the kernel would report, and fill in Docker's metadata.
  */
+@Needs(Need.DOCKER)
 @ExtendWith(DockerDaemon.Extension.class)
 class ContainerTableDockerTest {
     static final String IMAGE_REPO = "localhost:5000/peregrine/busybox";

@@ -3,6 +3,8 @@ package dev.peregrine.detector.state;
 import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.detector.cri.v1.VersionResponse;
+import dev.peregrine.testkit.BusyboxRootfs;
+import dev.peregrine.testkit.Command;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -43,10 +45,6 @@ final class Containerd implements AutoCloseable {
         this.socket = dir.resolve("containerd.sock");
         this.log = dir.resolve("containerd.log");
         this.process = process;
-    }
-
-    static boolean installed() {
-        return Files.isExecutable(BINARY) && Files.isExecutable(CTR);
     }
 
     /** Starts containerd, waits until its CRI answers Version, imports {@link #IMAGE}. */
@@ -144,7 +142,7 @@ final class Containerd implements AutoCloseable {
                     if (!process.isAlive())
                         throw new IllegalStateException("containerd exited " + process.exitValue() + ":\n" + logTail());
                     return Files.exists(socket)
-                            && DockerDaemon.exec(
+                            && Command.run(
                                                     Duration.ofSeconds(10),
                                                     List.of(CTR.toString(), "--address", socket.toString(), "version"))
                                             .code()
@@ -155,7 +153,7 @@ final class Containerd implements AutoCloseable {
     private void importImage() throws IOException {
         Path tar = dir.resolve("image.tar");
         writeBusyboxOciArchive(tar);
-        DockerDaemon.Result r = DockerDaemon.exec(
+        Command.Result r = Command.run(
                 Duration.ofMinutes(2),
                 List.of(
                         CTR.toString(),
@@ -217,7 +215,7 @@ final class Containerd implements AutoCloseable {
     }
 
     private static void tar(List<String> cmd) {
-        DockerDaemon.Result t = DockerDaemon.exec(Duration.ofMinutes(1), cmd);
+        Command.Result t = Command.run(Duration.ofMinutes(1), cmd);
         if (t.code() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed: " + t.err());
     }
 
@@ -262,7 +260,7 @@ final class Containerd implements AutoCloseable {
         try {
             String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
             if (!mounts.contains(dir.toString())) {
-                DockerDaemon.exec(Duration.ofMinutes(1), List.of("rm", "-rf", dir.toString()));
+                Command.run(Duration.ofMinutes(1), List.of("rm", "-rf", dir.toString()));
             }
         } catch (IOException ignored) {
             // leave the directory

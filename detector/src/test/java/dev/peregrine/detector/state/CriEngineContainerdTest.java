@@ -2,7 +2,6 @@ package dev.peregrine.detector.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.peregrine.detector.cri.v1.ContainerConfig;
 import dev.peregrine.detector.cri.v1.ContainerMetadata;
@@ -25,6 +24,8 @@ import dev.peregrine.detector.cri.v1.StopContainerRequest;
 import dev.peregrine.detector.cri.v1.StopPodSandboxRequest;
 import dev.peregrine.detector.cri.v1.VersionResponse;
 import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.testkit.Need;
+import dev.peregrine.testkit.Needs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a pod with one container is run through the CRI as the kubelet would (cgroupfs driver, host
  * network), then found by the cgroup id the kernel would report for its process.
  */
+@Needs(Need.CONTAINERD)
 class CriEngineContainerdTest {
     static final Duration WAIT = Duration.ofSeconds(30);
     static final String POD_UID = UUID.randomUUID().toString();
@@ -59,9 +61,6 @@ class CriEngineContainerdTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(
-                Containerd.installed(),
-                "containerd is not installed (/usr/bin/containerd, /usr/bin/ctr: Debian package containerd)");
         Path root = ContainerTable.detectCgroupRoot();
         kubepodsExisted = root != null && Files.exists(root.resolve("kubepods"));
         containerd = Containerd.start();

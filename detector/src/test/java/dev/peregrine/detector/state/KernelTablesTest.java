@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.CHelper;
 import dev.peregrine.detector.capture.Capture;
-import dev.peregrine.detector.capture.Prerequisites;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.Syscalls;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.FdInfo;
+import dev.peregrine.testkit.Need;
+import dev.peregrine.testkit.Needs;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code fds.c}, built by {@link CHelper}) makes real syscalls, and its records go through the
  * event factory; the tables must then say what the kernel says. Needs root, as CI has.
  */
+@Needs(Need.BPF)
 class KernelTablesTest {
     static final Path SOURCE = Path.of("src/test/resources/state/fds.c");
     static Capture capture;
@@ -44,9 +46,6 @@ class KernelTablesTest {
 
     @BeforeAll
     static void load() throws Exception {
-        assertThat(Prerequisites.check())
-                .as("capture prerequisites (run the tests as root)")
-                .isEmpty();
         helper = CHelper.compile(SOURCE, dir);
         capture = Capture.open();
         // What the live detection always captures, and the data calls whose sockets are checked.

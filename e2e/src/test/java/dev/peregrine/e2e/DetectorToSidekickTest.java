@@ -2,6 +2,8 @@ package dev.peregrine.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peregrine.testkit.Need;
+import dev.peregrine.testkit.Needs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +21,7 @@ import tools.jackson.databind.JsonNode;
  * The whole product as a user runs it: the detector (root, eBPF, stable rules) streaming to the
  * sidekick over gRPC, the sidekick delivering to a webhook. Real processes, killed for real.
  */
+@Needs(Need.BPF)
 class DetectorToSidekickTest {
     static final String RULE = "Read sensitive file untrusted";
 

@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,13 +10,13 @@ import java.util.List;
  * The tiny root filesystem the container tests' images are made of (there is no registry here):
  * Debian's static busybox with a few applets, and a passwd/group that know root and nobody.
  */
-final class BusyboxRootfs {
+public final class BusyboxRootfs {
     private static final Path BUSYBOX = Path.of("/bin/busybox");
 
     private BusyboxRootfs() {}
 
     /** Writes the tree under {@code root} (created if absent). */
-    static void write(Path root) throws IOException {
+    public static void write(Path root) throws IOException {
         if (!Files.isRegularFile(BUSYBOX)) {
             throw new IllegalStateException("/bin/busybox missing: install busybox-static (scripts/setup-host.sh)");
         }

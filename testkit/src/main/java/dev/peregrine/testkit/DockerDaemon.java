@@ -1,7 +1,6 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.testkit;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,12 +54,12 @@ public final class DockerDaemon implements AutoCloseable {
 
     static DockerDaemon start() {
         Path script = findScript("scripts/start-dockerd.sh");
-        Result r = exec(Duration.ofMinutes(2), List.of("bash", script.toString()));
-        if (r.code != 0) {
+        Command.Result r = Command.run(Duration.ofMinutes(2), List.of("bash", script.toString()));
+        if (r.code() != 0) {
             throw new IllegalStateException(
-                    "no Docker daemon (" + script + " exited " + r.code + "):\n" + r.out + r.err);
+                    "no Docker daemon (" + script + " exited " + r.code() + "):\n" + r.out() + r.err());
         }
-        String line = r.out.strip();
+        String line = r.out().strip();
         String[] words = line.split(" ");
         long pid = -1;
         Path log = null;
@@ -79,9 +78,9 @@ public final class DockerDaemon implements AutoCloseable {
 
     /** Containers of earlier test runs whose JVM died before removing them. */
     private void removeLeftovers() {
-        Result r =
+        Command.Result r =
                 tryDocker("ps", "-a", "--filter", "label=" + LABEL, "--format", "{{.ID}} {{.Label \"" + LABEL + "\"}}");
-        for (String line : r.out.strip().split("\n")) {
+        for (String line : r.out().strip().split("\n")) {
             String[] f = line.strip().split(" ");
             if (f.length == 2
                     && !f[1].isEmpty()
@@ -98,18 +97,18 @@ public final class DockerDaemon implements AutoCloseable {
 
     /** Runs the docker CLI; fails the test on a non-zero exit. Returns stdout, trimmed. */
     public String docker(String... args) {
-        Result r = tryDocker(args);
-        if (r.code != 0)
-            throw new IllegalStateException(
-                    "docker " + String.join(" ", args) + " exited " + r.code + ": " + r.err.strip() + logHint());
-        return r.out.strip();
+        Command.Result r = tryDocker(args);
+        if (r.code() != 0)
+            throw new IllegalStateException("docker " + String.join(" ", args) + " exited " + r.code() + ": "
+                    + r.err().strip() + logHint());
+        return r.out().strip();
     }
 
-    public Result tryDocker(String... args) {
+    public Command.Result tryDocker(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(cli.toString());
         cmd.addAll(List.of(args));
-        return exec(Duration.ofMinutes(2), cmd);
+        return Command.run(Duration.ofMinutes(2), cmd);
     }
 
     /**
@@ -117,17 +116,18 @@ public final class DockerDaemon implements AutoCloseable {
      * busybox rootfs unless the daemon already has it.
      */
     public void ensureBusyboxImage(String name) throws IOException {
-        if (tryDocker("image", "inspect", "--format", "{{.Id}}", name).code == 0) return;
+        if (tryDocker("image", "inspect", "--format", "{{.Id}}", name).code() == 0) return;
         Path dir = Files.createTempDirectory("peregrine-rootfs");
         try {
             Path root = dir.resolve("rootfs");
             BusyboxRootfs.write(root);
             Path tar = dir.resolve("rootfs.tar");
-            Result t = exec(Duration.ofMinutes(1), List.of("tar", "-C", root.toString(), "-cf", tar.toString(), "."));
-            if (t.code != 0) throw new IllegalStateException("tar failed: " + t.err);
+            Command.Result t = Command.run(
+                    Duration.ofMinutes(1), List.of("tar", "-C", root.toString(), "-cf", tar.toString(), "."));
+            if (t.code() != 0) throw new IllegalStateException("tar failed: " + t.err());
             docker("import", "--message", "peregrine test image", tar.toString(), name);
         } finally {
-            exec(Duration.ofMinutes(1), List.of("rm", "-rf", dir.toString()));
+            Command.run(Duration.ofMinutes(1), List.of("rm", "-rf", dir.toString()));
         }
     }
 
@@ -145,9 +145,9 @@ public final class DockerDaemon implements AutoCloseable {
                 "--label",
                 LABEL + "=" + ProcessHandle.current().pid()));
         cmd.addAll(List.of(args));
-        Result r = tryDocker(cmd.toArray(String[]::new));
-        if (r.code != 0 && cmd.contains("--privileged") && r.err.contains("unable to apply caps")) {
-            String id = danglingId(r.out);
+        Command.Result r = tryDocker(cmd.toArray(String[]::new));
+        if (r.code() != 0 && cmd.contains("--privileged") && r.err().contains("unable to apply caps")) {
+            String id = danglingId(r.out());
             if (id != null) tryDocker("rm", "-f", id);
             String runtimes = docker("info", "--format", "{{json .Runtimes}}");
             if (!runtimes.contains(PRIVILEGED_RUNTIME)) {
@@ -159,13 +159,13 @@ public final class DockerDaemon implements AutoCloseable {
             cmd.add(cmd.indexOf("--privileged") + 1, "--runtime=" + PRIVILEGED_RUNTIME);
             r = tryDocker(cmd.toArray(String[]::new));
         }
-        if (r.code != 0) {
-            String id = danglingId(r.out);
+        if (r.code() != 0) {
+            String id = danglingId(r.out());
             if (id != null) tryDocker("rm", "-f", id);
-            throw new IllegalStateException(
-                    "docker " + String.join(" ", cmd) + " exited " + r.code + ": " + r.err.strip() + logHint());
+            throw new IllegalStateException("docker " + String.join(" ", cmd) + " exited " + r.code() + ": "
+                    + r.err().strip() + logHint());
         }
-        String id = r.out.strip();
+        String id = r.out().strip();
         synchronized (created) {
             created.add(id);
         }
@@ -181,7 +181,7 @@ public final class DockerDaemon implements AutoCloseable {
 
     private static String danglingId(String out) {
         String s = out.strip();
-        return ContainerIds.isFullId(s) ? s : null;
+        return s.matches("[0-9a-f]{64}") ? s : null;
     }
 
     private String logHint() {
@@ -213,41 +213,8 @@ public final class DockerDaemon implements AutoCloseable {
         }
     }
 
-    public record Result(int code, String out, String err) {}
-
-    static Result exec(Duration timeout, List<String> cmd) {
-        try {
-            Path out = Files.createTempFile("peregrine-exec", ".out");
-            Path err = Files.createTempFile("peregrine-exec", ".err");
-            try {
-                Process p = new ProcessBuilder(cmd)
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                        .redirectOutput(out.toFile())
-                        .redirectError(err.toFile())
-                        .start();
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly();
-                    return new Result(
-                            -1, Files.readString(out), "timed out after " + timeout + ": " + Files.readString(err));
-                }
-                return new Result(
-                        p.exitValue(),
-                        Files.readString(out, StandardCharsets.UTF_8),
-                        Files.readString(err, StandardCharsets.UTF_8));
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            return new Result(-1, "", cmd.get(0) + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(-1, "", "interrupted");
-        }
-    }
-
     /** A file of the repository, from the module directory Surefire runs in or the repository root. */
-    static Path findScript(String relative) {
+    public static Path findScript(String relative) {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path p = dir.resolve(relative);
             if (Files.isRegularFile(p)) return p;
