@@ -2,6 +2,8 @@ package dev.peregrine.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peregrine.testkit.Need;
+import dev.peregrine.testkit.Needs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,8 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The detector-to-sidekick stream with mutual TLS on: a detector with a certificate from the
- * trusted CA gets through; one without a client certificate is refused and says why.
+ * trusted CA gets through; one without a client certificate is refused and says why. The
+ * detector needs eBPF to start.
  */
+@Needs(Need.BPF)
 class MutualTlsTest {
     @TempDir
     static Path certs;
