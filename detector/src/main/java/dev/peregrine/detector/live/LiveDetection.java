@@ -7,6 +7,7 @@ import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.EventTypes;
 import dev.peregrine.detector.rule.Ruleset;
+import dev.peregrine.detector.state.ContainerLookup;
 import dev.peregrine.detector.state.EventFactory;
 import dev.peregrine.detector.state.ProcessTable;
 import dev.peregrine.detector.state.Users;
@@ -34,7 +35,7 @@ public final class LiveDetection {
 
     private final Ruleset ruleset;
     private final MeterRegistry metrics;
-    private final EventFactory.ContainerLookup containers;
+    private final ContainerLookup containers;
     private final int maxProcesses;
     /**
      * Events by type, counted by the event thread alone: with a plain write, as an atomic add (what
@@ -58,8 +59,7 @@ public final class LiveDetection {
     /** Open fds over all processes in the table, recomputed about once a second by the event thread. */
     private volatile long fds;
 
-    public LiveDetection(
-            Ruleset ruleset, MeterRegistry metrics, EventFactory.ContainerLookup containers, int maxProcesses) {
+    public LiveDetection(Ruleset ruleset, MeterRegistry metrics, ContainerLookup containers, int maxProcesses) {
         this.ruleset = ruleset;
         this.metrics = metrics;
         this.containers = containers;

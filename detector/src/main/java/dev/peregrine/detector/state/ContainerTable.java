@@ -47,7 +47,7 @@ import java.util.function.Consumer;
  * gone on two sweeps in a row are forgotten, and past {@code maxEntries} the least recently looked
  * up ones go. {@link #stats()} has counters for metrics.
  */
-public final class ContainerTable implements AutoCloseable, EventFactory.ContainerLookup {
+public final class ContainerTable implements AutoCloseable, ContainerLookup {
     public static final Path CGROUP_V2_HYBRID = Path.of("/sys/fs/cgroup/unified");
     public static final Path CGROUP_V2_PURE = Path.of("/sys/fs/cgroup");
 

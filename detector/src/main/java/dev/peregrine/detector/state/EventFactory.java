@@ -14,7 +14,6 @@ import dev.peregrine.detector.event.UserInfo;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.util.function.Consumer;
 
 /**
  * Turns kernel events into the rules engine's {@link Event}s: keeps the process and fd tables
@@ -87,19 +86,6 @@ public final class EventFactory {
     private String currentRoot = "host";
 
     private long currentPid;
-
-    /** The container of a thread, from its cgroup; never blocks (see {@link ContainerTable#lookup}). */
-    public interface ContainerLookup {
-        ContainerInfo lookup(long cgroupId, String cgroupLeaf, long pid);
-
-        /** Live processes of the cgroup, to read its root's files; empty when unknown. */
-        default long[] pids(long cgroupId) {
-            return new long[0];
-        }
-
-        /** Calls {@code listener} with each container the lookup forgets (see {@link ContainerTable#onForget}). */
-        default void onForget(Consumer<ContainerInfo> listener) {}
-    }
 
     /** @param bootToEpoch added to kernel boot-time stamps to get epoch nanoseconds */
     public EventFactory(ProcessTable processes, Users users, ContainerLookup containers, long bootToEpoch) {
@@ -731,51 +717,6 @@ public final class EventFactory {
         return peer.isIp()
                 ? new SockTuple(t.family(), t.type(), t.protocol(), t.lport(), peer.port(), t.laddr(), peer.address())
                 : t;
-    }
-
-    /**
-     * The address bind was given (its struct sockaddr as the caller passed it), and the fd name
-     * libsinsp makes of it: {@code ip:port} (IPv6 as inet_ntop writes it, {@code ::1:8080}), or a
-     * unix socket's path ({@code @} and the name for an abstract one).
-     *
-     * @param ip the address as fd.sip gives it, null for a unix socket; an IPv4-mapped or
-     *           unspecified IPv6 address is the IPv4 one, as libsinsp takes it
-     * @param v6 the socket is an IPv6 one to libsinsp (not mapped, not unspecified)
-     */
-    record Bound(String name, String ip, boolean v6, int port) {
-        static Bound decode(byte[] b) {
-            if (b.length < 2) return null;
-            int family = (b[0] & 0xff) | (b[1] & 0xff) << 8;
-            int port = b.length < 4 ? 0 : (b[2] & 0xff) << 8 | (b[3] & 0xff);
-            if (family == SockTuple.AF_INET && b.length >= 8) {
-                return of(java.util.Arrays.copyOfRange(b, 4, 8), port);
-            }
-            if (family == SockTuple.AF_INET6 && b.length >= 24) {
-                return of(java.util.Arrays.copyOfRange(b, 8, 24), port);
-            }
-            if (family == SockTuple.AF_UNIX && b.length > 2) {
-                boolean abstractName = b[2] == 0;
-                int from = abstractName ? 3 : 2, end = from;
-                while (end < b.length && b[end] != 0) end++;
-                String path = new String(b, from, end - from, java.nio.charset.StandardCharsets.UTF_8);
-                return new Bound(abstractName ? "@" + path : path, null, false, 0);
-            }
-            return null;
-        }
-
-        /** An IP address (4 or 16 bytes) and port, as libsinsp takes and names them. */
-        static Bound of(byte[] a, int port) {
-            if (a.length == 4) {
-                String ip = (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
-                return new Bound(ip + ":" + port, ip, false, port);
-            }
-            String text = Ipv6.format(a);
-            boolean v4 = true;
-            for (int i = 0; i < 10; i++) v4 &= a[i] == 0;
-            v4 &= (a[10] == -1 && a[11] == -1) || java.util.Arrays.equals(a, new byte[16]);
-            String ip = v4 ? (a[12] & 0xff) + "." + (a[13] & 0xff) + "." + (a[14] & 0xff) + "." + (a[15] & 0xff) : text;
-            return new Bound(text + ":" + port, ip, !v4, port);
-        }
     }
 
     /**

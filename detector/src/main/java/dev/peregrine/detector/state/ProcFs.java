@@ -194,7 +194,7 @@ final class ProcFs {
                     if (lport == 0 || rport != 0 || !java.util.Arrays.equals(remote, new byte[remote.length])) {
                         continue; // not bound to a port, or connected: named by its next event
                     }
-                    EventFactory.Bound a = EventFactory.Bound.of(local, lport);
+                    Bound a = Bound.of(local, lport);
                     out.put(
                             Long.parseLong(f[9]),
                             FdInfo.builder()

@@ -48,7 +48,7 @@ final class ScriptedSession {
 
     /** The event factory under test: a process table that knows only what the records tell (an empty /proc). */
     static EventFactory factory(Path emptyProc) {
-        EventFactory.ContainerLookup containers =
+        ContainerLookup containers =
                 (cgroupId, leaf, pid) -> cgroupId == CONTAINER_CGROUP ? CONTAINER : ContainerInfo.HOST;
         return new EventFactory(new ProcessTable(emptyProc, 1_000), new Users(emptyProc), containers, BOOT_TO_EPOCH);
     }
