@@ -11,6 +11,11 @@ import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.event.Ipv6;
 import dev.peregrine.detector.event.ProcessInfo;
 import dev.peregrine.detector.event.UserInfo;
+import dev.peregrine.detector.process.Bound;
+import dev.peregrine.detector.process.Paths;
+import dev.peregrine.detector.process.Proc;
+import dev.peregrine.detector.process.ProcessTable;
+import dev.peregrine.detector.process.Users;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -183,16 +188,19 @@ public final class EventFactory {
                 openAccess(ev, flags, mode);
             }
             case "close" -> {
-                fd = p == null ? null : p.fds.get(e.arg(0));
+                fd = p == null ? null : p.fds().get(e.arg(0));
                 if (ok && p != null) {
-                    p.fds.remove(e.arg(0));
+                    p.fds().remove(e.arg(0));
                 }
                 ev.addArg("fd", e.arg(0), DECIMAL);
             }
             case "close_range" -> {
                 if (ok && p != null) {
-                    closeRange(
-                            p, e.arg(0) & 0xffffffffL, e.arg(1) & 0xffffffffL, (e.arg(2) & CLOSE_RANGE_CLOEXEC) != 0);
+                    p.fds()
+                            .closeRange(
+                                    e.arg(0) & 0xffffffffL,
+                                    e.arg(1) & 0xffffffffL,
+                                    (e.arg(2) & CLOSE_RANGE_CLOEXEC) != 0);
                 }
                 ev.addArg("res", ret, DECIMAL);
             }
@@ -212,10 +220,10 @@ public final class EventFactory {
                 if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
                     fd = dup(p, e.arg(0), ret, cmd == F_DUPFD_CLOEXEC);
                 } else if (cmd == F_SETFD && p != null) {
-                    fd = p.fds.get(e.arg(0));
+                    fd = p.fds().get(e.arg(0));
                     if (ok && fd != null) {
                         fd = fd.copy(fd.num, (e.arg(2) & FD_CLOEXEC) != 0);
-                        p.fds.put(fd.num, fd);
+                        p.fds().put(fd.num, fd);
                     }
                 }
                 ev.addArg("fd", e.arg(0), DECIMAL);
@@ -229,7 +237,7 @@ public final class EventFactory {
                             .l4proto(l4(e.arg(1) & 0xf, 0))
                             .cloexec((e.arg(1) & O_CLOEXEC) != 0)
                             .build();
-                    p.fds.put(ret, fd);
+                    p.fds().put(ret, fd);
                 }
                 ev.addArg("fd", ret, DECIMAL);
                 ev.addArg("domain", e.arg(0), SOCKET_FAMILY);
@@ -237,7 +245,7 @@ public final class EventFactory {
                 ev.addArg("proto", e.arg(2), DECIMAL);
             }
             case "bind" -> {
-                FdInfo known = p == null ? null : p.fds.get(e.arg(0));
+                FdInfo known = p == null ? null : p.fds().get(e.arg(0));
                 Bound addr = Bound.decode(e.param(1));
                 fd = ok && addr != null ? bind(p, e.arg(0), e.tuple(0), known, addr) : known;
                 // Falco's bind exit event: res, addr (the address the caller passed), fd
@@ -251,7 +259,7 @@ public final class EventFactory {
                 long num = accept ? ret : e.arg(0);
                 SockTuple own = e.tuple(0);
                 SockTuple t = type.startsWith("send") || inbound ? withPeer(own, e) : own;
-                FdInfo known = p == null ? null : p.fds.get(num);
+                FdInfo known = p == null ? null : p.fds().get(num);
                 boolean connected = accept || (type.equals("connect") && (ok || ret == EINPROGRESS));
                 // An accepted socket is a new fd: accept4's flags say whether it closes on exec.
                 boolean cloexec =
@@ -315,31 +323,30 @@ public final class EventFactory {
                         long n = Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(two, 4 * i, 4)
                                 .order(java.nio.ByteOrder.LITTLE_ENDIAN)
                                 .getInt());
-                        p.fds.put(
-                                n,
-                                FdInfo.builder()
-                                        .num(n)
-                                        .type(kind)
-                                        .name(kind)
-                                        .cloexec((flags & O_CLOEXEC) != 0)
-                                        .build());
+                        p.fds()
+                                .put(
+                                        n,
+                                        FdInfo.builder()
+                                                .num(n)
+                                                .type(kind)
+                                                .name(kind)
+                                                .cloexec((flags & O_CLOEXEC) != 0)
+                                                .build());
                     }
                 }
                 ev.addArg("res", ret, DECIMAL);
             }
             case "chdir" -> {
                 if (ok && p != null) {
-                    p.cwd = Paths.join(p.cwd, e.string(0));
-                    p.changed();
+                    p.chdir(Paths.join(p.cwd(), e.string(0)));
                 }
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("path", e.string(0));
             }
             case "fchdir" -> {
-                FdInfo dir = p == null ? null : p.fds.get(e.arg(0));
+                FdInfo dir = p == null ? null : p.fds().get(e.arg(0));
                 if (ok && dir != null && dir.name != null) {
-                    p.cwd = dir.name;
-                    p.changed();
+                    p.chdir(dir.name);
                 }
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("fd", e.arg(0), DECIMAL);
@@ -379,7 +386,7 @@ public final class EventFactory {
                 ev.addArg("mode", e.arg(2), MODE);
             }
             case "fchmod" -> {
-                fd = p == null ? null : p.fds.get(e.arg(0));
+                fd = p == null ? null : p.fds().get(e.arg(0));
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("fd", e.arg(0), DECIMAL);
                 ev.addArg("mode", e.arg(1), MODE);
@@ -432,7 +439,7 @@ public final class EventFactory {
                 ev.addArg(user ? "suid" : "sgid", (int) e.arg(2), name);
             }
             case "setns" -> {
-                fd = p == null ? null : p.fds.get(e.arg(0));
+                fd = p == null ? null : p.fds().get(e.arg(0));
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("fd", e.arg(0), DECIMAL);
                 ev.addArg("nstype", e.arg(1), CLONE_FLAGS);
@@ -452,7 +459,7 @@ public final class EventFactory {
                 ev.addArg("uargs", e.string(0));
             }
             case "finit_module" -> {
-                fd = p == null ? null : p.fds.get(e.arg(0));
+                fd = p == null ? null : p.fds().get(e.arg(0));
                 ev.addArg("res", ret, DECIMAL);
                 ev.addArg("fd", e.arg(0), DECIMAL);
                 ev.addArg("uargs", e.string(0));
@@ -472,7 +479,7 @@ public final class EventFactory {
                             .name(name)
                             .cloexec((e.arg(1) & FD_CLOEXEC) != 0)
                             .build();
-                    p.fds.put(ret, fd);
+                    p.fds().put(ret, fd);
                 }
                 ev.addArg("fd", ret, DECIMAL);
                 ev.addArg("name", name);
@@ -481,8 +488,7 @@ public final class EventFactory {
             default -> ev.addArg("res", ret, DECIMAL);
         }
         if (p != null) {
-            p.uid = Integer.toUnsignedLong(e.uid);
-            p.gid = Integer.toUnsignedLong(e.gid);
+            p.credentials(Integer.toUnsignedLong(e.uid), Integer.toUnsignedLong(e.gid));
         }
         return makeEvent ? finish(e, ev, p, fd) : null;
     }
@@ -534,7 +540,7 @@ public final class EventFactory {
         if (current != p) current = p;
         ProcessInfo proc = ProcessInfo.UNKNOWN;
         if (p != null) {
-            if (p.containerId != root) p.containerId = root;
+            p.containerId(root);
             proc = processes.info(p);
             ev.lineage(lineage);
         }
@@ -611,19 +617,19 @@ public final class EventFactory {
 
     private static void execArgs(RawEvent e, Proc p, Event ev) {
         ev.addArg("res", "0");
-        ev.addArg("exe", p == null ? e.string(0) : p.exe);
-        ev.addArg("args", p == null ? "" : String.join(" ", p.args));
+        ev.addArg("exe", p == null ? e.string(0) : p.exe());
+        ev.addArg("args", p == null ? "" : String.join(" ", p.args()));
         ev.addArg("filename", e.string(0));
         StringBuilder flags = new StringBuilder();
         if (p != null) {
-            if (p.exeWritable) {
+            if (p.exeWritable()) {
                 flags.append("EXE_WRITABLE");
             }
             if (e.flag(RawEvent.FLAG_EXE_OVERLAY)) {
                 flags.append(flags.isEmpty() ? "" : "|")
-                        .append(p.exeUpperLayer ? "EXE_UPPER_LAYER" : "EXE_LOWER_LAYER");
+                        .append(p.exeUpperLayer() ? "EXE_UPPER_LAYER" : "EXE_LOWER_LAYER");
             }
-            if (p.exeFromMemfd) {
+            if (p.exeFromMemfd()) {
                 flags.append(flags.isEmpty() ? "" : "|").append("EXE_FROM_MEMFD");
             }
         }
@@ -636,7 +642,7 @@ public final class EventFactory {
         boolean directory = (flags & 0200000) != 0;
         FdInfo fd = FdInfo.file(ret, directory, name, path, (flags & O_CLOEXEC) != 0);
         if (ret >= 0 && p != null) {
-            p.fds.put(ret, fd);
+            p.fds().put(ret, fd);
         }
         return fd;
     }
@@ -648,36 +654,18 @@ public final class EventFactory {
         String base = null;
         if (p != null) {
             if ((int) dirfd == (int) AT_FDCWD) {
-                base = p.cwd;
+                base = p.cwd();
             } else {
-                FdInfo dir = p.fds.get((long) (int) dirfd);
+                FdInfo dir = p.fds().get((long) (int) dirfd);
                 base = dir == null ? null : dir.name;
             }
         }
         return base == null ? path : Paths.join(base, path);
     }
 
-    /** close_range(first, last, flags): closes the fds in the range, or with CLOSE_RANGE_CLOEXEC marks them close-on-exec. */
-    private static void closeRange(Proc p, long first, long last, boolean cloexec) {
-        if (cloexec) {
-            p.fds.replaceAll(fd -> fd.num >= first && fd.num <= last ? fd.copy(fd.num, true) : fd);
-        } else {
-            p.fds.removeIf(fd -> fd.num >= first && fd.num <= last);
-        }
-    }
-
-    /** The new fd of dup, dup2, dup3 or fcntl(F_DUPFD*): close-on-exec only if asked for, whatever the old one's flag. */
+    /** The new fd of dup, dup2, dup3 or fcntl(F_DUPFD*) (see FdTable.dup). */
     private static FdInfo dup(Proc p, long oldfd, long newfd, boolean cloexec) {
-        if (p == null || newfd < 0) {
-            return null;
-        }
-        FdInfo old = p.fds.get(oldfd);
-        if (old == null || newfd == oldfd) {
-            return old; // dup2 onto itself changes nothing, not even the flag
-        }
-        FdInfo copy = old.copy(newfd, cloexec);
-        p.fds.put(newfd, copy);
-        return copy;
+        return p == null ? null : p.fds().dup(oldfd, newfd, cloexec);
     }
 
     /**
@@ -761,7 +749,7 @@ public final class EventFactory {
                     .build();
         }
         if (p != null) {
-            p.fds.put(num, fd);
+            p.fds().put(num, fd);
         }
         return fd;
     }
@@ -786,7 +774,7 @@ public final class EventFactory {
                 .cloexec(cloexec)
                 .build();
         if (p != null) {
-            p.fds.put(num, fd);
+            p.fds().put(num, fd);
         }
         return fd;
     }
@@ -850,7 +838,7 @@ public final class EventFactory {
         }
         FdInfo fd = b.build();
         if (p != null && num >= 0) {
-            p.fds.put(num, fd);
+            p.fds().put(num, fd);
         }
         // A datagram to or from another peer renames the socket: fd.name_changed, which belongs to
         // this event alone (the table keeps the fd without it).

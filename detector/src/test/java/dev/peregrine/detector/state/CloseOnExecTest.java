@@ -1,12 +1,16 @@
 package dev.peregrine.detector.state;
 
-import static dev.peregrine.detector.state.KernelRecords.AT_FDCWD;
-import static dev.peregrine.detector.state.KernelRecords.O_CLOEXEC;
-import static dev.peregrine.detector.state.KernelRecords.O_RDONLY;
+import static dev.peregrine.detector.capture.KernelRecords.AT_FDCWD;
+import static dev.peregrine.detector.capture.KernelRecords.O_CLOEXEC;
+import static dev.peregrine.detector.capture.KernelRecords.O_RDONLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peregrine.detector.capture.KernelRecords;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.detector.process.Proc;
+import dev.peregrine.detector.process.ProcessTable;
+import dev.peregrine.detector.process.Users;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.LongStream;
@@ -69,7 +73,7 @@ class CloseOnExecTest {
     List<Long> fds(int pid) {
         Proc p = table.get(pid);
         return LongStream.range(0, 64)
-                .filter(fd -> p.fds.get(fd) != null)
+                .filter(fd -> p.fds().get(fd) != null)
                 .boxed()
                 .toList();
     }

@@ -2,8 +2,11 @@ package dev.peregrine.detector.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peregrine.detector.capture.KernelRecords;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.process.ProcessTable;
+import dev.peregrine.detector.process.Users;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

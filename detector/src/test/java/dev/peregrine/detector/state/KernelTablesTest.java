@@ -9,6 +9,9 @@ import dev.peregrine.detector.capture.Syscalls;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.FdInfo;
+import dev.peregrine.detector.process.Proc;
+import dev.peregrine.detector.process.ProcessTable;
+import dev.peregrine.detector.process.Users;
 import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;
 import java.io.BufferedReader;
@@ -174,7 +177,7 @@ class KernelTablesTest {
     static List<Long> openInTable(ProcessTable table, long pid, List<Long> fds) {
         Proc p = table.get(pid);
         assertThat(p).as("process %d in the table", pid).isNotNull();
-        return fds.stream().filter(fd -> p.fds.get(fd) != null).toList();
+        return fds.stream().filter(fd -> p.fds().get(fd) != null).toList();
     }
 
     /**
@@ -206,7 +209,7 @@ class KernelTablesTest {
                     .isEqualTo(all);
             assertThat(all)
                     .allMatch(
-                            fd -> run.seeded.get(pid).fds.get(fd).cloexec == drop.contains(fd),
+                            fd -> run.seeded.get(pid).fds().get(fd).cloexec == drop.contains(fd),
                             "close-on-exec read from /proc/PID/fdinfo");
 
             run.send("go");
@@ -326,7 +329,7 @@ class KernelTablesTest {
             assertThat(p4).isPositive();
             assertThat(p6).isPositive();
 
-            FdInfo l4 = p.fds.get(Long.parseLong(fds.get("l4")));
+            FdInfo l4 = p.fds().get(Long.parseLong(fds.get("l4")));
             assertThat(l4.serverSocket).isTrue();
             assertThat(l4.name).isEqualTo("127.0.0.1:" + p4);
             assertThat(l4.typechar).isEqualTo("4");
@@ -336,7 +339,7 @@ class KernelTablesTest {
             assertThat(l4.l4proto).isEqualTo("tcp");
             assertThat(l4.role).isEqualTo(FdInfo.Role.SERVER);
 
-            FdInfo l6 = p.fds.get(Long.parseLong(fds.get("l6")));
+            FdInfo l6 = p.fds().get(Long.parseLong(fds.get("l6")));
             assertThat(l6.serverSocket).isTrue();
             assertThat(l6.name).isEqualTo("::1:" + p6);
             assertThat(l6.type).isEqualTo("ipv6");
@@ -344,13 +347,13 @@ class KernelTablesTest {
             assertThat(l6.sip).isEqualTo("::1");
             assertThat(l6.sport).isEqualTo(p6);
 
-            FdInfo udp = p.fds.get(Long.parseLong(fds.get("udp")));
+            FdInfo udp = p.fds().get(Long.parseLong(fds.get("udp")));
             assertThat(udp.serverSocket).isTrue();
             assertThat(udp.name).isEqualTo("127.0.0.1:" + pu);
             assertThat(udp.l4proto).isEqualTo("udp");
 
             for (String conn : new String[] {"c4", "a4", "c6", "a6"}) {
-                FdInfo f = p.fds.get(Long.parseLong(fds.get(conn)));
+                FdInfo f = p.fds().get(Long.parseLong(fds.get(conn)));
                 assertThat(f).as(conn).isNotNull();
                 assertThat(f.serverSocket)
                         .as("%s, one end of a connection", conn)

@@ -3,6 +3,7 @@ package dev.peregrine.detector.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.alert.OutputFormat;
+import dev.peregrine.detector.capture.KernelRecords;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.Syscalls;
 import dev.peregrine.detector.condition.Expr;

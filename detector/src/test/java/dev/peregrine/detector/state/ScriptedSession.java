@@ -1,17 +1,20 @@
 package dev.peregrine.detector.state;
 
-import static dev.peregrine.detector.state.KernelRecords.AT_FDCWD;
-import static dev.peregrine.detector.state.KernelRecords.O_APPEND;
-import static dev.peregrine.detector.state.KernelRecords.O_CLOEXEC;
-import static dev.peregrine.detector.state.KernelRecords.O_CREAT;
-import static dev.peregrine.detector.state.KernelRecords.O_DIRECTORY;
-import static dev.peregrine.detector.state.KernelRecords.O_RDONLY;
-import static dev.peregrine.detector.state.KernelRecords.O_RDWR;
-import static dev.peregrine.detector.state.KernelRecords.O_TRUNC;
-import static dev.peregrine.detector.state.KernelRecords.O_WRONLY;
+import static dev.peregrine.detector.capture.KernelRecords.AT_FDCWD;
+import static dev.peregrine.detector.capture.KernelRecords.O_APPEND;
+import static dev.peregrine.detector.capture.KernelRecords.O_CLOEXEC;
+import static dev.peregrine.detector.capture.KernelRecords.O_CREAT;
+import static dev.peregrine.detector.capture.KernelRecords.O_DIRECTORY;
+import static dev.peregrine.detector.capture.KernelRecords.O_RDONLY;
+import static dev.peregrine.detector.capture.KernelRecords.O_RDWR;
+import static dev.peregrine.detector.capture.KernelRecords.O_TRUNC;
+import static dev.peregrine.detector.capture.KernelRecords.O_WRONLY;
 
+import dev.peregrine.detector.capture.KernelRecords;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.detector.process.ProcessTable;
+import dev.peregrine.detector.process.Users;
 import java.nio.file.Path;
 import java.util.List;
 

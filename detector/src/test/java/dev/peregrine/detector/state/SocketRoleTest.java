@@ -2,6 +2,7 @@ package dev.peregrine.detector.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peregrine.detector.capture.KernelRecords;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.condition.ConditionParser;
 import dev.peregrine.detector.event.Event;

@@ -10,6 +10,8 @@ import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.field.FieldCatalogue;
+import dev.peregrine.detector.process.ProcessTable;
+import dev.peregrine.detector.process.Users;
 import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;
 import java.io.InputStream;

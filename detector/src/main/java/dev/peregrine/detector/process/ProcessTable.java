@@ -1,12 +1,15 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.process;
 
 import dev.peregrine.detector.capture.ExecInfo;
 import dev.peregrine.detector.capture.ForkInfo;
 import dev.peregrine.detector.capture.RawEvent;
+import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.event.ProcessInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Processes and threads on this host, kept right by fork/exec/exit events and seeded from /proc
@@ -31,7 +34,8 @@ public final class ProcessTable {
         this(Path.of("/proc"), maxProcesses);
     }
 
-    ProcessTable(Path proc, int maxProcesses) {
+    /** @param proc where /proc is (another path in tests: an empty directory makes a table that knows only the records) */
+    public ProcessTable(Path proc, int maxProcesses) {
         this.procfs = new ProcFs(proc);
         this.maxProcesses = maxProcesses;
     }
@@ -43,8 +47,7 @@ public final class ProcessTable {
 
     /** Loads every process /proc shows, with its open files; sockets bound to a port with no peer are server sockets. */
     public void seed() {
-        java.util.Map<String, java.util.Map<Long, dev.peregrine.detector.event.FdInfo>> servers =
-                new java.util.HashMap<>();
+        Map<String, Map<Long, FdInfo>> servers = new HashMap<>();
         for (long pid : procfs.pids()) {
             Proc p = procfs.read(pid);
             if (p != null) {
@@ -70,7 +73,7 @@ public final class ProcessTable {
     }
 
     /** The process, loaded from /proc when the table missed its birth; null when it is gone. */
-    Proc get(long pid) {
+    public Proc get(long pid) {
         Proc p = procs.get(pid);
         if (p == null) {
             p = procfs.read(pid);
@@ -84,7 +87,7 @@ public final class ProcessTable {
         return p;
     }
 
-    void onFork(RawEvent e) {
+    public void onFork(RawEvent e) {
         ForkInfo f = e.forkInfo(0);
         if (f.isThread()) {
             return; // every record carries its thread's process id (tgid): threads need no table of their own
@@ -98,7 +101,7 @@ public final class ProcessTable {
         put(child);
     }
 
-    void onExec(RawEvent e) {
+    public void onExec(RawEvent e) {
         Proc p = procs.get(e.pid);
         if (p == null) {
             p = new Proc(e.pid);
@@ -131,12 +134,11 @@ public final class ProcessTable {
         p.exeFromMemfd = e.flag(RawEvent.FLAG_EXE_MEMFD);
         p.exeWritable = writable(x, p.uid, p.gid);
         p.exeUpperLayer = e.flag(RawEvent.FLAG_EXE_OVERLAY) && inUpperLayer(e.pid, p.exepath);
-        // The kernel closed them before this event (libsinsp keeps them: its tables do not know the flag).
-        p.fds.removeIf(fd -> fd.cloexec);
+        p.fds.closeOnExec();
         p.changed();
     }
 
-    void onExit(RawEvent e) {
+    public void onExit(RawEvent e) {
         if (e.arg(0) != 0) {
             Proc gone = procs.remove(e.pid);
             if (gone != null) {
@@ -151,7 +153,7 @@ public final class ProcessTable {
         return leader == null ? null : leader.comm;
     }
 
-    ProcessInfo info(Proc p) {
+    public ProcessInfo info(Proc p) {
         return p.info(sessionName(p));
     }
 
@@ -160,7 +162,7 @@ public final class ProcessTable {
      * which also ends a ppid loop); returns how many. A parent missing from the table is read from
      * /proc, as any lookup does.
      */
-    int ancestors(Proc p, ProcessInfo[] into) {
+    public int ancestors(Proc p, ProcessInfo[] into) {
         int n = 0;
         Proc cur = p;
         while (n < into.length && cur.ppid > 0 && cur.ppid != cur.pid) {

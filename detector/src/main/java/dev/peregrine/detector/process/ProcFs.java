@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.process;
 
 import dev.peregrine.detector.event.FdInfo;
 import java.io.IOException;
@@ -7,6 +7,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,18 +97,18 @@ final class ProcFs {
      * Open fds of a process as far as /proc tells: files with their paths, sockets and pipes by
      * type, and whether each closes on exec.
      */
-    void readFds(long pid, LongMap<FdInfo> into) {
+    void readFds(long pid, FdTable into) {
         readFds(pid, into, null);
     }
 
     /**
-     * As {@link #readFds(long, LongMap)}, and with {@code servers} (a cache by network namespace,
+     * As {@link #readFds(long, FdTable)}, and with {@code servers} (a cache by network namespace,
      * for one pass over /proc) also the server sockets: a socket that /proc/PID/net/{tcp,tcp6,udp,udp6}
      * shows bound to a port with no peer (listening, or a bound UDP socket) is a server socket named
      * {@code ip:port}, as libsinsp's /proc scan makes it. Without the cache (a process loaded on
      * the event thread) sockets are typed only: reading the namespace's tables costs too much there.
      */
-    void readFds(long pid, LongMap<FdInfo> into, Map<String, Map<Long, FdInfo>> servers) {
+    void readFds(long pid, FdTable into, Map<String, Map<Long, FdInfo>> servers) {
         Map<Long, FdInfo> bound = null;
         Path fdinfo = proc.resolve(pid + "/fdinfo");
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.resolve(pid + "/fd"))) {
@@ -170,7 +171,7 @@ final class ProcFs {
         }
     }
 
-    /** Server sockets of the process's network namespace by inode (see {@link #readFds(long, LongMap, Map)}). */
+    /** Server sockets of the process's network namespace by inode (see {@link #readFds(long, FdTable, Map)}). */
     Map<Long, FdInfo> serverSockets(long pid) {
         Map<Long, FdInfo> out = new HashMap<>();
         for (String table : new String[] {"tcp", "tcp6", "udp", "udp6"}) {
@@ -191,7 +192,7 @@ final class ProcFs {
                     int lport = Integer.parseInt(f[1].substring(lc + 1), 16);
                     byte[] remote = procAddress(f[2].substring(0, rc));
                     int rport = Integer.parseInt(f[2].substring(rc + 1), 16);
-                    if (lport == 0 || rport != 0 || !java.util.Arrays.equals(remote, new byte[remote.length])) {
+                    if (lport == 0 || rport != 0 || !Arrays.equals(remote, new byte[remote.length])) {
                         continue; // not bound to a port, or connected: named by its next event
                     }
                     Bound a = Bound.of(local, lport);

@@ -1,15 +1,15 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.process;
 
 import dev.peregrine.detector.event.Event;
-import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.event.ProcessInfo;
 import java.util.List;
 
 /**
  * One process (thread group) as the detector tracks it. Mutable, owned by the event thread;
- * {@link #info()} is the immutable view events carry, rebuilt only after a change.
+ * {@link #info()} is the immutable view events carry, rebuilt only after a change. The process
+ * table fills it from fork, exec and /proc; syscalls change it through the public methods.
  */
-final class Proc {
+public final class Proc {
     final long pid;
     long ppid;
     String comm = "";
@@ -38,7 +38,7 @@ final class Proc {
     /** "host" or the container's short id. */
     String containerId = "host";
     /** Open fds, shared by the process's threads. */
-    LongMap<FdInfo> fds = new LongMap<>();
+    FdTable fds = new FdTable();
     /** When the table last saw the process (its clock, not time): eviction takes the least recent. */
     long seen;
     /** Its place in {@link ProcessRecency}; -1 when not there. */
@@ -76,12 +76,61 @@ final class Proc {
         c.gid = gid;
         c.loginuid = loginuid;
         c.containerId = containerId;
-        c.fds = new LongMap<>(fds);
+        c.fds = new FdTable(fds);
         return c;
     }
 
     void changed() {
         info = null;
+    }
+
+    public FdTable fds() {
+        return fds;
+    }
+
+    /** The working directory, null when unknown. */
+    public String cwd() {
+        return cwd;
+    }
+
+    /** chdir or fchdir changed the working directory. */
+    public void chdir(String cwd) {
+        this.cwd = cwd;
+        changed();
+    }
+
+    /** The user and group of the process's latest syscall (a setuid changes them between execs). */
+    public void credentials(long uid, long gid) {
+        this.uid = uid;
+        this.gid = gid;
+    }
+
+    /** The root ("host" or the container's short id) the process's latest event was seen in. */
+    public void containerId(String root) {
+        // Written only when changed: a store into a long-lived object costs a card mark.
+        if (containerId != root) containerId = root;
+    }
+
+    /** argv[0] of the process's exec. */
+    public String exe() {
+        return exe;
+    }
+
+    /** The exec's arguments after argv[0]. */
+    public List<String> args() {
+        return args;
+    }
+
+    public boolean exeWritable() {
+        return exeWritable;
+    }
+
+    public boolean exeUpperLayer() {
+        return exeUpperLayer;
+    }
+
+    public boolean exeFromMemfd() {
+        return exeFromMemfd;
     }
 
     ProcessInfo info(String sname) {

@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.process;
 
 import dev.peregrine.detector.capture.SockTuple;
 import dev.peregrine.detector.event.Ipv6;
@@ -14,8 +14,9 @@ import java.util.Arrays;
  *           unspecified IPv6 address is the IPv4 one, as libsinsp takes it
  * @param v6 the socket is an IPv6 one to libsinsp (not mapped, not unspecified)
  */
-record Bound(String name, String ip, boolean v6, int port) {
-    static Bound decode(byte[] b) {
+public record Bound(String name, String ip, boolean v6, int port) {
+    /** The address of a struct sockaddr (AF_INET, AF_INET6 or AF_UNIX); null for another family or too short a one. */
+    public static Bound decode(byte[] b) {
         if (b.length < 2) return null;
         int family = (b[0] & 0xff) | (b[1] & 0xff) << 8;
         int port = b.length < 4 ? 0 : (b[2] & 0xff) << 8 | (b[3] & 0xff);
@@ -36,7 +37,7 @@ record Bound(String name, String ip, boolean v6, int port) {
     }
 
     /** An IP address (4 or 16 bytes) and port, as libsinsp takes and names them. */
-    static Bound of(byte[] a, int port) {
+    public static Bound of(byte[] a, int port) {
         if (a.length == 4) {
             String ip = (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
             return new Bound(ip + ":" + port, ip, false, port);

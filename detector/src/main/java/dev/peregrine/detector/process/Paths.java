@@ -1,21 +1,21 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.process;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
 
 /** Path arithmetic as the kernel resolves names, done on strings: no filesystem access. */
-final class Paths {
+public final class Paths {
     private Paths() {}
 
     /** {@code base}/{@code name}, normalised ("." and ".." folded, repeated slashes removed). */
-    static String join(String base, String name) {
+    public static String join(String base, String name) {
         if (name.startsWith("/")) {
             return normalize(name);
         }
         return normalize((base == null ? "" : base) + "/" + name);
     }
 
-    static String normalize(String path) {
+    public static String normalize(String path) {
         if (isNormal(path)) {
             return path;
         }
@@ -38,7 +38,7 @@ final class Paths {
      * component (no "//", "/./", "/../", nor a trailing "/", "/." or "/.."; "/" itself is normal).
      * Nearly every path a program opens is, and one scan is much cheaper than split and join.
      */
-    static boolean isNormal(String path) {
+    public static boolean isNormal(String path) {
         int n = path.length();
         if (n == 0 || path.charAt(0) != '/') {
             return false;

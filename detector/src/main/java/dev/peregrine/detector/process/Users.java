@@ -1,10 +1,12 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.process;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,7 +28,8 @@ public final class Users {
         this(Path.of("/proc"));
     }
 
-    Users(Path procRoot) {
+    /** @param procRoot where /proc is (another path in tests) */
+    public Users(Path procRoot) {
         this.procRoot = procRoot;
     }
 
@@ -104,22 +107,22 @@ public final class Users {
         return groups;
     }
 
-    private static java.util.List<String[]> lines(Path file) {
+    private static List<String[]> lines(Path file) {
         try {
             return Files.readAllLines(file).stream()
                     .filter(l -> !l.startsWith("#"))
                     .map(l -> l.split(":", -1))
                     .toList();
         } catch (IOException | RuntimeException e) {
-            return java.util.List.of();
+            return List.of();
         }
     }
 
-    private static java.util.Optional<Long> parseId(String s) {
+    private static Optional<Long> parseId(String s) {
         try {
-            return java.util.Optional.of(Long.parseLong(s));
+            return Optional.of(Long.parseLong(s));
         } catch (NumberFormatException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 }

@@ -1,6 +1,5 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.capture;
 
-import dev.peregrine.detector.capture.RawEvent;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
@@ -13,12 +12,12 @@ import java.util.List;
 
 /**
  * Builds records in the kernel side's wire format (struct event_header of bpf/events.h and its
- * length-prefixed params) and decodes them as the capture does, so the event factory can be fed
- * a scripted session without a kernel.
+ * length-prefixed params) and decodes them as the capture does, so the process table and the
+ * syscall parsers can be fed a scripted session without a kernel.
  */
-final class KernelRecords {
-    static final long AT_FDCWD = -100;
-    static final int O_RDONLY = 0,
+public final class KernelRecords {
+    public static final long AT_FDCWD = -100;
+    public static final int O_RDONLY = 0,
             O_WRONLY = 1,
             O_RDWR = 2,
             O_CREAT = 0100,
@@ -31,20 +30,20 @@ final class KernelRecords {
     private long clock = 1_000_000_000L;
 
     /** The records so far, in order. */
-    List<RawEvent> records() {
+    public List<RawEvent> records() {
         return records;
     }
 
     /** A record of thread {@code tid} of process {@code pid}; fill it in and {@link Record#add()} it. */
-    Record record(int type, int pid, int tid, String comm) {
+    public Record record(int type, int pid, int tid, String comm) {
         return new Record(type, pid, tid, comm);
     }
 
-    Record syscall(int nr, int pid, String comm, long ret, long... args) {
+    public Record syscall(int nr, int pid, String comm, long ret, long... args) {
         return record(nr, pid, pid, comm).ret(ret).args(args);
     }
 
-    final class Record {
+    public final class Record {
         private final ByteBuffer header = ByteBuffer.allocate(120).order(ByteOrder.LITTLE_ENDIAN);
         private final ByteArrayOutputStream params = new ByteArrayOutputStream();
         private int count;
@@ -58,43 +57,43 @@ final class KernelRecords {
             header.put(104, c, 0, Math.min(15, c.length));
         }
 
-        Record ret(long v) {
+        public Record ret(long v) {
             ret = v;
             return this;
         }
 
-        Record args(long... v) {
+        public Record args(long... v) {
             System.arraycopy(v, 0, args, 0, v.length);
             return this;
         }
 
-        Record ppid(int v) {
+        public Record ppid(int v) {
             ppid = v;
             return this;
         }
 
-        Record user(int uid, int gid) {
+        public Record user(int uid, int gid) {
             this.uid = uid;
             this.gid = gid;
             return this;
         }
 
-        Record loginuid(int v) {
+        public Record loginuid(int v) {
             loginuid = v;
             return this;
         }
 
-        Record cgroup(long v) {
+        public Record cgroup(long v) {
             cgroup = v;
             return this;
         }
 
-        Record flags(int v) {
+        public Record flags(int v) {
             flags = v;
             return this;
         }
 
-        Record param(byte[] b) {
+        public Record param(byte[] b) {
             params.write(b.length & 0xff);
             params.write(b.length >> 8);
             params.writeBytes(b);
@@ -102,12 +101,12 @@ final class KernelRecords {
             return this;
         }
 
-        Record string(String s) {
+        public Record string(String s) {
             return param(s.getBytes(StandardCharsets.UTF_8));
         }
 
         /** A NUL-separated list (argv, environ), NUL-terminated as the kernel's. */
-        Record strings(String... items) {
+        public Record strings(String... items) {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             for (String s : items) {
                 b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
@@ -116,7 +115,7 @@ final class KernelRecords {
             return param(b.toByteArray());
         }
 
-        Record forkInfo(int childTid, int childPid, int childVpid, boolean thread, long startBootNs) {
+        public Record forkInfo(int childTid, int childPid, int childVpid, boolean thread, long startBootNs) {
             return param(ByteBuffer.allocate(24)
                     .order(ByteOrder.LITTLE_ENDIAN)
                     .putInt(childTid)
@@ -128,7 +127,8 @@ final class KernelRecords {
         }
 
         /** struct exec_info: inode, times and mode of the exe, capabilities, tty and ids. */
-        Record execInfo(long ino, long capEffective, int exeMode, int exeUid, int tty, int sid, int vpid, int vpgid) {
+        public Record execInfo(
+                long ino, long capEffective, int exeMode, int exeUid, int tty, int sid, int vpid, int vpgid) {
             return param(ByteBuffer.allocate(88)
                     .order(ByteOrder.LITTLE_ENDIAN)
                     .putLong(ino)
@@ -149,7 +149,7 @@ final class KernelRecords {
                     .array());
         }
 
-        Record openHow(long flags, long mode) {
+        public Record openHow(long flags, long mode) {
             return param(ByteBuffer.allocate(24)
                     .order(ByteOrder.LITTLE_ENDIAN)
                     .putLong(flags)
@@ -159,7 +159,7 @@ final class KernelRecords {
         }
 
         /** struct sock_tuple; addresses as text, ports in host order. */
-        Record tuple(int family, int sockType, int protocol, String local, int lport, String remote, int rport) {
+        public Record tuple(int family, int sockType, int protocol, String local, int lport, String remote, int rport) {
             ByteBuffer b = ByteBuffer.allocate(42).order(ByteOrder.LITTLE_ENDIAN);
             b.putShort((short) family)
                     .putShort((short) sockType)
@@ -174,7 +174,7 @@ final class KernelRecords {
          * A struct sockaddr_in or sockaddr_in6 as a caller passes it (bind's address): family,
          * port in network order, the address; an IPv6 address of IPv4 text is written mapped.
          */
-        Record sockaddr(int family, String ip, int port) {
+        public Record sockaddr(int family, String ip, int port) {
             boolean v6 = family == 10;
             ByteBuffer b = ByteBuffer.allocate(v6 ? 28 : 16).order(ByteOrder.LITTLE_ENDIAN);
             b.putShort((short) family).put((byte) (port >> 8)).put((byte) port);
@@ -195,14 +195,14 @@ final class KernelRecords {
         }
 
         /** A struct sockaddr_un of {@code path}; a path starting with NUL is an abstract name. */
-        Record unixAddr(String path) {
+        public Record unixAddr(String path) {
             byte[] p = path.getBytes(StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.allocate(2 + p.length + 1).order(ByteOrder.LITTLE_ENDIAN);
             return param(b.putShort((short) 1).put(p).put((byte) 0).array());
         }
 
         /** A __u32 param (sendmsg's size). */
-        Record u32(long v) {
+        public Record u32(long v) {
             return param(ByteBuffer.allocate(4)
                     .order(ByteOrder.LITTLE_ENDIAN)
                     .putInt((int) v)
@@ -210,7 +210,7 @@ final class KernelRecords {
         }
 
         /** struct file_id: an open's new file, device encoded as stat's st_dev. */
-        Record fileId(long dev, long ino) {
+        public Record fileId(long dev, long ino) {
             return param(ByteBuffer.allocate(12)
                     .order(ByteOrder.LITTLE_ENDIAN)
                     .putLong(ino)
@@ -218,7 +218,7 @@ final class KernelRecords {
                     .array());
         }
 
-        Record fdPair(int a, int b) {
+        public Record fdPair(int a, int b) {
             return param(ByteBuffer.allocate(8)
                     .order(ByteOrder.LITTLE_ENDIAN)
                     .putInt(a)
@@ -227,7 +227,7 @@ final class KernelRecords {
         }
 
         /** Decodes the record as the capture does and appends it to the session. */
-        RawEvent add() {
+        public RawEvent add() {
             clock += 1_000;
             header.putLong(0, clock).putLong(8, cgroup).putLong(16, ret);
             for (int i = 0; i < 6; i++) {

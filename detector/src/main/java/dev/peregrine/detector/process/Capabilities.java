@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.process;
 
 /** Capability sets in Falco's text form: names separated by spaces, in bit order. */
 final class Capabilities {

@@ -1,9 +1,12 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peregrine.detector.capture.KernelRecords;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.state.EventFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +107,7 @@ class ProcessTableTest {
     }
 
     /** An open by thread {@code tid} of process {@code pid}. */
-    dev.peregrine.detector.event.Event open(EventFactory f, int pid, int tid, int fd) {
+    Event open(EventFactory f, int pid, int tid, int fd) {
         return f.toEvent(k.record(257, pid, tid, "java")
                 .ret(fd)
                 .args(KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0)
@@ -126,12 +129,12 @@ class ProcessTableTest {
         assertThat(open(f, 500, 650, 3).proc.pid)
                 .as("a thread's record is its process's")
                 .isEqualTo(500);
-        assertThat(table.get(500).fds.get(3)).isNotNull();
+        assertThat(table.get(500).fds().get(3)).isNotNull();
         exit(f, 500);
 
         // The kernel hands one of those thread ids out again, as a process id.
         fork(f, 1, 650);
-        dev.peregrine.detector.event.Event ev = open(f, 650, 650, 4);
+        Event ev = open(f, 650, 650, 4);
         assertThat(ev.proc.pid).isEqualTo(650);
         assertThat(ev.proc.ppid).isEqualTo(1);
         assertThat(table.size()).isEqualTo(1);
