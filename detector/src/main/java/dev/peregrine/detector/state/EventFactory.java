@@ -5,6 +5,7 @@ import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.SockAddr;
 import dev.peregrine.detector.capture.SockTuple;
 import dev.peregrine.detector.capture.Syscalls;
+import dev.peregrine.detector.container.ContainerLookup;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.FdInfo;

@@ -12,6 +12,7 @@ import static dev.peregrine.detector.capture.KernelRecords.O_WRONLY;
 
 import dev.peregrine.detector.capture.KernelRecords;
 import dev.peregrine.detector.capture.RawEvent;
+import dev.peregrine.detector.container.ContainerLookup;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.process.ProcessTable;
 import dev.peregrine.detector.process.Users;

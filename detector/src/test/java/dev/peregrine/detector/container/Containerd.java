@@ -1,10 +1,11 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
 import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.detector.cri.v1.VersionResponse;
 import dev.peregrine.testkit.BusyboxRootfs;
 import dev.peregrine.testkit.Command;
+import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +93,7 @@ final class Containerd implements AutoCloseable {
                         BINARY.toString(),
                         "--config",
                         dir.resolve("config.toml").toString())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("containerd.log").toFile())
                 .start();

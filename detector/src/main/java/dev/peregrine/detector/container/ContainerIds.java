@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
 import java.io.IOException;
 import java.nio.file.Files;

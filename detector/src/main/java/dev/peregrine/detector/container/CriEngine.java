@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
 import dev.peregrine.detector.cri.v1.Container;
 import dev.peregrine.detector.cri.v1.ContainerFilter;

@@ -1,6 +1,7 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
 import dev.peregrine.detector.event.ContainerInfo;
+import dev.peregrine.detector.event.Event;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -117,7 +119,7 @@ public final class DockerEngine implements ContainerEngine {
     }
 
     /** The container JSON to ContainerInfo; {@code images} looks an image id up (null when unknown). */
-    ContainerInfo toInfo(JsonNode root, java.util.function.Function<String, JsonNode> images) {
+    ContainerInfo toInfo(JsonNode root, Function<String, JsonNode> images) {
         JsonNode config = root.path("Config");
         String fullId = root.path("Id").asString("");
         String name = root.path("Name").asString("");
@@ -172,8 +174,7 @@ public final class DockerEngine implements ContainerEngine {
         }
 
         long startTs = nanos(root.path("State").path("StartedAt").asString(ZERO_TIME));
-        if (startTs == dev.peregrine.detector.event.Event.NONE)
-            startTs = nanos(root.path("Created").asString(ZERO_TIME));
+        if (startTs == Event.NONE) startTs = nanos(root.path("Created").asString(ZERO_TIME));
 
         return ContainerInfo.builder()
                 .id(fullId.length() >= 12 ? fullId.substring(0, 12) : fullId)
@@ -194,15 +195,14 @@ public final class DockerEngine implements ContainerEngine {
                 .build();
     }
 
-    /** RFC 3339 with nanoseconds (Go's time format) to epoch ns; {@link dev.peregrine.detector.event.Event#NONE} for Go's zero time. */
+    /** RFC 3339 with nanoseconds (Go's time format) to epoch ns; {@link Event#NONE} for Go's zero time. */
     static long nanos(String time) {
-        if (time == null || time.isEmpty() || time.startsWith("0001-01-01"))
-            return dev.peregrine.detector.event.Event.NONE;
+        if (time == null || time.isEmpty() || time.startsWith("0001-01-01")) return Event.NONE;
         try {
             Instant t = Instant.parse(time);
             return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
         } catch (DateTimeParseException | ArithmeticException e) {
-            return dev.peregrine.detector.event.Event.NONE;
+            return Event.NONE;
         }
     }
 

@@ -1,9 +1,9 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.peregrine.detector.state.ContainerIds.Ref;
-import dev.peregrine.detector.state.ContainerIds.Runtime;
+import dev.peregrine.detector.container.ContainerIds.Ref;
+import dev.peregrine.detector.container.ContainerIds.Runtime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;

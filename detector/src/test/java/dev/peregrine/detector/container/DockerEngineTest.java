@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /** Docker's inspect JSON to ContainerInfo, on a recorded answer of dockerd 20.10 and a scripted engine. */
-class ContainerDockerEngineTest {
+class DockerEngineTest {
     static final String ID = "584c53734ec56b617521d283434bf654f254100d1ea5781d87b51d45022e7963";
     static final String IMAGE_ID = "e303fbd1ccbaaf4cd6d67ce0f0d4e917798dddbedbc7c724f9bd3f1a4e0dbd3c";
     static final JsonMapper JSON = JsonMapper.builder().build();
@@ -29,7 +30,7 @@ class ContainerDockerEngineTest {
     Path dir;
 
     static String fixture() throws IOException {
-        try (InputStream in = ContainerDockerEngineTest.class.getResourceAsStream("docker-inspect-20.10.json")) {
+        try (InputStream in = DockerEngineTest.class.getResourceAsStream("docker-inspect-20.10.json")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
@@ -77,7 +78,7 @@ class ContainerDockerEngineTest {
             assertThat(c.podName).isEqualTo("web-0");
             assertThat(c.nsName).isEqualTo("prod");
             assertThat(c.podUid).isEqualTo("0d6f1b4a-9b1e-4c8e-8f0e-1c2d3e4f5a6b");
-            assertThat(c.podLabels).containsExactly(java.util.Map.entry("app", "web"));
+            assertThat(c.podLabels).containsExactly(Map.entry("app", "web"));
         }
     }
 

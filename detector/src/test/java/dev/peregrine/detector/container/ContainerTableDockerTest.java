@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,6 +7,7 @@ import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.process.ProcessTable;
 import dev.peregrine.detector.process.Users;
+import dev.peregrine.detector.state.EventFactory;
 import dev.peregrine.testkit.DockerDaemon;
 import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;

@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,6 +7,7 @@ import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.process.ProcessTable;
 import dev.peregrine.detector.process.Users;
+import dev.peregrine.detector.state.EventFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -377,7 +379,7 @@ class ContainerTableTest {
 
     @Test
     void criSocketsAreTheCommonPathsUnlessNamedAndANamedOneServesBothCriRuntimes() {
-        java.util.function.Function<List<ContainerEngine>, List<String>> cri = engines -> engines.stream()
+        Function<List<ContainerEngine>, List<String>> cri = engines -> engines.stream()
                 .filter(e -> e instanceof CriEngine)
                 .map(e -> e.runtime() + " " + ((CriEngine) e).socket())
                 .toList();

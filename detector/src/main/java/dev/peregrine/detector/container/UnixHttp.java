@@ -1,5 +1,6 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -15,6 +16,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A minimal HTTP/1.1 client over a unix domain socket (the JDK's HttpClient has no unix sockets),
@@ -53,7 +55,7 @@ final class UnixHttp {
         }
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             // Set before the close: the reader may see the closed channel before the task completes.
-            java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean timedOut = new AtomicBoolean();
             ScheduledFuture<?> deadline = TIMER.schedule(
                     () -> {
                         timedOut.set(true);
@@ -125,7 +127,7 @@ final class UnixHttp {
     }
 
     private static byte[] chunked(Reader in) throws IOException {
-        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
         while (true) {
             String sizeLine = in.line();
             int semi = sizeLine.indexOf(';'); // chunk extensions are ignored
@@ -198,7 +200,7 @@ final class UnixHttp {
         }
 
         byte[] rest() throws IOException {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
             do {
                 if (out.size() + buf.remaining() > MAX_BODY)
                     throw new IOException("body larger than " + MAX_BODY + " bytes");

@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
 import dev.peregrine.detector.event.ContainerInfo;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
 /**
  * Splits an image reference the way Falco does for {@code container.image.repository} and

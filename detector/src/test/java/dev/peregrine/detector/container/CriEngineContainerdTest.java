@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,13 +27,18 @@ import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,7 +76,7 @@ class CriEngineContainerdTest {
     static void stop() {
         try {
             if (engine != null) {
-                for (String id : java.util.Arrays.asList(privilegedId, containerId)) {
+                for (String id : Arrays.asList(privilegedId, containerId)) {
                     if (id == null) continue;
                     ignoring(() -> engine.stub()
                             .stopContainer(StopContainerRequest.newBuilder()
@@ -164,8 +169,8 @@ class CriEngineContainerdTest {
     void aDeadSocketIsAnIoError(@TempDir Path tmp) throws Exception {
         // A socket file nobody listens on any more, and no file at all.
         Path dead = tmp.resolve("dead.sock");
-        try (var ch = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-            ch.bind(java.net.UnixDomainSocketAddress.of(dead));
+        try (var ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.bind(UnixDomainSocketAddress.of(dead));
         }
         String id = "fedcba9876543210".repeat(4);
         for (Path socket : List.of(dead, tmp.resolve("absent.sock"))) {
@@ -284,7 +289,7 @@ class CriEngineContainerdTest {
                                         .setIpc(NamespaceMode.POD))))
                 .build();
         sandboxId = engine.stub()
-                .withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .withDeadlineAfter(WAIT.toSeconds(), TimeUnit.SECONDS)
                 .runPodSandbox(
                         RunPodSandboxRequest.newBuilder().setConfig(sandbox).build())
                 .getPodSandboxId();
@@ -307,7 +312,7 @@ class CriEngineContainerdTest {
                 .setLogPath("app/0.log")
                 .build();
         containerId = engine.stub()
-                .withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .withDeadlineAfter(WAIT.toSeconds(), TimeUnit.SECONDS)
                 .createContainer(CreateContainerRequest.newBuilder()
                         .setPodSandboxId(sandboxId)
                         .setConfig(config)
@@ -315,7 +320,7 @@ class CriEngineContainerdTest {
                         .build())
                 .getContainerId();
         engine.stub()
-                .withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .withDeadlineAfter(WAIT.toSeconds(), TimeUnit.SECONDS)
                 .startContainer(StartContainerRequest.newBuilder()
                         .setContainerId(containerId)
                         .build());
@@ -328,7 +333,7 @@ class CriEngineContainerdTest {
                                 LinuxContainerSecurityContext.newBuilder().setPrivileged(true)))
                 .build();
         privilegedId = engine.stub()
-                .withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .withDeadlineAfter(WAIT.toSeconds(), TimeUnit.SECONDS)
                 .createContainer(CreateContainerRequest.newBuilder()
                         .setPodSandboxId(sandboxId)
                         .setConfig(priv)
@@ -336,7 +341,7 @@ class CriEngineContainerdTest {
                         .build())
                 .getContainerId();
         engine.stub()
-                .withDeadlineAfter(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                .withDeadlineAfter(WAIT.toSeconds(), TimeUnit.SECONDS)
                 .startContainer(StartContainerRequest.newBuilder()
                         .setContainerId(privilegedId)
                         .build());
