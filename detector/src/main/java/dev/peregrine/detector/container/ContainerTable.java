@@ -2,16 +2,11 @@ package dev.peregrine.detector.container;
 
 import dev.peregrine.detector.event.ContainerInfo;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -101,21 +95,6 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
             int cgroups,
             int containers) {}
 
-    /** One container (several cgroups may belong to it: nested cgroups inside the container). */
-    private static final class Container {
-        final String fullId;
-        volatile ContainerIds.Ref ref;
-        volatile ContainerInfo info;
-        boolean engineAnswered; // guarded by this
-        final CompletableFuture<ContainerInfo> metadata = new CompletableFuture<>();
-
-        Container(ContainerIds.Ref ref) {
-            this.fullId = ref.id();
-            this.ref = ref;
-            this.info = provisional(ref);
-        }
-    }
-
     /** One cgroup. */
     private static final class Entry {
         final long cgroupId;
@@ -139,18 +118,14 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
         }
     }
 
-    private record Index(Map<Long, String> paths, long builtNanos) {}
-
     private final Options options;
     private final Path procRoot;
-    private final List<ContainerEngine> engines;
+    private final CgroupHierarchy hierarchy;
+    private final ContainerEngines engines;
     private final long rootId;
     private final Map<Long, Entry> byCgroup = new ConcurrentHashMap<>();
     private final Map<String, Container> byId = new ConcurrentHashMap<>();
     private final List<Consumer<ContainerInfo>> forgetListeners = new CopyOnWriteArrayList<>();
-    private final Semaphore engineSlots = new Semaphore(4);
-    private final Object scanLock = new Object();
-    private volatile Index index = new Index(Map.of(), Long.MIN_VALUE);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread maintenance;
     private final Object maintenanceSignal = new Object();
@@ -172,10 +147,6 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
 
     private static final int REFRESH = 1024;
     private final LongAdder misses = new LongAdder();
-    private final LongAdder scans = new LongAdder();
-    private final LongAdder engineRequests = new LongAdder();
-    private final LongAdder engineUnknown = new LongAdder();
-    private final LongAdder engineErrors = new LongAdder();
     private final LongAdder evictedDead = new LongAdder();
     private final LongAdder evictedOverflow = new LongAdder();
 
@@ -186,8 +157,9 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
     ContainerTable(List<? extends ContainerEngine> engines, Options options, Path procRoot) {
         this.procRoot = procRoot;
         this.options = options;
-        this.engines = List.copyOf(engines);
-        this.rootId = rootId(options.cgroupRoot());
+        this.hierarchy = new CgroupHierarchy(options.cgroupRoot(), procRoot);
+        this.engines = new ContainerEngines(engines, options.retryDelay(), closed);
+        this.rootId = hierarchy.rootId();
         this.maintenance = Thread.ofVirtual().name("peregrine-container-sweep").start(this::maintain);
     }
 
@@ -320,7 +292,7 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
      * @return the number of containers found
      */
     public int seedFromCgroups() {
-        Index idx = scan();
+        CgroupHierarchy.Index idx = hierarchy.scan();
         for (Map.Entry<Long, String> p : idx.paths().entrySet()) {
             if (!byCgroup.containsKey(p.getKey())) create(p.getKey(), null, p.getValue(), -1);
         }
@@ -361,10 +333,10 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
         return new Stats(
                 lookups.sum() + repeats,
                 misses.sum(),
-                scans.sum(),
-                engineRequests.sum(),
-                engineUnknown.sum(),
-                engineErrors.sum(),
+                hierarchy.scans(),
+                engines.requests(),
+                engines.unknown(),
+                engines.errors(),
                 evictedDead.sum(),
                 evictedOverflow.sum(),
                 byCgroup.size(),
@@ -378,7 +350,7 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
      */
     public void sweep() {
         if (options.cgroupRoot() != null) {
-            Index idx = scan();
+            CgroupHierarchy.Index idx = hierarchy.scan();
             for (Entry e : byCgroup.values()) {
                 if (e.cgroupId == rootId || idx.paths().containsKey(e.cgroupId)) {
                     e.goneOnce = false;
@@ -402,15 +374,7 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             maintenance.interrupt();
-            for (ContainerEngine engine : engines) {
-                if (engine instanceof AutoCloseable c) {
-                    try {
-                        c.close();
-                    } catch (Exception ignored) {
-                        // closing is best effort
-                    }
-                }
-            }
+            engines.close();
         }
     }
 
@@ -452,15 +416,15 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
     private Container container(ContainerIds.Ref ref) {
         Container[] created = new Container[1];
         Container c = byId.computeIfAbsent(ref.id(), id -> created[0] = new Container(ref));
-        if (created[0] != null) async(() -> fetchMetadata(c));
+        if (created[0] != null) async(() -> engines.fetchMetadata(c));
         return c;
     }
 
     /** On a virtual thread: the cgroup's path (from the process, else a fresh enough scan), then its container. */
     private void resolvePath(Entry e, long pid) {
         try {
-            String path = pid > 0 ? pathFromProc(pid, e.cgroupId) : null;
-            if (path == null) path = pathOf(e.cgroupId, e.createdNanos);
+            String path = pid > 0 ? hierarchy.pathFromProc(pid, e.cgroupId) : null;
+            if (path == null) path = hierarchy.pathOf(e.cgroupId, e.createdNanos);
             if (path != null) {
                 e.path = path;
                 Optional<ContainerIds.Ref> ref = ContainerIds.fromPath(path);
@@ -469,193 +433,13 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
                     if (c == null) {
                         e.container = container(ref.get());
                     } else if (c.fullId.equals(ref.get().id())) {
-                        refine(c, ref.get());
+                        c.refine(ref.get());
                     }
                 }
             }
         } finally {
             e.settled.complete(null);
         }
-    }
-
-    /** A path found later tells more than a bare leaf: runtime and pod uid. */
-    private static void refine(Container c, ContainerIds.Ref fromPath) {
-        synchronized (c) {
-            ContainerIds.Ref old = c.ref;
-            if (!old.guessed() && old.podUid() != null) return;
-            ContainerIds.Ref better = new ContainerIds.Ref(
-                    old.guessed() ? fromPath.runtime() : old.runtime(),
-                    old.id(),
-                    old.podUid() != null ? old.podUid() : fromPath.podUid(),
-                    old.guessed() && fromPath.guessed());
-            c.ref = better;
-            if (!c.engineAnswered) {
-                c.info = provisional(better);
-            } else if (c.info.podUid == null && better.podUid() != null) {
-                c.info = withPodUid(c.info, better.podUid());
-            }
-        }
-    }
-
-    /** The process's cgroup v2 path, if the process is still in the cgroup with that id. */
-    private String pathFromProc(long pid, long cgroupId) {
-        try {
-            String path = ContainerIds.v2Path(Files.readString(procRoot.resolve(pid + "/cgroup")));
-            if (path == null || !path.startsWith("/")) return null;
-            Path dir = options.cgroupRoot().resolve(path.substring(1));
-            return cgroupId == (Long) Files.getAttribute(dir, "unix:ino", LinkOption.NOFOLLOW_LINKS) ? path : null;
-        } catch (IOException | RuntimeException e) {
-            return null; // gone, or moved: walk the hierarchy
-        }
-    }
-
-    private String pathOf(long cgroupId, long neededAfterNanos) {
-        Index idx = index;
-        if (idx.builtNanos() <= neededAfterNanos) {
-            synchronized (scanLock) {
-                idx = index;
-                if (idx.builtNanos() <= neededAfterNanos) idx = scan();
-            }
-        }
-        return idx.paths().get(cgroupId);
-    }
-
-    /** On a virtual thread: asks the engines, retrying I/O errors. */
-    private void fetchMetadata(Container c) {
-        try {
-            Duration delay = options.retryDelay();
-            for (int attempt = 0; attempt < 3 && !closed.get(); attempt++) {
-                if (attempt > 0) {
-                    Thread.sleep(delay.toMillis());
-                    delay = delay.multipliedBy(2);
-                }
-                ContainerIds.Ref ref = c.ref;
-                boolean failed = false;
-                for (ContainerEngine engine : enginesFor(ref)) {
-                    engineRequests.increment();
-                    Optional<ContainerInfo> info;
-                    engineSlots.acquire();
-                    try {
-                        info = engine.inspect(c.ref);
-                    } catch (IOException | RuntimeException ex) {
-                        engineErrors.increment();
-                        failed = true;
-                        continue;
-                    } finally {
-                        engineSlots.release();
-                    }
-                    if (info.isPresent()) {
-                        ContainerInfo got = info.get();
-                        synchronized (c) {
-                            ContainerIds.Ref now = c.ref;
-                            c.info = got.podUid == null && now.podUid() != null ? withPodUid(got, now.podUid()) : got;
-                            c.engineAnswered = true;
-                        }
-                        return;
-                    }
-                }
-                if (!failed) {
-                    // Known to no engine (or none for this runtime): what the cgroup told is all there is.
-                    engineUnknown.increment();
-                    return;
-                }
-            }
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        } finally {
-            c.metadata.complete(c.info);
-        }
-    }
-
-    private List<ContainerEngine> enginesFor(ContainerIds.Ref ref) {
-        List<ContainerEngine> out = new ArrayList<>();
-        for (ContainerEngine e : engines) {
-            if (e.runtime() == ref.runtime() && e.available()) out.add(e);
-        }
-        if (ref.guessed()) {
-            for (ContainerEngine e : engines) {
-                if (e.runtime() != ref.runtime() && e.available()) out.add(e);
-            }
-        }
-        return out;
-    }
-
-    private static ContainerInfo provisional(ContainerIds.Ref ref) {
-        return ContainerInfo.builder()
-                .id(ref.shortId())
-                .type(ref.runtime().type)
-                .podUid(ref.podUid())
-                .build();
-    }
-
-    private static ContainerInfo withPodUid(ContainerInfo i, String podUid) {
-        return ContainerInfo.builder()
-                .id(i.id)
-                .name(i.name)
-                .image(i.image)
-                .imageRepository(i.imageRepository)
-                .imageTag(i.imageTag)
-                .imageId(i.imageId)
-                .type(i.type)
-                .privileged(i.privileged)
-                .startTs(i.startTs)
-                .mounts(i.mounts)
-                .podName(i.podName)
-                .nsName(i.nsName)
-                .podUid(podUid)
-                .podLabels(i.podLabels)
-                .labels(i.labels)
-                .build();
-    }
-
-    // ---- cgroup hierarchy ----
-
-    /** Walks the hierarchy: inode of every cgroup directory to its path ("/docker/<id>"). */
-    private Index scan() {
-        synchronized (scanLock) {
-            long started = System.nanoTime();
-            Map<Long, String> paths = new HashMap<>();
-            Path root = options.cgroupRoot();
-            if (root != null) {
-                try {
-                    Files.walkFileTree(root, Set.of(), 64, new SimpleFileVisitor<>() {
-                        @Override
-                        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                            try {
-                                long ino = (Long) Files.getAttribute(dir, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-                                String rel = root.relativize(dir).toString();
-                                paths.put(ino, "/" + rel);
-                            } catch (IOException | RuntimeException ignored) {
-                                // removed while walking
-                            }
-                            return FileVisitResult.CONTINUE;
-                        }
-
-                        @Override
-                        public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                            return FileVisitResult.CONTINUE; // a cgroup removed while walking
-                        }
-                    });
-                } catch (IOException ignored) {
-                    // keep what was walked
-                }
-            }
-            scans.increment();
-            Index idx = new Index(Map.copyOf(paths), started);
-            index = idx;
-            return idx;
-        }
-    }
-
-    private static long rootId(Path root) {
-        if (root != null) {
-            try {
-                return (Long) Files.getAttribute(root, "unix:ino");
-            } catch (IOException | RuntimeException ignored) {
-                // fall through
-            }
-        }
-        return 1; // the kernfs id of a cgroup v2 root
     }
 
     // ---- maintenance ----
