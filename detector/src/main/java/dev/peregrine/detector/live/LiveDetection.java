@@ -10,7 +10,7 @@ import dev.peregrine.detector.process.Users;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.EventTypes;
 import dev.peregrine.detector.rule.Ruleset;
-import dev.peregrine.detector.state.EventFactory;
+import dev.peregrine.detector.syscall.SyscallEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -132,7 +132,7 @@ public final class LiveDetection {
         capture.select(syscallsFor(ruleset), true);
         capture.ignoreProcess(ProcessHandle.current().pid());
         ProcessTable processes = new ProcessTable(maxProcesses);
-        EventFactory factory = new EventFactory(processes, new Users(), containers, capture.bootToEpochOffset());
+        SyscallEvents factory = new SyscallEvents(processes, new Users(), containers, capture.bootToEpochOffset());
         // Attach before seeding: a process born in between is then seen by both, never by neither.
         capture.attach();
         processes.seed();

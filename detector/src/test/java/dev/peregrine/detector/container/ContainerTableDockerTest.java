@@ -7,7 +7,7 @@ import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.process.ProcessTable;
 import dev.peregrine.detector.process.Users;
-import dev.peregrine.detector.state.EventFactory;
+import dev.peregrine.detector.syscall.SyscallEvents;
 import dev.peregrine.testkit.DockerDaemon;
 import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;
@@ -199,7 +199,7 @@ class ContainerTableDockerTest {
         int pid = (int) pid(id);
         table.await(cgroupId, null, WAIT);
         Users users = new Users();
-        EventFactory factory = new EventFactory(new ProcessTable(1_000), users, table, 0);
+        SyscallEvents factory = new SyscallEvents(new ProcessTable(1_000), users, table, 0);
 
         Event e = factory.toEvent(new KernelRecords()
                 .record(257, pid, pid, "sleep")

@@ -7,7 +7,7 @@ import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.process.ProcessTable;
 import dev.peregrine.detector.process.Users;
-import dev.peregrine.detector.state.EventFactory;
+import dev.peregrine.detector.syscall.SyscallEvents;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -241,7 +241,7 @@ class ContainerTableTest {
         Files.writeString(etc.resolve("passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
         Files.writeString(etc.resolve("group"), "root:x:0:\napp:x:1000:\n");
         Users users = new Users(proc);
-        EventFactory factory = new EventFactory(new ProcessTable(proc, 100), users, table, 0);
+        SyscallEvents factory = new SyscallEvents(new ProcessTable(proc, 100), users, table, 0);
         long a = ino("docker/" + A);
         table.await(a, A, WAIT);
         String shortId = A.substring(0, 12);

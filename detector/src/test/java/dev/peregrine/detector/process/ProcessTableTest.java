@@ -6,7 +6,7 @@ import dev.peregrine.detector.capture.KernelRecords;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
-import dev.peregrine.detector.state.EventFactory;
+import dev.peregrine.detector.syscall.SyscallEvents;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The process table's bound, fed kernel records through the event factory as the capture does.
+ * The process table's bound, fed kernel records through {@link SyscallEvents} as the capture does.
  * /proc is empty, so the table knows only what the records told it.
  */
 class ProcessTableTest {
@@ -24,20 +24,20 @@ class ProcessTableTest {
 
     final KernelRecords k = new KernelRecords();
 
-    void fork(EventFactory f, int parent, int child) {
+    void fork(SyscallEvents f, int parent, int child) {
         f.toEvent(k.record(RawEvent.PROC_FORK, parent, parent, "sh")
                 .forkInfo(child, child, child, false, 1)
                 .add());
     }
 
     /** Any syscall of the process: the table sees it. */
-    void syscall(EventFactory f, int pid) {
+    void syscall(SyscallEvents f, int pid) {
         f.toEvent(k.syscall(257, pid, "sh", 3, KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0)
                 .string("/etc/hosts")
                 .add());
     }
 
-    void exit(EventFactory f, int pid) {
+    void exit(SyscallEvents f, int pid) {
         f.toEvent(k.record(RawEvent.PROC_EXIT, pid, pid, "sh").args(1).add());
     }
 
@@ -50,7 +50,7 @@ class ProcessTableTest {
     @Test
     void aFullTableEvictsTheProcessesSeenLeastRecently() {
         ProcessTable table = new ProcessTable(emptyProc, 100);
-        EventFactory f = new EventFactory(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
+        SyscallEvents f = new SyscallEvents(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
         for (int pid = 1000; pid < 1100; pid++) {
             fork(f, 1, pid);
         }
@@ -77,7 +77,7 @@ class ProcessTableTest {
     @Test
     void exitsMakeRoomWithoutEvictionsAndAnExecOfAnUnknownProcessRespectsTheBound() {
         ProcessTable table = new ProcessTable(emptyProc, 10);
-        EventFactory f = new EventFactory(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
+        SyscallEvents f = new SyscallEvents(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
         for (int pid = 100; pid < 110; pid++) {
             fork(f, 1, pid);
         }
@@ -107,7 +107,7 @@ class ProcessTableTest {
     }
 
     /** An open by thread {@code tid} of process {@code pid}. */
-    Event open(EventFactory f, int pid, int tid, int fd) {
+    Event open(SyscallEvents f, int pid, int tid, int fd) {
         return f.toEvent(k.record(257, pid, tid, "java")
                 .ret(fd)
                 .args(KernelRecords.AT_FDCWD, 0, KernelRecords.O_RDONLY, 0)
@@ -119,7 +119,7 @@ class ProcessTableTest {
     @Test
     void threadsLeaveNothingBehindWhenTheirExitsAreMissed() {
         ProcessTable table = new ProcessTable(emptyProc, 100);
-        EventFactory f = new EventFactory(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
+        SyscallEvents f = new SyscallEvents(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
         fork(f, 1, 500);
         for (int tid = 501; tid <= 800; tid++) { // threads of 500 whose exits never arrive
             f.toEvent(k.record(RawEvent.PROC_FORK, 500, 500, "java")

@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.syscall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

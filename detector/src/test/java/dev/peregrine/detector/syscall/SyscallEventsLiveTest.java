@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.syscall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Each event type of docs/events.md made by a real syscall (the C helper every_event.c, which
  * makes them all and some twice, succeeding and failing), captured by the real BPF programs and
- * turned into events by the event factory: type, result and the arguments Falco's rules read.
+ * turned into events by {@link SyscallEvents}: type, result and the arguments Falco's rules read.
  * Needs root, as CI has.
  */
 @Needs(Need.BPF)
@@ -62,7 +62,7 @@ class SyscallEventsLiveTest {
             capture.select(Syscalls.known().stream().map(Syscalls::number).collect(Collectors.toSet()), true);
             capture.ignoreProcess(ProcessHandle.current().pid());
             ProcessTable processes = new ProcessTable(10_000);
-            EventFactory factory = new EventFactory(
+            SyscallEvents factory = new SyscallEvents(
                     processes, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST, capture.bootToEpochOffset());
             processes.seed();
             capture.attach();

@@ -1,10 +1,33 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.syscall;
 
+import dev.peregrine.detector.event.Event;
+import java.util.Locale;
 import java.util.Map;
 
-/** Syscall arguments as Falco prints them (flag names joined by '|', enum names). */
+/**
+ * Syscall arguments as Falco prints them (flag names joined by '|', enum names), and the
+ * {@link Event.Formatter}s the parsers hand to {@link Event#addArg(String, long, Event.Formatter)}:
+ * an argument's text is made only when a rule or an output reads it.
+ */
 final class ArgFormat {
     private ArgFormat() {}
+
+    static final Event.Formatter DECIMAL = Event.DECIMAL;
+    static final Event.Formatter OPEN_FLAGS = ArgFormat::openFlags;
+    static final Event.Formatter MODE = ArgFormat::mode;
+    static final Event.Formatter SOCKET_FAMILY = ArgFormat::socketFamily;
+    static final Event.Formatter PTRACE_REQUEST = ArgFormat::ptraceRequest;
+    static final Event.Formatter CLONE_FLAGS = ArgFormat::cloneFlags;
+    static final Event.Formatter RESOLVE_FLAGS = ArgFormat::resolveFlags;
+    static final Event.Formatter UNLINKAT_FLAGS = ArgFormat::unlinkatFlags;
+    static final Event.Formatter LINKAT_FLAGS = ArgFormat::linkatFlags;
+    static final Event.Formatter RENAMEAT2_FLAGS = ArgFormat::renameat2Flags;
+    static final Event.Formatter MEMFD_FLAGS = ArgFormat::memfdFlags;
+    static final Event.Formatter FD_FLAGS = ArgFormat::fdFlags;
+    // Numbers libs prints in octal (open's mode) or hex (mkdir's mode, ptrace's addr and data, an open's dev): "%#o",
+    // "%X".
+    static final Event.Formatter OPEN_MODE = v -> v == 0 ? "0" : "0" + Long.toOctalString(v);
+    static final Event.Formatter HEX = v -> Long.toHexString(v).toUpperCase(Locale.ROOT);
 
     // Falco's open flags: the driver's PPM_O_* bits, named in the order of libs' file_flags table,
     // which is the order Falco prints them in (O_TRUNC|O_CREAT|O_WRONLY, not O_WRONLY|O_CREAT|O_TRUNC).

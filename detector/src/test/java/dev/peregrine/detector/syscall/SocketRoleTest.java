@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.syscall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +37,7 @@ class SocketRoleTest {
     @TempDir
     Path emptyProc;
 
-    EventFactory factory;
+    SyscallEvents factory;
     final KernelRecords k = new KernelRecords();
 
     @BeforeEach

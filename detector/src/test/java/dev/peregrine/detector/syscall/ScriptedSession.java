@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.syscall;
 
 import static dev.peregrine.detector.capture.KernelRecords.AT_FDCWD;
 import static dev.peregrine.detector.capture.KernelRecords.O_APPEND;
@@ -20,12 +20,13 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A scripted session of kernel records touching every syscall the event factory handles: process
+ * A scripted session of kernel records touching every syscall the parsers handle: process
  * births, execs and exits, a thread, a deep ancestry, a container, a second user, file opens of
  * every flavour (relative, via a dirfd, not normalised, failed, creating an executable), fds
  * duplicated and closed, IPv4/IPv6/unix sockets, pipes and the rest of the syscalls the stable,
- * incubating and sandbox rules use. {@code src/test/resources/state/factory_events.jsonl} holds
- * what the event factory made of it before events were built lazily (commit 700aafb), with the
+ * incubating and sandbox rules use. {@code src/test/resources/syscall/factory_events.jsonl} holds
+ * what the event factory (now {@link SyscallEvents}) made of it before events were built lazily
+ * (commit 700aafb), with the
  * fixes since: a socket keeps the role accept, connect or listen gave it (listen, sendmsg and
  * recvmsg lines), receives show the tuple argument remote end first, as Falco's driver does, and
  * fcntl(F_SETFD) carries the fd it marks close-on-exec, bind to a port makes a server socket named
@@ -33,7 +34,7 @@ import java.util.List;
  * match Falco's exit events (docs/events.md).
  */
 final class ScriptedSession {
-    static final Path EXPECTED = Path.of("src/test/resources/state/factory_events.jsonl");
+    static final Path EXPECTED = Path.of("src/test/resources/syscall/factory_events.jsonl");
     static final long BOOT_TO_EPOCH = 1_764_000_000_000_000_000L;
     static final long CONTAINER_CGROUP = 2;
     static final ContainerInfo CONTAINER = ContainerInfo.builder()
@@ -50,11 +51,11 @@ final class ScriptedSession {
 
     private ScriptedSession() {}
 
-    /** The event factory under test: a process table that knows only what the records tell (an empty /proc). */
-    static EventFactory factory(Path emptyProc) {
+    /** The syscall parsers under test: a process table that knows only what the records tell (an empty /proc). */
+    static SyscallEvents factory(Path emptyProc) {
         ContainerLookup containers =
                 (cgroupId, leaf, pid) -> cgroupId == CONTAINER_CGROUP ? CONTAINER : ContainerInfo.HOST;
-        return new EventFactory(new ProcessTable(emptyProc, 1_000), new Users(emptyProc), containers, BOOT_TO_EPOCH);
+        return new SyscallEvents(new ProcessTable(emptyProc, 1_000), new Users(emptyProc), containers, BOOT_TO_EPOCH);
     }
 
     static List<RawEvent> records() {

@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.syscall;
 
 import static dev.peregrine.detector.capture.KernelRecords.AT_FDCWD;
 import static dev.peregrine.detector.capture.KernelRecords.O_CLOEXEC;
@@ -40,12 +40,12 @@ class CloseOnExecTest {
 
     final KernelRecords k = new KernelRecords();
     ProcessTable table;
-    EventFactory factory;
+    SyscallEvents factory;
 
     @BeforeEach
     void setUp() {
         table = new ProcessTable(emptyProc, 100);
-        factory = new EventFactory(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
+        factory = new SyscallEvents(table, new Users(emptyProc), (cgroup, leaf, pid) -> ContainerInfo.HOST, 0);
         exec(600, "sh");
     }
 

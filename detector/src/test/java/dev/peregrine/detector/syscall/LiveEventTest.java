@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.syscall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The event factory refills one live event per record and formats arguments and looks up
+ * {@link SyscallEvents} refills one live event per record and formats arguments and looks up
  * ancestors only when read. These tests hold it to what it made before, when every event was
  * built whole ({@link ScriptedSession}'s expected events), and hold the live event's fields to the
  * same event built eagerly: every field the stable, incubating and sandbox rules read or print,
@@ -42,7 +42,7 @@ class LiveEventTest {
         List<String> expected = Files.readAllLines(ScriptedSession.EXPECTED);
         List<RawEvent> records = ScriptedSession.records();
         assertThat(records).hasSameSizeAs(expected);
-        EventFactory factory = ScriptedSession.factory(emptyProc);
+        SyscallEvents factory = ScriptedSession.factory(emptyProc);
         List<Event> snapshots = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
             Event e = factory.toEvent(records.get(i));
@@ -76,7 +76,7 @@ class LiveEventTest {
                 .ruleset();
         List<String> expected = Files.readAllLines(ScriptedSession.EXPECTED);
         List<RawEvent> records = ScriptedSession.records();
-        EventFactory factory = ScriptedSession.factory(emptyProc);
+        SyscallEvents factory = ScriptedSession.factory(emptyProc);
         int skipped = 0, made = 0;
         for (int i = 0; i < records.size(); i++) {
             RawEvent r = records.get(i);
@@ -122,7 +122,7 @@ class LiveEventTest {
 
         List<String> expected = Files.readAllLines(ScriptedSession.EXPECTED);
         List<RawEvent> records = ScriptedSession.records();
-        EventFactory factory = ScriptedSession.factory(emptyProc);
+        SyscallEvents factory = ScriptedSession.factory(emptyProc);
         int events = 0, matches = 0;
         for (int i = 0; i < records.size(); i++) {
             Event live = factory.toEvent(records.get(i));
@@ -166,7 +166,7 @@ class LiveEventTest {
     void openBooleansFromTheNumbersAgreeWithTheNames() {
         int[] bits = {0100, 0200, 01000, 02000, 04000, 04010000, 040000, 0200000, 0100000, 02000000, 020200000};
         long[] modes = {0, 0644, 0755, 0100, 010, 01, 04000};
-        EventFactory factory = ScriptedSession.factory(emptyProc);
+        SyscallEvents factory = ScriptedSession.factory(emptyProc);
         int compared = 0;
         for (int access = 0; access < 4; access++) {
             for (int set = 0; set < 1 << bits.length; set++) {

@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.syscall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,6 +9,7 @@ import dev.peregrine.detector.capture.Syscalls;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.FdInfo;
+import dev.peregrine.detector.field.FieldCatalogue;
 import dev.peregrine.detector.process.Proc;
 import dev.peregrine.detector.process.ProcessTable;
 import dev.peregrine.detector.process.Users;
@@ -18,6 +19,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,11 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The tables fed by the real capture, as the live detection feeds them: a helper program
  * ({@code fds.c}, built by {@link CHelper}) makes real syscalls, and its records go through the
- * event factory; the tables must then say what the kernel says. Needs root, as CI has.
+ * syscall parsers ({@link SyscallEvents}); the tables must then say what the kernel says. Needs root, as CI has.
  */
 @Needs(Need.BPF)
 class KernelTablesTest {
-    static final Path SOURCE = Path.of("src/test/resources/state/fds.c");
+    static final Path SOURCE = Path.of("src/test/resources/syscall/fds.c");
     static Capture capture;
     static Path helper;
 
@@ -73,13 +75,13 @@ class KernelTablesTest {
         final Process process;
         final BufferedReader out;
         final ProcessTable table = new ProcessTable(100_000);
-        final EventFactory factory = new EventFactory(
+        final SyscallEvents factory = new SyscallEvents(
                 table, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST, capture.bootToEpochOffset());
         final List<Event> events = new ArrayList<>();
         /** Fed the same records as {@link #factory} once {@link #seedSecondTable} has read the process from /proc. */
         ProcessTable seeded;
 
-        EventFactory seededFactory;
+        SyscallEvents seededFactory;
 
         Run(String... args) throws Exception {
             List<String> cmd = new ArrayList<>(List.of(helper.toString()));
@@ -127,7 +129,7 @@ class KernelTablesTest {
         /** A table that knows the process from /proc only, as if the detector had started now. */
         void seedSecondTable() {
             seeded = new ProcessTable(100_000);
-            seededFactory = new EventFactory(
+            seededFactory = new SyscallEvents(
                     seeded, new Users(), (cgroup, leaf, pid) -> ContainerInfo.HOST, capture.bootToEpochOffset());
             assertThat(seeded.get(process.pid())).as("the helper in /proc").isNotNull();
         }
@@ -168,8 +170,7 @@ class KernelTablesTest {
     /** Which of these fds the process has open, as the kernel says. */
     static List<Long> openInKernel(long pid, List<Long> fds) {
         return fds.stream()
-                .filter(fd ->
-                        Files.exists(Path.of("/proc/" + pid + "/fd/" + fd), java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .filter(fd -> Files.exists(Path.of("/proc/" + pid + "/fd/" + fd), LinkOption.NOFOLLOW_LINKS))
                 .toList();
     }
 
@@ -238,9 +239,7 @@ class KernelTablesTest {
     }
 
     static String field(Event e, String name) {
-        return dev.peregrine.detector.field.FieldCatalogue.standard()
-                .resolve(name, null)
-                .display(e);
+        return FieldCatalogue.standard().resolve(name, null).display(e);
     }
 
     /** libsinsp's server socket: named ip:port, the server end alone. */

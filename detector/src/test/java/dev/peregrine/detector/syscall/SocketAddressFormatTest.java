@@ -1,4 +1,4 @@
-package dev.peregrine.detector.state;
+package dev.peregrine.detector.syscall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,17 +15,17 @@ class SocketAddressFormatTest {
     @Test
     void ipv6IsPrintedCompressedLikeInetNtop() throws Exception {
         assertThat(ip("::1").getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
-        assertThat(EventFactory.address(ip("::1"), true)).isEqualTo("::1");
-        assertThat(EventFactory.address(ip("2001:db8:0:0:1:0:0:1"), true)).isEqualTo("2001:db8::1:0:0:1");
-        assertThat(EventFactory.address(ip("::"), true)).isEqualTo("::");
+        assertThat(SocketFds.address(ip("::1"), true)).isEqualTo("::1");
+        assertThat(SocketFds.address(ip("2001:db8:0:0:1:0:0:1"), true)).isEqualTo("2001:db8::1:0:0:1");
+        assertThat(SocketFds.address(ip("::"), true)).isEqualTo("::");
     }
 
     @Test
     void ipv4StaysDottedAndTurnsMappedInAnIpv6Socket() throws Exception {
-        assertThat(EventFactory.address(ip("10.0.0.1"), false)).isEqualTo("10.0.0.1");
+        assertThat(SocketFds.address(ip("10.0.0.1"), false)).isEqualTo("10.0.0.1");
         // Java already reads ::ffff:10.0.0.1 as an IPv4 address.
-        assertThat(EventFactory.address(ip("::ffff:10.0.0.1"), false)).isEqualTo("10.0.0.1");
-        assertThat(EventFactory.address(ip("::ffff:10.0.0.1"), true)).isEqualTo("::ffff:10.0.0.1");
-        assertThat(EventFactory.address(ip("::"), false)).isEqualTo("0.0.0.0");
+        assertThat(SocketFds.address(ip("::ffff:10.0.0.1"), false)).isEqualTo("10.0.0.1");
+        assertThat(SocketFds.address(ip("::ffff:10.0.0.1"), true)).isEqualTo("::ffff:10.0.0.1");
+        assertThat(SocketFds.address(ip("::"), false)).isEqualTo("0.0.0.0");
     }
 }
