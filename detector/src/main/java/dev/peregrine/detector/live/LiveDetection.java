@@ -3,13 +3,14 @@ package dev.peregrine.detector.live;
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.Syscalls;
+import dev.peregrine.detector.container.ContainerLookup;
 import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.process.ProcessTable;
+import dev.peregrine.detector.process.Users;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.EventTypes;
 import dev.peregrine.detector.rule.Ruleset;
-import dev.peregrine.detector.state.EventFactory;
-import dev.peregrine.detector.state.ProcessTable;
-import dev.peregrine.detector.state.Users;
+import dev.peregrine.detector.syscall.SyscallEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -34,7 +35,7 @@ public final class LiveDetection {
 
     private final Ruleset ruleset;
     private final MeterRegistry metrics;
-    private final EventFactory.ContainerLookup containers;
+    private final ContainerLookup containers;
     private final int maxProcesses;
     /**
      * Events by type, counted by the event thread alone: with a plain write, as an atomic add (what
@@ -58,8 +59,7 @@ public final class LiveDetection {
     /** Open fds over all processes in the table, recomputed about once a second by the event thread. */
     private volatile long fds;
 
-    public LiveDetection(
-            Ruleset ruleset, MeterRegistry metrics, EventFactory.ContainerLookup containers, int maxProcesses) {
+    public LiveDetection(Ruleset ruleset, MeterRegistry metrics, ContainerLookup containers, int maxProcesses) {
         this.ruleset = ruleset;
         this.metrics = metrics;
         this.containers = containers;
@@ -132,7 +132,7 @@ public final class LiveDetection {
         capture.select(syscallsFor(ruleset), true);
         capture.ignoreProcess(ProcessHandle.current().pid());
         ProcessTable processes = new ProcessTable(maxProcesses);
-        EventFactory factory = new EventFactory(processes, new Users(), containers, capture.bootToEpochOffset());
+        SyscallEvents factory = new SyscallEvents(processes, new Users(), containers, capture.bootToEpochOffset());
         // Attach before seeding: a process born in between is then seen by both, never by neither.
         capture.attach();
         processes.seed();
