@@ -9,7 +9,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.convert.DurationUnit;
 
@@ -52,9 +51,6 @@ public record AlertmanagerConfig(
         @DefaultValue TlsConfig tls)
         implements OutputConfig {
 
-    /** Alertmanager 0.25's label name rule (Prometheus' classic one). */
-    private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
-
     static final String API_PATH = "/api/v2/alerts";
 
     @Override
@@ -75,14 +71,13 @@ public record AlertmanagerConfig(
             String field = outputFields.get(i);
             if (field == null
                     || field.isBlank()
-                    || (!field.equals("*")
-                            && AlertmanagerOutput.labelName(field).isEmpty())) {
+                    || (!field.equals("*") && LabelNames.fromField(field).isEmpty())) {
                 throw new ConfigException(
                         key + ".output-fields[" + i + "]", "not an output field name: '" + field + "'");
             }
         }
         extraLabels.keySet().forEach(name -> {
-            if (!LABEL_NAME.matcher(name).matches()) {
+            if (!LabelNames.valid(name)) {
                 throw new ConfigException(
                         key + ".extra-labels." + name,
                         "not a label name (letters, digits and '_', not starting with a digit)");

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -34,8 +33,6 @@ final class AlertmanagerOutput implements Output {
             Priority.INFORMATIONAL, "information",
             Priority.DEBUG, "information"));
 
-    private static final Pattern NOT_LABEL = Pattern.compile("[^a-zA-Z0-9_]+");
-
     private final AlertmanagerConfig config;
     private final URI endpoint;
     private final Map<Priority, String> severity;
@@ -52,29 +49,10 @@ final class AlertmanagerOutput implements Output {
         this.clock = Clock.systemUTC();
     }
 
-    /**
-     * An output field's name as a label name: runs of characters a label name cannot have
-     * become one '_', none at either end, and '_' before a leading digit; as Falcosidekick
-     * ({@code proc.aname[2]} → {@code proc_aname_2}).
-     */
-    static String labelName(String field) {
-        String s = NOT_LABEL.matcher(field).replaceAll("_");
-        int start = 0;
-        int end = s.length();
-        while (start < end && s.charAt(start) == '_') {
-            start++;
-        }
-        while (end > start && s.charAt(end - 1) == '_') {
-            end--;
-        }
-        s = s.substring(start, end);
-        return !s.isEmpty() && Character.isDigit(s.charAt(0)) ? "_" + s : s;
-    }
-
     @Override
     public void send(Alert alert) throws DeliveryException {
         Map<String, String> headers = new LinkedHashMap<>(config.headers());
-        headers.put(WebhookOutput.IDEMPOTENCY_HEADER, alert.uuid());
+        headers.put(IdempotencyKey.HEADER, alert.uuid());
         http.send(
                 "POST", endpoint, headers, "application/json", JSON.writeValueAsBytes(payload(alert, clock.instant())));
     }
@@ -128,7 +106,7 @@ final class AlertmanagerOutput implements Output {
     }
 
     private static void putField(Map<String, String> labels, String name, Object value) {
-        String label = labelName(name);
+        String label = LabelNames.fromField(name);
         if (value == null || label.isEmpty()) {
             return; // Falco's <NA>: no label rather than a label saying nothing
         }

@@ -24,7 +24,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record DiscordConfig(
         @NotNull URI webhookUrl,
         @DefaultValue("Peregrine") String username,
-        @DefaultValue(SlackConfig.DEFAULT_ICON) String icon,
+        @DefaultValue(Chat.DEFAULT_ICON) String icon,
         String messageFormat,
         @DefaultValue("false") boolean mentionEveryone,
         @DefaultValue("10s") Duration timeout)

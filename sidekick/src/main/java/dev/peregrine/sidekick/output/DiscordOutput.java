@@ -48,7 +48,7 @@ final class DiscordOutput implements Output {
     ObjectNode payload(Alert alert) {
         ObjectNode payload = JSON.createObjectNode();
         // A template that fails on this alert costs the content, not the alert, as for Slack.
-        String content = SlackOutput.render(name, template, alert);
+        String content = Chat.text(name, template, alert);
         if (content != null && !content.isBlank()) {
             payload.put("content", cut(content, MAX_CONTENT));
         }

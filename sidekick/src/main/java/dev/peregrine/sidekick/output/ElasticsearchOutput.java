@@ -94,7 +94,7 @@ final class ElasticsearchOutput implements Output {
     @Override
     public void send(Alert alert) throws DeliveryException {
         Map<String, String> h = new LinkedHashMap<>(headers);
-        h.put(WebhookOutput.IDEMPOTENCY_HEADER, alert.uuid());
+        h.put(IdempotencyKey.HEADER, alert.uuid());
         String answer = http.send("POST", endpoint, h, NDJSON, body(alert));
         check(alert, answer);
     }

@@ -44,9 +44,6 @@ public record LokiConfig(
         @DefaultValue TlsConfig tls)
         implements OutputConfig {
 
-    /** Loki's (Prometheus') label name rule; names starting with "__" are Loki's own. */
-    private static final java.util.regex.Pattern LABEL_NAME = java.util.regex.Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
-
     @Override
     public Output create(OutputContext context) {
         String key = context.key();
@@ -59,13 +56,14 @@ public record LokiConfig(
             String field = outputFields.get(i);
             if (field == null
                     || field.isBlank()
-                    || AlertmanagerOutput.labelName(field.trim()).isEmpty()) {
+                    || LabelNames.fromField(field.trim()).isEmpty()) {
                 throw new ConfigException(
                         key + ".output-fields[" + i + "]", "not an output field name: '" + field + "'");
             }
         }
         extraLabels.keySet().forEach(name -> {
-            if (!LABEL_NAME.matcher(name).matches() || name.startsWith("__")) {
+            // Names starting with "__" are Loki's own.
+            if (!LabelNames.valid(name) || name.startsWith("__")) {
                 throw new ConfigException(
                         key + ".extra-labels." + name,
                         "not a label name (letters, digits and '_', not starting with a digit or '__')");

@@ -44,7 +44,7 @@ final class LokiOutput implements Output {
     @Override
     public void send(Alert alert) throws DeliveryException {
         Map<String, String> h = new LinkedHashMap<>(headers);
-        h.put(WebhookOutput.IDEMPOTENCY_HEADER, alert.uuid());
+        h.put(IdempotencyKey.HEADER, alert.uuid());
         http.send("POST", push, h, "application/json", JSON.writeValueAsBytes(payload(alert)));
     }
 
@@ -70,7 +70,7 @@ final class LokiOutput implements Output {
             Object value = alert.outputFields().get(field.trim());
             if (value != null) {
                 labels.put(
-                        AlertmanagerOutput.labelName(field.trim()),
+                        LabelNames.fromField(field.trim()),
                         value instanceof List<?> list
                                 ? String.join(
                                         ",", list.stream().map(String::valueOf).toList())

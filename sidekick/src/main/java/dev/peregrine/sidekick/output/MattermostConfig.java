@@ -28,7 +28,7 @@ public record MattermostConfig(
         @NotNull URI webhookUrl,
         String channel,
         @DefaultValue("Peregrine") String username,
-        @DefaultValue(SlackConfig.DEFAULT_ICON) String icon,
+        @DefaultValue(Chat.DEFAULT_ICON) String icon,
         @DefaultValue("Peregrine") String footer,
 
         @DefaultValue("all") @Pattern(regexp = "all|text|fields", message = "must be one of all, text, fields")

@@ -28,7 +28,7 @@ final class MattermostOutput implements Output {
     @Override
     public void send(Alert alert) throws DeliveryException {
         // A template that fails on this alert costs the text, not the alert, as for Slack.
-        String text = SlackOutput.render(name, template, alert);
+        String text = Chat.text(name, template, alert);
         http.send("POST", config.webhookUrl(), Map.of(), "application/json", message.json(alert, text));
     }
 

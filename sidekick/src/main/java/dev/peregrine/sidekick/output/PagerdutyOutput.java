@@ -69,7 +69,7 @@ final class PagerdutyOutput implements Output {
     @Override
     public void send(Alert alert) throws DeliveryException {
         Map<String, String> h = new LinkedHashMap<>();
-        h.put(WebhookOutput.IDEMPOTENCY_HEADER, alert.uuid());
+        h.put(IdempotencyKey.HEADER, alert.uuid());
         http.send("POST", endpoint, h, "application/json", JSON.writeValueAsBytes(event(alert)));
     }
 

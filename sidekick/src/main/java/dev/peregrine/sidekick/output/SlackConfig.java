@@ -27,7 +27,7 @@ public record SlackConfig(
         @NotNull URI webhookUrl,
         String channel,
         @DefaultValue("Peregrine") String username,
-        @DefaultValue(DEFAULT_ICON) String icon,
+        @DefaultValue(Chat.DEFAULT_ICON) String icon,
         @DefaultValue("Peregrine") String footer,
 
         @DefaultValue("all") @Pattern(regexp = "all|text|fields", message = "must be one of all, text, fields")
@@ -36,10 +36,6 @@ public record SlackConfig(
         String messageFormat,
         @DefaultValue("10s") Duration timeout)
         implements OutputConfig {
-
-    /** Falcosidekick's default avatar: users moving over keep the picture they know. */
-    public static final String DEFAULT_ICON =
-            "https://raw.githubusercontent.com/falcosecurity/falcosidekick/master/imgs/falcosidekick_color.png";
 
     @Override
     public Output create(OutputContext context) {

@@ -4,8 +4,6 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Posts each alert to a Slack incoming webhook as Falcosidekick does ({@link SlackMessage}): one
@@ -13,8 +11,6 @@ import org.slf4j.LoggerFactory;
  * templated text above it.
  */
 final class SlackOutput implements Output {
-    private static final Logger log = LoggerFactory.getLogger(SlackOutput.class);
-
     /** The time field as Falcosidekick shows it (Go's time.String()). */
     static final DateTimeFormatter SLACK_TIME = AlertTemplate.GO_TIME;
 
@@ -40,27 +36,7 @@ final class SlackOutput implements Output {
                 config.webhookUrl(),
                 Map.of(),
                 "application/json",
-                message.json(alert, render(name, template, alert)));
-    }
-
-    /**
-     * The message text, or null. A template that fails on this alert (a filter given the wrong
-     * type, say) costs the text, not the alert: it is posted without, as Falcosidekick does.
-     */
-    static String render(String name, AlertTemplate template, Alert alert) {
-        if (template == null) {
-            return null;
-        }
-        try {
-            return template.render(alert);
-        } catch (AlertTemplate.RenderException e) {
-            log.warn(
-                    "output {}: message-format failed on alert {}, posting without text: {}",
-                    name,
-                    alert.uuid(),
-                    e.getMessage());
-            return null;
-        }
+                message.json(alert, Chat.text(name, template, alert)));
     }
 
     @Override

@@ -31,7 +31,7 @@ public record TeamsConfig(
                 message = "must be one of auto, adaptive-card, message-card")
         String card,
 
-        @DefaultValue(SlackConfig.DEFAULT_ICON) String activityImage,
+        @DefaultValue(Chat.DEFAULT_ICON) String activityImage,
 
         @DefaultValue("all") @Pattern(regexp = "all|text|facts", message = "must be one of all, text, facts")
         String outputFormat,

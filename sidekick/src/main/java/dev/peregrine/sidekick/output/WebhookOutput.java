@@ -7,9 +7,6 @@ import java.util.Map;
 
 /** Sends each alert as Falco JSON (with its uuid), the body Falcosidekick's webhook sends. */
 final class WebhookOutput implements Output {
-    /** Receivers that deduplicate can key on this: a redelivered alert keeps its uuid. */
-    static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
-
     private final WebhookConfig config;
     private final HttpSender http;
     private final Map<String, String> headers;
@@ -38,7 +35,7 @@ final class WebhookOutput implements Output {
 
     private void send(String uuid, byte[] falcoJson) throws DeliveryException {
         Map<String, String> h = new LinkedHashMap<>(headers);
-        h.put(IDEMPOTENCY_HEADER, uuid);
+        h.put(IdempotencyKey.HEADER, uuid);
         http.send(config.method(), config.url(), h, "application/json", falcoJson);
     }
 

@@ -340,15 +340,6 @@ class AlertmanagerOutputTest {
                 .isEqualTo(URI.create(endpoint));
     }
 
-    @Test
-    void labelNamesAreMadeFromFieldNamesAsFalcosidekickDoes() {
-        assertThat(AlertmanagerOutput.labelName("k8s.ns.name")).isEqualTo("k8s_ns_name");
-        assertThat(AlertmanagerOutput.labelName("proc.aname[2]")).isEqualTo("proc_aname_2");
-        assertThat(AlertmanagerOutput.labelName("ka.req.pod.containers.image"))
-                .isEqualTo("ka_req_pod_containers_image");
-        assertThat(AlertmanagerOutput.labelName("2fa.user")).isEqualTo("_2fa_user");
-    }
-
     // --- configuration errors, through the binder as at startup.
 
     @ParameterizedTest

@@ -81,7 +81,7 @@ class DeliveryTest {
                     slack.uri(),
                     null,
                     "Peregrine",
-                    SlackConfig.DEFAULT_ICON,
+                    Chat.DEFAULT_ICON,
                     "Peregrine",
                     "text",
                     null,

@@ -36,12 +36,7 @@ class DiscordOutputTest {
 
     DiscordConfig config(String messageFormat, boolean mentionEveryone) {
         return new DiscordConfig(
-                discord.uri(),
-                "Peregrine",
-                SlackConfig.DEFAULT_ICON,
-                messageFormat,
-                mentionEveryone,
-                Duration.ofSeconds(5));
+                discord.uri(), "Peregrine", Chat.DEFAULT_ICON, messageFormat, mentionEveryone, Duration.ofSeconds(5));
     }
 
     JsonNode post(DiscordConfig config, Alert alert) throws DeliveryException {
@@ -255,7 +250,7 @@ class DiscordOutputTest {
                 .isEqualTo(new DiscordConfig(
                         URI.create("https://discord.com/api/webhooks/1/abc"),
                         "Peregrine",
-                        SlackConfig.DEFAULT_ICON,
+                        Chat.DEFAULT_ICON,
                         null,
                         true,
                         Duration.ofSeconds(10)));

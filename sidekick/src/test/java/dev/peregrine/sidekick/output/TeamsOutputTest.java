@@ -34,7 +34,7 @@ class TeamsOutputTest {
     }
 
     TeamsConfig config(String card, String outputFormat) {
-        return new TeamsConfig(teams.uri(), card, SlackConfig.DEFAULT_ICON, outputFormat, Duration.ofSeconds(5));
+        return new TeamsConfig(teams.uri(), card, Chat.DEFAULT_ICON, outputFormat, Duration.ofSeconds(5));
     }
 
     JsonNode post(TeamsConfig config, Alert alert) throws DeliveryException {
@@ -240,7 +240,7 @@ class TeamsOutputTest {
                 .isEqualTo(new TeamsConfig(
                         URI.create("https://contoso.webhook.office.com/webhookb2/x"),
                         "auto",
-                        SlackConfig.DEFAULT_ICON,
+                        Chat.DEFAULT_ICON,
                         "all",
                         Duration.ofSeconds(10)));
     }
