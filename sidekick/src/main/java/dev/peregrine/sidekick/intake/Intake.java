@@ -3,7 +3,7 @@ package dev.peregrine.sidekick.intake;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
-import dev.peregrine.sidekick.output.ConfiguredOutput;
+import dev.peregrine.sidekick.delivery.ConfiguredOutput;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolFullException;
 import dev.peregrine.sidekick.template.AlertTemplate;

@@ -2,11 +2,11 @@ package dev.peregrine.sidekick.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.peregrine.sidekick.output.ConfiguredOutput;
+import dev.peregrine.sidekick.delivery.ConfiguredOutput;
+import dev.peregrine.sidekick.delivery.OutputCatalog;
+import dev.peregrine.sidekick.delivery.OutputsBinder;
 import dev.peregrine.sidekick.output.ElasticsearchConfig;
 import dev.peregrine.sidekick.output.LokiConfig;
-import dev.peregrine.sidekick.output.OutputCatalog;
-import dev.peregrine.sidekick.output.OutputsBinder;
 import dev.peregrine.sidekick.output.PagerdutyConfig;
 import dev.peregrine.sidekick.output.SyslogConfig;
 import jakarta.validation.Validation;
@@ -220,11 +220,11 @@ class FalcosidekickEnvironmentTest {
                                 "MATTERMOST_WEBHOOKURL",
                                 "https://chat.example/hooks/k"))));
         try (var validation = jakarta.validation.Validation.buildDefaultValidatorFactory()) {
-            var outputs = new dev.peregrine.sidekick.output.OutputsBinder(
-                            dev.peregrine.sidekick.output.OutputCatalog.scan(), validation.getValidator())
+            var outputs = new dev.peregrine.sidekick.delivery.OutputsBinder(
+                            dev.peregrine.sidekick.delivery.OutputCatalog.scan(), validation.getValidator())
                     .bind(env);
             assertThat(outputs)
-                    .extracting(dev.peregrine.sidekick.output.ConfiguredOutput::name)
+                    .extracting(dev.peregrine.sidekick.delivery.ConfiguredOutput::name)
                     .containsExactlyInAnyOrder(
                             "email", "kafka", "nats", "alertmanager", "teams", "discord", "mattermost");
             var email = (dev.peregrine.sidekick.output.EmailConfig) outputs.stream()

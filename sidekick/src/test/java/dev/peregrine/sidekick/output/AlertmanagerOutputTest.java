@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.delivery.ConfiguredOutput;
+import dev.peregrine.sidekick.delivery.OutputCatalog;
+import dev.peregrine.sidekick.delivery.OutputsBinder;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import jakarta.validation.Validation;
 import java.io.IOException;

@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.delivery.ConfiguredOutput;
+import dev.peregrine.sidekick.delivery.OutputCatalog;
+import dev.peregrine.sidekick.delivery.OutputsBinder;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;

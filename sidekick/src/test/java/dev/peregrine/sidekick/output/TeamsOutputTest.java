@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.delivery.ConfiguredOutput;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.net.URI;

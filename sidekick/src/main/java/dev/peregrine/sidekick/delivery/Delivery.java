@@ -1,7 +1,10 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.delivery;
 
 import dev.peregrine.sidekick.dedup.Aggregator;
 import dev.peregrine.sidekick.dedup.DedupStore;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.SpooledAlert;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolEntry;
 import dev.peregrine.sidekick.spool.SpoolFullException;

@@ -1,7 +1,9 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.delivery;
 
 import dev.peregrine.sidekick.dedup.DedupStore;
 import dev.peregrine.sidekick.dedup.Policy;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.spool.Spool;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;

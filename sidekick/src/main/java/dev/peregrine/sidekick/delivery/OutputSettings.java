@@ -1,4 +1,4 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.delivery;
 
 import dev.peregrine.sidekick.dedup.DedupSettings;
 import dev.peregrine.sidekick.dedup.GroupSettings;

@@ -1,9 +1,11 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.delivery;
 
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.dedup.Policies;
 import dev.peregrine.sidekick.dedup.Policy;
+import dev.peregrine.sidekick.output.OutputConfig;
+import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.route.Route;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Path;

@@ -1,6 +1,7 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.delivery;
 
 import dev.peregrine.sidekick.dedup.Policy;
+import dev.peregrine.sidekick.output.OutputConfig;
 import dev.peregrine.sidekick.route.Route;
 
 /**

@@ -1,5 +1,7 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.delivery;
 
+import dev.peregrine.sidekick.output.OutputConfig;
+import dev.peregrine.sidekick.output.OutputType;
 import java.util.Map;
 import java.util.TreeMap;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -7,7 +9,10 @@ import org.springframework.context.annotation.ClassPathScanningCandidateComponen
 import org.springframework.core.type.filter.AnnotationTypeFilter;
 import org.springframework.util.ClassUtils;
 
-/** Every output type there is, by its {@code type:} name, found by scanning for {@link OutputType}. */
+/**
+ * Every output type there is, by its {@code type:} name, found by scanning the output package and
+ * every package below it (one per destination) for {@link OutputType}.
+ */
 public final class OutputCatalog {
     private final Map<String, Class<? extends OutputConfig>> types;
 
@@ -20,7 +25,7 @@ public final class OutputCatalog {
         scanner.addIncludeFilter(new AnnotationTypeFilter(OutputType.class));
         Map<String, Class<? extends OutputConfig>> types = new TreeMap<>();
         ClassLoader loader = OutputCatalog.class.getClassLoader();
-        for (BeanDefinition bd : scanner.findCandidateComponents(OutputCatalog.class.getPackageName())) {
+        for (BeanDefinition bd : scanner.findCandidateComponents(OutputType.class.getPackageName())) {
             Class<?> c = ClassUtils.resolveClassName(bd.getBeanClassName(), loader);
             if (!OutputConfig.class.isAssignableFrom(c)) {
                 throw new IllegalStateException(c + " is marked @OutputType but does not implement OutputConfig");

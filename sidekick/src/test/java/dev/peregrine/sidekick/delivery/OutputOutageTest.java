@@ -1,4 +1,4 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

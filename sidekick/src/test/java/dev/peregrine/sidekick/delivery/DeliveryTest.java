@@ -1,9 +1,12 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.output.Chat;
+import dev.peregrine.sidekick.output.SlackConfig;
+import dev.peregrine.sidekick.output.WebhookConfig;
 import dev.peregrine.sidekick.route.Route;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
@@ -19,9 +22,12 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
 
 /** A delivery against a real HTTP endpoint, straight from a real spool. */
 class DeliveryTest {
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
     @TempDir
     Path dir;
 
@@ -105,8 +111,7 @@ class DeliveryTest {
             }
             assertThat(spool.deadCount()).isEqualTo(1);
             assertThat(slack.requests())
-                    .extracting(r -> SlackOutputTest.JSON
-                            .readTree(r.body())
+                    .extracting(r -> JSON.readTree(r.body())
                             .get("attachments")
                             .get(0)
                             .get("text")
