@@ -1,15 +1,13 @@
 package dev.peregrine.sidekick.output;
 
+import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
-import dev.peregrine.sidekick.delivery.OutputCatalog;
-import dev.peregrine.sidekick.delivery.OutputsBinder;
 import dev.peregrine.sidekick.testing.SampleAlerts;
-import jakarta.validation.Validation;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -36,8 +34,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.core.env.MapPropertySource;
-import org.springframework.core.env.StandardEnvironment;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -395,12 +391,4 @@ class AlertmanagerOutputTest {
     }
 
     /** Built once: the classpath scan and the validator take a while. */
-    static final OutputsBinder BINDER = new OutputsBinder(
-            OutputCatalog.scan(), Validation.buildDefaultValidatorFactory().getValidator());
-
-    static List<ConfiguredOutput> bind(Map<String, Object> properties) {
-        StandardEnvironment env = new StandardEnvironment();
-        env.getPropertySources().addFirst(new MapPropertySource("test", properties));
-        return BINDER.bind(env);
-    }
 }

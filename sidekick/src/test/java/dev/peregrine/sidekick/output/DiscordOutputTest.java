@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick.output;
 
+import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -240,7 +241,7 @@ class DiscordOutputTest {
 
     @Test
     void bindsFromKebabKeysWithDefaults() {
-        List<ConfiguredOutput> outputs = SlackOutputTest.bind(Map.of(
+        List<ConfiguredOutput> outputs = bind(Map.of(
                 "peregrine.outputs.discord.type", "discord",
                 "peregrine.outputs.discord.webhook-url", "https://discord.com/api/webhooks/1/abc",
                 "peregrine.outputs.discord.mention-everyone", "true"));
@@ -259,7 +260,7 @@ class DiscordOutputTest {
 
     @Test
     void configErrorsNameTheFullKey() {
-        assertThatThrownBy(() -> SlackOutputTest.bind(Map.of("peregrine.outputs.discord.type", "discord")))
+        assertThatThrownBy(() -> bind(Map.of("peregrine.outputs.discord.type", "discord")))
                 .isInstanceOfSatisfying(
                         ConfigException.class,
                         e -> assertThat(e.problems())

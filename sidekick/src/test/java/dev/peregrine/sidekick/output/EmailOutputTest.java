@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick.output;
 
+import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,15 +12,12 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
-import dev.peregrine.sidekick.delivery.OutputCatalog;
-import dev.peregrine.sidekick.delivery.OutputsBinder;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import jakarta.mail.Address;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Message;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
-import jakarta.validation.Validation;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +36,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.core.env.MapPropertySource;
-import org.springframework.core.env.StandardEnvironment;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -595,12 +591,4 @@ class EmailOutputTest {
     }
 
     /** Built once: the classpath scan and the validator take a while. */
-    static final OutputsBinder BINDER = new OutputsBinder(
-            OutputCatalog.scan(), Validation.buildDefaultValidatorFactory().getValidator());
-
-    static List<ConfiguredOutput> bind(Map<String, Object> properties) {
-        StandardEnvironment env = new StandardEnvironment();
-        env.getPropertySources().addFirst(new MapPropertySource("test", properties));
-        return BINDER.bind(env);
-    }
 }

@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick.output;
 
+import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,10 +8,7 @@ import ch.qos.logback.classic.Level;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
-import dev.peregrine.sidekick.delivery.OutputCatalog;
-import dev.peregrine.sidekick.delivery.OutputsBinder;
 import dev.peregrine.sidekick.testing.SampleAlerts;
-import jakarta.validation.Validation;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.env.MapPropertySource;
-import org.springframework.core.env.StandardEnvironment;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -356,12 +352,4 @@ class KafkaOutputTest {
     }
 
     /** Built once: the classpath scan and the validator take a while. */
-    static final OutputsBinder BINDER = new OutputsBinder(
-            OutputCatalog.scan(), Validation.buildDefaultValidatorFactory().getValidator());
-
-    static List<ConfiguredOutput> bind(Map<String, Object> properties) {
-        StandardEnvironment env = new StandardEnvironment();
-        env.getPropertySources().addFirst(new MapPropertySource("test", properties));
-        return BINDER.bind(env);
-    }
 }

@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick.output;
 
+import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -168,7 +169,7 @@ class MattermostOutputTest {
 
     @Test
     void bindsFromKebabKeysWithDefaults() {
-        List<ConfiguredOutput> outputs = SlackOutputTest.bind(Map.of(
+        List<ConfiguredOutput> outputs = bind(Map.of(
                 "peregrine.outputs.mm.type", "mattermost",
                 "peregrine.outputs.mm.webhook-url", "https://chat.example.com/hooks/xyz"));
 
@@ -188,7 +189,7 @@ class MattermostOutputTest {
 
     @Test
     void configErrorsNameTheFullKey() {
-        assertThatThrownBy(() -> SlackOutputTest.bind(Map.of("peregrine.outputs.mm.type", "mattermost")))
+        assertThatThrownBy(() -> bind(Map.of("peregrine.outputs.mm.type", "mattermost")))
                 .isInstanceOfSatisfying(
                         ConfigException.class,
                         e -> assertThat(e.problems()).contains("peregrine.outputs.mm.webhook-url: must not be null"));

@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick.output;
 
+import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -7,8 +8,6 @@ import static org.awaitility.Awaitility.await;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
-import dev.peregrine.sidekick.delivery.OutputCatalog;
-import dev.peregrine.sidekick.delivery.OutputsBinder;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
@@ -17,7 +16,6 @@ import io.nats.client.Nats;
 import io.nats.client.Subscription;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
-import jakarta.validation.Validation;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,8 +34,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.core.env.MapPropertySource;
-import org.springframework.core.env.StandardEnvironment;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -444,12 +440,4 @@ class NatsOutputTest {
     }
 
     /** Built once: the classpath scan and the validator take a while. */
-    static final OutputsBinder BINDER = new OutputsBinder(
-            OutputCatalog.scan(), Validation.buildDefaultValidatorFactory().getValidator());
-
-    static List<ConfiguredOutput> bind(Map<String, Object> properties) {
-        StandardEnvironment env = new StandardEnvironment();
-        env.getPropertySources().addFirst(new MapPropertySource("test", properties));
-        return BINDER.bind(env);
-    }
 }

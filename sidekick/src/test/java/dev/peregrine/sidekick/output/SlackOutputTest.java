@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick.output;
 
+import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,11 +8,8 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
-import dev.peregrine.sidekick.delivery.OutputCatalog;
-import dev.peregrine.sidekick.delivery.OutputsBinder;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
-import jakarta.validation.Validation;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,8 +19,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.core.env.MapPropertySource;
-import org.springframework.core.env.StandardEnvironment;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -364,13 +360,5 @@ class SlackOutputTest {
                                 .singleElement()
                                 .asString()
                                 .startsWith("peregrine.outputs.slack.webhook-url: must be an http or https URL"));
-    }
-
-    static List<ConfiguredOutput> bind(Map<String, Object> properties) {
-        StandardEnvironment env = new StandardEnvironment();
-        env.getPropertySources().addFirst(new MapPropertySource("test", properties));
-        try (var validation = Validation.buildDefaultValidatorFactory()) {
-            return new OutputsBinder(OutputCatalog.scan(), validation.getValidator()).bind(env);
-        }
     }
 }

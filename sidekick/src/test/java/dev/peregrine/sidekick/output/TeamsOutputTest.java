@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick.output;
 
+import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -231,7 +232,7 @@ class TeamsOutputTest {
 
     @Test
     void bindsFromKebabKeysWithDefaults() {
-        List<ConfiguredOutput> outputs = SlackOutputTest.bind(Map.of(
+        List<ConfiguredOutput> outputs = bind(Map.of(
                 "peregrine.outputs.teams.type", "teams",
                 "peregrine.outputs.teams.webhook-url", "https://contoso.webhook.office.com/webhookb2/x"));
 
@@ -248,12 +249,12 @@ class TeamsOutputTest {
 
     @Test
     void configErrorsNameTheFullKey() {
-        assertThatThrownBy(() -> SlackOutputTest.bind(Map.of("peregrine.outputs.teams.type", "teams")))
+        assertThatThrownBy(() -> bind(Map.of("peregrine.outputs.teams.type", "teams")))
                 .isInstanceOfSatisfying(
                         ConfigException.class,
                         e -> assertThat(e.problems())
                                 .contains("peregrine.outputs.teams.webhook-url: must not be null"));
-        assertThatThrownBy(() -> SlackOutputTest.bind(Map.of(
+        assertThatThrownBy(() -> bind(Map.of(
                         "peregrine.outputs.teams.type",
                         "teams",
                         "peregrine.outputs.teams.webhook-url",
