@@ -1,7 +1,14 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.alertmanager;
 
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.LabelNames;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.OutputConfig;
+import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.OutputType;
+import dev.peregrine.sidekick.output.TlsConfig;
 import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.time.Duration;
