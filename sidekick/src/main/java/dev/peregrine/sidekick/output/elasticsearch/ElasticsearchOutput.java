@@ -1,7 +1,11 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.elasticsearch;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.IdempotencyKey;
+import dev.peregrine.sidekick.output.Output;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.time.ZoneOffset;

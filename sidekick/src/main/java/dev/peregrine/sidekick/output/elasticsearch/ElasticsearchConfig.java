@@ -1,6 +1,12 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.elasticsearch;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.OutputConfig;
+import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.OutputType;
+import dev.peregrine.sidekick.output.TlsConfig;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
