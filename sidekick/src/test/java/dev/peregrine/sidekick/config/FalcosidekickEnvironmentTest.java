@@ -227,7 +227,7 @@ class FalcosidekickEnvironmentTest {
                     .extracting(dev.peregrine.sidekick.delivery.ConfiguredOutput::name)
                     .containsExactlyInAnyOrder(
                             "email", "kafka", "nats", "alertmanager", "teams", "discord", "mattermost");
-            var email = (dev.peregrine.sidekick.output.EmailConfig) outputs.stream()
+            var email = (dev.peregrine.sidekick.output.email.EmailConfig) outputs.stream()
                     .filter(o -> o.name().equals("email"))
                     .findFirst()
                     .orElseThrow()

@@ -1,4 +1,4 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.email;
 
 import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +12,10 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import jakarta.mail.Address;
 import jakarta.mail.BodyPart;

@@ -1,6 +1,8 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.email;
 
 import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import jakarta.mail.Address;
 import jakarta.mail.AuthenticationFailedException;

@@ -1,6 +1,11 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.email;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.OutputConfig;
+import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.OutputType;
+import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
