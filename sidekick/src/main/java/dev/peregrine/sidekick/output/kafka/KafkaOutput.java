@@ -1,8 +1,11 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.kafka;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
