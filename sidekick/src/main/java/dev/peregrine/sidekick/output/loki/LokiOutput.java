@@ -1,7 +1,12 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.loki;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.IdempotencyKey;
+import dev.peregrine.sidekick.output.LabelNames;
+import dev.peregrine.sidekick.output.Output;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
