@@ -1,8 +1,10 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.nats;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;

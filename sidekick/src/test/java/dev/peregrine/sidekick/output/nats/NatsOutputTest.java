@@ -1,4 +1,4 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.nats;
 
 import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,6 +8,10 @@ import static org.awaitility.Awaitility.await;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
