@@ -1,8 +1,12 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.pagerduty;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.IdempotencyKey;
+import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import java.net.URI;
 import java.util.EnumMap;

@@ -1,7 +1,13 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.pagerduty;
 
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.OutputConfig;
+import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.OutputType;
+import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
