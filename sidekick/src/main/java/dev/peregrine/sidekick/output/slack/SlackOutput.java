@@ -1,6 +1,12 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.slack;
 
 import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.output.Chat;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.SlackMessage;
+import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
