@@ -13,7 +13,7 @@ import dev.peregrine.sidekick.intake.HttpIntake;
 import dev.peregrine.sidekick.intake.Intake;
 import dev.peregrine.sidekick.intake.IntakeToken;
 import dev.peregrine.sidekick.intake.Rejections;
-import dev.peregrine.sidekick.output.StdoutConfig;
+import dev.peregrine.sidekick.output.stdout.StdoutConfig;
 import dev.peregrine.sidekick.route.Route;
 import dev.peregrine.sidekick.spool.DeadLetters;
 import dev.peregrine.sidekick.spool.Spool;

@@ -1,7 +1,10 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.stdout;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.SpooledAlert;
 import java.io.PrintStream;
 
 /** One JSON line per alert. Synchronized so concurrent deliveries never interleave lines. */
