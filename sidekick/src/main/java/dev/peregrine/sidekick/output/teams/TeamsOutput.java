@@ -1,7 +1,11 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.teams;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.Priority;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;

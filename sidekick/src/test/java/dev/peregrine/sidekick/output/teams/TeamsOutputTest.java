@@ -1,4 +1,4 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.teams;
 
 import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,6 +8,10 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
+import dev.peregrine.sidekick.output.Chat;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.net.URI;
