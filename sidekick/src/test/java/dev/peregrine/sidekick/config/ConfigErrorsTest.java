@@ -7,7 +7,7 @@ import dev.peregrine.sidekick.Sidekick;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
 import dev.peregrine.sidekick.delivery.OutputCatalog;
 import dev.peregrine.sidekick.delivery.OutputsBinder;
-import dev.peregrine.sidekick.output.WebhookConfig;
+import dev.peregrine.sidekick.output.webhook.WebhookConfig;
 import jakarta.validation.Validation;
 import java.nio.file.Path;
 import java.util.List;

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.output.Chat;
-import dev.peregrine.sidekick.output.WebhookConfig;
 import dev.peregrine.sidekick.output.slack.SlackConfig;
+import dev.peregrine.sidekick.output.webhook.WebhookConfig;
 import dev.peregrine.sidekick.route.Route;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;

@@ -1,5 +1,11 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.webhook;
 
+import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.OutputConfig;
+import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.OutputType;
+import dev.peregrine.sidekick.output.TlsConfig;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.net.URI;

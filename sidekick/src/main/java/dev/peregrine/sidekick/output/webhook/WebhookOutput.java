@@ -1,7 +1,12 @@
-package dev.peregrine.sidekick.output;
+package dev.peregrine.sidekick.output.webhook;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.IdempotencyKey;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.SpooledAlert;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
