@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick;
 
+import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.config.PeregrineProperties;
 import dev.peregrine.sidekick.dedup.Policies;
 import dev.peregrine.sidekick.dedup.Policy;
@@ -21,8 +22,8 @@ import dev.peregrine.sidekick.spool.SpoolMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.validation.Validator;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -48,26 +49,24 @@ class SidekickConfiguration {
         List<ConfiguredOutput> outputs = new OutputsBinder(OutputCatalog.scan(), validator).bind(env);
         if (outputs.isEmpty()) {
             log.info("no outputs configured under peregrine.outputs: printing alerts to stdout");
-            OutputSettings defaults = new OutputSettings(
-                    "stdout",
-                    "debug",
-                    Set.of(),
-                    Set.of(),
-                    Set.of(),
-                    1,
-                    new OutputSettings.Retry(5, java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(30)),
-                    new OutputSettings.CircuitBreaker(50, 20, java.time.Duration.ofSeconds(30)),
-                    null,
-                    null);
-            List<String> problems = new java.util.ArrayList<>();
-            Policy policy = Policies.resolve(
-                    env, OutputsBinder.PREFIX + ".stdout", Policies.global(env, problems), null, null, problems);
-            if (!problems.isEmpty()) {
-                throw new dev.peregrine.sidekick.config.ConfigException(problems);
-            }
-            return List.of(new ConfiguredOutput("stdout", "stdout", Route.ALL, defaults, new StdoutConfig(), policy));
+            return List.of(stdoutFallback(env));
         }
         return outputs;
+    }
+
+    /**
+     * The output of a sidekick configured with none: stdout, with every output's defaults but a
+     * single sender, so that lines come out in the order the alerts were spooled.
+     */
+    static ConfiguredOutput stdoutFallback(ConfigurableEnvironment env) {
+        OutputSettings settings = OutputSettings.defaults("stdout").withParallelism(1);
+        List<String> problems = new ArrayList<>();
+        Policy policy = Policies.resolve(
+                env, OutputsBinder.PREFIX + ".stdout", Policies.global(env, problems), null, null, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new ConfiguredOutput("stdout", "stdout", Route.ALL, settings, new StdoutConfig(), policy);
     }
 
     @Bean(destroyMethod = "close")

@@ -9,8 +9,12 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 /**
  * The keys every output has beside its own: its type, which alerts it gets (routing) and how
@@ -36,6 +40,21 @@ public record OutputSettings(
         @DefaultValue @Valid CircuitBreaker circuitBreaker,
         DedupSettings dedup,
         GroupSettings group) {
+
+    /**
+     * The settings of an output of this type whose section says nothing else: the defaults
+     * declared here, bound as a configured output's are.
+     */
+    public static OutputSettings defaults(String type) {
+        String key = "output";
+        return new Binder(new MapConfigurationPropertySource(Map.of(key + ".type", type)))
+                .bindOrCreate(key, Bindable.of(OutputSettings.class));
+    }
+
+    public OutputSettings withParallelism(int parallelism) {
+        return new OutputSettings(
+                type, minimumPriority, rules, tags, sources, parallelism, retry, circuitBreaker, dedup, group);
+    }
 
     /**
      * Retries with exponential backoff and jitter. When they are used up the alert stays in the
