@@ -19,6 +19,7 @@ import dev.peregrine.sidekick.route.Route;
 import dev.peregrine.sidekick.spool.DeadLetters;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolMetrics;
+import io.grpc.ServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.validation.Validator;
 import java.time.Clock;
@@ -26,12 +27,15 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.grpc.server.GlobalServerInterceptor;
+import org.springframework.grpc.server.ServerBuilderCustomizer;
 
 /** Wires the pipeline: intake → spool → one delivery per output. */
 @Configuration(proxyBeanMethods = false)
@@ -115,8 +119,8 @@ class SidekickConfiguration {
 
     /** Only with peregrine.intake.token set; TLS and mutual TLS are Spring gRPC's spring.grpc.server.ssl.*. */
     @Bean
-    @org.springframework.grpc.server.GlobalServerInterceptor
-    @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty("peregrine.intake.token")
+    @GlobalServerInterceptor
+    @ConditionalOnProperty("peregrine.intake.token")
     IntakeToken intakeToken(PeregrineProperties properties, Rejections rejections) {
         return new IntakeToken(properties.intake().token(), rejections);
     }
@@ -144,7 +148,7 @@ class SidekickConfiguration {
      * wake-ups per alert on a detector's stream.
      */
     @Bean
-    <T extends io.grpc.ServerBuilder<T>> org.springframework.grpc.server.ServerBuilderCustomizer<T> grpcOnEventLoop() {
+    <T extends ServerBuilder<T>> ServerBuilderCustomizer<T> grpcOnEventLoop() {
         return builder -> builder.directExecutor();
     }
 }

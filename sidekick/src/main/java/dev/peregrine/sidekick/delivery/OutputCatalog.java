@@ -3,7 +3,9 @@ package dev.peregrine.sidekick.delivery;
 import dev.peregrine.sidekick.output.OutputConfig;
 import dev.peregrine.sidekick.output.OutputType;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
 import org.springframework.core.type.filter.AnnotationTypeFilter;
@@ -44,7 +46,7 @@ public final class OutputCatalog {
         return types.get(type);
     }
 
-    public java.util.Set<String> typeNames() {
-        return new java.util.TreeSet<>(types.keySet());
+    public Set<String> typeNames() {
+        return new TreeSet<>(types.keySet());
     }
 }

@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -165,8 +167,8 @@ public final class Spool implements AutoCloseable {
     }
 
     /** Dead-lettered alerts by output (outputs with none left out); kept in memory, cheap. */
-    public java.util.Map<String, Long> deadByOutput() {
-        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    public Map<String, Long> deadByOutput() {
+        Map<String, Long> out = new TreeMap<>();
         stats.forEach((output, q) -> {
             if (q.dead.get() > 0) {
                 out.put(output, q.dead.get());
@@ -254,7 +256,7 @@ public final class Spool implements AutoCloseable {
     }
 
     private Connection open() throws SQLException {
-        java.util.Properties props = new java.util.Properties();
+        Properties props = new Properties();
         // Otherwise the driver runs a query for the new rowid after every insert, unused here.
         props.setProperty("jdbc.get_generated_keys", "false");
         Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, props);

@@ -16,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -49,15 +51,15 @@ class DeliveryTest {
     void senders4SharingOneQueueDeliverEveryAlertExactlyOnce() throws Exception {
         try (RecordingHttpServer siem = new RecordingHttpServer();
                 Spool spool = new Spool(dir, 1 << 24, true, Duration.ofHours(1), Clock.systemUTC())) {
-            WebhookConfig config = new WebhookConfig(
-                    siem.uri(), "POST", java.util.Map.of(), null, null, null, Duration.ofSeconds(5), null);
+            WebhookConfig config =
+                    new WebhookConfig(siem.uri(), "POST", Map.of(), null, null, null, Duration.ofSeconds(5), null);
             Deliveries deliveries = new Deliveries(
                     List.of(new ConfiguredOutput("siem", "webhook", Route.ALL, settings(4), config)),
                     spool,
                     new SimpleMeterRegistry(),
                     Clock.systemUTC());
             deliveries.start();
-            List<String> sent = new java.util.ArrayList<>();
+            List<String> sent = new ArrayList<>();
             try {
                 // in bursts and one by one, so senders both share batches and wait for the next
                 for (int i = 0; i < 300; i++) {

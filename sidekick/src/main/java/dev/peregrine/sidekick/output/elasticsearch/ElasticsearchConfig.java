@@ -11,6 +11,8 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -69,7 +71,7 @@ public record ElasticsearchConfig(
                 || index.startsWith("+")
                 || index.equals(".")
                 || index.equals("..")
-                || index.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 240) {
+                || index.getBytes(StandardCharsets.UTF_8).length > 240) {
             throw new ConfigException(
                     key + ".index",
                     "not an index name (lower case, none of \\ / * ? \" < > | , # :"
@@ -102,8 +104,7 @@ public record ElasticsearchConfig(
         }
         if (pipeline != null) {
             String p = "pipeline="
-                    + java.net.URLEncoder.encode(pipeline, java.nio.charset.StandardCharsets.UTF_8)
-                            .replace("+", "%20");
+                    + URLEncoder.encode(pipeline, StandardCharsets.UTF_8).replace("+", "%20");
             params = params.isEmpty() ? p : params + "&" + p;
         }
         return URI.create(params.isEmpty() ? head : head + "?" + params);

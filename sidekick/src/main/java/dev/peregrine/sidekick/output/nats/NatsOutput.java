@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -64,7 +65,7 @@ final class NatsOutput implements Output {
     private volatile boolean closed;
     private volatile boolean wasConnected;
     /** Core NATS publishes so far, and how many of them a completed flush has confirmed. */
-    private final java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong published = new AtomicLong();
 
     private final Object flushLock = new Object();
     private long flushed; // guarded by flushLock

@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -22,10 +23,12 @@ import java.time.temporal.ChronoField;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -160,7 +163,7 @@ final class SyslogOutput implements Output {
     private static SSLContext defaultSsl() {
         try {
             return SSLContext.getDefault();
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -175,7 +178,7 @@ final class SyslogOutput implements Output {
         }
         if (code == null) {
             throw new IllegalArgumentException("unknown facility '" + name + "'; expected a number 0-23 or one of "
-                    + String.join(", ", new java.util.TreeSet<>(FACILITIES.keySet())));
+                    + String.join(", ", new TreeSet<>(FACILITIES.keySet())));
         }
         return code;
     }
@@ -374,7 +377,7 @@ final class SyslogOutput implements Output {
                 connect();
             }
             Socket s = socket;
-            java.util.concurrent.atomic.AtomicBoolean stuck = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean stuck = new AtomicBoolean();
             ScheduledFuture<?> guard = watchdog.schedule(
                     () -> {
                         stuck.set(true);

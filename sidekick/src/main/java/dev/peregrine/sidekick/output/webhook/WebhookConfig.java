@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick.output.webhook;
 
+import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
@@ -42,7 +43,7 @@ public record WebhookConfig(
         HttpSender.checkUrl(context.key() + ".url", url);
         HttpSender.checkHeaders(context.key() + ".headers", headers);
         if (username != null && bearerToken != null) {
-            throw new dev.peregrine.sidekick.config.ConfigException(
+            throw new ConfigException(
                     context.key() + ".bearer-token",
                     "give either username/password (basic auth) or bearer-token, not both");
         }

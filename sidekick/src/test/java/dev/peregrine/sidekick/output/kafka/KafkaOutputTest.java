@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
@@ -50,7 +51,7 @@ class KafkaOutputTest {
     static void startBroker() {
         // The broker logs thousands of INFO lines while starting: slow on a busy machine, and noise.
         for (String name : List.of("org.apache.kafka", "kafka", "state.change.logger")) {
-            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(name)).setLevel(Level.WARN);
+            ((Logger) LoggerFactory.getLogger(name)).setLevel(Level.WARN);
         }
         broker = new EmbeddedKafkaKraftBroker(1, 3);
         broker.afterPropertiesSet();

@@ -32,6 +32,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -230,8 +232,8 @@ class NatsOutputTest {
         NatsOutput out = (NatsOutput) output(config(server.url(), NatsOutput.DEFAULT_SUBJECT, false));
         int senders = 16;
         int each = 50;
-        List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+        List<String> failures = new CopyOnWriteArrayList<>();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int t = 0; t < senders; t++) {
                 int base = t * each;
                 pool.submit(() -> {

@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -26,9 +27,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +43,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -187,7 +192,7 @@ class SyslogOutputTest {
         final ServerSocket server;
         final BlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
         final AtomicInteger connections = new AtomicInteger();
-        final List<String> peers = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<String> peers = Collections.synchronizedList(new ArrayList<>());
         /** When > 0, each connection is closed by the server after this many frames. */
         volatile int framesPerConnection;
 
@@ -210,7 +215,7 @@ class SyslogOutputTest {
 
         void serve(Socket s, int n) {
             try (s) {
-                if (s instanceof javax.net.ssl.SSLSocket tls) {
+                if (s instanceof SSLSocket tls) {
                     tls.startHandshake();
                     peers.add(
                             tls.getSession().getPeerPrincipal() == null
@@ -276,7 +281,7 @@ class SyslogOutputTest {
     }
 
     static String timestampOf(Alert alert) {
-        return OffsetDateTime.ofInstant(alert.time().truncatedTo(ChronoUnit.MICROS), java.time.ZoneOffset.UTC)
+        return OffsetDateTime.ofInstant(alert.time().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC)
                 .toString()
                 .replace("+00:00", "Z");
     }
@@ -460,7 +465,7 @@ class SyslogOutputTest {
         try {
             server = new StreamServer(new ServerSocket(port, 16, InetAddress.getLoopbackAddress()));
         } catch (SocketException e) {
-            org.junit.jupiter.api.Assumptions.abort("port " + port + " was taken meanwhile");
+            Assumptions.abort("port " + port + " was taken meanwhile");
             return;
         }
         resources.add(server);
@@ -472,8 +477,8 @@ class SyslogOutputTest {
     void aServerThatStopsReadingFailsTheWriteAfterTheTimeoutRetryably() throws Exception {
         try (ServerSocket stuck = new ServerSocket()) {
             stuck.setReceiveBufferSize(4096);
-            stuck.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
-            List<Socket> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+            stuck.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            List<Socket> accepted = Collections.synchronizedList(new ArrayList<>());
             Thread.ofVirtual().start(() -> {
                 try {
                     accepted.add(stuck.accept()); // and never read

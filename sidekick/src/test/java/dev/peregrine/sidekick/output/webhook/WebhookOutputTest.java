@@ -3,12 +3,14 @@ package dev.peregrine.sidekick.output.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
@@ -264,14 +266,13 @@ class WebhookOutputTest {
                 TlsConfig.NONE);
         assertThatThrownBy(() -> config.create(CONTEXT))
                 .isInstanceOfSatisfying(
-                        dev.peregrine.sidekick.config.ConfigException.class,
+                        ConfigException.class,
                         e -> assertThat(e.problems()).singleElement().asString().startsWith(expected));
     }
 
     @Test
     void aRedirectIsNotFollowedSoTheBodyIsNeverLost() throws Exception {
-        com.sun.net.httpserver.HttpServer redirecting =
-                com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        HttpServer redirecting = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         redirecting.createContext("/", ex -> {
             ex.getResponseHeaders().add("Location", receiver.uri().toString());
             ex.sendResponseHeaders(302, -1);
