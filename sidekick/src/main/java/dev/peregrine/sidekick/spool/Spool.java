@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -157,8 +158,8 @@ public final class Spool implements AutoCloseable {
     }
 
     /** Dead-lettered alerts by output (outputs with none left out); kept in memory, cheap. */
-    public java.util.Map<String, Long> deadByOutput() {
-        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    public Map<String, Long> deadByOutput() {
+        Map<String, Long> out = new TreeMap<>();
         stats.forEach((output, q) -> {
             if (q.dead.get() > 0) {
                 out.put(output, q.dead.get());
