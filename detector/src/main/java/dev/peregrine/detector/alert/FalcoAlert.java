@@ -28,14 +28,12 @@ public final class FalcoAlert {
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
     private final String hostname;
-    private final boolean isoTime;
     private final OutputFormat suffix;
     private final OutputFormat timePrefix;
 
     public FalcoAlert(String hostname, boolean isoTime, boolean suggestedSuffix) {
         FieldCatalogue catalogue = FieldCatalogue.standard();
         this.hostname = hostname;
-        this.isoTime = isoTime;
         this.suffix = suggestedSuffix ? OutputFormat.compile(SUGGESTED_SUFFIX, catalogue) : null;
         this.timePrefix = OutputFormat.compile(isoTime ? "%evt.time.iso8601" : "%evt.time", catalogue);
     }
@@ -81,10 +79,6 @@ public final class FalcoAlert {
         new TreeSet<>(rule.tags()).forEach(root.putArray("tags")::add);
         root.put("time", jsonTime(e.ts));
         return MAPPER.writeValueAsString(root);
-    }
-
-    public boolean isoTime() {
-        return isoTime;
     }
 
     private static final DateTimeFormatter SECONDS =

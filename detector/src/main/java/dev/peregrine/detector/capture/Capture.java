@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 /**
  * The eBPF capture: loads bpf/capture.bpf.o (built into the jar) through libbpf, tells the kernel
  * side which syscalls to send up, attaches the programs and delivers decoded events from the ring
- * buffer to a consumer on the calling thread ({@link #poll}).
+ * buffer to a consumer on the calling thread ({@link #pollInPlace}).
  *
  * <p>Not thread-safe: one thread opens, polls and closes it.
  */
@@ -180,19 +180,23 @@ public final class Capture implements AutoCloseable {
      * the kernel's wakeup. The kernel wakes userspace only once enough has queued, so the queue is
      * also drained when the wait times out: at low rates events are at most one timeout late.
      *
+     * <p>Every record arrives in the same {@link RawEvent}, refilled per record: the sink must be
+     * done with it when it returns ({@link RawEvent#copy()} keeps one). This saves the event
+     * thread an allocation per record.
+     *
      * @return the number of events delivered
-     */
-    public int poll(int timeoutMillis, Consumer<RawEvent> sink) {
-        return poll(timeoutMillis, sink, false);
-    }
-
-    /**
-     * As {@link #poll}, but every record arrives in the same {@link RawEvent}, refilled per record:
-     * the sink must be done with it when it returns ({@link RawEvent#copy()} keeps one). This
-     * saves the event thread an allocation per record.
      */
     public int pollInPlace(int timeoutMillis, Consumer<RawEvent> sink) {
         return poll(timeoutMillis, sink, true);
+    }
+
+    /**
+     * As {@link #pollInPlace}, but every record arrives in an event of its own. Only tests under
+     * {@code state/} still call this; they keep no record, so once they call {@link #pollInPlace}
+     * this can go.
+     */
+    public int poll(int timeoutMillis, Consumer<RawEvent> sink) {
+        return poll(timeoutMillis, sink, false);
     }
 
     private int poll(int timeoutMillis, Consumer<RawEvent> sink, boolean reuse) {
