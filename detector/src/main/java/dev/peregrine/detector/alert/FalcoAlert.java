@@ -2,6 +2,7 @@ package dev.peregrine.detector.alert;
 
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.field.FieldCatalogue;
+import dev.peregrine.detector.field.OutputFormat;
 import dev.peregrine.detector.rule.CompiledRule;
 import java.time.Instant;
 import java.time.ZoneOffset;
