@@ -2,6 +2,7 @@ package dev.peregrine.detector.cli;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.peregrine.contract.v1.Origin;
+import dev.peregrine.detector.alert.AlertFormat;
 import dev.peregrine.detector.alert.AlertMessage;
 import dev.peregrine.detector.alert.FalcoAlert;
 import dev.peregrine.detector.capture.Capture;
@@ -122,13 +123,12 @@ final class RunCommand {
         Runtime.getRuntime().addShutdownHook(hook);
         Instant deadline =
                 seconds == Long.MAX_VALUE ? Instant.MAX : Instant.now().plusSeconds(seconds);
-        FalcoAlert alerts = new FalcoAlert(hostname, false, true);
+        AlertFormat alerts = new AlertFormat(hostname, false, true);
         err.println(args[0] + ": " + loaded.ruleset().rules().size() + " rules loaded; metrics on http://0.0.0.0:"
                 + server.getAddress().getPort() + "/metrics");
         PrintWriter events = record ? new PrintWriter(Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) : null;
         NodeSpool spool = null;
         SidekickLink link = null;
-        AlertMessage messages = new AlertMessage(alerts, hostname);
         if (sidekick != null && !record) {
             spool = new NodeSpool(spoolDir, spoolMaxBytes, true);
             link = new SidekickLink(
@@ -158,10 +158,11 @@ final class RunCommand {
                             events == null ? null : e -> events.println(EventJson.write(e)),
                             (rule, e) -> {
                                 if (!record) {
-                                    out.println(alerts.json(rule, e));
+                                    FalcoAlert alert = alerts.format(rule, e);
+                                    out.println(alert.json());
                                     out.flush();
                                     if (nodeSpool != null) {
-                                        nodeSpool.append(messages.of(rule, e));
+                                        nodeSpool.append(AlertMessage.of(alert));
                                     }
                                 }
                             });
