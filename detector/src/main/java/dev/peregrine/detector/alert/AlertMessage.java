@@ -7,7 +7,6 @@ import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.FieldValue;
 import dev.peregrine.contract.v1.Priority;
 import dev.peregrine.contract.v1.StringList;
-import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.rule.CompiledRule;
 import java.util.List;
 import java.util.TreeSet;
@@ -17,28 +16,23 @@ public final class AlertMessage {
     /** Thread-safe; monotonic within a millisecond. */
     private static final TimeBasedEpochGenerator UUIDS = Generators.timeBasedEpochGenerator();
 
-    private final FalcoAlert falco;
-    private final String hostname;
+    private AlertMessage() {}
 
-    public AlertMessage(FalcoAlert falco, String hostname) {
-        this.falco = falco;
-        this.hostname = hostname;
-    }
-
-    /** A new alert with a fresh uuid: resends of it keep that uuid, so the sidekick can dedup. */
-    public Alert of(CompiledRule rule, Event e) {
+    /** The alert as the contract's message, with a fresh uuid: resends of it keep that uuid, so the sidekick can dedup. */
+    public static Alert of(FalcoAlert falco) {
+        CompiledRule rule = falco.rule();
         Alert.Builder b = Alert.newBuilder()
                 .setUuid(newUuid())
                 .setTime(Timestamp.newBuilder()
-                        .setSeconds(Math.floorDiv(e.ts, 1_000_000_000L))
-                        .setNanos((int) Math.floorMod(e.ts, 1_000_000_000L)))
+                        .setSeconds(Math.floorDiv(falco.time(), 1_000_000_000L))
+                        .setNanos((int) Math.floorMod(falco.time(), 1_000_000_000L)))
                 .setRule(rule.name())
                 .setPriority(Priority.valueOf(rule.priority().name()))
                 .setSource(rule.source())
-                .setOutput(falco.output(rule, e))
-                .setHostname(hostname)
+                .setOutput(falco.output())
+                .setHostname(falco.hostname())
                 .addAllTags(new TreeSet<>(rule.tags()));
-        falco.outputFields(rule, e).forEach((k, v) -> b.putOutputFields(k, value(v)));
+        falco.outputFields().forEach((k, v) -> b.putOutputFields(k, value(v)));
         return b.build();
     }
 

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
@@ -184,7 +185,7 @@ public final class LiveDetection {
             if (++evaluated % EVALUATION_SAMPLE == 0) {
                 long start = System.nanoTime();
                 rule = ruleset.firstMatch(e);
-                evaluation.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                evaluation.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             } else {
                 rule = ruleset.firstMatch(e);
             }

@@ -110,7 +110,7 @@ class KernelTablesTest {
             boolean[] done = {false};
             while (!done[0]) {
                 assertThat(Instant.now()).as("the helper's records within 20 s").isBefore(deadline);
-                capture.poll(50, r -> {
+                capture.pollInPlace(50, r -> {
                     if (done[0] || r.pid != process.pid()) {
                         return;
                     }

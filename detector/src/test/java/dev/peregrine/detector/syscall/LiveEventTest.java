@@ -2,7 +2,6 @@ package dev.peregrine.detector.syscall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.peregrine.detector.alert.OutputFormat;
 import dev.peregrine.detector.capture.KernelRecords;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.Syscalls;
@@ -11,6 +10,7 @@ import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.EventJson;
 import dev.peregrine.detector.field.Accessor;
 import dev.peregrine.detector.field.FieldCatalogue;
+import dev.peregrine.detector.field.OutputFormat;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.RulesLoader;
 import dev.peregrine.detector.rule.Ruleset;

@@ -75,7 +75,7 @@ class SyscallEventsLiveTest {
             Instant deadline = Instant.now().plusSeconds(30);
             // Every record goes through the factory, in order, so its tables follow the helper's fds and cwd.
             while (!exited[0] && Instant.now().isBefore(deadline)) {
-                capture.poll(50, r -> {
+                capture.pollInPlace(50, r -> {
                     Event e = factory.toEvent(r);
                     // the helper's own events, not those of the JVM's spawn helper before the exec, and its children's
                     boolean ours = (r.pid == pid && !r.comm.startsWith("java") && !r.comm.startsWith("jspawn"))

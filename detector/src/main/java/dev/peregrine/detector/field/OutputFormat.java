@@ -1,10 +1,6 @@
-package dev.peregrine.detector.alert;
+package dev.peregrine.detector.field;
 
 import dev.peregrine.detector.event.Event;
-import dev.peregrine.detector.field.Accessor;
-import dev.peregrine.detector.field.FieldCatalogue;
-import dev.peregrine.detector.field.FieldException;
-import dev.peregrine.detector.field.FieldType;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
