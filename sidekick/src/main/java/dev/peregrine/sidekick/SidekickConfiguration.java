@@ -32,7 +32,6 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.grpc.server.GlobalServerInterceptor;
 import org.springframework.grpc.server.ServerBuilderCustomizer;
@@ -125,14 +124,21 @@ class SidekickConfiguration {
         return new IntakeToken(properties.intake().token(), rejections);
     }
 
-    /** Ahead of every other filter: POST / is the hot path and needs none of them. */
+    /** POST / and POST /test: the last filter of the intake's security chain (security.SidekickSecurity). */
     @Bean
-    FilterRegistrationBean<HttpIntake> httpIntake(
-            Intake intake, Rejections rejections, Clock clock, PeregrineProperties properties) {
-        FilterRegistrationBean<HttpIntake> bean = new FilterRegistrationBean<>(new HttpIntake(
-                intake, rejections, clock, properties.intake().maxBodySize().toBytes()));
-        bean.setOrder(Ordered.HIGHEST_PRECEDENCE);
-        bean.addUrlPatterns("/*");
+    HttpIntake httpIntake(Intake intake, Rejections rejections, Clock clock, PeregrineProperties properties) {
+        return new HttpIntake(
+                intake, rejections, clock, properties.intake().maxBodySize().toBytes());
+    }
+
+    /**
+     * Not a servlet filter of its own: Spring Boot would register the bean as one, ahead of the
+     * security chain that decides who may post.
+     */
+    @Bean
+    FilterRegistrationBean<HttpIntake> httpIntakeIsNotAServletFilter(HttpIntake httpIntake) {
+        FilterRegistrationBean<HttpIntake> bean = new FilterRegistrationBean<>(httpIntake);
+        bean.setEnabled(false);
         return bean;
     }
 

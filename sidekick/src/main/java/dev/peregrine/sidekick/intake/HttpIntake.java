@@ -27,9 +27,15 @@ import tools.jackson.databind.json.JsonMapper;
  * Falco's http_output target, unchanged: POST / with Falco's JSON; and Falcosidekick's
  * POST /test. A 200 means the alert is on disk.
  *
- * <p>A servlet filter ahead of Spring MVC rather than a controller: this is the hot path, one
- * request per alert, and MVC's dispatch, observation and message conversion cost several times
- * what reading the alert does. The other endpoints are ordinary MVC ({@link SidekickEndpoints}).
+ * <p>A filter ahead of Spring MVC rather than a controller: this is the hot path, one request per
+ * alert, and MVC's dispatch, observation and message conversion cost several times what reading
+ * the alert does. It runs as the last filter of the intake's security chain
+ * ({@code security.SidekickSecurity}), which has decided who may post. The other endpoints are
+ * ordinary MVC ({@link SidekickEndpoints}).
+ *
+ * <p>Only {@code Content-Type: application/json} is read (what Falco sends with
+ * {@code json_output: true}): a web page can make a browser post a form or text/plain to any
+ * host without asking, but not JSON, which needs a CORS preflight this server never answers.
  */
 public final class HttpIntake extends HttpFilter {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -63,6 +69,19 @@ public final class HttpIntake extends HttpFilter {
     }
 
     private void receive(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String type = request.getContentType();
+        if (!isJson(type)) {
+            rejections.record("http", "unsupported_media_type", "Content-Type " + type);
+            intake.countRejected("http");
+            error(
+                    response,
+                    415,
+                    "unsupported_media_type",
+                    null,
+                    "Content-Type must be application/json (Falco sends it with json_output: true), not "
+                            + (type == null ? "none" : "'" + type + "'"));
+            return;
+        }
         AlertJson.Received received;
         try {
             received = AlertJson.receive(readBody(request), clock::instant);
@@ -74,6 +93,19 @@ public final class HttpIntake extends HttpFilter {
             return;
         }
         await(response, received.alert(), intake.accept(received.alert(), "http", received.senderUuid()));
+    }
+
+    /** {@code application/json}, any case, with or without parameters ({@code ; charset=utf-8}). */
+    static boolean isJson(String contentType) {
+        int n = JSON_TYPE.length();
+        if (contentType == null || !contentType.regionMatches(true, 0, JSON_TYPE, 0, n)) {
+            return false;
+        }
+        if (contentType.length() == n) {
+            return true;
+        }
+        char next = contentType.charAt(n);
+        return next == ';' || next == ' ' || next == '\t';
     }
 
     private void test(HttpServletResponse response) throws IOException {

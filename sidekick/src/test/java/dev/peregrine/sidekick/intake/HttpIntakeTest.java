@@ -3,6 +3,7 @@ package dev.peregrine.sidekick.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.peregrine.sidekick.testing.Credentials;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.net.URI;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -34,6 +36,7 @@ class HttpIntakeTest {
     static final RecordingHttpServer webhook = new RecordingHttpServer();
     static final JsonMapper json = JsonMapper.builder().build();
     static final HttpClient http = HttpClient.newHttpClient();
+    static final String ADMIN_TOKEN = "admin-token-for-http-intake-test";
 
     @TempDir
     static Path spool;
@@ -51,6 +54,8 @@ class HttpIntakeTest {
         r.add("peregrine.outputs.siem.type", () -> "webhook");
         r.add("peregrine.outputs.siem.url", webhook::uri);
         r.add("peregrine.outputs.siem.minimum-priority", () -> "notice");
+        r.add("peregrine.security.tokens.ops.sha256", () -> Credentials.sha256(ADMIN_TOKEN));
+        r.add("peregrine.security.tokens.ops.roles", () -> "admin");
         r.add("spring.grpc.server.port", () -> "0");
     }
 
@@ -60,12 +65,19 @@ class HttpIntakeTest {
     }
 
     HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return post(path, "application/json", body);
+    }
+
+    HttpResponse<String> post(String path, String contentType, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> get(String path) throws Exception {
@@ -179,6 +191,18 @@ class HttpIntakeTest {
                 .contains("peregrine_intake_rejections_total{input=\"http\",reason=\"" + reason + "\"}");
     }
 
+    /** A web page can make a browser post these anywhere without asking; JSON needs a preflight. */
+    @ParameterizedTest
+    @ValueSource(strings = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""})
+    void onlyJsonIsRead(String contentType) throws Exception {
+        HttpResponse<String> r = post("/", contentType.isEmpty() ? null : contentType, SampleAlerts.LINES.getFirst());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(415);
+        assertThat(json.readTree(r.body()).get("reason").stringValue()).isEqualTo("unsupported_media_type");
+        assertThat(post("/", "Application/JSON; charset=utf-8", SampleAlerts.LINES.getFirst())
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
     @Test
     void aResentUuidIsAcknowledgedButDeliveredOnce() throws Exception {
         String body =
@@ -200,8 +224,9 @@ class HttpIntakeTest {
         assertThat(get("/ping").body()).isEqualTo("pong\n");
         assertThat(json.readTree(get("/healthz").body()).get("status").stringValue())
                 .isEqualTo("ok");
-        HttpResponse<String> test = post("/test", "");
-        assertThat(test.statusCode()).isEqualTo(200);
+        assertThat(post("/test", "").statusCode()).as("/test needs role admin").isEqualTo(401);
+        HttpResponse<String> test = post("/test", null, "", "Authorization", Credentials.bearer(ADMIN_TOKEN));
+        assertThat(test.statusCode()).as(test.body()).isEqualTo(200);
         String uuid = json.readTree(test.body()).get("uuid").stringValue();
         // Debug is below the output's minimum priority, yet /test reaches every output.
         await().atMost(Duration.ofSeconds(30))
