@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -92,7 +93,8 @@ public final class HttpIntake extends HttpFilter {
             error(response, status, e.kind(), e.field(), e.getMessage());
             return;
         }
-        await(response, received.alert(), intake.accept(received.alert(), "http", received.senderUuid()));
+        Alert alert = received.alert();
+        await(response, alert, () -> intake.accept(alert, "http", received.senderUuid()));
     }
 
     /** {@code application/json}, any case, with or without parameters ({@code ; charset=utf-8}). */
@@ -121,12 +123,17 @@ public final class HttpIntake extends HttpFilter {
                 "",
                 null,
                 Map.of());
-        await(response, alert, intake.acceptTest(alert));
+        await(response, alert, () -> intake.acceptTest(alert));
     }
 
-    private void await(HttpServletResponse response, Alert alert, CompletableFuture<Intake.Result> written)
+    /**
+     * Spools the alert ({@code spooling} may refuse at once with {@link SpoolFullException}) and
+     * answers once it is on disk.
+     */
+    private void await(HttpServletResponse response, Alert alert, Supplier<CompletableFuture<Intake.Result>> spooling)
             throws IOException {
         try {
+            CompletableFuture<Intake.Result> written = spooling.get();
             // Untimed: every append's future completes, even when the spool fails (its writer
             // fails what it cannot commit). A timed wait on a virtual thread arms a timer per
             // request, which profiles showed at 4% of the sidekick's CPU.
@@ -136,7 +143,8 @@ public final class HttpIntake extends HttpFilter {
                     + (result == Intake.Result.DUPLICATE ? "duplicate" : "accepted") + "\"}";
             write(response, 200, body.getBytes(StandardCharsets.US_ASCII));
         } catch (SpoolFullException e) {
-            rejections.record("http", "spool_full", e.getMessage());
+            // Logged by the spool once per episode; a sender retrying thousands of alerts is not.
+            rejections.count("http", "spool_full");
             unavailable(response, "spool_full", e.getMessage());
         } catch (ExecutionException e) {
             rejections.record("http", "spool_error", String.valueOf(e.getMessage()));
