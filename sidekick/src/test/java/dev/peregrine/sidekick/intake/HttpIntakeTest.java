@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -169,6 +170,22 @@ class HttpIntakeTest {
                         400,
                         "invalid_field",
                         "uuid"),
+                // The hardening issue's lenient cases.
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"uuid\":7}", 400, "invalid_field", "uuid"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"origin\":[]}", 400, "invalid_field", "origin"),
+                Arguments.of("{\"rule\":\"\\u0000\",\"priority\":\"Warning\"}", 400, "invalid_field", "rule"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\" Warning\"}", 400, "invalid_field", "priority"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"warning\\n\"}", 400, "invalid_field", "priority"),
+                Arguments.of(
+                        "{\"rule\":\"r\",\"priority\":\"Warning\",\"time\":\"+999999999-01-01T00:00:00Z\"}",
+                        400,
+                        "invalid_field",
+                        "time"),
+                Arguments.of(
+                        "{\"rule\":\"r\",\"priority\":\"Warning\",\"output_fields\":{\"n\":1e400}}",
+                        400,
+                        "invalid_field",
+                        "output_fields.n"),
                 Arguments.of(
                         "{\"rule\":\"r\",\"priority\":\"Warning\",\"output\":\"" + "x".repeat(9000) + "\"}",
                         413,
@@ -189,6 +206,26 @@ class HttpIntakeTest {
         }
         assertThat(get("/actuator/prometheus").body())
                 .contains("peregrine_intake_rejections_total{input=\"http\",reason=\"" + reason + "\"}");
+    }
+
+    @Test
+    void overlongUtf8IsRefusedNamingTheField() throws Exception {
+        byte[] head = "{\"rule\":\"r\",\"priority\":\"Warning\",\"hostname\":\"a".getBytes(StandardCharsets.UTF_8);
+        byte[] tail = "\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[head.length + 2 + tail.length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        body[head.length] = (byte) 0xC0; // C0 80: NUL in an overlong form
+        body[head.length + 1] = (byte) 0x80;
+        System.arraycopy(tail, 0, body, head.length + 2, tail.length);
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(json.readTree(r.body()).get("field").stringValue()).isEqualTo("hostname");
+        assertThat(json.readTree(r.body()).get("error").stringValue()).contains("not well-formed UTF-8");
     }
 
     /** A web page can make a browser post these anywhere without asking; JSON needs a preflight. */
