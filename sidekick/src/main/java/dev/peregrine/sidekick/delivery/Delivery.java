@@ -61,6 +61,9 @@ final class Delivery implements AutoCloseable {
     private Spool.Reader queue; // used by one sender at a time: the one that set reading
     private boolean reading; // guarded by buffer
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Notified by {@link #close}, to end the senders' pauses. */
+    private final Object stopping = new Object();
+
     private final Counter delivered;
     private final Counter failed;
     private final Counter dead;
@@ -339,12 +342,22 @@ final class Delivery implements AutoCloseable {
         spool.bury(entry, reason);
     }
 
+    /**
+     * Waits between retry rounds, or until {@link #close}: a sender sleeping out a 30 s backoff
+     * held shutdown up to close's 5 s per failing output.
+     */
     private void pause(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running.set(false);
+        long deadline = System.nanoTime() + d.toNanos();
+        synchronized (stopping) {
+            try {
+                long left;
+                while (running.get() && (left = deadline - System.nanoTime()) > 0) {
+                    TimeUnit.NANOSECONDS.timedWait(stopping, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running.set(false);
+            }
         }
     }
 
@@ -353,6 +366,9 @@ final class Delivery implements AutoCloseable {
         running.set(false);
         synchronized (buffer) {
             buffer.notifyAll();
+        }
+        synchronized (stopping) {
+            stopping.notifyAll();
         }
         try {
             // Wait briefly for in-flight sends (a sender waiting for work notices within 500 ms);
