@@ -4,6 +4,7 @@ import dev.peregrine.sidekick.dedup.Aggregator;
 import dev.peregrine.sidekick.dedup.DedupStore;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.Secrets;
 import dev.peregrine.sidekick.output.SpooledAlert;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolEntry;
@@ -71,6 +72,8 @@ final class Delivery implements AutoCloseable {
     private final Counter sidekickError;
     private final Timer latency;
     private final Aggregator aggregator;
+    /** The output's credentials, masked in every message this class logs or keeps. */
+    private final Secrets secrets;
 
     /** @param dedup where dedup and group windows are kept; null when no output uses them */
     Delivery(
@@ -82,6 +85,7 @@ final class Delivery implements AutoCloseable {
             Clock clock,
             DedupStore dedup) {
         this.configured = configured;
+        this.secrets = Secrets.of(configured.config());
         this.output = output;
         this.spool = spool;
         this.clock = clock;
@@ -290,14 +294,14 @@ final class Delivery implements AutoCloseable {
                 failed.increment();
                 sidekickError.increment();
                 if (!e.retryable()) {
-                    bury(entry, e.getMessage());
+                    bury(entry, secrets.mask(e.getMessage()));
                     return;
                 }
                 log.warn(
                         "output {}: alert {} not delivered yet, will retry: {}",
                         configured.name(),
                         entry.uuid(),
-                        e.getMessage());
+                        secrets.mask(e.getMessage()));
             } catch (CallNotPermittedException e) {
                 failed.increment();
                 sidekickError.increment();
@@ -308,7 +312,7 @@ final class Delivery implements AutoCloseable {
                         "output {}: alert {} not delivered yet, will retry: {}",
                         configured.name(),
                         entry.uuid(),
-                        e.toString());
+                        secrets.mask(e.toString()));
             }
             pause(configured.settings().retry().maxBackoff());
         }
