@@ -53,7 +53,7 @@ public final class Secrets {
      * A webhook path segment that is (part of) the credential: Slack's T.../B.../secret, Discord's
      * id and token, Mattermost's key, Teams' GUIDs; not words such as "services" or "hooks".
      */
-    private static final Pattern CREDENTIAL_SEGMENT = Pattern.compile("(?=.*\\d).{8,}|.{20,}");
+    private static final Pattern CREDENTIAL_SEGMENT = Pattern.compile("(?=.*\\d).{8,}|.{16,}");
 
     private final List<String> values;
 
