@@ -14,6 +14,7 @@ import dev.peregrine.sidekick.intake.HttpIntake;
 import dev.peregrine.sidekick.intake.Intake;
 import dev.peregrine.sidekick.intake.IntakeToken;
 import dev.peregrine.sidekick.intake.Rejections;
+import dev.peregrine.sidekick.metrics.LabelLimits;
 import dev.peregrine.sidekick.output.stdout.StdoutConfig;
 import dev.peregrine.sidekick.route.Route;
 import dev.peregrine.sidekick.spool.DeadLetters;
@@ -29,10 +30,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
 import org.springframework.grpc.server.GlobalServerInterceptor;
 import org.springframework.grpc.server.ServerBuilderCustomizer;
 
@@ -109,6 +112,14 @@ class SidekickConfiguration {
                 properties.customfields(),
                 Intake.templatedFields(properties.templatedfields()),
                 metrics);
+    }
+
+    /** Bounds the series alerts can create; a MeterFilter, applied to every meter registered. */
+    @Bean
+    static LabelLimits labelLimits(Environment env) {
+        PeregrineProperties.Metrics m =
+                Binder.get(env).bindOrCreate("peregrine.metrics", PeregrineProperties.Metrics.class);
+        return new LabelLimits(m.byLabel(), m.maxSeries());
     }
 
     @Bean
