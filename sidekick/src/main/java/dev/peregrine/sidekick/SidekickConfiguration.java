@@ -138,8 +138,14 @@ class SidekickConfiguration {
     /** POST / and POST /test: the last filter of the intake's security chain (security.SidekickSecurity). */
     @Bean
     HttpIntake httpIntake(Intake intake, Rejections rejections, Clock clock, PeregrineProperties properties) {
+        PeregrineProperties.Http http = properties.http();
         return new HttpIntake(
-                intake, rejections, clock, properties.intake().maxBodySize().toBytes());
+                intake,
+                rejections,
+                clock,
+                properties.intake().maxBodySize().toBytes(),
+                http.bodyTimeout(),
+                http.minBodyRate().toBytes());
     }
 
     /**

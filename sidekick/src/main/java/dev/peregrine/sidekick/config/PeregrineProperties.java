@@ -19,6 +19,7 @@ import org.springframework.validation.annotation.Validated;
  * @param templatedfields added to every alert's output_fields, each the result of a template over
  *     the alert (after the custom fields), as Falcosidekick's TEMPLATEDFIELDS
  * @param metrics bounds on the metric series alerts can create
+ * @param http how long the HTTP port waits for slow clients
  */
 @Validated
 @ConfigurationProperties("peregrine")
@@ -27,7 +28,8 @@ public record PeregrineProperties(
         @DefaultValue @Valid Intake intake,
         @DefaultValue Map<String, String> customfields,
         @DefaultValue Map<String, String> templatedfields,
-        @DefaultValue @Valid Metrics metrics) {
+        @DefaultValue @Valid Metrics metrics,
+        @DefaultValue @Valid Http http) {
 
     /**
      * @param dir where spool.db lives
@@ -76,4 +78,19 @@ public record PeregrineProperties(
             @DefaultValue("50") @Positive int source,
             @DefaultValue("500") @Positive int k8sNsName,
             @DefaultValue("1000") @Positive int k8sPodName) {}
+
+    /**
+     * Deadlines for slow clients on the HTTP port (Tomcat's own timeouts are per read, so a client
+     * sending a byte a second would never hit them).
+     *
+     * @param headerTimeout from a request's first byte to the end of its headers
+     * @param bodyTimeout how long an intake body may take, plus a second per {@code minBodyRate}
+     *     received (Apache's mod_reqtimeout MinRate)
+     * @param minBodyRate the slowest an intake body may arrive, per second, beyond
+     *     {@code bodyTimeout}
+     */
+    public record Http(
+            @DefaultValue("10s") @NotNull Duration headerTimeout,
+            @DefaultValue("10s") @NotNull Duration bodyTimeout,
+            @DefaultValue("1KB") @NotNull DataSize minBodyRate) {}
 }

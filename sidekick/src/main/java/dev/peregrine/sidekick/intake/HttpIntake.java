@@ -4,6 +4,7 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.AlertRejectedException;
 import dev.peregrine.sidekick.alert.Priority;
+import dev.peregrine.sidekick.server.SlowClients;
 import dev.peregrine.sidekick.spool.SpoolFullException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -14,6 +15,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +24,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -46,12 +50,30 @@ public final class HttpIntake extends HttpFilter {
     private final Rejections rejections;
     private final Clock clock;
     private final long maxBodyBytes;
+    private final Duration bodyTimeout;
+    private final long minBodyRate;
 
     public HttpIntake(Intake intake, Rejections rejections, Clock clock, long maxBodyBytes) {
+        this(intake, rejections, clock, maxBodyBytes, Duration.ofSeconds(10), 1024);
+    }
+
+    /**
+     * @param bodyTimeout how long a body may take, plus a second per {@code minBodyRate} bytes
+     * @param minBodyRate the slowest a body may arrive beyond {@code bodyTimeout}, in bytes per second
+     */
+    public HttpIntake(
+            Intake intake,
+            Rejections rejections,
+            Clock clock,
+            long maxBodyBytes,
+            Duration bodyTimeout,
+            long minBodyRate) {
         this.intake = intake;
         this.rejections = rejections;
         this.clock = clock;
         this.maxBodyBytes = maxBodyBytes;
+        this.bodyTimeout = bodyTimeout;
+        this.minBodyRate = minBodyRate;
     }
 
     @Override
@@ -87,7 +109,11 @@ public final class HttpIntake extends HttpFilter {
         try {
             received = AlertJson.receive(readBody(request), clock::instant);
         } catch (AlertRejectedException e) {
-            int status = e.kind().equals("body_too_large") ? 413 : 400;
+            int status = switch (e.kind()) {
+                case "body_too_large" -> 413;
+                case "body_too_slow" -> 408; // Tomcat closes the connection after a 408
+                default -> 400;
+            };
             rejections.record("http", e.kind(), e.getMessage());
             intake.countRejected("http");
             error(response, status, e.kind(), e.field(), e.getMessage());
@@ -155,19 +181,46 @@ public final class HttpIntake extends HttpFilter {
         }
     }
 
+    /**
+     * The body, read to its end within the intake's deadline: {@code bodyTimeout} plus a second per
+     * {@code minBodyRate} bytes received, checked as each read returns (Tomcat's connection timeout
+     * bounds a single read), so a client trickling its body is cut off, not waited for.
+     */
     private byte[] readBody(HttpServletRequest request) {
         long declared = request.getContentLengthLong();
         if (declared > maxBodyBytes) {
             throw tooLarge(declared);
         }
+        long started = System.nanoTime();
         try (InputStream in = request.getInputStream()) {
-            byte[] body = declared >= 0
-                    ? in.readNBytes((int) declared + 1)
-                    : in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-            if (body.length > maxBodyBytes) {
-                throw tooLarge(body.length);
+            // Tomcat stops at the declared length: a body of that size needs no copy.
+            byte[] body = new byte[(int) (declared >= 0 ? declared : Math.min(8192, maxBodyBytes + 1))];
+            int n = 0;
+            while (true) {
+                if (n == body.length) {
+                    if (declared >= 0 || n > maxBodyBytes) {
+                        break;
+                    }
+                    body = Arrays.copyOf(body, (int) Math.min(2L * body.length, maxBodyBytes + 1));
+                }
+                int read = in.read(body, n, body.length - n);
+                if (read < 0) {
+                    break;
+                }
+                n += read;
+                if (System.nanoTime() - started > SlowClients.allowedBodyNanos(bodyTimeout, minBodyRate, n)) {
+                    throw new AlertRejectedException(
+                            "body_too_slow",
+                            null,
+                            "the request body arrived too slowly (" + n + " bytes in "
+                                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)
+                                    + " ms; peregrine.http.body-timeout and min-body-rate)");
+                }
             }
-            return body;
+            if (n > maxBodyBytes) {
+                throw tooLarge(n);
+            }
+            return n == body.length ? body : Arrays.copyOf(body, n);
         } catch (IOException e) {
             throw new AlertRejectedException(
                     "unreadable_body", null, "could not read the request body: " + e.getMessage());
