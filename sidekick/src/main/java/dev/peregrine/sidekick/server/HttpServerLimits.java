@@ -6,11 +6,13 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 
 /**
- * The HTTP server's defences against slow clients, in one place: Tomcat's per-read timeouts and
+ * The HTTP server's defences against slow clients and odd requests, in one place: Tomcat's per-read timeouts and
  * connection limits are {@code server.tomcat.*} (application.yml), the deadline for a request's
  * headers is {@link SlowClients}, the intake times its bodies ({@code peregrine.http.*}). Another
  * connector (the dashboard's port) is watched too when it is made with
@@ -37,6 +39,14 @@ public class HttpServerLimits {
                 slowClients.watch(p);
             }
         };
+    }
+
+    /** After Spring Security (which runs first), before Spring MVC. */
+    @Bean
+    FilterRegistrationBean<ContentTypeGuard> contentTypeGuard() {
+        FilterRegistrationBean<ContentTypeGuard> bean = new FilterRegistrationBean<>(new ContentTypeGuard());
+        bean.setOrder(Ordered.HIGHEST_PRECEDENCE + 2);
+        return bean;
     }
 
     @Bean
