@@ -35,8 +35,15 @@ nobody=65534  # prometheus and alertmanager run as nobody, as their upstream ima
 # --- the key ------------------------------------------------------------------------------------
 # One apt-cache call (each loads apt's whole cache): the candidate version and SHA256 of every package.
 declare -A version sha256
-meta=$(apt-cache show --no-all-versions "${base_packages[@]}" prometheus prometheus-alertmanager 2>/dev/null \
-  | grep -E '^(Package|Version|SHA256):' || true)
+candidates() {
+  apt-cache show --no-all-versions "${base_packages[@]}" prometheus prometheus-alertmanager 2>/dev/null \
+    | grep -E '^(Package|Version|SHA256):' || true
+}
+meta=$(candidates)
+if [ "$(grep -c '^SHA256:' <<<"$meta")" -lt $(( ${#base_packages[@]} + 2 )) ] && [ "$(id -u)" -eq 0 ]; then
+  apt-get update -qq # a machine whose package lists were cleaned
+  meta=$(candidates)
+fi
 while read -r field value; do
   case $field in
     Package:) p=$value ;;
@@ -122,6 +129,9 @@ for d in bin sbin lib lib64; do
 done
 mkdir -p "$rootfs"/{tmp,root,etc,var/lib/peregrine,usr/local/bin}
 chmod 1777 "$rootfs/tmp"
+# The data volume's mount point: owned by root (the detector, which keeps no DAC_OVERRIDE) and
+# writable by group peregrine (the sidekick, user and group 65532); setgid keeps the group.
+chmod 2775 "$rootfs/var/lib/peregrine"
 chmod 700 "$rootfs/root"
 cat >"$rootfs/etc/passwd" <<EOF
 root:x:0:0:root:/root:/usr/sbin/nologin
@@ -178,7 +188,7 @@ image() {
 }
 mkdir -p "$work/out" "$work/layers"
 
-layer "$rootfs" debian var/lib/peregrine:$nonroot:$nonroot >"$work/layers/debian.sha"
+layer "$rootfs" debian var/lib/peregrine:0:$nonroot >"$work/layers/debian.sha"
 
 java=$work/java
 mkdir -p "$java/opt"
@@ -193,7 +203,7 @@ prom=$work/prometheus
 mkdir -p "$prom"
 f=$(deb_of prometheus)
 dpkg-deb --fsys-tarfile "$f" | tar -x -C "$prom" ./usr/bin/prometheus ./usr/bin/promtool \
-  ./usr/share/doc/prometheus/copyright
+  ./usr/share/prometheus ./usr/share/doc/prometheus/copyright
 mkdir -p "$prom/etc/prometheus" "$prom/prometheus"
 cat >"$prom/etc/prometheus/prometheus.yml" <<'EOF'
 # Default: Prometheus scrapes itself. docker-compose.yml mounts the product's configuration here.
@@ -207,8 +217,9 @@ layer "$prom" prometheus prometheus:$nobody:$nobody >"$work/layers/prometheus.sh
 am=$work/alertmanager
 mkdir -p "$am"
 f=$(deb_of prometheus-alertmanager)
+# Debian's build reads its notification templates from /usr/share/prometheus/alertmanager.
 dpkg-deb --fsys-tarfile "$f" | tar -x -C "$am" ./usr/bin/prometheus-alertmanager ./usr/bin/amtool \
-  ./usr/share/doc/prometheus-alertmanager/copyright
+  ./usr/share/prometheus/alertmanager ./usr/share/doc/prometheus-alertmanager/copyright
 mkdir -p "$am/etc/alertmanager" "$am/alertmanager"
 cat >"$am/etc/alertmanager/alertmanager.yml" <<'EOF'
 # Default: alerts are kept (API, UI) and sent nowhere. docker-compose.yml mounts its own here.
