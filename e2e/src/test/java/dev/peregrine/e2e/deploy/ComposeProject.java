@@ -30,6 +30,8 @@ final class ComposeProject implements AutoCloseable {
                 List.of("PEREGRINE_HTTP_PORT", "PEREGRINE_GRPC_PORT", "PROMETHEUS_PORT", "ALERTMANAGER_PORT")) {
             env.put(port, "");
         }
+        // The alerts' hostname: tells this project's alerts from any other's in Alertmanager.
+        env.put("PEREGRINE_HOSTNAME", name);
         env.putAll(settings);
     }
 

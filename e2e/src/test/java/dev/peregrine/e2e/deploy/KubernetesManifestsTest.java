@@ -254,7 +254,10 @@ class KubernetesManifestsTest {
             assertThat(pvc.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
             assertThat(pvc.getSpec().getResources().getRequests()).containsKey("storage");
         });
-        assertThat(mountPaths).containsEntry("tmp", "/tmp").containsEntry("config", "/etc/peregrine");
+        assertThat(mountPaths)
+                .containsEntry("tmp", "/tmp")
+                .containsEntry("config", "/etc/peregrine/application.yml")
+                .containsEntry("secrets", "/etc/peregrine/secrets");
 
         // application.yml from the ConfigMap, credentials from an optional Secret.
         String configMap = pod.getVolumes().stream()
@@ -270,6 +273,15 @@ class KubernetesManifestsTest {
             assertThat(e.getSecretRef().getName()).isEqualTo("peregrine-sidekick-outputs");
             assertThat(e.getSecretRef().getOptional()).isTrue();
         });
+        assertThat(pod.getVolumes()).anySatisfy(v -> {
+            assertThat(v.getName()).isEqualTo("secrets");
+            assertThat(v.getSecret().getSecretName()).isEqualTo("peregrine-sidekick-outputs");
+            assertThat(v.getSecret().getOptional()).isTrue();
+        });
+        // The Secret's files are read as properties (a config tree).
+        assertThat(c.getEnv())
+                .anySatisfy(e -> assertThat(e.getName() + "=" + e.getValue())
+                        .isEqualTo("SPRING_CONFIG_IMPORT=optional:configtree:/etc/peregrine/secrets/"));
     }
 
     @ParameterizedTest
