@@ -68,7 +68,7 @@ final class ComposeProject implements AutoCloseable {
 
     @Override
     public void close() {
-        exec(Duration.ofMinutes(3), List.of("down", "--volumes", "--timeout", "10"));
+        exec(Duration.ofMinutes(3), List.of("down", "--volumes", "--timeout", "5"));
     }
 
     /** Like testkit's Command, with the project's environment (Command passes none). */

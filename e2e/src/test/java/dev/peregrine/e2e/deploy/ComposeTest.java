@@ -196,6 +196,7 @@ class ComposeTest {
                 ? List.of("BPF", "PERFMON", "SYS_PTRACE")
                 : List.of("SYS_ADMIN", "CAP_SYS_ADMIN", "SYS_PTRACE");
         assertThat(strings(host.get("CapAdd"))).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(host.get("ReadonlyRootfs").booleanValue()).isTrue();
 
         JsonNode sidekick = inspect(project.containerId("sidekick"));
         assertThat(sidekick.get("Config").get("User").stringValue()).isEqualTo("65532:65532");
