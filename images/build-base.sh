@@ -14,7 +14,7 @@
 # Needs: apt (with its lists: `apt-get update`), dpkg-deb, GNU tar, sha256sum, and JDK 25 (jlink).
 # Built once per content: the key hashes this script, the exact .deb files apt would fetch (their
 # SHA256 from apt's lists) and the JDK's `release` file. Results are kept under
-# ${PEREGRINE_IMAGE_CACHE:-~/.cache/peregrine/images}/KEY, so a second run costs a second.
+# ${PEREGRINE_IMAGE_CACHE:-~/.cache/peregrine/images}/KEY, so a second run costs seconds (apt-cache).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/scripts/env.sh"
