@@ -22,5 +22,10 @@ fi
 docker=$(command -v /usr/bin/docker || command -v docker)
 for tar in detector/target/jib-image.tar sidekick/target/jib-image.tar \
   target/images/prometheus.tar target/images/alertmanager.tar; do
-  "$docker" load -q -i "$tar" | sed -n 's/^Loaded image: /loaded /p'
+  loaded=$("$docker" load -q -i "$tar" | sed -n 's/^Loaded image: //p')
+  echo "loaded $loaded"
 done
+# Earlier builds that a tag no longer names (all made here: they carry the base's label), unless a
+# container still uses them.
+"$docker" images -q --filter dangling=true --filter label=dev.peregrine.base \
+  | xargs -r "$docker" rmi >/dev/null 2>&1 || true
