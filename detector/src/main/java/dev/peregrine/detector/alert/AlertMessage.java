@@ -7,6 +7,7 @@ import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.FieldValue;
 import dev.peregrine.contract.v1.Priority;
 import dev.peregrine.contract.v1.StringList;
+import dev.peregrine.detector.anomaly.Anomaly;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.rule.CompiledRule;
 import java.util.List;
@@ -39,6 +40,24 @@ public final class AlertMessage {
                 .setHostname(hostname)
                 .addAllTags(new TreeSet<>(rule.tags()));
         falco.outputFields(rule, e).forEach((k, v) -> b.putOutputFields(k, value(v)));
+        return b.build();
+    }
+
+    /** An anomaly as an alert: {@code source: anomaly}, the kind's rule name, the anomaly and context fields. */
+    public Alert of(Anomaly a) {
+        Event e = a.event();
+        Alert.Builder b = Alert.newBuilder()
+                .setUuid(newUuid())
+                .setTime(Timestamp.newBuilder()
+                        .setSeconds(Math.floorDiv(e.ts, 1_000_000_000L))
+                        .setNanos((int) Math.floorMod(e.ts, 1_000_000_000L)))
+                .setRule(a.rule())
+                .setPriority(Priority.valueOf(a.priority().name()))
+                .setSource(Anomaly.SOURCE)
+                .setOutput(falco.output(a))
+                .setHostname(hostname)
+                .addAllTags(new TreeSet<>(List.of("anomaly", a.kind().id)));
+        falco.outputFields(a).forEach((k, v) -> b.putOutputFields(k, value(v)));
         return b.build();
     }
 

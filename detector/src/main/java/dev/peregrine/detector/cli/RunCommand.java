@@ -4,6 +4,11 @@ import com.sun.net.httpserver.HttpServer;
 import dev.peregrine.contract.v1.Origin;
 import dev.peregrine.detector.alert.AlertMessage;
 import dev.peregrine.detector.alert.FalcoAlert;
+import dev.peregrine.detector.anomaly.Anomaly;
+import dev.peregrine.detector.anomaly.AnomalySettings;
+import dev.peregrine.detector.anomaly.AnomalySettingsFile;
+import dev.peregrine.detector.anomaly.Baselines;
+import dev.peregrine.detector.anomaly.ProfileStore;
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.Prerequisites;
 import dev.peregrine.detector.event.EventJson;
@@ -51,6 +56,9 @@ final class RunCommand {
         String nodeName = System.getenv().getOrDefault("NODE_NAME", "");
         String clusterName = System.getenv().getOrDefault("CLUSTER_NAME", "");
         List<Path> criSockets = new ArrayList<>();
+        boolean anomaly = false;
+        Duration anomalyLearning = null;
+        Path anomalyConfig = null, anomalyDir = null;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "-r", "--rules" -> rules.add(Path.of(args[++i]));
@@ -69,9 +77,22 @@ final class RunCommand {
                 case "--node-name" -> nodeName = args[++i];
                 case "--cluster-name" -> clusterName = args[++i];
                 case "--cri" -> criSockets.add(Path.of(args[++i]));
+                case "--anomaly" -> anomaly = true;
+                case "--anomaly-learning" -> {
+                    anomaly = true;
+                    try {
+                        anomalyLearning = AnomalySettingsFile.parseDuration("--anomaly-learning", args[++i]);
+                    } catch (AnomalySettingsFile.InvalidSettingException e) {
+                        err.println(args[0] + ": " + e.getMessage());
+                        return 2;
+                    }
+                }
+                case "--anomaly-config" -> anomalyConfig = Path.of(args[++i]);
+                case "--anomaly-dir" -> anomalyDir = Path.of(args[++i]);
                 default -> {
                     err.println(
                             "usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...\n"
+                                    + "           [--anomaly [--anomaly-learning DURATION] [--anomaly-config FILE] [--anomaly-dir DIR]]\n"
                                     + "           [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]\n"
                                     + "            [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]\n"
                                     + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...");
@@ -86,6 +107,19 @@ final class RunCommand {
         if (record && outFile == null) {
             err.println("capture: --out FILE is required");
             return 2;
+        }
+        AnomalySettings anomalySettings = null;
+        if (anomaly && !record) {
+            try {
+                anomalySettings = anomalyConfig == null
+                        ? AnomalySettings.defaults()
+                        : AnomalySettingsFile.read(anomalyConfig, AnomalySettings.defaults());
+            } catch (AnomalySettingsFile.InvalidSettingException e) {
+                err.println(args[0] + ": " + (anomalyConfig == null ? "" : anomalyConfig + ": ") + e.getMessage());
+                return 2;
+            }
+            if (anomalyLearning != null) anomalySettings = anomalySettings.withLearning(anomalyLearning);
+            if (anomalyDir != null) anomalySettings = anomalySettings.withDirectory(anomalyDir);
         }
         List<Prerequisites.Problem> problems = Prerequisites.check();
         if (!problems.isEmpty()) {
@@ -148,10 +182,27 @@ final class RunCommand {
                     + spool.count() + " waiting)");
         }
         NodeSpool nodeSpool = spool;
+        ProfileStore profiles = null;
+        Baselines baselines = null;
+        if (anomalySettings != null) {
+            profiles = anomalySettings.directory() == null ? null : new ProfileStore(anomalySettings.directory());
+            baselines = new Baselines(anomalySettings, metrics, profiles, (Anomaly a) -> {
+                out.println(alerts.json(a));
+                out.flush();
+                if (nodeSpool != null) {
+                    nodeSpool.append(messages.of(a));
+                }
+            });
+            err.println(args[0] + ": anomaly detection on: profiles learn for " + anomalySettings.learning()
+                    + ", saved in "
+                    + (profiles == null ? "memory only" : profiles.directory().toAbsolutePath())
+                    + " (" + baselines.keys().size() + " loaded)");
+        }
         try (Capture capture = Capture.open();
                 ContainerTable containers = ContainerTable.withDefaultEngines(criSockets)) {
             containers.seedFromCgroups();
             new LiveDetection(loaded.ruleset(), metrics, containers, maxProcesses)
+                    .baselines(baselines)
                     .run(
                             capture,
                             () -> running.get() && Instant.now().isBefore(deadline),
@@ -169,6 +220,12 @@ final class RunCommand {
             err.println(args[0] + ": " + e.getMessage());
             return 1;
         } finally {
+            if (baselines != null) {
+                baselines.save();
+            }
+            if (profiles != null) {
+                profiles.close();
+            }
             if (events != null) {
                 events.close();
             }

@@ -1,0 +1,267 @@
+package dev.peregrine.detector.anomaly;
+
+import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.event.FdInfo;
+import dev.peregrine.detector.event.ProcessInfo;
+import dev.peregrine.detector.event.UserInfo;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The exact-set features: what an event adds to a learning profile's sets, and, once the profile
+ * is frozen, the never-seen items it reports with a plain explanation ("... executed /bin/sh for
+ * the first time; parent nginx; learnt 12 executables over 2 h"). Each item is reported once.
+ */
+final class Novelty {
+    private final AnomalySettings settings;
+    private final Consumer<Anomaly> emit;
+    private final long relearnNs;
+    private final List<String> sensitive;
+
+    Novelty(AnomalySettings settings, Consumer<Anomaly> emit) {
+        this.settings = settings;
+        this.emit = emit;
+        this.relearnNs =
+                settings.relearn() == null ? Long.MAX_VALUE : settings.relearn().toNanos();
+        this.sensitive = settings.sensitivePaths();
+    }
+
+    void exec(Profile p, Event e) {
+        String exe = exe(e.proc);
+        if (news(p, AnomalyKind.EXECUTABLE, exe, e.ts)) {
+            report(
+                    p,
+                    AnomalyKind.EXECUTABLE,
+                    exe,
+                    e,
+                    "executed " + exe + " for the first time; parent " + parentName(e));
+        }
+        ProcessInfo parent = e.parent();
+        String pair = (parent == null ? "<unknown>" : exe(parent)) + " -> " + exe;
+        if (news(p, AnomalyKind.EXEC_PAIR, pair, e.ts)) {
+            report(p, AnomalyKind.EXEC_PAIR, pair, e, "ran the exec " + pair + " for the first time");
+        }
+    }
+
+    /** A process not seen just before: its capabilities. */
+    void process(Profile p, Event e) {
+        String caps = e.proc.capEffective;
+        if (caps == null || caps == p.lastCaps) return;
+        p.lastCaps = caps;
+        if (caps.isEmpty()) return;
+        for (String cap : caps.split(" ")) {
+            if (news(p, AnomalyKind.CAPABILITY, cap, e.ts)) {
+                report(
+                        p,
+                        AnomalyKind.CAPABILITY,
+                        cap,
+                        e,
+                        "ran " + e.proc.name + " with capability " + cap + " for the first time");
+            }
+        }
+    }
+
+    void user(Profile p, Event e) {
+        UserInfo u = e.user;
+        if (u == null || u.uid() == Event.NONE) return;
+        String uid = Long.toString(u.uid());
+        if (news(p, AnomalyKind.USER, uid, e.ts)) {
+            report(
+                    p,
+                    AnomalyKind.USER,
+                    uid,
+                    e,
+                    "ran " + e.proc.name + " as user " + (u.name() == null ? uid : u.name() + " (uid " + uid + ")")
+                            + " for the first time");
+        }
+    }
+
+    void written(Profile p, Event e, String path) {
+        String prefix = prefix(path, settings.writeDepth());
+        if (news(p, AnomalyKind.FILE_WRITTEN, prefix, e.ts)) {
+            report(
+                    p,
+                    AnomalyKind.FILE_WRITTEN,
+                    prefix,
+                    e,
+                    "wrote under " + prefix + " for the first time (" + path + " by " + e.proc.name + ")");
+        }
+    }
+
+    void read(Profile p, Event e, String path) {
+        if (!sensitive(path)) return;
+        if (news(p, AnomalyKind.SENSITIVE_READ, path, e.ts)) {
+            report(p, AnomalyKind.SENSITIVE_READ, path, e, e.proc.name + " read " + path + " for the first time");
+        }
+    }
+
+    void connect(Profile p, Event e) {
+        FdInfo fd = e.fd;
+        String peer;
+        if ("ipv4".equals(fd.type) || "ipv6".equals(fd.type)) {
+            if (fd.server || fd.sip == null) return;
+            peer = ("ipv6".equals(fd.type) ? "[" + fd.sip + "]" : fd.sip) + ":" + fd.sport;
+        } else if ("unix".equals(fd.type) && fd.name != null && !fd.name.isEmpty()) {
+            peer = "unix:" + fd.name;
+        } else {
+            return;
+        }
+        if (news(p, AnomalyKind.OUTBOUND_PEER, peer, e.ts)) {
+            report(
+                    p,
+                    AnomalyKind.OUTBOUND_PEER,
+                    peer,
+                    e,
+                    e.proc.name + " connected to " + peer + " for the first time");
+        }
+    }
+
+    /** A listen (TCP) or a bind of a UDP socket. */
+    void listen(Profile p, Event e, boolean isListen) {
+        FdInfo fd = e.fd;
+        if (fd.sport == Event.NONE || fd.sport <= 0) return;
+        String port;
+        if (isListen) {
+            port = "tcp/" + fd.sport;
+        } else if ("udp".equals(fd.l4proto)) {
+            port = "udp/" + fd.sport;
+        } else {
+            return;
+        }
+        if (news(p, AnomalyKind.LISTEN_PORT, port, e.ts)) {
+            report(p, AnomalyKind.LISTEN_PORT, port, e, e.proc.name + " listened on " + port + " for the first time");
+        }
+    }
+
+    /** A learning window's event types join the learnt syscall types. */
+    void learnSyscalls(Profile p) {
+        for (int i = 0; i < p.window.length; i++) {
+            if (p.window[i] > 0 && p.set(AnomalyKind.SYSCALL).add(EventSlots.name(i))) p.dirty = true;
+        }
+    }
+
+    /** Event types of a frozen profile's window that no learnt window had. */
+    void syscalls(Profile p, long end) {
+        for (int i = 0; i < p.window.length; i++) {
+            if (p.window[i] == 0) continue;
+            String type = EventSlots.name(i);
+            if (news(p, AnomalyKind.SYSCALL, type, end)) {
+                report(
+                        p,
+                        AnomalyKind.SYSCALL,
+                        type,
+                        context(p, end),
+                        "made " + p.window[i] + " " + type + " calls in "
+                                + duration(settings.window().toNanos()) + ", a type never seen while learning");
+            }
+        }
+    }
+
+    /**
+     * Whether {@code item} is news for the profile: a learning profile learns it instead; a
+     * frozen one reports an item once (and, with re-learning, takes it into the baseline when it
+     * is still seen long after its first report).
+     */
+    boolean news(Profile p, AnomalyKind k, String item, long ts) {
+        ItemSet set = p.set(k);
+        if (p.learning) {
+            if (set.add(item)) p.dirty = true;
+            return false;
+        }
+        if (!set.isNew(item)) return false;
+        String key = k.id + " " + item;
+        Long first = p.reported.get(key);
+        if (first != null) {
+            if (ts - first >= relearnNs) {
+                set.add(item);
+                p.reported.remove(key);
+                p.dirty = true;
+            }
+            return false;
+        }
+        if (p.reported.size() >= Profile.MAX_REPORTED) return false;
+        p.reported.put(key, ts);
+        p.dirty = true;
+        return true;
+    }
+
+    private void report(Profile p, AnomalyKind k, String item, Event e, String what) {
+        String baseline = p.set(k).size() + " " + k.plural + " over " + duration(p.frozenNs - p.learningStartedNs);
+        emit.accept(
+                new Anomaly(k, p.key, 1.0, item, baseline, p.key + " " + what + "; learnt " + baseline, e.snapshot()));
+    }
+
+    /** Context of a window's anomaly: the last process, user and container seen in it. */
+    static Event context(Profile p, long ts) {
+        Event.Builder b = Event.builder().ts(ts);
+        if (p.lastProc != null) b.proc(p.lastProc);
+        if (p.lastUser != null) b.user(p.lastUser);
+        if (p.lastContainer != null) b.container(p.lastContainer);
+        return b.build();
+    }
+
+    boolean sensitive(String path) {
+        for (int i = 0; i < sensitive.size(); i++) {
+            if (path.startsWith(sensitive.get(i))) return true;
+        }
+        return false;
+    }
+
+    static String exe(ProcessInfo p) {
+        if (p.exepath != null && !p.exepath.isEmpty()) return p.exepath;
+        return p.exe != null ? p.exe : String.valueOf(p.name);
+    }
+
+    private static String parentName(Event e) {
+        ProcessInfo parent = e.parent();
+        return parent == null || parent.name == null ? "<unknown>" : parent.name;
+    }
+
+    /**
+     * The directory a written path is learnt by: its first {@code depth} components (/var/log for
+     * /var/log/nginx/access.log at depth 2), numbers replaced by N (/proc/N) so a pid is no news.
+     */
+    static String prefix(String path, int depth) {
+        int end = path.lastIndexOf('/');
+        if (end <= 0) return "/";
+        int cut = end;
+        int seen = 0;
+        for (int i = 1; i <= end; i++) {
+            if (i == end || path.charAt(i) == '/') {
+                if (++seen == depth) {
+                    cut = i;
+                    break;
+                }
+            }
+        }
+        String dir = path.substring(0, cut);
+        StringBuilder sb = null;
+        int start = 1;
+        for (int i = 1; i <= dir.length(); i++) {
+            if (i == dir.length() || dir.charAt(i) == '/') {
+                boolean number = i > start;
+                for (int j = start; j < i && number; j++) number = Character.isDigit(dir.charAt(j));
+                if (number) {
+                    if (sb == null) sb = new StringBuilder(dir.substring(0, start));
+                    sb.append('N');
+                } else if (sb != null) {
+                    sb.append(dir, start, i);
+                }
+                if (sb != null && i < dir.length()) sb.append('/');
+                start = i + 1;
+            }
+        }
+        return sb == null ? dir : sb.toString();
+    }
+
+    /** "45 s", "12 min", "2.5 h", "3 d". */
+    static String duration(long ns) {
+        Duration d = Duration.ofNanos(Math.max(0, ns));
+        long s = d.toSeconds();
+        if (s < 120) return s + " s";
+        if (s < 7200) return (s / 60) + " min";
+        if (s < 172800) return String.format("%.1f h", s / 3600.0).replace(".0 ", " ");
+        return (s / 86400) + " d";
+    }
+}
