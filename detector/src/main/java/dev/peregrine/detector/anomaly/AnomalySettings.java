@@ -18,7 +18,7 @@ import java.util.List;
  * @param maxTrainingWindows learnt windows kept per profile (a reservoir sample beyond that)
  * @param trees trees of the isolation forest
  * @param sampleSize points per tree
- * @param margin how far (in log units: 0.7 is a factor of 2) a cut may fall outside the learnt range
+ * @param margin how far (in log units: 1.0 is a factor of e, 2.7) a cut may fall outside the learnt range
  * @param maxProfiles profiles held in memory; the least recently seen is saved and dropped beyond it
  * @param maxItems items per learnt set; a full set stops learning and never reports (it cannot tell)
  * @param writeDepth directories of a written path that make its learnt prefix (2: /var/log)
@@ -85,7 +85,7 @@ public record AnomalySettings(
                 512,
                 100,
                 256,
-                0.7,
+                1.0,
                 512,
                 1_000,
                 2,
@@ -121,6 +121,102 @@ public record AnomalySettings(
                 saveInterval);
     }
 
+    public AnomalySettings withLearningMinEvents(long v) {
+        return new AnomalySettings(
+                learning,
+                v,
+                window,
+                threshold,
+                rateFactor,
+                rateSlack,
+                minTrainingWindows,
+                maxTrainingWindows,
+                trees,
+                sampleSize,
+                margin,
+                maxProfiles,
+                maxItems,
+                writeDepth,
+                sensitivePaths,
+                alertsPerMinute,
+                relearn,
+                keyBy,
+                directory,
+                saveInterval);
+    }
+
+    public AnomalySettings withWindow(Duration v) {
+        return new AnomalySettings(
+                learning,
+                learningMinEvents,
+                v,
+                threshold,
+                rateFactor,
+                rateSlack,
+                minTrainingWindows,
+                maxTrainingWindows,
+                trees,
+                sampleSize,
+                margin,
+                maxProfiles,
+                maxItems,
+                writeDepth,
+                sensitivePaths,
+                alertsPerMinute,
+                relearn,
+                keyBy,
+                directory,
+                saveInterval);
+    }
+
+    public AnomalySettings withThreshold(double v) {
+        return new AnomalySettings(
+                learning,
+                learningMinEvents,
+                window,
+                v,
+                rateFactor,
+                rateSlack,
+                minTrainingWindows,
+                maxTrainingWindows,
+                trees,
+                sampleSize,
+                margin,
+                maxProfiles,
+                maxItems,
+                writeDepth,
+                sensitivePaths,
+                alertsPerMinute,
+                relearn,
+                keyBy,
+                directory,
+                saveInterval);
+    }
+
+    public AnomalySettings withRelearn(Duration v) {
+        return new AnomalySettings(
+                learning,
+                learningMinEvents,
+                window,
+                threshold,
+                rateFactor,
+                rateSlack,
+                minTrainingWindows,
+                maxTrainingWindows,
+                trees,
+                sampleSize,
+                margin,
+                maxProfiles,
+                maxItems,
+                writeDepth,
+                sensitivePaths,
+                alertsPerMinute,
+                v,
+                keyBy,
+                directory,
+                saveInterval);
+    }
+
     public AnomalySettings withDirectory(Path v) {
         return new AnomalySettings(
                 learning,
@@ -142,6 +238,30 @@ public record AnomalySettings(
                 relearn,
                 keyBy,
                 v,
+                saveInterval);
+    }
+
+    public AnomalySettings withAlertsPerMinute(int v) {
+        return new AnomalySettings(
+                learning,
+                learningMinEvents,
+                window,
+                threshold,
+                rateFactor,
+                rateSlack,
+                minTrainingWindows,
+                maxTrainingWindows,
+                trees,
+                sampleSize,
+                margin,
+                maxProfiles,
+                maxItems,
+                writeDepth,
+                sensitivePaths,
+                v,
+                relearn,
+                keyBy,
+                directory,
                 saveInterval);
     }
 }

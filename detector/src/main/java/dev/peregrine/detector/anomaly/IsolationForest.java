@@ -18,13 +18,19 @@ import java.util.SplittableRandom;
  * <p>One change to the textbook algorithm: a cut value is drawn from the node's range widened by
  * {@code margin} on both sides, so a feature that never varied during learning can still be cut
  * and a window that moves it by more than the margin is isolated. Without that, a syscall type
- * counted at the same rate in every learning window could never take part in a score.
+ * counted at the same rate in every learning window could never take part in a score. And a point
+ * beyond that widened range at a node is isolated there: in the textbook forest a point far
+ * outside the training data follows the most extreme training point down the tree, so its score
+ * can never exceed that point's, however far out it lies.
  */
 public final class IsolationForest {
     /** Per tree, nodes in preorder: feature (-1 for a leaf), cut value, right child, leaf size. */
     private final int[][] feature;
 
     private final double[][] cut;
+    /** Per internal node: the range of its feature over the node's points, widened by the margin. */
+    private final double[][] low, high;
+
     private final int[][] right;
     private final int[][] size;
     private final int dimensions;
@@ -33,6 +39,8 @@ public final class IsolationForest {
     private IsolationForest(int trees, int dimensions, double normaliser) {
         feature = new int[trees][];
         cut = new double[trees][];
+        low = new double[trees][];
+        high = new double[trees][];
         right = new int[trees][];
         size = new int[trees][];
         this.dimensions = dimensions;
@@ -59,6 +67,8 @@ public final class IsolationForest {
             b.grow(sample, 0, sample.length, 0);
             f.feature[t] = Arrays.copyOf(b.feature, b.count);
             f.cut[t] = Arrays.copyOf(b.cut, b.count);
+            f.low[t] = Arrays.copyOf(b.low, b.count);
+            f.high[t] = Arrays.copyOf(b.high, b.count);
             f.right[t] = Arrays.copyOf(b.right, b.count);
             f.size[t] = Arrays.copyOf(b.size, b.count);
         }
@@ -78,11 +88,17 @@ public final class IsolationForest {
             int[] fe = feature[t];
             int node = 0;
             int depth = 0;
+            double leafSize = -1;
             while (fe[node] >= 0) {
-                node = x[fe[node]] < cut[t][node] ? node + 1 : right[t][node];
+                double v = x[fe[node]];
                 depth++;
+                if (v < low[t][node] || v > high[t][node]) {
+                    leafSize = 0; // beyond every cut this node could make: isolated here
+                    break;
+                }
+                node = v < cut[t][node] ? node + 1 : right[t][node];
             }
-            total += depth + averagePathLength(size[t][node]);
+            total += depth + (leafSize == 0 ? 0 : averagePathLength(size[t][node]));
         }
         return Math.pow(2, -(total / feature.length) / normaliser);
     }
@@ -114,7 +130,7 @@ public final class IsolationForest {
         final int heightLimit;
         final SplittableRandom random;
         int[] feature;
-        double[] cut;
+        double[] cut, low, high;
         int[] right;
         int[] size;
         int count;
@@ -126,6 +142,8 @@ public final class IsolationForest {
             this.random = random;
             feature = new int[capacity];
             cut = new double[capacity];
+            low = new double[capacity];
+            high = new double[capacity];
             right = new int[capacity];
             size = new int[capacity];
         }
@@ -161,8 +179,12 @@ public final class IsolationForest {
             }
             feature[node] = f;
             cut[node] = c;
+            low[node] = lo;
+            high[node] = hi;
             grow(idx, from, mid, depth + 1);
-            right[node] = grow(idx, mid, to, depth + 1);
+            // Not "right[node] = grow(...)": Java would pick the array before grow() may replace it.
+            int r = grow(idx, mid, to, depth + 1);
+            right[node] = r;
             return node;
         }
 
@@ -171,6 +193,8 @@ public final class IsolationForest {
                 int n = count * 2;
                 feature = Arrays.copyOf(feature, n);
                 cut = Arrays.copyOf(cut, n);
+                low = Arrays.copyOf(low, n);
+                high = Arrays.copyOf(high, n);
                 right = Arrays.copyOf(right, n);
                 size = Arrays.copyOf(size, n);
             }

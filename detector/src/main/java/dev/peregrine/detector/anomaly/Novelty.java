@@ -18,6 +18,7 @@ final class Novelty {
     private final Consumer<Anomaly> emit;
     private final long relearnNs;
     private final List<String> sensitive;
+    private final long ephemeralLow, ephemeralHigh;
 
     Novelty(AnomalySettings settings, Consumer<Anomaly> emit) {
         this.settings = settings;
@@ -25,6 +26,21 @@ final class Novelty {
         this.relearnNs =
                 settings.relearn() == null ? Long.MAX_VALUE : settings.relearn().toNanos();
         this.sensitive = settings.sensitivePaths();
+        long[] range = ephemeralRange();
+        ephemeralLow = range[0];
+        ephemeralHigh = range[1];
+    }
+
+    /** The host's ephemeral port range (Linux's default when it cannot be read). */
+    static long[] ephemeralRange() {
+        try {
+            String[] r = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .strip()
+                    .split("\\s+");
+            return new long[] {Long.parseLong(r[0]), Long.parseLong(r[1])};
+        } catch (java.io.IOException | RuntimeException e) {
+            return new long[] {32768, 60999};
+        }
     }
 
     void exec(Profile p, Event e) {
@@ -101,7 +117,7 @@ final class Novelty {
         String peer;
         if ("ipv4".equals(fd.type) || "ipv6".equals(fd.type)) {
             if (fd.server || fd.sip == null) return;
-            peer = ("ipv6".equals(fd.type) ? "[" + fd.sip + "]" : fd.sip) + ":" + fd.sport;
+            peer = ("ipv6".equals(fd.type) ? "[" + fd.sip + "]" : fd.sip) + ":" + port(fd.sport);
         } else if ("unix".equals(fd.type) && fd.name != null && !fd.name.isEmpty()) {
             peer = "unix:" + fd.name;
         } else {
@@ -123,15 +139,23 @@ final class Novelty {
         if (fd.sport == Event.NONE || fd.sport <= 0) return;
         String port;
         if (isListen) {
-            port = "tcp/" + fd.sport;
+            port = "tcp/" + port(fd.sport);
         } else if ("udp".equals(fd.l4proto)) {
-            port = "udp/" + fd.sport;
+            port = "udp/" + port(fd.sport);
         } else {
             return;
         }
         if (news(p, AnomalyKind.LISTEN_PORT, port, e.ts)) {
             report(p, AnomalyKind.LISTEN_PORT, port, e, e.proc.name + " listened on " + port + " for the first time");
         }
+    }
+
+    /**
+     * A port, or "ephemeral" for one of the kernel's ephemeral range: a server bound to port 0
+     * gets a new one each run, and a peer there is such a server; the number itself is no news.
+     */
+    private String port(long port) {
+        return port >= ephemeralLow && port <= ephemeralHigh ? "ephemeral" : Long.toString(port);
     }
 
     /** A learning window's event types join the learnt syscall types. */
@@ -208,9 +232,16 @@ final class Novelty {
         return false;
     }
 
+    /**
+     * What an exec ran: the path exec was given, and the process name where that path says
+     * nothing about the program (busybox re-executes /proc/self/exe for its applets; fexecve runs
+     * /dev/fd/N).
+     */
     static String exe(ProcessInfo p) {
-        if (p.exepath != null && !p.exepath.isEmpty()) return p.exepath;
-        return p.exe != null ? p.exe : String.valueOf(p.name);
+        String path = p.exepath != null && !p.exepath.isEmpty() ? p.exepath : p.exe;
+        if (path == null) return String.valueOf(p.name);
+        if (path.startsWith("/proc/") || path.startsWith("/dev/fd/")) return path + " (" + p.name + ")";
+        return path;
     }
 
     private static String parentName(Event e) {
