@@ -32,6 +32,10 @@ for line in open(f"{out}/alerts.jsonl"):
     if a.get("source") != "anomaly":
         continue
     f = a["output_fields"]
+    # Only the bench's workloads: the host's own profiles (other jobs on a shared machine) and the
+    # attacker's container are not part of the evaluation.
+    if f.get("container.name") not in {f"anomaly-{w}-{suffix}" for w in workloads}:
+        continue
     alerts.append({
         "t": epoch(a["time"]),
         "kind": f["anomaly.kind"],
@@ -48,7 +52,6 @@ for line in open(f"{out}/attacks.txt"):
 for i, a in enumerate(attacks):
     a["end"] = attacks[i + 1]["t"] if i + 1 < len(attacks) else attack_end
 
-attacker = f"anomaly-attacker-{suffix}"
 normal_hours = len(workloads) * (attack_start - normal_start) / 3600
 
 
@@ -58,8 +61,7 @@ def counts(a, threshold):
 
 def evaluate(threshold):
     normal = [a for a in alerts if normal_start <= a["t"] < attack_start and counts(a, threshold)]
-    in_attack = [a for a in alerts if attack_start <= a["t"] <= attack_end + 30 and counts(a, threshold)
-                 and a["container"] != attacker]
+    in_attack = [a for a in alerts if attack_start <= a["t"] <= attack_end + 30 and counts(a, threshold)]
     true_alerts = set()
     detected = {}
     for atk in attacks:

@@ -8,6 +8,6 @@ inbox() {
         [ -f "$f" ] || continue
         case " $done_list " in *" $f "*) continue ;; esac
         done_list="$done_list $f"
-        ( . "$f" ) >/dev/null 2>&1 &
+        ( . "$f" ) &
     done
 }

@@ -264,4 +264,28 @@ public record AnomalySettings(
                 directory,
                 saveInterval);
     }
+    /** For tests of eviction and loading on demand. */
+    AnomalySettings withMaxProfilesForTest(int v) {
+        return new AnomalySettings(
+                learning,
+                learningMinEvents,
+                window,
+                threshold,
+                rateFactor,
+                rateSlack,
+                minTrainingWindows,
+                maxTrainingWindows,
+                trees,
+                sampleSize,
+                margin,
+                v,
+                maxItems,
+                writeDepth,
+                sensitivePaths,
+                alertsPerMinute,
+                relearn,
+                keyBy,
+                directory,
+                saveInterval);
+    }
 }

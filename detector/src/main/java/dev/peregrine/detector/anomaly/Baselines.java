@@ -63,6 +63,11 @@ public final class Baselines {
     private volatile long unattributed, suppressed, evictions, raised;
     private long unattributedCount;
     private final Timer scoring;
+    /** What other threads may read: published by {@link #tick} once a second. */
+    private volatile Map<String, Summary> summaries = Map.of();
+
+    /** A profile's state as of the last tick, for other threads (metrics, tests). */
+    public record Summary(String key, boolean learning, long learningStartedNs, long frozenNs, long events) {}
 
     public Baselines(AnomalySettings settings, MeterRegistry metrics, ProfileStore store, Consumer<Anomaly> onAnomaly) {
         this.settings = settings;
@@ -156,12 +161,15 @@ public final class Baselines {
     public void tick(long nowNs) {
         if (nowNs < nextTickNs) return;
         nextTickNs = nowNs + 1_000_000_000L;
+        Map<String, Summary> published = new HashMap<>();
         for (Profile p : profiles.values()) {
             if (p.windowEndNs != 0 && nowNs >= p.windowEndNs + CLOSE_GRACE_NS) roll(p, nowNs);
             if (p.learning && nowNs - p.learningStartedNs >= learningNs && p.events >= settings.learningMinEvents()) {
                 freeze(p, nowNs);
             }
+            published.put(p.key, new Summary(p.key, p.learning, p.learningStartedNs, p.frozenNs, p.events));
         }
+        summaries = Map.copyOf(published);
         if (store != null && nowNs >= nextSaveNs) {
             nextSaveNs = nowNs + saveNs;
             save();
@@ -352,17 +360,15 @@ public final class Baselines {
     }
 
     private double count(boolean learning) {
-        // Read from the metrics thread: a racy count of a HashMap being changed can throw.
-        try {
-            return profiles.values().stream()
-                    .filter(p -> p.learning == learning)
-                    .count();
-        } catch (RuntimeException e) {
-            return Double.NaN;
-        }
+        return summaries.values().stream().filter(p -> p.learning() == learning).count();
     }
 
-    /** For tests and the commands: the profile of a key, as the store would write it. */
+    /** The profiles as of the last tick (at most a second old); safe from any thread. */
+    public Map<String, Summary> summaries() {
+        return summaries;
+    }
+
+    /** The profile of a key as the store would write it; on the event thread only (or when it is stopped). */
     public ProfileData profileData(String key) {
         Profile p = profiles.get(key);
         return p == null ? null : ProfileData.of(p, settings);

@@ -66,15 +66,24 @@ final class Novelty {
         if (caps == null || caps == p.lastCaps) return;
         p.lastCaps = caps;
         if (caps.isEmpty()) return;
+        StringBuilder fresh = null;
         for (String cap : caps.split(" ")) {
             if (news(p, AnomalyKind.CAPABILITY, cap, e.ts)) {
-                report(
-                        p,
-                        AnomalyKind.CAPABILITY,
-                        cap,
-                        e,
-                        "ran " + e.proc.name + " with capability " + cap + " for the first time");
+                fresh = fresh == null
+                        ? new StringBuilder(cap)
+                        : fresh.append(' ').append(cap);
             }
+        }
+        if (fresh != null) {
+            String value = fresh.toString();
+            report(
+                    p,
+                    AnomalyKind.CAPABILITY,
+                    value,
+                    e,
+                    "ran " + e.proc.name + " with "
+                            + (value.indexOf(' ') < 0 ? "capability " : "capabilities ") + value
+                            + " for the first time");
         }
     }
 
@@ -240,7 +249,11 @@ final class Novelty {
     static String exe(ProcessInfo p) {
         String path = p.exepath != null && !p.exepath.isEmpty() ? p.exepath : p.exe;
         if (path == null) return String.valueOf(p.name);
-        if (path.startsWith("/proc/") || path.startsWith("/dev/fd/")) return path + " (" + p.name + ")";
+        if (path.startsWith("/proc/") || path.startsWith("/dev/fd/")) {
+            // argv[0]: busybox's applet name (its comm is "exe" then).
+            String name = p.exe != null && !p.exe.isEmpty() ? p.exe : p.name;
+            return path + " (" + name + ")";
+        }
         return path;
     }
 
@@ -251,9 +264,15 @@ final class Novelty {
 
     /**
      * The directory a written path is learnt by: its first {@code depth} components (/var/log for
-     * /var/log/nginx/access.log at depth 2), numbers replaced by N (/proc/N) so a pid is no news.
+     * /var/log/nginx/access.log at depth 2), numbers and random-looking runs (a pid, a temporary
+     * directory's suffix, a uuid) replaced by N, so /proc/1234 is /proc/N and /tmp/junit-8829312
+     * is /tmp/junit-N.
      */
     static String prefix(String path, int depth) {
+        return generalise(directory(path, depth));
+    }
+
+    private static String directory(String path, int depth) {
         int end = path.lastIndexOf('/');
         if (end <= 0) return "/";
         int cut = end;
@@ -266,24 +285,42 @@ final class Novelty {
                 }
             }
         }
-        String dir = path.substring(0, cut);
+        return path.substring(0, cut);
+    }
+
+    /**
+     * Replaces each run of digits (three or more) and each run of hex digits and dashes of eight
+     * or more that holds a digit by N. Returns {@code dir} itself when there is none.
+     */
+    static String generalise(String dir) {
         StringBuilder sb = null;
-        int start = 1;
-        for (int i = 1; i <= dir.length(); i++) {
-            if (i == dir.length() || dir.charAt(i) == '/') {
-                boolean number = i > start;
-                for (int j = start; j < i && number; j++) number = Character.isDigit(dir.charAt(j));
-                if (number) {
-                    if (sb == null) sb = new StringBuilder(dir.substring(0, start));
-                    sb.append('N');
-                } else if (sb != null) {
-                    sb.append(dir, start, i);
-                }
-                if (sb != null && i < dir.length()) sb.append('/');
-                start = i + 1;
+        int i = 0;
+        int n = dir.length();
+        while (i < n) {
+            int j = i;
+            boolean digit = false;
+            boolean allDigits = true;
+            while (j < n && isHexOrDash(dir.charAt(j))) {
+                char c = dir.charAt(j);
+                digit |= Character.isDigit(c);
+                allDigits &= Character.isDigit(c);
+                j++;
             }
+            int len = j - i;
+            boolean random = digit && ((allDigits && len >= 3) || len >= 8);
+            if (random) {
+                if (sb == null) sb = new StringBuilder(dir.substring(0, i));
+                sb.append('N');
+            } else if (sb != null) {
+                sb.append(dir, i, Math.max(j, i + 1));
+            }
+            i = Math.max(j, i + 1);
         }
         return sb == null ? dir : sb.toString();
+    }
+
+    private static boolean isHexOrDash(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-';
     }
 
     /** "45 s", "12 min", "2.5 h", "3 d". */

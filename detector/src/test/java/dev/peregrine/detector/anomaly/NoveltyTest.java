@@ -14,13 +14,21 @@ class NoveltyTest {
         assertThat(Novelty.prefix("/x", 2)).isEqualTo("/");
         assertThat(Novelty.prefix("/proc/1234/attr/current", 2)).isEqualTo("/proc/N");
         assertThat(Novelty.prefix("/data/out.1796531903.gz", 2)).isEqualTo("/data");
+        assertThat(Novelty.prefix("/tmp/junit-9858018230607778154/ledger.db", 2))
+                .isEqualTo("/tmp/junitN");
+        assertThat(Novelty.prefix("/tmp/tool_31ed5343-37ae-4b60-b323-8ff9190fe910/out", 2))
+                .isEqualTo("/tmp/tool_N");
+        assertThat(Novelty.prefix("/var/lib/db/data/wal", 3)).isEqualTo("/var/lib/db");
     }
 
     @Test
     void busyboxAppletsAreToldApartByName() {
-        ProcessInfo httpd =
-                ProcessInfo.builder().name("httpd").exepath("/proc/self/exe").build();
-        assertThat(Novelty.exe(httpd)).isEqualTo("/proc/self/exe (httpd)");
+        ProcessInfo nc = ProcessInfo.builder()
+                .name("exe")
+                .exe("nc")
+                .exepath("/proc/self/exe")
+                .build();
+        assertThat(Novelty.exe(nc)).isEqualTo("/proc/self/exe (nc)");
         assertThat(Novelty.exe(
                         ProcessInfo.builder().name("sh").exepath("/bin/sh").build()))
                 .isEqualTo("/bin/sh");
