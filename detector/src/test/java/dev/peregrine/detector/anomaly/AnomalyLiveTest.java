@@ -32,8 +32,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(DockerDaemon.Extension.class)
 class AnomalyLiveTest {
     static final String IMAGE = "localhost:5000/peregrine/busybox";
-    static final String ROUTINE =
-            "while true; do /bin/cat /etc/passwd > /dev/null; /bin/ls / > /dev/null; /bin/sleep 0.3; done";
+    /** The minimal image has no shadow file: the routine makes one, then loops. */
+    static final String ROUTINE = "echo 'root:*:20000::::::' > /etc/shadow; "
+            + "while true; do /bin/cat /etc/passwd > /dev/null; /bin/ls / > /dev/null; /bin/sleep 0.3; done";
 
     @Test
     void aLearntContainerRunsQuietlyAndTwoAttacksRaiseTheirAnomalies(DockerDaemon docker) throws Exception {
