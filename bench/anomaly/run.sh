@@ -25,7 +25,9 @@ echo "out: $OUT" >&2
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
     (cd "$ROOT" && ./mvnw -q -B -ntp -DskipTests package -pl detector -am)
 fi
-JAR="$ROOT/detector/target/detector.jar"
+# A copy: a rebuild of the detector during the run must not pull the jar from under it.
+cp "$ROOT/detector/target/detector.jar" "$OUT/detector.jar"
+JAR="$OUT/detector.jar"
 
 DETECTOR_PID=""
 CONTAINERS=()
