@@ -1,36 +1,41 @@
 package dev.peregrine.sidekick;
 
+import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.config.PeregrineProperties;
 import dev.peregrine.sidekick.dedup.Policies;
 import dev.peregrine.sidekick.dedup.Policy;
+import dev.peregrine.sidekick.delivery.ConfiguredOutput;
+import dev.peregrine.sidekick.delivery.Deliveries;
+import dev.peregrine.sidekick.delivery.OutputCatalog;
+import dev.peregrine.sidekick.delivery.OutputSettings;
+import dev.peregrine.sidekick.delivery.OutputsBinder;
 import dev.peregrine.sidekick.intake.GrpcIntake;
 import dev.peregrine.sidekick.intake.HttpIntake;
 import dev.peregrine.sidekick.intake.Intake;
 import dev.peregrine.sidekick.intake.IntakeToken;
 import dev.peregrine.sidekick.intake.Rejections;
-import dev.peregrine.sidekick.output.ConfiguredOutput;
-import dev.peregrine.sidekick.output.Deliveries;
-import dev.peregrine.sidekick.output.OutputCatalog;
-import dev.peregrine.sidekick.output.OutputSettings;
-import dev.peregrine.sidekick.output.OutputsBinder;
-import dev.peregrine.sidekick.output.StdoutConfig;
+import dev.peregrine.sidekick.output.stdout.StdoutConfig;
 import dev.peregrine.sidekick.route.Route;
 import dev.peregrine.sidekick.spool.DeadLetters;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolMetrics;
+import io.grpc.ServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.validation.Validator;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.grpc.server.GlobalServerInterceptor;
+import org.springframework.grpc.server.ServerBuilderCustomizer;
 
 /** Wires the pipeline: intake → spool → one delivery per output. */
 @Configuration(proxyBeanMethods = false)
@@ -48,26 +53,24 @@ class SidekickConfiguration {
         List<ConfiguredOutput> outputs = new OutputsBinder(OutputCatalog.scan(), validator).bind(env);
         if (outputs.isEmpty()) {
             log.info("no outputs configured under peregrine.outputs: printing alerts to stdout");
-            OutputSettings defaults = new OutputSettings(
-                    "stdout",
-                    "debug",
-                    Set.of(),
-                    Set.of(),
-                    Set.of(),
-                    1,
-                    new OutputSettings.Retry(5, java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(30)),
-                    new OutputSettings.CircuitBreaker(50, 20, java.time.Duration.ofSeconds(30)),
-                    null,
-                    null);
-            List<String> problems = new java.util.ArrayList<>();
-            Policy policy = Policies.resolve(
-                    env, OutputsBinder.PREFIX + ".stdout", Policies.global(env, problems), null, null, problems);
-            if (!problems.isEmpty()) {
-                throw new dev.peregrine.sidekick.config.ConfigException(problems);
-            }
-            return List.of(new ConfiguredOutput("stdout", "stdout", Route.ALL, defaults, new StdoutConfig(), policy));
+            return List.of(stdoutFallback(env));
         }
         return outputs;
+    }
+
+    /**
+     * The output of a sidekick configured with none: stdout, with every output's defaults but a
+     * single sender, so that lines come out in the order the alerts were spooled.
+     */
+    static ConfiguredOutput stdoutFallback(ConfigurableEnvironment env) {
+        OutputSettings settings = OutputSettings.defaults("stdout").withParallelism(1);
+        List<String> problems = new ArrayList<>();
+        Policy policy = Policies.resolve(
+                env, OutputsBinder.PREFIX + ".stdout", Policies.global(env, problems), null, null, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new ConfiguredOutput("stdout", "stdout", Route.ALL, settings, new StdoutConfig(), policy);
     }
 
     @Bean(destroyMethod = "close")
@@ -116,8 +119,8 @@ class SidekickConfiguration {
 
     /** Only with peregrine.intake.token set; TLS and mutual TLS are Spring gRPC's spring.grpc.server.ssl.*. */
     @Bean
-    @org.springframework.grpc.server.GlobalServerInterceptor
-    @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty("peregrine.intake.token")
+    @GlobalServerInterceptor
+    @ConditionalOnProperty("peregrine.intake.token")
     IntakeToken intakeToken(PeregrineProperties properties, Rejections rejections) {
         return new IntakeToken(properties.intake().token(), rejections);
     }
@@ -145,7 +148,7 @@ class SidekickConfiguration {
      * wake-ups per alert on a detector's stream.
      */
     @Bean
-    <T extends io.grpc.ServerBuilder<T>> org.springframework.grpc.server.ServerBuilderCustomizer<T> grpcOnEventLoop() {
+    <T extends ServerBuilder<T>> ServerBuilderCustomizer<T> grpcOnEventLoop() {
         return builder -> builder.directExecutor();
     }
 }

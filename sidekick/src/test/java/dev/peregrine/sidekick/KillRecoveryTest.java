@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -124,8 +126,8 @@ class KillRecoveryTest {
         while (!answersPing(port)) {
             if (!p.isAlive() || Instant.now().isAfter(deadline)) {
                 p.destroyForcibly();
-                throw new AssertionError("sidekick did not come up (alive=" + p.isAlive() + "); its log:\n"
-                        + java.nio.file.Files.readString(log));
+                throw new AssertionError(
+                        "sidekick did not come up (alive=" + p.isAlive() + "); its log:\n" + Files.readString(log));
             }
             Thread.sleep(200); // polling a port between attempts, not synchronising threads
         }
@@ -140,7 +142,7 @@ class KillRecoveryTest {
                                     HttpResponse.BodyHandlers.ofString())
                             .statusCode()
                     == 200;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

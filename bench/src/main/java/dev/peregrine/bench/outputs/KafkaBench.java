@@ -1,9 +1,9 @@
 package dev.peregrine.bench.outputs;
 
 import dev.peregrine.sidekick.alert.AlertJson;
-import dev.peregrine.sidekick.output.KafkaConfig;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.kafka.KafkaConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

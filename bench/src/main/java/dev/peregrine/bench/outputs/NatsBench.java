@@ -2,10 +2,10 @@ package dev.peregrine.bench.outputs;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
-import dev.peregrine.sidekick.output.NatsConfig;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.output.TlsConfig;
+import dev.peregrine.sidekick.output.nats.NatsConfig;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;

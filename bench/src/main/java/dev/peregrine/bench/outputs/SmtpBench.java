@@ -1,9 +1,9 @@
 package dev.peregrine.bench.outputs;
 
-import dev.peregrine.sidekick.output.EmailConfig;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.output.TlsConfig;
+import dev.peregrine.sidekick.output.email.EmailConfig;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

@@ -7,8 +7,6 @@ import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.FieldValue;
 import dev.peregrine.contract.v1.Priority;
 import dev.peregrine.contract.v1.StringList;
-import dev.peregrine.detector.anomaly.Anomaly;
-import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.rule.CompiledRule;
 import java.util.List;
 import java.util.TreeSet;
@@ -18,46 +16,23 @@ public final class AlertMessage {
     /** Thread-safe; monotonic within a millisecond. */
     private static final TimeBasedEpochGenerator UUIDS = Generators.timeBasedEpochGenerator();
 
-    private final FalcoAlert falco;
-    private final String hostname;
+    private AlertMessage() {}
 
-    public AlertMessage(FalcoAlert falco, String hostname) {
-        this.falco = falco;
-        this.hostname = hostname;
-    }
-
-    /** A new alert with a fresh uuid: resends of it keep that uuid, so the sidekick can dedup. */
-    public Alert of(CompiledRule rule, Event e) {
+    /** The alert as the contract's message, with a fresh uuid: resends of it keep that uuid, so the sidekick can dedup. */
+    public static Alert of(FalcoAlert falco) {
+        CompiledRule rule = falco.rule();
         Alert.Builder b = Alert.newBuilder()
                 .setUuid(newUuid())
                 .setTime(Timestamp.newBuilder()
-                        .setSeconds(Math.floorDiv(e.ts, 1_000_000_000L))
-                        .setNanos((int) Math.floorMod(e.ts, 1_000_000_000L)))
+                        .setSeconds(Math.floorDiv(falco.time(), 1_000_000_000L))
+                        .setNanos((int) Math.floorMod(falco.time(), 1_000_000_000L)))
                 .setRule(rule.name())
                 .setPriority(Priority.valueOf(rule.priority().name()))
                 .setSource(rule.source())
-                .setOutput(falco.output(rule, e))
-                .setHostname(hostname)
+                .setOutput(falco.output())
+                .setHostname(falco.hostname())
                 .addAllTags(new TreeSet<>(rule.tags()));
-        falco.outputFields(rule, e).forEach((k, v) -> b.putOutputFields(k, value(v)));
-        return b.build();
-    }
-
-    /** An anomaly as an alert: {@code source: anomaly}, the kind's rule name, the anomaly and context fields. */
-    public Alert of(Anomaly a) {
-        Event e = a.event();
-        Alert.Builder b = Alert.newBuilder()
-                .setUuid(newUuid())
-                .setTime(Timestamp.newBuilder()
-                        .setSeconds(Math.floorDiv(e.ts, 1_000_000_000L))
-                        .setNanos((int) Math.floorMod(e.ts, 1_000_000_000L)))
-                .setRule(a.rule())
-                .setPriority(Priority.valueOf(a.priority().name()))
-                .setSource(Anomaly.SOURCE)
-                .setOutput(falco.output(a))
-                .setHostname(hostname)
-                .addAllTags(new TreeSet<>(List.of("anomaly", a.kind().id)));
-        falco.outputFields(a).forEach((k, v) -> b.putOutputFields(k, value(v)));
+        falco.outputFields().forEach((k, v) -> b.putOutputFields(k, value(v)));
         return b.build();
     }
 

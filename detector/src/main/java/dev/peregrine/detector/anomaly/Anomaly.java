@@ -1,7 +1,11 @@
 package dev.peregrine.detector.anomaly;
 
 import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.rule.CompiledRule;
+import dev.peregrine.detector.rule.EventTypes;
 import dev.peregrine.detector.rule.Priority;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One anomaly, ready to become an alert: {@code source: anomaly}, the kind's rule name, and output
@@ -37,4 +41,27 @@ public record Anomaly(
     }
 
     public static final String SOURCE = "anomaly";
+
+    /**
+     * The anomaly's kind as the rule an alert names: {@code source: anomaly}, tags {@code anomaly}
+     * and the kind's id. It has no condition; the model decides, not the rules engine, and it is
+     * never in a ruleset.
+     */
+    public CompiledRule asRule() {
+        Priority p = priority();
+        return new CompiledRule(
+                -1,
+                kind.rule,
+                "Behaviour unlike the learnt profile: " + kind.noun,
+                p,
+                SOURCE,
+                List.of(SOURCE, kind.id),
+                true,
+                explanation,
+                null,
+                null,
+                e -> false,
+                EventTypes.ALL,
+                Map.of());
+    }
 }

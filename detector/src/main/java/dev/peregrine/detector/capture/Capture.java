@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 /**
  * The eBPF capture: loads bpf/capture.bpf.o (built into the jar) through libbpf, tells the kernel
  * side which syscalls to send up, attaches the programs and delivers decoded events from the ring
- * buffer to a consumer on the calling thread ({@link #poll}).
+ * buffer to a consumer on the calling thread ({@link #pollInPlace}).
  *
  * <p>Not thread-safe: one thread opens, polls and closes it.
  */
@@ -41,9 +41,6 @@ public final class Capture implements AutoCloseable {
     private final AtomicLong malformed = new AtomicLong();
     private final long bootToEpoch = Clocks.bootToEpochOffset();
     private Consumer<RawEvent> consumer = e -> {};
-    /** Set for {@link #pollInPlace}: records are delivered in {@link #reused} instead of events of their own. */
-    private boolean inPlace;
-
     private final RawEvent reused = RawEvent.reusable();
 
     private Capture(MemorySegment object) throws CaptureException {
@@ -180,24 +177,14 @@ public final class Capture implements AutoCloseable {
      * the kernel's wakeup. The kernel wakes userspace only once enough has queued, so the queue is
      * also drained when the wait times out: at low rates events are at most one timeout late.
      *
+     * <p>Every record arrives in the same {@link RawEvent}, refilled per record: the sink must be
+     * done with it when it returns ({@link RawEvent#copy()} keeps one). This saves the event
+     * thread an allocation per record.
+     *
      * @return the number of events delivered
      */
-    public int poll(int timeoutMillis, Consumer<RawEvent> sink) {
-        return poll(timeoutMillis, sink, false);
-    }
-
-    /**
-     * As {@link #poll}, but every record arrives in the same {@link RawEvent}, refilled per record:
-     * the sink must be done with it when it returns ({@link RawEvent#copy()} keeps one). This
-     * saves the event thread an allocation per record.
-     */
     public int pollInPlace(int timeoutMillis, Consumer<RawEvent> sink) {
-        return poll(timeoutMillis, sink, true);
-    }
-
-    private int poll(int timeoutMillis, Consumer<RawEvent> sink, boolean reuse) {
         consumer = sink;
-        inPlace = reuse;
         ring.await(timeoutMillis);
         return ring.consume(onRecord);
     }
@@ -238,7 +225,7 @@ public final class Capture implements AutoCloseable {
     private void onRecord(MemorySegment ringData, long offset, int length) {
         RawEvent e;
         try {
-            e = inPlace ? reused.load(ringData, offset, length) : RawEvent.decode(ringData.asSlice(offset, length));
+            e = reused.load(ringData, offset, length);
         } catch (IllegalArgumentException malformedRecord) {
             malformed.incrementAndGet();
             return;

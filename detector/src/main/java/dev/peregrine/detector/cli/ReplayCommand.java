@@ -1,6 +1,6 @@
 package dev.peregrine.detector.cli;
 
-import dev.peregrine.detector.alert.FalcoAlert;
+import dev.peregrine.detector.alert.AlertFormat;
 import dev.peregrine.detector.event.EventJson;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.RulesLoader;
@@ -55,16 +55,17 @@ final class ReplayCommand {
             return 1;
         }
         Ruleset ruleset = loaded.ruleset();
-        FalcoAlert alerts = new FalcoAlert(
+        AlertFormat alerts = new AlertFormat(
                 hostname != null ? hostname : InetAddress.getLocalHost().getHostName(), iso, suffix);
         boolean allMatches = all;
         try (BufferedReader in = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
             EventJson.readLines(in, e -> {
                 if (allMatches) {
-                    for (CompiledRule r : ruleset.allMatches(e)) out.println(alerts.json(r, e));
+                    for (CompiledRule r : ruleset.allMatches(e))
+                        out.println(alerts.format(r, e).json());
                 } else {
                     CompiledRule r = ruleset.firstMatch(e);
-                    if (r != null) out.println(alerts.json(r, e));
+                    if (r != null) out.println(alerts.format(r, e).json());
                 }
             });
         } catch (EventJson.EventFormatException | IllegalArgumentException e) {

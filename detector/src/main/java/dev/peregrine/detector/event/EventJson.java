@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -273,7 +274,7 @@ public final class EventJson {
             }
             if (!c.labels.isEmpty()) {
                 ObjectNode labels = con.putObject("labels");
-                new java.util.TreeMap<>(c.labels).forEach(labels::put);
+                new TreeMap<>(c.labels).forEach(labels::put);
             }
         }
         if (c.podName != null || c.nsName != null) {

@@ -16,6 +16,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
@@ -645,7 +646,7 @@ public final class FieldCatalogue {
     /** Falco's label list form: {@code foo1:bar1,foo2:bar2} (here in key order, the maps having none). */
     private static String labelsLine(Map<String, String> labels) {
         StringBuilder sb = new StringBuilder();
-        for (String k : new java.util.TreeSet<>(labels.keySet())) {
+        for (String k : new TreeSet<>(labels.keySet())) {
             if (!sb.isEmpty()) sb.append(',');
             sb.append(k).append(':').append(labels.get(k));
         }

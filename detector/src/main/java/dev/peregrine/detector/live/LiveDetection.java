@@ -4,13 +4,14 @@ import dev.peregrine.detector.anomaly.Baselines;
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.Syscalls;
+import dev.peregrine.detector.container.ContainerLookup;
 import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.process.ProcessTable;
+import dev.peregrine.detector.process.Users;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.EventTypes;
 import dev.peregrine.detector.rule.Ruleset;
-import dev.peregrine.detector.state.EventFactory;
-import dev.peregrine.detector.state.ProcessTable;
-import dev.peregrine.detector.state.Users;
+import dev.peregrine.detector.syscall.SyscallEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
@@ -35,7 +37,7 @@ public final class LiveDetection {
 
     private final Ruleset ruleset;
     private final MeterRegistry metrics;
-    private final EventFactory.ContainerLookup containers;
+    private final ContainerLookup containers;
     private final int maxProcesses;
     /**
      * Events by type, counted by the event thread alone: with a plain write, as an atomic add (what
@@ -61,8 +63,7 @@ public final class LiveDetection {
     /** The behaviour model (run --anomaly), or null. */
     private Baselines baselines;
 
-    public LiveDetection(
-            Ruleset ruleset, MeterRegistry metrics, EventFactory.ContainerLookup containers, int maxProcesses) {
+    public LiveDetection(Ruleset ruleset, MeterRegistry metrics, ContainerLookup containers, int maxProcesses) {
         this.ruleset = ruleset;
         this.metrics = metrics;
         this.containers = containers;
@@ -141,7 +142,7 @@ public final class LiveDetection {
         capture.select(syscallsFor(ruleset), true);
         capture.ignoreProcess(ProcessHandle.current().pid());
         ProcessTable processes = new ProcessTable(maxProcesses);
-        EventFactory factory = new EventFactory(processes, new Users(), containers, capture.bootToEpochOffset());
+        SyscallEvents factory = new SyscallEvents(processes, new Users(), containers, capture.bootToEpochOffset());
         // Attach before seeding: a process born in between is then seen by both, never by neither.
         capture.attach();
         processes.seed();
@@ -194,7 +195,7 @@ public final class LiveDetection {
             if (++evaluated % EVALUATION_SAMPLE == 0) {
                 long start = System.nanoTime();
                 rule = ruleset.firstMatch(e);
-                evaluation.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                evaluation.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             } else {
                 rule = ruleset.firstMatch(e);
             }

@@ -1,7 +1,7 @@
 package dev.peregrine.detector.rule;
 
-import dev.peregrine.detector.alert.OutputFormat;
 import dev.peregrine.detector.condition.Expr;
+import dev.peregrine.detector.field.OutputFormat;
 import java.util.List;
 import java.util.Map;
 

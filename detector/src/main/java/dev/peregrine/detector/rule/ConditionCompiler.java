@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Turns a macro-free condition AST into an {@link EventPredicate}. Fields become accessors, operands
@@ -210,7 +211,7 @@ public final class ConditionCompiler {
                 }
             };
         }
-        java.util.function.UnaryOperator<String> f = switch (name) {
+        UnaryOperator<String> f = switch (name) {
             case "tolower" -> s -> s.toLowerCase(Locale.ROOT);
             case "toupper" -> s -> s.toUpperCase(Locale.ROOT);
             case "basename" -> s -> s.substring(s.lastIndexOf('/') + 1);

@@ -2,6 +2,7 @@ package dev.peregrine.detector.rule;
 
 import dev.peregrine.detector.condition.Expr;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -49,7 +50,7 @@ public record EventTypes(Set<String> names, boolean negated) {
         };
     }
 
-    private static EventTypes combine(java.util.List<Expr> children, boolean negated, boolean intersect) {
+    private static EventTypes combine(List<Expr> children, boolean negated, boolean intersect) {
         EventTypes acc = null;
         for (Expr c : children) {
             EventTypes t = of(c, negated);

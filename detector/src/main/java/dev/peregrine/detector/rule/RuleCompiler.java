@@ -1,10 +1,10 @@
 package dev.peregrine.detector.rule;
 
-import dev.peregrine.detector.alert.OutputFormat;
 import dev.peregrine.detector.condition.ConditionParser;
 import dev.peregrine.detector.condition.ConditionSyntaxException;
 import dev.peregrine.detector.condition.Expr;
 import dev.peregrine.detector.field.FieldCatalogue;
+import dev.peregrine.detector.field.OutputFormat;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -3,9 +3,12 @@ package dev.peregrine.detector.rule;
 import dev.peregrine.detector.event.Ipv4;
 import dev.peregrine.detector.event.Ipv6;
 import dev.peregrine.detector.field.Glob;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Operand-side matchers, precompiled once per check so the per-event work is a plain comparison. */
@@ -96,7 +99,7 @@ final class ValueMatchers {
         } catch (RuntimeException e) {
             throw new CompileException("invalid regular expression '" + expression + "': " + e.getMessage(), false);
         }
-        ThreadLocal<java.util.regex.Matcher> matcher = ThreadLocal.withInitial(() -> p.matcher(""));
+        ThreadLocal<Matcher> matcher = ThreadLocal.withInitial(() -> p.matcher(""));
         return s -> matcher.get().reset(s).matches();
     }
 
@@ -134,7 +137,7 @@ final class ValueMatchers {
             case "<=" -> x -> x <= v;
             case ">" -> x -> x > v;
             case ">=" -> x -> x >= v;
-            case "in", "intersects" -> x -> java.util.Arrays.binarySearch(nums, x) >= 0;
+            case "in", "intersects" -> x -> Arrays.binarySearch(nums, x) >= 0;
             default ->
                 throw new CompileException(
                         "operator '" + op + "' not supported by numeric field '" + field + "'", false);
@@ -165,8 +168,8 @@ final class ValueMatchers {
      * the other way round, as in libsinsp.
      */
     static Networks networks(List<String> values, String field, boolean addresses) {
-        List<long[]> v4 = new java.util.ArrayList<>();
-        List<long[]> v6 = new java.util.ArrayList<>();
+        List<long[]> v4 = new ArrayList<>();
+        List<long[]> v6 = new ArrayList<>();
         for (String v : values) {
             int slash = addresses ? -1 : v.indexOf('/');
             String ip = slash < 0 ? v : v.substring(0, slash);

@@ -22,8 +22,14 @@ public record LinkSettings(
         Duration initialBackoff,
         Duration maxBackoff) {
 
+    /** With the default window (1024 alerts) and backoff (200 ms doubling up to 30 s). */
+    public static LinkSettings of(String target, Path caFile, Path certFile, Path keyFile, String token) {
+        return new LinkSettings(
+                target, caFile, certFile, keyFile, token, 1024, Duration.ofMillis(200), Duration.ofSeconds(30));
+    }
+
     public static LinkSettings plaintext(String target) {
-        return new LinkSettings(target, null, null, null, null, 1024, Duration.ofMillis(200), Duration.ofSeconds(30));
+        return of(target, null, null, null, null);
     }
 
     public boolean tls() {

@@ -41,8 +41,7 @@ class AlertMessageTest {
     void carriesEverythingFalcosJsonAlertCarries() {
         CompiledRule rule = stableRule("Terminal shell in container");
         Event e = EventJson.parse(SHELL);
-        FalcoAlert falco = new FalcoAlert(HOST, false, true);
-        Alert a = new AlertMessage(falco, HOST).of(rule, e);
+        Alert a = AlertMessage.of(new AlertFormat(HOST, false, true).format(rule, e));
 
         assertThat(a.getTime().getSeconds()).isEqualTo(1763630042L);
         assertThat(a.getTime().getNanos()).isEqualTo(118734512);
@@ -79,9 +78,9 @@ class AlertMessageTest {
                 {"ts":1763630077502981066,"type":"openat","res":3,"args":{"name":"/etc/shadow","flags":"O_RDONLY"},\
                 "proc":{"pid":9,"name":"cat","args":["/etc/shadow"],"tty":0},"ancestors":[{"pid":8,"name":"bash"}],\
                 "user":{"uid":0,"name":"root","loginuid":-1},"fd":{"num":3,"type":"file","name":"/etc/shadow"}}""");
-        FalcoAlert falco = new FalcoAlert("h", false, true);
-        Alert a = new AlertMessage(falco, "h").of(rule, e);
-        JsonNode json = MAPPER.readTree(falco.json(rule, e)).get("output_fields");
+        FalcoAlert falco = new AlertFormat("h", false, true).format(rule, e);
+        Alert a = AlertMessage.of(falco);
+        JsonNode json = MAPPER.readTree(falco.json()).get("output_fields");
 
         assertThat(a.getOutputFieldsMap().keySet()).containsExactlyInAnyOrderElementsOf(json.propertyNames());
         a.getOutputFieldsMap().forEach((k, v) -> {
@@ -112,8 +111,8 @@ class AlertMessageTest {
                 """)));
         Event e = EventJson.parse(
                 "{\"ts\":1,\"type\":\"execve\",\"proc\":{\"pid\":1,\"name\":\"x\",\"exe_upper_layer\":true}}");
-        Alert a = new AlertMessage(new FalcoAlert("h", false, false), "h")
-                .of(loaded.rules().getFirst(), e);
+        Alert a = AlertMessage.of(
+                new AlertFormat("h", false, false).format(loaded.rules().getFirst(), e));
         assertThat(a.getOutputFieldsMap().get("proc.is_exe_upper_layer").getBoolValue())
                 .isTrue();
         assertThat(a.getPriority()).isEqualTo(Priority.DEBUG);
@@ -124,9 +123,9 @@ class AlertMessageTest {
     void eachAlertGetsItsOwnTimeOrderedUuid() {
         CompiledRule rule = stableRule("Terminal shell in container");
         Event e = EventJson.parse(SHELL);
-        AlertMessage alerts = new AlertMessage(new FalcoAlert(HOST, false, true), HOST);
-        String first = alerts.of(rule, e).getUuid();
-        String second = alerts.of(rule, e).getUuid();
+        FalcoAlert alert = new AlertFormat(HOST, false, true).format(rule, e);
+        String first = AlertMessage.of(alert).getUuid();
+        String second = AlertMessage.of(alert).getUuid();
         assertThat(UUID.fromString(first).version()).isEqualTo(7);
         assertThat(UUID.fromString(first).variant()).isEqualTo(2);
         assertThat(second).isNotEqualTo(first);
@@ -146,9 +145,9 @@ class AlertMessageTest {
         }
         var loaded = new RulesLoader().load(List.of(new RulesLoader.RulesSource("r.yaml", rules.toString())));
         Event e = EventJson.parse("{\"ts\":1,\"type\":\"execve\"}");
-        AlertMessage alerts = new AlertMessage(new FalcoAlert("h", false, false), "h");
+        AlertFormat format = new AlertFormat("h", false, false);
         for (CompiledRule r : loaded.rules()) {
-            Priority p = alerts.of(r, e).getPriority();
+            Priority p = AlertMessage.of(format.format(r, e)).getPriority();
             // The contract keeps Falco's order shifted by one so that 0 means "not set".
             assertThat(p.getNumber()).as(r.name()).isEqualTo(r.priority().ordinal() + 1);
             assertThat(p.name()).isEqualTo(r.priority().name());

@@ -3,9 +3,9 @@ package dev.peregrine.detector.anomaly;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.capture.Capture;
+import dev.peregrine.detector.container.ContainerTable;
 import dev.peregrine.detector.live.LiveDetection;
 import dev.peregrine.detector.rule.RulesLoader;
-import dev.peregrine.detector.state.ContainerTable;
 import dev.peregrine.testkit.DockerDaemon;
 import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;

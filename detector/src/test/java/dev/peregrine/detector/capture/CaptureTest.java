@@ -69,7 +69,10 @@ class CaptureTest {
         }
     }
 
-    /** Every polled record is checked; only the generators' and their children's are kept. */
+    /**
+     * Every polled record is checked; only the generators' and their children's are kept, as
+     * copies: the capture refills one record in place.
+     */
     static void take(RawEvent e) {
         seen.increment();
         if (!SELECTED.contains(e.type)) {
@@ -79,7 +82,7 @@ class CaptureTest {
             ofThisJvm.increment();
         }
         if (generators.contains((long) e.pid) || generators.contains((long) e.ppid)) {
-            events.add(e);
+            events.add(e.copy());
         }
     }
 
@@ -92,7 +95,7 @@ class CaptureTest {
                     return e;
                 }
             }
-            capture.poll(50, CaptureTest::take);
+            capture.pollInPlace(50, CaptureTest::take);
         }
         // A record of the generators that never came: lost in the kernel if the ring buffer
         // dropped records meanwhile (the count is host-wide, it cannot say whose).

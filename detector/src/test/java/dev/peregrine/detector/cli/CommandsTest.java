@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,9 +63,8 @@ class CommandsTest {
     void syscallsPrintsTheKernelFilterOfTheStableRules() {
         Run r = run("", "rules", "syscalls");
         assertThat(r.code()).as(r.err()).isZero();
-        List<Integer> numbers = java.util.Arrays.stream(r.out().strip().split(","))
-                .map(Integer::parseInt)
-                .toList();
+        List<Integer> numbers =
+                Arrays.stream(r.out().strip().split(",")).map(Integer::parseInt).toList();
         // table syscalls (openat 257, close 3, execve 59) and rule-only ones (symlinkat 266, ptrace 101)
         assertThat(numbers).contains(257, 3, 59, 266, 101).isSorted().doesNotHaveDuplicates();
         // read/write and mmap are never sent up

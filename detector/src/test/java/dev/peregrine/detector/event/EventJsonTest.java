@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ class EventJsonTest {
         assertThatThrownBy(() -> EventJson.parse("{\"ts\": 1}")).hasMessageContaining("missing \"type\"");
         assertThatThrownBy(() -> EventJson.parse("[1]")).hasMessageContaining("JSON object");
         assertThatThrownBy(() -> EventJson.readLines(
-                        new BufferedReader(new java.io.StringReader("\n{\"type\":\"open\"}\n{oops")), e -> {}))
+                        new BufferedReader(new StringReader("\n{\"type\":\"open\"}\n{oops")), e -> {}))
                 .hasMessageStartingWith("line 3:");
     }
 

@@ -3,10 +3,10 @@ package dev.peregrine.detector.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.capture.Capture;
+import dev.peregrine.detector.container.ContainerTable;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.RulesLoader;
-import dev.peregrine.detector.state.ContainerTable;
 import dev.peregrine.testkit.DockerDaemon;
 import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;
@@ -18,6 +18,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -51,7 +53,7 @@ class LiveDetectionTest {
         assertThat(loaded.result().successful()).isTrue();
         containers = ContainerTable.withDefaultEngines();
         LiveDetection detection = new LiveDetection(loaded.ruleset(), metrics, containers, 10_000);
-        java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch attached = new CountDownLatch(1);
         loop = Thread.ofPlatform().name("live-detection").start(() -> {
             try (Capture capture = Capture.open()) {
                 detection.run(
@@ -67,7 +69,7 @@ class LiveDetectionTest {
                 attached.countDown();
             }
         });
-        assertThat(attached.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(attached.await(60, TimeUnit.SECONDS)).isTrue();
         assertThat(failure).isNull();
     }
 

@@ -3,11 +3,11 @@ package dev.peregrine.detector.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.capture.Capture;
+import dev.peregrine.detector.container.ContainerTable;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.ProcessInfo;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.RulesLoader;
-import dev.peregrine.detector.state.ContainerTable;
 import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

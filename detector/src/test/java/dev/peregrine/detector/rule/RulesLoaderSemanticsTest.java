@@ -3,6 +3,8 @@ package dev.peregrine.detector.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.condition.CanonicalPrinter;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +13,7 @@ class RulesLoaderSemanticsTest {
     private static final String HEADER = "- required_engine_version: 0.57.0\n";
 
     private static RulesLoader.Loaded load(String... files) {
-        List<RulesLoader.RulesSource> sources = new java.util.ArrayList<>();
+        List<RulesLoader.RulesSource> sources = new ArrayList<>();
         for (int i = 0; i < files.length; i++)
             sources.add(new RulesLoader.RulesSource("f" + (i + 1) + ".yaml", files[i]));
         return new RulesLoader().load(sources);
@@ -431,7 +433,7 @@ class RulesLoaderSemanticsTest {
 
     @Test
     void anUnreadableFileIsAFileReadError() {
-        var l = new RulesLoader().loadFiles(List.of(java.nio.file.Path.of("/nonexistent/rules.yaml")));
+        var l = new RulesLoader().loadFiles(List.of(Path.of("/nonexistent/rules.yaml")));
         assertThat(l.result().errors()).extracting(LoadMessage::code).containsExactly(LoadCode.LOAD_ERR_FILE_READ);
         assertThat(l.result().errors().getFirst().message())
                 .isEqualTo("Could not open /nonexistent/rules.yaml for reading");

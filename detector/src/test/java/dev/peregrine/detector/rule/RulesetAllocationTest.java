@@ -2,10 +2,13 @@ package dev.peregrine.detector.rule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.management.ThreadMXBean;
+import dev.peregrine.detector.condition.ConditionParser;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.EventJson;
 import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.event.ProcessInfo;
+import dev.peregrine.detector.field.FieldCatalogue;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -62,7 +65,7 @@ class RulesetAllocationTest {
         for (Event e : events)
             assertThat(ruleset.firstMatch(e)).as("event %d", e.num).isNull();
 
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().threadId();
         int rounds = 5_000;
         int matches = run(ruleset, events, rounds); // warm-up: interpreter and JIT tiers
@@ -77,9 +80,9 @@ class RulesetAllocationTest {
 
     @Test
     void ipv6NetworkChecksAllocateNothing() {
-        EventPredicate p = new ConditionCompiler(dev.peregrine.detector.field.FieldCatalogue.standard())
+        EventPredicate p = new ConditionCompiler(FieldCatalogue.standard())
                 .compile(
-                        dev.peregrine.detector.condition.ConditionParser.parse(
+                        ConditionParser.parse(
                                 "fd.snet in (\"2001:db8::/32\", \"10.0.0.0/8\") and fd.sip != \"::2\" and fd.net != \"fe80::/10\""));
         Event v6 = Event.builder()
                 .type("connect")
@@ -93,7 +96,7 @@ class RulesetAllocationTest {
                         .build())
                 .build();
         assertThat(p.test(v6)).isTrue();
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().threadId();
         int hits = 0;
         for (int i = 0; i < 100_000; i++) if (p.test(v6)) hits++;

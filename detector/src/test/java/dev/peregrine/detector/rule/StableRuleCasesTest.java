@@ -2,7 +2,7 @@ package dev.peregrine.detector.rule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.peregrine.detector.alert.FalcoAlert;
+import dev.peregrine.detector.alert.AlertFormat;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.EventJson;
 import java.io.IOException;
@@ -87,7 +87,7 @@ class StableRuleCasesTest {
         JsonNode expected = c.json().get("alert");
         String hostname = expected != null ? expected.get("hostname").asString() : DEFAULT_HOSTNAME;
         boolean iso = c.json().path("iso_time").asBoolean(false);
-        FalcoAlert falco = new FalcoAlert(hostname, iso, true);
+        AlertFormat falco = new AlertFormat(hostname, iso, true);
 
         List<String> alerts = new ArrayList<>();
         Set<String> matchedByAlertingEvent = Set.of();
@@ -99,7 +99,7 @@ class StableRuleCasesTest {
                     ruleset.allMatches(e).stream().map(CompiledRule::name).toList());
             if (!c.fires()) assertThat(all).as("rules matching event %s", e.num).doesNotContain(c.rule());
             if (first != null) {
-                alerts.add(falco.json(first, e));
+                alerts.add(falco.format(first, e).json());
                 matchedByAlertingEvent = all;
             }
         }
@@ -163,7 +163,7 @@ class StableRuleCasesTest {
         Instant t = Instant.ofEpochSecond(0, ts);
         String time = (iso ? ISO : CLOCK).format(t) + String.format(".%09d", t.getNano()) + (iso ? "+0000" : "");
         return time + ": " + rule.priority().display() + " " + substitute(rule.output(), fields) + " "
-                + substitute(FalcoAlert.SUGGESTED_SUFFIX, fields);
+                + substitute(AlertFormat.SUGGESTED_SUFFIX, fields);
     }
 
     private static String substitute(String template, JsonNode fields) {

@@ -10,6 +10,8 @@ import dev.peregrine.contract.v1.Origin;
 import dev.peregrine.contract.v1.Priority;
 import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,8 +98,8 @@ class SidekickLinkTest {
 
     Server startServer(int port) throws Exception {
         ServerInterceptor recordToken = new ServerInterceptor() {
-            public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
-                    io.grpc.ServerCall<Q, R> call, Metadata h, io.grpc.ServerCallHandler<Q, R> next) {
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, R> call, Metadata h, ServerCallHandler<Q, R> next) {
                 String auth = h.get(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER));
                 if (auth != null) {
                     intake.tokens.add(auth);
@@ -179,9 +182,8 @@ class SidekickLinkTest {
         await(() -> spool.count() == 0, "the backlog to drain");
         assertThat(intake.received)
                 .extracting(Alert::getRule)
-                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 200)
-                        .mapToObj(i -> "rule " + i)
-                        .toList());
+                .containsExactlyElementsOf(
+                        IntStream.range(0, 200).mapToObj(i -> "rule " + i).toList());
     }
 
     @Test

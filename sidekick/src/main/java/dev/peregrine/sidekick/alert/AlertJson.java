@@ -1,13 +1,18 @@
 package dev.peregrine.sidekick.alert;
 
 import java.io.ByteArrayOutputStream;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,7 +41,7 @@ public final class AlertJson {
             .appendOffset("+HHMM", "Z")
             .optionalEnd()
             .toFormatter()
-            .withResolverStyle(java.time.format.ResolverStyle.STRICT);
+            .withResolverStyle(ResolverStyle.STRICT);
 
     private static final DateTimeFormatter WRITE_TIME = new DateTimeFormatterBuilder()
             .appendPattern("uuuu-MM-dd'T'HH:mm:ss")
@@ -100,7 +105,7 @@ public final class AlertJson {
         private String uuid;
         private JsonToken timeToken;
         private String time;
-        private final Map<String, Object> texts = new java.util.HashMap<>(8);
+        private final Map<String, Object> texts = new HashMap<>(8);
         private TreeMap<String, Object> outputFields = new TreeMap<>();
         private List<String> tags = List.of();
         private Map<String, String> origin = Map.of();
@@ -220,7 +225,7 @@ public final class AlertJson {
                         time,
                         t -> t.isSupported(ChronoField.OFFSET_SECONDS)
                                 ? Instant.from(t)
-                                : java.time.LocalDateTime.from(t).toInstant(ZoneOffset.UTC));
+                                : LocalDateTime.from(t).toInstant(ZoneOffset.UTC));
             } catch (DateTimeParseException e) {
                 throw new AlertRejectedException(
                         "invalid_field",
@@ -420,9 +425,9 @@ public final class AlertJson {
             return null;
         }
         try {
-            long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+            long days = LocalDate.of(year, month, day).toEpochDay();
             return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
-        } catch (java.time.DateTimeException e) {
+        } catch (DateTimeException e) {
             return null;
         }
     }

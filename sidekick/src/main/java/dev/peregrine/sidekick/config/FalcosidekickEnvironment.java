@@ -1,7 +1,10 @@
 package dev.peregrine.sidekick.config;
 
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -146,8 +149,7 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
             Map.entry("PAGERDUTY", "ROUTINGKEY"));
 
     /** Outputs whose {@code <TYPE>_CUSTOMHEADERS} ("name:value,name:value") become {@code headers.<name>}. */
-    private static final java.util.List<String> WITH_CUSTOM_HEADERS =
-            java.util.List.of("WEBHOOK", "ELASTICSEARCH", "LOKI");
+    private static final List<String> WITH_CUSTOM_HEADERS = List.of("WEBHOOK", "ELASTICSEARCH", "LOKI");
 
     /** Our output type where its name is not Falcosidekick's (lower-cased); also the output's name. */
     private static final Map<String, String> TYPE = Map.of("SMTP", "email");
@@ -174,13 +176,13 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
             if (text(env, type + "_" + ENABLED_BY.get(type)).isEmpty()) {
                 return;
             }
-            String ours = TYPE.getOrDefault(type, type.toLowerCase(java.util.Locale.ROOT));
+            String ours = TYPE.getOrDefault(type, type.toLowerCase(Locale.ROOT));
             String prefix = "peregrine.outputs." + ours + ".";
             props.put(prefix + "type", ours);
             keys.forEach((suffix, key) -> text(env, type + "_" + suffix).ifPresent(v -> props.put(prefix + key, v)));
         });
         for (String type : WITH_CUSTOM_HEADERS) {
-            String prefix = "peregrine.outputs." + type.toLowerCase(java.util.Locale.ROOT) + ".";
+            String prefix = "peregrine.outputs." + type.toLowerCase(Locale.ROOT) + ".";
             text(env, type + "_CUSTOMHEADERS").ifPresent(v -> {
                 if (props.containsKey(prefix + "type")) {
                     pairs(v).forEach((k, val) -> props.put(prefix + "headers." + k, val));
@@ -228,8 +230,7 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
         }
         boolean tls =
                 text(env, "KAFKA_TLS").map(v -> Boolean.parseBoolean(v.trim())).orElse(false);
-        java.util.Optional<String> sasl =
-                text(env, "KAFKA_SASL").map(v -> v.trim().toUpperCase(java.util.Locale.ROOT));
+        Optional<String> sasl = text(env, "KAFKA_SASL").map(v -> v.trim().toUpperCase(Locale.ROOT));
         if (sasl.isPresent()) {
             String mechanism = switch (sasl.get()) {
                 case "SCRAM_SHA256" -> "SCRAM-SHA-256";
@@ -250,7 +251,7 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
             props.put(prefix + "security.protocol", "SSL");
         }
         text(env, "KAFKA_COMPRESSION")
-                .ifPresent(c -> props.put(prefix + "compression.type", c.trim().toLowerCase(java.util.Locale.ROOT)));
+                .ifPresent(c -> props.put(prefix + "compression.type", c.trim().toLowerCase(Locale.ROOT)));
     }
 
     private static String jaasQuote(String s) {
@@ -289,9 +290,9 @@ public class FalcosidekickEnvironment implements EnvironmentPostProcessor {
                         .ifPresent(v -> pairs(v).forEach((k, val) -> props.put(prefix + key + "." + k, val))));
     }
 
-    private static java.util.Optional<String> text(Map<String, Object> env, String name) {
+    private static Optional<String> text(Map<String, Object> env, String name) {
         Object v = env.get(name);
-        return v == null || v.toString().isBlank() ? java.util.Optional.empty() : java.util.Optional.of(v.toString());
+        return v == null || v.toString().isBlank() ? Optional.empty() : Optional.of(v.toString());
     }
 
     /** Falcosidekick's "key:value,key:value" lists. */

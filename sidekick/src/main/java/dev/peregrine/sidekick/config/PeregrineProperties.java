@@ -12,7 +12,7 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * The sidekick's own settings under {@code peregrine.*}. Outputs ({@code peregrine.outputs}) are
- * bound separately, per type, by {@link dev.peregrine.sidekick.output.OutputsBinder}.
+ * bound separately, per type, by {@link dev.peregrine.sidekick.delivery.OutputsBinder}.
  *
  * @param customfields added to every alert's output_fields, as Falcosidekick's CUSTOMFIELDS
  * @param templatedfields added to every alert's output_fields, each the result of a template over

@@ -3,7 +3,7 @@ package dev.peregrine.sidekick.intake;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
-import dev.peregrine.sidekick.output.ConfiguredOutput;
+import dev.peregrine.sidekick.delivery.ConfiguredOutput;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolFullException;
 import dev.peregrine.sidekick.template.AlertTemplate;
@@ -12,7 +12,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +45,7 @@ public final class Intake {
     private final MeterRegistry metrics;
     private final Map<InputKey, List<Counter>> inputCounters = new ConcurrentHashMap<>();
     private final Map<EventKey, Counter> eventCounters = new ConcurrentHashMap<>();
-    private final java.util.Set<String> failedTemplates = ConcurrentHashMap.newKeySet();
+    private final Set<String> failedTemplates = ConcurrentHashMap.newKeySet();
 
     public Intake(
             Spool spool, List<ConfiguredOutput> outputs, Map<String, String> customFields, MeterRegistry metrics) {
@@ -205,7 +207,7 @@ public final class Intake {
                 "hostname", k.hostname,
                 "rule", k.rule,
                 "priority", k.priority.falcoName(),
-                "priority_raw", k.priority.name().toLowerCase(java.util.Locale.ROOT),
+                "priority_raw", k.priority.name().toLowerCase(Locale.ROOT),
                 "source", k.source,
                 "k8s_ns_name", k.namespace,
                 "k8s_pod_name", k.pod);

@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick.intake;
 
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -35,7 +36,7 @@ public final class IntakeToken implements ServerInterceptor {
             return next.startCall(call, headers);
         }
         String reason = given == null ? "no authorization token sent" : "wrong authorization token";
-        SocketAddress peer = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
         rejections.record("grpc", "unauthenticated", reason + " (peer " + peer + ")");
         call.close(
                 Status.UNAUTHENTICATED.withDescription(reason + "; set the detector's token to peregrine.intake.token"),

@@ -1,10 +1,14 @@
 package dev.peregrine.sidekick.output;
 
+import dev.peregrine.sidekick.config.ConfigException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -117,31 +121,30 @@ public final class HttpSender implements AutoCloseable {
     /** The {@code Authorization} value of HTTP basic auth; a missing password is an empty one. */
     public static String basicAuth(String username, String password) {
         String credentials = username + ":" + (password == null ? "" : password);
-        return "Basic " + java.util.Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+        return "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Header names the HTTP client sets itself; caught at startup rather than garbling every send. */
-    private static final java.util.Set<String> RESTRICTED_HEADERS =
-            java.util.Set.of("connection", "content-length", "expect", "host", "upgrade");
+    private static final Set<String> RESTRICTED_HEADERS =
+            Set.of("connection", "content-length", "expect", "host", "upgrade");
 
     /**
      * Checks at startup what would otherwise fail every send at run time.
      *
-     * @throws dev.peregrine.sidekick.config.ConfigException naming {@code key}
+     * @throws ConfigException naming {@code key}
      */
     public static void checkUrl(String key, URI uri) {
         String scheme = uri.getScheme();
         if (!("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) || uri.getHost() == null) {
-            throw new dev.peregrine.sidekick.config.ConfigException(
-                    key, "must be an http or https URL, got '" + uri + "'");
+            throw new ConfigException(key, "must be an http or https URL, got '" + uri + "'");
         }
     }
 
     /** @see #checkUrl */
     public static void checkHeaders(String key, Map<String, String> headers) {
         for (String name : headers.keySet()) {
-            if (RESTRICTED_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-                throw new dev.peregrine.sidekick.config.ConfigException(
+            if (RESTRICTED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                throw new ConfigException(
                         key + "." + name, "this header is set by the HTTP client and cannot be configured");
             }
         }

@@ -4,7 +4,7 @@ import dev.peregrine.sidekick.alert.Alert;
 
 /**
  * One destination. {@link #send} delivers one alert or throws; retry, circuit breaking, spooling
- * and concurrency are the caller's ({@link Delivery}), so an output holds no such logic itself.
+ * and concurrency are the caller's ({@code delivery.Delivery}), so an output holds no such logic itself.
  */
 public interface Output extends AutoCloseable {
 

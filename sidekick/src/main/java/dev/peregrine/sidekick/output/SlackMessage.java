@@ -19,7 +19,7 @@ import tools.jackson.databind.node.ObjectNode;
  * @param hostnameAfterRule Falcosidekick's Mattermost order (rule, hostname, priority, source)
  *     rather than its Slack order (rule, priority, source, hostname)
  */
-record SlackMessage(
+public record SlackMessage(
         String username, String icon, String channel, String footer, String outputFormat, boolean hostnameAfterRule) {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -28,7 +28,7 @@ record SlackMessage(
     private static final int SHORT_FIELD = 36;
 
     /** @param text the top-level text (a rendered message-format), or null */
-    byte[] json(Alert alert, String text) {
+    public byte[] json(Alert alert, String text) {
         return JSON.writeValueAsBytes(build(alert, text));
     }
 

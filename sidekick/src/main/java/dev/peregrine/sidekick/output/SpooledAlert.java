@@ -17,7 +17,7 @@ public final class SpooledAlert {
     private final Supplier<Instant> now;
     private Alert alert;
 
-    SpooledAlert(SpoolEntry entry, Supplier<Instant> now) {
+    public SpooledAlert(SpoolEntry entry, Supplier<Instant> now) {
         this.entry = entry;
         this.now = now;
     }
@@ -46,9 +46,5 @@ public final class SpooledAlert {
             }
         }
         return alert;
-    }
-
-    SpoolEntry entry() {
-        return entry;
     }
 }

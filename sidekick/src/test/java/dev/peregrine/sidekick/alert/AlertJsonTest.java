@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -74,7 +75,7 @@ class AlertJsonTest {
                 .containsEntry("l", List.of("a", "1", "true"));
         assertThat(a.tags()).containsExactly("a", "b");
         assertThat(a.message()).isEmpty();
-        assertThat(a.origin()).containsExactlyEntriesOf(java.util.Map.of("node", "n1"));
+        assertThat(a.origin()).containsExactlyEntriesOf(Map.of("node", "n1"));
         assertThat(a.time()).isEqualTo(NOW);
     }
 

@@ -2,14 +2,16 @@ package dev.peregrine.sidekick.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.peregrine.sidekick.output.ConfiguredOutput;
-import dev.peregrine.sidekick.output.ElasticsearchConfig;
-import dev.peregrine.sidekick.output.LokiConfig;
-import dev.peregrine.sidekick.output.OutputCatalog;
-import dev.peregrine.sidekick.output.OutputsBinder;
-import dev.peregrine.sidekick.output.PagerdutyConfig;
-import dev.peregrine.sidekick.output.SyslogConfig;
+import dev.peregrine.sidekick.delivery.ConfiguredOutput;
+import dev.peregrine.sidekick.delivery.OutputCatalog;
+import dev.peregrine.sidekick.delivery.OutputsBinder;
+import dev.peregrine.sidekick.output.elasticsearch.ElasticsearchConfig;
+import dev.peregrine.sidekick.output.email.EmailConfig;
+import dev.peregrine.sidekick.output.loki.LokiConfig;
+import dev.peregrine.sidekick.output.pagerduty.PagerdutyConfig;
+import dev.peregrine.sidekick.output.syslog.SyslogConfig;
 import jakarta.validation.Validation;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -188,9 +190,9 @@ class FalcosidekickEnvironmentTest {
 
     @Test
     void mappedVariablesBindToWorkingOutputs() {
-        org.springframework.core.env.StandardEnvironment env = new org.springframework.core.env.StandardEnvironment();
+        StandardEnvironment env = new StandardEnvironment();
         env.getPropertySources()
-                .addFirst(new org.springframework.core.env.MapPropertySource(
+                .addFirst(new MapPropertySource(
                         "fsk",
                         FalcosidekickEnvironment.map(env(
                                 "SMTP_HOSTPORT",
@@ -219,15 +221,13 @@ class FalcosidekickEnvironmentTest {
                                 "https://discord.com/api/webhooks/1/t",
                                 "MATTERMOST_WEBHOOKURL",
                                 "https://chat.example/hooks/k"))));
-        try (var validation = jakarta.validation.Validation.buildDefaultValidatorFactory()) {
-            var outputs = new dev.peregrine.sidekick.output.OutputsBinder(
-                            dev.peregrine.sidekick.output.OutputCatalog.scan(), validation.getValidator())
-                    .bind(env);
+        try (var validation = Validation.buildDefaultValidatorFactory()) {
+            var outputs = new OutputsBinder(OutputCatalog.scan(), validation.getValidator()).bind(env);
             assertThat(outputs)
-                    .extracting(dev.peregrine.sidekick.output.ConfiguredOutput::name)
+                    .extracting(ConfiguredOutput::name)
                     .containsExactlyInAnyOrder(
                             "email", "kafka", "nats", "alertmanager", "teams", "discord", "mattermost");
-            var email = (dev.peregrine.sidekick.output.EmailConfig) outputs.stream()
+            var email = (EmailConfig) outputs.stream()
                     .filter(o -> o.name().equals("email"))
                     .findFirst()
                     .orElseThrow()
@@ -237,7 +237,7 @@ class FalcosidekickEnvironmentTest {
     }
 
     static Map<String, Object> env(String... nameValue) {
-        Map<String, Object> env = new java.util.HashMap<>();
+        Map<String, Object> env = new HashMap<>();
         for (int i = 0; i < nameValue.length; i += 2) {
             env.put(nameValue[i], nameValue[i + 1]);
         }

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -108,7 +109,7 @@ class AggregatorTest {
                 a.priority(),
                 a.source(),
                 a.output(),
-                new java.util.TreeMap<>(f),
+                new TreeMap<>(f),
                 a.tags(),
                 a.hostname(),
                 a.message(),

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peregrine.sidekick.Sidekick;
 import dev.peregrine.sidekick.config.ConfigException;
-import dev.peregrine.sidekick.output.ConfiguredOutput;
-import dev.peregrine.sidekick.output.OutputCatalog;
-import dev.peregrine.sidekick.output.OutputsBinder;
+import dev.peregrine.sidekick.delivery.ConfiguredOutput;
+import dev.peregrine.sidekick.delivery.OutputCatalog;
+import dev.peregrine.sidekick.delivery.OutputsBinder;
 import jakarta.validation.Validation;
 import java.nio.file.Path;
 import java.time.Duration;

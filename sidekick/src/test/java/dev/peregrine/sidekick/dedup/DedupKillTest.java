@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.sidekick.Sidekick;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -175,7 +176,7 @@ class DedupKillTest {
                                     HttpResponse.BodyHandlers.ofString())
                             .statusCode()
                     == 200;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

@@ -17,12 +17,14 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,7 +152,7 @@ class GrpcIntakeTest {
                         .build()));
 
         assertThat(acks).hasSize(4);
-        Map<Long, Ack> bySeq = acks.stream().collect(java.util.stream.Collectors.toMap(Ack::getSequence, a -> a));
+        Map<Long, Ack> bySeq = acks.stream().collect(Collectors.toMap(Ack::getSequence, a -> a));
         assertThat(bySeq.get(1L).getStatus()).isEqualTo(Ack.Status.DURABLE);
         assertThat(bySeq.get(1L).getUuid()).isEqualTo(good);
         assertThat(bySeq.get(2L).getStatus()).isEqualTo(Ack.Status.REJECTED);
@@ -181,7 +183,7 @@ class GrpcIntakeTest {
 
     @Test
     void manyAlertsOnOneStreamAreAllAcknowledged() throws Exception {
-        List<AlertEnvelope> envelopes = new java.util.ArrayList<>();
+        List<AlertEnvelope> envelopes = new ArrayList<>();
         for (int i = 0; i < 2_000; i++) {
             envelopes.add(AlertEnvelope.newBuilder()
                     .setSequence(i)

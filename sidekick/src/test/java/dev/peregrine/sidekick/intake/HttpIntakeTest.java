@@ -11,7 +11,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -76,7 +78,7 @@ class HttpIntakeTest {
     @Test
     void everySampleFalcoAlertIsAcceptedAndRoutedByPriority() throws Exception {
         List<String> samples = SampleAlerts.LINES;
-        List<String> uuids = new java.util.ArrayList<>();
+        List<String> uuids = new ArrayList<>();
         for (String sample : samples) {
             HttpResponse<String> r = post("/", sample);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -110,7 +112,7 @@ class HttpIntakeTest {
         assertThat(delivered.get("output_fields").get("where").stringValue())
                 .isEqualTo("prod-eu/" + sent.get("hostname").stringValue());
         assertThat(delivered.get("output_fields").get("shouty").stringValue())
-                .isEqualTo(sent.get("rule").stringValue().toUpperCase(java.util.Locale.ROOT));
+                .isEqualTo(sent.get("rule").stringValue().toUpperCase(Locale.ROOT));
     }
 
     @Test

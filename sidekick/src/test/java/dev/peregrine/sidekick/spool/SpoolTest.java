@@ -8,9 +8,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,8 +99,7 @@ class SpoolTest {
                 spool.bury(entries.get(2), "404").get(10, TimeUnit.SECONDS);
                 spool.bury(b.next(1, Duration.ofSeconds(1)).getFirst(), "400").get(10, TimeUnit.SECONDS);
             }
-            assertThat(spool.deadByOutput())
-                    .containsExactly(java.util.Map.entry("a", 2L), java.util.Map.entry("b", 1L));
+            assertThat(spool.deadByOutput()).containsExactly(Map.entry("a", 2L), Map.entry("b", 1L));
             assertThat(spool.depth("a")).isEqualTo(2);
             long bytesBefore = spool.totalBytes();
 
@@ -108,7 +110,7 @@ class SpoolTest {
             assertThat(spool.depth("a")).isEqualTo(4);
             assertThat(spool.bytes("a")).isEqualTo(8);
             assertThat(spool.totalBytes()).isEqualTo(bytesBefore + 4);
-            assertThat(spool.deadByOutput()).containsExactly(java.util.Map.entry("b", 1L));
+            assertThat(spool.deadByOutput()).containsExactly(Map.entry("b", 1L));
         }
         try (Spool spool = open(1 << 20);
                 Spool.Reader a = spool.reader("a")) {
@@ -119,7 +121,7 @@ class SpoolTest {
             assertThat(spool.depth("a")).isEqualTo(4);
             assertThat(spool.deadByOutput())
                     .as("counted again from the table on open")
-                    .containsExactly(java.util.Map.entry("b", 1L));
+                    .containsExactly(Map.entry("b", 1L));
         }
     }
 
@@ -181,8 +183,8 @@ class SpoolTest {
         int n = 300;
         try (Spool spool =
                 new Spool(dir, 1 << 20, true, Duration.ofHours(1), Duration.ofMillis(1), Clock.systemUTC())) {
-            List<CompletableFuture<Boolean>> done = java.util.Collections.synchronizedList(new ArrayList<>());
-            try (var senders = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<CompletableFuture<Boolean>> done = Collections.synchronizedList(new ArrayList<>());
+            try (var senders = Executors.newFixedThreadPool(8)) {
                 for (int i = 0; i < n; i++) {
                     int k = i;
                     senders.execute(

@@ -7,6 +7,7 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.testing.SampleAlerts;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -99,7 +100,7 @@ class AlertTemplateTest {
                 KEY,
                 "{\"text\": {{ text | json }}, \"n\": {{ n | json }}, \"tags\": {{ tags | json }}, \"none\": {{ nothing | json }}}");
 
-        String out = t.render(Map.of("text", "say \"hi\"\n\\", "n", 3, "tags", java.util.List.of("a", "b")));
+        String out = t.render(Map.of("text", "say \"hi\"\n\\", "n", 3, "tags", List.of("a", "b")));
 
         assertThat(out)
                 .isEqualTo("{\"text\": \"say \\\"hi\\\"\\n\\\\\", \"n\": 3, \"tags\": [\"a\",\"b\"], \"none\": null}");

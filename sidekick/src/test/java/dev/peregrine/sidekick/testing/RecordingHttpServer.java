@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP endpoint on loopback that records every request and answers with a status that the
@@ -31,7 +32,7 @@ public final class RecordingHttpServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger attempts = new AtomicInteger();
     private volatile int status = 200;
     private volatile Duration delay = Duration.ZERO;
 

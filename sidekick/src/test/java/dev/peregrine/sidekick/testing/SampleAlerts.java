@@ -9,14 +9,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The project's sample Falco alerts (test resource falco/sample_alerts.jsonl), as Falco sends them. */
 public final class SampleAlerts {
     /** One JSON document per line, in file order. */
     public static final List<String> LINES = read();
 
-    private static final tools.jackson.databind.json.JsonMapper JSON =
-            tools.jackson.databind.json.JsonMapper.builder().build();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private SampleAlerts() {}
 

@@ -1,0 +1,372 @@
+package dev.peregrine.sidekick.delivery;
+
+import dev.peregrine.sidekick.dedup.Aggregator;
+import dev.peregrine.sidekick.dedup.DedupStore;
+import dev.peregrine.sidekick.output.DeliveryException;
+import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.SpooledAlert;
+import dev.peregrine.sidekick.spool.Spool;
+import dev.peregrine.sidekick.spool.SpoolEntry;
+import dev.peregrine.sidekick.spool.SpoolFullException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves one output's spooled alerts to the output: its own senders (as many as its parallelism),
+ * its own Retry and CircuitBreaker. Nothing here is shared with other outputs,
+ * so one that is down or slow only grows its own queue.
+ *
+ * <p>An alert leaves the spool only when the output took it (removed) or rejected it for good
+ * (moved to the dead-letter table, counted and logged). While the output is down, the in-flight
+ * alerts keep being retried and the rest wait on disk.
+ *
+ * <p>With dedup or grouping configured, an {@link Aggregator} sees each batch read from the queue
+ * first and keeps back the alerts it counts into a window; its follow-ups come back through the
+ * same queue.
+ */
+final class Delivery implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Delivery.class);
+
+    private final ConfiguredOutput configured;
+    private final Output output;
+    private final Spool spool;
+    private final Clock clock;
+    private final CircuitBreaker breaker;
+    private final Retry retry;
+    /** Entries read from the queue, not yet taken by a sender; also the lock for reading it. */
+    private final ArrayDeque<SpoolEntry> buffer = new ArrayDeque<>();
+
+    private final List<Thread> senders;
+    private Spool.Reader queue; // used by one sender at a time: the one that set reading
+    private boolean reading; // guarded by buffer
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Counter delivered;
+    private final Counter failed;
+    private final Counter dead;
+    private final Counter sidekickOk;
+    private final Counter sidekickError;
+    private final Timer latency;
+    private final Aggregator aggregator;
+
+    /** @param dedup where dedup and group windows are kept; null when no output uses them */
+    Delivery(
+            ConfiguredOutput configured,
+            Output output,
+            Spool spool,
+            CircuitBreakerRegistry breakers,
+            MeterRegistry metrics,
+            Clock clock,
+            DedupStore dedup) {
+        this.configured = configured;
+        this.output = output;
+        this.spool = spool;
+        this.clock = clock;
+        OutputSettings s = configured.settings();
+        this.breaker = breakers.circuitBreaker(
+                configured.name(),
+                CircuitBreakerConfig.custom()
+                        .failureRateThreshold(s.circuitBreaker().failureRateThreshold())
+                        .slidingWindowSize(s.circuitBreaker().windowSize())
+                        .minimumNumberOfCalls(Math.min(s.circuitBreaker().windowSize(), 5))
+                        .waitDurationInOpenState(s.circuitBreaker().openDuration())
+                        .permittedNumberOfCallsInHalfOpenState(1)
+                        .recordException(Delivery::retryable)
+                        .build());
+        this.retry = Retry.of(
+                configured.name(),
+                RetryConfig.custom()
+                        .maxAttempts(s.retry().maxAttempts())
+                        .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(
+                                s.retry().initialBackoff(), 2.0, 0.5, s.retry().maxBackoff()))
+                        .retryOnException(e -> retryable(e) || e instanceof CallNotPermittedException)
+                        .build());
+        String name = configured.name();
+        String type = configured.type();
+        Counter retries = Counter.builder("peregrine.output.retries")
+                .tag("output", name)
+                .description("Delivery attempts repeated after a failure")
+                .register(metrics);
+        retry.getEventPublisher().onRetry(e -> retries.increment());
+        this.delivered = deliveries(metrics, name, type, "delivered");
+        this.failed = deliveries(metrics, name, type, "failed");
+        this.dead = deliveries(metrics, name, type, "dead");
+        this.sidekickOk = sidekickOutputs(metrics, type, name, "ok");
+        this.sidekickError = sidekickOutputs(metrics, type, name, "error");
+        this.latency = Timer.builder("peregrine.output.delivery.latency")
+                .tag("output", name)
+                .description("Time from intake to delivery")
+                .publishPercentileHistogram()
+                .register(metrics);
+        this.aggregator = dedup == null
+                ? null
+                : new Aggregator(name, configured.policy(), dedup, clock, new SpoolQueue(), metrics);
+        // Long-lived senders that read the queue themselves, rather than a reader handing each alert
+        // to a thread: starting, scheduling and waking a thread per alert cost more CPU than a
+        // webhook's whole HTTP exchange.
+        this.senders = new ArrayList<>(s.parallelism());
+        for (int i = 0; i < s.parallelism(); i++) {
+            senders.add(
+                    Thread.ofPlatform().name("send-" + name + "-" + i).daemon().unstarted(this::sendLoop));
+        }
+    }
+
+    void start() {
+        queue = spool.reader(configured.name());
+        senders.forEach(Thread::start);
+    }
+
+    CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    private static Counter deliveries(MeterRegistry m, String name, String type, String status) {
+        return Counter.builder("peregrine.output.deliveries")
+                .tag("output", name)
+                .tag("type", type)
+                .tag("status", status)
+                .description("Alerts by delivery outcome (failed: an attempt that failed)")
+                .register(m);
+    }
+
+    /** Falcosidekick's own metric, so existing dashboards keep working. */
+    private static Counter sidekickOutputs(MeterRegistry m, String type, String name, String status) {
+        return Counter.builder("falcosecurity.falcosidekick.outputs")
+                .tag("destination", type)
+                .tag("output", name)
+                .tag("status", status)
+                .register(m);
+    }
+
+    private static boolean retryable(Throwable e) {
+        return !(e instanceof DeliveryException d) || d.retryable();
+    }
+
+    /**
+     * The next entry to send, or null when there is none yet. The sender that finds nothing left
+     * reads the next batch (64 or more: each read is a query of its own), waiting for the spool's
+     * doorbell if need be; the others sleep meanwhile and are woken only for entries it found,
+     * so a trickle of alerts does not send every sender to the database for each one.
+     */
+    private SpoolEntry take() throws InterruptedException {
+        synchronized (buffer) {
+            while (buffer.isEmpty() && reading && running.get()) {
+                buffer.wait(500);
+            }
+            if (!buffer.isEmpty() || !running.get()) {
+                return buffer.poll();
+            }
+            reading = true;
+        }
+        List<SpoolEntry> read = List.of();
+        try {
+            read = queue.next(Math.max(64, configured.settings().parallelism() * 4), Duration.ofMillis(500));
+            if (aggregator != null) {
+                read = aggregate(read);
+            }
+        } finally {
+            synchronized (buffer) {
+                reading = false;
+                buffer.addAll(read);
+                for (int i = 1; i < read.size() && i < senders.size(); i++) {
+                    buffer.notify();
+                }
+            }
+        }
+        synchronized (buffer) {
+            return buffer.poll();
+        }
+    }
+
+    /**
+     * The entries to send now. When the dedup state cannot be written every entry is sent:
+     * a repeat delivered is better than an alert lost.
+     */
+    private List<SpoolEntry> aggregate(List<SpoolEntry> read) {
+        List<SpoolEntry> deliver = read;
+        try {
+            deliver = aggregator.admit(read);
+        } catch (RuntimeException e) {
+            log.warn(
+                    "output {}: dedup state not updated, delivering {} alerts as they are: {}",
+                    configured.name(),
+                    read.size(),
+                    e.getMessage());
+        }
+        try {
+            aggregator.flush(read.isEmpty());
+        } catch (RuntimeException e) {
+            log.warn("output {}: queueing dedup follow-ups failed, will retry: {}", configured.name(), e.getMessage());
+        }
+        return deliver;
+    }
+
+    /** The aggregator's view of this output's spool queue. */
+    private final class SpoolQueue implements Aggregator.Queue {
+        @Override
+        public void remove(SpoolEntry entry) {
+            spool.remove(entry);
+        }
+
+        @Override
+        public boolean enqueue(Map<String, byte[]> followUps) {
+            List<CompletableFuture<Boolean>> written = new ArrayList<>(followUps.size());
+            try {
+                followUps.forEach(
+                        (uuid, payload) -> written.add(spool.append(uuid, payload, List.of(configured.name()))));
+                CompletableFuture.allOf(written.toArray(CompletableFuture[]::new))
+                        .get(30, TimeUnit.SECONDS);
+                return true;
+            } catch (SpoolFullException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn(
+                        "output {}: queueing dedup follow-ups failed, will retry: {}",
+                        configured.name(),
+                        e.getMessage());
+                return false;
+            }
+        }
+    }
+
+    private void sendLoop() {
+        while (running.get()) {
+            try {
+                SpoolEntry entry = take();
+                if (entry != null) {
+                    deliver(entry);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // The spool could not be read: nothing is lost, it is read again after a pause.
+                log.error("output {}: reading its queue failed, retrying: {}", configured.name(), e.getMessage(), e);
+                pause(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    /** Tries until the alert is delivered or rejected for good, or the sidekick stops. */
+    private void deliver(SpoolEntry entry) {
+        SpooledAlert alert = new SpooledAlert(entry, clock::instant);
+        while (running.get()) {
+            try {
+                Retry.decorateCheckedRunnable(
+                                retry, CircuitBreaker.decorateCheckedRunnable(breaker, () -> output.send(alert)))
+                        .run();
+                forget(entry);
+                delivered.increment();
+                sidekickOk.increment();
+                latency.record(Math.max(0, clock.millis() - entry.acceptedAtMillis()), TimeUnit.MILLISECONDS);
+                return;
+            } catch (DeliveryException e) {
+                failed.increment();
+                sidekickError.increment();
+                if (!e.retryable()) {
+                    bury(entry, e.getMessage());
+                    return;
+                }
+                log.warn(
+                        "output {}: alert {} not delivered yet, will retry: {}",
+                        configured.name(),
+                        entry.uuid(),
+                        e.getMessage());
+            } catch (CallNotPermittedException e) {
+                failed.increment();
+                sidekickError.increment();
+            } catch (Throwable e) {
+                failed.increment();
+                sidekickError.increment();
+                log.warn(
+                        "output {}: alert {} not delivered yet, will retry: {}",
+                        configured.name(),
+                        entry.uuid(),
+                        e.toString());
+            }
+            pause(configured.settings().retry().maxBackoff());
+        }
+    }
+
+    /**
+     * Removes the delivered entry without waiting for the removal's commit. Waiting held a send
+     * slot for a whole group commit, which under intake load capped an output at a few hundred
+     * alerts/s (parallelism / commit time). A crash before the commit delivers the alert again,
+     * with its uuid in the Idempotency-Key: at least once, never lost.
+     */
+    private void forget(SpoolEntry entry) {
+        spool.remove(entry).whenComplete((removed, error) -> {
+            if (error != null) {
+                log.warn(
+                        "output {}: removing delivered alert {} from the spool failed; it may be delivered again: {}",
+                        configured.name(),
+                        entry.uuid(),
+                        error.getMessage());
+            }
+        });
+    }
+
+    private void bury(SpoolEntry entry, String reason) {
+        dead.increment();
+        log.error(
+                "output {}: alert {} rejected for good, kept in the spool's dead-letter table: {}",
+                configured.name(),
+                entry.uuid(),
+                reason);
+        spool.bury(entry, reason);
+    }
+
+    private void pause(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running.set(false);
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        synchronized (buffer) {
+            buffer.notifyAll();
+        }
+        try {
+            // Wait briefly for in-flight sends (a sender waiting for work notices within 500 ms);
+            // whatever is still in flight stays in the spool.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (Thread sender : senders) {
+                sender.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        output.close();
+        if (queue != null) {
+            queue.close();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.peregrine.sidekick.output;
+
+import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.template.AlertTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the chat outputs (Slack, Mattermost, Discord, Teams) share: the poster's default avatar and
+ * the text a {@code message-format} template gives an alert.
+ */
+public final class Chat {
+    private static final Logger log = LoggerFactory.getLogger(Chat.class);
+
+    /** Falcosidekick's default avatar: users moving over keep the picture they know. */
+    public static final String DEFAULT_ICON =
+            "https://raw.githubusercontent.com/falcosecurity/falcosidekick/master/imgs/falcosidekick_color.png";
+
+    private Chat() {}
+
+    /**
+     * The message text, or null when there is no template. A template that fails on this alert
+     * (a filter given the wrong type, say) costs the text, not the alert: it is posted without, as
+     * Falcosidekick does.
+     *
+     * @param output the output's name, for the log
+     */
+    public static String text(String output, AlertTemplate template, Alert alert) {
+        if (template == null) {
+            return null;
+        }
+        try {
+            return template.render(alert);
+        } catch (AlertTemplate.RenderException e) {
+            log.warn(
+                    "output {}: message-format failed on alert {}, posting without text: {}",
+                    output,
+                    alert.uuid(),
+                    e.getMessage());
+            return null;
+        }
+    }
+}
