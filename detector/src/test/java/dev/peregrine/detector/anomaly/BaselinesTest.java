@@ -151,4 +151,25 @@ class BaselinesTest {
         r.model.observe(RawEvent.PROC_EXEC, e);
         assertThat(r.model.keys()).isEmpty();
     }
+
+    @Test
+    void withSlowRelearningAnItemStillSeenLongAfterItsReportJoinsTheBaseline() {
+        Recorder r = new Recorder(settings().withRelearn(java.time.Duration.ofSeconds(30)));
+        long t = normal(r.model, T0, 90, 1);
+        r.model.tick(t);
+        r.model.observe(Baselines.CONNECT, connect(T0 + 100 * SECOND, NGINX_WORKER, "10.1.2.3", 443));
+        assertThat(r.of(AnomalyKind.OUTBOUND_PEER)).hasSize(1);
+        // Seen again 10 s later: still news, already reported, not learnt yet.
+        r.model.observe(Baselines.CONNECT, connect(T0 + 110 * SECOND, NGINX_WORKER, "10.1.2.3", 443));
+        assertThat(r.model.profileData(KEY).sets().get("new-outbound-peer")).doesNotContain("10.1.2.3:443");
+        // Seen again 40 s after its report: part of the workload now.
+        r.model.observe(Baselines.CONNECT, connect(T0 + 140 * SECOND, NGINX_WORKER, "10.1.2.3", 443));
+        assertThat(r.model.profileData(KEY).sets().get("new-outbound-peer")).contains("10.1.2.3:443");
+        assertThat(r.of(AnomalyKind.OUTBOUND_PEER)).hasSize(1);
+        // Without re-learning it would never be: the default keeps the baseline as learnt.
+        Recorder fixed = learnt();
+        fixed.model.observe(Baselines.CONNECT, connect(T0 + 100 * SECOND, NGINX_WORKER, "10.1.2.3", 443));
+        fixed.model.observe(Baselines.CONNECT, connect(T0 + 200 * SECOND, NGINX_WORKER, "10.1.2.3", 443));
+        assertThat(fixed.model.profileData(KEY).sets().get("new-outbound-peer")).doesNotContain("10.1.2.3:443");
+    }
 }
