@@ -1,5 +1,6 @@
 package dev.peregrine.detector.anomaly;
 
+import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.Syscalls;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
@@ -10,7 +11,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +82,7 @@ public final class Baselines {
         relearnNs =
                 settings.relearn() == null ? Long.MAX_VALUE : settings.relearn().toNanos();
         saveNs = settings.saveInterval().toNanos();
-        stored = store == null ? new java.util.HashSet<>() : new java.util.HashSet<>(store.keys());
+        stored = store == null ? new HashSet<>() : new HashSet<>(store.keys());
         if (store != null) {
             for (ProfileData d : store.mostRecent(settings.maxProfiles())) {
                 Profile p = d.toProfile(settings);
@@ -139,7 +142,7 @@ public final class Baselines {
             novelty.user(p, e);
         }
         if (p.lastContainer != e.container) p.lastContainer = e.container;
-        if (recordType == dev.peregrine.detector.capture.RawEvent.PROC_EXEC) {
+        if (recordType == RawEvent.PROC_EXEC) {
             novelty.exec(p, e);
         } else if (recordType == OPENAT || recordType == OPEN || recordType == OPENAT2 || recordType == CREAT) {
             FdInfo fd = e.fd;
@@ -261,7 +264,7 @@ public final class Baselines {
             closeWindow(p);
             scoring.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
-        java.util.Arrays.fill(p.window, 0);
+        Arrays.fill(p.window, 0);
         p.windowEvents = 0;
         p.windowEndNs = (Math.floorDiv(ts, windowNs) + 1) * windowNs;
     }

@@ -4,6 +4,9 @@ import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.event.ProcessInfo;
 import dev.peregrine.detector.event.UserInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -34,11 +37,11 @@ final class Novelty {
     /** The host's ephemeral port range (Linux's default when it cannot be read). */
     static long[] ephemeralRange() {
         try {
-            String[] r = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+            String[] r = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
                     .strip()
                     .split("\\s+");
             return new long[] {Long.parseLong(r[0]), Long.parseLong(r[1])};
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return new long[] {32768, 60999};
         }
     }
