@@ -84,7 +84,7 @@ final class Novelty {
                     AnomalyKind.CAPABILITY,
                     value,
                     e,
-                    "ran " + e.proc.name + " with "
+                    "ran " + name(e.proc) + " with "
                             + (value.indexOf(' ') < 0 ? "capability " : "capabilities ") + value
                             + " for the first time");
         }
@@ -100,7 +100,7 @@ final class Novelty {
                     AnomalyKind.USER,
                     uid,
                     e,
-                    "ran " + e.proc.name + " as user " + (u.name() == null ? uid : u.name() + " (uid " + uid + ")")
+                    "ran " + name(e.proc) + " as user " + (u.name() == null ? uid : u.name() + " (uid " + uid + ")")
                             + " for the first time");
         }
     }
@@ -113,14 +113,14 @@ final class Novelty {
                     AnomalyKind.FILE_WRITTEN,
                     prefix,
                     e,
-                    "wrote under " + prefix + " for the first time (" + path + " by " + e.proc.name + ")");
+                    "wrote under " + prefix + " for the first time (" + path + " by " + name(e.proc) + ")");
         }
     }
 
     void read(Profile p, Event e, String path) {
         if (!sensitive(path)) return;
         if (news(p, AnomalyKind.SENSITIVE_READ, path, e.ts)) {
-            report(p, AnomalyKind.SENSITIVE_READ, path, e, e.proc.name + " read " + path + " for the first time");
+            report(p, AnomalyKind.SENSITIVE_READ, path, e, name(e.proc) + " read " + path + " for the first time");
         }
     }
 
@@ -141,7 +141,7 @@ final class Novelty {
                     AnomalyKind.OUTBOUND_PEER,
                     peer,
                     e,
-                    e.proc.name + " connected to " + peer + " for the first time");
+                    name(e.proc) + " connected to " + peer + " for the first time");
         }
     }
 
@@ -158,7 +158,7 @@ final class Novelty {
             return;
         }
         if (news(p, AnomalyKind.LISTEN_PORT, port, e.ts)) {
-            report(p, AnomalyKind.LISTEN_PORT, port, e, e.proc.name + " listened on " + port + " for the first time");
+            report(p, AnomalyKind.LISTEN_PORT, port, e, name(e.proc) + " listened on " + port + " for the first time");
         }
     }
 
@@ -262,7 +262,13 @@ final class Novelty {
 
     private static String parentName(Event e) {
         ProcessInfo parent = e.parent();
-        return parent == null || parent.name == null ? "<unknown>" : parent.name;
+        return parent == null || parent.name == null ? "<unknown>" : name(parent);
+    }
+
+    /** The process's name for an explanation: argv[0] where the name is busybox's "exe". */
+    static String name(ProcessInfo p) {
+        if ("exe".equals(p.name) && p.exe != null && !p.exe.isEmpty()) return p.exe;
+        return p.name;
     }
 
     /**

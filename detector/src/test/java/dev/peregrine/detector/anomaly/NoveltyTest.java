@@ -29,6 +29,7 @@ class NoveltyTest {
                 .exepath("/proc/self/exe")
                 .build();
         assertThat(Novelty.exe(nc)).isEqualTo("/proc/self/exe (nc)");
+        assertThat(Novelty.name(nc)).as("in explanations").isEqualTo("nc");
         assertThat(Novelty.exe(
                         ProcessInfo.builder().name("sh").exepath("/bin/sh").build()))
                 .isEqualTo("/bin/sh");
