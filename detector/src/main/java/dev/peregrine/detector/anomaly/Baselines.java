@@ -139,7 +139,7 @@ public final class Baselines {
         }
         if (p.lastUser != e.user) {
             p.lastUser = e.user;
-            novelty.user(p, e);
+            novelty.user(p, e); // a lookup only when the uid changed
         }
         if (p.lastContainer != e.container) p.lastContainer = e.container;
         if (recordType == RawEvent.PROC_EXEC) {

@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -22,6 +25,8 @@ final class Novelty {
     private final long relearnNs;
     private final List<String> sensitive;
     private final long ephemeralLow, ephemeralHigh;
+    /** Second characters of the sensitive prefixes ('e' for /etc/...). */
+    private final boolean[] secondChars = new boolean[128];
 
     Novelty(AnomalySettings settings, Consumer<Anomaly> emit) {
         this.settings = settings;
@@ -29,6 +34,13 @@ final class Novelty {
         this.relearnNs =
                 settings.relearn() == null ? Long.MAX_VALUE : settings.relearn().toNanos();
         this.sensitive = settings.sensitivePaths();
+        for (String prefix : sensitive) {
+            if (prefix.length() < 2 || prefix.charAt(1) >= 128) {
+                Arrays.fill(secondChars, true); // cannot rule anything out by it
+            } else {
+                secondChars[prefix.charAt(1)] = true;
+            }
+        }
         long[] range = ephemeralRange();
         ephemeralLow = range[0];
         ephemeralHigh = range[1];
@@ -57,18 +69,25 @@ final class Novelty {
                     "executed " + exe + " for the first time; parent " + parentName(e));
         }
         ProcessInfo parent = e.parent();
-        String pair = (parent == null ? "<unknown>" : exe(parent)) + " -> " + exe;
+        String parentExe = parent == null ? "<unknown>" : exe(parent);
+        Set<String> children = p.learntExecsByParent.get(parentExe);
+        if (children != null && children.contains(exe)) return;
+        String pair = parentExe + " -> " + exe;
         if (news(p, AnomalyKind.EXEC_PAIR, pair, e.ts)) {
             report(p, AnomalyKind.EXEC_PAIR, pair, e, "ran the exec " + pair + " for the first time");
+        } else if (p.set(AnomalyKind.EXEC_PAIR).contains(pair)) {
+            p.learntExecsByParent
+                    .computeIfAbsent(parentExe, k -> new HashSet<>())
+                    .add(exe);
         }
     }
 
     /** A process not seen just before: its capabilities. */
     void process(Profile p, Event e) {
         String caps = e.proc.capEffective;
-        if (caps == null || caps == p.lastCaps) return;
-        p.lastCaps = caps;
-        if (caps.isEmpty()) return;
+        if (caps == null || caps.isEmpty() || p.capSetsChecked.contains(caps)) return;
+        if (p.capSetsChecked.size() >= 64) p.capSetsChecked.clear();
+        p.capSetsChecked.add(caps);
         StringBuilder fresh = null;
         for (String cap : caps.split(" ")) {
             if (news(p, AnomalyKind.CAPABILITY, cap, e.ts)) {
@@ -92,7 +111,8 @@ final class Novelty {
 
     void user(Profile p, Event e) {
         UserInfo u = e.user;
-        if (u == null || u.uid() == Event.NONE) return;
+        if (u == null || u.uid() == Event.NONE || u.uid() == p.lastUid) return;
+        p.lastUid = u.uid();
         String uid = Long.toString(u.uid());
         if (news(p, AnomalyKind.USER, uid, e.ts)) {
             report(
@@ -106,6 +126,8 @@ final class Novelty {
     }
 
     void written(Profile p, Event e, String path) {
+        if (path.equals(p.lastWritten)) return;
+        p.lastWritten = path;
         String prefix = prefix(path, settings.writeDepth());
         if (news(p, AnomalyKind.FILE_WRITTEN, prefix, e.ts)) {
             report(
@@ -238,6 +260,8 @@ final class Novelty {
     }
 
     boolean sensitive(String path) {
+        // Most reads (/usr, /lib, /proc, /dev, ...) are ruled out by their second character.
+        if (path.length() < 2 || path.charAt(1) >= 128 || !secondChars[path.charAt(1)]) return false;
         for (int i = 0; i < sensitive.size(); i++) {
             if (path.startsWith(sensitive.get(i))) return true;
         }

@@ -3,8 +3,11 @@ package dev.peregrine.detector.anomaly;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.ProcessInfo;
 import dev.peregrine.detector.event.UserInfo;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What one workload was seen doing: the learnt sets, the learnt windows and the window being
@@ -35,8 +38,20 @@ final class Profile {
 
     UserInfo lastUser;
     ContainerInfo lastContainer;
-    /** The last capability set checked, so an unchanged one is not split again. */
-    String lastCaps;
+    /**
+     * Capability sets already checked (the whole {@code capEffective} string, whose hash the
+     * string keeps): a process switch then costs one lookup, not a split. Bounded.
+     */
+    final Set<String> capSetsChecked = new HashSet<>();
+    /** The uid checked last, and the path written last: a repeat needs no set lookup. */
+    long lastUid = Long.MIN_VALUE;
+
+    String lastWritten;
+    /**
+     * Learnt parent -> child execs by parent, filled as they are checked: a known pair is found
+     * without building its "parent -> child" string. Never larger than the learnt set.
+     */
+    final Map<String, Set<String>> learntExecsByParent = new HashMap<>();
 
     /** Per kind: the minute (epoch ns / 60 s) of the alerts counted in {@link #alertsInMinute}. */
     final long[] alertMinute = new long[AnomalyKind.values().length];
@@ -69,6 +84,10 @@ final class Profile {
         for (ItemSet s : sets) s.clear();
         reported.clear();
         windows.clear();
+        capSetsChecked.clear();
+        learntExecsByParent.clear();
+        lastUid = Long.MIN_VALUE;
+        lastWritten = null;
         dirty = true;
     }
 }

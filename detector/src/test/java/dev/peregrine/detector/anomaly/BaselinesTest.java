@@ -172,4 +172,63 @@ class BaselinesTest {
         fixed.model.observe(Baselines.CONNECT, connect(T0 + 200 * SECOND, NGINX_WORKER, "10.1.2.3", 443));
         assertThat(fixed.model.profileData(KEY).sets().get("new-outbound-peer")).doesNotContain("10.1.2.3:443");
     }
+
+    @Test
+    void aNewListeningPortIsReportedAndAnEphemeralOneIsNoNews() {
+        Recorder r = learnt();
+        r.model.observe(Baselines.LISTEN, listen(T0 + 100 * SECOND, 31337));
+        r.model.observe(Baselines.LISTEN, listen(T0 + 101 * SECOND, 40001));
+        r.model.observe(Baselines.LISTEN, listen(T0 + 102 * SECOND, 40002));
+        assertThat(r.of(AnomalyKind.LISTEN_PORT))
+                .extracting(Anomaly::value)
+                .containsExactly("tcp/31337", "tcp/ephemeral");
+    }
+
+    @Test
+    void newCapabilitiesOfAProcessAreReportedTogether() {
+        Recorder r = learnt();
+        dev.peregrine.detector.event.ProcessInfo admin = dev.peregrine.detector.event.ProcessInfo.builder()
+                .pid(400)
+                .name("sh")
+                .exepath("/bin/sh")
+                .capEffective("CAP_CHOWN CAP_SYS_ADMIN CAP_NET_ADMIN")
+                .build();
+        r.model.observe(Baselines.OPENAT, open(T0 + 100 * SECOND, admin, "/usr/share/nginx/html/index.html", false));
+        assertThat(r.of(AnomalyKind.CAPABILITY)).singleElement().satisfies(a -> {
+            assertThat(a.value()).isEqualTo("CAP_SYS_ADMIN CAP_NET_ADMIN");
+            assertThat(a.explanation())
+                    .contains("ran sh with capabilities CAP_SYS_ADMIN CAP_NET_ADMIN for the first time");
+        });
+    }
+
+    @Test
+    void anEventTypeNoLearntWindowHadIsANewSyscallType() {
+        Recorder r = learnt();
+        long t = T0 + 100 * SECOND;
+        r.model.observe(Baselines.LISTEN, listen(t, 8080));
+        r.model.tick(t + 10 * SECOND);
+        assertThat(r.of(AnomalyKind.SYSCALL)).singleElement().satisfies(a -> {
+            assertThat(a.value()).isEqualTo("listen");
+            assertThat(a.explanation()).contains("made 1 listen calls in 2 s, a type never seen while learning");
+        });
+    }
+
+    static Event listen(long ts, long port) {
+        return Event.builder()
+                .ts(ts)
+                .type("listen")
+                .rawres(0)
+                .proc(NGINX_MAIN)
+                .fd(dev.peregrine.detector.event.FdInfo.builder()
+                        .num(7)
+                        .type("ipv4")
+                        .l4proto("tcp")
+                        .server("0.0.0.0", port)
+                        .serverSocket(true)
+                        .role(dev.peregrine.detector.event.FdInfo.Role.SERVER)
+                        .build())
+                .container(NGINX)
+                .user(WWW)
+                .build();
+    }
 }
