@@ -192,7 +192,17 @@ public final class DockerEngine implements ContainerEngine {
                 .podUid(labels.get("io.kubernetes.pod.uid"))
                 .podLabels(podLabels)
                 .labels(labels)
+                .command(command(root))
                 .build();
+    }
+
+    /** The main command as the engine runs it: {@code Path} (entrypoint or command) and {@code Args}. */
+    static String command(JsonNode root) {
+        String path = root.path("Path").asString("");
+        if (path.isEmpty()) return null;
+        StringBuilder sb = new StringBuilder(path);
+        for (JsonNode a : root.path("Args").values()) sb.append(' ').append(a.asString(""));
+        return sb.toString();
     }
 
     /** RFC 3339 with nanoseconds (Go's time format) to epoch ns; {@link Event#NONE} for Go's zero time. */

@@ -1,5 +1,6 @@
 package dev.peregrine.detector.live;
 
+import dev.peregrine.detector.anomaly.Baselines;
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.Syscalls;
@@ -59,12 +60,20 @@ public final class LiveDetection {
     private volatile long records;
     /** Open fds over all processes in the table, recomputed about once a second by the event thread. */
     private volatile long fds;
+    /** The behaviour model (run --anomaly), or null. */
+    private Baselines baselines;
 
     public LiveDetection(Ruleset ruleset, MeterRegistry metrics, ContainerLookup containers, int maxProcesses) {
         this.ruleset = ruleset;
         this.metrics = metrics;
         this.containers = containers;
         this.maxProcesses = maxProcesses;
+    }
+
+    /** Hands every event the rules see to the behaviour model as well. */
+    public LiveDetection baselines(Baselines baselines) {
+        this.baselines = baselines;
+        return this;
     }
 
     private void countEvent(int recordType, String type) {
@@ -91,11 +100,11 @@ public final class LiveDetection {
      * Under the stable rules that is close, dup, fcntl, socket, pipe and the like: half of the
      * records of a file-heavy load.
      */
-    static boolean[] tablesOnly(Ruleset ruleset, boolean noRecording) {
+    static boolean[] tablesOnly(Ruleset ruleset, boolean noRecording, Set<String> modelTypes) {
         boolean[] out = new boolean[512];
         for (int nr = 0; nr < out.length && noRecording; nr++) {
             String type = Syscalls.name(nr);
-            out[nr] = type != null && ruleset.candidates(type).length == 0;
+            out[nr] = type != null && ruleset.candidates(type).length == 0 && !modelTypes.contains(type);
         }
         return out;
     }
@@ -160,7 +169,8 @@ public final class LiveDetection {
                         "Time to evaluate the rules on one event (one event in " + EVALUATION_SAMPLE + " is timed)")
                 .publishPercentileHistogram()
                 .register(metrics);
-        boolean[] tablesOnly = tablesOnly(ruleset, onEvent == null);
+        Baselines model = baselines;
+        boolean[] tablesOnly = tablesOnly(ruleset, onEvent == null, model == null ? Set.of() : Baselines.eventTypes());
         Consumer<RawEvent> sink = raw -> {
             if ((++recordsCounted & 4095) == 0) {
                 records = recordsCounted;
@@ -200,12 +210,18 @@ public final class LiveDetection {
                         .increment();
                 onAlert.accept(rule, e.snapshot());
             }
+            if (model != null) {
+                model.observe(recordType, e);
+            }
         };
         fds = processes.fdCount();
         long nextCount = System.nanoTime() + 1_000_000_000L;
         while (running.getAsBoolean()) {
             capture.pollInPlace(10, sink);
             records = recordsCounted;
+            if (model != null) {
+                model.tick(System.currentTimeMillis() * 1_000_000L);
+            }
             if (System.nanoTime() - nextCount >= 0) {
                 fds = processes.fdCount();
                 nextCount = System.nanoTime() + 1_000_000_000L;

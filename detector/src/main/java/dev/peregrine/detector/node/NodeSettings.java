@@ -1,5 +1,6 @@
 package dev.peregrine.detector.node;
 
+import dev.peregrine.detector.anomaly.AnomalySettings;
 import dev.peregrine.detector.transport.LinkSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -22,6 +23,7 @@ import java.util.Map;
  * @param hostname the hostname alerts carry
  * @param criSockets Kubernetes CRI sockets to ask about containers, besides the default ones
  * @param sidekick where alerts go besides stdout; null for stdout only
+ * @param anomaly the behaviour model's settings ({@code run --anomaly}); null when it is off
  */
 public record NodeSettings(
         List<Path> rules,
@@ -31,7 +33,8 @@ public record NodeSettings(
         int maxProcesses,
         String hostname,
         List<Path> criSockets,
-        Sidekick sidekick) {
+        Sidekick sidekick,
+        AnomalySettings anomaly) {
 
     public NodeSettings {
         rules = List.copyOf(rules);
@@ -81,6 +84,8 @@ public record NodeSettings(
         private long spoolMaxBytes = 512L << 20;
         private String nodeName;
         private String clusterName;
+        /** Null while anomaly detection is off. */
+        private AnomalySettings anomaly;
 
         private Builder(Map<String, String> env) {
             sidekickToken = env.get("PEREGRINE_TOKEN");
@@ -169,6 +174,17 @@ public record NodeSettings(
             return this;
         }
 
+        /** Switches the behaviour model on with these settings (null: off). */
+        public Builder anomaly(AnomalySettings settings) {
+            anomaly = settings;
+            return this;
+        }
+
+        /** The behaviour model's settings so far: null while it is off. */
+        public AnomalySettings anomaly() {
+            return anomaly;
+        }
+
         /**
          * @throws IllegalArgumentException for a client certificate without its key or a key
          *     without its certificate
@@ -194,7 +210,8 @@ public record NodeSettings(
                                     spoolDir,
                                     spoolMaxBytes,
                                     nodeName,
-                                    clusterName));
+                                    clusterName),
+                    anomaly);
         }
     }
 }
