@@ -16,9 +16,10 @@ import java.util.Map;
 final class RunCommand {
     static final String USAGE = """
             usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...
+                       [--container-wait MS]
                        [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]
                         [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]
-                   capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...""";
+                   capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]... [--container-wait MS]""";
 
     private RunCommand() {}
 
@@ -69,6 +70,7 @@ final class RunCommand {
                 case "--node-name" -> b.nodeName(flags.value(flag));
                 case "--cluster-name" -> b.clusterName(flags.value(flag));
                 case "--cri" -> b.cri(Path.of(flags.value(flag)));
+                case "--container-wait" -> b.containerWait(Duration.ofMillis(flags.number(flag, 0, 60_000)));
                 default -> throw new UsageException(USAGE);
             }
         }

@@ -13,6 +13,9 @@ final class Container {
     volatile ContainerInfo info;
     boolean engineAnswered; // guarded by this
     final CompletableFuture<ContainerInfo> metadata = new CompletableFuture<>();
+    final long createdNanos = System.nanoTime();
+    /** A cgroup was found to be this container's (else only its engine announced it so far). */
+    volatile boolean inCgroup;
 
     Container(ContainerIds.Ref ref) {
         this.fullId = ref.id();

@@ -37,6 +37,13 @@ import java.util.function.Consumer;
  * Kubernetes CRI ({@link CriEngine}). A container no engine knows keeps what the cgroup path
  * tells. The table owns its engines: {@link #close()} closes those that are {@link AutoCloseable}.
  *
+ * <p>Engines that announce their containers ({@link ContainerEngine#announces()}: Docker's
+ * {@code /events}, containerd's event service) are followed, each on a virtual thread: a container
+ * is described when its engine creates it, before its first process runs, so that its first events
+ * already carry its metadata. A container the table learns of only from its events (an engine
+ * without such a stream, a stream that broke) is asked for then; {@link #awaitingMetadata} tells
+ * the event side while that answer is on its way.
+ *
  * <p>A maintenance virtual thread sweeps every {@code sweepInterval}: cgroups whose directory is
  * gone on two sweeps in a row are forgotten, and past {@code maxEntries} the least recently looked
  * up ones go. {@link #stats()} has counters for metrics.
@@ -82,6 +89,8 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
      * @param evictedOverflow cgroups forgotten because the table was full
      * @param cgroups cgroups in the table now
      * @param containers containers in the table now
+     * @param announced containers described because their engine announced them (created, started)
+     * @param followBreaks times an engine's event stream could not be opened or broke
      */
     public record Stats(
             long lookups,
@@ -93,7 +102,9 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
             long evictedDead,
             long evictedOverflow,
             int cgroups,
-            int containers) {}
+            int containers,
+            long announced,
+            long followBreaks) {}
 
     /** One cgroup. */
     private static final class Entry {
@@ -146,7 +157,14 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
     private long repeats;
 
     private static final int REFRESH = 1024;
+    private static final long FOLLOW_PAUSE_MS = 1_000;
+    private static final long FOLLOW_PAUSE_MAX_MS = 30_000;
     private final LongAdder misses = new LongAdder();
+    private final LongAdder announced = new LongAdder();
+    private final LongAdder followBreaks = new LongAdder();
+    /** One virtual thread per engine that announces its containers. */
+    private final List<Thread> followers = new ArrayList<>();
+
     private final LongAdder evictedDead = new LongAdder();
     private final LongAdder evictedOverflow = new LongAdder();
 
@@ -161,6 +179,12 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
         this.engines = new ContainerEngines(engines, options.retryDelay(), closed);
         this.rootId = hierarchy.rootId();
         this.maintenance = Thread.ofVirtual().name("peregrine-container-sweep").start(this::maintain);
+        for (ContainerEngine engine : engines) {
+            if (engine.announces()) {
+                followers.add(
+                        Thread.ofVirtual().name("peregrine-container-events").start(() -> follow(engine)));
+            }
+        }
     }
 
     /** The Docker, podman, containerd (CRI) and CRI-O engines at their default sockets, default options. */
@@ -268,6 +292,15 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
         return lookup(cgroupId, null, -1);
     }
 
+    @Override
+    public boolean awaitingMetadata(long cgroupId) {
+        Entry e = last;
+        if (e == null || e.cgroupId != cgroupId) e = byCgroup.get(cgroupId);
+        if (e == null) return false;
+        Container c = e.container;
+        return c != null && !c.metadata.isDone();
+    }
+
     /**
      * Adds a process's cgroup from /proc/PID/cgroup, for processes that ran before the capture
      * started. Blocking (reads procfs): for startup, not the event path.
@@ -340,7 +373,9 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
                 evictedDead.sum(),
                 evictedOverflow.sum(),
                 byCgroup.size(),
-                byId.size());
+                byId.size(),
+                announced.sum(),
+                followBreaks.sum());
     }
 
     /**
@@ -374,6 +409,7 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             maintenance.interrupt();
+            followers.forEach(Thread::interrupt);
             engines.close();
         }
     }
@@ -416,6 +452,7 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
     private Container container(ContainerIds.Ref ref) {
         Container[] created = new Container[1];
         Container c = byId.computeIfAbsent(ref.id(), id -> created[0] = new Container(ref));
+        if (!c.inCgroup) c.inCgroup = true;
         if (created[0] != null) async(() -> engines.fetchMetadata(c));
         return c;
     }
@@ -442,6 +479,68 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
         }
     }
 
+    // ---- engines' announcements ----
+
+    /**
+     * On its own virtual thread while the table is open: follows the engine's event stream, again
+     * after each break (1 s, doubling to 30 s, between tries; at once after a stream that ran a
+     * minute). An engine whose socket is absent is looked for again at the same pace.
+     */
+    private void follow(ContainerEngine engine) {
+        ContainerEngine.Lifecycle lifecycle = new ContainerEngine.Lifecycle() {
+            @Override
+            public void created(ContainerIds.Ref ref) {
+                async(() -> announce(engine, ref, false));
+            }
+
+            @Override
+            public void started(ContainerIds.Ref ref) {
+                async(() -> announce(engine, ref, true));
+            }
+        };
+        long pause = FOLLOW_PAUSE_MS;
+        while (!closed.get()) {
+            if (engine.available()) {
+                long since = System.nanoTime();
+                try {
+                    engine.follow(lifecycle);
+                } catch (UnsupportedOperationException e) {
+                    return;
+                } catch (IOException | RuntimeException e) {
+                    if (!closed.get()) followBreaks.increment();
+                }
+                if (System.nanoTime() - since > TimeUnit.MINUTES.toNanos(1)) pause = 0;
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                return;
+            }
+            pause = Math.min(Math.max(pause * 2, FOLLOW_PAUSE_MS), FOLLOW_PAUSE_MAX_MS);
+        }
+    }
+
+    /**
+     * On a virtual thread: describes a container its engine announced. Created: asked at once, so
+     * that it is known before its first process runs. Started: asked again, for its start time.
+     */
+    private void announce(ContainerEngine engine, ContainerIds.Ref ref, boolean started) {
+        Container known = byId.get(ref.id());
+        if (!started && known != null && known.metadata.isDone()) return;
+        Optional<ContainerInfo> info;
+        try {
+            info = engines.describeAnnounced(engine, ref, started);
+        } catch (InterruptedException e) {
+            return;
+        }
+        if (info.isEmpty()) return;
+        // Made here without asking the engines again: this is their answer.
+        Container c = byId.computeIfAbsent(ref.id(), id -> new Container(ref));
+        c.answered(info.get());
+        c.metadata.complete(c.info);
+        announced.increment();
+    }
+
     // ---- maintenance ----
 
     private void trim() {
@@ -465,8 +564,11 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
             Container c = e.container;
             if (c != null) live.add(c);
         }
+        // A container announced by its engine has no cgroup until its first process runs: kept a
+        // sweep interval for it.
+        long young = System.nanoTime() - options.sweepInterval().toNanos();
         for (Container c : byId.values()) {
-            if (!live.contains(c) && byId.remove(c.fullId, c)) {
+            if (!live.contains(c) && (c.inCgroup || c.createdNanos - young < 0) && byId.remove(c.fullId, c)) {
                 for (Consumer<ContainerInfo> l : forgetListeners) {
                     try {
                         l.accept(c.info);

@@ -4,6 +4,7 @@ import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.Syscalls;
 import dev.peregrine.detector.container.ContainerLookup;
+import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.process.ProcessTable;
 import dev.peregrine.detector.process.Users;
@@ -16,6 +17,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -28,16 +30,24 @@ import java.util.function.Consumer;
 
 /**
  * The detector's main loop on a live host: kernel events → process/fd/container state → rules.
- * Runs on the calling thread until {@code running} turns false.
+ * Runs on the calling thread until {@code running} turns false. Events of a container whose
+ * metadata its engine has not given yet wait for it a moment ({@link ContainerHold}).
  */
 public final class LiveDetection {
     /** One event in this many has its evaluation timed. */
     static final int EVALUATION_SAMPLE = 64;
 
+    /** How long a new container's events wait for its metadata by default. */
+    public static final Duration DEFAULT_CONTAINER_WAIT = Duration.ofMillis(500);
+
+    /** Events held for their containers' metadata at most, over all containers. */
+    static final int MAX_HELD = 16_384;
+
     private final Ruleset ruleset;
     private final MeterRegistry metrics;
     private final ContainerLookup containers;
     private final int maxProcesses;
+    private final Duration containerWait;
     /**
      * Events by type, counted by the event thread alone: with a plain write, as an atomic add (what
      * a Micrometer Counter does) costs a memory fence per event; the metrics scrape reads them.
@@ -60,11 +70,30 @@ public final class LiveDetection {
     /** Open fds over all processes in the table, recomputed about once a second by the event thread. */
     private volatile long fds;
 
+    private final AtomicLong held = new AtomicLong();
+    private final AtomicLong releasedIncomplete = new AtomicLong();
+
     public LiveDetection(Ruleset ruleset, MeterRegistry metrics, ContainerLookup containers, int maxProcesses) {
+        this(ruleset, metrics, containers, maxProcesses, DEFAULT_CONTAINER_WAIT);
+    }
+
+    /**
+     * @param containerWait how long the events of a container whose metadata is on its way wait
+     *     for it at most (zero: not at all)
+     */
+    public LiveDetection(
+            Ruleset ruleset,
+            MeterRegistry metrics,
+            ContainerLookup containers,
+            int maxProcesses,
+            Duration containerWait) {
+        if (containerWait.isNegative())
+            throw new IllegalArgumentException("containerWait is negative: " + containerWait);
         this.ruleset = ruleset;
         this.metrics = metrics;
         this.containers = containers;
         this.maxProcesses = maxProcesses;
+        this.containerWait = containerWait;
     }
 
     private void countEvent(int recordType, String type) {
@@ -160,10 +189,33 @@ public final class LiveDetection {
                         "Time to evaluate the rules on one event (one event in " + EVALUATION_SAMPLE + " is timed)")
                 .publishPercentileHistogram()
                 .register(metrics);
+        Timer holdTime = Timer.builder("peregrine.detector.container.hold")
+                .description("Time a new container's events waited for its metadata (once per container)")
+                .publishPercentileHistogram()
+                .register(metrics);
+        Consumer<Event> evaluate = e -> evaluate(e, onEvent, onAlert, evaluation);
+        ContainerHold hold =
+                new ContainerHold(containers, containerWait.toNanos(), MAX_HELD, evaluate, (n, nanos, complete) -> {
+                    holdTime.record(nanos, TimeUnit.NANOSECONDS);
+                    if (!complete) releasedIncomplete.addAndGet(n);
+                });
+        FunctionCounter.builder("peregrine.detector.container.held", held, AtomicLong::get)
+                .description("Events held back until their container's metadata arrived")
+                .register(metrics);
+        FunctionCounter.builder("peregrine.detector.container.held.incomplete", releasedIncomplete, AtomicLong::get)
+                .description("Held events evaluated without their container's metadata (the wait was over)")
+                .register(metrics);
+        Gauge.builder("peregrine.detector.container.holding", hold, ContainerHold::holding)
+                .description("Events waiting for their container's metadata now")
+                .register(metrics);
         boolean[] tablesOnly = tablesOnly(ruleset, onEvent == null);
         Consumer<RawEvent> sink = raw -> {
             if ((++recordsCounted & 4095) == 0) {
                 records = recordsCounted;
+            }
+            // Under sustained load a poll does not return: held events are released from here too.
+            if ((recordsCounted & 1023) == 0 && !hold.isEmpty()) {
+                hold.release(System.nanoTime());
             }
             int recordType = raw.type;
             if (recordType < tablesOnly.length && tablesOnly[recordType]) {
@@ -176,40 +228,58 @@ public final class LiveDetection {
                 return;
             }
             countEvent(recordType, e.type);
-            if (onEvent != null) {
-                onEvent.accept(e);
+            // The host's events go straight on: one reference compare.
+            if (e.container != ContainerInfo.HOST && hold.offer(e, raw.cgroupId)) {
+                held.incrementAndGet();
+                return;
             }
-            CompiledRule rule;
-            // Timing every event cost more than half as much as the rules themselves (two clock
-            // reads and a histogram update); a sample gives the same distribution.
-            if (++evaluated % EVALUATION_SAMPLE == 0) {
-                long start = System.nanoTime();
-                rule = ruleset.firstMatch(e);
-                evaluation.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            } else {
-                rule = ruleset.firstMatch(e);
-            }
-            if (rule != null) {
-                matchesByRule
-                        .computeIfAbsent(
-                                rule.name(),
-                                n -> Counter.builder("peregrine.detector.matches")
-                                        .tag("rule", n)
-                                        .description("Rule matches")
-                                        .register(metrics))
-                        .increment();
-                onAlert.accept(rule, e.snapshot());
-            }
+            evaluate.accept(e);
         };
         fds = processes.fdCount();
         long nextCount = System.nanoTime() + 1_000_000_000L;
-        while (running.getAsBoolean()) {
-            capture.pollInPlace(10, sink);
-            records = recordsCounted;
-            if (System.nanoTime() - nextCount >= 0) {
-                fds = processes.fdCount();
-                nextCount = System.nanoTime() + 1_000_000_000L;
+        try {
+            while (running.getAsBoolean()) {
+                capture.pollInPlace(10, sink);
+                records = recordsCounted;
+                if (!hold.isEmpty()) {
+                    hold.release(System.nanoTime());
+                }
+                if (System.nanoTime() - nextCount >= 0) {
+                    fds = processes.fdCount();
+                    nextCount = System.nanoTime() + 1_000_000_000L;
+                }
             }
+        } finally {
+            // Nothing held is lost when detection stops.
+            hold.releaseAll(System.nanoTime());
+        }
+    }
+
+    /** Records the event if asked, and evaluates the rules on it: the live event, or a held one's snapshot. */
+    private void evaluate(Event e, Consumer<Event> onEvent, BiConsumer<CompiledRule, Event> onAlert, Timer evaluation) {
+        if (onEvent != null) {
+            onEvent.accept(e);
+        }
+        CompiledRule rule;
+        // Timing every event cost more than half as much as the rules themselves (two clock
+        // reads and a histogram update); a sample gives the same distribution.
+        if (++evaluated % EVALUATION_SAMPLE == 0) {
+            long start = System.nanoTime();
+            rule = ruleset.firstMatch(e);
+            evaluation.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        } else {
+            rule = ruleset.firstMatch(e);
+        }
+        if (rule != null) {
+            matchesByRule
+                    .computeIfAbsent(
+                            rule.name(),
+                            n -> Counter.builder("peregrine.detector.matches")
+                                    .tag("rule", n)
+                                    .description("Rule matches")
+                                    .register(metrics))
+                    .increment();
+            onAlert.accept(rule, e.snapshot());
         }
     }
 }

@@ -16,6 +16,7 @@ import dev.peregrine.detector.rule.RulesLoader;
 import dev.peregrine.detector.rule.Ruleset;
 import dev.peregrine.detector.transport.NodeSpool;
 import dev.peregrine.detector.transport.SidekickLink;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -177,7 +178,19 @@ public final class DetectorNode implements AutoCloseable {
         try (Capture capture = Capture.open();
                 ContainerTable containers = ContainerTable.withDefaultEngines(settings.criSockets())) {
             containers.seedFromCgroups();
-            new LiveDetection(ruleset, metrics, containers, settings.maxProcesses())
+            FunctionCounter.builder(
+                            "peregrine.detector.container.announced",
+                            containers,
+                            c -> c.stats().announced())
+                    .description("Containers described when their engine announced them, before their first event")
+                    .register(metrics);
+            FunctionCounter.builder(
+                            "peregrine.detector.container.follow.breaks",
+                            containers,
+                            c -> c.stats().followBreaks())
+                    .description("Times a container engine's event stream could not be opened or broke")
+                    .register(metrics);
+            new LiveDetection(ruleset, metrics, containers, settings.maxProcesses(), settings.containerWait())
                     .run(
                             capture,
                             running,
