@@ -157,13 +157,8 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
     private long repeats;
 
     private static final int REFRESH = 1024;
-    private static final long FOLLOW_PAUSE_MS = 1_000;
-    private static final long FOLLOW_PAUSE_MAX_MS = 30_000;
     private final LongAdder misses = new LongAdder();
-    private final LongAdder announced = new LongAdder();
-    private final LongAdder followBreaks = new LongAdder();
-    /** One virtual thread per engine that announces its containers. */
-    private final List<Thread> followers = new ArrayList<>();
+    private final ContainerAnnouncements announcements;
 
     private final LongAdder evictedDead = new LongAdder();
     private final LongAdder evictedOverflow = new LongAdder();
@@ -179,12 +174,8 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
         this.engines = new ContainerEngines(engines, options.retryDelay(), closed);
         this.rootId = hierarchy.rootId();
         this.maintenance = Thread.ofVirtual().name("peregrine-container-sweep").start(this::maintain);
-        for (ContainerEngine engine : engines) {
-            if (engine.announces()) {
-                followers.add(
-                        Thread.ofVirtual().name("peregrine-container-events").start(() -> follow(engine)));
-            }
-        }
+        this.announcements = new ContainerAnnouncements(
+                engines, this.engines, closed, this::describedAlready, this::announced, this::async);
     }
 
     /** The Docker, podman, containerd (CRI) and CRI-O engines at their default sockets, default options. */
@@ -374,8 +365,8 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
                 evictedOverflow.sum(),
                 byCgroup.size(),
                 byId.size(),
-                announced.sum(),
-                followBreaks.sum());
+                announcements.announced(),
+                announcements.breaks());
     }
 
     /**
@@ -409,12 +400,25 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             maintenance.interrupt();
-            followers.forEach(Thread::interrupt);
+            announcements.close();
             engines.close();
         }
     }
 
     // ---- resolution ----
+
+    /** Whether the engines have described the container already (announced, or asked at its first event). */
+    private boolean describedAlready(String id) {
+        Container c = byId.get(id);
+        return c != null && c.metadata.isDone();
+    }
+
+    /** An engine's answer about a container it announced: kept, without asking the engines again. */
+    private void announced(ContainerIds.Ref ref, ContainerInfo info) {
+        Container c = byId.computeIfAbsent(ref.id(), id -> new Container(ref));
+        c.answered(info);
+        c.metadata.complete(c.info);
+    }
 
     private Entry create(long cgroupId, String leaf, String knownPath, long pid) {
         Entry e = new Entry(cgroupId);
@@ -477,68 +481,6 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
         } finally {
             e.settled.complete(null);
         }
-    }
-
-    // ---- engines' announcements ----
-
-    /**
-     * On its own virtual thread while the table is open: follows the engine's event stream, again
-     * after each break (1 s, doubling to 30 s, between tries; at once after a stream that ran a
-     * minute). An engine whose socket is absent is looked for again at the same pace.
-     */
-    private void follow(ContainerEngine engine) {
-        ContainerEngine.Lifecycle lifecycle = new ContainerEngine.Lifecycle() {
-            @Override
-            public void created(ContainerIds.Ref ref) {
-                async(() -> announce(engine, ref, false));
-            }
-
-            @Override
-            public void started(ContainerIds.Ref ref) {
-                async(() -> announce(engine, ref, true));
-            }
-        };
-        long pause = FOLLOW_PAUSE_MS;
-        while (!closed.get()) {
-            if (engine.available()) {
-                long since = System.nanoTime();
-                try {
-                    engine.follow(lifecycle);
-                } catch (UnsupportedOperationException e) {
-                    return;
-                } catch (IOException | RuntimeException e) {
-                    if (!closed.get()) followBreaks.increment();
-                }
-                if (System.nanoTime() - since > TimeUnit.MINUTES.toNanos(1)) pause = 0;
-            }
-            try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                return;
-            }
-            pause = Math.min(Math.max(pause * 2, FOLLOW_PAUSE_MS), FOLLOW_PAUSE_MAX_MS);
-        }
-    }
-
-    /**
-     * On a virtual thread: describes a container its engine announced. Created: asked at once, so
-     * that it is known before its first process runs. Started: asked again, for its start time.
-     */
-    private void announce(ContainerEngine engine, ContainerIds.Ref ref, boolean started) {
-        Container known = byId.get(ref.id());
-        if (!started && known != null && known.metadata.isDone()) return;
-        Optional<ContainerInfo> info;
-        try {
-            info = engines.describeAnnounced(engine, ref, started);
-        } catch (InterruptedException e) {
-            return;
-        }
-        if (info.isEmpty()) return;
-        // Made here without asking the engines again: this is their answer.
-        Container c = byId.computeIfAbsent(ref.id(), id -> new Container(ref));
-        c.answered(info.get());
-        c.metadata.complete(c.info);
-        announced.increment();
     }
 
     // ---- maintenance ----
