@@ -186,7 +186,13 @@ class ShortLivedContainersTest {
 
     /** {@code docker run --rm} in the foreground: returns once the container has exited. */
     static void dockerRun(String name, boolean privileged, String... command) {
-        List<String> args = new ArrayList<>(List.of("run", "--rm", "--network", "none", "--name", name));
+        dockerRun(name, true, privileged, command);
+    }
+
+    /** {@code docker run} in the foreground, removed at its end ({@code --rm}) or kept to be inspected. */
+    static void dockerRun(String name, boolean remove, boolean privileged, String... command) {
+        List<String> args = new ArrayList<>(List.of("run", "--network", "none", "--name", name));
+        if (remove) args.add("--rm");
         if (privileged) {
             args.add("--privileged");
             if (privilegedRuntime != null) args.add("--runtime=" + privilegedRuntime);
@@ -217,12 +223,34 @@ class ShortLivedContainersTest {
 
     @Test
     void mountAsAPrivilegedDockerContainersEntrypoint() {
-        for (int i = 0; i < RUNS; i++) {
-            String name = "pg-mount-" + suffix + "-" + i;
-            dockerRun(name, true, "/bin/mount", "-t", "tmpfs", "none", "/tmp");
-            Event e = match("Mount Launched in Privileged Container", ev -> name.equals(ev.container.name));
-            assertContainer(e, REPOSITORY, true, false);
-            assertThat(e.proc.vpid).isEqualTo(1);
+        List<String> names = new ArrayList<>();
+        try {
+            for (int i = 0; i < RUNS; i++) {
+                String name = "pg-mount-" + suffix + "-" + i;
+                names.add(name);
+                dockerRun(name, false, true, "/bin/mount", "-t", "tmpfs", "none", "/tmp");
+                Event e = match("Mount Launched in Privileged Container", ev -> name.equals(ev.container.name));
+                assertContainer(e, REPOSITORY, true, false);
+                assertThat(e.proc.vpid).isEqualTo(1);
+            }
+            // How long Docker saw them live (StartedAt to FinishedAt): printed, not asserted, as
+            // dockerd stamps both after the fact; a few ms here.
+            List<String> inspect =
+                    new ArrayList<>(List.of("inspect", "--format", "{{.State.StartedAt}} {{.State.FinishedAt}}"));
+            inspect.addAll(names);
+            List<Long> lifetimesMs = new ArrayList<>();
+            for (String line : docker.docker(inspect.toArray(String[]::new)).split("\n")) {
+                String[] t = line.split(" ");
+                long started = DockerEngine.nanos(t[0]), finished = DockerEngine.nanos(t[1]);
+                assertThat(finished).as("exited: " + line).isGreaterThan(started);
+                lifetimesMs.add((finished - started) / 1_000_000);
+            }
+            lifetimesMs.sort(null);
+            System.out.println("mount containers' lifetimes as Docker saw them, ms: " + lifetimesMs);
+        } finally {
+            List<String> rm = new ArrayList<>(List.of("rm", "-f"));
+            rm.addAll(names);
+            docker.tryDocker(rm.toArray(String[]::new));
         }
     }
 
