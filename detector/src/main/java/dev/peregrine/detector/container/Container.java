@@ -30,6 +30,10 @@ final class Container {
         engineAnswered = true;
     }
 
+    synchronized boolean engineAnswered() {
+        return engineAnswered;
+    }
+
     /** A path found later tells more than a bare leaf: runtime and pod uid. */
     synchronized void refine(ContainerIds.Ref fromPath) {
         ContainerIds.Ref old = ref;

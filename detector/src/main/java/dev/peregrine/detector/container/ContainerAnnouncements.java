@@ -2,9 +2,12 @@ package dev.peregrine.detector.container;
 
 import dev.peregrine.detector.event.ContainerInfo;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -31,6 +34,8 @@ final class ContainerAnnouncements implements AutoCloseable {
     private final List<Thread> followers = new ArrayList<>();
     private final LongAdder announced = new LongAdder();
     private final LongAdder breaks = new LongAdder();
+    /** Announcing engines whose stream has not been open yet; notified on when one opens. */
+    private final Set<ContainerEngine> notYetFollowing = ConcurrentHashMap.newKeySet();
 
     /**
      * @param asking how engines are asked (concurrency, counters)
@@ -52,6 +57,9 @@ final class ContainerAnnouncements implements AutoCloseable {
         this.described = described;
         this.async = async;
         for (ContainerEngine engine : engines) {
+            if (engine.announces()) notYetFollowing.add(engine);
+        }
+        for (ContainerEngine engine : engines) {
             if (engine.announces()) {
                 followers.add(
                         Thread.ofVirtual().name("peregrine-container-events").start(() -> follow(engine)));
@@ -69,6 +77,33 @@ final class ContainerAnnouncements implements AutoCloseable {
         return breaks.sum();
     }
 
+    /**
+     * Waits until the stream of every announcing engine whose socket is there has been opened
+     * (or {@code timeout} passed): from then on, a container created is described before its first
+     * process runs. Blocking: for startup.
+     *
+     * @return whether all are followed
+     */
+    boolean awaitFollowing(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (notYetFollowing) {
+            while (true) {
+                notYetFollowing.removeIf(e -> !e.available());
+                long left = deadline - System.nanoTime();
+                if (notYetFollowing.isEmpty() || left <= 0) return notYetFollowing.isEmpty();
+                notYetFollowing.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 50)));
+            }
+        }
+    }
+
+    private void opened(ContainerEngine engine) {
+        if (notYetFollowing.remove(engine)) {
+            synchronized (notYetFollowing) {
+                notYetFollowing.notifyAll();
+            }
+        }
+    }
+
     /** Ends the following (the table sets {@code closed} first). */
     @Override
     public void close() {
@@ -82,6 +117,11 @@ final class ContainerAnnouncements implements AutoCloseable {
      */
     private void follow(ContainerEngine engine) {
         ContainerEngine.Lifecycle lifecycle = new ContainerEngine.Lifecycle() {
+            @Override
+            public void following() {
+                opened(engine);
+            }
+
             @Override
             public void created(ContainerIds.Ref ref) {
                 async.accept(() -> describe(engine, ref, false));
@@ -99,6 +139,7 @@ final class ContainerAnnouncements implements AutoCloseable {
                 try {
                     engine.follow(lifecycle);
                 } catch (UnsupportedOperationException e) {
+                    opened(engine); // nothing to wait for
                     return;
                 } catch (IOException | RuntimeException e) {
                     if (!closed.get()) breaks.increment();

@@ -52,6 +52,9 @@ public interface ContainerEngine {
 
     /** What {@link #follow} tells. Called on the following thread; must not block long. */
     interface Lifecycle {
+        /** The stream is open: from now on, containers the engine creates are told. */
+        default void following() {}
+
         /** The engine created the container: it is about to start, its processes have not run yet. */
         void created(ContainerIds.Ref ref);
 

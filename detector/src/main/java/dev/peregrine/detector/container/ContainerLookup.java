@@ -16,6 +16,15 @@ public interface ContainerLookup {
         return false;
     }
 
+    /**
+     * Whether the cgroup's container is described by its engine, rather than only by what its
+     * cgroup tells (its id and runtime): false for the host, for a container no engine knew and
+     * while the answer is on its way. Not on the event path: for counting.
+     */
+    default boolean described(long cgroupId) {
+        return false;
+    }
+
     /** Live processes of the cgroup, to read its root's files; empty when unknown. */
     default long[] pids(long cgroupId) {
         return new long[0];

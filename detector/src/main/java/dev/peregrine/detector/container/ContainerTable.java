@@ -347,6 +347,27 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
         return e.info();
     }
 
+    /**
+     * Waits until the event stream of every engine that announces its containers is open (an
+     * engine whose socket is absent is not waited for), at most {@code timeout}: containers
+     * created after it returns true are described before their first process runs. Blocking: for
+     * startup.
+     */
+    public boolean awaitFollowing(Duration timeout) throws InterruptedException {
+        return announcements.awaitFollowing(timeout);
+    }
+
+    /**
+     * Whether the container of the cgroup has its engine's answer (not only what its cgroup told:
+     * no engine knew it, or none has answered yet); false for the host and unknown cgroups.
+     */
+    @Override
+    public boolean described(long cgroupId) {
+        Entry e = byCgroup.get(cgroupId);
+        Container c = e == null ? null : e.container;
+        return c != null && c.engineAnswered();
+    }
+
     /** Called with each container the table forgets (it died, or the table was full), on the maintenance thread. */
     @Override
     public void onForget(Consumer<ContainerInfo> listener) {

@@ -173,6 +173,9 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
                 .build();
         try {
             Iterator<Envelope> events = EventsGrpc.newBlockingStub(channel()).subscribe(request);
+            // The call is under way; containerd registers the subscriber as it takes it (not
+            // confirmed to the client: its first message is the first event).
+            lifecycle.following();
             while (events.hasNext()) {
                 Envelope e = events.next();
                 try {

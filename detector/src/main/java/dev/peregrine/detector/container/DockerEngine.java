@@ -114,7 +114,7 @@ public final class DockerEngine implements ContainerEngine {
     public void follow(Lifecycle lifecycle) throws IOException {
         String target =
                 "/events?filters=" + EVENT_FILTER + (lastEventNanos > 0 ? "&since=" + since(lastEventNanos) : "");
-        http.lines(target, line -> {
+        http.lines(target, lifecycle::following, line -> {
             JsonNode e;
             try {
                 e = JSON.readTree(line);

@@ -84,6 +84,11 @@ final class UnixHttp {
      * @throws IOException when the engine cannot be reached or answers other than 200
      */
     void lines(String target, Consumer<String> each) throws IOException {
+        lines(target, () -> {}, each);
+    }
+
+    /** As {@link #lines(String, Consumer)}, calling {@code opened} once the answer's head said 200. */
+    void lines(String target, Runnable opened, Consumer<String> each) throws IOException {
         checkTarget(target);
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             AtomicBoolean timedOut = new AtomicBoolean();
@@ -111,6 +116,7 @@ final class UnixHttp {
             if (head.status() != 200) {
                 throw new IOException(socket + " answered " + head.status() + " to " + target);
             }
+            opened.run();
             LineSplitter lines = new LineSplitter(each);
             if (head.chunked()) {
                 for (int size; (size = chunkSize(in)) > 0; ) {

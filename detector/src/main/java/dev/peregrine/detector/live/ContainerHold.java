@@ -48,7 +48,10 @@ final class ContainerHold {
 
     /** What the hold reports of a released container. */
     interface Released {
-        /** {@code events} evaluated after {@code heldNanos}, with ({@code complete}) or without the container's metadata. */
+        /**
+         * {@code events} evaluated after {@code heldNanos}, with the engine's answer about their
+         * container ({@code complete}) or without it (the wait was over, or no engine knew it).
+         */
         void released(int events, long heldNanos, boolean complete);
     }
 
@@ -104,9 +107,9 @@ final class ContainerHold {
         } else if (q.expired) {
             return false;
         } else if (!containers.awaitingMetadata(q.cgroupId)) {
-            // The metadata came between two polls: the held events go first, in order.
+            // The engine answered between two polls: the held events go first, in order.
             queues.remove(c.id);
-            flush(q, System.nanoTime(), true);
+            flush(q, System.nanoTime(), containers.described(q.cgroupId));
             return false;
         }
         if (holding >= maxHeld) {
@@ -130,7 +133,7 @@ final class ContainerHold {
                 if (!awaiting) it.remove();
             } else if (!awaiting) {
                 it.remove();
-                flush(q, now, true);
+                flush(q, now, containers.described(q.cgroupId));
             } else if (now - q.deadline >= 0) {
                 q.expired = true;
                 flush(q, now, false);
@@ -143,7 +146,7 @@ final class ContainerHold {
         Map<String, Queue> all = new HashMap<>(queues);
         queues.clear();
         for (Queue q : all.values()) {
-            if (!q.expired) flush(q, now, !containers.awaitingMetadata(q.cgroupId));
+            if (!q.expired) flush(q, now, containers.described(q.cgroupId));
         }
     }
 

@@ -203,7 +203,8 @@ public final class LiveDetection {
                 .description("Events held back until their container's metadata arrived")
                 .register(metrics);
         FunctionCounter.builder("peregrine.detector.container.held.incomplete", releasedIncomplete, AtomicLong::get)
-                .description("Held events evaluated without their container's metadata (the wait was over)")
+                .description(
+                        "Held events evaluated without their container's metadata (the wait was over, or no engine knew it)")
                 .register(metrics);
         Gauge.builder("peregrine.detector.container.holding", hold, ContainerHold::holding)
                 .description("Events waiting for their container's metadata now")

@@ -178,6 +178,16 @@ public final class DetectorNode implements AutoCloseable {
         try (Capture capture = Capture.open();
                 ContainerTable containers = ContainerTable.withDefaultEngines(settings.criSockets())) {
             containers.seedFromCgroups();
+            // Containers created from now on are described before their first process runs.
+            try {
+                if (!containers.awaitFollowing(Duration.ofSeconds(2))) {
+                    err.println(name + ": a container engine's event stream did not open within 2 s;"
+                            + " new containers are described at their first event until it does");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
             FunctionCounter.builder(
                             "peregrine.detector.container.announced",
                             containers,

@@ -398,6 +398,8 @@ class ContainerTableTest {
         final ScriptedEngine answers;
         final List<String> toAnnounce = new CopyOnWriteArrayList<>();
         final AtomicInteger follows = new AtomicInteger();
+        /** False: the stream never opens (follow blocks before it). */
+        volatile boolean opens = true;
 
         AnnouncingEngine(ScriptedEngine answers) {
             this.answers = answers;
@@ -425,6 +427,7 @@ class ContainerTableTest {
 
         @Override
         public void follow(Lifecycle lifecycle) throws IOException {
+            if (opens) lifecycle.following();
             if (follows.incrementAndGet() == 1) {
                 toAnnounce.forEach(id -> lifecycle.created(new ContainerIds.Ref(runtime(), id, null, false)));
             }
@@ -443,6 +446,7 @@ class ContainerTableTest {
         table.close();
         table = new ContainerTable(
                 List.of(engine), new ContainerTable.Options(root, 16, Duration.ofHours(1), Duration.ofMillis(10)));
+        assertThat(table.awaitFollowing(WAIT)).isTrue();
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (table.stats().announced() < 1 && System.nanoTime() < deadline) Thread.onSpinWait();
         assertThat(table.stats().announced()).isEqualTo(1);
@@ -467,5 +471,20 @@ class ContainerTableTest {
         docker.hold.countDown();
         table.await(id, A, WAIT);
         assertThat(table.awaitingMetadata(id)).isFalse();
+    }
+
+    @Test
+    void startupWaitsForTheEnginesStreamsBoundedly() throws Exception {
+        AnnouncingEngine silent = new AnnouncingEngine(docker);
+        silent.opens = false;
+        table.close();
+        table = new ContainerTable(
+                List.of(silent), new ContainerTable.Options(root, 16, Duration.ofHours(1), Duration.ofMillis(10)));
+        assertThat(table.awaitFollowing(Duration.ofMillis(200))).isFalse();
+        // Engines that announce nothing are not waited for.
+        try (ContainerTable plain = new ContainerTable(
+                List.of(docker), new ContainerTable.Options(root, 16, Duration.ofHours(1), Duration.ofMillis(10)))) {
+            assertThat(plain.awaitFollowing(Duration.ofMillis(200))).isTrue();
+        }
     }
 }

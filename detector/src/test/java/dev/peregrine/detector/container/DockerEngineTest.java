@@ -206,6 +206,11 @@ class DockerEngineTest {
             List<String> told = new ArrayList<>();
             ContainerEngine.Lifecycle lifecycle = new ContainerEngine.Lifecycle() {
                 @Override
+                public void following() {
+                    told.add("following");
+                }
+
+                @Override
                 public void created(ContainerIds.Ref ref) {
                     told.add("created " + ref.id() + " " + ref.podUid() + " " + ref.runtime());
                 }
@@ -217,7 +222,10 @@ class DockerEngineTest {
             };
             engine.follow(lifecycle);
             assertThat(told)
-                    .containsExactly("created " + ID + " 0d6f1b4a-9b1e-4c8e-8f0e-1c2d3e4f5a6b DOCKER", "started " + ID);
+                    .containsExactly(
+                            "following",
+                            "created " + ID + " 0d6f1b4a-9b1e-4c8e-8f0e-1c2d3e4f5a6b DOCKER",
+                            "started " + ID);
             assertThat(s.requests.getFirst())
                     .startsWith("GET /events?filters=")
                     .contains("%22create%22")

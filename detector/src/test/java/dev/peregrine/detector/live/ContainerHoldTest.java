@@ -35,6 +35,12 @@ class ContainerHoldTest {
         public boolean awaitingMetadata(long cgroupId) {
             return awaiting.contains(cgroupId);
         }
+
+        @Override
+        public boolean described(long cgroupId) {
+            ContainerInfo c = known.get(cgroupId);
+            return c != null && c.imageRepository != null;
+        }
     }
 
     record Release(int events, long heldNanos, boolean complete) {}
@@ -187,5 +193,21 @@ class ContainerHoldTest {
             assertThat(e.type).isEqualTo("openat");
             assertThat(e.arg("name")).isEqualTo("/etc/shadow");
         });
+    }
+
+    @Test
+    void aContainerNoEngineKnewIsReleasedAtOnceAndCountedWithoutMetadata() {
+        table.awaiting.add(A);
+        table.known.put(A, provisional("aaaaaaaaaaaa"));
+        ContainerHold h = hold(10);
+        h.offer(event(1, provisional("aaaaaaaaaaaa")), A);
+        table.awaiting.remove(A); // the engines said they do not know it
+        h.release(System.nanoTime());
+        assertThat(evaluated)
+                .singleElement()
+                .satisfies(e -> assertThat(e.container.imageRepository).isNull());
+        assertThat(releases)
+                .singleElement()
+                .satisfies(r -> assertThat(r.complete()).isFalse());
     }
 }
