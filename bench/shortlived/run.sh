@@ -15,7 +15,8 @@
 #   bench/shortlived/run.sh                    # build the detector jar, then 200 + 200 runs
 #   SKIP_BUILD=1 COUNT=50 BLOCK=25 bench/shortlived/run.sh
 #
-# Needs root, a running dockerd (scripts/start-dockerd.sh starts one), busybox-static, curl, JDK 25.
+# Needs root, docker.io, busybox-static, curl, JDK 25. When no dockerd answers, scripts/start-dockerd.sh
+# starts one, which is stopped (by its PID) at the end.
 # Results: $OUT/runs.txt (one line per run), $OUT/summary.txt, $OUT/alerts-b*.jsonl, detector logs.
 set -euo pipefail
 
@@ -32,16 +33,32 @@ OUT=${OUT:-$ROOT/bench/target/shortlived-$(date -u +%Y%m%dT%H%M%SZ)}
 LOCK=/tmp/peregrine-bench.lock
 
 [[ $(id -u) == 0 ]] || { echo "needs root (eBPF)" >&2; exit 1; }
-command -v docker > /dev/null || { echo "needs docker" >&2; exit 1; }
+# Debian's CLI matches Debian's daemon; another docker earlier in PATH may not.
+DOCKER=${DOCKER:-$([[ -x /usr/bin/docker ]] && echo /usr/bin/docker || command -v docker)}
+[[ -n $DOCKER ]] || { echo "needs docker" >&2; exit 1; }
+docker() { "$DOCKER" "$@"; }
 command -v curl > /dev/null || { echo "needs curl" >&2; exit 1; }
 [[ -x /bin/busybox ]] || { echo "needs /bin/busybox (busybox-static)" >&2; exit 1; }
-docker info > /dev/null 2>&1 || { echo "no dockerd answers: scripts/start-dockerd.sh starts one" >&2; exit 1; }
 (( COUNT % BLOCK == 0 )) || { echo "COUNT must be a multiple of BLOCK" >&2; exit 1; }
 if ss -Htln "sport = :$METRICS_PORT" | grep -q .; then echo "port $METRICS_PORT is in use; set METRICS_PORT" >&2; exit 1; fi
 
 exec {LOCK_FD}> "$LOCK"
 echo "waiting for $LOCK"
 flock "$LOCK_FD"
+
+DOCKERD_PID=""
+DETECTOR_PID=""
+stop() { # TERM, then KILL after 30 s; only a process this script started
+  local pid=$1
+  [[ -n $pid ]] && kill -0 "$pid" 2> /dev/null || return 0
+  kill -TERM "$pid" 2> /dev/null || true
+  for _ in $(seq 300); do kill -0 "$pid" 2> /dev/null || { wait "$pid" 2> /dev/null || true; return 0; }; sleep 0.1; done
+  kill -KILL "$pid" 2> /dev/null || true
+  wait "$pid" 2> /dev/null || true
+}
+trap 'stop "$DETECTOR_PID"; stop "$DOCKERD_PID"' EXIT INT TERM
+started=$("$ROOT/scripts/start-dockerd.sh")
+if [[ $started == started* ]]; then read -r _ DOCKERD_PID _ <<< "$started"; fi
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   (cd "$ROOT" && ./mvnw -q -B -ntp -DskipTests package -pl detector -am)
@@ -88,16 +105,6 @@ RUN_ID=$(date +%s)
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt"
 
-DETECTOR_PID=""
-stop() { # TERM, then KILL after 30 s; only a process this script started
-  local pid=$1
-  [[ -n $pid ]] && kill -0 "$pid" 2> /dev/null || return 0
-  kill -TERM "$pid" 2> /dev/null || true
-  for _ in $(seq 300); do kill -0 "$pid" 2> /dev/null || { wait "$pid" 2> /dev/null || true; return 0; }; sleep 0.1; done
-  kill -KILL "$pid" 2> /dev/null || true
-  wait "$pid" 2> /dev/null || true
-}
-trap 'stop "$DETECTOR_PID"' EXIT INT TERM
 
 metrics() { curl -fs --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" || true; }
 metric() { metrics | awk -v re="^$1" '$0 ~ re { s += $NF } END { printf "%.3f", s }'; }
