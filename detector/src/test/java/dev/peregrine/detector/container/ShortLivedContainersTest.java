@@ -233,20 +233,18 @@ class ShortLivedContainersTest {
                 assertContainer(e, REPOSITORY, true, false);
                 assertThat(e.proc.vpid).isEqualTo(1);
             }
-            // How long Docker saw them live (StartedAt to FinishedAt): printed, not asserted, as
-            // dockerd stamps both after the fact; a few ms here.
+            // How long Docker saw them live (StartedAt to FinishedAt): printed, not asserted.
+            // dockerd stamps both after the fact; for these the exit is often stamped first.
             List<String> inspect =
                     new ArrayList<>(List.of("inspect", "--format", "{{.State.StartedAt}} {{.State.FinishedAt}}"));
             inspect.addAll(names);
-            List<Long> lifetimesMs = new ArrayList<>();
+            List<Long> lifetimesUs = new ArrayList<>();
             for (String line : docker.docker(inspect.toArray(String[]::new)).split("\n")) {
                 String[] t = line.split(" ");
-                long started = DockerEngine.nanos(t[0]), finished = DockerEngine.nanos(t[1]);
-                assertThat(finished).as("exited: " + line).isGreaterThan(started);
-                lifetimesMs.add((finished - started) / 1_000_000);
+                lifetimesUs.add((DockerEngine.nanos(t[1]) - DockerEngine.nanos(t[0])) / 1_000);
             }
-            lifetimesMs.sort(null);
-            System.out.println("mount containers' lifetimes as Docker saw them, ms: " + lifetimesMs);
+            lifetimesUs.sort(null);
+            System.out.println("mount containers' lifetimes as Docker stamped them, µs: " + lifetimesUs);
         } finally {
             List<String> rm = new ArrayList<>(List.of("rm", "-f"));
             rm.addAll(names);
