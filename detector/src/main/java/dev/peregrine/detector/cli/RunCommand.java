@@ -18,10 +18,11 @@ import java.util.Map;
 final class RunCommand {
     static final String USAGE = """
             usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...
+                       [--container-wait MS]
                        [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]
                         [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]
                        [--anomaly [--anomaly-learning DURATION] [--anomaly-config FILE] [--anomaly-dir DIR]]
-                   capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...""";
+                   capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]... [--container-wait MS]""";
 
     private RunCommand() {}
 
@@ -83,6 +84,7 @@ final class RunCommand {
                 }
                 case "--anomaly-config" -> anomalyConfig = Path.of(flags.value(flag));
                 case "--anomaly-dir" -> anomalyDir = Path.of(flags.value(flag));
+                case "--container-wait" -> b.containerWait(Duration.ofMillis(flags.number(flag, 0, 60_000)));
                 default -> throw new UsageException(USAGE);
             }
         }

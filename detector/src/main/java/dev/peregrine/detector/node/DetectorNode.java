@@ -19,6 +19,7 @@ import dev.peregrine.detector.rule.RulesLoader;
 import dev.peregrine.detector.rule.Ruleset;
 import dev.peregrine.detector.transport.NodeSpool;
 import dev.peregrine.detector.transport.SidekickLink;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -192,7 +193,29 @@ public final class DetectorNode implements AutoCloseable {
         try (Capture capture = Capture.open();
                 ContainerTable containers = ContainerTable.withDefaultEngines(settings.criSockets())) {
             containers.seedFromCgroups();
-            new LiveDetection(ruleset, metrics, containers, settings.maxProcesses())
+            // Containers created from now on are described before their first process runs.
+            try {
+                if (!containers.awaitFollowing(Duration.ofSeconds(2))) {
+                    err.println(name + ": a container engine's event stream did not open within 2 s;"
+                            + " new containers are described at their first event until it does");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            FunctionCounter.builder(
+                            "peregrine.detector.container.announced",
+                            containers,
+                            c -> c.stats().announced())
+                    .description("Containers described when their engine announced them, before their first event")
+                    .register(metrics);
+            FunctionCounter.builder(
+                            "peregrine.detector.container.follow.breaks",
+                            containers,
+                            c -> c.stats().followBreaks())
+                    .description("Times a container engine's event stream could not be opened or broke")
+                    .register(metrics);
+            new LiveDetection(ruleset, metrics, containers, settings.maxProcesses(), settings.containerWait())
                     .baselines(baselines)
                     .run(
                             capture,

@@ -1,6 +1,7 @@
 package dev.peregrine.detector.node;
 
 import dev.peregrine.detector.anomaly.AnomalySettings;
+import dev.peregrine.detector.live.LiveDetection;
 import dev.peregrine.detector.transport.LinkSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -22,6 +23,8 @@ import java.util.Map;
  * @param maxProcesses bound of the process table
  * @param hostname the hostname alerts carry
  * @param criSockets Kubernetes CRI sockets to ask about containers, besides the default ones
+ * @param containerWait how long the events of a new container wait for its metadata at most
+ *     before the rules see them (zero: not at all)
  * @param sidekick where alerts go besides stdout; null for stdout only
  * @param anomaly the behaviour model's settings ({@code run --anomaly}); null when it is off
  */
@@ -33,6 +36,7 @@ public record NodeSettings(
         int maxProcesses,
         String hostname,
         List<Path> criSockets,
+        Duration containerWait,
         Sidekick sidekick,
         AnomalySettings anomaly) {
 
@@ -75,6 +79,7 @@ public record NodeSettings(
         private String hostname;
 
         private final List<Path> criSockets = new ArrayList<>();
+        private Duration containerWait = LiveDetection.DEFAULT_CONTAINER_WAIT;
         private String sidekick;
         private Path sidekickCa;
         private Path sidekickCert;
@@ -125,6 +130,11 @@ public record NodeSettings(
 
         public Builder cri(Path socket) {
             criSockets.add(socket);
+            return this;
+        }
+
+        public Builder containerWait(Duration wait) {
+            containerWait = wait;
             return this;
         }
 
@@ -203,6 +213,7 @@ public record NodeSettings(
                     maxProcesses,
                     hostname != null ? hostname : InetAddress.getLocalHost().getHostName(),
                     criSockets,
+                    containerWait,
                     sidekick == null
                             ? null
                             : new Sidekick(
