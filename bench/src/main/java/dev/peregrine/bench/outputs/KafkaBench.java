@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -72,7 +74,7 @@ final class KafkaBench {
                             new ByteArrayDeserializer())) {
                 OutputBench.Counter alertsTopic = () -> endOffsets(offsets, "alerts");
                 OutputBench.Counter perfTopic = () -> endOffsets(offsets, "perf");
-                int maxP = java.util.Arrays.stream(b.parallelism).max().orElse(4);
+                int maxP = Arrays.stream(b.parallelism).max().orElse(4);
                 // Warm-up (run 0, not in the medians): JIT, producer metadata, broker segments.
                 b.measure(() -> ceiling(servers, payloads, 0, Math.max(10_000, ceilingRecords / 5), perfTopic));
                 b.measure(() -> b.drive("kafka", "output-p" + maxP, 0, output, maxP, b.warmupAlerts, alertsTopic));
@@ -141,12 +143,7 @@ final class KafkaBench {
         // the seconds are derived from it so that rate() gives the tool's number exactly.
         double seconds = sent / rate;
         String note = String.format(
-                java.util.Locale.ROOT,
-                "tool:%s_rec/s_p50=%sms_p99=%sms_wall=%.1fs",
-                m.group(2),
-                m.group(5),
-                m.group(7),
-                wall);
+                Locale.ROOT, "tool:%s_rec/s_p50=%sms_p99=%sms_wall=%.1fs", m.group(2), m.group(5), m.group(7), wall);
         return new OutputBench.Result("kafka", "perf-test", run, sent, 0, seconds, topic.count() - before, note);
     }
 }

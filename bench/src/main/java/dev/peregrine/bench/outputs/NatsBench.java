@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Semaphore;
@@ -92,7 +93,7 @@ final class NatsBench {
                 null,
                 Duration.ofSeconds(10),
                 TlsConfig.NONE);
-        int maxP = java.util.Arrays.stream(b.parallelism).max().orElse(4);
+        int maxP = Arrays.stream(b.parallelism).max().orElse(4);
         // jnats counts every flush's PING against maxPingsOut (default 2) and treats more as a
         // stale connection (nats.java issue #291): the ceiling's connection allows one per sender.
         Options options = new Options.Builder()
@@ -105,7 +106,7 @@ final class NatsBench {
             b.measure(() -> async(raw, messages, 0, Math.max(10_000, asyncMessages / 5)));
             b.measure(() -> flush(raw, messages, 0, maxP, b.warmupAlerts));
             // The output's warm-up at the smallest parallelism: above 2 it is busy reconnecting (see above).
-            int minP = java.util.Arrays.stream(b.parallelism).min().orElse(1);
+            int minP = Arrays.stream(b.parallelism).min().orElse(1);
             b.measure(() -> b.drive("nats", "output-p" + minP, 0, output, minP, b.warmupAlerts, this::inMsgs));
             for (int i = 1; i <= b.runs; i++) {
                 final int run = i;

@@ -1,9 +1,12 @@
 package dev.peregrine.bench.outputs;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.SpooledAlert;
+import dev.peregrine.sidekick.spool.SpoolEntry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -18,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -88,8 +92,7 @@ public final class OutputBench {
     public static void main(String[] argv) throws Exception {
         // Without a logback.xml logback logs everything at DEBUG: the broker alone would print
         // hundreds of thousands of lines. Warnings and errors only.
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-                .setLevel(Level.WARN);
+        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
         // endOffsets() on an unassigned consumer (the Kafka record count) warns on every call.
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.apache.kafka.clients.consumer"))
                 .setLevel(Level.ERROR);
@@ -274,8 +277,10 @@ public final class OutputBench {
             byte[] payload = samples.get(i % samples.size());
             Thread.ofVirtual().name("send-" + step).start(() -> {
                 try {
+                    // As the delivery engine hands it over: the spooled JSON, parsed only if the output asks.
                     Alert alert = AlertJson.read(payload, Instant::now);
-                    output.send(alert, payload);
+                    output.send(new SpooledAlert(
+                            new SpoolEntry(0, step, alert.uuid(), System.currentTimeMillis(), payload), Instant::now));
                     ok.incrementAndGet();
                 } catch (Throwable e) {
                     failed.incrementAndGet();
@@ -374,7 +379,7 @@ public final class OutputBench {
     }
 
     /** The ceilings an output step is compared with: those of the same parallelism, and the ones without one. */
-    static List<String> ceilings(String outputStep, java.util.Set<String> steps) {
+    static List<String> ceilings(String outputStep, Set<String> steps) {
         String p = outputStep.substring(outputStep.lastIndexOf('-') + 1); // "p4"
         List<String> c = new ArrayList<>();
         for (String s : steps) {

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
@@ -28,7 +29,7 @@ import jdk.jfr.consumer.RecordingFile;
  */
 public final class JfrTop {
     private static final boolean NATIVE = Boolean.getBoolean("jfrtop.native");
-    private static final java.util.regex.Pattern FOCUS = java.util.regex.Pattern.compile(
+    private static final Pattern FOCUS = Pattern.compile(
             System.getProperty(
                     "jfrtop.focus",
                     "dev\\.peregrine\\..*|.*CoyoteAdapter\\.service|.*ServerHttpObservationFilter\\.doFilterInternal"

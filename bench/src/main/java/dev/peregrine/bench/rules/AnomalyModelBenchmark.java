@@ -9,14 +9,18 @@ import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.RulesLoader;
 import dev.peregrine.detector.rule.Ruleset;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -26,6 +30,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * What the behaviour model adds to the event thread per event: the rules alone against the rules
@@ -53,8 +59,7 @@ public class AnomalyModelBenchmark {
     private int next;
     private long clock = 1_800_000_000_000_000_000L;
     private final AtomicLong anomalies = new AtomicLong();
-    private static final java.lang.management.ThreadMXBean THREADS =
-            java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private long cpuAtStart;
     private long eventsInIteration;
 
@@ -95,19 +100,19 @@ public class AnomalyModelBenchmark {
         System.out.println("ANOMALIES raised while measuring (expected 0): " + anomalies.get());
     }
 
-    @Setup(org.openjdk.jmh.annotations.Level.Iteration)
+    @Setup(Level.Iteration)
     public void startIteration() {
         eventsInIteration = 0;
         cpuAtStart = THREADS.getCurrentThreadCpuTime();
     }
 
     /** ns of the thread's own CPU time per event: on a shared machine steadier than the score. */
-    @TearDown(org.openjdk.jmh.annotations.Level.Iteration)
-    public void endIteration(org.openjdk.jmh.infra.IterationParams params) {
+    @TearDown(Level.Iteration)
+    public void endIteration(IterationParams params) {
         long cpu = THREADS.getCurrentThreadCpuTime() - cpuAtStart;
-        if (params.getType() == org.openjdk.jmh.runner.IterationType.MEASUREMENT && eventsInIteration > 0) {
+        if (params.getType() == IterationType.MEASUREMENT && eventsInIteration > 0) {
             System.out.printf(
-                    java.util.Locale.ROOT,
+                    Locale.ROOT,
                     "CPU-NS %.1f ns of thread CPU per event (%d events)%n",
                     (double) cpu / eventsInIteration,
                     eventsInIteration);

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -180,11 +181,7 @@ public class SpoolStoreBenchmark {
             Files.createDirectories(out.getParent());
         }
         Files.writeString(
-                out,
-                line + "\n",
-                StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.APPEND);
+                out, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         deleteTree(storeDir);
         if (orderError != null) {
             throw new IllegalStateException(store + ": read out of order: " + orderError);

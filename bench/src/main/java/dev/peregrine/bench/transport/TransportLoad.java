@@ -1,6 +1,7 @@
 package dev.peregrine.bench.transport;
 
 import com.google.protobuf.Timestamp;
+import com.sun.management.OperatingSystemMXBean;
 import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.FieldValue;
 import dev.peregrine.contract.v1.Origin;
@@ -10,6 +11,7 @@ import dev.peregrine.detector.transport.LinkSettings;
 import dev.peregrine.detector.transport.NodeSpool;
 import dev.peregrine.detector.transport.SidekickLink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -93,9 +95,7 @@ public final class TransportLoad {
 
     /** This process's CPU time (all threads): the detector side's cost per alert. */
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean)
-                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** Appends {@code count} alerts as fast as the spool takes them; returns how many. */

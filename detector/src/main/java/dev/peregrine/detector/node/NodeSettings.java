@@ -3,8 +3,10 @@ package dev.peregrine.detector.node;
 import dev.peregrine.detector.anomaly.AnomalySettings;
 import dev.peregrine.detector.live.LiveDetection;
 import dev.peregrine.detector.transport.LinkSettings;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -198,7 +200,8 @@ public record NodeSettings(
         /**
          * @throws IllegalArgumentException for a client certificate without its key or a key
          *     without its certificate
-         * @throws UnknownHostException when no hostname was given and this host's cannot be found
+         * @throws UnknownHostException when no hostname was given, the kernel's cannot be read and
+         *     this host's name cannot be resolved
          */
         public NodeSettings build() throws UnknownHostException {
             if ((sidekickCert == null) != (sidekickKey == null)) {
@@ -211,7 +214,7 @@ public record NodeSettings(
                     metricsPort,
                     runFor,
                     maxProcesses,
-                    hostname != null ? hostname : InetAddress.getLocalHost().getHostName(),
+                    hostname != null ? hostname : thisHost(),
                     criSockets,
                     containerWait,
                     sidekick == null
@@ -225,4 +228,25 @@ public record NodeSettings(
                     anomaly);
         }
     }
+
+    /**
+     * The name alerts carry when no {@code --hostname} is given, as Falco chooses it:
+     * {@code FALCO_HOSTNAME} if set (Falco's Helm chart sets it to the node's name), else the
+     * kernel's host name, as {@code gethostname()} gives it. Not through name resolution: a
+     * container with {@code --network none} (or whose name is in no {@code /etc/hosts}) cannot
+     * resolve its own name, and the detector must start there too.
+     */
+    static String thisHost() throws UnknownHostException {
+        String falco = System.getenv("FALCO_HOSTNAME");
+        if (falco != null && !falco.isBlank()) return falco.strip();
+        try {
+            String kernel = Files.readString(KERNEL_HOSTNAME).strip();
+            if (!kernel.isEmpty()) return kernel;
+        } catch (IOException e) {
+            // not Linux, or /proc not mounted: resolution is all that is left
+        }
+        return InetAddress.getLocalHost().getHostName();
+    }
+
+    static final Path KERNEL_HOSTNAME = Path.of("/proc/sys/kernel/hostname");
 }

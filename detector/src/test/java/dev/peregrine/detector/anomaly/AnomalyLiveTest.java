@@ -13,12 +13,15 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -125,7 +128,7 @@ class AnomalyLiveTest {
         return s.frozenNs() - s.learningStartedNs();
     }
 
-    static void await(Duration timeout, java.util.concurrent.Callable<Boolean> condition) {
+    static void await(Duration timeout, Callable<Boolean> condition) {
         Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(condition);
     }
 
@@ -134,9 +137,9 @@ class AnomalyLiveTest {
             return Awaitility.await()
                     .atMost(Duration.ofSeconds(20))
                     .pollInterval(Duration.ofMillis(50))
-                    .until(() -> anomalies.stream().filter(p).findFirst(), java.util.Optional::isPresent)
+                    .until(() -> anomalies.stream().filter(p).findFirst(), Optional::isPresent)
                     .orElseThrow();
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             throw new AssertionError("no such anomaly within 20 s; raised: "
                     + anomalies.stream().map(Anomaly::explanation).toList());
         }

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
+import dev.peregrine.detector.event.FdInfo;
+import dev.peregrine.detector.event.ProcessInfo;
 import dev.peregrine.detector.rule.Priority;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class BaselinesTest {
@@ -154,7 +157,7 @@ class BaselinesTest {
 
     @Test
     void withSlowRelearningAnItemStillSeenLongAfterItsReportJoinsTheBaseline() {
-        Recorder r = new Recorder(settings().withRelearn(java.time.Duration.ofSeconds(30)));
+        Recorder r = new Recorder(settings().withRelearn(Duration.ofSeconds(30)));
         long t = normal(r.model, T0, 90, 1);
         r.model.tick(t);
         r.model.observe(Baselines.CONNECT, connect(T0 + 100 * SECOND, NGINX_WORKER, "10.1.2.3", 443));
@@ -187,7 +190,7 @@ class BaselinesTest {
     @Test
     void newCapabilitiesOfAProcessAreReportedTogether() {
         Recorder r = learnt();
-        dev.peregrine.detector.event.ProcessInfo admin = dev.peregrine.detector.event.ProcessInfo.builder()
+        ProcessInfo admin = ProcessInfo.builder()
                 .pid(400)
                 .name("sh")
                 .exepath("/bin/sh")
@@ -219,13 +222,13 @@ class BaselinesTest {
                 .type("listen")
                 .rawres(0)
                 .proc(NGINX_MAIN)
-                .fd(dev.peregrine.detector.event.FdInfo.builder()
+                .fd(FdInfo.builder()
                         .num(7)
                         .type("ipv4")
                         .l4proto("tcp")
                         .server("0.0.0.0", port)
                         .serverSocket(true)
-                        .role(dev.peregrine.detector.event.FdInfo.Role.SERVER)
+                        .role(FdInfo.Role.SERVER)
                         .build())
                 .container(NGINX)
                 .user(WWW)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class IsolationForestTest {
     /** 300 points around (5, 5, 2) with a spread of about 0.3. */
@@ -53,7 +54,7 @@ class IsolationForestTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Timeout(10)
+    @Timeout(10)
     void treesThatOutgrowTheirFirstArraysStillScore() {
         // A wide margin puts most cuts outside the data: many empty nodes, arrays regrown mid-tree.
         IsolationForest f = IsolationForest.train(cluster(1), 20, 256, 100, 3);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peregrine.detector.capture.RawEvent;
+import dev.peregrine.detector.event.Event;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +72,7 @@ class ProfileStoreTest {
             Recorder r = new Recorder(settings().withDirectory(profiles).withMaxProfilesForTest(1), store);
             assertThat(r.model.keys()).containsExactly(KEY);
             // A host process's profile takes the only place: nginx's is saved and dropped.
-            dev.peregrine.detector.event.Event host = dev.peregrine.detector.event.Event.builder()
+            Event host = Event.builder()
                     .ts(T0 + 290 * SECOND)
                     .type("execve")
                     .proc(proc(7, "cron", "/usr/sbin/cron"))

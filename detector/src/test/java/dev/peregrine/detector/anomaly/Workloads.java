@@ -6,11 +6,13 @@ import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.event.ProcessInfo;
 import dev.peregrine.detector.event.UserInfo;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /** Built events of a made-up nginx container, and a model that records what it raises. */
 final class Workloads {
@@ -109,13 +111,11 @@ final class Workloads {
         final Baselines model;
 
         Recorder(AnomalySettings s) {
-            model = new Baselines(
-                    s, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), null, anomalies::add);
+            model = new Baselines(s, new SimpleMeterRegistry(), null, anomalies::add);
         }
 
         Recorder(AnomalySettings s, ProfileStore store) {
-            model = new Baselines(
-                    s, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), store, anomalies::add);
+            model = new Baselines(s, new SimpleMeterRegistry(), store, anomalies::add);
         }
 
         List<Anomaly> of(AnomalyKind k) {
@@ -129,7 +129,7 @@ final class Workloads {
      * exec. Returns the time after the last event.
      */
     static long normal(Baselines model, long start, int seconds, long seed) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        SplittableRandom r = new SplittableRandom(seed);
         long ts = start;
         for (int s = 0; s < seconds; s++) {
             int reads = 20 + r.nextInt(10);

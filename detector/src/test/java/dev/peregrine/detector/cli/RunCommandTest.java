@@ -8,8 +8,8 @@ import dev.peregrine.detector.transport.LinkSettings;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,7 +48,15 @@ class RunCommandTest {
         assertThat(s.metricsPort()).isEqualTo(8765);
         assertThat(s.runFor()).as("until stopped").isNull();
         assertThat(s.maxProcesses()).isEqualTo(65_536);
-        assertThat(s.hostname()).isEqualTo(InetAddress.getLocalHost().getHostName());
+        // As Falco: FALCO_HOSTNAME, else the kernel's name (no name resolution, which a container
+        // with --network none cannot do).
+        String falco = System.getenv("FALCO_HOSTNAME");
+        assertThat(s.hostname())
+                .isEqualTo(
+                        falco != null && !falco.isBlank()
+                                ? falco.strip()
+                                : Files.readString(Path.of("/proc/sys/kernel/hostname"))
+                                        .strip());
         assertThat(s.criSockets()).isEmpty();
         assertThat(s.containerWait()).isEqualTo(Duration.ofMillis(500));
         assertThat(s.sidekick()).as("stdout only").isNull();

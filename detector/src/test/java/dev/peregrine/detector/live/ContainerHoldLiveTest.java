@@ -26,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -187,7 +188,7 @@ class ContainerHoldLiveTest {
         return gauge == null ? 0 : (long) gauge.value();
     }
 
-    static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+    static void awaitTrue(BooleanSupplier condition, String what) {
         Instant deadline = Instant.now().plusSeconds(30);
         while (!condition.getAsBoolean()) {
             if (Instant.now().isAfter(deadline)) throw new AssertionError("not within 30 s: " + what);

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -25,6 +26,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -365,9 +367,7 @@ class KubernetesManifestsTest {
                     .isEqualTo(detector(m).getSpec().getTemplate().getSpec().getServiceAccountName());
             assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
         });
-        m.one(
-                io.fabric8.kubernetes.api.model.ServiceAccount.class,
-                binding.getSubjects().getFirst().getName());
+        m.one(ServiceAccount.class, binding.getSubjects().getFirst().getName());
     }
 
     @ParameterizedTest
@@ -427,7 +427,7 @@ class KubernetesManifestsTest {
         assertThat(small.all(PriorityClass.class)).isEmpty();
     }
 
-    static java.math.BigDecimal storage(Manifests m) {
+    static BigDecimal storage(Manifests m) {
         return Quantity.getAmountInBytes(sidekick(m)
                 .getSpec()
                 .getVolumeClaimTemplates()
@@ -438,7 +438,7 @@ class KubernetesManifestsTest {
                 .get("storage"));
     }
 
-    static java.math.BigDecimal request(Manifests m, String resource, boolean detector) {
+    static BigDecimal request(Manifests m, String resource, boolean detector) {
         PodTemplateSpec t = detector
                 ? detector(m).getSpec().getTemplate()
                 : sidekick(m).getSpec().getTemplate();

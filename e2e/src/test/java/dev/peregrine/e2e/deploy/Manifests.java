@@ -1,5 +1,6 @@
 package dev.peregrine.e2e.deploy;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -45,7 +46,7 @@ record Manifests(String overlay, String yaml, List<HasMetadata> objects) {
     }
 
     private static HasMetadata asObject(Object o) {
-        if (o instanceof HasMetadata m && !(o instanceof io.fabric8.kubernetes.api.model.GenericKubernetesResource)) {
+        if (o instanceof HasMetadata m && !(o instanceof GenericKubernetesResource)) {
             return m;
         }
         throw new AssertionError("not a kind the Kubernetes model knows (typo in apiVersion or kind?): " + o);
