@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -13,6 +15,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,8 +30,13 @@ import tools.jackson.databind.json.JsonMapper;
  * and moved over the old one, so a crash leaves the old or the new file, never half of one. The
  * event thread hands snapshots to {@link #saveLater}; one writer thread writes them. Export and
  * import move profiles between nodes as one bundle file.
+ *
+ * <p>Profiles name a workload's executables, files and peers: a directory this store makes is
+ * {@code 0700} and every profile {@code 0600} whatever the umask, as the node spool's files are.
  */
 public final class ProfileStore implements AutoCloseable {
+    private static final Set<PosixFilePermission> PRIVATE_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
     static final JsonMapper JSON =
             JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
@@ -47,7 +55,11 @@ public final class ProfileStore implements AutoCloseable {
 
     public ProfileStore(Path dir) throws IOException {
         this.dir = dir;
-        Files.createDirectories(dir);
+        // A directory that was there before (shared with other programs) keeps its mode.
+        if (!Files.exists(dir)) {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PRIVATE_DIRECTORY); // a mode given at creation is masked by the umask
+        }
         try (Stream<Path> s = Files.list(dir)) {
             for (Path f :
                     s.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
@@ -96,6 +108,9 @@ public final class ProfileStore implements AutoCloseable {
         Path f = files.computeIfAbsent(d.key(), k -> dir.resolve(fileName(k)));
         try {
             Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp); // left by a crash, with whatever mode it had
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+            Files.setPosixFilePermissions(tmp, PRIVATE_FILE);
             Files.writeString(tmp, JSON.writeValueAsString(d), StandardCharsets.UTF_8);
             Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

@@ -9,7 +9,9 @@ import dev.peregrine.detector.event.Event;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +28,21 @@ class ProfileStoreTest {
         r.model.save();
         store.close();
         assertThat(r.anomalies).isEmpty();
+    }
+
+    @Test
+    void profilesAreTheOwnersAlone() throws IOException {
+        Path profiles = dir.resolve("profiles");
+        learnAndStop(profiles);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(profiles)))
+                .isEqualTo("rwx------");
+        try (Stream<Path> files = Files.list(profiles)) {
+            assertThat(files.toList())
+                    .isNotEmpty()
+                    .allSatisfy(f -> assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                            .as("%s", f)
+                            .isEqualTo("rw-------"));
+        }
     }
 
     @Test

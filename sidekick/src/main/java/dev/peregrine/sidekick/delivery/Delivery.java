@@ -4,6 +4,7 @@ import dev.peregrine.sidekick.dedup.Aggregator;
 import dev.peregrine.sidekick.dedup.DedupStore;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.Secrets;
 import dev.peregrine.sidekick.output.SpooledAlert;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolEntry;
@@ -61,6 +62,9 @@ final class Delivery implements AutoCloseable {
     private Spool.Reader queue; // used by one sender at a time: the one that set reading
     private boolean reading; // guarded by buffer
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Notified by {@link #close}, to end the senders' pauses. */
+    private final Object stopping = new Object();
+
     private final Counter delivered;
     private final Counter failed;
     private final Counter dead;
@@ -68,6 +72,8 @@ final class Delivery implements AutoCloseable {
     private final Counter sidekickError;
     private final Timer latency;
     private final Aggregator aggregator;
+    /** The output's credentials, masked in every message this class logs or keeps. */
+    private final Secrets secrets;
 
     /** @param dedup where dedup and group windows are kept; null when no output uses them */
     Delivery(
@@ -79,6 +85,7 @@ final class Delivery implements AutoCloseable {
             Clock clock,
             DedupStore dedup) {
         this.configured = configured;
+        this.secrets = Secrets.of(configured.config());
         this.output = output;
         this.spool = spool;
         this.clock = clock;
@@ -287,14 +294,14 @@ final class Delivery implements AutoCloseable {
                 failed.increment();
                 sidekickError.increment();
                 if (!e.retryable()) {
-                    bury(entry, e.getMessage());
+                    bury(entry, secrets.mask(e.getMessage()));
                     return;
                 }
                 log.warn(
                         "output {}: alert {} not delivered yet, will retry: {}",
                         configured.name(),
                         entry.uuid(),
-                        e.getMessage());
+                        secrets.mask(e.getMessage()));
             } catch (CallNotPermittedException e) {
                 failed.increment();
                 sidekickError.increment();
@@ -305,7 +312,7 @@ final class Delivery implements AutoCloseable {
                         "output {}: alert {} not delivered yet, will retry: {}",
                         configured.name(),
                         entry.uuid(),
-                        e.toString());
+                        secrets.mask(e.toString()));
             }
             pause(configured.settings().retry().maxBackoff());
         }
@@ -339,12 +346,22 @@ final class Delivery implements AutoCloseable {
         spool.bury(entry, reason);
     }
 
+    /**
+     * Waits between retry rounds, or until {@link #close}: a sender sleeping out a 30 s backoff
+     * held shutdown up to close's 5 s per failing output.
+     */
     private void pause(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running.set(false);
+        long deadline = System.nanoTime() + d.toNanos();
+        synchronized (stopping) {
+            try {
+                long left;
+                while (running.get() && (left = deadline - System.nanoTime()) > 0) {
+                    TimeUnit.NANOSECONDS.timedWait(stopping, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running.set(false);
+            }
         }
     }
 
@@ -353,6 +370,9 @@ final class Delivery implements AutoCloseable {
         running.set(false);
         synchronized (buffer) {
             buffer.notifyAll();
+        }
+        synchronized (stopping) {
+            stopping.notifyAll();
         }
         try {
             // Wait briefly for in-flight sends (a sender waiting for work notices within 500 ms);

@@ -349,7 +349,8 @@ class AlertmanagerOutputTest {
     @CsvSource(
             delimiter = ';',
             value = {
-                "url ; am:9093 ; peregrine.outputs.am.url: must be an http or https URL, got 'am:9093'",
+                // Shown redacted as every URL in a message: what follows a scheme without '//' may be a password.
+                "url ; am:9093 ; peregrine.outputs.am.url: must be an http or https URL, got 'am:***'",
                 "url ; http://am:9093/api/v1/alerts ; peregrine.outputs.am.url: Alertmanager's v1 API is gone",
                 "extra-labels.team-name ; secops ; peregrine.outputs.am.extra-labels.team-name: not a label name",
                 "severity.loud ; page ; peregrine.outputs.am.severity.loud: unknown priority 'loud'",

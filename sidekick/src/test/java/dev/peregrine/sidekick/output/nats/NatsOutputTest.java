@@ -388,7 +388,8 @@ class NatsOutputTest {
     @CsvSource(
             delimiter = ';',
             value = {
-                "servers[0] ; 127.0.0.1 4222 ; peregrine.outputs.policy.servers[0]: not a NATS server URL: '127.0.0.1 4222'",
+                // Text that is no URL is masked whole: it may be a URL with a password, mistyped.
+                "servers[0] ; 127.0.0.1 4222 ; peregrine.outputs.policy.servers[0]: not a NATS server URL: '***'",
                 "servers[1] ; http://nats:4222 ; peregrine.outputs.policy.servers[1]: not a NATS server URL: 'http://nats:4222'",
                 "subject-template ; peregrine alerts.<rule> ; peregrine.outputs.policy.subject-template: a subject cannot contain whitespace",
                 "subject-template ; peregrine.*.<rule> ; peregrine.outputs.policy.subject-template: a subject cannot contain whitespace, '*' or '>'",
