@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -52,14 +53,20 @@ final class RulesFileReader {
             "skip-if-unknown-filter",
             "capture",
             "capture_duration");
-    private static final List<String> RULE_APPENDABLE = List.of("condition", "output", "desc", "tags", "exceptions");
+    private static final Set<String> REQUIRED_ENGINE_VERSION_KEYS = Set.of("required_engine_version");
+    private static final Set<String> REQUIRED_PLUGIN_VERSIONS_KEYS = Set.of("required_plugin_versions");
+    /** The keys an override may append to or replace, in the order Falco's reader checks them. */
+    private static final List<String> RULE_APPENDABLE = List.of("condition", "exceptions", "output", "desc", "tags");
+
     private static final List<String> RULE_REPLACEABLE = List.of(
             "condition",
+            "exceptions",
             "output",
             "desc",
-            "priority",
             "tags",
-            "exceptions",
+            "priority",
+            "capture",
+            "capture_duration",
             "enabled",
             "warn_evttypes",
             "skip-if-unknown-filter");
@@ -129,8 +136,10 @@ final class RulesFileReader {
                         c);
             }
             collector.requireEngineVersion(version, c);
+            warnUnknownKeys(item, REQUIRED_ENGINE_VERSION_KEYS, c);
         } else if (get(item, "required_plugin_versions") != null) {
             readPluginVersions(item, ctx);
+            warnUnknownKeys(item, REQUIRED_PLUGIN_VERSIONS_KEYS, ctx.item("required plugin versions", ""));
         } else if (get(item, "list") != null) {
             readList(item, ctx);
         } else if (get(item, "macro") != null) {
@@ -178,10 +187,9 @@ final class RulesFileReader {
         if (!BARESTR.matcher(name).matches()) {
             result.warning(
                     LoadCode.LOAD_INVALID_LIST_NAME,
-                    "List has an invalid name. List names must match a regular expression: ([^()\"'[:space:]=,]+)",
+                    "List has an invalid name. List names should match a regular expression: ([^()\"'[:space:]=,]+)",
                     c);
         }
-        warnUnknownKeys(item, LIST_KEYS, c);
         Items.ListItem info = new Items.ListItem(name, c);
         info.items.addAll(sequence(item, "items", c, false));
         boolean append = bool(item, "append", c);
@@ -194,6 +202,7 @@ final class RulesFileReader {
         } else {
             collector.defineList(info);
         }
+        warnUnknownKeys(item, LIST_KEYS, c);
     }
 
     private void readMacro(MappingNode item, Context ctx) {
@@ -202,10 +211,9 @@ final class RulesFileReader {
         if (!IDENTIFIER.matcher(name).matches()) {
             result.warning(
                     LoadCode.LOAD_INVALID_MACRO_NAME,
-                    "Macro has an invalid name. Macro names must match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)",
+                    "Macro has an invalid name. Macro names should match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)",
                     c);
         }
-        warnUnknownKeys(item, MACRO_KEYS, c);
         Items.MacroItem info = new Items.MacroItem(name, c);
         info.condition = string(item, "condition", c, false);
         info.span = span(get(item, "condition"));
@@ -219,12 +227,14 @@ final class RulesFileReader {
         } else {
             collector.defineMacro(info);
         }
+        warnUnknownKeys(item, MACRO_KEYS, c);
     }
 
     private void readRule(MappingNode item, Context ctx) {
         String name = string(item, "rule", ctx.item("rule", ""), false);
         Context c = ctx.item("rule", name);
-        warnUnknownKeys(item, RULE_KEYS, c);
+        // The source an update names: empty and null allowed here, checked against the rule's by the collector.
+        String updateSource = optionalString(item, "source", c);
         boolean appendFlag = bool(item, "append", c);
         if (appendFlag) result.warning(LoadCode.LOAD_DEPRECATED_ITEM, WARNING_APPEND, c);
         Set<String> overAppend = new LinkedHashSet<>(), overReplace = new LinkedHashSet<>();
@@ -233,11 +243,14 @@ final class RulesFileReader {
         if (appendFlag && hasOverrides) throw validate(ERROR_OVERRIDE_APPEND, c);
 
         if (hasOverrides) {
-            Set<String> expected = new LinkedHashSet<>();
+            // Falco keeps these in a sorted set: the first unexpected key named is the first in alphabetical order.
+            Set<String> expected = new TreeSet<>();
             for (String k : RULE_REPLACEABLE) if (get(item, k) != null) expected.add(k);
             for (String k : RULE_APPENDABLE) if (get(item, k) != null) expected.add(k);
-            if (!overAppend.isEmpty()) collector.appendRule(update(item, name, c, overAppend, expected, "append"));
-            if (!overReplace.isEmpty()) collector.replaceRule(update(item, name, c, overReplace, expected, "replace"));
+            if (!overAppend.isEmpty())
+                collector.appendRule(update(item, name, c, overAppend, expected, "append", updateSource));
+            if (!overReplace.isEmpty())
+                collector.replaceRule(update(item, name, c, overReplace, expected, "replace", updateSource));
             for (String key : expected) {
                 throw validate(
                         "Unexpected key '" + key + "': no corresponding entry under 'override' is defined.",
@@ -245,6 +258,7 @@ final class RulesFileReader {
             }
         } else if (appendFlag) {
             Items.RuleUpdate u = new Items.RuleUpdate(name, c);
+            u.source = updateSource;
             if (get(item, "condition") != null) u.condition = string(item, "condition", c, false);
             if (get(item, "exceptions") != null) u.exceptions = exceptions(item, c, true);
             collector.appendRule(u);
@@ -266,6 +280,8 @@ final class RulesFileReader {
             String source = string(item, "source", c, true);
             if (source != null) info.source = source;
             if (get(item, "enabled") != null) info.enabled = requiredBool(item, "enabled", c);
+            if (get(item, "capture") != null) info.capture = requiredBool(item, "capture", c);
+            if (get(item, "capture_duration") != null) info.captureDuration = uint32(item, "capture_duration", c);
             if (get(item, "warn_evttypes") != null) info.warnEvttypes = requiredBool(item, "warn_evttypes", c);
             if (get(item, "skip-if-unknown-filter") != null)
                 info.skipIfUnknownFilter = requiredBool(item, "skip-if-unknown-filter", c);
@@ -274,23 +290,40 @@ final class RulesFileReader {
             info.exceptions = exceptions(item, c, false);
             collector.defineRule(info, result);
         }
+        warnUnknownKeys(item, RULE_KEYS, c);
     }
 
+    /**
+     * One override: its keys in the order Falco's reader takes them. A replaced exception must be
+     * complete (its fields included); an appended one may only add values.
+     */
     private Items.RuleUpdate update(
-            MappingNode item, String name, Context c, Set<String> keys, Set<String> expected, String kind) {
+            MappingNode item,
+            String name,
+            Context c,
+            Set<String> keys,
+            Set<String> expected,
+            String kind,
+            String source) {
         Items.RuleUpdate u = new Items.RuleUpdate(name, c);
-        for (String key : keys) {
+        for (String key : kind.equals("append") ? RULE_APPENDABLE : RULE_REPLACEABLE) {
+            if (!keys.contains(key)) continue;
             if (!expected.remove(key)) {
                 throw validate(
                         "An " + kind + " override for '" + key + "' was specified but '" + key + "' is not defined", c);
             }
             switch (key) {
-                case "condition" -> u.condition = string(item, key, c, false);
+                case "condition" -> {
+                    u.source = source;
+                    u.condition = string(item, key, c, false);
+                }
                 case "output" -> u.output = string(item, key, c, false).strip();
                 case "desc" -> u.desc = string(item, key, c, false);
                 case "tags" -> u.tags = new LinkedHashSet<>(sequence(item, key, c, false));
-                case "exceptions" -> u.exceptions = exceptions(item, c, true);
+                case "exceptions" -> u.exceptions = exceptions(item, c, kind.equals("append"));
                 case "priority" -> u.priority = priority(item, c);
+                case "capture" -> u.capture = requiredBool(item, key, c);
+                case "capture_duration" -> u.captureDuration = uint32(item, key, c);
                 case "enabled" -> u.enabled = requiredBool(item, key, c);
                 case "warn_evttypes" -> u.warnEvttypes = requiredBool(item, key, c);
                 case "skip-if-unknown-filter" -> u.skipIfUnknownFilter = requiredBool(item, key, c);
@@ -429,6 +462,27 @@ final class RulesFileReader {
         if (!(v instanceof ScalarNode s)) throw validate("Value is not a scalar value", vc);
         if (s.getValue().isEmpty()) throw validate("Value must be non-empty", vc);
         return s.getValue();
+    }
+
+    /** An optional scalar that may be empty (Falco's decode_optional_empty_val): null when absent or null. */
+    private String optionalString(MappingNode map, String key, Context ctx) {
+        Node v = get(map, key);
+        if (v == null || isNull(v)) return null;
+        if (!(v instanceof ScalarNode s)) throw validate("Value is not a scalar value", at(ctx, v.getStartMark()));
+        return s.getValue();
+    }
+
+    /**
+     * An unsigned 32-bit number as yaml-cpp decodes one: decimal, 0x hexadecimal or 0 octal, an
+     * optional plus sign, trailing blanks allowed; anything else cannot be decoded.
+     */
+    private long uint32(MappingNode map, String key, Context ctx) {
+        String v = string(map, key, ctx, false);
+        Long n = YamlScalars.parseUint32(v);
+        if (n == null)
+            throw validate(
+                    "Can't decode YAML scalar value", at(ctx, get(map, key).getStartMark()));
+        return n;
     }
 
     private boolean bool(MappingNode map, String key, Context ctx) {

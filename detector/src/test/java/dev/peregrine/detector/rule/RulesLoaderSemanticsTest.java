@@ -264,7 +264,8 @@ class RulesLoaderSemanticsTest {
                       values: []
                 """);
         assertThat(c.result().errors().getFirst().message())
-                .isEqualTo("When fields is a single value, comps must be one of (in, pmatch, intersects)");
+                .isEqualTo("When fields is a single value, comps must be one of (in, pmatch, intersects)"
+                        + " or a modifier operator (e.g. startswith oneof)");
     }
 
     @Test
