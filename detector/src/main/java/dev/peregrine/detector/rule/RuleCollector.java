@@ -16,7 +16,8 @@ import java.util.Set;
  * item's visibility.
  */
 final class RuleCollector {
-    static final String ENGINE_VERSION = "0.58.0";
+    /** Falco 0.44's engine version: the rule language of Falco 0.44 (libsinsp 0.25) is what this engine reads. */
+    static final String ENGINE_VERSION = "0.62.0";
     /** Plugins whose fields this engine provides natively, with the version it stands in for. */
     static final Map<String, String> BUILTIN_PLUGINS = Map.of("container", "0.6.0");
 

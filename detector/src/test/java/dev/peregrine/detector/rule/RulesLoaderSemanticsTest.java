@@ -389,7 +389,7 @@ class RulesLoaderSemanticsTest {
                         .errors()
                         .getFirst()
                         .message())
-                .isEqualTo("Rules require engine version 9.0.0, but engine version is 0.58.0");
+                .isEqualTo("Rules require engine version 9.0.0, but engine version is 0.62.0");
         assertThat(load("- required_engine_version: 10\n").result().successful())
                 .isTrue();
         assertThat(load("- required_plugin_versions:\n  - name: container\n    version: 0.4.0\n")
