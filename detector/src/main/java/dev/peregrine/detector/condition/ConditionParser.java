@@ -1,7 +1,9 @@
 package dev.peregrine.detector.condition;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -56,6 +58,8 @@ public final class ConditionParser {
     private int col;
     private int depth;
     private String lastToken = "";
+    /** One matcher per pattern for the whole input: a long condition is lexed without a matcher per token. */
+    private final Map<Pattern, Matcher> matchers = new IdentityHashMap<>();
 
     private ConditionParser(String input, int maxDepth) {
         this.input = input;
@@ -350,7 +354,9 @@ public final class ConditionParser {
     /** A modifier is one only when a list or a list name follows it: {@code = oneof} alone compares with "oneof". */
     private boolean listValueFollows() {
         if (idx < input.length() && input.charAt(idx) == '(') return true;
-        return IDENTIFIER.matcher(input).region(idx, input.length()).lookingAt();
+        return matchers.computeIfAbsent(IDENTIFIER, k -> k.matcher(input))
+                .region(idx, input.length())
+                .lookingAt();
     }
 
     /** {@code = anyof and ...}: the word after the modifier is a boolean keyword, so the modifier is a value. */
@@ -526,7 +532,7 @@ public final class ConditionParser {
     }
 
     private boolean lexRegex(Pattern p) {
-        Matcher m = p.matcher(input).region(idx, input.length());
+        Matcher m = matchers.computeIfAbsent(p, k -> k.matcher(input)).region(idx, input.length());
         if (!m.lookingAt()) return false;
         lastToken = m.group();
         advance(lastToken);

@@ -34,7 +34,7 @@ final class ConditionWarnings {
     }
 
     private static void value(String op, String v, FieldCatalogue catalogue, Context ctx, LoadResult result) {
-        String nospaces = v.replaceAll("[ \\t\\n\\x0B\\f\\r]", "");
+        String nospaces = withoutSpaces(v);
         if (op.equals("regex") && regexIsSimple(v)) {
             result.warning(
                     LoadCode.LOAD_COMPILE_CONDITION,
@@ -62,6 +62,18 @@ final class ConditionWarnings {
                         ctx);
             }
         }
+    }
+
+    /** The value without C's isspace characters, as libsinsp compares it. */
+    private static String withoutSpaces(String v) {
+        StringBuilder sb = null;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            boolean space = c == ' ' || (c >= '\t' && c <= '\r');
+            if (space && sb == null) sb = new StringBuilder(v.length()).append(v, 0, i);
+            if (!space && sb != null) sb.append(c);
+        }
+        return sb == null ? v : sb.toString();
     }
 
     /**

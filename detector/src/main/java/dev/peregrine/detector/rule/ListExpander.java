@@ -33,6 +33,7 @@ final class ListExpander {
      * added to {@code used}. Refused when the text grows past {@link ExpansionLimits#MAX_TEXT}.
      */
     static String expandAll(String cnd, Map<String, List<String>> lists, Set<String> used) {
+        if (lists.isEmpty()) return cnd;
         Set<String> words = words(cnd);
         for (Map.Entry<String, List<String>> l : lists.entrySet()) {
             String name = l.getKey();

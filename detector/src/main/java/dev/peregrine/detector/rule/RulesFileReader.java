@@ -1,6 +1,5 @@
 package dev.peregrine.detector.rule;
 
-import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -9,11 +8,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -84,18 +79,8 @@ final class RulesFileReader {
     boolean read(String fileName, String content) {
         lines = content.split("\n", -1);
         Context fileCtx = Context.ofFile(fileName);
-        List<Node> docs = new ArrayList<>();
-        try {
-            LoaderOptions options = new LoaderOptions();
-            options.setCodePointLimit(64 * 1024 * 1024);
-            for (Node doc : new Yaml(options).composeAll(new StringReader(content))) docs.add(doc);
-        } catch (MarkedYAMLException e) {
-            result.error(LoadCode.LOAD_ERR_YAML_PARSE, e.getProblem(), at(fileCtx, e.getProblemMark()));
-            return false;
-        } catch (YAMLException e) {
-            result.error(LoadCode.LOAD_ERR_YAML_PARSE, e.getMessage(), fileCtx);
-            return false;
-        }
+        List<Node> docs = YamlDocuments.compose(content, fileCtx, result);
+        if (docs == null) return false;
         for (Node doc : docs) {
             if (doc == null || isNull(doc)) continue;
             try {
