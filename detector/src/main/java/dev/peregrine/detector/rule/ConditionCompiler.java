@@ -39,7 +39,11 @@ public final class ConditionCompiler {
 
     public EventPredicate compile(Expr e) {
         EventPredicate known = compiled.get(e);
-        if (known != null) return known;
+        if (known != null) {
+            // The same node in a second place (a macro that two rules use): its answer is worth remembering.
+            if (known instanceof Junction j) j.shared = true;
+            return known;
+        }
         EventPredicate p = compileNode(e);
         compiled.put(e, p);
         return p;

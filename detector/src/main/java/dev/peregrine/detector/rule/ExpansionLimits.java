@@ -22,8 +22,11 @@ final class ExpansionLimits {
     /** Nesting of the expanded tree: the parser's own limit for one condition is 1000 too. */
     static final int MAX_DEPTH = 1000;
 
-    /** Characters of a condition once lists are substituted (a list of lists can double at each level). */
-    static final int MAX_TEXT = 64 * 1024 * 1024;
+    /**
+     * Characters of a condition once lists are substituted (a list of lists can double at each
+     * level): 16 Mi, room for a 10 MB condition and its lists.
+     */
+    static final int MAX_TEXT = 16 * 1024 * 1024;
 
     private ExpansionLimits() {}
 

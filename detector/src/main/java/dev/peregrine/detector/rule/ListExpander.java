@@ -30,7 +30,7 @@ final class ListExpander {
 
     /**
      * Every list of {@code lists} (in their order) substituted; names of the lists used are
-     * added to {@code used}. Refused when the text grows past {@link ExpansionLimits#MAX_TEXT}.
+     * added to {@code used}. Refused as the text grows past {@link ExpansionLimits#MAX_TEXT}.
      */
     static String expandAll(String cnd, Map<String, List<String>> lists, Set<String> used) {
         if (lists.isEmpty()) return cnd;
@@ -43,13 +43,6 @@ final class ListExpander {
             if (plain && !words.contains(name)) continue;
             String next = expand(cnd, name, l.getValue());
             if (next == null) continue;
-            if (next.length() > ExpansionLimits.MAX_TEXT) {
-                throw new RuleLoadException(
-                        LoadCode.LOAD_ERR_COMPILE_CONDITION,
-                        "exceeded max expanded condition size of " + ExpansionLimits.MAX_TEXT
-                                + " characters: the condition is too large after list expansion",
-                        null);
-            }
             cnd = next;
             used.add(name);
             if (plain) {
@@ -81,6 +74,15 @@ final class ListExpander {
                 continue;
             }
             if (out == null) out = new StringBuilder(cnd.length() + sub.length() + 16);
+            // Refused as soon as the text would pass the bound, before it is built any further.
+            if ((long) out.length() + (start - copied) + sub.length() + 1 + (cnd.length() - end)
+                    > ExpansionLimits.MAX_TEXT) {
+                throw new RuleLoadException(
+                        LoadCode.LOAD_ERR_COMPILE_CONDITION,
+                        "exceeded max expanded condition size of " + ExpansionLimits.MAX_TEXT
+                                + " characters: the condition is too large after list expansion",
+                        null);
+            }
             out.append(cnd, copied, start);
             // The blanks around the name go: left ones from what was written, right ones from what comes.
             int len = out.length();

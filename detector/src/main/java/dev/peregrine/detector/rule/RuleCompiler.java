@@ -121,11 +121,20 @@ final class RuleCompiler {
         try {
             return ConditionParser.parse(expanded, MAX_DEPTH);
         } catch (ConditionSyntaxException e) {
-            // Positions refer to the expanded text; they only map back exactly when nothing was substituted before
-            // them.
-            Context at = span == null ? ctx : span.locate(ctx, expanded.equals(condition) ? e.pos() : null);
+            // Positions refer to the expanded text; they map back exactly when nothing was substituted before
+            // them, otherwise the error points at the start of the condition.
+            boolean exact = e.pos().idx() < sameUpTo(condition, expanded);
+            Context at = span == null ? ctx : span.locate(ctx, exact ? e.pos() : null);
             throw new RuleLoadException(LoadCode.LOAD_ERR_COMPILE_CONDITION, e.getMessage(), at);
         }
+    }
+
+    /** How many leading characters the written and the expanded condition share (all when equal). */
+    private static int sameUpTo(String written, String expanded) {
+        if (written.equals(expanded)) return Integer.MAX_VALUE;
+        int n = Math.min(written.length(), expanded.length()), i = 0;
+        while (i < n && written.charAt(i) == expanded.charAt(i)) i++;
+        return i;
     }
 
     private CompiledRule compileRule(Items.RuleItem r, int order) {

@@ -281,6 +281,21 @@ class RulesLoaderSemanticsTest {
     }
 
     @Test
+    void syntaxErrorsBeforeASubstitutedListKeepTheirColumn() {
+        String list = "- list: shells\n  items: [bash, sh]\n";
+        // The error comes before the list's name: the written text is unchanged up to it.
+        var before = load(HEADER + list + rule("R", "evt.type = open and and proc.name in (shells)"));
+        assertThat(before.result().errors().getFirst().message())
+                .isEqualTo("unexpected token after 'and', expecting 'or', 'and'");
+        assertThat(before.result().errors().getFirst().context().line()).isEqualTo(6);
+        assertThat(before.result().errors().getFirst().context().column()).isEqualTo(38);
+        // After it, the expanded text no longer matches the file: the error points at the condition's start.
+        var after = load(HEADER + list + rule("R", "evt.type = open and proc.name in (shells) and"));
+        assertThat(after.result().errors().getFirst().message()).isEqualTo("expected blank or '(' after 'and'");
+        assertThat(after.result().errors().getFirst().context().column()).isEqualTo(14);
+    }
+
+    @Test
     void unknownFieldIsAnErrorUnlessSkipIfUnknownFilter() {
         var l = load(HEADER + rule("R", "proc.nope = x"));
         assertThat(l.result().errors().getFirst().code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
