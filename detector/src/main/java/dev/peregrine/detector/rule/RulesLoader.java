@@ -115,7 +115,8 @@ public final class RulesLoader {
             int line = 1, column = 1;
             for (int i = 0; i < offset; i++) {
                 byte b = bytes[i];
-                if (b == '\n') {
+                if (b == '\n' || (b == '\r' && (i + 1 >= bytes.length || bytes[i + 1] != '\n'))) {
+                    // Lines as the loader counts them everywhere (YamlText): '\n', or '\r' alone.
                     line++;
                     column = 1;
                 } else if ((b & 0xC0) != 0x80) {

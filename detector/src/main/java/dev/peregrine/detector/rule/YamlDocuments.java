@@ -52,7 +52,8 @@ final class YamlDocuments {
     }
 
     /** The documents, or null once the error was recorded in {@code result}. */
-    static List<Node> compose(String content, Context fileCtx, LoadResult result) {
+    static List<Node> compose(YamlText text, Context fileCtx, LoadResult result) {
+        String content = text.forParser();
         int run = longRun(content);
         if (run >= 0) {
             int end = run;
@@ -61,7 +62,7 @@ final class YamlDocuments {
                     LoadCode.LOAD_ERR_YAML_PARSE,
                     "exceeded max token length of " + MAX_RUN + " characters: " + (end - run)
                             + " characters without a blank or line break",
-                    atCodePoint(fileCtx, content, content.codePointCount(0, run)));
+                    text.atCodePoint(fileCtx, content.codePointCount(0, run)));
             return null;
         }
         List<Node> docs = new ArrayList<>();
@@ -70,17 +71,17 @@ final class YamlDocuments {
             return docs;
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            result.error(LoadCode.LOAD_ERR_YAML_PARSE, e.getProblem(), at(fileCtx, m));
+            result.error(LoadCode.LOAD_ERR_YAML_PARSE, e.getProblem(), at(text, fileCtx, m));
         } catch (ReaderException e) {
             result.error(
                     LoadCode.LOAD_ERR_YAML_PARSE,
                     String.format("unacceptable code point U+%04X: %s", e.getCodePoint(), e.getMessage()),
-                    atCodePoint(fileCtx, content, e.getPosition()));
+                    text.atCodePoint(fileCtx, e.getPosition()));
         } catch (YAMLException e) {
             String message = e.getMessage();
             Context ctx = message != null && message.contains("exceeds the limit")
-                    ? atCodePoint(fileCtx, content, MAX_CODE_POINTS)
-                    : boundExceeded(content, fileCtx);
+                    ? text.atCodePoint(fileCtx, MAX_CODE_POINTS)
+                    : boundExceeded(content, text, fileCtx);
             result.error(LoadCode.LOAD_ERR_YAML_PARSE, message, ctx);
         }
         return null;
@@ -107,20 +108,20 @@ final class YamlDocuments {
      * Where nesting or collection aliases first go past their bounds, found from the event stream
      * (which SnakeYAML parses without those checks); the start of the file when neither does.
      */
-    private static Context boundExceeded(String content, Context fileCtx) {
+    private static Context boundExceeded(String content, YamlText text, Context fileCtx) {
         int depth = 0, aliases = 0;
         Set<String> collections = new HashSet<>();
         try {
             for (Event ev : new Yaml(options()).parse(new StringReader(content))) {
                 if (ev instanceof CollectionStartEvent start) {
-                    if (++depth > MAX_NESTING) return at(fileCtx, ev.getStartMark());
+                    if (++depth > MAX_NESTING) return at(text, fileCtx, ev.getStartMark());
                     if (start.getAnchor() != null) collections.add(start.getAnchor());
                 } else if (ev instanceof CollectionEndEvent) {
                     depth--;
                 } else if (ev instanceof AliasEvent alias
                         && collections.contains(alias.getAnchor())
                         && ++aliases > MAX_COLLECTION_ALIASES) {
-                    return at(fileCtx, ev.getStartMark());
+                    return at(text, fileCtx, ev.getStartMark());
                 }
             }
         } catch (YAMLException e) {
@@ -129,23 +130,7 @@ final class YamlDocuments {
         return fileCtx.at(1, 1);
     }
 
-    private static Context at(Context ctx, Mark mark) {
-        return mark == null ? ctx.at(1, 1) : ctx.at(mark.getLine() + 1, mark.getColumn() + 1);
-    }
-
-    /** The line and column of the {@code index}-th code point, counting lines as YAML does (\n, \r\n, \r). */
-    static Context atCodePoint(Context ctx, String content, int index) {
-        int line = 1, col = 1, cp = 0;
-        for (int i = 0; i < content.length() && cp < index; cp++) {
-            int c = content.codePointAt(i);
-            i += Character.charCount(c);
-            if (c == '\n' || (c == '\r' && (i >= content.length() || content.charAt(i) != '\n'))) {
-                line++;
-                col = 1;
-            } else if (c != '\r') {
-                col++;
-            }
-        }
-        return ctx.at(line, col);
+    private static Context at(YamlText text, Context ctx, Mark mark) {
+        return mark == null ? ctx.at(1, 1) : text.at(ctx, mark);
     }
 }

@@ -16,9 +16,13 @@ import org.yaml.snakeyaml.nodes.Tag;
  * messages (LOAD_ERR_YAML_VALIDATE) at the value's line and column.
  */
 final class YamlValues {
-    private YamlValues() {}
+    private final YamlText text;
 
-    static Items.Entry entry(MappingNode map, String key, Context ctx, boolean optional) {
+    YamlValues(YamlText text) {
+        this.text = text;
+    }
+
+    Items.Entry entry(MappingNode map, String key, Context ctx, boolean optional) {
         Node n = get(map, key);
         if (n == null) {
             if (optional) return null;
@@ -27,10 +31,10 @@ final class YamlValues {
         return entryOf(n, at(ctx, n.getStartMark()));
     }
 
-    static Items.Entry entryOf(Node n, Context ctx) {
+    Items.Entry entryOf(Node n, Context ctx) {
         if (n instanceof ScalarNode s) {
             if (s.getValue().isEmpty()) throw validate("Value must be non-empty", ctx);
-            return Items.Entry.of(s.getValue());
+            return Items.Entry.of(text.value(s.getValue()));
         }
         if (n instanceof SequenceNode seq) {
             List<Items.Entry> items = new ArrayList<>();
@@ -47,7 +51,7 @@ final class YamlValues {
         return null;
     }
 
-    static String string(MappingNode map, String key, Context ctx, boolean optional) {
+    String string(MappingNode map, String key, Context ctx, boolean optional) {
         Node v = get(map, key);
         if (v == null) {
             if (optional) return null;
@@ -57,22 +61,22 @@ final class YamlValues {
         Context vc = at(ctx, v.getStartMark());
         if (!(v instanceof ScalarNode s)) throw validate("Value is not a scalar value", vc);
         if (s.getValue().isEmpty()) throw validate("Value must be non-empty", vc);
-        return s.getValue();
+        return text.value(s.getValue());
     }
 
     /** An optional scalar that may be empty (Falco's decode_optional_empty_val): null when absent or null. */
-    static String optionalString(MappingNode map, String key, Context ctx) {
+    String optionalString(MappingNode map, String key, Context ctx) {
         Node v = get(map, key);
         if (v == null || isNull(v)) return null;
         if (!(v instanceof ScalarNode s)) throw validate("Value is not a scalar value", at(ctx, v.getStartMark()));
-        return s.getValue();
+        return text.value(s.getValue());
     }
 
     /**
      * An unsigned 32-bit number as yaml-cpp decodes one: decimal, 0x hexadecimal or 0 octal, an
      * optional plus sign, trailing blanks allowed; anything else cannot be decoded.
      */
-    static long uint32(MappingNode map, String key, Context ctx) {
+    long uint32(MappingNode map, String key, Context ctx) {
         String v = string(map, key, ctx, false);
         Long n = YamlScalars.parseUint32(v);
         if (n == null)
@@ -81,11 +85,11 @@ final class YamlValues {
         return n;
     }
 
-    static boolean bool(MappingNode map, String key, Context ctx) {
+    boolean bool(MappingNode map, String key, Context ctx) {
         return get(map, key) != null && requiredBool(map, key, ctx);
     }
 
-    static boolean requiredBool(MappingNode map, String key, Context ctx) {
+    boolean requiredBool(MappingNode map, String key, Context ctx) {
         String v = string(map, key, ctx, false).toLowerCase(Locale.ROOT);
         return switch (v) {
             case "true", "yes", "on", "y" -> true;
@@ -96,7 +100,7 @@ final class YamlValues {
         };
     }
 
-    static List<String> sequence(MappingNode map, String key, Context ctx, boolean optional) {
+    List<String> sequence(MappingNode map, String key, Context ctx, boolean optional) {
         Node v = get(map, key);
         if (v == null) {
             if (optional) return null;
@@ -107,7 +111,7 @@ final class YamlValues {
         List<String> out = new ArrayList<>();
         for (Node n : seq.getValue()) {
             if (!(n instanceof ScalarNode s)) throw validate("sequence value is not scalar", at(vc, n.getStartMark()));
-            out.add(s.getValue());
+            out.add(text.value(s.getValue()));
         }
         return out;
     }
@@ -120,8 +124,8 @@ final class YamlValues {
         return n instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
     }
 
-    static Context at(Context ctx, Mark mark) {
-        return mark == null ? ctx : ctx.at(mark.getLine() + 1, mark.getColumn() + 1);
+    Context at(Context ctx, Mark mark) {
+        return text.at(ctx, mark);
     }
 
     static RuleLoadException validate(String message, Context ctx) {
