@@ -20,7 +20,6 @@ public final class ConditionParser {
 
     private static final Pattern NOT_BLANK = Pattern.compile("not[ \\t\\n\\r\\f\\x0B]+");
     private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z]+[a-zA-Z0-9_]*");
-    private static final Pattern FIELD_NAME = Pattern.compile("[a-zA-Z]+[a-zA-Z0-9_]*(\\.[a-zA-Z]+[a-zA-Z0-9_]*)+");
     private static final Pattern FIELD_ARG_BARE = Pattern.compile("[^\\]\\[\"'\\s]+");
     private static final Pattern HEX_NUM = Pattern.compile("0[xX][0-9a-fA-F]+");
     private static final Pattern NUMBER = Pattern.compile("[+\\-]?[0-9]+\\.?[0-9]*([eE][+\\-][0-9]+)?");
@@ -207,7 +206,7 @@ public final class ConditionParser {
         try {
             lexBlank();
             if (lexStr("(")) return parseEmbeddedRemainder();
-            if (lexRegex(FIELD_NAME)) {
+            if (lexFieldName()) {
                 Expr left = parseFieldRemainder(lastToken);
                 return parseCondition(left);
             }
@@ -277,7 +276,7 @@ public final class ConditionParser {
             if (lexQuotedStr()) return new Expr.Value(lastToken);
             if (lexStr("(")) return parseTransformerList();
             if (lexList(TRANSFORMERS)) return parseTransformerRemainder(dropParen(lastToken));
-            if (lexRegex(FIELD_NAME)) return parseFieldRemainder(lastToken);
+            if (lexFieldName()) return parseFieldRemainder(lastToken);
             throw error("expected field transformer argument: "
                     + "field, transformer, quoted string, number, or transformer list");
         } finally {
@@ -302,7 +301,7 @@ public final class ConditionParser {
     }
 
     private Expr parseTransformerListArg() {
-        if (lexRegex(FIELD_NAME)) return parseFieldRemainder(lastToken);
+        if (lexFieldName()) return parseFieldRemainder(lastToken);
         if (lexList(TRANSFORMERS)) {
             lexBlank();
             return parseTransformerRemainder(dropParen(lastToken));
@@ -465,7 +464,7 @@ public final class ConditionParser {
             if (lexStr(VAL)) {
                 lexBlank();
                 String transformer = dropParen(lastToken);
-                if (!lexRegex(FIELD_NAME)) throw error("expected a field within '" + transformer + "' transformer");
+                if (!lexFieldName()) throw error("expected a field within '" + transformer + "' transformer");
                 Expr child = parseFieldRemainder(lastToken);
                 lexBlank();
                 if (!lexStr(")")) throw error("expected a ')' token closing the transformer");
@@ -529,6 +528,40 @@ public final class ConditionParser {
             }
         }
         return false;
+    }
+
+    /**
+     * A field name, libsinsp's {@code [a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+}, scanned
+     * by hand: Java's regex engine recurses once per repetition of the group, so a name of a few
+     * thousand dotted parts overflowed the stack (found by RulesFileFuzzTest).
+     */
+    private boolean lexFieldName() {
+        int n = input.length();
+        if (idx >= n || !isAsciiLetter(input.charAt(idx))) return false;
+        int i = wordEnd(idx + 1);
+        boolean dotted = false;
+        while (i + 1 < n && input.charAt(i) == '.' && isAsciiLetter(input.charAt(i + 1))) {
+            i = wordEnd(i + 2);
+            dotted = true;
+        }
+        if (!dotted) return false;
+        lastToken = input.substring(idx, i);
+        advance(lastToken);
+        return true;
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    /** The end of a run of [a-zA-Z0-9_] starting at {@code i}. */
+    private int wordEnd(int i) {
+        while (i < input.length()) {
+            char c = input.charAt(i);
+            if (!isAsciiLetter(c) && !(c >= '0' && c <= '9') && c != '_') break;
+            i++;
+        }
+        return i;
     }
 
     private boolean lexRegex(Pattern p) {

@@ -206,4 +206,15 @@ class ConditionParserTest {
         // "in" followed directly by a name: libsinsp reads the operator "in" and the identifier "x".
         assertThat(canonical("proc.name inx")).isEqualTo("proc.name in x");
     }
+
+    @Test
+    void fieldNamesOfThousandsOfPartsAreReadWithoutRecursion() {
+        // Found by RulesFileFuzzTest: a regex for field names overflowed the stack on such a name.
+        String name = "proc" + ".name".repeat(20_000);
+        Expr e = ConditionParser.parse(name + " = x");
+        assertThat(e)
+                .isInstanceOfSatisfying(
+                        Expr.BinaryCheck.class, b -> assertThat(b.left()).isEqualTo(new Expr.Field(name, null)));
+        assertThat(canonical("a.b_1.C9 = x")).isEqualTo("a.b_1.C9 = x");
+    }
 }
