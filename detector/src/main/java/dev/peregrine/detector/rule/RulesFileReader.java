@@ -347,6 +347,12 @@ final class RulesFileReader {
             String key = scalar(t.getKeyNode());
             String op = scalar(t.getValueNode());
             Context kc = yaml.at(c, t.getKeyNode().getStartMark());
+            // A key or operation that is a sequence or mapping: yaml-cpp cannot read it as a string.
+            if (key == null) throw validate("Value is not a scalar value", kc);
+            if (op == null)
+                throw validate(
+                        "Value is not a scalar value",
+                        yaml.at(c, t.getValueNode().getStartMark()));
             if ("append".equals(op)) {
                 if (!appendable.contains(key))
                     throw validate("Key '" + key + "' cannot be appended to, use 'replace' instead", kc);

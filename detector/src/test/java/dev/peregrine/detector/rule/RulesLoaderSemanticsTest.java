@@ -190,6 +190,16 @@ class RulesLoaderSemanticsTest {
                 """);
         assertThat(both.result().errors().getFirst().message())
                 .startsWith("Keys 'override' and 'append: true' cannot be used together.");
+        // Found by RulesFileFuzzTest: a key or an operation that is not a scalar threw.
+        for (String override : List.of("? priority: replace", "priority: [replace]")) {
+            var notScalar = load(HEADER + rule("R", "evt.type = open")
+                    + "- rule: R\n  priority: debug\n  override:\n    " + override + "\n");
+            assertThat(notScalar.result().errors()).singleElement().satisfies(e -> {
+                assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_VALIDATE);
+                assertThat(e.message()).isEqualTo("Value is not a scalar value");
+                assertThat(e.context().line()).isGreaterThan(1);
+            });
+        }
     }
 
     @Test
