@@ -4,8 +4,10 @@ import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.rule.CompiledRule;
 import dev.peregrine.detector.rule.RulesLoader;
 import dev.peregrine.detector.rule.Ruleset;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -54,6 +56,15 @@ public class RulesEngineBenchmark {
     @Param({"256", "4096"})
     public int events;
 
+    /**
+     * {@code stable}: the bundled stable file (25 rules). {@code all}: Falco's stable, incubating
+     * and sandbox files loaded together, read from {@code peregrine.rules.dir} (default
+     * {@code ../detector/src/test/resources/rules}, i.e. run from {@code bench/}); the mix then
+     * keeps only events that none of their rules matches.
+     */
+    @Param({"stable"})
+    public String rules;
+
     private Ruleset ruleset;
     private Event[] ring;
     private int next;
@@ -61,16 +72,39 @@ public class RulesEngineBenchmark {
     private long eventsInIteration;
 
     @Setup
-    public void setup() {
-        RulesLoader.Loaded loaded = new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()));
-        if (!loaded.result().successful() || loaded.rules().size() != 25) {
-            throw new IllegalStateException(
-                    "bundled stable rules did not load: " + loaded.result().errors());
-        }
+    public void setup() throws IOException {
         if (Integer.bitCount(events) != 1)
             throw new IllegalArgumentException("events must be a power of two: " + events);
-        ruleset = loaded.ruleset();
-        ring = EventMix.realistic(new Random(20261125), events).toArray(Event[]::new);
+        Random random = new Random(20261125);
+        if (rules.equals("stable")) {
+            RulesLoader.Loaded loaded = new RulesLoader().load(List.of(RulesLoader.RulesSource.bundled()));
+            if (!loaded.result().successful() || loaded.rules().size() != 25) {
+                throw new IllegalStateException(
+                        "bundled stable rules did not load: " + loaded.result().errors());
+            }
+            ruleset = loaded.ruleset();
+            ring = EventMix.realistic(random, events).toArray(Event[]::new);
+        } else if (rules.equals("all")) {
+            Path dir = Path.of(System.getProperty("peregrine.rules.dir", "../detector/src/test/resources/rules"));
+            RulesLoader.Loaded loaded = new RulesLoader()
+                    .loadFiles(List.of(
+                            dir.resolve("falco_rules.yaml"),
+                            dir.resolve("falco-incubating_rules.yaml"),
+                            dir.resolve("falco-sandbox_rules.yaml")));
+            if (!loaded.result().successful())
+                throw new IllegalStateException(
+                        "rules in " + dir + " did not load: " + loaded.result().errors());
+            ruleset = loaded.ruleset();
+            // The same mix, less the events some incubating or sandbox rule raises an alert for.
+            ring = EventMix.realistic(random, events * 4).stream()
+                    .filter(e -> ruleset.firstMatch(e) == null)
+                    .limit(events)
+                    .toArray(Event[]::new);
+            if (ring.length != events)
+                throw new IllegalStateException("only " + ring.length + " non-matching events in the mix");
+        } else {
+            throw new IllegalArgumentException("rules must be stable or all: " + rules);
+        }
         // A matching event would measure alerting, not the common path: refuse to run.
         for (Event e : ring) {
             CompiledRule r = ruleset.firstMatch(e);

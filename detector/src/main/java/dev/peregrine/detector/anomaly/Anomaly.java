@@ -62,6 +62,8 @@ public record Anomaly(
                 null,
                 e -> false,
                 EventTypes.ALL,
-                Map.of());
+                Map.of(),
+                false,
+                0);
     }
 }

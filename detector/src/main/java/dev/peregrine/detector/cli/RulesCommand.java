@@ -42,7 +42,7 @@ final class RulesCommand {
         if (files.isEmpty()) return usage(err);
         RulesLoader.Loaded loaded = new RulesLoader().loadFiles(files);
         return switch (args[1]) {
-            case "validate" -> validate(loaded, json, out, err);
+            case "validate" -> validate(loaded, files, json, out, err);
             case "list" -> list(loaded, out, err);
             default -> usage(err);
         };
@@ -67,10 +67,13 @@ final class RulesCommand {
         return 0;
     }
 
-    private static int validate(RulesLoader.Loaded loaded, boolean json, PrintStream out, PrintStream err) {
+    private static int validate(
+            RulesLoader.Loaded loaded, List<Path> files, boolean json, PrintStream out, PrintStream err) {
         boolean ok = loaded.result().successful();
         if (json) {
-            out.println(MAPPER.writeValueAsString(document(loaded)));
+            ObjectNode doc = document(loaded);
+            FalcoLoadResults.add(doc, loaded, files);
+            out.println(MAPPER.writeValueAsString(doc));
         } else {
             loaded.result().errors().forEach(err::println);
             loaded.result().warnings().forEach(err::println);
@@ -97,6 +100,8 @@ final class RulesCommand {
             new TreeSet<>(r.tags()).forEach(o.putArray("tags")::add);
             o.put("output", r.output());
             o.put("condition", CanonicalPrinter.print(r.condition()));
+            o.put("capture", r.capture());
+            o.put("capture_duration", r.captureDuration());
         }
         return root;
     }
@@ -105,6 +110,7 @@ final class RulesCommand {
         for (LoadMessage m : messages) {
             ObjectNode o = array.addObject();
             o.put("code", m.code().name());
+            o.put("codedesc", m.code().description());
             o.put("message", m.message());
             o.put("file", m.context().file());
             o.put("line", m.context().line());

@@ -26,31 +26,51 @@ public sealed interface Expr {
     /** A bare name in check position: a macro reference until macros are resolved. */
     record Identifier(String name) implements Expr {}
 
-    /** A field reference; {@code arg} is empty when the field has no {@code [argument]}. */
+    /**
+     * A field reference; {@code arg} is null when the field has no {@code [argument]}. An empty
+     * argument ({@code test.str[""]}) is kept apart from none, as libsinsp keeps it.
+     */
     record Field(String name, String arg) implements Expr {
-        public Field {
-            arg = arg == null ? "" : arg;
+        public static Field of(String name) {
+            return new Field(name, null);
         }
 
         public boolean hasArg() {
-            return !arg.isEmpty();
+            return arg != null;
         }
+
         /** The field as written in outputs and output_fields keys, e.g. {@code proc.aname[2]}. */
         public String display() {
             return hasArg() ? name + "[" + arg + "]" : name;
         }
     }
 
-    /** {@code tolower(field)}, {@code val(field)}, ... */
-    record Transform(String transformer, Expr child) implements Expr {}
+    /**
+     * A transformer of one argument: {@code tolower(field)}, {@code val(field)}, ... The argument
+     * is a field, a transformer, a literal {@link Value} or an {@link ArgList}. {@code arg} is the
+     * optional {@code [argument]} after the closing parenthesis (null when absent), which only
+     * multivalue transformers accept; the compiler refuses it here, as libsinsp does.
+     */
+    record Transform(String transformer, Expr child, String arg) implements Expr {
+        public Transform(String transformer, Expr child) {
+            this(transformer, child, null);
+        }
+    }
 
     /**
-     * A transformer of several arguments, {@code join(sep, (a, b))}: each argument is a quoted
-     * {@link Value}, an {@link ArgList}, a {@link Field} or a (multi-)transformer.
+     * A transformer of several arguments, {@code join(sep, (a, b))}, {@code getopt(args, "nt:")[t]}:
+     * each argument is a literal {@link Value} (a quoted string or a number), an {@link ArgList}, a
+     * {@link Field} or a transformer. libsinsp builds one node for both; which one a transformer
+     * becomes depends only on how many arguments it was given, which is also how libsinsp's
+     * compiler tells single from multivalue transformers.
      */
-    record MultiTransform(String transformer, List<Expr> args) implements Expr {
+    record MultiTransform(String transformer, List<Expr> args, String arg) implements Expr {
         public MultiTransform {
             args = List.copyOf(args);
+        }
+
+        public MultiTransform(String transformer, List<Expr> args) {
+            this(transformer, args, null);
         }
     }
 
@@ -63,12 +83,20 @@ public sealed interface Expr {
 
     record UnaryCheck(Expr left, String op) implements Expr {}
 
+    /**
+     * {@code left op right}. {@code op} may carry a comparison modifier after a blank, as libsinsp
+     * spells it: {@code "startswith oneof"}, {@code "== anyof"}; the right side is then a
+     * {@link ListValue} or a list name ({@link Value}).
+     */
     record BinaryCheck(Expr left, String op, Expr right) implements Expr {}
 
     /** A literal operand, already unescaped. */
     record Value(String value) implements Expr {}
 
-    /** A parenthesised literal list, as the right operand of {@code in}, {@code pmatch}, {@code intersects}. */
+    /**
+     * A parenthesised literal list, as the right operand of {@code in}, {@code pmatch},
+     * {@code intersects} and of operators with a modifier ({@code oneof}, {@code anyof}, {@code allof}).
+     */
     record ListValue(List<String> values) implements Expr {
         public ListValue {
             values = List.copyOf(values);

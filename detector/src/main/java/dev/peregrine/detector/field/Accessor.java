@@ -18,6 +18,21 @@ public interface Accessor {
         return false;
     }
 
+    /**
+     * True for a list value (libsinsp's list fields: a transformer list such as {@code ("-n", x)}
+     * or {@code getopt(...)} without a selector). A list is compared as a whole, only with
+     * {@code exists}, {@code in} (every item in the set) and {@code intersects} (some item in it),
+     * and may be present and empty.
+     */
+    default boolean isList() {
+        return false;
+    }
+
+    /** Whether there is a value at all; for a list, whether the list is there, even empty. */
+    default boolean exists(Event e) {
+        return count(e) > 0;
+    }
+
     default String text(Event e) {
         return textAt(e, 0);
     }

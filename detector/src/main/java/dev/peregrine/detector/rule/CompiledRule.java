@@ -10,6 +10,8 @@ import java.util.Map;
  * the compiled predicate and output, and the event types it can match. {@code typedPredicates} holds,
  * for each type of a positive type set, the predicate with the condition's evt.type checks already
  * decided (see {@link EventTypeFolding}); {@link #NEVER} marks a type the condition can never match.
+ * {@code capture} and {@code captureDuration} are the rule's Falco capture keys, kept as read: this
+ * engine writes no capture files.
  */
 public record CompiledRule(
         int order,
@@ -24,7 +26,9 @@ public record CompiledRule(
         Expr condition,
         EventPredicate predicate,
         EventTypes eventTypes,
-        Map<String, EventPredicate> typedPredicates) {
+        Map<String, EventPredicate> typedPredicates,
+        boolean capture,
+        long captureDuration) {
     static final EventPredicate NEVER = e -> false;
     static final EventPredicate ALWAYS = e -> true;
 

@@ -9,13 +9,11 @@ import dev.peregrine.detector.field.FieldException;
 import dev.peregrine.detector.field.FieldType;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 
 /**
  * Turns a macro-free condition AST into an {@link EventPredicate}. Fields become accessors, operands
@@ -26,11 +24,32 @@ public final class ConditionCompiler {
     /** Every and/or chain compiled so far, by expression: equal chains of different rules are one {@link Junction}. */
     private final Map<Expr, Junction> junctions = new HashMap<>();
 
+    /**
+     * What each node object compiled to. Macros that several places use are one shared subtree
+     * after expansion (see MacroResolver): each is compiled once, so compiling stays linear in
+     * the expanded condition's distinct nodes.
+     */
+    private final Map<Expr, EventPredicate> compiled = new IdentityHashMap<>();
+
+    private final Transformers transformers = new Transformers(this::operand);
+
     public ConditionCompiler(FieldCatalogue catalogue) {
         this.catalogue = catalogue;
     }
 
     public EventPredicate compile(Expr e) {
+        EventPredicate known = compiled.get(e);
+        if (known != null) {
+            // The same node in a second place (a macro that two rules use): its answer is worth remembering.
+            if (known instanceof Junction j) j.shared = true;
+            return known;
+        }
+        EventPredicate p = compileNode(e);
+        compiled.put(e, p);
+        return p;
+    }
+
+    private EventPredicate compileNode(Expr e) {
         return switch (e) {
             case Expr.And a -> junction(a, a.children(), false);
             case Expr.Or o -> junction(o, o.children(), true);
@@ -116,6 +135,7 @@ public final class ConditionCompiler {
     }
 
     private static EventPredicate exists(Accessor a) {
+        if (a.isList()) return a::exists;
         return ev -> a.count(ev) > 0;
     }
 
@@ -129,123 +149,9 @@ public final class ConditionCompiler {
                     throw new CompileException(ex.getMessage(), ex.unknownField());
                 }
             }
-            case Expr.Transform t when t.transformer().equals("val") -> operand(t.child());
-            case Expr.Transform t -> transform(t.transformer(), operand(t.child()));
-            case Expr.MultiTransform m -> multiTransform(m);
+            case Expr.Transform t -> transformers.single(t);
+            case Expr.MultiTransform m -> transformers.multi(m);
             default -> throw new CompileException("expected a field or a transformer", false);
-        };
-    }
-
-    /** One value of a transformer argument, null when absent; read only while evaluating join(). */
-    private interface TextSource {
-        String get(Event e);
-    }
-
-    /**
-     * {@code join(sep, (a, b, ...))}, libsinsp's multivalue transformer: the list items' values
-     * joined by the separator; absent when the separator or an item is. The result is built per
-     * evaluation, so unlike the other checks a join() condition allocates.
-     */
-    private Accessor multiTransform(Expr.MultiTransform m) {
-        if (!m.transformer().equals("join")) {
-            throw new CompileException("unknown multivalue transformer", false);
-        }
-        List<Expr> args = m.args();
-        if (args.size() != 2)
-            throw new CompileException("join() requires exactly 2 arguments: separator and list", false);
-        if (args.get(0) instanceof Expr.ArgList) {
-            throw new CompileException("join() first argument (separator) must be a single value, not a list", false);
-        }
-        if (!(args.get(1) instanceof Expr.ArgList list))
-            throw new CompileException("join() second argument must be a list", false);
-        TextSource sep = single(args.get(0));
-        TextSource[] items = list.items().stream().map(this::single).toArray(TextSource[]::new);
-        return new Accessor() {
-            @Override
-            public FieldType type() {
-                return FieldType.CHARBUF;
-            }
-
-            @Override
-            public String textAt(Event e, int i) {
-                String s = sep.get(e);
-                if (s == null) return null;
-                StringBuilder sb = new StringBuilder();
-                for (int k = 0; k < items.length; k++) {
-                    String v = items[k].get(e);
-                    if (v == null) return null;
-                    if (k > 0) sb.append(s);
-                    sb.append(v);
-                }
-                return sb.toString();
-            }
-        };
-    }
-
-    private TextSource single(Expr e) {
-        if (e instanceof Expr.Value v) {
-            String literal = v.value();
-            return ev -> literal;
-        }
-        Accessor a = operand(e);
-        // Numbers join in the form outputs print them (evt.num 7 -> "7").
-        return a::display;
-    }
-
-    private static Accessor transform(String name, Accessor in) {
-        if (in.type() != FieldType.CHARBUF && in.type() != FieldType.BYTEBUF) {
-            throw new CompileException(
-                    "transformer '" + name + "' is not supported on fields of type " + in.type(), false);
-        }
-        if (name.equals("len")) {
-            return new Accessor() {
-                @Override
-                public FieldType type() {
-                    return FieldType.UINT64;
-                }
-
-                @Override
-                public long numberAt(Event e, int i) {
-                    String s = in.textAt(e, i);
-                    return s == null ? Event.NONE : s.length();
-                }
-            };
-        }
-        UnaryOperator<String> f = switch (name) {
-            case "tolower" -> s -> s.toLowerCase(Locale.ROOT);
-            case "toupper" -> s -> s.toUpperCase(Locale.ROOT);
-            case "basename" -> s -> s.substring(s.lastIndexOf('/') + 1);
-            case "b64" ->
-                s -> {
-                    try {
-                        return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
-                    } catch (IllegalArgumentException bad) {
-                        return null;
-                    }
-                };
-            default -> throw new CompileException("unknown transformer '" + name + "'", false);
-        };
-        return new Accessor() {
-            @Override
-            public FieldType type() {
-                return FieldType.CHARBUF;
-            }
-
-            @Override
-            public boolean multiValued() {
-                return in.multiValued();
-            }
-
-            @Override
-            public int count(Event e) {
-                return in.count(e);
-            }
-
-            @Override
-            public String textAt(Event e, int i) {
-                String s = in.textAt(e, i);
-                return s == null ? null : f.apply(s);
-            }
         };
     }
 
@@ -253,6 +159,22 @@ public final class ConditionCompiler {
         Accessor left = operand(b.left());
         String field = describe(b.left());
         if (b.left() instanceof Expr.Field f && f.name().equals("evt.type") && !f.hasArg()) checkEventTypes(b.right());
+        int blank = b.op().indexOf(' ');
+        if (blank > 0) {
+            List<String> values = switch (b.right()) {
+                case Expr.ListValue l -> l.values();
+                // A list name that was never substituted is one element, as in libsinsp.
+                case Expr.Value v -> List.of(v.value());
+                default -> throw new CompileException("unexpected right operand for '" + field + "'", false);
+            };
+            return ModifierChecks.compile(
+                    left,
+                    field,
+                    b.op().substring(0, blank),
+                    ModifierChecks.Modifier.of(b.op().substring(blank + 1)),
+                    values);
+        }
+        if (left.isList()) return listCheck((Transformers.ListAccessor) left, b);
         boolean negate = b.op().equals("!=");
         String op = negate ? "=" : b.op();
         EventPredicate any = switch (b.right()) {
@@ -265,6 +187,34 @@ public final class ConditionCompiler {
         if (!negate) return any;
         // "!=" fails on a missing field, like every check but exists, and otherwise means "no value equals".
         return ev -> left.count(ev) > 0 && !any.test(ev);
+    }
+
+    /**
+     * A list value compared as a whole: {@code in} when every item is in the set (an empty list
+     * is), {@code intersects} when some item is. libsinsp allows no other operator on a list.
+     */
+    private static EventPredicate listCheck(Transformers.ListAccessor list, Expr.BinaryCheck b) {
+        String op = b.op();
+        if (!op.equals("in") && !op.equals("intersects")) {
+            throw new CompileException(
+                    "filter error: '" + (op.equals("==") ? "=" : op) + "' operator not supported list filters", false);
+        }
+        List<String> values = switch (b.right()) {
+            case Expr.ListValue l -> l.values();
+            case Expr.Value v -> List.of(v.value());
+            default ->
+                throw new CompileException("filter error: a list can only be compared with literal values", false);
+        };
+        ValueMatchers.TextSet set = new ValueMatchers.TextSet(values);
+        boolean all = op.equals("in");
+        return ev -> {
+            List<String> items = list.source.values(ev);
+            if (items == null) return false;
+            for (String item : items) {
+                if (set.contains(item) != all) return !all;
+            }
+            return all;
+        };
     }
 
     /**
@@ -286,9 +236,8 @@ public final class ConditionCompiler {
     private static String describe(Expr e) {
         return switch (e) {
             case Expr.Field f -> f.display();
-            case Expr.Transform t -> t.transformer() + "(" + describe(t.child()) + ")";
-            case Expr.MultiTransform m -> CanonicalPrinter.print(m);
-            default -> e.toString();
+            case Expr.Transform t when t.arg() == null -> t.transformer() + "(" + describe(t.child()) + ")";
+            default -> CanonicalPrinter.print(e);
         };
     }
 

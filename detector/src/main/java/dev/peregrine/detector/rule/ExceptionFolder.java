@@ -35,7 +35,10 @@ final class ExceptionFolder {
         return icond.toString();
     }
 
-    /** fields: [a, b], values: [[x, y], ...] becomes ((a = x and b = y) or ...). */
+    /**
+     * fields: [a, b], values: [[x, y], ...] becomes ((a = x and b = y) or ...). A list operator or
+     * one with a modifier ({@code startswith oneof}) takes a parenthesised value.
+     */
     private static String tuple(Items.ExceptionItem ex) {
         StringBuilder icond = new StringBuilder("(");
         for (Items.Entry values : ex.values) {
@@ -57,7 +60,7 @@ final class ExceptionFolder {
                         l.append(ListExpander.quote(item.item()));
                     }
                     operand = l.append(')').toString();
-                } else if (ConditionParser.isListOperator(comp)) {
+                } else if (ConditionParser.isListOperator(comp) || RuleCollector.isOperatorWithModifier(comp)) {
                     operand = v.item().startsWith("(") ? v.item() : "(" + v.item() + ")";
                 } else {
                     operand = ListExpander.quote(v.item());

@@ -73,6 +73,10 @@ final class Items {
         boolean enabled = true;
         boolean warnEvttypes = true;
         boolean skipIfUnknownFilter;
+        /** Falco's capture keys: kept and shown, as this engine writes no capture files. */
+        boolean capture;
+
+        long captureDuration;
         Set<String> tags = new LinkedHashSet<>();
         List<ExceptionItem> exceptions = new ArrayList<>();
         boolean unknownSource;
@@ -92,7 +96,13 @@ final class Items {
         Set<String> tags;
         List<ExceptionItem> exceptions;
         Priority priority;
-        Boolean enabled, warnEvttypes, skipIfUnknownFilter;
+        Boolean enabled, warnEvttypes, skipIfUnknownFilter, capture;
+        Long captureDuration;
+        /**
+         * The source the update names, checked against the rule's; as in Falco only a legacy
+         * append and an append or replace of the condition carry it. Null or empty: not checked.
+         */
+        String source;
 
         RuleUpdate(String name, Context ctx) {
             this.name = name;
@@ -108,7 +118,9 @@ final class Items {
                     || priority != null
                     || enabled != null
                     || warnEvttypes != null
-                    || skipIfUnknownFilter != null;
+                    || skipIfUnknownFilter != null
+                    || capture != null
+                    || captureDuration != null;
         }
     }
 }

@@ -16,7 +16,8 @@ import java.util.Set;
  * item's visibility.
  */
 final class RuleCollector {
-    static final String ENGINE_VERSION = "0.58.0";
+    /** Falco 0.44's engine version: the rule language of Falco 0.44 (libsinsp 0.25) is what this engine reads. */
+    static final String ENGINE_VERSION = "0.62.0";
     /** Plugins whose fields this engine provides natively, with the version it stands in for. */
     static final Map<String, String> BUILTIN_PLUGINS = Map.of("container", "0.6.0");
 
@@ -164,8 +165,18 @@ final class RuleCollector {
         rules.put(info.name, info);
     }
 
-    void appendRule(Items.RuleUpdate info) {
+    /** Falco's find_prev_rule: an update naming another source than the rule's is refused. */
+    private Items.RuleItem previous(Items.RuleUpdate info) {
         Items.RuleItem prev = rules.get(info.name);
+        if (prev != null && info.source != null && !info.source.isEmpty() && !prev.source.equals(info.source)) {
+            throw new RuleLoadException(
+                    LoadCode.LOAD_ERR_VALIDATE, "Rule has been re-defined with a different source", info.ctx);
+        }
+        return prev;
+    }
+
+    void appendRule(Items.RuleUpdate info) {
+        Items.RuleItem prev = previous(info);
         if (prev == null) {
             throw new RuleLoadException(
                     LoadCode.LOAD_ERR_VALIDATE,
@@ -222,7 +233,7 @@ final class RuleCollector {
     }
 
     void replaceRule(Items.RuleUpdate info) {
-        Items.RuleItem prev = rules.get(info.name);
+        Items.RuleItem prev = previous(info);
         if (prev == null) {
             throw new RuleLoadException(
                     LoadCode.LOAD_ERR_VALIDATE,
@@ -250,6 +261,8 @@ final class RuleCollector {
             prev.exceptions = new ArrayList<>(info.exceptions);
         }
         if (info.priority != null) prev.priority = info.priority;
+        if (info.capture != null) prev.capture = info.capture;
+        if (info.captureDuration != null) prev.captureDuration = info.captureDuration;
         if (info.enabled != null) prev.enabled = info.enabled;
         if (info.warnEvttypes != null) prev.warnEvttypes = info.warnEvttypes;
         if (info.skipIfUnknownFilter != null) prev.skipIfUnknownFilter = info.skipIfUnknownFilter;
@@ -278,14 +291,18 @@ final class RuleCollector {
                 throw new RuleLoadException(
                         LoadCode.LOAD_ERR_VALIDATE, "Fields and comps lists must have equal length", ex.ctx);
             }
+            List<Items.Entry> normalized = new ArrayList<>();
             for (Items.Entry c : ex.comps.items()) {
-                if (!operators.contains(c.item())) {
+                String comp = normalizeComp(c.item());
+                if (!operators.contains(comp) && !isOperatorWithModifier(comp)) {
                     throw new RuleLoadException(
                             LoadCode.LOAD_ERR_VALIDATE,
-                            "'" + c.item() + "' is not a supported comparison operator",
+                            "'" + comp + "' is not a supported comparison operator",
                             ex.ctx);
                 }
+                normalized.add(Items.Entry.of(comp));
             }
+            ex.comps = new Items.Entry(true, null, normalized);
             if (checkFields) {
                 for (Items.Entry f : ex.fields.items()) checkField(f.item(), ex.ctx);
             }
@@ -295,20 +312,54 @@ final class RuleCollector {
                 throw new RuleLoadException(
                         LoadCode.LOAD_ERR_VALIDATE, "Fields and comps must both be strings", ex.ctx);
             }
-            String c = ex.comps.item();
-            if (!c.equals("in") && !c.equals("pmatch") && !c.equals("intersects")) {
+            String c = normalizeComp(ex.comps.item());
+            if (!c.equals("in") && !c.equals("pmatch") && !c.equals("intersects") && !isOperatorWithModifier(c)) {
                 throw new RuleLoadException(
                         LoadCode.LOAD_ERR_VALIDATE,
-                        "When fields is a single value, comps must be one of (in, pmatch, intersects)",
+                        "When fields is a single value, comps must be one of "
+                                + "(in, pmatch, intersects) or a modifier operator (e.g. startswith oneof)",
                         ex.ctx);
             }
+            ex.comps = Items.Entry.of(c);
             if (checkFields) checkField(ex.fields.item(), ex.ctx);
         }
     }
 
+    /** Falco 0.44 strips blanks around a comp, so "  startswith oneof " is "startswith oneof". */
+    static String normalizeComp(String comp) {
+        return comp.replaceAll("^[ \\t\\r\\n]+|[ \\t\\r\\n]+$", "");
+    }
+
+    /**
+     * A string operator and a modifier separated by one blank ({@code startswith oneof},
+     * {@code = anyof}); list and numeric operators take none.
+     */
+    static boolean isOperatorWithModifier(String comp) {
+        int blank = comp.indexOf(' ');
+        if (blank < 0) return false;
+        return ConditionParser.acceptsModifier(comp.substring(0, blank))
+                && ConditionParser.isModifier(comp.substring(blank + 1));
+    }
+
+    /**
+     * A field as exceptions name it, possibly with an argument; with a parenthesis it may be a
+     * transformer ({@code tolower(proc.name)}), which is checked as Falco does: by compiling
+     * {@code FIELD exists}.
+     */
     private void checkField(String field, Context ctx) {
-        String name = field.contains("[") ? field.substring(0, field.indexOf('[')) : field;
-        if (!catalogue.isDefined(name)) {
+        boolean valid;
+        if (field.indexOf('(') >= 0) {
+            try {
+                new ConditionCompiler(catalogue).compile(ConditionParser.parse(field + " exists"));
+                valid = true;
+            } catch (RuntimeException e) {
+                valid = false;
+            }
+        } else {
+            String name = field.contains("[") ? field.substring(0, field.indexOf('[')) : field;
+            valid = catalogue.isDefined(name);
+        }
+        if (!valid) {
             throw new RuleLoadException(
                     LoadCode.LOAD_ERR_VALIDATE, "'" + field + "' is not a supported filter field", ctx);
         }

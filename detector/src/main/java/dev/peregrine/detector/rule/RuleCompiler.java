@@ -6,7 +6,9 @@ import dev.peregrine.detector.condition.Expr;
 import dev.peregrine.detector.field.FieldCatalogue;
 import dev.peregrine.detector.field.OutputFormat;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,6 +30,9 @@ final class RuleCompiler {
     private final Map<String, List<String>> lists = new LinkedHashMap<>();
     private final Set<String> usedLists = new LinkedHashSet<>();
     private final Map<String, Expr> macroAsts = new LinkedHashMap<>();
+    /** Resolved macro bodies (no identifier left): rules substitute them without walking them again. */
+    private final Set<Expr> settled = Collections.newSetFromMap(new IdentityHashMap<>());
+
     private final Set<String> usedMacros = new LinkedHashSet<>();
 
     RuleCompiler(FieldCatalogue catalogue, LoadResult result) {
@@ -89,12 +94,14 @@ final class RuleCompiler {
             for (Items.MacroItem other : col.macros()) {
                 if (other.index < m.visibility) visible.put(other.name, macroAsts.get(other.name));
             }
-            macroAsts.put(m.name, resolve(macroAsts.get(m.name), visible, m.span, m.ctx));
+            Expr resolved = resolve(macroAsts.get(m.name), visible, m.span, m.ctx);
+            macroAsts.put(m.name, resolved);
+            settled.add(resolved);
         }
     }
 
     private Expr resolve(Expr ast, Map<String, Expr> visible, ConditionSpan span, Context ctx) {
-        MacroResolver resolver = new MacroResolver(visible);
+        MacroResolver resolver = new MacroResolver(visible, settled);
         try {
             Expr out = resolver.resolve(ast);
             usedMacros.addAll(resolver.used());
@@ -105,22 +112,29 @@ final class RuleCompiler {
     }
 
     private Expr parse(String condition, ConditionSpan span, Context ctx) {
-        String expanded = condition;
-        for (Map.Entry<String, List<String>> l : lists.entrySet()) {
-            String next = ListExpander.expand(expanded, l.getKey(), l.getValue());
-            if (next != null) {
-                expanded = next;
-                usedLists.add(l.getKey());
-            }
+        String expanded;
+        try {
+            expanded = ListExpander.expandAll(condition, lists, usedLists);
+        } catch (RuleLoadException e) {
+            throw new RuleLoadException(e.code, e.getMessage(), span == null ? ctx : span.locate(ctx, null));
         }
         try {
             return ConditionParser.parse(expanded, MAX_DEPTH);
         } catch (ConditionSyntaxException e) {
-            // Positions refer to the expanded text; they only map back exactly when nothing was substituted before
-            // them.
-            Context at = span == null ? ctx : span.locate(ctx, expanded.equals(condition) ? e.pos() : null);
+            // Positions refer to the expanded text; they map back exactly when nothing was substituted before
+            // them, otherwise the error points at the start of the condition.
+            boolean exact = e.pos().idx() < sameUpTo(condition, expanded);
+            Context at = span == null ? ctx : span.locate(ctx, exact ? e.pos() : null);
             throw new RuleLoadException(LoadCode.LOAD_ERR_COMPILE_CONDITION, e.getMessage(), at);
         }
+    }
+
+    /** How many leading characters the written and the expanded condition share (all when equal). */
+    private static int sameUpTo(String written, String expanded) {
+        if (written.equals(expanded)) return Integer.MAX_VALUE;
+        int n = Math.min(written.length(), expanded.length()), i = 0;
+        while (i < n && written.charAt(i) == expanded.charAt(i)) i++;
+        return i;
     }
 
     private CompiledRule compileRule(Items.RuleItem r, int order) {
@@ -157,6 +171,7 @@ final class RuleCompiler {
                 macroAsts,
                 r.span,
                 r.ctx);
+        ExpansionLimits.check(ast, condCtx);
         ConditionWarnings.check(ast, condCtx, result);
         EventPredicate predicate;
         try {
@@ -168,10 +183,13 @@ final class RuleCompiler {
             }
             throw new RuleLoadException(LoadCode.LOAD_ERR_COMPILE_CONDITION, e.getMessage(), condCtx);
         }
+        ConditionWarnings.checkValues(ast, catalogue, condCtx, result);
         EventTypes types = EventTypes.of(ast);
+        // No warning for a condition no event type can satisfy (an empty positive set): Falco 0.44
+        // keeps quiet about the never_true placeholder idiom.
         if (r.source.equals("syscall")
                 && r.warnEvttypes
-                && (types.negated() || types.names().isEmpty() || types.names().size() > 100)) {
+                && (types.negated() || types.names().size() > 100)) {
             result.warning(
                     LoadCode.LOAD_NO_EVTTYPE,
                     "Rule matches too many evt.type values. This has a significant performance penalty.",
@@ -190,7 +208,9 @@ final class RuleCompiler {
                 ast,
                 predicate,
                 types,
-                typedPredicates(ast, types));
+                typedPredicates(ast, types),
+                r.capture,
+                r.captureDuration);
     }
 
     private Map<String, EventPredicate> typedPredicates(Expr ast, EventTypes types) {

@@ -1,24 +1,22 @@
 package dev.peregrine.detector.rule;
 
-import java.io.StringReader;
+import static dev.peregrine.detector.rule.YamlValues.get;
+import static dev.peregrine.detector.rule.YamlValues.isNull;
+import static dev.peregrine.detector.rule.YamlValues.scalar;
+import static dev.peregrine.detector.rule.YamlValues.validate;
+
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
-import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads one rules file into the collector, item by item, with the structural checks and messages
@@ -52,14 +50,20 @@ final class RulesFileReader {
             "skip-if-unknown-filter",
             "capture",
             "capture_duration");
-    private static final List<String> RULE_APPENDABLE = List.of("condition", "output", "desc", "tags", "exceptions");
+    private static final Set<String> REQUIRED_ENGINE_VERSION_KEYS = Set.of("required_engine_version");
+    private static final Set<String> REQUIRED_PLUGIN_VERSIONS_KEYS = Set.of("required_plugin_versions");
+    /** The keys an override may append to or replace, in the order Falco's reader checks them. */
+    private static final List<String> RULE_APPENDABLE = List.of("condition", "exceptions", "output", "desc", "tags");
+
     private static final List<String> RULE_REPLACEABLE = List.of(
             "condition",
+            "exceptions",
             "output",
             "desc",
-            "priority",
             "tags",
-            "exceptions",
+            "priority",
+            "capture",
+            "capture_duration",
             "enabled",
             "warn_evttypes",
             "skip-if-unknown-filter");
@@ -67,6 +71,8 @@ final class RulesFileReader {
     private final RuleCollector collector;
     private final LoadResult result;
     private String[] lines = new String[0];
+    private YamlText text = new YamlText("");
+    private YamlValues yaml = new YamlValues(text);
 
     RulesFileReader(RuleCollector collector, LoadResult result) {
         this.collector = collector;
@@ -76,23 +82,15 @@ final class RulesFileReader {
     /** Returns false when the file had an error (already recorded). */
     boolean read(String fileName, String content) {
         lines = content.split("\n", -1);
+        text = new YamlText(content);
+        yaml = new YamlValues(text);
         Context fileCtx = Context.ofFile(fileName);
-        List<Node> docs = new ArrayList<>();
-        try {
-            LoaderOptions options = new LoaderOptions();
-            options.setCodePointLimit(64 * 1024 * 1024);
-            for (Node doc : new Yaml(options).composeAll(new StringReader(content))) docs.add(doc);
-        } catch (MarkedYAMLException e) {
-            result.error(LoadCode.LOAD_ERR_YAML_PARSE, e.getProblem(), at(fileCtx, e.getProblemMark()));
-            return false;
-        } catch (YAMLException e) {
-            result.error(LoadCode.LOAD_ERR_YAML_PARSE, e.getMessage(), fileCtx);
-            return false;
-        }
+        List<Node> docs = YamlDocuments.compose(text, fileCtx, result);
+        if (docs == null) return false;
         for (Node doc : docs) {
             if (doc == null || isNull(doc)) continue;
             try {
-                Context docCtx = at(fileCtx, doc.getStartMark());
+                Context docCtx = yaml.at(fileCtx, doc.getStartMark());
                 if (!(doc instanceof SequenceNode seq)) {
                     throw validate(
                             doc instanceof MappingNode
@@ -112,7 +110,7 @@ final class RulesFileReader {
     }
 
     private void readItem(Node node, Context fileCtx) {
-        Context ctx = at(fileCtx, node.getStartMark());
+        Context ctx = yaml.at(fileCtx, node.getStartMark());
         if (!(node instanceof MappingNode item)) {
             throw validate(
                     "Unexpected element type. Each element should be a yaml associative array.",
@@ -120,7 +118,7 @@ final class RulesFileReader {
         }
         if (get(item, "required_engine_version") != null) {
             Context c = ctx.item("required_engine_version", "");
-            String v = string(item, "required_engine_version", c, false);
+            String v = yaml.string(item, "required_engine_version", c, false);
             String version = v.matches("\\d+") ? "0." + v + ".0" : v;
             if (!Semver.valid(version)) {
                 throw validate(
@@ -129,8 +127,10 @@ final class RulesFileReader {
                         c);
             }
             collector.requireEngineVersion(version, c);
+            warnUnknownKeys(item, REQUIRED_ENGINE_VERSION_KEYS, c);
         } else if (get(item, "required_plugin_versions") != null) {
             readPluginVersions(item, ctx);
+            warnUnknownKeys(item, REQUIRED_PLUGIN_VERSIONS_KEYS, ctx.item("required plugin versions", ""));
         } else if (get(item, "list") != null) {
             readList(item, ctx);
         } else if (get(item, "macro") != null) {
@@ -144,27 +144,28 @@ final class RulesFileReader {
 
     private void readPluginVersions(MappingNode item, Context ctx) {
         Node reqs = get(item, "required_plugin_versions");
-        Context c = at(ctx, reqs.getStartMark()).item("required_plugin_versions", "");
+        Context c = yaml.at(ctx, reqs.getStartMark()).item("required_plugin_versions", "");
         if (!(reqs instanceof SequenceNode seq))
             throw validate("Value of required_plugin_versions must be a sequence", c);
         for (Node p : seq.getValue()) {
-            Context pc = at(c, p.getStartMark());
+            Context pc = yaml.at(c, p.getStartMark());
             if (!(p instanceof MappingNode plugin)) throw validate("Plugin version must be a mapping", pc);
-            String name = string(plugin, "name", pc, false);
+            String name = yaml.string(plugin, "name", pc, false);
             Context named = pc.item("required_plugin_versions entry", name);
             List<String[]> alternatives = new ArrayList<>();
-            alternatives.add(new String[] {name, string(plugin, "version", named, false)});
+            alternatives.add(new String[] {name, yaml.string(plugin, "version", named, false)});
             Node alts = get(plugin, "alternatives");
             if (alts != null) {
                 if (!(alts instanceof SequenceNode altSeq))
                     throw validate("Value of plugin version alternatives must be a sequence", named);
                 for (Node a : altSeq.getValue()) {
-                    Context ac = at(named, a.getStartMark());
+                    Context ac = yaml.at(named, a.getStartMark());
                     if (!(a instanceof MappingNode alt))
                         throw validate("Plugin version alternative must be a mapping", ac);
-                    String altName = string(alt, "name", ac, false);
+                    String altName = yaml.string(alt, "name", ac, false);
                     alternatives.add(new String[] {
-                        altName, string(alt, "version", ac.item("required_plugin_versions alternative", altName), false)
+                        altName,
+                        yaml.string(alt, "version", ac.item("required_plugin_versions alternative", altName), false)
                     });
                 }
             }
@@ -173,18 +174,17 @@ final class RulesFileReader {
     }
 
     private void readList(MappingNode item, Context ctx) {
-        String name = string(item, "list", ctx.item("list", ""), false);
+        String name = yaml.string(item, "list", ctx.item("list", ""), false);
         Context c = ctx.item("list", name);
         if (!BARESTR.matcher(name).matches()) {
             result.warning(
                     LoadCode.LOAD_INVALID_LIST_NAME,
-                    "List has an invalid name. List names must match a regular expression: ([^()\"'[:space:]=,]+)",
+                    "List has an invalid name. List names should match a regular expression: ([^()\"'[:space:]=,]+)",
                     c);
         }
-        warnUnknownKeys(item, LIST_KEYS, c);
         Items.ListItem info = new Items.ListItem(name, c);
-        info.items.addAll(sequence(item, "items", c, false));
-        boolean append = bool(item, "append", c);
+        info.items.addAll(yaml.sequence(item, "items", c, false));
+        boolean append = yaml.bool(item, "append", c);
         if (append) result.warning(LoadCode.LOAD_DEPRECATED_ITEM, WARNING_APPEND, c);
         Set<String> overAppend = new LinkedHashSet<>(), overReplace = new LinkedHashSet<>();
         readOverrides(item, List.of("items"), List.of("items"), overAppend, overReplace, c);
@@ -194,22 +194,22 @@ final class RulesFileReader {
         } else {
             collector.defineList(info);
         }
+        warnUnknownKeys(item, LIST_KEYS, c);
     }
 
     private void readMacro(MappingNode item, Context ctx) {
-        String name = string(item, "macro", ctx.item("macro", ""), false);
+        String name = yaml.string(item, "macro", ctx.item("macro", ""), false);
         Context c = ctx.item("macro", name);
         if (!IDENTIFIER.matcher(name).matches()) {
             result.warning(
                     LoadCode.LOAD_INVALID_MACRO_NAME,
-                    "Macro has an invalid name. Macro names must match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)",
+                    "Macro has an invalid name. Macro names should match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)",
                     c);
         }
-        warnUnknownKeys(item, MACRO_KEYS, c);
         Items.MacroItem info = new Items.MacroItem(name, c);
-        info.condition = string(item, "condition", c, false);
+        info.condition = yaml.string(item, "condition", c, false);
         info.span = span(get(item, "condition"));
-        boolean append = bool(item, "append", c);
+        boolean append = yaml.bool(item, "append", c);
         if (append) result.warning(LoadCode.LOAD_DEPRECATED_ITEM, WARNING_APPEND, c);
         Set<String> overAppend = new LinkedHashSet<>(), overReplace = new LinkedHashSet<>();
         readOverrides(item, List.of("condition"), List.of("condition"), overAppend, overReplace, c);
@@ -219,13 +219,15 @@ final class RulesFileReader {
         } else {
             collector.defineMacro(info);
         }
+        warnUnknownKeys(item, MACRO_KEYS, c);
     }
 
     private void readRule(MappingNode item, Context ctx) {
-        String name = string(item, "rule", ctx.item("rule", ""), false);
+        String name = yaml.string(item, "rule", ctx.item("rule", ""), false);
         Context c = ctx.item("rule", name);
-        warnUnknownKeys(item, RULE_KEYS, c);
-        boolean appendFlag = bool(item, "append", c);
+        // The source an update names: empty and null allowed here, checked against the rule's by the collector.
+        String updateSource = yaml.optionalString(item, "source", c);
+        boolean appendFlag = yaml.bool(item, "append", c);
         if (appendFlag) result.warning(LoadCode.LOAD_DEPRECATED_ITEM, WARNING_APPEND, c);
         Set<String> overAppend = new LinkedHashSet<>(), overReplace = new LinkedHashSet<>();
         readOverrides(item, RULE_APPENDABLE, RULE_REPLACEABLE, overAppend, overReplace, c);
@@ -233,67 +235,90 @@ final class RulesFileReader {
         if (appendFlag && hasOverrides) throw validate(ERROR_OVERRIDE_APPEND, c);
 
         if (hasOverrides) {
-            Set<String> expected = new LinkedHashSet<>();
+            // Falco keeps these in a sorted set: the first unexpected key named is the first in alphabetical order.
+            Set<String> expected = new TreeSet<>();
             for (String k : RULE_REPLACEABLE) if (get(item, k) != null) expected.add(k);
             for (String k : RULE_APPENDABLE) if (get(item, k) != null) expected.add(k);
-            if (!overAppend.isEmpty()) collector.appendRule(update(item, name, c, overAppend, expected, "append"));
-            if (!overReplace.isEmpty()) collector.replaceRule(update(item, name, c, overReplace, expected, "replace"));
+            if (!overAppend.isEmpty())
+                collector.appendRule(update(item, name, c, overAppend, expected, "append", updateSource));
+            if (!overReplace.isEmpty())
+                collector.replaceRule(update(item, name, c, overReplace, expected, "replace", updateSource));
             for (String key : expected) {
                 throw validate(
                         "Unexpected key '" + key + "': no corresponding entry under 'override' is defined.",
-                        at(c, get(item, key).getStartMark()));
+                        yaml.at(c, get(item, key).getStartMark()));
             }
         } else if (appendFlag) {
             Items.RuleUpdate u = new Items.RuleUpdate(name, c);
-            if (get(item, "condition") != null) u.condition = string(item, "condition", c, false);
+            u.source = updateSource;
+            if (get(item, "condition") != null) u.condition = yaml.string(item, "condition", c, false);
             if (get(item, "exceptions") != null) u.exceptions = exceptions(item, c, true);
             collector.appendRule(u);
         } else if (get(item, "condition") == null
                 && get(item, "output") == null
                 && get(item, "desc") == null
                 && get(item, "priority") == null) {
-            boolean enabled = requiredBool(item, "enabled", c);
+            boolean enabled = yaml.requiredBool(item, "enabled", c);
             result.warning(LoadCode.LOAD_DEPRECATED_ITEM, WARNING_ENABLED, c);
             collector.enableRule(name, enabled, c);
         } else {
             Items.RuleItem info = new Items.RuleItem(name, c);
-            info.condition = string(item, "condition", c, false);
+            info.condition = yaml.string(item, "condition", c, false);
             info.span = span(get(item, "condition"));
-            info.output = string(item, "output", c, false).strip();
-            info.outputCtx = at(c, get(item, "output").getStartMark());
-            info.desc = string(item, "desc", c, false);
+            info.output = yaml.string(item, "output", c, false).strip();
+            info.outputCtx = yaml.at(c, get(item, "output").getStartMark());
+            info.desc = yaml.string(item, "desc", c, false);
             info.priority = priority(item, c);
-            String source = string(item, "source", c, true);
+            String source = yaml.string(item, "source", c, true);
             if (source != null) info.source = source;
-            if (get(item, "enabled") != null) info.enabled = requiredBool(item, "enabled", c);
-            if (get(item, "warn_evttypes") != null) info.warnEvttypes = requiredBool(item, "warn_evttypes", c);
+            if (get(item, "enabled") != null) info.enabled = yaml.requiredBool(item, "enabled", c);
+            if (get(item, "capture") != null) info.capture = yaml.requiredBool(item, "capture", c);
+            if (get(item, "capture_duration") != null) info.captureDuration = yaml.uint32(item, "capture_duration", c);
+            if (get(item, "warn_evttypes") != null) info.warnEvttypes = yaml.requiredBool(item, "warn_evttypes", c);
             if (get(item, "skip-if-unknown-filter") != null)
-                info.skipIfUnknownFilter = requiredBool(item, "skip-if-unknown-filter", c);
-            List<String> tags = sequence(item, "tags", c, true);
+                info.skipIfUnknownFilter = yaml.requiredBool(item, "skip-if-unknown-filter", c);
+            List<String> tags = yaml.sequence(item, "tags", c, true);
             if (tags != null) info.tags.addAll(tags);
             info.exceptions = exceptions(item, c, false);
             collector.defineRule(info, result);
         }
+        warnUnknownKeys(item, RULE_KEYS, c);
     }
 
+    /**
+     * One override: its keys in the order Falco's reader takes them. A replaced exception must be
+     * complete (its fields included); an appended one may only add values.
+     */
     private Items.RuleUpdate update(
-            MappingNode item, String name, Context c, Set<String> keys, Set<String> expected, String kind) {
+            MappingNode item,
+            String name,
+            Context c,
+            Set<String> keys,
+            Set<String> expected,
+            String kind,
+            String source) {
         Items.RuleUpdate u = new Items.RuleUpdate(name, c);
-        for (String key : keys) {
+        for (String key : kind.equals("append") ? RULE_APPENDABLE : RULE_REPLACEABLE) {
+            if (!keys.contains(key)) continue;
             if (!expected.remove(key)) {
                 throw validate(
                         "An " + kind + " override for '" + key + "' was specified but '" + key + "' is not defined", c);
             }
             switch (key) {
-                case "condition" -> u.condition = string(item, key, c, false);
-                case "output" -> u.output = string(item, key, c, false).strip();
-                case "desc" -> u.desc = string(item, key, c, false);
-                case "tags" -> u.tags = new LinkedHashSet<>(sequence(item, key, c, false));
-                case "exceptions" -> u.exceptions = exceptions(item, c, true);
+                case "condition" -> {
+                    u.source = source;
+                    u.condition = yaml.string(item, key, c, false);
+                }
+                case "output" -> u.output = yaml.string(item, key, c, false).strip();
+                case "desc" -> u.desc = yaml.string(item, key, c, false);
+                case "tags" -> u.tags = new LinkedHashSet<>(yaml.sequence(item, key, c, false));
+                case "exceptions" -> u.exceptions = exceptions(item, c, kind.equals("append"));
                 case "priority" -> u.priority = priority(item, c);
-                case "enabled" -> u.enabled = requiredBool(item, key, c);
-                case "warn_evttypes" -> u.warnEvttypes = requiredBool(item, key, c);
-                case "skip-if-unknown-filter" -> u.skipIfUnknownFilter = requiredBool(item, key, c);
+                case "capture" -> u.capture = yaml.requiredBool(item, key, c);
+                case "capture_duration" -> u.captureDuration = yaml.uint32(item, key, c);
+                case "enabled" -> u.enabled = yaml.requiredBool(item, key, c);
+                case "warn_evttypes" -> u.warnEvttypes = yaml.requiredBool(item, key, c);
+                case "skip-if-unknown-filter" -> u.skipIfUnknownFilter = yaml.requiredBool(item, key, c);
                 default -> throw new IllegalStateException(key);
             }
         }
@@ -301,10 +326,10 @@ final class RulesFileReader {
     }
 
     private Priority priority(MappingNode item, Context c) {
-        String p = string(item, "priority", c, false);
+        String p = yaml.string(item, "priority", c, false);
         return Priority.parse(p)
-                .orElseThrow(() ->
-                        validate("Invalid priority", at(c, get(item, "priority").getStartMark())));
+                .orElseThrow(() -> validate(
+                        "Invalid priority", yaml.at(c, get(item, "priority").getStartMark())));
     }
 
     private void readOverrides(
@@ -316,11 +341,18 @@ final class RulesFileReader {
             Context c) {
         Node node = get(item, "override");
         if (node == null) return;
-        if (!(node instanceof MappingNode map)) throw validate("Value is not a mapping", at(c, node.getStartMark()));
+        if (!(node instanceof MappingNode map))
+            throw validate("Value is not a mapping", yaml.at(c, node.getStartMark()));
         for (NodeTuple t : map.getValue()) {
             String key = scalar(t.getKeyNode());
             String op = scalar(t.getValueNode());
-            Context kc = at(c, t.getKeyNode().getStartMark());
+            Context kc = yaml.at(c, t.getKeyNode().getStartMark());
+            // A key or operation that is a sequence or mapping: yaml-cpp cannot read it as a string.
+            if (key == null) throw validate("Value is not a scalar value", kc);
+            if (op == null)
+                throw validate(
+                        "Value is not a scalar value",
+                        yaml.at(c, t.getValueNode().getStartMark()));
             if ("append".equals(op)) {
                 if (!appendable.contains(key))
                     throw validate("Key '" + key + "' cannot be appended to, use 'replace' instead", kc);
@@ -333,7 +365,7 @@ final class RulesFileReader {
                         "Invalid override operation for key '" + key + "': '" + op + "'. Allowed values are: ");
                 if (appendable.contains(key)) msg.append("append ");
                 if (replaceable.contains(key)) msg.append("replace ");
-                throw validate(msg.toString(), at(c, t.getValueNode().getStartMark()));
+                throw validate(msg.toString(), yaml.at(c, t.getValueNode().getStartMark()));
             }
         }
     }
@@ -342,12 +374,12 @@ final class RulesFileReader {
         List<Items.ExceptionItem> out = new ArrayList<>();
         Node exs = get(item, "exceptions");
         if (exs == null || isNull(exs)) return out;
-        Context exsCtx = at(parent, exs.getStartMark());
+        Context exsCtx = yaml.at(parent, exs.getStartMark());
         if (!(exs instanceof SequenceNode seq)) throw validate("Rule exceptions must be a sequence", exsCtx);
         for (Node exNode : seq.getValue()) {
-            Context tmp = at(parent, exNode.getStartMark());
+            Context tmp = yaml.at(parent, exNode.getStartMark());
             if (!(exNode instanceof MappingNode ex)) throw validate("Rule exception must be a mapping", tmp);
-            String name = string(ex, "name", tmp, false);
+            String name = yaml.string(ex, "name", tmp, false);
             Context exCtx = tmp;
             for (Items.ExceptionItem prev : out) {
                 // Falco warns and keeps both.
@@ -359,42 +391,20 @@ final class RulesFileReader {
                 }
             }
             Items.ExceptionItem info = new Items.ExceptionItem(name, exCtx);
-            info.fields = entry(ex, "fields", exCtx, append);
-            info.comps = entry(ex, "comps", exCtx, true);
+            info.fields = yaml.entry(ex, "fields", exCtx, append);
+            info.comps = yaml.entry(ex, "comps", exCtx, true);
             Node values = get(ex, "values");
             if (values != null) {
-                Context vc = at(exCtx, values.getStartMark());
+                Context vc = yaml.at(exCtx, values.getStartMark());
                 if (!(values instanceof SequenceNode vs))
                     throw validate("Rule exception values must be a sequence", vc);
-                for (Node v : vs.getValue()) info.values.add(entryOf(v, at(exCtx, v.getStartMark())));
+                for (Node v : vs.getValue()) info.values.add(yaml.entryOf(v, yaml.at(exCtx, v.getStartMark())));
             } else if (append) {
                 result.warning(LoadCode.LOAD_APPEND_NO_VALUES, "Overriding/appending exception with no values", exCtx);
             }
             out.add(info);
         }
         return out;
-    }
-
-    private Items.Entry entry(MappingNode map, String key, Context ctx, boolean optional) {
-        Node n = get(map, key);
-        if (n == null) {
-            if (optional) return null;
-            throw validate("Item has no mapping for key '" + key + "'", ctx);
-        }
-        return entryOf(n, at(ctx, n.getStartMark()));
-    }
-
-    private Items.Entry entryOf(Node n, Context ctx) {
-        if (n instanceof ScalarNode s) {
-            if (s.getValue().isEmpty()) throw validate("Value must be non-empty", ctx);
-            return Items.Entry.of(s.getValue());
-        }
-        if (n instanceof SequenceNode seq) {
-            List<Items.Entry> items = new ArrayList<>();
-            for (Node v : seq.getValue()) items.add(entryOf(v, at(ctx, v.getStartMark())));
-            return new Items.Entry(true, null, items);
-        }
-        throw validate("Value is not a scalar value", ctx);
     }
 
     private void warnUnknownKeys(MappingNode item, Set<String> known, Context c) {
@@ -404,94 +414,25 @@ final class RulesFileReader {
                 result.warning(
                         LoadCode.LOAD_UNKNOWN_KEY,
                         "Unknown key '" + key + "'. The key will be ignored.",
-                        at(c, t.getKeyNode().getStartMark()));
+                        yaml.at(c, t.getKeyNode().getStartMark()));
             }
         }
     }
 
-    // ---- YAML access with Falco's decoding errors ----
-
-    private static Node get(MappingNode map, String key) {
-        for (NodeTuple t : map.getValue()) {
-            if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) return t.getValueNode();
-        }
-        return null;
-    }
-
-    private String string(MappingNode map, String key, Context ctx, boolean optional) {
-        Node v = get(map, key);
-        if (v == null) {
-            if (optional) return null;
-            throw validate("Item has no mapping for key '" + key + "'", ctx);
-        }
-        if (isNull(v)) throw validate("Mapping for key '" + key + "' is empty", ctx);
-        Context vc = at(ctx, v.getStartMark());
-        if (!(v instanceof ScalarNode s)) throw validate("Value is not a scalar value", vc);
-        if (s.getValue().isEmpty()) throw validate("Value must be non-empty", vc);
-        return s.getValue();
-    }
-
-    private boolean bool(MappingNode map, String key, Context ctx) {
-        return get(map, key) != null && requiredBool(map, key, ctx);
-    }
-
-    private boolean requiredBool(MappingNode map, String key, Context ctx) {
-        String v = string(map, key, ctx, false).toLowerCase(Locale.ROOT);
-        return switch (v) {
-            case "true", "yes", "on", "y" -> true;
-            case "false", "no", "off", "n" -> false;
-            default ->
-                throw validate(
-                        "Can't decode YAML scalar value", at(ctx, get(map, key).getStartMark()));
-        };
-    }
-
-    private List<String> sequence(MappingNode map, String key, Context ctx, boolean optional) {
-        Node v = get(map, key);
-        if (v == null) {
-            if (optional) return null;
-            throw validate("Item has no mapping for key '" + key + "'", ctx);
-        }
-        Context vc = at(ctx, v.getStartMark());
-        if (!(v instanceof SequenceNode seq)) throw validate("Value is not a sequence", vc);
-        List<String> out = new ArrayList<>();
-        for (Node n : seq.getValue()) {
-            if (!(n instanceof ScalarNode s)) throw validate("sequence value is not scalar", at(vc, n.getStartMark()));
-            out.add(s.getValue());
-        }
-        return out;
-    }
-
-    private static String scalar(Node n) {
-        return n instanceof ScalarNode s ? s.getValue() : null;
-    }
-
-    private static boolean isNull(Node n) {
-        return n instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
-    }
-
     private ConditionSpan span(Node n) {
         if (!(n instanceof ScalarNode s)) return null;
-        Mark m = s.getStartMark();
+        Context at = text.at(Context.ofFile(""), s.getStartMark());
         DumperOptions.ScalarStyle style = s.getScalarStyle();
         boolean block = style == DumperOptions.ScalarStyle.LITERAL || style == DumperOptions.ScalarStyle.FOLDED;
         int indent = 0;
-        if (block && m.getLine() + 1 < lines.length) {
-            String next = lines[m.getLine() + 1];
+        if (block && at.line() < lines.length) {
+            String next = lines[at.line()];
             while (indent < next.length() && next.charAt(indent) == ' ') indent++;
         }
         int quote = style == DumperOptions.ScalarStyle.SINGLE_QUOTED || style == DumperOptions.ScalarStyle.DOUBLE_QUOTED
                 ? 1
                 : 0;
         return new ConditionSpan(
-                m.getLine() + 1, m.getColumn() + 1 + quote, block, style == DumperOptions.ScalarStyle.FOLDED, indent);
-    }
-
-    private static Context at(Context ctx, Mark mark) {
-        return mark == null ? ctx : ctx.at(mark.getLine() + 1, mark.getColumn() + 1);
-    }
-
-    private static RuleLoadException validate(String message, Context ctx) {
-        return new RuleLoadException(LoadCode.LOAD_ERR_YAML_VALIDATE, message, ctx);
+                at.line(), at.column() + quote, block, style == DumperOptions.ScalarStyle.FOLDED, indent);
     }
 }

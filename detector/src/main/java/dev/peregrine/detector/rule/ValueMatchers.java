@@ -118,7 +118,7 @@ final class ValueMatchers {
     }
 
     /** bcontains/bstartswith take hex bytes; buffers are held as one char per byte. */
-    private static String hexBytes(String hex, String field) {
+    static String hexBytes(String hex, String field) {
         if (hex.length() % 2 != 0 || !hex.matches("[0-9a-fA-F]*")) {
             throw new CompileException("invalid hex value '" + hex + "' for field '" + field + "'", false);
         }
@@ -226,6 +226,30 @@ final class ValueMatchers {
         boolean matchesV6(long hi, long lo) {
             for (long[] n : v6) if (Ipv6.inNetwork(hi, lo, n[0], n[1], (int) n[2])) return true;
             return false;
+        }
+
+        /** How many of the networks hold some of the {@code n} values of {@code a}, for a comparison modifier. */
+        int countMatching(dev.peregrine.detector.field.Accessor a, dev.peregrine.detector.event.Event e, int n) {
+            int matched = 0;
+            for (long[] net : v4) {
+                for (int i = 0; i < n; i++) {
+                    long x = a.ipv4At(e, i);
+                    if (x >= 0 && (x & net[1]) == net[0]) {
+                        matched++;
+                        break;
+                    }
+                }
+            }
+            for (long[] net : v6) {
+                for (int i = 0; i < n; i++) {
+                    if (a.isIpv6At(e, i)
+                            && Ipv6.inNetwork(a.ipv6HiAt(e, i), a.ipv6LoAt(e, i), net[0], net[1], (int) net[2])) {
+                        matched++;
+                        break;
+                    }
+                }
+            }
+            return matched;
         }
     }
 }

@@ -109,6 +109,78 @@ class CommandsTest {
     }
 
     @Test
+    void validateJsonAlsoGivesFalcosLoadResults(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(
+                bad,
+                "- rule: R\n  desc: d\n  condition: evt.type = open and\n  output: o\n  priority: INFO\n"
+                        + "- list: l\n  items: [a]\n  colour: red\n");
+        JsonNode doc = MAPPER.readTree(
+                run("", "rules", "validate", "--json", bad.toString()).out());
+        assertThat(doc.get("errors").get(0).get("codedesc").asString()).isEqualTo("Error compiling condition");
+        JsonNode file = doc.get("falco_load_results").get(0);
+        assertThat(file.get("name").asString()).isEqualTo(bad.toString());
+        assertThat(file.get("successful").asBoolean()).isFalse();
+        JsonNode e = file.get("errors").get(0);
+        assertThat(e.get("code").asString()).isEqualTo("LOAD_ERR_COMPILE_CONDITION");
+        assertThat(e.get("codedesc").asString()).isEqualTo("Error compiling condition");
+        assertThat(e.get("message").asString()).isEqualTo("expected blank or '(' after 'and'");
+        JsonNode where = e.get("context").get("locations").get(1);
+        assertThat(where.get("item_type").asString()).isEqualTo("rule");
+        assertThat(where.get("item_name").asString()).isEqualTo("R");
+        // Falco reports yaml-cpp marks: 0-based line and column, byte offset.
+        assertThat(where.get("position").get("line").asInt()).isEqualTo(2);
+        assertThat(where.get("position").get("column").asInt()).isEqualTo(32);
+        assertThat(where.get("position").get("offset").asInt()).isEqualTo(52);
+        // The error is just past the line's end; Falco's snippet moves such a position back onto the line.
+        assertThat(e.get("context").get("snippet").asString())
+                .isEqualTo("  condition: evt.type = open and\n" + " ".repeat(31) + "^\n");
+        JsonNode w = file.get("warnings").get(0);
+        assertThat(w.get("code").asString()).isEqualTo("LOAD_UNKNOWN_KEY");
+        assertThat(w.get("codedesc").asString())
+                .startsWith("An item in the rules content contains an unrecognized key.");
+    }
+
+    @Test
+    void validateShowsTheNewLanguageAndCaptureKeys(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, """
+                - rule: Shell fetching
+                  desc: d
+                  condition: >
+                    evt.type = execve and proc.name = oneof (bash, sh)
+                    and proc.cmdline contains allof (curl, "| sh")
+                  output: o %proc.cmdline
+                  priority: WARNING
+                  capture: true
+                  capture_duration: 5000
+                """);
+        Run r = run("", "rules", "validate", "--json", rules.toString());
+        assertThat(r.code()).as(r.out()).isZero();
+        JsonNode rule = MAPPER.readTree(r.out()).get("rules").get(0);
+        assertThat(rule.get("condition").asString())
+                .isEqualTo("(evt.type = execve and proc.name = oneof (bash, sh) and proc.cmdline contains allof "
+                        + "(curl, \"| sh\"))");
+        assertThat(rule.get("capture").asBoolean()).isTrue();
+        assertThat(rule.get("capture_duration").asLong()).isEqualTo(5000);
+    }
+
+    @Test
+    void validateReportsBytesThatAreNotUtf8WithTheirPosition(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("latin1.yaml");
+        Files.write(bad, "- list: names\n  items: [caf\u00e9]\n".getBytes(StandardCharsets.ISO_8859_1));
+        Run r = run("", "rules", "validate", "--json", bad.toString());
+        assertThat(r.code()).isEqualTo(1);
+        JsonNode e = MAPPER.readTree(r.out()).get("errors").get(0);
+        assertThat(e.get("code").asString()).isEqualTo("LOAD_ERR_YAML_PARSE");
+        assertThat(e.get("message").asString())
+                .isEqualTo("invalid UTF-8 byte 0xE9 at byte offset 27 (line 2, column 14): rules files must be UTF-8");
+        assertThat(e.get("line").asInt()).isEqualTo(2);
+        assertThat(e.get("column").asInt()).isEqualTo(14);
+        assertThat(run("", "rules", "validate", bad.toString()).err()).doesNotContain("Could not open");
+    }
+
+    @Test
     void listShowsNamePriorityStateAndTags() {
         Run r = run("", "rules", "list", STABLE);
         assertThat(r.code()).isZero();
@@ -132,6 +204,26 @@ class CommandsTest {
         assertThat(lines.get(1))
                 .startsWith("{\"valid\":false,\"error\":\"expected blank or '(' after 'and'\",\"canonical\":null");
         assertThat(lines.get(2)).startsWith("{\"valid\":false,\"error\":\"invalid input line");
+        assertThat(r.code()).isEqualTo(1);
+    }
+
+    @Test
+    void conditionParseKnowsFalco044Syntax() {
+        Run r = run(
+                "{\"condition\": \"fd.name startswith\\nanyof\\t(/etc/, /root/)\"}\n"
+                        + "{\"condition\": \"getopt(proc.args, \\\"nt:\\\")[t] = value\"}\n"
+                        + "{\"condition\": \"proc.name = oneof(cat)\"}\n",
+                "condition",
+                "parse",
+                "--jsonl");
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines.get(0))
+                .isEqualTo(
+                        "{\"valid\":true,\"error\":null,\"canonical\":\"fd.name startswith anyof (/etc/, /root/)\"}");
+        assertThat(lines.get(1))
+                .isEqualTo("{\"valid\":true,\"error\":null,\"canonical\":\"getopt(proc.args,nt:)[t] = value\"}");
+        assertThat(lines.get(2))
+                .startsWith("{\"valid\":false,\"error\":\"unexpected token after 'oneof', expecting 'or', 'and'\"");
         assertThat(r.code()).isEqualTo(1);
     }
 

@@ -311,8 +311,8 @@ class ConditionEvaluationTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
-            join() = foo                          | join() requires exactly 2 arguments: separator and list
-            join("-") = foo                       | join() requires exactly 2 arguments: separator and list
+            join("-") = foo                       | unknown field transfomer 'join'
+            join("-", ("a"), "b") = foo           | join() requires exactly 2 arguments: separator and list
             join("-", "a", "b") = foo             | join() requires exactly 2 arguments: separator and list
             join(("a", "b"), ("a", "b")) = foo    | join() first argument (separator) must be a single value, not a list
             join(("a", "b"), "a") = foo           | join() first argument (separator) must be a single value, not a list

@@ -190,6 +190,16 @@ class RulesLoaderSemanticsTest {
                 """);
         assertThat(both.result().errors().getFirst().message())
                 .startsWith("Keys 'override' and 'append: true' cannot be used together.");
+        // Found by RulesFileFuzzTest: a key or an operation that is not a scalar threw.
+        for (String override : List.of("? priority: replace", "priority: [replace]")) {
+            var notScalar = load(HEADER + rule("R", "evt.type = open")
+                    + "- rule: R\n  priority: debug\n  override:\n    " + override + "\n");
+            assertThat(notScalar.result().errors()).singleElement().satisfies(e -> {
+                assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_VALIDATE);
+                assertThat(e.message()).isEqualTo("Value is not a scalar value");
+                assertThat(e.context().line()).isGreaterThan(1);
+            });
+        }
     }
 
     @Test
@@ -264,7 +274,8 @@ class RulesLoaderSemanticsTest {
                       values: []
                 """);
         assertThat(c.result().errors().getFirst().message())
-                .isEqualTo("When fields is a single value, comps must be one of (in, pmatch, intersects)");
+                .isEqualTo("When fields is a single value, comps must be one of (in, pmatch, intersects)"
+                        + " or a modifier operator (e.g. startswith oneof)");
     }
 
     @Test
@@ -277,6 +288,21 @@ class RulesLoaderSemanticsTest {
         assertThat(e.context().line()).isEqualTo(4);
         assertThat(e.context().column()).isEqualTo(33);
         assertThat(e.context().item()).isEqualTo("rule 'R'");
+    }
+
+    @Test
+    void syntaxErrorsBeforeASubstitutedListKeepTheirColumn() {
+        String list = "- list: shells\n  items: [bash, sh]\n";
+        // The error comes before the list's name: the written text is unchanged up to it.
+        var before = load(HEADER + list + rule("R", "evt.type = open and and proc.name in (shells)"));
+        assertThat(before.result().errors().getFirst().message())
+                .isEqualTo("unexpected token after 'and', expecting 'or', 'and'");
+        assertThat(before.result().errors().getFirst().context().line()).isEqualTo(6);
+        assertThat(before.result().errors().getFirst().context().column()).isEqualTo(38);
+        // After it, the expanded text no longer matches the file: the error points at the condition's start.
+        var after = load(HEADER + list + rule("R", "evt.type = open and proc.name in (shells) and"));
+        assertThat(after.result().errors().getFirst().message()).isEqualTo("expected blank or '(' after 'and'");
+        assertThat(after.result().errors().getFirst().context().column()).isEqualTo(14);
     }
 
     @Test
@@ -388,7 +414,7 @@ class RulesLoaderSemanticsTest {
                         .errors()
                         .getFirst()
                         .message())
-                .isEqualTo("Rules require engine version 9.0.0, but engine version is 0.58.0");
+                .isEqualTo("Rules require engine version 9.0.0, but engine version is 0.62.0");
         assertThat(load("- required_engine_version: 10\n").result().successful())
                 .isTrue();
         assertThat(load("- required_plugin_versions:\n  - name: container\n    version: 0.4.0\n")

@@ -47,6 +47,40 @@ class SharedConditionsTest {
     }
 
     @Test
+    void aMacroTwoRulesUseIsOneSharedChain() {
+        RulesLoader.Loaded l = new RulesLoader().load(java.util.List.of(new RulesLoader.RulesSource("r.yaml", """
+                        - macro: m
+                          condition: proc.name = cat and fd.name startswith /etc
+                        - rule: A
+                          desc: d
+                          condition: evt.type = openat and m and fd.num >= 0
+                          output: o
+                          priority: INFO
+                        - rule: B
+                          desc: d
+                          condition: evt.type = openat and m and fd.num < 0
+                          output: o
+                          priority: INFO
+                        """)));
+        assertThat(l.result().errors()).isEmpty();
+        // Expansion shares the macro's subtree; compiling it twice gives one chain, marked shared.
+        dev.peregrine.detector.condition.Expr a = ((dev.peregrine.detector.condition.Expr.And)
+                        l.rules().get(0).condition())
+                .children()
+                .get(1);
+        dev.peregrine.detector.condition.Expr b = ((dev.peregrine.detector.condition.Expr.And)
+                        l.rules().get(1).condition())
+                .children()
+                .get(1);
+        assertThat(a).isSameAs(b);
+        EventPredicate p = compiler.compile(a);
+        assertThat(p).isInstanceOf(ConditionCompiler.Junction.class);
+        assertThat(((ConditionCompiler.Junction) p).shared).isFalse();
+        assertThat(compiler.compile(b)).isSameAs(p);
+        assertThat(((ConditionCompiler.Junction) p).shared).isTrue();
+    }
+
+    @Test
     void aLiveEventRefilledIsAskedAnew() {
         EventPredicate a = compiler.compile(ConditionParser.parse("proc.name = cat and fd.name startswith /etc"));
         EventPredicate b = compiler.compile(
