@@ -45,7 +45,14 @@ final class KafkaOutputQueue implements OutputQueue {
     /** At most this many uuids are remembered per output, whatever the window. */
     private static final int MAX_UUIDS = 1_000_000;
 
+    /** How long a partition that moves to another replica waits for its deliveries in flight. */
+    private static final Duration FINISH_IN_FLIGHT = Duration.ofSeconds(10);
+
     private final KafkaLog kafka;
+    /** Notified on each delivery, for {@link #finishInFlight}. */
+    private final Object delivered = new Object();
+
+    private volatile boolean draining;
     private final String output;
     private final String topic;
     private final Clock clock;
@@ -218,6 +225,7 @@ final class KafkaOutputQueue implements OutputQueue {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             List<Integer> numbers =
                     partitions.stream().map(TopicPartition::partition).toList();
+            finishInFlight(numbers);
             try {
                 commit(numbers, true);
             } catch (RuntimeException e) {
@@ -254,6 +262,53 @@ final class KafkaOutputQueue implements OutputQueue {
                 log.info("output {}: gave up partitions {} of {}", output, numbers, topic);
             }
         }
+    }
+
+    /**
+     * Before a partition moves to another replica: entries not handed out yet stay for the next
+     * owner; those being delivered get a bounded while to finish, so the commit covers them and
+     * the next owner does not deliver them a second time (an output that does not answer within
+     * it makes them repeat there: at least once).
+     */
+    private void finishInFlight(List<Integer> numbers) {
+        Set<Integer> leaving = new HashSet<>(numbers);
+        Map<Integer, Set<Long>> notHandedOut = new HashMap<>();
+        ready.removeIf(e -> {
+            if (!leaving.contains(partitionOf(e.id()))) {
+                return false;
+            }
+            notHandedOut
+                    .computeIfAbsent(partitionOf(e.id()), k -> new HashSet<>())
+                    .add(offsetOf(e.id()));
+            return true;
+        });
+        if (!running) {
+            return; // closing: the deliveries have stopped, whatever they did not finish repeats
+        }
+        long deadline = System.nanoTime() + FINISH_IN_FLIGHT.toNanos();
+        draining = true;
+        try {
+            synchronized (delivered) {
+                while (inFlight(numbers, notHandedOut) && System.nanoTime() < deadline) {
+                    delivered.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            draining = false;
+        }
+    }
+
+    private boolean inFlight(List<Integer> numbers, Map<Integer, Set<Long>> notHandedOut) {
+        for (Integer n : numbers) {
+            Progress p = owned.get(n);
+            Set<Long> skip = notHandedOut.getOrDefault(n, Set.of());
+            if (p != null && p.pending.stream().anyMatch(o -> !skip.contains(o))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<Integer> numbers(Collection<TopicPartition> partitions) {
@@ -326,7 +381,13 @@ final class KafkaOutputQueue implements OutputQueue {
     @Override
     public CompletableFuture<Boolean> remove(SpoolEntry entry) {
         Progress p = owned.get(partitionOf(entry.id()));
-        return CompletableFuture.completedFuture(p != null && p.pending.remove(offsetOf(entry.id())));
+        boolean removed = p != null && p.pending.remove(offsetOf(entry.id()));
+        if (draining) {
+            synchronized (delivered) {
+                delivered.notifyAll();
+            }
+        }
+        return CompletableFuture.completedFuture(removed);
     }
 
     /** To the output's dead-letter topic, with the reason in a header; then off the queue. */
