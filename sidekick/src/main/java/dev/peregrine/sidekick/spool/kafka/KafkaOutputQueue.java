@@ -45,6 +45,13 @@ final class KafkaOutputQueue implements OutputQueue {
     /** At most this many uuids are remembered per output, whatever the window. */
     private static final int MAX_UUIDS = 1_000_000;
 
+    /**
+     * Offsets are committed at most this often while running (and always when a partition moves
+     * or the queue closes): a commit per poll was an offset write per few alerts. A replica killed
+     * in between delivers up to this much again from its successor (at least once).
+     */
+    private static final Duration COMMIT_EVERY = Duration.ofMillis(200);
+
     /** How long a partition that moves to another replica waits for its deliveries in flight. */
     private static final Duration FINISH_IN_FLIGHT = Duration.ofSeconds(10);
 
@@ -53,6 +60,7 @@ final class KafkaOutputQueue implements OutputQueue {
     private final Object delivered = new Object();
 
     private volatile boolean draining;
+    private long lastCommit = System.nanoTime(); // poll thread only
     private final String output;
     private final String topic;
     private final Clock clock;
@@ -104,6 +112,9 @@ final class KafkaOutputQueue implements OutputQueue {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        // A fetch per few alerts cost the broker more than the alerts: wait briefly for company.
+        p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024);
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
         p.putAll(kafka.settings().properties());
         return p;
     }
@@ -125,7 +136,10 @@ final class KafkaOutputQueue implements OutputQueue {
         try {
             consumer.subscribe(List.of(topic), new Rebalance());
             while (running) {
-                commit(false);
+                if (System.nanoTime() - lastCommit >= COMMIT_EVERY.toNanos()) {
+                    commit(false);
+                    lastCommit = System.nanoTime();
+                }
                 Set<TopicPartition> assigned = consumer.assignment();
                 if (ready.size() >= READ_AHEAD) {
                     consumer.pause(assigned);
