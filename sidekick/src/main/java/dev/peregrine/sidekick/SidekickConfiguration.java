@@ -17,9 +17,11 @@ import dev.peregrine.sidekick.intake.Rejections;
 import dev.peregrine.sidekick.metrics.LabelLimits;
 import dev.peregrine.sidekick.output.stdout.StdoutConfig;
 import dev.peregrine.sidekick.route.Route;
+import dev.peregrine.sidekick.spool.AlertLog;
 import dev.peregrine.sidekick.spool.DeadLetters;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolMetrics;
+import dev.peregrine.sidekick.spool.kafka.KafkaLog;
 import io.grpc.ServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.validation.Validator;
@@ -39,11 +41,12 @@ import org.springframework.core.env.Environment;
 import org.springframework.grpc.server.GlobalServerInterceptor;
 import org.springframework.grpc.server.ServerBuilderCustomizer;
 
-/** Wires the pipeline: intake → spool → one delivery per output. */
+/** Wires the pipeline: intake → alert log (spool or Kafka) → one delivery per output. */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(PeregrineProperties.class)
 class SidekickConfiguration {
     private static final Logger log = LoggerFactory.getLogger(SidekickConfiguration.class);
+    private static final String LOG_MODE = "peregrine.log.mode";
 
     @Bean
     Clock clock() {
@@ -75,9 +78,13 @@ class SidekickConfiguration {
         return new ConfiguredOutput("stdout", "stdout", Route.ALL, settings, new StdoutConfig(), policy);
     }
 
+    /** The local spool, or the Kafka log shared by replicas: {@code peregrine.log.mode}. */
     @Bean(destroyMethod = "close")
-    Spool spool(PeregrineProperties properties, Clock clock) {
+    AlertLog alertLog(PeregrineProperties properties, List<ConfiguredOutput> outputs, Clock clock) {
         PeregrineProperties.Spool p = properties.spool();
+        if (properties.log().mode() == PeregrineProperties.Log.Mode.KAFKA) {
+            return new KafkaLog(properties.log().kafka(), outputs, p.dir(), p.dedupWindow(), clock);
+        }
         Spool spool = new Spool(p.dir(), p.maxBytes().toBytes(), p.fsync(), p.dedupWindow(), p.commitLinger(), clock);
         log.info(
                 "spool at {} ({} alerts waiting, budget {})",
@@ -88,24 +95,28 @@ class SidekickConfiguration {
     }
 
     @Bean
-    SpoolMetrics spoolMetrics(Spool spool, List<ConfiguredOutput> outputs) {
+    @ConditionalOnProperty(name = LOG_MODE, havingValue = "spool", matchIfMissing = true)
+    SpoolMetrics spoolMetrics(AlertLog spool, List<ConfiguredOutput> outputs) {
         return new SpoolMetrics(
-                spool, outputs.stream().map(ConfiguredOutput::name).toList());
+                (Spool) spool, outputs.stream().map(ConfiguredOutput::name).toList());
     }
 
+    /** Kafka mode keeps dead letters in each output's ".dead" topic instead. */
     @Bean
-    DeadLetters deadLetters(Spool spool, List<ConfiguredOutput> outputs) {
+    @ConditionalOnProperty(name = LOG_MODE, havingValue = "spool", matchIfMissing = true)
+    DeadLetters deadLetters(AlertLog spool, List<ConfiguredOutput> outputs) {
         return new DeadLetters(
-                spool, outputs.stream().map(ConfiguredOutput::name).toList());
+                (Spool) spool, outputs.stream().map(ConfiguredOutput::name).toList());
     }
 
     @Bean
-    Deliveries deliveries(List<ConfiguredOutput> outputs, Spool spool, MeterRegistry metrics, Clock clock) {
+    Deliveries deliveries(List<ConfiguredOutput> outputs, AlertLog spool, MeterRegistry metrics, Clock clock) {
         return new Deliveries(outputs, spool, metrics, clock);
     }
 
     @Bean
-    Intake intake(Spool spool, List<ConfiguredOutput> outputs, PeregrineProperties properties, MeterRegistry metrics) {
+    Intake intake(
+            AlertLog spool, List<ConfiguredOutput> outputs, PeregrineProperties properties, MeterRegistry metrics) {
         return new Intake(
                 spool,
                 outputs,

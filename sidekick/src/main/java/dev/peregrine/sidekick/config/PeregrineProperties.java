@@ -5,6 +5,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -26,6 +27,7 @@ import org.springframework.validation.annotation.Validated;
 public record PeregrineProperties(
         @DefaultValue @Valid Spool spool,
         @DefaultValue @Valid Intake intake,
+        @DefaultValue @Valid Log log,
         @DefaultValue Map<String, String> customfields,
         @DefaultValue Map<String, String> templatedfields,
         @DefaultValue @Valid Metrics metrics,
@@ -93,4 +95,42 @@ public record PeregrineProperties(
             @DefaultValue("10s") @NotNull Duration headerTimeout,
             @DefaultValue("10s") @NotNull Duration bodyTimeout,
             @DefaultValue("1KB") @NotNull DataSize minBodyRate) {}
+
+    /**
+     * Where accepted alerts wait for delivery.
+     *
+     * @param mode {@code spool}: the local SQLite spool (one sidekick); {@code kafka}: a Kafka log
+     *     shared by several replicas (see docs/scale-out.md)
+     */
+    public record Log(
+            @DefaultValue("spool") @NotNull Mode mode,
+            @DefaultValue @Valid Kafka kafka) {
+        public enum Mode {
+            SPOOL,
+            KAFKA
+        }
+    }
+
+    /**
+     * The shared log in {@code kafka} mode: one topic per output, read by one consumer group per
+     * output, so an output that is down holds back only its own topic.
+     *
+     * @param bootstrapServers host:port of the brokers; required in kafka mode
+     * @param topicPrefix each output's topic is the prefix + its name; dead letters go to that + ".dead"
+     * @param groupPrefix each output's consumer group is the prefix + its name
+     * @param partitions of each topic created on startup (existing topics are used as they are);
+     *     the most replicas that share one output's deliveries
+     * @param replicationFactor of created topics; 0 takes the broker's default
+     * @param startupTimeout how long startup waits for the brokers (to create or find the topics)
+     * @param properties passed to the Kafka producer, consumers and admin client as they are
+     *     (security.protocol, sasl.*, ssl.*, ...)
+     */
+    public record Kafka(
+            @DefaultValue List<String> bootstrapServers,
+            @DefaultValue("peregrine.alerts.") @NotNull String topicPrefix,
+            @DefaultValue("peregrine.delivery.") @NotNull String groupPrefix,
+            @DefaultValue("12") int partitions,
+            @DefaultValue("0") short replicationFactor,
+            @DefaultValue("30s") @NotNull Duration startupTimeout,
+            @DefaultValue Map<String, String> properties) {}
 }

@@ -4,7 +4,7 @@ import dev.peregrine.sidekick.dedup.DedupStore;
 import dev.peregrine.sidekick.dedup.Policy;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
-import dev.peregrine.sidekick.spool.Spool;
+import dev.peregrine.sidekick.spool.AlertLog;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,14 +24,14 @@ public final class Deliveries implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(Deliveries.class);
 
     private final List<ConfiguredOutput> outputs;
-    private final Spool spool;
+    private final AlertLog spool;
     private final MeterRegistry metrics;
     private final Clock clock;
     private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
     private final List<Delivery> running = new ArrayList<>();
     private DedupStore dedup;
 
-    public Deliveries(List<ConfiguredOutput> outputs, Spool spool, MeterRegistry metrics, Clock clock) {
+    public Deliveries(List<ConfiguredOutput> outputs, AlertLog spool, MeterRegistry metrics, Clock clock) {
         this.outputs = outputs;
         this.spool = spool;
         this.metrics = metrics;
@@ -47,11 +47,12 @@ public final class Deliveries implements SmartLifecycle {
             Delivery d = new Delivery(o, output, spool, breakers, metrics, clock, dedup);
             d.start();
             running.add(d);
+            long waiting = spool.depth(o.name());
             log.info(
-                    "output {} ({}) started: {} alerts waiting in the spool",
+                    "output {} ({}) started: {} alerts waiting",
                     o.name(),
                     o.type(),
-                    spool.depth(o.name()));
+                    waiting < 0 ? "(kept by the shared log)" : waiting);
         }
         Set<String> orphans = new TreeSet<>(spool.outputsWithBacklog());
         outputs.forEach(o -> orphans.remove(o.name()));
@@ -79,7 +80,7 @@ public final class Deliveries implements SmartLifecycle {
      * windows still owe follow-ups).
      */
     private DedupStore openDedup() {
-        Path dir = spool.file().toAbsolutePath().getParent();
+        Path dir = spool.stateDir();
         boolean used = outputs.stream().anyMatch(o -> !(o.policy() instanceof Policy.None));
         if (!used && !Files.exists(dir.resolve(DedupStore.FILE))) {
             return null;

@@ -6,7 +6,8 @@ import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.Secrets;
 import dev.peregrine.sidekick.output.SpooledAlert;
-import dev.peregrine.sidekick.spool.Spool;
+import dev.peregrine.sidekick.spool.AlertLog;
+import dev.peregrine.sidekick.spool.OutputQueue;
 import dev.peregrine.sidekick.spool.SpoolEntry;
 import dev.peregrine.sidekick.spool.SpoolFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -51,7 +52,7 @@ final class Delivery implements AutoCloseable {
 
     private final ConfiguredOutput configured;
     private final Output output;
-    private final Spool spool;
+    private final AlertLog source;
     private final Clock clock;
     private final CircuitBreaker breaker;
     private final Retry retry;
@@ -59,7 +60,7 @@ final class Delivery implements AutoCloseable {
     private final ArrayDeque<SpoolEntry> buffer = new ArrayDeque<>();
 
     private final List<Thread> senders;
-    private Spool.Reader queue; // used by one sender at a time: the one that set reading
+    private OutputQueue queue; // read by one sender at a time: the one that set reading
     private boolean reading; // guarded by buffer
     private final AtomicBoolean running = new AtomicBoolean(true);
     /** Notified by {@link #close}, to end the senders' pauses. */
@@ -79,7 +80,7 @@ final class Delivery implements AutoCloseable {
     Delivery(
             ConfiguredOutput configured,
             Output output,
-            Spool spool,
+            AlertLog source,
             CircuitBreakerRegistry breakers,
             MeterRegistry metrics,
             Clock clock,
@@ -87,7 +88,7 @@ final class Delivery implements AutoCloseable {
         this.configured = configured;
         this.secrets = Secrets.of(configured.config());
         this.output = output;
-        this.spool = spool;
+        this.source = source;
         this.clock = clock;
         OutputSettings s = configured.settings();
         this.breaker = breakers.circuitBreaker(
@@ -139,7 +140,7 @@ final class Delivery implements AutoCloseable {
     }
 
     void start() {
-        queue = spool.reader(configured.name());
+        queue = source.queue(configured.name());
         senders.forEach(Thread::start);
     }
 
@@ -232,15 +233,14 @@ final class Delivery implements AutoCloseable {
     private final class SpoolQueue implements Aggregator.Queue {
         @Override
         public void remove(SpoolEntry entry) {
-            spool.remove(entry);
+            queue.remove(entry);
         }
 
         @Override
         public boolean enqueue(Map<String, byte[]> followUps) {
             List<CompletableFuture<Boolean>> written = new ArrayList<>(followUps.size());
             try {
-                followUps.forEach(
-                        (uuid, payload) -> written.add(spool.append(uuid, payload, List.of(configured.name()))));
+                followUps.forEach((uuid, payload) -> written.add(queue.append(uuid, payload)));
                 CompletableFuture.allOf(written.toArray(CompletableFuture[]::new))
                         .get(30, TimeUnit.SECONDS);
                 return true;
@@ -325,7 +325,7 @@ final class Delivery implements AutoCloseable {
      * with its uuid in the Idempotency-Key: at least once, never lost.
      */
     private void forget(SpoolEntry entry) {
-        spool.remove(entry).whenComplete((removed, error) -> {
+        queue.remove(entry).whenComplete((removed, error) -> {
             if (error != null) {
                 log.warn(
                         "output {}: removing delivered alert {} from the spool failed; it may be delivered again: {}",
@@ -343,7 +343,7 @@ final class Delivery implements AutoCloseable {
                 configured.name(),
                 entry.uuid(),
                 reason);
-        spool.bury(entry, reason);
+        queue.bury(entry, reason);
     }
 
     /**

@@ -4,7 +4,7 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
-import dev.peregrine.sidekick.spool.Spool;
+import dev.peregrine.sidekick.spool.AlertLog;
 import dev.peregrine.sidekick.spool.SpoolFullException;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import io.micrometer.core.instrument.Counter;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The one path every alert takes, whatever input it came from: enrich (custom fields), route
  * (which outputs want it), spool (durably, once per output). The returned future completes when
- * the alert is on disk; only then may the sender be told so.
+ * the alert is durable in the {@link AlertLog}; only then may the sender be told so.
  */
 public final class Intake {
     private static final Logger log = LoggerFactory.getLogger(Intake.class);
@@ -37,7 +37,7 @@ public final class Intake {
         DUPLICATE
     }
 
-    private final Spool spool;
+    private final AlertLog spool;
     private final List<ConfiguredOutput> outputs;
     private final Map<String, String> customFields;
     private final Map<String, AlertTemplate> templatedFields;
@@ -48,7 +48,7 @@ public final class Intake {
     private final Set<String> failedTemplates = ConcurrentHashMap.newKeySet();
 
     public Intake(
-            Spool spool, List<ConfiguredOutput> outputs, Map<String, String> customFields, MeterRegistry metrics) {
+            AlertLog spool, List<ConfiguredOutput> outputs, Map<String, String> customFields, MeterRegistry metrics) {
         this(spool, outputs, customFields, Map.of(), metrics);
     }
 
@@ -56,7 +56,7 @@ public final class Intake {
      * @param templatedFields compiled templates by output field name (see {@link #templatedFields})
      */
     public Intake(
-            Spool spool,
+            AlertLog spool,
             List<ConfiguredOutput> outputs,
             Map<String, String> customFields,
             Map<String, AlertTemplate> templatedFields,
@@ -115,7 +115,7 @@ public final class Intake {
         }
         CompletableFuture<Boolean> written;
         try {
-            written = spool.append(alert.uuid(), AlertJson.write(alert), targets, senderUuid);
+            written = spool.append(alert, AlertJson.write(alert), targets, senderUuid);
         } catch (SpoolFullException e) {
             count(input, alert.source(), "retry_later");
             throw e;

@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick.spool;
 
+import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.wal.Budget;
 import dev.peregrine.wal.GroupCommitWriter;
 import dev.peregrine.wal.WalDatabase;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Uuids of accepted alerts are remembered for {@code dedupWindow}, so a sender that resends
  * after a lost acknowledgement does not cause a second delivery.
  */
-public final class Spool implements AutoCloseable {
+public final class Spool implements AlertLog {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
     private static final int MAX_BATCH = 2048;
     /** A batch this large already shares its fsync well: commit it without lingering. */
@@ -185,6 +186,21 @@ public final class Spool implements AutoCloseable {
         return out;
     }
 
+    @Override
+    public CompletableFuture<Boolean> append(Alert alert, byte[] payload, List<String> outputs, boolean remember) {
+        return append(alert.uuid(), payload, outputs, remember);
+    }
+
+    @Override
+    public OutputQueue queue(String output) {
+        return reader(output);
+    }
+
+    @Override
+    public Path stateDir() {
+        return database.file().toAbsolutePath().getParent();
+    }
+
     /** A reader for one output's queue; not thread-safe, one per delivery worker. */
     public Reader reader(String output) {
         try {
@@ -195,6 +211,7 @@ public final class Spool implements AutoCloseable {
     }
 
     /** Alerts waiting for {@code output}. */
+    @Override
     public long depth(String output) {
         return statsOf(output).count.get();
     }
@@ -256,7 +273,7 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Outputs that have alerts waiting, including ones that are no longer configured. */
+    @Override
     public Set<String> outputsWithBacklog() {
         Set<String> names = new HashSet<>();
         stats.forEach((k, v) -> {
@@ -497,7 +514,7 @@ public final class Spool implements AutoCloseable {
     }
 
     /** Reads one output's queue in order, starting after the last entry it returned. */
-    public final class Reader implements AutoCloseable {
+    public final class Reader implements OutputQueue {
         private final String output;
         private final Connection connection;
         private final PreparedStatement next;
@@ -514,6 +531,7 @@ public final class Spool implements AutoCloseable {
          * Up to {@code max} entries not yet returned by this reader, waiting up to {@code wait} for
          * the first one to arrive.
          */
+        @Override
         public List<SpoolEntry> next(int max, Duration wait) throws InterruptedException {
             List<SpoolEntry> entries = read(max);
             if (entries.isEmpty()) {
@@ -521,6 +539,21 @@ public final class Spool implements AutoCloseable {
                 entries = read(max);
             }
             return entries;
+        }
+
+        @Override
+        public CompletableFuture<Boolean> remove(SpoolEntry entry) {
+            return Spool.this.remove(entry);
+        }
+
+        @Override
+        public CompletableFuture<Boolean> bury(SpoolEntry entry, String reason) {
+            return Spool.this.bury(entry, reason);
+        }
+
+        @Override
+        public CompletableFuture<Boolean> append(String uuid, byte[] payload) {
+            return Spool.this.append(uuid, payload, List.of(output));
         }
 
         /** Reads again from the start of the queue: entries returned before but still there come back. */

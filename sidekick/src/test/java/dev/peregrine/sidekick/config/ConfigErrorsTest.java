@@ -261,4 +261,30 @@ class ConfigErrorsTest {
                 .hasMessageContaining("peregrine.templatedfields.team: template error at line 1")
                 .hasMessageContaining("Falcosidekick Go template");
     }
+
+    @Test
+    void kafkaModeWithoutBrokersStopsStartupNamingTheKey(@TempDir Path dir) {
+        SpringApplication app = new SpringApplication(Sidekick.class);
+        assertThatThrownBy(() -> app.run(
+                        "--server.port=0",
+                        "--spring.grpc.server.port=0",
+                        "--peregrine.spool.dir=" + dir,
+                        "--peregrine.log.mode=kafka"))
+                .hasRootCauseInstanceOf(ConfigException.class)
+                .rootCause()
+                .hasMessageContaining(
+                        "peregrine.log.kafka.bootstrap-servers: required when peregrine.log.mode is kafka");
+    }
+
+    @Test
+    void anUnknownLogModeStopsStartupNamingTheKey(@TempDir Path dir) {
+        SpringApplication app = new SpringApplication(Sidekick.class);
+        assertThatThrownBy(() -> app.run(
+                        "--server.port=0",
+                        "--spring.grpc.server.port=0",
+                        "--peregrine.spool.dir=" + dir,
+                        "--peregrine.log.mode=kafak"))
+                .hasStackTraceContaining("peregrine.log.mode")
+                .hasStackTraceContaining("kafak");
+    }
 }

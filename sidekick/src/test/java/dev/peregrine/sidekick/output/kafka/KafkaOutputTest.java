@@ -4,8 +4,6 @@ import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
@@ -13,6 +11,7 @@ import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.testing.SampleAlerts;
+import dev.peregrine.testkit.KafkaBroker;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +33,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.slf4j.LoggerFactory;
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -45,19 +42,15 @@ class KafkaOutputTest {
     static final OutputContext CONTEXT = new OutputContext("events", "peregrine.outputs.events");
     static final List<String> SAMPLES = SampleAlerts.LINES;
 
-    static EmbeddedKafkaKraftBroker broker;
+    static KafkaBroker broker;
 
     @BeforeAll
     static void startBroker() {
-        // The broker logs thousands of INFO lines while starting: slow on a busy machine, and noise.
-        for (String name : List.of("org.apache.kafka", "kafka", "state.change.logger")) {
-            ((Logger) LoggerFactory.getLogger(name)).setLevel(Level.WARN);
-        }
-        broker = new EmbeddedKafkaKraftBroker(1, 3);
-        broker.afterPropertiesSet();
+        broker = KafkaBroker.start(3);
         // All topics at once: each creation is an admin round trip. Three partitions each, so
         // tests do not see each other's records and keys have partitions to choose from.
-        broker.addTopics(TOPICS.stream().map(t -> new NewTopic(t, 3, (short) 1)).toArray(NewTopic[]::new));
+        broker.createTopics(
+                TOPICS.stream().map(t -> new NewTopic(t, 3, (short) 1)).toArray(NewTopic[]::new));
     }
 
     static final List<String> TOPICS = List.of(
@@ -71,7 +64,7 @@ class KafkaOutputTest {
 
     @AfterAll
     static void stopBroker() {
-        broker.destroy();
+        broker.close();
     }
 
     static Alert sample(int i) {
@@ -85,14 +78,14 @@ class KafkaOutputTest {
 
     static KafkaConfig config(String topic, String key, Map<String, String> properties) {
         return new KafkaConfig(
-                List.of(broker.getBrokersAsString()), topic, key, null, Duration.ofSeconds(10), properties);
+                List.of(broker.bootstrapServers()), topic, key, null, Duration.ofSeconds(10), properties);
     }
 
     /** Every record now in the topic, read from the beginning of each partition. */
     static List<ConsumerRecord<String, byte[]>> readAll(String topic, int expected) {
         Map<String, Object> props = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.getBrokersAsString(),
+                broker.bootstrapServers(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
                 false,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG,
@@ -255,7 +248,7 @@ class KafkaOutputTest {
             assertThatThrownBy(() -> out.send(sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
                 assertThat(e.retryable()).isFalse();
                 assertThat(e.getMessage())
-                        .startsWith("kafka topic alerts-too-large at " + broker.getBrokersAsString()
+                        .startsWith("kafka topic alerts-too-large at " + broker.bootstrapServers()
                                 + ": RecordTooLargeException: ");
             });
         }
