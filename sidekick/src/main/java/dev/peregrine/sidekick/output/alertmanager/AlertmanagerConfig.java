@@ -2,6 +2,7 @@ package dev.peregrine.sidekick.output.alertmanager;
 
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.LabelNames;
 import dev.peregrine.sidekick.output.Output;
@@ -41,6 +42,15 @@ import org.springframework.boot.convert.DurationUnit;
  * @param tls the CA to trust and a client certificate, for https
  */
 @OutputType("alertmanager")
+@FalcosidekickOutput(
+        value = "alertmanager",
+        keys = {
+            "expiresafter: expires-after",
+            "extralabels: extra-labels.*",
+            "extraannotations: extra-annotations.*",
+            "customseveritymap: severity.*",
+            "customheaders: headers.*"
+        })
 public record AlertmanagerConfig(
         @NotNull URI url,
 

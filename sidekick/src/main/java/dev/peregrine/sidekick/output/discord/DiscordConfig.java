@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.discord;
 
 import dev.peregrine.sidekick.output.Chat;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
@@ -27,6 +28,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param timeout per request, connecting included
  */
 @OutputType("discord")
+@FalcosidekickOutput(
+        value = "discord",
+        keys = {"webhookurl: webhook-url", "icon"})
 public record DiscordConfig(
         @NotNull URI webhookUrl,
         @DefaultValue("Peregrine") String username,

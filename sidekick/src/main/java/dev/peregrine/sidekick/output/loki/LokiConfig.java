@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.loki;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.LabelNames;
 import dev.peregrine.sidekick.output.Output;
@@ -34,6 +35,18 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tls the CA to trust and a client certificate, for https
  */
 @OutputType("loki")
+@FalcosidekickOutput(
+        value = "loki",
+        keys = {
+            "hostport: url",
+            "endpoint",
+            "user: username",
+            "apikey: password",
+            "tenant",
+            "format",
+            "extralabels: output-fields",
+            "customheaders: headers.*"
+        })
 public record LokiConfig(
         @NotNull URI url,
         @DefaultValue("/loki/api/v1/push") String endpoint,

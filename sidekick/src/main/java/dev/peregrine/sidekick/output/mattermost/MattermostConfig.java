@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.mattermost;
 
 import dev.peregrine.sidekick.output.Chat;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
@@ -30,6 +31,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param timeout per request, connecting included
  */
 @OutputType("mattermost")
+@FalcosidekickOutput(
+        value = "mattermost",
+        keys = {
+            "webhookurl: webhook-url",
+            "username",
+            "icon",
+            "footer",
+            "outputformat: output-format",
+            "messageformat: message-format"
+        })
 public record MattermostConfig(
         @NotNull URI webhookUrl,
         String channel,

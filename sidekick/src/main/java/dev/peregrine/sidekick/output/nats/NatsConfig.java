@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.nats;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
 import dev.peregrine.sidekick.output.OutputContext;
@@ -33,6 +34,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tls the CA to trust and a client certificate; with any of them set, TLS is used
  */
 @OutputType("nats")
+@FalcosidekickOutput(
+        value = "nats",
+        keys = {"hostport: servers", "subjecttemplate: subject-template"})
 public record NatsConfig(
         @NotEmpty List<String> servers,
         @DefaultValue(NatsOutput.DEFAULT_SUBJECT) @NotBlank String subjectTemplate,

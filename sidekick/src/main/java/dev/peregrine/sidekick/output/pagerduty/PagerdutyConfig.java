@@ -2,6 +2,7 @@ package dev.peregrine.sidekick.output.pagerduty;
 
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
@@ -35,6 +36,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tls the CA to trust, for a proxy with a private CA
  */
 @OutputType("pagerduty")
+@FalcosidekickOutput(
+        value = "pagerduty",
+        keys = {"routingkey: routing-key", "region"})
 public record PagerdutyConfig(
         @NotBlank String routingKey,
 

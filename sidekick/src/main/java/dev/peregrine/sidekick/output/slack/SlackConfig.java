@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.slack;
 
 import dev.peregrine.sidekick.output.Chat;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
@@ -29,6 +30,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param timeout per request, connecting included
  */
 @OutputType("slack")
+@FalcosidekickOutput(
+        value = "slack",
+        keys = {
+            "webhookurl: webhook-url",
+            "channel",
+            "username",
+            "icon",
+            "footer",
+            "outputformat: output-format",
+            "messageformat: message-format"
+        })
 public record SlackConfig(
         @NotNull URI webhookUrl,
         String channel,
