@@ -2,6 +2,7 @@ package dev.peregrine.sidekick.config;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -17,6 +18,10 @@ import org.springframework.validation.annotation.Validated;
  * @param customfields added to every alert's output_fields, as Falcosidekick's CUSTOMFIELDS
  * @param templatedfields added to every alert's output_fields, each the result of a template over
  *     the alert (after the custom fields), as Falcosidekick's TEMPLATEDFIELDS
+ * @param config how the configuration itself is checked
+ * @param payloads whose payloads outputs send where Falcosidekick's and Peregrine's differ:
+ *     {@code falcosidekick} (the default) or {@code peregrine}; an output's own {@code payloads}
+ *     key wins
  */
 @Validated
 @ConfigurationProperties("peregrine")
@@ -24,7 +29,12 @@ public record PeregrineProperties(
         @DefaultValue @Valid Spool spool,
         @DefaultValue @Valid Intake intake,
         @DefaultValue Map<String, String> customfields,
-        @DefaultValue Map<String, String> templatedfields) {
+        @DefaultValue Map<String, String> templatedfields,
+        @DefaultValue @Valid Config config,
+
+        @DefaultValue("falcosidekick")
+        @Pattern(regexp = "(?i)falcosidekick|peregrine", message = "must be falcosidekick or peregrine")
+        String payloads) {
 
     /**
      * @param dir where spool.db lives
@@ -45,4 +55,18 @@ public record PeregrineProperties(
      * @param token when set, gRPC senders must present it ("authorization: Bearer TOKEN")
      */
     public record Intake(@DefaultValue("1MB") @NotNull DataSize maxBodySize, String token) {}
+
+    /**
+     * @param unknown what a setting nothing reads does ({@code peregrine.outptus}, Falcosidekick's
+     *     format in application.yml, a Falcosidekick variable of an output Peregrine lacks):
+     *     {@code fail} stops startup, {@code warn} logs it once and starts
+     */
+    public record Config(
+            @DefaultValue("fail") @Pattern(regexp = "fail|warn", message = "must be fail or warn")
+            String unknown) {
+
+        public boolean warnOnly() {
+            return unknown.equals("warn");
+        }
+    }
 }

@@ -186,7 +186,9 @@ public final class FalcosidekickSettings {
             }
             List<Setting> enabling = out.enabledBy().stream()
                     .map(own::get)
-                    .filter(s -> s != null && set(s.value()))
+                    .filter(s -> s != null
+                            && set(s.value())
+                            && !text(s.value()).trim().equalsIgnoreCase("false"))
                     .toList();
             if (enabling.isEmpty()) {
                 skipped.addAll(own.values()); // Falcosidekick would not enable it either
@@ -443,7 +445,13 @@ public final class FalcosidekickSettings {
                             s,
                             "no CA for all outputs at once",
                             "set tls.ca-file on each output whose server that CA signed");
-                case "tlsserver.notlspaths" -> refuse(s, "Peregrine serves one HTTP port", "remove it");
+                case "tlsserver.notlspaths" -> {
+                    if (Boolean.parseBoolean(setting("tlsserver.deploy", "false"))) {
+                        refuse(s, "Peregrine serves one HTTP port", "remove it");
+                    } else {
+                        skipped.add(s);
+                    }
+                }
                 default -> skipped.add(s); // the files of mutual TLS (see mutualtls), a cloud's credentials, ...
             }
         }

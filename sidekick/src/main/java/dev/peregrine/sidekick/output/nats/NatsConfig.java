@@ -51,6 +51,17 @@ public record NatsConfig(
 
     @Override
     public Output create(OutputContext context) {
+        return new NatsOutput(context.name(), this, subject(context));
+    }
+
+    /** Checks without connecting: building the output connects to NATS. */
+    @Override
+    public void check(OutputContext context) {
+        subject(context);
+    }
+
+    /** The subject template, once every setting is checked. */
+    private AlertTemplate subject(OutputContext context) {
         String key = context.key();
         for (int i = 0; i < servers.size(); i++) {
             String server = servers.get(i).trim();
@@ -80,7 +91,6 @@ public record NatsConfig(
         if (timeout.isNegative() || timeout.isZero()) {
             throw new ConfigException(key + ".timeout", "must be positive, got " + timeout);
         }
-        AlertTemplate subject = NatsOutput.compile(key + ".subject-template", subjectTemplate);
-        return new NatsOutput(context.name(), this, subject);
+        return NatsOutput.compile(key + ".subject-template", subjectTemplate);
     }
 }
