@@ -7,6 +7,10 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 @SpringBootApplication
 public class Sidekick {
     public static void main(String[] args) {
+        Integer exit = SidekickCommands.run(args, System.out, System.err);
+        if (exit != null) {
+            System.exit(exit);
+        }
         SpringApplication.run(Sidekick.class, args);
     }
 }
