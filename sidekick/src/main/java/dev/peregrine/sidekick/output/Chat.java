@@ -16,7 +16,23 @@ public final class Chat {
     public static final String DEFAULT_ICON =
             "https://raw.githubusercontent.com/falcosecurity/falcosidekick/master/imgs/falcosidekick_color.png";
 
+    /** The poster's name and footer Falcosidekick gives its messages, which channels may filter on. */
+    public static final String FALCOSIDEKICK = "Falcosidekick";
+
+    public static final String FALCOSIDEKICK_FOOTER = "https://github.com/falcosecurity/falcosidekick";
+
+    /** The name and footer of Peregrine's own payloads. */
+    public static final String PEREGRINE = "Peregrine";
+
     private Chat() {}
+
+    /**
+     * A poster name, footer or title: the one configured, else Falcosidekick's or Peregrine's by
+     * the payload style.
+     */
+    public static String orDefault(String configured, OutputContext context, String falcosidekick) {
+        return configured != null ? configured : context.falcosidekick() ? falcosidekick : PEREGRINE;
+    }
 
     /**
      * The message text, or null when there is no template. A template that fails on this alert

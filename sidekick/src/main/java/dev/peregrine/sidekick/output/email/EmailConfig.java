@@ -90,7 +90,8 @@ public record EmailConfig(
         AlertTemplate text = textTemplate == null ? null : AlertTemplate.compile(key + ".text-template", textTemplate);
         AlertTemplate html =
                 htmlTemplate == null ? null : AlertTemplate.compileHtml(key + ".html-template", htmlTemplate);
-        return new EmailOutput(context.name(), this, sender, recipients, subjectTemplate, text, html);
+        return new EmailOutput(
+                context.name(), this, sender, recipients, subjectTemplate, text, html, context.falcosidekick());
     }
 
     private static InternetAddress address(String key, String value) {

@@ -52,7 +52,7 @@ public record TeamsConfig(
     @Override
     public Output create(OutputContext context) {
         HttpSender.checkUrl(context.key() + ".webhook-url", webhookUrl);
-        return new TeamsOutput(this, messageCard());
+        return new TeamsOutput(this, messageCard(), context.falcosidekick());
     }
 
     /** Whether this webhook gets a MessageCard rather than an Adaptive Card. */
