@@ -18,7 +18,8 @@ final class RunCommand {
             usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...
                        [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]
                         [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]
-                   capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...""";
+                   capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...
+            (run --help or capture --help says what each flag does)""";
 
     private RunCommand() {}
 

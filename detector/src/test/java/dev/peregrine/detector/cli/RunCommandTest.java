@@ -186,7 +186,8 @@ class RunCommandTest {
                             "usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...\n"
                                     + "           [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]\n"
                                     + "            [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]\n"
-                                    + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...\n");
+                                    + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...\n"
+                                    + "(run --help or capture --help says what each flag does)\n");
         }
     }
 
