@@ -19,6 +19,7 @@ import org.springframework.validation.annotation.Validated;
  * @param templatedfields added to every alert's output_fields, each the result of a template over
  *     the alert (after the custom fields), as Falcosidekick's TEMPLATEDFIELDS
  * @param config how the configuration itself is checked
+ * @param metrics what /metrics exposes besides Peregrine's own
  * @param payloads whose payloads outputs send where Falcosidekick's and Peregrine's differ:
  *     {@code falcosidekick} (the default) or {@code peregrine}; an output's own {@code payloads}
  *     key wins
@@ -31,6 +32,7 @@ public record PeregrineProperties(
         @DefaultValue Map<String, String> customfields,
         @DefaultValue Map<String, String> templatedfields,
         @DefaultValue @Valid Config config,
+        @DefaultValue Metrics metrics,
 
         @DefaultValue("falcosidekick")
         @Pattern(regexp = "(?i)falcosidekick|peregrine", message = "must be falcosidekick or peregrine")
@@ -69,4 +71,10 @@ public record PeregrineProperties(
             return unknown.equals("warn");
         }
     }
+
+    /**
+     * @param legacyNames also expose Falcosidekick's metric names from before 2.30
+     *     ({@code falcosidekick_inputs}, {@code falcosidekick_outputs}, {@code falco_events})
+     */
+    public record Metrics(@DefaultValue("false") boolean legacyNames) {}
 }
