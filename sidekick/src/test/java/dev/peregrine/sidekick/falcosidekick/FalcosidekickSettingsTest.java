@@ -152,4 +152,16 @@ class FalcosidekickSettingsTest {
         assertThat(t.refused()).isEmpty();
         assertThat(t.used().size() + t.skipped().size()).isEqualTo(FalcosidekickEnvironmentTest.DATA_OUTPUTS.size());
     }
+
+    @Test
+    void alertmanagersDropThresholdsCarryOver() {
+        assertThat(env(
+                                "ALERTMANAGER_HOSTPORT", "http://am:9093",
+                                "ALERTMANAGER_DROPEVENTTHRESHOLDS", "10000:critical, 10:warning",
+                                "ALERTMANAGER_DROPEVENTDEFAULTPRIORITY", "error")
+                        .properties())
+                .containsEntry("peregrine.outputs.alertmanager.drop-event-thresholds.10000", "critical")
+                .containsEntry("peregrine.outputs.alertmanager.drop-event-thresholds.10", "warning")
+                .containsEntry("peregrine.outputs.alertmanager.drop-event-default-priority", "error");
+    }
 }

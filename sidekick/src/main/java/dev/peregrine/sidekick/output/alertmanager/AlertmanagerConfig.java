@@ -58,7 +58,9 @@ import org.springframework.boot.convert.DurationUnit;
             "extralabels: extra-labels.*",
             "extraannotations: extra-annotations.*",
             "customseveritymap: severity.*",
-            "customheaders: headers.*"
+            "customheaders: headers.*",
+            "dropeventthresholds: drop-event-thresholds.*",
+            "dropeventdefaultpriority: drop-event-default-priority"
         })
 public record AlertmanagerConfig(
         @NotNull URI url,
