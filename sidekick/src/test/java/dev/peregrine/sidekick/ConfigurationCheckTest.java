@@ -12,6 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -110,6 +112,24 @@ class ConfigurationCheckTest {
         assertThat(log.split("peregrine.outptus \\(", -1)).hasSize(2);
         assertThat(log.split("DATADOG_APIKEY: Falcosidekick's datadog output", -1))
                 .hasSize(2);
+    }
+
+    /** The application.yml files the deployments ship (compose/, k8s/) pass the check and start a sidekick. */
+    @ParameterizedTest
+    @ValueSource(strings = {"../compose/sidekick.yml", "../k8s/base/sidekick/application.yml"})
+    void theDeploymentsConfigurationsPassTheCheck(String file, @TempDir Path dir) {
+        Path yml = Path.of(file).toAbsolutePath().normalize();
+        assertThat(yml).exists();
+        try (ConfigurableApplicationContext ctx = sidekick(Map.of())
+                .run(
+                        "--spring.config.additional-location=" + yml,
+                        "--server.port=0",
+                        "--spring.grpc.server.port=0",
+                        "--peregrine.spool.dir=" + dir)) {
+            assertThat(ctx.isRunning()).isTrue();
+            assertThat(ctx.getEnvironment().getProperty("peregrine.outputs.stdout.type"))
+                    .isEqualTo("stdout");
+        }
     }
 
     @Test

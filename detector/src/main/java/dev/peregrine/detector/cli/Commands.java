@@ -55,6 +55,7 @@ public final class Commands {
                             args, new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out, err);
                 case "replay" -> ReplayCommand.run(args, out, err);
                 case "run", "capture" -> RunCommand.run(args, out, err);
+                case "profiles" -> ProfilesCommand.run(args, out, err);
                 case "completion" -> completion(args, out, err);
                 default -> usage(err, "unknown command '" + args[0] + "'");
             };

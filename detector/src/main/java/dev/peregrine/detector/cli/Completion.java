@@ -45,6 +45,12 @@ final class Completion {
         // The command's words: the first word, and the second when the first is a group (rules).
         s.append("  for ((i=1; i<COMP_CWORD; i++)); do\n");
         s.append("    w=\"${COMP_WORDS[i]}\"\n");
+        // A flag's value is not a command word (profiles --dir DIR list).
+        List<String> valued = new ArrayList<>();
+        for (Kind kind : Kind.values()) {
+            valued.addAll(flagNames(kind));
+        }
+        s.append("    case \"$w\" in ").append(String.join("|", valued)).append(") ((i++)); continue ;; esac\n");
         s.append("    case \"$path\" in\n");
         s.append("      \"\") [[ $w != -* ]] && path=\"$w\" ;;\n");
         for (String group : groups()) {

@@ -1,6 +1,8 @@
 package dev.peregrine.detector.cli;
 
+import dev.peregrine.detector.anomaly.AnomalySettings;
 import dev.peregrine.detector.capture.Prerequisites;
+import dev.peregrine.detector.live.LiveDetection;
 import dev.peregrine.detector.node.NodeSettings;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -75,6 +77,17 @@ final class Help {
             Kind.FILE,
             "a Kubernetes CRI socket to ask about containers, besides the usual sockets of Docker, podman,"
                     + " containerd, CRI-O and k3s; repeatable");
+    private static final Flag CONTAINER_WAIT = Flag.of(
+            "--container-wait",
+            "MS",
+            Kind.TEXT,
+            "how long a new container's events wait for its metadata from the engine at most, in milliseconds"
+                    + " (default " + LiveDetection.DEFAULT_CONTAINER_WAIT.toMillis() + "; 0: never wait)");
+    private static final Flag PROFILES_DIR = Flag.of(
+            "--dir",
+            "DIR",
+            Kind.DIR,
+            "the profile directory (default " + AnomalySettings.defaults().directory() + ", as run's)");
 
     static final List<Command> COMMANDS = List.of(
             new Command(
@@ -92,6 +105,7 @@ final class Help {
                             MAX_PROCESSES,
                             HOSTNAME,
                             CRI,
+                            CONTAINER_WAIT,
                             Flag.of(
                                     "--sidekick",
                                     "HOST:PORT",
@@ -138,7 +152,33 @@ final class Help {
                                     "--cluster-name",
                                     "NAME",
                                     Kind.TEXT,
-                                    "cluster name alerts carry (default $CLUSTER_NAME)"))),
+                                    "cluster name alerts carry (default $CLUSTER_NAME)"),
+                            Flag.onOff(
+                                    "--anomaly",
+                                    "also learn each workload's behaviour and alert on what departs from it, as"
+                                            + " alerts with source anomaly (default: off; docs/anomaly.md)"),
+                            Flag.of(
+                                    "--anomaly-learning",
+                                    "DURATION",
+                                    Kind.TEXT,
+                                    "how long each workload is learnt before it is compared, as 60s, 5m, 2h or 1d"
+                                            + " (default "
+                                            + AnomalySettings.defaults()
+                                                    .learning()
+                                                    .toMinutes()
+                                            + "m); implies --anomaly"),
+                            Flag.of(
+                                    "--anomaly-config",
+                                    "FILE",
+                                    Kind.FILE,
+                                    "a YAML file whose anomaly: section sets the model's settings over the defaults"
+                                            + " (the flags above and below override it)"),
+                            Flag.of(
+                                    "--anomaly-dir",
+                                    "DIR",
+                                    Kind.DIR,
+                                    "where the learnt profiles are saved and loaded (default "
+                                            + AnomalySettings.defaults().directory() + ")"))),
             new Command(
                     "capture",
                     "",
@@ -153,7 +193,8 @@ final class Help {
                             METRICS_PORT,
                             MAX_PROCESSES,
                             HOSTNAME,
-                            CRI)),
+                            CRI,
+                            CONTAINER_WAIT)),
             new Command(
                     "replay",
                     "",
@@ -214,6 +255,44 @@ final class Help {
                             "--jsonl",
                             "read {\"condition\": \"...\"} lines and answer {\"valid\", \"error\", \"canonical\"}"
                                     + " lines"))),
+            new Command(
+                    "profiles list",
+                    "",
+                    Kind.TEXT,
+                    "the behaviour profiles on disk",
+                    "Prints one line per profile: learning or frozen, items, events, windows, when last seen, its"
+                            + " workload key.",
+                    List.of(PROFILES_DIR)),
+            new Command(
+                    "profiles show",
+                    "KEY",
+                    Kind.TEXT,
+                    "what a profile has learnt",
+                    "Prints a profile's state and every item it has learnt (binaries, peers, ports, ...), set by"
+                            + " set, and what it has already reported as new.",
+                    List.of(PROFILES_DIR)),
+            new Command(
+                    "profiles reset",
+                    "KEY",
+                    Kind.TEXT,
+                    "delete a profile, so its workload is learnt anew",
+                    "Deletes the profile; its workload is learnt anew when a detector next starts (a running one"
+                            + " keeps its profiles in memory and saves over the directory).",
+                    List.of(PROFILES_DIR)),
+            new Command(
+                    "profiles export",
+                    "FILE [KEY...]",
+                    Kind.FILE,
+                    "write profiles to one JSON bundle",
+                    "Writes the profiles named (all without KEY) to one JSON bundle, for another node's import.",
+                    List.of(PROFILES_DIR)),
+            new Command(
+                    "profiles import",
+                    "FILE",
+                    Kind.FILE,
+                    "read profiles from a bundle into the directory",
+                    "Writes a bundle's profiles into the profile directory, replacing those of the same key.",
+                    List.of(PROFILES_DIR)),
             new Command(
                     "completion",
                     "bash|zsh",

@@ -1,5 +1,7 @@
 package dev.peregrine.detector.node;
 
+import dev.peregrine.detector.anomaly.AnomalySettings;
+import dev.peregrine.detector.live.LiveDetection;
 import dev.peregrine.detector.transport.LinkSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -21,7 +23,10 @@ import java.util.Map;
  * @param maxProcesses bound of the process table
  * @param hostname the hostname alerts carry
  * @param criSockets Kubernetes CRI sockets to ask about containers, besides the default ones
+ * @param containerWait how long the events of a new container wait for its metadata at most
+ *     before the rules see them (zero: not at all)
  * @param sidekick where alerts go besides stdout; null for stdout only
+ * @param anomaly the behaviour model's settings ({@code run --anomaly}); null when it is off
  */
 public record NodeSettings(
         List<Path> rules,
@@ -31,7 +36,9 @@ public record NodeSettings(
         int maxProcesses,
         String hostname,
         List<Path> criSockets,
-        Sidekick sidekick) {
+        Duration containerWait,
+        Sidekick sidekick,
+        AnomalySettings anomaly) {
 
     /** Defaults: here, for the builder and for the help that states them. */
     public static final int DEFAULT_METRICS_PORT = 8765;
@@ -79,6 +86,7 @@ public record NodeSettings(
         private String hostname;
 
         private final List<Path> criSockets = new ArrayList<>();
+        private Duration containerWait = LiveDetection.DEFAULT_CONTAINER_WAIT;
         private String sidekick;
         private Path sidekickCa;
         private Path sidekickCert;
@@ -88,6 +96,8 @@ public record NodeSettings(
         private long spoolMaxBytes = DEFAULT_SPOOL_MAX_BYTES;
         private String nodeName;
         private String clusterName;
+        /** Null while anomaly detection is off. */
+        private AnomalySettings anomaly;
 
         private Builder(Map<String, String> env) {
             sidekickToken = env.get("PEREGRINE_TOKEN");
@@ -127,6 +137,11 @@ public record NodeSettings(
 
         public Builder cri(Path socket) {
             criSockets.add(socket);
+            return this;
+        }
+
+        public Builder containerWait(Duration wait) {
+            containerWait = wait;
             return this;
         }
 
@@ -176,6 +191,17 @@ public record NodeSettings(
             return this;
         }
 
+        /** Switches the behaviour model on with these settings (null: off). */
+        public Builder anomaly(AnomalySettings settings) {
+            anomaly = settings;
+            return this;
+        }
+
+        /** The behaviour model's settings so far: null while it is off. */
+        public AnomalySettings anomaly() {
+            return anomaly;
+        }
+
         /**
          * @throws IllegalArgumentException for a client certificate without its key or a key
          *     without its certificate
@@ -194,6 +220,7 @@ public record NodeSettings(
                     maxProcesses,
                     hostname != null ? hostname : InetAddress.getLocalHost().getHostName(),
                     criSockets,
+                    containerWait,
                     sidekick == null
                             ? null
                             : new Sidekick(
@@ -201,7 +228,8 @@ public record NodeSettings(
                                     spoolDir,
                                     spoolMaxBytes,
                                     nodeName,
-                                    clusterName));
+                                    clusterName),
+                    anomaly);
         }
     }
 }

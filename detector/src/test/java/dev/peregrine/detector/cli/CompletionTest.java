@@ -62,6 +62,12 @@ class CompletionTest {
         assertThat(complete("run", "--metrics-port", "")).isEmpty();
         assertThat(complete("completion", "")).containsExactly("bash", "zsh");
         assertThat(complete("replay", "--")).contains("--events", "--all-matches", "--help");
+        assertThat(complete("run", "--anomaly-l")).containsExactly("--anomaly-learning");
+        assertThat(complete("run", "--container-w")).containsExactly("--container-wait");
+        assertThat(complete("pro")).containsExactly("profiles");
+        assertThat(complete("profiles", "--dir", "d", ""))
+                .containsExactly("--help", "export", "import", "list", "reset", "show");
+        assertThat(complete("profiles", "--dir", "d", "export", "my_")).containsExactly("my_rules.yaml");
     }
 
     @Test

@@ -51,6 +51,9 @@ class HelpTest {
                 "rules syscalls --help",
                 "condition parse --help",
                 "completion --help",
+                "profiles list --help",
+                "profiles export --help",
+                "help profiles import",
                 "help run",
                 "help rules validate",
                 "run --sidekick s:1 --help",
@@ -105,7 +108,13 @@ class HelpTest {
                     List<String> args = new ArrayList<>(List.of(command, "--out", "x.jsonl"));
                     args.add(name);
                     if (f.value() != null) {
-                        args.add(f.value().equals("N") ? "1" : f.value().equals("HOST:PORT") ? "s:1" : "v");
+                        args.add(
+                                switch (f.value()) {
+                                    case "N", "MS" -> "1";
+                                    case "HOST:PORT" -> "s:1";
+                                    case "DURATION" -> "60s";
+                                    default -> "v";
+                                });
                     }
                     if (name.equals("--sidekick-cert")) {
                         args.addAll(List.of("--sidekick-key", "k.pem"));
