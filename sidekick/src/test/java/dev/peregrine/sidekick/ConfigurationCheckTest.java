@@ -59,7 +59,13 @@ class ConfigurationCheckTest {
                   webhookurl: https://hooks.slack.com/services/T/B/X
                 """);
         List<String> problems = problems(
-                Map.of("TELEGRAM_TOKEN", "t", "OPSGENIE_APIKEY", "o", "PEREGRINE_SPOOL_MAX_BYTES", "2GB"),
+                Map.of(
+                        "GOTIFY_HOSTPORT",
+                        "http://gotify:80",
+                        "CLIQ_WEBHOOKURL",
+                        "https://cliq.zoho.eu/x",
+                        "PEREGRINE_SPOOL_MAX_BYTES",
+                        "2GB"),
                 "--spring.config.additional-location=" + yml,
                 "--peregrine.spool.dir=" + dir.resolve("spool"),
                 "--peregrine.spool.fsycn=false");
@@ -73,8 +79,8 @@ class ConfigurationCheckTest {
                 .anySatisfy(p -> assertThat(p)
                         .startsWith("slack.webhookurl (" + yml.toAbsolutePath() + ":8): Falcosidekick's format")
                         .contains("peregrine.outputs.slack.webhook-url"))
-                .anySatisfy(p -> assertThat(p).startsWith("TELEGRAM_TOKEN: Falcosidekick's telegram output"))
-                .anySatisfy(p -> assertThat(p).startsWith("OPSGENIE_APIKEY: Falcosidekick's opsgenie output"))
+                .anySatisfy(p -> assertThat(p).startsWith("GOTIFY_HOSTPORT: Falcosidekick's gotify output"))
+                .anySatisfy(p -> assertThat(p).startsWith("CLIQ_WEBHOOKURL: Falcosidekick's cliq output"))
                 .anySatisfy(p -> assertThat(p).startsWith("peregrine.outputs.a.message-format: template error"))
                 .anySatisfy(p -> assertThat(p).startsWith("peregrine.outputs.b.message-format: template error"))
                 .noneSatisfy(p -> assertThat(p).contains("PEREGRINE_SPOOL_MAX_BYTES"));
@@ -99,7 +105,7 @@ class ConfigurationCheckTest {
 
     @Test
     void withWarnTheSidekickStartsAndSaysEachOnce(@TempDir Path dir, CapturedOutput output) {
-        try (ConfigurableApplicationContext ctx = sidekick(Map.of("DATADOG_APIKEY", "k"))
+        try (ConfigurableApplicationContext ctx = sidekick(Map.of("ZINCSEARCH_HOSTPORT", "http://zinc:4080"))
                 .run(
                         "--server.port=0",
                         "--spring.grpc.server.port=0",
@@ -110,7 +116,7 @@ class ConfigurationCheckTest {
         }
         String log = output.getOut();
         assertThat(log.split("peregrine.outptus \\(", -1)).hasSize(2);
-        assertThat(log.split("DATADOG_APIKEY: Falcosidekick's datadog output", -1))
+        assertThat(log.split("ZINCSEARCH_HOSTPORT: Falcosidekick's zincsearch output", -1))
                 .hasSize(2);
     }
 

@@ -45,16 +45,15 @@ class SidekickCommandsTest {
         Path in = Files.writeString(dir.resolve("config.yaml"), """
                 slack:
                   webhookurl: https://hooks.slack.com/services/T/B/X
-                telegram:
-                  token: t
-                  chatid: "1"
+                gotify:
+                  hostport: http://gotify:80
                 """);
         Path target = dir.resolve("application.yml");
         assertThat(run("migrate", "--out", target.toString(), in.toString())).isEqualTo(1);
         assertThat(Files.readString(target)).contains("webhook-url: https://hooks.slack.com/services/T/B/X");
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains("1 setting(s) not carried over")
-                .contains("Falcosidekick's telegram output, which Peregrine does not have");
+                .contains("Falcosidekick's gotify output, which Peregrine does not have");
 
         Files.writeString(in, "slack:\n  webhookurl: https://hooks.slack.com/services/T/B/X\n");
         assertThat(run("migrate", in.toString())).isZero();

@@ -25,17 +25,17 @@ class FalcosidekickSettingsTest {
     @Test
     void variablesOfOutputsPeregrineLacksAreRefusedNamingTheOutput() {
         Translation t = env(
-                "DATADOG_APIKEY", "k",
-                "TELEGRAM_TOKEN", "t",
-                "OPSGENIE_APIKEY", "o",
+                "ZINCSEARCH_HOSTPORT", "http://zinc:4080",
+                "GOTIFY_HOSTPORT", "http://gotify:80",
+                "CLIQ_WEBHOOKURL", "https://cliq.zoho.eu/x",
                 "AWS_S3_BUCKET", "b");
         assertThat(t.properties()).isEmpty();
         assertThat(t.refused())
                 .extracting(Refusal::origin, Refusal::key)
                 .containsExactlyInAnyOrder(
-                        org.assertj.core.groups.Tuple.tuple("DATADOG_APIKEY", "datadog"),
-                        org.assertj.core.groups.Tuple.tuple("TELEGRAM_TOKEN", "telegram"),
-                        org.assertj.core.groups.Tuple.tuple("OPSGENIE_APIKEY", "opsgenie"),
+                        org.assertj.core.groups.Tuple.tuple("ZINCSEARCH_HOSTPORT", "zincsearch"),
+                        org.assertj.core.groups.Tuple.tuple("GOTIFY_HOSTPORT", "gotify"),
+                        org.assertj.core.groups.Tuple.tuple("CLIQ_WEBHOOKURL", "cliq"),
                         org.assertj.core.groups.Tuple.tuple("AWS_S3_BUCKET", "aws.s3"));
         assertThat(t.refused().getFirst().describe())
                 .contains("which Peregrine does not have")
@@ -58,7 +58,7 @@ class FalcosidekickSettingsTest {
 
     @Test
     void settingsOfAnOutputFalcosidekickWouldNotEnableChangeNothing() {
-        Translation t = env("DATADOG_HOST", "https://api.datadoghq.eu", "OPSGENIE_REGION", "eu");
+        Translation t = env("GOTIFY_TOKEN", "t", "CLIQ_ICON", "https://img.example/falco.png");
         assertThat(t.refused()).isEmpty();
         assertThat(t.skipped()).hasSize(2);
     }

@@ -106,8 +106,8 @@ class MigrationTest {
                   to: "soc@example.org, oncall@example.org"
                   user: falco
                   password: s3cret
-                datadog:
-                  apikey: abc
+                zincsearch:
+                  hostport: http://zinc:4080
                 elasticsearch:
                   hostport: https://es:9200
                   numberofshards: 5
@@ -118,7 +118,8 @@ class MigrationTest {
                 """, CATALOG);
         assertThat(Migration.report(r))
                 .extracting(line -> line.substring(0, line.indexOf(':')))
-                .containsExactlyInAnyOrder("alertmanager.hostport", "datadog.apikey", "elasticsearch.numberofshards");
+                .containsExactlyInAnyOrder(
+                        "alertmanager.hostport", "zincsearch.hostport", "elasticsearch.numberofshards");
         String yml = Migration.write(r, "config.yaml");
         Map<String, ConfiguredOutput> outputs =
                 outputsOf(yml, List.of("peregrine.outputs.slack.message-format: template error")).stream()
@@ -140,6 +141,6 @@ class MigrationTest {
         assertThat(yml)
                 .contains("server:\n  port: '2901'")
                 .contains("owner: ${TEAM}")
-                .contains("#   datadog.apikey: Falcosidekick's datadog output, which Peregrine does not have");
+                .contains("#   zincsearch.hostport: Falcosidekick's zincsearch output, which Peregrine does not have");
     }
 }
