@@ -2,6 +2,7 @@ package dev.peregrine.sidekick.output;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.template.AlertTemplate;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,5 +56,23 @@ public final class Chat {
                     e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * An output field's value as Go's {@code %v} prints it, as Falcosidekick's text templates
+     * (Telegram, Webex) show it: whole numbers without a fraction, lists as {@code [a b]},
+     * Falco's missing value as {@code <nil>}.
+     */
+    public static String goValue(Object value) {
+        if (value == null) {
+            return "<nil>";
+        }
+        if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e21) {
+            return Long.toString(d.longValue());
+        }
+        if (value instanceof List<?> list) {
+            return "[" + String.join(" ", list.stream().map(String::valueOf).toList()) + "]";
+        }
+        return value.toString();
     }
 }
