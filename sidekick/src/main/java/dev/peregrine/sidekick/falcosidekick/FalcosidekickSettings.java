@@ -118,6 +118,11 @@ public final class FalcosidekickSettings {
             Map.entry("kafka.topiccreation", "false"),
             Map.entry("kafka.tls", "false"),
             Map.entry("kafka.compression", "none"),
+            // OTLP/HTTP collectors take JSON as well as protobuf: Falcosidekick's default carries over.
+            Map.entry("otlp.logs.protocol", "http/protobuf"),
+            Map.entry("otlp.logs.timeout", "10000"),
+            Map.entry("otlp.logs.tls", "false"),
+            Map.entry("otlp.logs.synced", "false"),
             Map.entry("smtp.tls", "true"),
             Map.entry("smtp.authmechanism", "plain"));
 
