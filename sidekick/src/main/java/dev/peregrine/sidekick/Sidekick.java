@@ -1,19 +1,19 @@
 package dev.peregrine.sidekick;
 
-import dev.peregrine.sidekick.security.CredentialTool;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
 /**
  * The sidekick: receives alerts over HTTP (Falco's JSON) and gRPC, spools them, delivers them.
- * {@code hash-password} and {@code new-token} make credentials for {@code peregrine.security}
- * ({@link CredentialTool}) instead.
+ * Its other commands ({@code --help}, {@code migrate}, {@code hash-password}, ...) are
+ * {@link SidekickCommands}.
  */
 @SpringBootApplication
 public class Sidekick {
-    public static void main(String[] args) throws Exception {
-        if (CredentialTool.handles(args)) {
-            System.exit(CredentialTool.run(args, System.console(), System.in, System.out, System.err));
+    public static void main(String[] args) {
+        Integer exit = SidekickCommands.run(args, System.out, System.err);
+        if (exit != null) {
+            System.exit(exit);
         }
         SpringApplication.run(Sidekick.class, args);
     }

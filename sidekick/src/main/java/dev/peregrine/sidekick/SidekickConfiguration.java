@@ -9,6 +9,7 @@ import dev.peregrine.sidekick.delivery.Deliveries;
 import dev.peregrine.sidekick.delivery.OutputCatalog;
 import dev.peregrine.sidekick.delivery.OutputSettings;
 import dev.peregrine.sidekick.delivery.OutputsBinder;
+import dev.peregrine.sidekick.falcosidekick.LegacyMetrics;
 import dev.peregrine.sidekick.intake.GrpcIntake;
 import dev.peregrine.sidekick.intake.HttpIntake;
 import dev.peregrine.sidekick.intake.Intake;
@@ -173,6 +174,13 @@ class SidekickConfiguration {
     @Bean
     GrpcIntake grpcIntake(Intake intake, Rejections rejections, Clock clock) {
         return new GrpcIntake(intake, rejections, clock);
+    }
+
+    /** Falcosidekick's metric names from before 2.30, beside today's, for dashboards that still query them. */
+    @Bean
+    @ConditionalOnProperty(name = "peregrine.metrics.legacy-names", havingValue = "true")
+    LegacyMetrics legacyMetrics(MeterRegistry metrics) {
+        return new LegacyMetrics(metrics);
     }
 
     /**

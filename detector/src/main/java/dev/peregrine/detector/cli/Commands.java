@@ -7,13 +7,46 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 
-/** Dispatches the detector's commands; returns the process exit code (0 ok, 1 failed check, 2 usage). */
+/**
+ * Dispatches the detector's commands; returns the process exit code (0 ok, 1 failed check, 2 usage).
+ * {@code --help}, {@code help [COMMAND]} and {@code COMMAND --help} print what {@link Help} describes.
+ */
 public final class Commands {
     private Commands() {}
 
     public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-        if (args.length == 0) return usage(err);
+        if (args.length == 0) {
+            Help.overview(err);
+            return 2;
+        }
+        List<String> words = Arrays.asList(args);
+        switch (args[0]) {
+            case "-h", "--help" -> {
+                Help.overview(out);
+                return 0;
+            }
+            case "help" -> {
+                return help(words.subList(1, words.size()), out, err);
+            }
+            case "--version", "version" -> {
+                String v = Commands.class.getPackage().getImplementationVersion();
+                out.println("peregrine detector " + (v == null ? "(development build)" : v));
+                return 0;
+            }
+            default -> {}
+        }
+        if (words.contains("--help") || words.contains("-h")) {
+            return help(
+                    words.stream()
+                            .filter(w -> !w.equals("--help") && !w.equals("-h"))
+                            .toList(),
+                    out,
+                    err);
+        }
         try {
             return switch (args[0]) {
                 case "rules" -> RulesCommand.run(args, out, err);
@@ -23,7 +56,8 @@ public final class Commands {
                 case "replay" -> ReplayCommand.run(args, out, err);
                 case "run", "capture" -> RunCommand.run(args, out, err);
                 case "profiles" -> ProfilesCommand.run(args, out, err);
-                default -> usage(err);
+                case "completion" -> completion(args, out, err);
+                default -> usage(err, "unknown command '" + args[0] + "'");
             };
         } catch (IOException e) {
             err.println(args[0] + ": " + e.getMessage());
@@ -34,18 +68,62 @@ public final class Commands {
         }
     }
 
-    private static int usage(PrintStream err) {
-        err.println("""
-                usage: java -jar detector.jar <command> ...
-                  rules validate [--json] FILE...     load rules files, report errors and warnings (exit 1 on error)
-                  rules list FILE...                  rule names, priorities, enabled state and tags
-                  rules syscalls [FILE...]            syscall numbers the live capture sends up for these rules
-                  condition parse [--jsonl]           syntax-check conditions read from standard input
-                  replay --events FILE [-r RULES]...  evaluate recorded events, print Falco JSON alerts
-                  run [-r RULES]... [--metrics-port N] live capture (root): print alerts as Falco JSON lines
-                      [--anomaly [--anomaly-learning 60s]]  ... and behaviour anomalies (docs/anomaly.md)
-                  profiles list|show|reset|export|import  behaviour profiles on disk
-                  capture --out FILE [--seconds N]    live capture: record events for replay""");
+    /** {@code help [COMMAND]} and {@code COMMAND --help}: the command's help, or the overview. */
+    private static int help(List<String> words, PrintStream out, PrintStream err) {
+        if (words.isEmpty()) {
+            Help.overview(out);
+            return 0;
+        }
+        // The command is named by its first word, or its first two for a group (rules validate).
+        Optional<Help.Command> command =
+                Help.find(words.subList(0, Math.min(2, words.size()))).or(() -> Help.find(words.subList(0, 1)));
+        if (command.isPresent()) {
+            Help.command(command.get(), out);
+            return 0;
+        }
+        if (!Help.below(words.getFirst()).isEmpty()) {
+            Help.group(words.getFirst(), out);
+            return 0;
+        }
+        return usage(err, "no command '" + words.getFirst() + "'");
+    }
+
+    /** {@code completion bash|zsh [--name COMMAND]}. */
+    private static int completion(String[] args, PrintStream out, PrintStream err) {
+        String shell = null;
+        String name = Completion.DEFAULT_NAME;
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--name")) {
+                if (i + 1 == args.length) {
+                    return usage(err, "completion: --name needs a value");
+                }
+                name = args[++i];
+            } else if (shell == null) {
+                shell = args[i];
+            } else {
+                return usage(err, "completion: unexpected '" + args[i] + "'");
+            }
+        }
+        if (shell == null) {
+            return usage(err, "completion: which shell? bash or zsh");
+        }
+        String script;
+        try {
+            script = Completion.script(shell, name);
+        } catch (IllegalArgumentException e) {
+            return usage(err, "completion: " + e.getMessage());
+        }
+        if (script == null) {
+            return usage(err, "completion: no completion for '" + shell + "'; bash or zsh");
+        }
+        out.print(script);
+        return 0;
+    }
+
+    private static int usage(PrintStream err, String problem) {
+        err.println("detector: " + problem);
+        err.println(
+                "usage: " + Help.JAR + " COMMAND [FLAG]... [ARG]...   (" + Help.JAR + " --help lists the commands)");
         return 2;
     }
 }

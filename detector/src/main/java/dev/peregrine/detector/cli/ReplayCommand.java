@@ -29,6 +29,10 @@ final class ReplayCommand {
         boolean all = false, iso = false, suffix = true;
         String hostname = null;
         for (int i = 1; i < args.length; i++) {
+            if (List.of("--events", "-r", "--rules", "--hostname").contains(args[i]) && i + 1 == args.length) {
+                err.println("replay: " + args[i] + " needs a value");
+                return 2;
+            }
             switch (args[i]) {
                 case "--events" -> events = Path.of(args[++i]);
                 case "-r", "--rules" -> rules.add(Path.of(args[++i]));

@@ -22,7 +22,8 @@ final class RunCommand {
                        [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]
                         [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]
                        [--anomaly [--anomaly-learning DURATION] [--anomaly-config FILE] [--anomaly-dir DIR]]
-                   capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]... [--container-wait MS]""";
+                   capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]... [--container-wait MS]
+            (run --help or capture --help says what each flag does)""";
 
     private RunCommand() {}
 

@@ -30,6 +30,8 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -90,13 +92,15 @@ public final class DetectorNode implements AutoCloseable {
             return problems.getFirst().exitCode();
         }
         AtomicBoolean running = new AtomicBoolean(true);
-        Thread main = Thread.currentThread();
+        CountDownLatch closed = new CountDownLatch(1);
         // On SIGTERM the JVM runs this hook, then halts: it stops detection and gives this thread
-        // up to 5 s to close the node (the spool's last commit, the link).
+        // up to 5 s to close the node (the spool's last commit, the link). It waits for the node
+        // to be closed, not for this thread to end: the jar's main then calls System.exit, which
+        // waits for the hooks, and joining it would always take the full 5 s.
         Thread hook = new Thread(() -> {
             running.set(false);
             try {
-                main.join(5_000);
+                closed.await(5, TimeUnit.SECONDS);
             } catch (InterruptedException ignored) {
                 Thread.currentThread().interrupt();
             }
@@ -113,6 +117,7 @@ public final class DetectorNode implements AutoCloseable {
             err.println(name + ": " + e.getMessage());
             return 1;
         } finally {
+            closed.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {

@@ -42,6 +42,13 @@ public record NodeSettings(
         Sidekick sidekick,
         AnomalySettings anomaly) {
 
+    /** Defaults: here, for the builder and for the help that states them. */
+    public static final int DEFAULT_METRICS_PORT = 8765;
+
+    public static final int DEFAULT_MAX_PROCESSES = 65_536;
+    public static final Path DEFAULT_SPOOL_DIR = Path.of("var/detector-spool");
+    public static final long DEFAULT_SPOOL_MAX_BYTES = 512L << 20;
+
     public NodeSettings {
         rules = List.copyOf(rules);
         criSockets = List.copyOf(criSockets);
@@ -74,9 +81,9 @@ public record NodeSettings(
     public static final class Builder {
         private final List<Path> rules = new ArrayList<>();
         private Path recordTo;
-        private int metricsPort = 8765;
+        private int metricsPort = DEFAULT_METRICS_PORT;
         private Duration runFor;
-        private int maxProcesses = 65_536;
+        private int maxProcesses = DEFAULT_MAX_PROCESSES;
         /** Null for this host's name, looked up when built. */
         private String hostname;
 
@@ -87,8 +94,8 @@ public record NodeSettings(
         private Path sidekickCert;
         private Path sidekickKey;
         private String sidekickToken;
-        private Path spoolDir = Path.of("var/detector-spool");
-        private long spoolMaxBytes = 512L << 20;
+        private Path spoolDir = DEFAULT_SPOOL_DIR;
+        private long spoolMaxBytes = DEFAULT_SPOOL_MAX_BYTES;
         private String nodeName;
         private String clusterName;
         /** Null while anomaly detection is off. */

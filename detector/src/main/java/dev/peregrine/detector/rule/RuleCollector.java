@@ -187,8 +187,14 @@ final class RuleCollector {
             throw new RuleLoadException(
                     LoadCode.LOAD_ERR_VALIDATE, "Appended rule must have exceptions or condition property", info.ctx);
         }
-        if (info.condition != null && !info.condition.isEmpty()) prev.condition = prev.condition + " " + info.condition;
-        if (info.output != null && !info.output.isEmpty()) prev.output = prev.output + " " + info.output;
+        if (info.condition != null && !info.condition.isEmpty()) {
+            prev.condition = prev.condition + " " + info.condition;
+            blameCondition(prev, info);
+        }
+        if (info.output != null && !info.output.isEmpty()) {
+            prev.output = prev.output + " " + info.output;
+            prev.outputCtx = info.ctx;
+        }
         if (info.desc != null && !info.desc.isEmpty()) prev.desc = prev.desc + " " + info.desc;
         if (info.tags != null) prev.tags.addAll(info.tags);
         if (info.exceptions != null) {
@@ -244,8 +250,14 @@ final class RuleCollector {
             throw new RuleLoadException(
                     LoadCode.LOAD_ERR_VALIDATE, "The rule must have at least one field that can be replaced", info.ctx);
         }
-        if (info.condition != null) prev.condition = info.condition;
-        if (info.output != null) prev.output = info.output;
+        if (info.condition != null) {
+            prev.condition = info.condition;
+            blameCondition(prev, info);
+        }
+        if (info.output != null) {
+            prev.output = info.output;
+            prev.outputCtx = info.ctx;
+        }
         if (info.desc != null) prev.desc = info.desc;
         if (info.tags != null) prev.tags = info.tags;
         if (info.exceptions != null) {
@@ -267,6 +279,15 @@ final class RuleCollector {
         if (info.warnEvttypes != null) prev.warnEvttypes = info.warnEvttypes;
         if (info.skipIfUnknownFilter != null) prev.skipIfUnknownFilter = info.skipIfUnknownFilter;
         prev.visibility = counter++;
+    }
+
+    /**
+     * A condition an append or override changed is reported, if it does not compile, at the item
+     * that changed it (the user's file), not at the rule it changed (Falco's).
+     */
+    private static void blameCondition(Items.RuleItem rule, Items.RuleUpdate update) {
+        rule.ctx = update.ctx;
+        rule.span = null;
     }
 
     void enableRule(String name, boolean enabled, Context ctx) {

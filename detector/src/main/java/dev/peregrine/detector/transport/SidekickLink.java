@@ -26,6 +26,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -37,6 +38,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class SidekickLink implements AutoCloseable {
     private static final System.Logger log = System.getLogger(SidekickLink.class.getName());
+
+    /** How long a stream that is open and sends no acks (nothing to send) must last to count as up. */
+    private static final long STAYS_UP = TimeUnit.SECONDS.toNanos(2);
 
     private final NodeSpool spool;
     private final LinkSettings settings;
@@ -51,11 +55,13 @@ public final class SidekickLink implements AutoCloseable {
     private final Thread thread;
     private volatile ManagedChannel channel;
     private volatile String lastError = "";
+    private final LinkLog linkLog;
 
     public SidekickLink(NodeSpool spool, LinkSettings settings, Origin origin, MeterRegistry metrics) {
         this.spool = spool;
         this.settings = settings;
         this.origin = origin;
+        this.linkLog = new LinkLog(settings.target(), log::log, System::currentTimeMillis);
         sent = Counter.builder("peregrine.detector.transport.sent")
                 .description("Alerts sent to the sidekick (resends included)")
                 .register(metrics);
@@ -113,7 +119,7 @@ public final class SidekickLink implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 lastError = e.getMessage();
-                log.log(System.Logger.Level.WARNING, "sidekick link: " + e.getMessage());
+                linkLog.down(e.getMessage(), spool.count());
             } finally {
                 connected.set(false);
                 if (channel != null) {
@@ -145,6 +151,10 @@ public final class SidekickLink implements AutoCloseable {
         CountDownLatch ended = new CountDownLatch(1);
         AtomicReference<Status> endStatus = new AtomicReference<>();
         AtomicBoolean acked = new AtomicBoolean();
+        // The link counts as up once an ack comes or the stream stays open: a stream a refused
+        // token ends at once must not say "connected" before every retry.
+        AtomicBoolean up = new AtomicBoolean();
+        AtomicLong readySince = new AtomicLong();
         AtomicReference<ClientCallStreamObserver<AlertEnvelope>> request = new AtomicReference<>();
         AlertIntakeGrpc.AlertIntakeStub stub = AlertIntakeGrpc.newStub(ch);
         if (settings.token() != null) {
@@ -158,11 +168,15 @@ public final class SidekickLink implements AutoCloseable {
             @Override
             public void beforeStart(ClientCallStreamObserver<AlertEnvelope> r) {
                 request.set(r);
+                r.setOnReadyHandler(() -> readySince.compareAndSet(0, System.nanoTime()));
             }
 
             @Override
             public void onNext(Ack ack) {
                 connected.set(true);
+                if (!up.get() && !up.getAndSet(true)) {
+                    linkLog.up(spool.count());
+                }
                 Long seq = inFlight.remove(ack.getSequence());
                 if (seq == null) {
                     return;
@@ -211,6 +225,10 @@ public final class SidekickLink implements AutoCloseable {
         long envelope = 0;
         long cursor = 0;
         while (running.get() && ended.getCount() > 0) {
+            long ready = readySince.get();
+            if (ready != 0 && !up.get() && System.nanoTime() - ready > STAYS_UP && !up.getAndSet(true)) {
+                linkLog.up(spool.count());
+            }
             int free = window.availablePermits();
             if (free == 0) {
                 if (window.tryAcquire(200, TimeUnit.MILLISECONDS)) {
@@ -245,10 +263,7 @@ public final class SidekickLink implements AutoCloseable {
         Status s = endStatus.get();
         if (s != null && running.get()) {
             lastError = describe(s);
-            log.log(
-                    System.Logger.Level.WARNING,
-                    "sidekick link to " + settings.target() + " ended: " + lastError + "; " + spool.count()
-                            + " alerts wait in the node spool");
+            linkLog.down(lastError, spool.count());
         }
         return acked.get();
     }

@@ -197,7 +197,8 @@ class RunCommandTest {
                                     + "           [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]\n"
                                     + "            [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]\n"
                                     + "           [--anomaly [--anomaly-learning DURATION] [--anomaly-config FILE] [--anomaly-dir DIR]]\n"
-                                    + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]... [--container-wait MS]\n");
+                                    + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]... [--container-wait MS]\n"
+                                    + "(run --help or capture --help says what each flag does)\n");
         }
     }
 

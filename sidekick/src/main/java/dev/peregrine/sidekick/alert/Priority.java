@@ -27,6 +27,11 @@ public enum Priority {
     }
 
     /** True when this priority is as severe as {@code minimum} or more. */
+    /** Falcosidekick's number for it (Debug 1 ... Emergency 8), its metrics' priority label since 2.30. */
+    public int falcosidekickLevel() {
+        return values().length - ordinal();
+    }
+
     public boolean atLeast(Priority minimum) {
         return ordinal() <= minimum.ordinal();
     }

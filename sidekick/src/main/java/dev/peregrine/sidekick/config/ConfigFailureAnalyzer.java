@@ -10,7 +10,9 @@ class ConfigFailureAnalyzer extends AbstractFailureAnalyzer<ConfigException> {
     protected FailureAnalysis analyze(Throwable rootFailure, ConfigException cause) {
         return new FailureAnalysis(
                 "Invalid configuration:\n  " + String.join("\n  ", cause.problems()),
-                "Fix the keys above in application.yml, the command line (--key=value) or the environment.",
+                "Fix the keys above in application.yml, the command line (--key=value) or the environment."
+                        + " Settings nothing reads may instead be logged as warnings:"
+                        + " peregrine.config.unknown=warn.",
                 cause);
     }
 }

@@ -2,6 +2,7 @@ package dev.peregrine.sidekick.config;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,8 +20,13 @@ import org.springframework.validation.annotation.Validated;
  * @param customfields added to every alert's output_fields, as Falcosidekick's CUSTOMFIELDS
  * @param templatedfields added to every alert's output_fields, each the result of a template over
  *     the alert (after the custom fields), as Falcosidekick's TEMPLATEDFIELDS
- * @param metrics bounds on the metric series alerts can create
+ * @param log where accepted alerts wait for delivery: the local spool or a shared Kafka log
+ * @param config how the configuration itself is checked
+ * @param metrics what /metrics exposes: bounds on the series alerts can create, Falcosidekick's legacy names
  * @param http how long the HTTP port waits for slow clients
+ * @param payloads whose payloads outputs send where Falcosidekick's and Peregrine's differ:
+ *     {@code falcosidekick} (the default) or {@code peregrine}; an output's own {@code payloads}
+ *     key wins
  */
 @Validated
 @ConfigurationProperties("peregrine")
@@ -30,8 +36,13 @@ public record PeregrineProperties(
         @DefaultValue @Valid Log log,
         @DefaultValue Map<String, String> customfields,
         @DefaultValue Map<String, String> templatedfields,
+        @DefaultValue @Valid Config config,
         @DefaultValue @Valid Metrics metrics,
-        @DefaultValue @Valid Http http) {
+        @DefaultValue @Valid Http http,
+
+        @DefaultValue("falcosidekick")
+        @Pattern(regexp = "(?i)falcosidekick|peregrine", message = "must be falcosidekick or peregrine")
+        String payloads) {
 
     /**
      * @param dir where spool.db lives
@@ -57,10 +68,13 @@ public record PeregrineProperties(
      * @param maxLabelValues per label fed by alerts (so by whoever posts them), the most distinct
      *     values it keeps per metric; later values count as "other"
      * @param maxSeries the most series a metric with one of those labels keeps
+     * @param legacyNames also expose Falcosidekick's metric names from before 2.30
+     *     ({@code falcosidekick_inputs}, {@code falcosidekick_outputs}, {@code falco_events})
      */
     public record Metrics(
             @DefaultValue @Valid LabelValues maxLabelValues,
-            @DefaultValue("5000") @Positive int maxSeries) {
+            @DefaultValue("5000") @Positive int maxSeries,
+            @DefaultValue("false") boolean legacyNames) {
 
         /** As Micrometer tag (Prometheus label) names to limits. */
         public Map<String, Integer> byLabel() {
@@ -133,4 +147,18 @@ public record PeregrineProperties(
             @DefaultValue("0") short replicationFactor,
             @DefaultValue("30s") @NotNull Duration startupTimeout,
             @DefaultValue Map<String, String> properties) {}
+
+    /**
+     * @param unknown what a setting nothing reads does ({@code peregrine.outptus}, Falcosidekick's
+     *     format in application.yml, a Falcosidekick variable of an output Peregrine lacks):
+     *     {@code fail} stops startup, {@code warn} logs it once and starts
+     */
+    public record Config(
+            @DefaultValue("fail") @Pattern(regexp = "fail|warn", message = "must be fail or warn")
+            String unknown) {
+
+        public boolean warnOnly() {
+            return unknown.equals("warn");
+        }
+    }
 }

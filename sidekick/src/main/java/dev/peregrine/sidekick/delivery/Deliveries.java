@@ -3,7 +3,6 @@ package dev.peregrine.sidekick.delivery;
 import dev.peregrine.sidekick.dedup.DedupStore;
 import dev.peregrine.sidekick.dedup.Policy;
 import dev.peregrine.sidekick.output.Output;
-import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.spool.AlertLog;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
@@ -43,7 +42,7 @@ public final class Deliveries implements SmartLifecycle {
     public synchronized void start() {
         dedup = openDedup();
         for (ConfiguredOutput o : outputs) {
-            Output output = o.config().create(new OutputContext(o.name(), OutputsBinder.PREFIX + "." + o.name()));
+            Output output = o.config().create(o.context());
             Delivery d = new Delivery(o, output, spool, breakers, metrics, clock, dedup);
             d.start();
             running.add(d);

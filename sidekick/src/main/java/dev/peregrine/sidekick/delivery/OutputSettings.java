@@ -28,6 +28,8 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  * @param parallelism alerts in flight at once to this output
  * @param dedup overrides of {@code peregrine.dedup} for this output; null when absent
  * @param group grouping of this output's alerts by rule; null when absent
+ * @param payloads {@code falcosidekick} or {@code peregrine}: whose payloads this output sends;
+ *     null for {@code peregrine.payloads}
  */
 public record OutputSettings(
         @NotBlank String type,
@@ -39,7 +41,8 @@ public record OutputSettings(
         @DefaultValue @Valid Retry retry,
         @DefaultValue @Valid CircuitBreaker circuitBreaker,
         DedupSettings dedup,
-        GroupSettings group) {
+        GroupSettings group,
+        String payloads) {
 
     /**
      * The settings of an output of this type whose section says nothing else: the defaults
@@ -53,7 +56,17 @@ public record OutputSettings(
 
     public OutputSettings withParallelism(int parallelism) {
         return new OutputSettings(
-                type, minimumPriority, rules, tags, sources, parallelism, retry, circuitBreaker, dedup, group);
+                type,
+                minimumPriority,
+                rules,
+                tags,
+                sources,
+                parallelism,
+                retry,
+                circuitBreaker,
+                dedup,
+                group,
+                payloads);
     }
 
     /**

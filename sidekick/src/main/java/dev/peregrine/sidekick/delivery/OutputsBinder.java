@@ -5,6 +5,8 @@ import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.dedup.Policies;
 import dev.peregrine.sidekick.dedup.Policy;
 import dev.peregrine.sidekick.output.OutputConfig;
+import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.PayloadStyle;
 import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.route.Route;
 import jakarta.validation.ConstraintViolation;
@@ -52,6 +54,12 @@ public final class OutputsBinder {
         List<String> problems = new ArrayList<>();
         List<ConfiguredOutput> outputs = new ArrayList<>();
         Policies.Global dedup = Policies.global(env, problems);
+        PayloadStyle style = style(binder, "peregrine.payloads", PayloadStyle.FALCOSIDEKICK, problems);
+        Set<String> customFields = new TreeSet<>();
+        for (String fields : List.of("peregrine.customfields", "peregrine.templatedfields")) {
+            binder.bind(fields, Bindable.mapOf(String.class, String.class))
+                    .ifBound(m -> customFields.addAll(m.keySet()));
+        }
         keysByOutput.forEach((name, keys) -> {
             String key = PREFIX + "." + name;
             if (!NAME.matcher(name).matches()) {
@@ -83,8 +91,16 @@ public final class OutputsBinder {
             if (config != null) {
                 checkTls(key, config, problems);
             }
+            PayloadStyle own = style(binder, key + ".payloads", style, problems);
             if (problems.size() == before) {
-                outputs.add(new ConfiguredOutput(name, settings.type(), route, settings, config, policy));
+                outputs.add(new ConfiguredOutput(
+                        name,
+                        settings.type(),
+                        route,
+                        settings,
+                        config,
+                        policy,
+                        new OutputContext(name, key, own, customFields)));
             }
         });
         if (!problems.isEmpty()) {
@@ -92,6 +108,22 @@ public final class OutputsBinder {
         }
         outputs.sort(Comparator.comparing(ConfiguredOutput::name));
         return outputs;
+    }
+
+    /**
+     * What each output's {@link OutputConfig#check} finds (templates that do not compile, URLs an
+     * output cannot use, ...), every output's: the first problem of each.
+     */
+    public static List<String> check(List<ConfiguredOutput> outputs) {
+        List<String> problems = new ArrayList<>();
+        for (ConfiguredOutput o : outputs) {
+            try {
+                o.config().check(o.context());
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
+            }
+        }
+        return problems;
     }
 
     private <T> T bind(Binder binder, String key, Class<T> type, List<String> problems) {
@@ -109,6 +141,20 @@ public final class OutputsBinder {
             problems.add(key + "." + kebabPath(v.getPropertyPath()) + ": " + v.getMessage());
         }
         return value;
+    }
+
+    /** {@code falcosidekick} or {@code peregrine} at {@code key}, else {@code fallback}. */
+    private static PayloadStyle style(Binder binder, String key, PayloadStyle fallback, List<String> problems) {
+        String name = binder.bind(key, String.class).orElse(null);
+        if (name == null) {
+            return fallback;
+        }
+        try {
+            return PayloadStyle.of(name);
+        } catch (IllegalArgumentException e) {
+            problems.add(key + ": must be falcosidekick or peregrine, got '" + name + "'");
+            return fallback;
+        }
     }
 
     private static Route route(String key, OutputSettings s, List<String> problems) {

@@ -218,7 +218,7 @@ public final class Intake {
         Tags tags = Tags.of(
                 "hostname", k.hostname,
                 "rule", k.rule,
-                "priority", k.priority.falcoName(),
+                "priority", String.valueOf(k.priority.falcosidekickLevel()),
                 "priority_raw", k.priority.name().toLowerCase(Locale.ROOT),
                 "source", k.source,
                 "k8s_ns_name", k.namespace,

@@ -34,4 +34,25 @@ public final class LabelNames {
         s = s.substring(start, end);
         return !s.isEmpty() && Character.isDigit(s.charAt(0)) ? "_" + s : s;
     }
+
+    /**
+     * An output field's name as Falcosidekick's Alertmanager output makes it a label: each
+     * character a label name cannot have becomes '_', "__" then '_', none at either end
+     * ({@code json.value[/user/extra/sessionName]} → {@code json_value_user_extra_sessionName}).
+     * Unlike Falcosidekick, '_' goes before a leading digit: Alertmanager refuses an alert whose
+     * label starts with one.
+     */
+    public static String fromFieldAsFalcosidekick(String field) {
+        String s = field.replaceAll("[^a-zA-Z0-9_]", "_").replace("__", "_");
+        int start = 0;
+        int end = s.length();
+        while (start < end && s.charAt(start) == '_') {
+            start++;
+        }
+        while (end > start && s.charAt(end - 1) == '_') {
+            end--;
+        }
+        s = s.substring(start, end);
+        return !s.isEmpty() && Character.isDigit(s.charAt(0)) ? "_" + s : s;
+    }
 }

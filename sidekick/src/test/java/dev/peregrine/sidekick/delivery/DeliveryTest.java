@@ -44,6 +44,7 @@ class DeliveryTest {
                 new OutputSettings.Retry(2, Duration.ofMillis(10), Duration.ofMillis(50)),
                 new OutputSettings.CircuitBreaker(50, 20, Duration.ofSeconds(30)),
                 null,
+                null,
                 null);
     }
 

@@ -2,6 +2,7 @@ package dev.peregrine.sidekick.output.alertmanager;
 
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.LabelNames;
 import dev.peregrine.sidekick.output.Output;
@@ -14,9 +15,11 @@ import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.convert.DurationUnit;
 
@@ -29,10 +32,12 @@ import org.springframework.boot.convert.DurationUnit;
  *     if any); {@code /api/v2/alerts} is added unless the URL already ends with it
  * @param outputFields output fields that become labels, dots and other characters a label name
  *     cannot have turned into '_' ({@code k8s.ns.name} → {@code k8s_ns_name}); {@code *}: every
- *     field with a text or number value, as Falcosidekick does
+ *     field with a text or number value, custom fields included. Default {@code *}, as
+ *     Falcosidekick; with Peregrine's payloads k8s.ns.name, k8s.pod.name and container.name
  * @param expiresAfter {@code endsAt} is this long after the alert's time (or after its delivery,
  *     for an alert delivered late); 0: no {@code endsAt}, Alertmanager's {@code resolve_timeout}
- *     decides. A bare number is seconds, as Falcosidekick's {@code ALERTMANAGER_EXPIRESAFTER}
+ *     decides. A bare number is seconds, as Falcosidekick's {@code ALERTMANAGER_EXPIRESAFTER}.
+ *     Default 0, as Falcosidekick; with Peregrine's payloads 5m
  * @param extraLabels added to every alert; they win over the labels made from the alert
  * @param extraAnnotations added to every alert
  * @param severity overrides of the {@code severity} label per Falco priority, e.g.
@@ -40,30 +45,59 @@ import org.springframework.boot.convert.DurationUnit;
  * @param headers extra HTTP headers, e.g. for an authenticating proxy
  * @param timeout per request, connecting included
  * @param tls the CA to trust and a client certificate, for https
+ * @param dropEventThresholds Falco's syscall-drop alerts ({@code n_drops*} fields): a count above a
+ *     threshold becomes the label {@code >threshold} and raises the alert's priority to the one given,
+ *     so that labels keep few values. Default Falcosidekick's: 10000, 1000 and 100 critical, 10 and 1
+ *     warning
+ * @param dropEventDefaultPriority the priority of a drop count above no threshold
  */
 @OutputType("alertmanager")
+@FalcosidekickOutput(
+        value = "alertmanager",
+        keys = {
+            "expiresafter: expires-after",
+            "extralabels: extra-labels.*",
+            "extraannotations: extra-annotations.*",
+            "customseveritymap: severity.*",
+            "customheaders: headers.*",
+            "dropeventthresholds: drop-event-thresholds.*",
+            "dropeventdefaultpriority: drop-event-default-priority"
+        })
 public record AlertmanagerConfig(
         @NotNull URI url,
 
-        @DefaultValue({"k8s.ns.name", "k8s.pod.name", "container.name"})
         List<String> outputFields,
-
-        @DefaultValue("5m") @DurationUnit(ChronoUnit.SECONDS)
-        Duration expiresAfter,
+        @DurationUnit(ChronoUnit.SECONDS) Duration expiresAfter,
 
         @DefaultValue Map<String, String> extraLabels,
         @DefaultValue Map<String, String> extraAnnotations,
         @DefaultValue Map<String, String> severity,
         @DefaultValue Map<String, String> headers,
         @DefaultValue("10s") Duration timeout,
-        @DefaultValue TlsConfig tls)
+        @DefaultValue TlsConfig tls,
+        Map<Long, String> dropEventThresholds,
+        @DefaultValue("critical") String dropEventDefaultPriority)
         implements OutputConfig {
+
+    /** Peregrine's labels from output fields: few, and known to have low cardinality. */
+    static final List<String> PEREGRINE_FIELDS = List.of("k8s.ns.name", "k8s.pod.name", "container.name");
+
+    static final Duration PEREGRINE_EXPIRY = Duration.ofMinutes(5);
+
+    /** Falcosidekick's thresholds (ALERTMANAGER_DROPEVENTTHRESHOLDS' default). */
+    static final Map<Long, String> FALCOSIDEKICK_THRESHOLDS =
+            Map.of(10000L, "critical", 1000L, "critical", 100L, "critical", 10L, "warning", 1L, "warning");
 
     static final String API_PATH = "/api/v2/alerts";
 
     @Override
     public Output create(OutputContext context) {
         String key = context.key();
+        boolean falcosidekick = context.falcosidekick();
+        List<String> outputFields =
+                this.outputFields != null ? this.outputFields : falcosidekick ? List.of("*") : PEREGRINE_FIELDS;
+        Duration expiresAfter =
+                this.expiresAfter != null ? this.expiresAfter : falcosidekick ? Duration.ZERO : PEREGRINE_EXPIRY;
         HttpSender.checkUrl(key + ".url", url);
         HttpSender.checkHeaders(key + ".headers", headers);
         if (url.getPath() != null && url.getPath().endsWith("/api/v1/alerts")) {
@@ -99,7 +133,25 @@ public record AlertmanagerConfig(
                 throw new ConfigException(key + ".severity." + priority, e.getMessage());
             }
         });
-        return new AlertmanagerOutput(this, endpoint(), severities);
+        Priority dropDefault;
+        try {
+            dropDefault = Priority.parse(dropEventDefaultPriority);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key + ".drop-event-default-priority", e.getMessage());
+        }
+        TreeMap<Long, Priority> thresholds = new TreeMap<>(Comparator.reverseOrder());
+        (dropEventThresholds != null ? dropEventThresholds : FALCOSIDEKICK_THRESHOLDS).forEach((count, priority) -> {
+            try {
+                thresholds.put(count, Priority.parse(priority));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key + ".drop-event-thresholds." + count, e.getMessage());
+            }
+        });
+        return new AlertmanagerOutput(
+                this,
+                endpoint(),
+                severities,
+                new AlertmanagerOutput.Labelling(outputFields, expiresAfter, falcosidekick, thresholds, dropDefault));
     }
 
     /** The v2 alerts endpoint under {@link #url()}. */

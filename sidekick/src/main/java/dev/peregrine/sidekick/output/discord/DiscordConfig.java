@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.discord;
 
 import dev.peregrine.sidekick.output.Chat;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
@@ -18,7 +19,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * text output field, tags and time.
  *
  * @param webhookUrl the webhook's URL, {@code https://discord.com/api/webhooks/<id>/<token>}
- * @param username the poster's name; blank: the webhook's own
+ * @param username the poster's name; blank: the webhook's own. Default: the webhook's own (as
+ *     Falcosidekick), or {@code Peregrine} with Peregrine's payloads
  * @param icon the poster's avatar URL ({@code avatar_url}); blank: the webhook's own
  * @param messageFormat a Pebble template for the message's {@code content} (the text above the
  *     embed, where mentions such as {@code <@&role-id>} notify); none: no content
@@ -27,9 +29,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param timeout per request, connecting included
  */
 @OutputType("discord")
+@FalcosidekickOutput(
+        value = "discord",
+        keys = {"webhookurl: webhook-url", "icon"})
 public record DiscordConfig(
         @NotNull URI webhookUrl,
-        @DefaultValue("Peregrine") String username,
+        String username,
         @DefaultValue(Chat.DEFAULT_ICON) String icon,
         String messageFormat,
         @DefaultValue("false") boolean mentionEveryone,
@@ -40,6 +45,7 @@ public record DiscordConfig(
     public Output create(OutputContext context) {
         HttpSender.checkUrl(context.key() + ".webhook-url", webhookUrl);
         AlertTemplate template = AlertTemplate.compileOptional(context.key() + ".message-format", messageFormat);
-        return new DiscordOutput(context.name(), this, template);
+        String poster = username != null ? username : context.falcosidekick() ? null : Chat.PEREGRINE;
+        return new DiscordOutput(context.name(), this, template, poster, context.falcosidekick());
     }
 }

@@ -4,6 +4,7 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.output.Chat;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.IdempotencyKey;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.template.AlertTemplate;
@@ -37,40 +38,67 @@ final class DiscordOutput implements Output {
     private final DiscordConfig config;
     private final AlertTemplate template;
     private final HttpSender http;
+    private final String username;
+    private final boolean falcosidekick;
 
-    DiscordOutput(String name, DiscordConfig config, AlertTemplate template) {
+    /**
+     * @param username the poster's name, or null for the webhook's own
+     * @param falcosidekick Falcosidekick's payload exactly: content, title and url always (empty),
+     *     the colour as a string
+     */
+    DiscordOutput(String name, DiscordConfig config, AlertTemplate template, String username, boolean falcosidekick) {
         this.name = name;
         this.config = config;
         this.template = template;
+        this.username = username;
+        this.falcosidekick = falcosidekick;
         this.http = new HttpSender(config.timeout(), TlsConfig.NONE);
     }
 
     @Override
     public void send(Alert alert) throws DeliveryException {
-        http.send("POST", config.webhookUrl(), Map.of(), "application/json", JSON.writeValueAsBytes(payload(alert)));
+        http.send(
+                "POST",
+                config.webhookUrl(),
+                Map.of(IdempotencyKey.HEADER, alert.uuid()),
+                "application/json",
+                JSON.writeValueAsBytes(payload(alert)));
     }
 
     ObjectNode payload(Alert alert) {
         ObjectNode payload = JSON.createObjectNode();
         // A template that fails on this alert costs the content, not the alert, as for Slack.
         String content = Chat.text(name, template, alert);
-        if (content != null && !content.isBlank()) {
-            payload.put("content", cut(content, MAX_CONTENT));
+        boolean withContent = content != null && !content.isBlank();
+        if (withContent || falcosidekick) {
+            payload.put("content", withContent ? cut(content, MAX_CONTENT) : "");
         }
-        putIfPresent(payload, "username", config.username());
+        putIfPresent(payload, "username", username);
         putIfPresent(payload, "avatar_url", config.icon());
-        ArrayNode parse = payload.putObject("allowed_mentions")
-                .putArray("parse")
-                .add("users")
-                .add("roles");
-        if (config.mentionEveryone()) {
-            parse.add("everyone");
+        // Mentions only notify from the content; Falcosidekick's has none.
+        if (withContent || !falcosidekick) {
+            ArrayNode parse = payload.putObject("allowed_mentions")
+                    .putArray("parse")
+                    .add("users")
+                    .add("roles");
+            if (config.mentionEveryone()) {
+                parse.add("everyone");
+            }
         }
 
         ObjectNode embed = payload.putArray("embeds").addObject();
         String description = cut(alert.output(), MAX_DESCRIPTION);
-        embed.put("description", description);
-        embed.put("color", Integer.parseInt(AlertTemplate.Palette.DISCORD.color(alert.priority())));
+        String color = AlertTemplate.Palette.DISCORD.color(alert.priority());
+        if (falcosidekick) {
+            // Falcosidekick sends these empty, and the colour as a string (Discord takes both).
+            embed.put("title", "");
+            embed.put("url", "");
+            embed.put("description", description);
+            embed.put("color", color);
+        } else {
+            embed.put("description", description);
+            embed.put("color", Integer.parseInt(color));
+        }
 
         List<String[]> head = new ArrayList<>();
         head.add(new String[] {"rule", alert.rule()});

@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.elasticsearch;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
@@ -37,6 +38,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tls the CA to trust and a client certificate, for https
  */
 @OutputType("elasticsearch")
+@FalcosidekickOutput(
+        value = "elasticsearch",
+        keys = {
+            "hostport: url",
+            "index",
+            "suffix",
+            "username",
+            "password",
+            "apikey: api-key",
+            "pipeline",
+            "flattenfields: flatten-fields",
+            "customheaders: headers.*"
+        })
 public record ElasticsearchConfig(
         @NotNull URI url,
         @DefaultValue("falco") @NotBlank String index,

@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.email;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
 import dev.peregrine.sidekick.output.OutputContext;
@@ -41,6 +42,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tls the CA to trust (and a client certificate) for STARTTLS and SMTPS
  */
 @OutputType("email")
+@FalcosidekickOutput(
+        value = "smtp",
+        keys = {"from", "to", "user: username", "password", "outputformat: output-format"})
 public record EmailConfig(
         @NotBlank String host,
         @DefaultValue("587") @Min(1) @Max(65535) int port,
@@ -86,7 +90,8 @@ public record EmailConfig(
         AlertTemplate text = textTemplate == null ? null : AlertTemplate.compile(key + ".text-template", textTemplate);
         AlertTemplate html =
                 htmlTemplate == null ? null : AlertTemplate.compileHtml(key + ".html-template", htmlTemplate);
-        return new EmailOutput(context.name(), this, sender, recipients, subjectTemplate, text, html);
+        return new EmailOutput(
+                context.name(), this, sender, recipients, subjectTemplate, text, html, context.falcosidekick());
     }
 
     private static InternetAddress address(String key, String value) {

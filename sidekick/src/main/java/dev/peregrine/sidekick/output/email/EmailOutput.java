@@ -84,6 +84,7 @@ final class EmailOutput implements Output {
     private static final AlertTemplate DEFAULT_TEXT_TEMPLATE = AlertTemplate.compile("text-template", DEFAULT_TEXT);
     private static final AlertTemplate DEFAULT_HTML_TEMPLATE = AlertTemplate.compileHtml("html-template", DEFAULT_HTML);
 
+    private final boolean dateIsAlertTime;
     private final String name;
     private final EmailConfig config;
     private final InternetAddress from;
@@ -101,7 +102,9 @@ final class EmailOutput implements Output {
             List<InternetAddress> to,
             AlertTemplate subject,
             AlertTemplate text,
-            AlertTemplate html) {
+            AlertTemplate html,
+            boolean dateIsAlertTime) {
+        this.dateIsAlertTime = dateIsAlertTime;
         this.name = name;
         this.config = config;
         this.from = from;
@@ -231,7 +234,9 @@ final class EmailOutput implements Output {
                 .replaceAll("[\\r\\n]+", " ")
                 .strip();
         message.setSubject(subjectLine, "UTF-8");
-        message.setSentDate(new Date());
+        // Falcosidekick dates the message at the alert's time, so mail clients sort by when it
+        // happened; Peregrine's payloads date it when it is sent (an alert may wait in the spool).
+        message.setSentDate(dateIsAlertTime ? Date.from(alert.time()) : new Date());
         String body = render(alert, "text-template", text, DEFAULT_TEXT_TEMPLATE, model);
         if (html == null) {
             message.setText(body, "UTF-8", "plain");

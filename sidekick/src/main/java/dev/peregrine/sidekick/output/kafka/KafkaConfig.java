@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.kafka;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
 import dev.peregrine.sidekick.output.OutputContext;
@@ -32,6 +33,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     ({@code security.protocol}, {@code ssl.*}), SASL ({@code sasl.*}), {@code compression.type}...
  */
 @OutputType("kafka")
+@FalcosidekickOutput(
+        value = "kafka",
+        keys = {"hostport: bootstrap-servers", "topic", "clientid: client-id"})
 public record KafkaConfig(
         @NotEmpty List<String> bootstrapServers,
         @NotBlank String topic,

@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.loki;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.LabelNames;
 import dev.peregrine.sidekick.output.Output;
@@ -12,8 +13,10 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -25,7 +28,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param endpoint the push path, added to {@code url}
  * @param format the log line: {@code text} (Falco's output line) or {@code json} (Falco JSON with the uuid)
  * @param outputFields output fields that become labels ({@code k8s.ns.name} → {@code k8s_ns_name});
- *     keep them few and low in cardinality, as Loki asks of labels
+ *     keep them few and low in cardinality, as Loki asks of labels. As Falcosidekick, k8s.ns.name,
+ *     k8s.pod.name and the custom and templated fields are labels too, unless Peregrine's payloads
+ *     are asked for
  * @param extraLabels fixed labels added to every stream; they win over the others
  * @param tenant sent as {@code X-Scope-OrgID}, for a multi-tenant Loki
  * @param username basic auth, with {@code password} (Grafana Cloud: the instance id and a token)
@@ -34,6 +39,18 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tls the CA to trust and a client certificate, for https
  */
 @OutputType("loki")
+@FalcosidekickOutput(
+        value = "loki",
+        keys = {
+            "hostport: url",
+            "endpoint",
+            "user: username",
+            "apikey: password",
+            "tenant",
+            "format",
+            "extralabels: output-fields",
+            "customheaders: headers.*"
+        })
 public record LokiConfig(
         @NotNull URI url,
         @DefaultValue("/loki/api/v1/push") String endpoint,
@@ -82,7 +99,13 @@ public record LokiConfig(
         if (password != null && username == null) {
             throw new ConfigException(key + ".password", "a password needs a username");
         }
-        return new LokiOutput(this, pushUri());
+        List<String> fields = new ArrayList<>();
+        if (context.falcosidekick()) {
+            fields.addAll(List.of("k8s.ns.name", "k8s.pod.name"));
+            fields.addAll(new TreeSet<>(context.customFields()));
+        }
+        outputFields.stream().map(String::trim).filter(f -> !fields.contains(f)).forEach(fields::add);
+        return new LokiOutput(this, pushUri(), fields, context.falcosidekick());
     }
 
     /** {@code url} with {@code endpoint} added, unless the URL's path already ends with it. */

@@ -30,10 +30,19 @@ final class LokiOutput implements Output {
     private final boolean json;
     private final HttpSender http;
     private final Map<String, String> headers;
+    private final List<String> fields;
+    private final boolean falcosidekick;
 
-    LokiOutput(LokiConfig config, URI push) {
+    /**
+     * @param fields the output fields that become labels
+     * @param falcosidekick Falcosidekick's label names and values: '.' as '_', no brackets, no
+     *     double quotes in values
+     */
+    LokiOutput(LokiConfig config, URI push, List<String> fields, boolean falcosidekick) {
         this.config = config;
         this.push = push;
+        this.fields = List.copyOf(fields);
+        this.falcosidekick = falcosidekick;
         this.json = config.format().equalsIgnoreCase("json");
         this.http = new HttpSender(config.timeout(), config.tls());
         Map<String, String> h = new LinkedHashMap<>(config.headers());
@@ -71,11 +80,14 @@ final class LokiOutput implements Output {
     /** Output field labels first, then the alert's own, then extra-labels: the later win. */
     Map<String, String> labels(Alert alert) {
         Map<String, String> labels = new TreeMap<>();
-        for (String field : config.outputFields()) {
-            Object value = alert.outputFields().get(field.trim());
-            if (value != null) {
+        for (String field : fields) {
+            Object value = alert.outputFields().get(field);
+            if (falcosidekick && value instanceof String text) {
+                // Falcosidekick's Loki labels: text fields only, '.' as '_', brackets and quotes dropped.
+                labels.put(field.replace('.', '_').replace("[", "").replace("]", ""), text.replace("\"", ""));
+            } else if (value != null && !falcosidekick) {
                 labels.put(
-                        LabelNames.fromField(field.trim()),
+                        LabelNames.fromField(field),
                         value instanceof List<?> list
                                 ? String.join(
                                         ",", list.stream().map(String::valueOf).toList())

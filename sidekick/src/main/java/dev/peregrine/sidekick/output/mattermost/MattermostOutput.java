@@ -4,6 +4,7 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.output.Chat;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.IdempotencyKey;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.SlackMessage;
 import dev.peregrine.sidekick.output.TlsConfig;
@@ -22,12 +23,11 @@ final class MattermostOutput implements Output {
     private final SlackMessage message;
     private final HttpSender http;
 
-    MattermostOutput(String name, MattermostConfig config, AlertTemplate template) {
+    MattermostOutput(String name, MattermostConfig config, AlertTemplate template, SlackMessage message) {
         this.name = name;
         this.config = config;
         this.template = template;
-        this.message = new SlackMessage(
-                config.username(), config.icon(), config.channel(), config.footer(), config.outputFormat(), true);
+        this.message = message;
         this.http = new HttpSender(config.timeout(), TlsConfig.NONE);
     }
 
@@ -35,7 +35,12 @@ final class MattermostOutput implements Output {
     public void send(Alert alert) throws DeliveryException {
         // A template that fails on this alert costs the text, not the alert, as for Slack.
         String text = Chat.text(name, template, alert);
-        http.send("POST", config.webhookUrl(), Map.of(), "application/json", message.json(alert, text));
+        http.send(
+                "POST",
+                config.webhookUrl(),
+                Map.of(IdempotencyKey.HEADER, alert.uuid()),
+                "application/json",
+                message.json(alert, text));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.nats;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
 import dev.peregrine.sidekick.output.OutputContext;
@@ -34,6 +35,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tls the CA to trust and a client certificate; with any of them set, TLS is used
  */
 @OutputType("nats")
+@FalcosidekickOutput(
+        value = "nats",
+        keys = {"hostport: servers", "subjecttemplate: subject-template"})
 public record NatsConfig(
         @NotEmpty List<String> servers,
         @DefaultValue(NatsOutput.DEFAULT_SUBJECT) @NotBlank String subjectTemplate,
@@ -48,6 +52,17 @@ public record NatsConfig(
 
     @Override
     public Output create(OutputContext context) {
+        return new NatsOutput(context.name(), this, subject(context));
+    }
+
+    /** Checks without connecting: building the output connects to NATS. */
+    @Override
+    public void check(OutputContext context) {
+        subject(context);
+    }
+
+    /** The subject template, once every setting is checked. */
+    private AlertTemplate subject(OutputContext context) {
         String key = context.key();
         for (int i = 0; i < servers.size(); i++) {
             String server = servers.get(i).trim();
@@ -76,8 +91,7 @@ public record NatsConfig(
         if (timeout.isNegative() || timeout.isZero()) {
             throw new ConfigException(key + ".timeout", "must be positive, got " + timeout);
         }
-        AlertTemplate subject = NatsOutput.compile(key + ".subject-template", subjectTemplate);
-        return new NatsOutput(context.name(), this, subject);
+        return NatsOutput.compile(key + ".subject-template", subjectTemplate);
     }
 
     /** The servers as they may appear in a message: without user info (a token or a password). */

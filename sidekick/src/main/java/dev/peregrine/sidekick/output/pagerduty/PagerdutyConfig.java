@@ -2,6 +2,7 @@ package dev.peregrine.sidekick.output.pagerduty;
 
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
@@ -30,11 +31,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param summaryTemplate a template ({@link AlertTemplate}) for {@code payload.summary}; default Falco's output line
  * @param dedupKeyTemplate a template for {@code dedup_key}, to fold alerts into one incident
  *     (e.g. {@code {{ rule }}@{{ hostname }}}); default the alert's uuid
- * @param severity overrides of the PagerDuty severity per Falco priority, e.g. {@code notice: warning}
+ * @param severity overrides of the PagerDuty severity per Falco priority, e.g. {@code notice: warning};
+ *     by default every alert is {@code critical}, as Falcosidekick sends it, or with Peregrine's
+ *     payloads critical, error, warning or info by priority
  * @param timeout per request, connecting included
  * @param tls the CA to trust, for a proxy with a private CA
  */
 @OutputType("pagerduty")
+@FalcosidekickOutput(
+        value = "pagerduty",
+        keys = {"routingkey: routing-key", "region"})
 public record PagerdutyConfig(
         @NotBlank String routingKey,
 
@@ -60,7 +66,8 @@ public record PagerdutyConfig(
         if (url != null) {
             HttpSender.checkUrl(key + ".url", url);
         }
-        Map<Priority, String> severities = new EnumMap<>(PagerdutyOutput.DEFAULT_SEVERITY);
+        Map<Priority, String> severities = new EnumMap<>(
+                context.falcosidekick() ? PagerdutyOutput.FALCOSIDEKICK_SEVERITY : PagerdutyOutput.DEFAULT_SEVERITY);
         severity.forEach((priority, value) -> {
             Priority p;
             try {
@@ -78,6 +85,7 @@ public record PagerdutyConfig(
         });
         AlertTemplate summary = AlertTemplate.compileOptional(key + ".summary-template", summaryTemplate);
         AlertTemplate dedupKey = AlertTemplate.compileOptional(key + ".dedup-key-template", dedupKeyTemplate);
-        return new PagerdutyOutput(context.name(), this, endpoint, severities, summary, dedupKey);
+        return new PagerdutyOutput(
+                context.name(), this, endpoint, severities, summary, dedupKey, context.falcosidekick());
     }
 }

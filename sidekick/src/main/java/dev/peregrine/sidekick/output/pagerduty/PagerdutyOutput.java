@@ -9,6 +9,8 @@ import dev.peregrine.sidekick.output.IdempotencyKey;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import java.net.URI;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +39,15 @@ final class PagerdutyOutput implements Output {
             Priority.INFORMATIONAL, "info",
             Priority.DEBUG, "info"));
 
+    /** Falcosidekick's: every alert critical. */
+    static final Map<Priority, String> FALCOSIDEKICK_SEVERITY = new EnumMap<>(Priority.class);
+
+    static {
+        for (Priority p : Priority.values()) {
+            FALCOSIDEKICK_SEVERITY.put(p, "critical");
+        }
+    }
+
     /** The Events API's limits. */
     static final int MAX_SUMMARY = 1024;
 
@@ -49,14 +60,21 @@ final class PagerdutyOutput implements Output {
     private final AlertTemplate summary;
     private final AlertTemplate dedupKey;
     private final HttpSender http;
+    private final boolean falcosidekick;
 
+    /**
+     * @param falcosidekick Falcosidekick's event: source {@code falco}, the time in whole seconds,
+     *     the output fields (and hostname) as custom details, nothing else
+     */
     PagerdutyOutput(
             String name,
             PagerdutyConfig config,
             URI endpoint,
             Map<Priority, String> severity,
             AlertTemplate summary,
-            AlertTemplate dedupKey) {
+            AlertTemplate dedupKey,
+            boolean falcosidekick) {
+        this.falcosidekick = falcosidekick;
         this.name = name;
         this.config = config;
         this.endpoint = endpoint;
@@ -90,6 +108,17 @@ final class PagerdutyOutput implements Output {
                 ? alert.output()
                 : render(summary, "summary-template", alert, alert.output()).strip();
         p.put("summary", truncate(text.isEmpty() ? alert.rule() : text, MAX_SUMMARY, "..."));
+        if (falcosidekick) {
+            p.put("source", "falco");
+            p.put("severity", severity.get(alert.priority()));
+            p.put("timestamp", RFC3339_SECONDS.format(alert.time()));
+            ObjectNode details = p.putObject("custom_details");
+            alert.outputFields().forEach((k, v) -> details.set(k, JSON.valueToTree(v)));
+            if (!alert.hostname().isEmpty()) {
+                details.put("hostname", alert.hostname());
+            }
+            return e;
+        }
         p.put("source", alert.hostname().isEmpty() ? "falco" : alert.hostname());
         p.put("severity", severity.get(alert.priority()));
         p.put("timestamp", AlertJson.formatTime(alert.time()));
@@ -113,6 +142,10 @@ final class PagerdutyOutput implements Output {
         e.put("client", "Peregrine");
         return e;
     }
+
+    /** Go's time.RFC3339, as Falcosidekick formats the timestamp: whole seconds. */
+    static final DateTimeFormatter RFC3339_SECONDS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX").withZone(ZoneOffset.UTC);
 
     private static String text(Alert alert, String field) {
         Object v = alert.outputFields().get(field);

@@ -4,6 +4,7 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.output.Chat;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.IdempotencyKey;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.SlackMessage;
 import dev.peregrine.sidekick.output.TlsConfig;
@@ -26,12 +27,11 @@ final class SlackOutput implements Output {
     private final SlackMessage message;
     private final HttpSender http;
 
-    SlackOutput(String name, SlackConfig config, AlertTemplate template) {
+    SlackOutput(String name, SlackConfig config, AlertTemplate template, SlackMessage message) {
         this.name = name;
         this.config = config;
         this.template = template;
-        this.message = new SlackMessage(
-                config.username(), config.icon(), config.channel(), config.footer(), config.outputFormat(), false);
+        this.message = message;
         this.http = new HttpSender(config.timeout(), TlsConfig.NONE);
     }
 
@@ -40,7 +40,7 @@ final class SlackOutput implements Output {
         http.send(
                 "POST",
                 config.webhookUrl(),
-                Map.of(),
+                Map.of(IdempotencyKey.HEADER, alert.uuid()),
                 "application/json",
                 message.json(alert, Chat.text(name, template, alert)));
     }

@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.syslog;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
 import dev.peregrine.sidekick.output.OutputContext;
@@ -33,6 +34,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tls for {@code tls}: the CA to trust (default: the JVM's) and a client certificate
  */
 @OutputType("syslog")
+@FalcosidekickOutput(
+        value = "syslog",
+        keys = {"host", "port", "protocol", "format"})
 public record SyslogConfig(
         @NotBlank String host,
         @Min(1) @Max(65535) Integer port,

@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.teams;
 
 import dev.peregrine.sidekick.output.Chat;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
@@ -28,6 +29,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param timeout per request, connecting included
  */
 @OutputType("teams")
+@FalcosidekickOutput(
+        value = "teams",
+        keys = {"webhookurl: webhook-url", "activityimage: activity-image", "outputformat: output-format"})
 public record TeamsConfig(
         @NotNull URI webhookUrl,
 
@@ -48,7 +52,7 @@ public record TeamsConfig(
     @Override
     public Output create(OutputContext context) {
         HttpSender.checkUrl(context.key() + ".webhook-url", webhookUrl);
-        return new TeamsOutput(this, messageCard());
+        return new TeamsOutput(this, messageCard(), context.falcosidekick());
     }
 
     /** Whether this webhook gets a MessageCard rather than an Adaptive Card. */

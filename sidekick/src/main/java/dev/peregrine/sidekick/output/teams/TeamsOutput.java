@@ -2,8 +2,10 @@ package dev.peregrine.sidekick.output.teams;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.Priority;
+import dev.peregrine.sidekick.output.Chat;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.HttpSender;
+import dev.peregrine.sidekick.output.IdempotencyKey;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.template.AlertTemplate;
@@ -20,17 +22,19 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class TeamsOutput implements Output {
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    static final String TITLE = "Peregrine";
 
     private final TeamsConfig config;
     private final boolean messageCard;
     private final boolean withText;
     private final boolean withFacts;
     private final HttpSender http;
+    private final boolean falcosidekick;
 
-    TeamsOutput(TeamsConfig config, boolean messageCard) {
+    /** @param falcosidekick Falcosidekick's MessageCard exactly: its title, no @context, text always */
+    TeamsOutput(TeamsConfig config, boolean messageCard, boolean falcosidekick) {
         this.config = config;
         this.messageCard = messageCard;
+        this.falcosidekick = falcosidekick;
         this.withText = !config.outputFormat().equals("facts");
         this.withFacts = !config.outputFormat().equals("text");
         this.http = new HttpSender(config.timeout(), TlsConfig.NONE);
@@ -39,25 +43,35 @@ final class TeamsOutput implements Output {
     @Override
     public void send(Alert alert) throws DeliveryException {
         ObjectNode payload = messageCard ? messageCard(alert) : adaptiveCard(alert);
-        http.send("POST", config.webhookUrl(), Map.of(), "application/json", JSON.writeValueAsBytes(payload));
+        http.send(
+                "POST",
+                config.webhookUrl(),
+                Map.of(IdempotencyKey.HEADER, alert.uuid()),
+                "application/json",
+                JSON.writeValueAsBytes(payload));
     }
 
-    /** Falcosidekick's MessageCard, with the {@code @context} Microsoft's reference asks for. */
+    /**
+     * Falcosidekick's MessageCard; Peregrine's adds the {@code @context} Microsoft's reference asks
+     * for and leaves out an empty text.
+     */
     ObjectNode messageCard(Alert alert) {
         ObjectNode card = JSON.createObjectNode();
         card.put("@type", "MessageCard");
-        card.put("@context", "https://schema.org/extensions");
+        if (!falcosidekick) {
+            card.put("@context", "https://schema.org/extensions");
+        }
         card.put("summary", alert.output());
         card.put(
                 "themeColor", AlertTemplate.Palette.MAIL.color(alert.priority()).substring(1));
         ObjectNode section = card.putArray("sections").addObject();
-        section.put("activityTitle", TITLE);
+        section.put("activityTitle", falcosidekick ? Chat.FALCOSIDEKICK : Chat.PEREGRINE);
         section.put("activitySubtitle", AlertTemplate.GO_TIME.format(alert.time()));
         if (config.activityImage() != null && !config.activityImage().isBlank()) {
             section.put("activityImage", config.activityImage());
         }
-        if (withText) {
-            section.put("text", alert.output());
+        if (withText || falcosidekick) {
+            section.put("text", withText ? alert.output() : "");
         }
         if (withFacts) {
             facts(section.putArray("facts"), alert, "name");

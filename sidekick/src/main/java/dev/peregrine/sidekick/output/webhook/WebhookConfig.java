@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.output.webhook;
 
 import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.output.FalcosidekickOutput;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
@@ -24,6 +25,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param bearerToken sent as "Authorization: Bearer ..."
  */
 @OutputType("webhook")
+@FalcosidekickOutput(
+        value = "webhook",
+        keys = {"address: url", "method", "customheaders: headers.*"})
 public record WebhookConfig(
         @NotNull URI url,
 

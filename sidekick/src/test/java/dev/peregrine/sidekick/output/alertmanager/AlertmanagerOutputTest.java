@@ -10,6 +10,7 @@ import dev.peregrine.sidekick.delivery.ConfiguredOutput;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.PayloadStyle;
 import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.io.IOException;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -47,7 +49,10 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class AlertmanagerOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final OutputContext CONTEXT = new OutputContext("am", "peregrine.outputs.am");
+    /** Peregrine's payloads: startsAt, the uuid annotation (Falcosidekick's: AlertmanagerPayloadTest). */
+    static final OutputContext CONTEXT =
+            new OutputContext("am", "peregrine.outputs.am", PayloadStyle.PEREGRINE, Set.of());
+
     static final List<String> SAMPLES = SampleAlerts.LINES;
     static final Path BINARY = Path.of("/usr/bin/prometheus-alertmanager");
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -162,7 +167,17 @@ class AlertmanagerOutputTest {
     static AlertmanagerConfig config(
             List<String> fields, Duration expiry, Map<String, String> extraLabels, Map<String, String> severity) {
         return new AlertmanagerConfig(
-                base, fields, expiry, extraLabels, Map.of(), severity, Map.of(), Duration.ofSeconds(5), TlsConfig.NONE);
+                base,
+                fields,
+                expiry,
+                extraLabels,
+                Map.of(),
+                severity,
+                Map.of(),
+                Duration.ofSeconds(5),
+                TlsConfig.NONE,
+                null,
+                "critical");
     }
 
     static AlertmanagerConfig defaults() {
@@ -191,6 +206,7 @@ class AlertmanagerOutputTest {
                 .isEqualTo(Map.ofEntries(
                         Map.entry("source", "falco"),
                         Map.entry("rule", "Contact K8S API Server From Container"),
+                        Map.entry("alertname", "Contact K8S API Server From Container"),
                         Map.entry("eventsource", "syscall"),
                         Map.entry("hostname", "gke-prod-pool-1-8f3a2c1d-q7lm"),
                         Map.entry("tags", "T1565,container,k8s,maturity_stable,mitre_discovery,network"),
@@ -212,6 +228,43 @@ class AlertmanagerOutputTest {
                         before.plus(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.MILLIS),
                         after.plus(Duration.ofMinutes(5)));
         assertThat(a.get("status").get("state").stringValue()).isIn("active", "unprocessed");
+    }
+
+    /** The default: Falcosidekick's alert, every field a label, and Alertmanager takes it. */
+    @Test
+    void falcosidekicksAlertByDefaultAndAlertmanagerHoldsIt() throws Exception {
+        Alert alert = fresh(2, Instant.now());
+        Instant before = Instant.now();
+        AlertmanagerConfig unset = new AlertmanagerConfig(
+                base,
+                null,
+                null,
+                Map.of(),
+                Map.of(),
+                Map.of(),
+                Map.of(),
+                Duration.ofSeconds(5),
+                TlsConfig.NONE,
+                null,
+                "critical");
+        try (Output out = unset.create(new OutputContext("am", "peregrine.outputs.am"))) {
+            out.send(alert);
+        }
+        // Other tests send this rule with Peregrine's payloads, which carry a uuid annotation.
+        JsonNode a = alertsOf("Write below etc").stream()
+                .filter(x -> !x.get("annotations").has("uuid"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(map(a.get("labels")))
+                .containsEntry("alertname", "Write below etc")
+                .containsEntry("proc_cmdline", "python3 -c open('/etc/cron.d/sysupdate','w').write(payload)")
+                .containsEntry("proc_aname_2", "sh")
+                .containsEntry("severity", "warning")
+                .doesNotContainKey("uuid");
+        assertThat(map(a.get("annotations"))).containsOnlyKeys("summary", "description", "info");
+        // No startsAt sent: Alertmanager's receive time, as for Falcosidekick's alerts.
+        assertThat(Instant.parse(a.get("startsAt").stringValue()))
+                .isAfterOrEqualTo(before.truncatedTo(ChronoUnit.MILLIS));
     }
 
     @Test
@@ -244,6 +297,7 @@ class AlertmanagerOutputTest {
                         Map.entry("source", "peregrine"), // extra-labels win
                         Map.entry("team", "secops"),
                         Map.entry("rule", "Write below etc"),
+                        Map.entry("alertname", "Write below etc"),
                         Map.entry("eventsource", "syscall"),
                         Map.entry("hostname", "bastion-01"),
                         Map.entry("tags", "T1098,container,filesystem,host,maturity_sandbox,mitre_persistence"),
@@ -296,7 +350,9 @@ class AlertmanagerOutputTest {
                 Map.of(),
                 Map.of(),
                 Duration.ofSeconds(2),
-                TlsConfig.NONE);
+                TlsConfig.NONE,
+                null,
+                "critical");
 
         assertThatThrownBy(() -> send(config, sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
             assertThat(e.retryable()).isTrue();
@@ -338,7 +394,9 @@ class AlertmanagerOutputTest {
                                 Map.of(),
                                 Map.of(),
                                 Duration.ofSeconds(1),
-                                TlsConfig.NONE)
+                                TlsConfig.NONE,
+                                null,
+                                "critical")
                         .endpoint())
                 .isEqualTo(URI.create(endpoint));
     }
@@ -385,14 +443,16 @@ class AlertmanagerOutputTest {
                 .extracting(ConfiguredOutput::config)
                 .isEqualTo(new AlertmanagerConfig(
                         URI.create("http://am:9093"),
-                        List.of("k8s.ns.name", "k8s.pod.name", "container.name"),
+                        null, // the payload style's: every field (Falcosidekick's) or three (Peregrine's)
                         Duration.ofMinutes(10),
                         Map.of("team", "secops"),
                         Map.of(),
                         Map.of(),
                         Map.of(),
                         Duration.ofSeconds(10),
-                        new TlsConfig(null, null, null)));
+                        new TlsConfig(null, null, null),
+                        null,
+                        "critical"));
     }
 
     /** Built once: the classpath scan and the validator take a while. */

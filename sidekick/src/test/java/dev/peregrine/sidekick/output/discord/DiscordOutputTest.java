@@ -12,6 +12,7 @@ import dev.peregrine.sidekick.output.Chat;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.PayloadStyle;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.net.URI;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +33,9 @@ import tools.jackson.databind.node.ObjectNode;
 /** The Discord output against a real HTTP endpoint on loopback, payloads checked field by field. */
 class DiscordOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final OutputContext CONTEXT = new OutputContext("discord", "peregrine.outputs.discord");
+    /** Peregrine's payloads; Falcosidekick's are the FalcosidekickPayloadTest's. */
+    static final OutputContext CONTEXT =
+            new OutputContext("discord", "peregrine.outputs.discord", PayloadStyle.PEREGRINE, Set.of());
 
     final RecordingHttpServer discord = new RecordingHttpServer();
 
@@ -255,7 +259,7 @@ class DiscordOutputTest {
                 .extracting(ConfiguredOutput::config)
                 .isEqualTo(new DiscordConfig(
                         URI.create("https://discord.com/api/webhooks/1/abc"),
-                        "Peregrine",
+                        null, // unset: Falcosidekick's or Peregrine's, by the payload style
                         Chat.DEFAULT_ICON,
                         null,
                         true,

@@ -9,6 +9,7 @@ import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.PayloadStyle;
 import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.testing.Loopback;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +32,9 @@ import tools.jackson.databind.json.JsonMapper;
 /** The Loki output against a loopback receiver: the push API's JSON, byte for byte. */
 class LokiOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final OutputContext CONTEXT = new OutputContext("logs", "peregrine.outputs.logs");
+    /** Peregrine's payloads; Falcosidekick's are the FalcosidekickPayloadTest's. */
+    static final OutputContext CONTEXT =
+            new OutputContext("logs", "peregrine.outputs.logs", PayloadStyle.PEREGRINE, Set.of());
 
     final RecordingHttpServer loki = new RecordingHttpServer();
 

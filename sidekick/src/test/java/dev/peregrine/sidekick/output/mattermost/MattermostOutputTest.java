@@ -11,12 +11,14 @@ import dev.peregrine.sidekick.output.Chat;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.PayloadStyle;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -26,7 +28,9 @@ import tools.jackson.databind.node.ObjectNode;
 /** The Mattermost output against a real HTTP endpoint on loopback, payloads checked field by field. */
 class MattermostOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final OutputContext CONTEXT = new OutputContext("mm", "peregrine.outputs.mm");
+    /** Peregrine's payloads; Falcosidekick's are the FalcosidekickPayloadTest's. */
+    static final OutputContext CONTEXT =
+            new OutputContext("mm", "peregrine.outputs.mm", PayloadStyle.PEREGRINE, Set.of());
 
     final RecordingHttpServer mattermost = new RecordingHttpServer();
 
@@ -183,9 +187,9 @@ class MattermostOutputTest {
                 .isEqualTo(new MattermostConfig(
                         URI.create("https://chat.example.com/hooks/xyz"),
                         null,
-                        "Peregrine",
+                        null, // unset: Falcosidekick's or Peregrine's, by the payload style
                         Chat.DEFAULT_ICON,
-                        "Peregrine",
+                        null, // unset: Falcosidekick's or Peregrine's, by the payload style
                         "all",
                         null,
                         Duration.ofSeconds(10)));

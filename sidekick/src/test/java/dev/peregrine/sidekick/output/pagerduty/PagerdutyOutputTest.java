@@ -9,6 +9,7 @@ import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.PayloadStyle;
 import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.testing.Loopback;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
@@ -17,6 +18,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +29,10 @@ import tools.jackson.databind.json.JsonMapper;
 /** The PagerDuty output against a loopback receiver answering as the Events API v2 does. */
 class PagerdutyOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final OutputContext CONTEXT = new OutputContext("oncall", "peregrine.outputs.oncall");
+    /** Peregrine's payloads; Falcosidekick's are the FalcosidekickPayloadTest's. */
+    static final OutputContext CONTEXT =
+            new OutputContext("oncall", "peregrine.outputs.oncall", PayloadStyle.PEREGRINE, Set.of());
+
     static final String KEY = "R0123456789abcdef0123456789abcde";
 
     final RecordingHttpServer pagerduty = new RecordingHttpServer();

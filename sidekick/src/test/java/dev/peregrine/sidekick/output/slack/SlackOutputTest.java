@@ -12,6 +12,7 @@ import dev.peregrine.sidekick.output.Chat;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.PayloadStyle;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.net.URI;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +32,10 @@ import tools.jackson.databind.node.ObjectNode;
 /** The Slack output against a real HTTP endpoint, payloads checked field by field. */
 class SlackOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final OutputContext CONTEXT = new OutputContext("slack", "peregrine.outputs.slack");
+    /** Peregrine's payloads; Falcosidekick's are the FalcosidekickPayloadTest's. */
+    static final OutputContext CONTEXT =
+            new OutputContext("slack", "peregrine.outputs.slack", PayloadStyle.PEREGRINE, Set.of());
+
     static final List<String> SAMPLES = SampleAlerts.LINES;
 
     final RecordingHttpServer slack = new RecordingHttpServer();
@@ -324,9 +329,9 @@ class SlackOutputTest {
                 .isEqualTo(new SlackConfig(
                         URI.create("https://hooks.slack.com/services/T0/B0/X"),
                         null,
-                        "Peregrine",
+                        null, // unset: Falcosidekick's or Peregrine's, by the payload style
                         Chat.DEFAULT_ICON,
-                        "Peregrine",
+                        null, // unset: Falcosidekick's or Peregrine's, by the payload style
                         "all",
                         "{{ rule }}",
                         Duration.ofSeconds(10)));

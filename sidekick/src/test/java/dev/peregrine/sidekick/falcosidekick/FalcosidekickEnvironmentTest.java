@@ -1,4 +1,4 @@
-package dev.peregrine.sidekick.config;
+package dev.peregrine.sidekick.falcosidekick;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
