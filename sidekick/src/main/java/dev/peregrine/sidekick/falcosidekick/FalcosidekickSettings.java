@@ -216,6 +216,7 @@ public final class FalcosidekickSettings {
             case "smtp" -> Set.of("hostport", "tls", "authmechanism");
             case "kafka" -> Set.of("tls", "sasl", "username", "password", "compression");
             case "alertmanager" -> Set.of("hostport", "endpoint");
+            case "redis" -> Set.of("tls", "version");
             default -> Set.of();
         };
         own.forEach((key, s) -> {
@@ -248,6 +249,7 @@ public final class FalcosidekickSettings {
             case "kafka" -> kafka(prefix, own);
             case "nats" -> properties.putIfAbsent(prefix + "subject-template", "falco.<priority>.<rule>");
             case "alertmanager" -> alertmanager(prefix, d, own);
+            case "redis" -> redis(prefix, d, own);
             default -> {}
         }
     }
@@ -404,6 +406,32 @@ public final class FalcosidekickSettings {
                         "declare one output per Alertmanager, e.g. peregrine.outputs." + d.type() + "-" + (i + 1)
                                 + " with type: alertmanager and url: " + url));
             }
+        }
+    }
+
+    /**
+     * REDIS_TLS=true is a {@code rediss://} address; REDIS_CERTFILE, KEYFILE and CACERTFILE win
+     * over the shared client files of REDIS_MUTUALTLS, as there. REDIS_VERSION is read by nothing
+     * in Falcosidekick.
+     */
+    private void redis(String prefix, Declared d, Map<String, Setting> own) {
+        Setting tls = own.get("tls");
+        if (tls != null && Boolean.parseBoolean(text(tls.value()).trim())) {
+            Object address = properties.get(prefix + "address");
+            if (address != null && !address.toString().contains("://")) {
+                put(prefix + "address", "rediss://" + address.toString().trim(), tls);
+            }
+        } else if (tls != null) {
+            skipped.add(tls);
+        }
+        for (String file : List.of("certfile", "keyfile", "cacertfile")) {
+            Setting s = own.get(file);
+            if (s != null && set(s.value())) {
+                put(prefix + d.keys().get(file), text(s.value()), s);
+            }
+        }
+        if (own.containsKey("version")) {
+            skipped.add(own.get("version"));
         }
     }
 
