@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -112,10 +114,19 @@ public final class ServerProcess implements AutoCloseable {
         if (!process.isAlive()) {
             return;
         }
+        // Its children too (rabbitmq-server's script runs the Erlang VM as a child): ours, by PID.
+        List<ProcessHandle> children = process.descendants().toList();
         ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroy);
         try {
             if (!process.waitFor(15, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+            for (ProcessHandle child : children) {
+                try {
+                    child.onExit().get(10, TimeUnit.SECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    child.destroyForcibly();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
