@@ -250,6 +250,7 @@ public final class FalcosidekickSettings {
             case "nats" -> properties.putIfAbsent(prefix + "subject-template", "falco.<priority>.<rule>");
             case "alertmanager" -> alertmanager(prefix, d, own);
             case "redis" -> redis(prefix, d, own);
+            case "aws.s3" -> awsS3(prefix);
             default -> {}
         }
     }
@@ -435,6 +436,33 @@ public final class FalcosidekickSettings {
         }
     }
 
+    /**
+     * The AWS settings Falcosidekick's outputs share: the region and static keys go to the S3
+     * output; an assumed role has no counterpart (the SDK's chain reads AWS_ROLE_ARN with a web
+     * identity token, or a profile, instead).
+     */
+    private void awsS3(String prefix) {
+        Map<String, String> shared = Map.of(
+                "aws.region", "region", "aws.accesskeyid", "access-key-id", "aws.secretaccesskey", "secret-access-key");
+        shared.forEach((key, target) -> {
+            Setting s = byKey.get(key);
+            if (s != null && set(s.value())) {
+                put(prefix + target, text(s.value()).trim(), s);
+            }
+        });
+        for (String key : List.of("aws.rolearn", "aws.externalid")) {
+            Setting s = byKey.get(key);
+            if (s != null && set(s.value()) && !used.containsKey(key)) {
+                refuse(
+                        s,
+                        "Peregrine's s3 output does not assume a role itself",
+                        "give the role to the sidekick's environment (a web identity token with AWS_ROLE_ARN, an"
+                                + " instance or container role, or a profile): the AWS SDK's chain uses it");
+                put(null, null, s);
+            }
+        }
+    }
+
     /** Falcosidekick's own settings and those several outputs share. */
     private void settings() {
         for (Setting s : byKey.values()) {
@@ -480,7 +508,13 @@ public final class FalcosidekickSettings {
                         skipped.add(s);
                     }
                 }
-                default -> skipped.add(s); // the files of mutual TLS (see mutualtls), a cloud's credentials, ...
+                default -> {
+                    // The files of mutual TLS (see mutualtls), a cloud's credentials, ...: unless
+                    // an output took them (aws.* for the S3 output), they change nothing.
+                    if (!used.containsKey(key)) {
+                        skipped.add(s);
+                    }
+                }
             }
         }
     }

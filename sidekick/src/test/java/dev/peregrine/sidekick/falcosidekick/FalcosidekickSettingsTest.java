@@ -28,7 +28,7 @@ class FalcosidekickSettingsTest {
                 "DATADOG_APIKEY", "k",
                 "TELEGRAM_TOKEN", "t",
                 "OPSGENIE_APIKEY", "o",
-                "AWS_S3_BUCKET", "b");
+                "AWS_SQS_URL", "https://sqs.eu-west-1.amazonaws.com/1/q");
         assertThat(t.properties()).isEmpty();
         assertThat(t.refused())
                 .extracting(Refusal::origin, Refusal::key)
@@ -36,7 +36,7 @@ class FalcosidekickSettingsTest {
                         org.assertj.core.groups.Tuple.tuple("DATADOG_APIKEY", "datadog"),
                         org.assertj.core.groups.Tuple.tuple("TELEGRAM_TOKEN", "telegram"),
                         org.assertj.core.groups.Tuple.tuple("OPSGENIE_APIKEY", "opsgenie"),
-                        org.assertj.core.groups.Tuple.tuple("AWS_S3_BUCKET", "aws.s3"));
+                        org.assertj.core.groups.Tuple.tuple("AWS_SQS_URL", "aws.sqs"));
         assertThat(t.refused().getFirst().describe())
                 .contains("which Peregrine does not have")
                 .contains("instead: ");
