@@ -117,6 +117,40 @@ class S3OutputTest {
                 .isEqualTo(Base64.getEncoder()
                         .encodeToString(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v}));
         assertThat(r.header("x-amz-acl")).isEqualTo("bucket-owner-full-control");
+        assertThat(auth.replaceAll(".*Signature=([0-9a-f]{64}).*", "$1"))
+                .as("the signature, computed again from the request as received")
+                .isEqualTo(signature(r, signed, sha));
+    }
+
+    /** AWS Signature Version 4 of the request, from the secret key (AWS's documented steps). */
+    static String signature(RecordingHttpServer.Request r, String signedHeaders, String payloadHash) throws Exception {
+        StringBuilder canonicalUri = new StringBuilder();
+        for (byte b : r.path().getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-_.~/".indexOf(c) >= 0) {
+                canonicalUri.append(c);
+            } else {
+                canonicalUri.append('%').append(String.format("%02X", b & 0xff));
+            }
+        }
+        StringBuilder headers = new StringBuilder();
+        for (String name : signedHeaders.split(";")) {
+            headers.append(name).append(':').append(r.header(name).trim()).append('\n');
+        }
+        String canonical = "PUT\n" + canonicalUri + "\n\n" + headers + "\n" + signedHeaders + "\n" + payloadHash;
+        String date = r.header("x-amz-date");
+        String scope = date.substring(0, 8) + "/eu-west-1/s3/aws4_request";
+        String toSign = "AWS4-HMAC-SHA256\n" + date + "\n" + scope + "\n"
+                + HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256")
+                                .digest(canonical.getBytes(StandardCharsets.UTF_8)));
+        byte[] key = ("AWS4" + "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").getBytes(StandardCharsets.UTF_8);
+        for (String part : List.of(date.substring(0, 8), "eu-west-1", "s3", "aws4_request", toSign)) {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            key = mac.doFinal(part.getBytes(StandardCharsets.UTF_8));
+        }
+        return HexFormat.of().formatHex(key);
     }
 
     @Test
