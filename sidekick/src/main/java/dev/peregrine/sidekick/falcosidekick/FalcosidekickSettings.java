@@ -221,6 +221,7 @@ public final class FalcosidekickSettings {
             case "smtp" -> Set.of("hostport", "tls", "authmechanism");
             case "kafka" -> Set.of("tls", "sasl", "username", "password", "compression");
             case "alertmanager" -> Set.of("hostport", "endpoint");
+            case "redis" -> Set.of("tls", "version");
             default -> Set.of();
         };
         own.forEach((key, s) -> {
@@ -253,6 +254,8 @@ public final class FalcosidekickSettings {
             case "kafka" -> kafka(prefix, own);
             case "nats" -> properties.putIfAbsent(prefix + "subject-template", "falco.<priority>.<rule>");
             case "alertmanager" -> alertmanager(prefix, d, own);
+            case "redis" -> redis(prefix, d, own);
+            case "aws.s3" -> awsS3(prefix);
             default -> {}
         }
     }
@@ -412,6 +415,59 @@ public final class FalcosidekickSettings {
         }
     }
 
+    /**
+     * REDIS_TLS=true is a {@code rediss://} address; REDIS_CERTFILE, KEYFILE and CACERTFILE win
+     * over the shared client files of REDIS_MUTUALTLS, as there. REDIS_VERSION is read by nothing
+     * in Falcosidekick.
+     */
+    private void redis(String prefix, Declared d, Map<String, Setting> own) {
+        Setting tls = own.get("tls");
+        if (tls != null && Boolean.parseBoolean(text(tls.value()).trim())) {
+            Object address = properties.get(prefix + "address");
+            if (address != null && !address.toString().contains("://")) {
+                put(prefix + "address", "rediss://" + address.toString().trim(), tls);
+            }
+        } else if (tls != null) {
+            skipped.add(tls);
+        }
+        for (String file : List.of("certfile", "keyfile", "cacertfile")) {
+            Setting s = own.get(file);
+            if (s != null && set(s.value())) {
+                put(prefix + d.keys().get(file), text(s.value()), s);
+            }
+        }
+        if (own.containsKey("version")) {
+            skipped.add(own.get("version"));
+        }
+    }
+
+    /**
+     * The AWS settings Falcosidekick's outputs share: the region and static keys go to the S3
+     * output; an assumed role has no counterpart (the SDK's chain reads AWS_ROLE_ARN with a web
+     * identity token, or a profile, instead).
+     */
+    private void awsS3(String prefix) {
+        Map<String, String> shared = Map.of(
+                "aws.region", "region", "aws.accesskeyid", "access-key-id", "aws.secretaccesskey", "secret-access-key");
+        shared.forEach((key, target) -> {
+            Setting s = byKey.get(key);
+            if (s != null && set(s.value())) {
+                put(prefix + target, text(s.value()).trim(), s);
+            }
+        });
+        for (String key : List.of("aws.rolearn", "aws.externalid")) {
+            Setting s = byKey.get(key);
+            if (s != null && set(s.value()) && !used.containsKey(key)) {
+                refuse(
+                        s,
+                        "Peregrine's s3 output does not assume a role itself",
+                        "give the role to the sidekick's environment (a web identity token with AWS_ROLE_ARN, an"
+                                + " instance or container role, or a profile): the AWS SDK's chain uses it");
+                put(null, null, s);
+            }
+        }
+    }
+
     /** Falcosidekick's own settings and those several outputs share. */
     private void settings() {
         for (Setting s : byKey.values()) {
@@ -457,7 +513,13 @@ public final class FalcosidekickSettings {
                         skipped.add(s);
                     }
                 }
-                default -> skipped.add(s); // the files of mutual TLS (see mutualtls), a cloud's credentials, ...
+                default -> {
+                    // The files of mutual TLS (see mutualtls), a cloud's credentials, ...: unless
+                    // an output took them (aws.* for the S3 output), they change nothing.
+                    if (!used.containsKey(key)) {
+                        skipped.add(s);
+                    }
+                }
             }
         }
     }

@@ -28,7 +28,7 @@ class FalcosidekickSettingsTest {
                 "ZINCSEARCH_HOSTPORT", "http://zinc:4080",
                 "GOTIFY_HOSTPORT", "http://gotify:80",
                 "CLIQ_WEBHOOKURL", "https://cliq.zoho.eu/x",
-                "AWS_S3_BUCKET", "b");
+                "AWS_SQS_URL", "https://sqs.eu-west-1.amazonaws.com/1/q");
         assertThat(t.properties()).isEmpty();
         assertThat(t.refused())
                 .extracting(Refusal::origin, Refusal::key)
@@ -36,7 +36,7 @@ class FalcosidekickSettingsTest {
                         org.assertj.core.groups.Tuple.tuple("ZINCSEARCH_HOSTPORT", "zincsearch"),
                         org.assertj.core.groups.Tuple.tuple("GOTIFY_HOSTPORT", "gotify"),
                         org.assertj.core.groups.Tuple.tuple("CLIQ_WEBHOOKURL", "cliq"),
-                        org.assertj.core.groups.Tuple.tuple("AWS_S3_BUCKET", "aws.s3"));
+                        org.assertj.core.groups.Tuple.tuple("AWS_SQS_URL", "aws.sqs"));
         assertThat(t.refused().getFirst().describe())
                 .contains("which Peregrine does not have")
                 .contains("instead: ");
