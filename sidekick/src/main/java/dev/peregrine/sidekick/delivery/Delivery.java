@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +68,12 @@ final class Delivery implements AutoCloseable {
     private final Counter sidekickOk;
     private final Counter sidekickError;
     private final Timer latency;
+    private final Counter retries;
     private final Aggregator aggregator;
+    /** The last failure and when it happened, for the dashboard: one volatile pair, replaced whole. */
+    private volatile Failure lastFailure;
+
+    private record Failure(String message, Instant at) {}
 
     /** @param dedup where dedup and group windows are kept; null when no output uses them */
     Delivery(
@@ -103,7 +109,7 @@ final class Delivery implements AutoCloseable {
                         .build());
         String name = configured.name();
         String type = configured.type();
-        Counter retries = Counter.builder("peregrine.output.retries")
+        this.retries = Counter.builder("peregrine.output.retries")
                 .tag("output", name)
                 .description("Delivery attempts repeated after a failure")
                 .register(metrics);
@@ -138,6 +144,22 @@ final class Delivery implements AutoCloseable {
 
     CircuitBreaker breaker() {
         return breaker;
+    }
+
+    OutputHealth health() {
+        Failure f = lastFailure;
+        return new OutputHealth(
+                configured.name(),
+                configured.type(),
+                spool.depth(configured.name()),
+                spool.oldestWaiting(configured.name()).orElse(null),
+                (long) delivered.count(),
+                (long) failed.count(),
+                (long) retries.count(),
+                spool.deadByOutput().getOrDefault(configured.name(), 0L),
+                breaker.getState().name(),
+                f == null ? null : f.message(),
+                f == null ? null : f.at());
     }
 
     private static Counter deliveries(MeterRegistry m, String name, String type, String status) {
@@ -286,6 +308,7 @@ final class Delivery implements AutoCloseable {
             } catch (DeliveryException e) {
                 failed.increment();
                 sidekickError.increment();
+                lastFailure = new Failure(e.getMessage(), clock.instant());
                 if (!e.retryable()) {
                     bury(entry, e.getMessage());
                     return;
@@ -301,6 +324,7 @@ final class Delivery implements AutoCloseable {
             } catch (Throwable e) {
                 failed.increment();
                 sidekickError.increment();
+                lastFailure = new Failure(e.toString(), clock.instant());
                 log.warn(
                         "output {}: alert {} not delivered yet, will retry: {}",
                         configured.name(),
