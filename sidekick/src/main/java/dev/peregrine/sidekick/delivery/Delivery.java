@@ -114,6 +114,8 @@ final class Delivery implements AutoCloseable {
                 .description("Delivery attempts repeated after a failure")
                 .register(metrics);
         retry.getEventPublisher().onRetry(e -> retries.increment());
+        // Every failed attempt passes the breaker, also those the retry repeats and so never throws here.
+        breaker.getEventPublisher().onError(e -> failure(e.getThrowable()));
         this.delivered = deliveries(metrics, name, type, "delivered");
         this.failed = deliveries(metrics, name, type, "failed");
         this.dead = deliveries(metrics, name, type, "dead");
@@ -144,6 +146,11 @@ final class Delivery implements AutoCloseable {
 
     CircuitBreaker breaker() {
         return breaker;
+    }
+
+    private void failure(Throwable e) {
+        String message = e instanceof DeliveryException ? e.getMessage() : e.toString();
+        lastFailure = new Failure(message, clock.instant());
     }
 
     OutputHealth health() {
@@ -308,8 +315,8 @@ final class Delivery implements AutoCloseable {
             } catch (DeliveryException e) {
                 failed.increment();
                 sidekickError.increment();
-                lastFailure = new Failure(e.getMessage(), clock.instant());
                 if (!e.retryable()) {
+                    failure(e); // the breaker counts a refusal as no failure of the destination
                     bury(entry, e.getMessage());
                     return;
                 }
@@ -324,7 +331,7 @@ final class Delivery implements AutoCloseable {
             } catch (Throwable e) {
                 failed.increment();
                 sidekickError.increment();
-                lastFailure = new Failure(e.toString(), clock.instant());
+                failure(e);
                 log.warn(
                         "output {}: alert {} not delivered yet, will retry: {}",
                         configured.name(),

@@ -1,5 +1,6 @@
 package dev.peregrine.sidekick.dashboard.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.dashboard.DashboardEnabled;
@@ -62,6 +63,7 @@ class AlertsApi {
      * @param total alerts matching, all pages (left out with {@code total=false})
      * @param nextCursor pass as {@code cursor} for the next page; null on the last
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     record Page(List<AlertView> alerts, Long total, String nextCursor) {}
 
     @GetMapping
