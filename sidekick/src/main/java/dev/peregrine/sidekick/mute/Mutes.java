@@ -109,7 +109,7 @@ public final class Mutes implements AutoCloseable {
         });
         Instant now = clock.instant();
         if (expiresAt != null && !expiresAt.isAfter(now)) {
-            throw new IllegalArgumentException("expires_at: must be in the future");
+            throw new IllegalArgumentException("expiresAt: must be in the future");
         }
         byte[] id = new byte[6];
         RANDOM.nextBytes(id);
