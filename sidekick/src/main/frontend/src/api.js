@@ -20,7 +20,17 @@ async function answer(r) {
     const body = await r.json().catch(() => ({}));
     throw new Error(body.error || body.message || `${r.status} ${r.statusText}`);
   }
-  return r.status === 204 ? null : r.json();
+  return r.status === 204 ? null : JSON.parse(await r.text(), exact);
+}
+
+/**
+ * Falco's nanosecond timestamps (evt.time) are integers above 2^53, which a JavaScript number
+ * rounds: those are kept as their exact text (JSON.parse's source access).
+ */
+function exact(key, value, context) {
+  return typeof value === 'number' && !Number.isSafeInteger(value) && context && context.source && !/[.eE]/.test(context.source)
+    ? context.source
+    : value;
 }
 
 export async function get(path, params) {

@@ -14,8 +14,9 @@ export function MutesView({ me }) {
       <h1>Mutes</h1>
       <p class="hint">
         Alerts a mute matches are accepted and stored but not delivered. The same exceptions as a Falco rules file
-        (load it after the rules it amends):
-        <a class="download" href="api/mutes/falco-rules.yaml" download>peregrine-mutes.yaml</a>
+        (load it after the rules it amends): <a class="download" href="api/mutes/falco-rules.yaml" download
+          >peregrine-mutes.yaml</a
+        >
       </p>
       ${error && html`<p class="error">${error.message}</p>`}
       ${mutes && !mutes.length && html`<p class="empty">Nothing is muted.</p>`}
