@@ -22,8 +22,8 @@ interface Dialect {
     /** SQL that is true for alerts whose text matches the one parameter {@link #textParam} gives. */
     String textCondition();
 
-    /** The full-text query for {@link SearchText#phrases}. */
-    String textParam(List<List<String>> phrases);
+    /** The full-text query for {@link SearchText#words}: every word, as a prefix. */
+    String textParam(List<String> words);
 
     /** The placeholder for the text column's value in the alerts insert. */
     String textValue();

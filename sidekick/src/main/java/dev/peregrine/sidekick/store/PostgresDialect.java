@@ -19,7 +19,7 @@ final class PostgresDialect implements Dialect {
     public List<String> schema() {
         List<String> s = new ArrayList<>();
         s.add("CREATE SEQUENCE IF NOT EXISTS alerts_id_seq");
-        s.addAll(Schema.tables("BIGINT", ", " + Schema.TEXT_COLUMN + " tsvector NOT NULL", ""));
+        s.addAll(Schema.tables("BIGINT", "BYTEA", ", " + Schema.TEXT_COLUMN + " tsvector NOT NULL", ""));
         s.add("CREATE INDEX IF NOT EXISTS alerts_text ON alerts USING GIN (" + Schema.TEXT_COLUMN + ")");
         return s;
     }
@@ -35,13 +35,14 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public String textParam(List<List<String>> phrases) {
-        return phrases.stream().map(p -> "(" + String.join(" <-> ", p) + ":*)").collect(Collectors.joining(" & "));
+    public String textParam(List<String> words) {
+        return words.stream().map(w -> w + ":*").collect(Collectors.joining(" & "));
     }
 
     @Override
     public String textValue() {
-        return "to_tsvector('simple', ?)";
+        // without positions, as SQLite's: no phrase search, a smaller index
+        return "strip(to_tsvector('simple', ?))";
     }
 
     @Override

@@ -32,9 +32,9 @@ final class QuerySql {
             }
         }
         if (q.text() != null) {
-            List<List<String>> phrases = SearchText.phrases(q.text());
-            if (!phrases.isEmpty()) {
-                w.and(dialect.textCondition(), List.of(dialect.textParam(phrases)));
+            List<String> words = SearchText.words(q.text());
+            if (!words.isEmpty()) {
+                w.and(dialect.textCondition(), List.of(dialect.textParam(words)));
             }
         }
         if (q.from() != null) {

@@ -21,9 +21,11 @@ final class SqliteDialect implements Dialect {
         List<String> s = new ArrayList<>();
         // Before the first table, or it has no effect: lets retention hand freed pages back.
         s.add("PRAGMA auto_vacuum=INCREMENTAL");
-        s.addAll(Schema.tables("INTEGER", "", " WITHOUT ROWID"));
+        s.addAll(Schema.tables("INTEGER", "BLOB", "", " WITHOUT ROWID"));
+        // Each distinct word once per alert, without positions (detail=none): a search is words that
+        // must all occur, no phrases, so positions would only double the index.
         s.add("CREATE VIRTUAL TABLE IF NOT EXISTS alert_text USING fts5(body, content='', contentless_delete=1,"
-                + " tokenize='unicode61 remove_diacritics 2')");
+                + " detail=none, tokenize='unicode61 remove_diacritics 2')");
         return s;
     }
 
@@ -38,8 +40,8 @@ final class SqliteDialect implements Dialect {
     }
 
     @Override
-    public String textParam(List<List<String>> phrases) {
-        return phrases.stream().map(p -> "\"" + String.join(" ", p) + "\"*").collect(Collectors.joining(" "));
+    public String textParam(List<String> words) {
+        return words.stream().map(w -> "\"" + w + "\"*").collect(Collectors.joining(" "));
     }
 
     @Override

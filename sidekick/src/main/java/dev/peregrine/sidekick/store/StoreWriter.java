@@ -1,7 +1,6 @@
 package dev.peregrine.sidekick.store;
 
 import dev.peregrine.sidekick.alert.Alert;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -92,7 +91,7 @@ final class StoreWriter {
         alerts.setString(i++, String.join(",", distinctTags));
         alerts.setString(i++, String.join(",", n.outputs()));
         alerts.setString(i++, n.muted());
-        alerts.setString(i++, new String(n.body(), StandardCharsets.UTF_8));
+        alerts.setBytes(i++, BodyCodec.encode(n.body()));
         String words = SearchText.of(a);
         if (text == null) {
             alerts.setString(i, words);
