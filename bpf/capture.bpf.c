@@ -8,6 +8,7 @@
 #include <bpf/bpf_core_read.h>
 #include "events.h"
 #include "syscalls.h"
+#include "exe.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -15,7 +16,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
-#define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -508,14 +508,8 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 	info.vpgid = ns_pid(BPF_CORE_READ(task, signal, pids[PIDTYPE_PGID]));
 	info.start_boot_ns = BPF_CORE_READ(task, start_boottime);
 
-	/* memfd files are named "memfd:..." on the shmem/hugetlbfs mount */
-	char prefix[6] = {};
 	const unsigned char *dname = BPF_CORE_READ(exe, f_path.dentry, d_name.name);
-	bpf_probe_read_kernel(prefix, sizeof(prefix), dname);
-	if (prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' && prefix[4] == 'd' && prefix[5] == ':')
-		h->flags |= EF_EXE_MEMFD;
-	if (BPF_CORE_READ(exe, f_path.dentry, d_sb, s_magic) == OVERLAYFS_SUPER_MAGIC)
-		h->flags |= EF_EXE_OVERLAY;
+	h->flags |= exe_flags(task, exe, inode);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (bpf_map_lookup_elem(&in_execveat, &tgid)) {
 		h->flags |= EF_EXECVEAT;

@@ -3,7 +3,7 @@
 #ifndef PEREGRINE_EVENTS_H
 #define PEREGRINE_EVENTS_H
 
-#define LAYOUT_VERSION 2
+#define LAYOUT_VERSION 3
 
 /* header.type: a syscall number (x86_64) below 1000, or one of these. */
 #define EV_PROC_FORK 1000
@@ -23,9 +23,11 @@
 #define CGROUP_NAME_MAX 128
 
 /* Bits of header.flags */
-#define EF_EXE_MEMFD (1 << 0)   /* exe comes from memfd_create */
-#define EF_EXE_OVERLAY (1 << 1) /* exe lives on an overlayfs (container image) */
-#define EF_EXECVEAT (1 << 2)    /* EV_PROC_EXEC of an execveat (else execve) */
+#define EF_EXE_MEMFD (1 << 0)       /* exe comes from memfd_create */
+#define EF_EXE_OVERLAY (1 << 1)     /* exe lives on an overlayfs (container image) */
+#define EF_EXECVEAT (1 << 2)        /* EV_PROC_EXEC of an execveat (else execve) */
+#define EF_EXE_UPPER_LAYER (1 << 3) /* with EF_EXE_OVERLAY: the exe has an upper (writable layer) inode */
+#define EF_EXE_WRITABLE (1 << 4)    /* the new image's credentials may write the exe */
 
 struct event_header {
 	__u64 ts_boot_ns;   /* bpf_ktime_get_boot_ns() */

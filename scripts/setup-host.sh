@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and prepares what the tests need on a Debian host (idempotent; needs root for installs).
 set -euo pipefail
-packages=(curl openssl make clang libbpf-dev libbpf1 bpftool docker.io containerd runc busybox-static prometheus-alertmanager nats-server)
+packages=(curl openssl make clang libbpf-dev libbpf1 bpftool docker.io containerd runc busybox-static prometheus-alertmanager nats-server
+  prometheus docker-compose)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

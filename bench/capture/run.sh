@@ -41,6 +41,7 @@ MEM_SECONDS=${MEM_SECONDS:-240}
 MEM_SAMPLE=${MEM_SAMPLE:-15}
 METRICS_PORT=${METRICS_PORT:-18766}
 DETECTOR_JVM_OPTS=${DETECTOR_JVM_OPTS:-}   # none by default, as ./run.sh starts it
+DETECTOR_ARGS=${DETECTOR_ARGS:-}           # more flags for `detector.jar run`, e.g. "--anomaly --anomaly-learning 5s"
 PROFILE=${PROFILE:-0}
 OUT=${OUT:-$ROOT/bench/target/capture-$(date -u +%Y%m%dT%H%M%SZ)}
 
@@ -66,7 +67,7 @@ SYSCALLS=$("$JAVA" -jar "$JAR" rules syscalls)
   echo "date: $(date -u +%FT%TZ)"
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- detector bpf bench/capture || echo '+uncommitted')"
   echo "kernel: $(uname -r)  cpus: $(nproc)  $(grep -m1 'model name' /proc/cpuinfo)"
-  echo "java: $("$JAVA" -version 2>&1 | head -1)  DETECTOR_JVM_OPTS='$DETECTOR_JVM_OPTS'"
+  echo "java: $("$JAVA" -version 2>&1 | head -1)  DETECTOR_JVM_OPTS='$DETECTOR_JVM_OPTS' DETECTOR_ARGS='$DETECTOR_ARGS'"
   echo "syscalls sent up: $SYSCALLS"
   echo "RUNS=$RUNS OPEN_COUNT=$OPEN_COUNT FORK_COUNT=$FORK_COUNT STEP_SECONDS=$STEP_SECONDS WARMUP=$WARMUP"
   echo "REAL_RUNS=$REAL_RUNS REAL_SRC=$REAL_SRC MEM_SECONDS=$MEM_SECONDS"
@@ -148,7 +149,7 @@ start_consumer() { # mode run
       if [[ $PROFILE == 1 && $2 =~ ^[0-9]+$ ]]; then jfr="-XX:StartFlightRecording=filename=$OUT/detector-r$2.jfr,settings=profile"; fi
       # shellcheck disable=SC2086
       "$JAVA" $DETECTOR_JVM_OPTS $jfr --enable-native-access=ALL-UNNAMED -jar "$JAR" run --metrics-port "$METRICS_PORT" \
-        --hostname bench-node > "$OUT/detector-alerts-r$2.jsonl" 2> "$OUT/detector-r$2.log" &
+        --hostname bench-node $DETECTOR_ARGS > "$OUT/detector-alerts-r$2.jsonl" 2> "$OUT/detector-r$2.log" &
       CONSUMER_PID=$!
       # the processes gauge is registered once the programs are attached and /proc is read
       for _ in $(seq 600); do

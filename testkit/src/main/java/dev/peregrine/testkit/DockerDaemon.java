@@ -116,11 +116,19 @@ public final class DockerDaemon implements AutoCloseable {
      * busybox rootfs unless the daemon already has it.
      */
     public void ensureBusyboxImage(String name) throws IOException {
+        ensureImage(name);
+    }
+
+    /**
+     * The image {@code name}, imported from a busybox rootfs plus the host's {@code programs} and
+     * their libraries ({@link BusyboxRootfs#write(Path, Path...)}) unless the daemon already has it.
+     */
+    public void ensureImage(String name, Path... programs) throws IOException {
         if (tryDocker("image", "inspect", "--format", "{{.Id}}", name).code() == 0) return;
         Path dir = Files.createTempDirectory("peregrine-rootfs");
         try {
             Path root = dir.resolve("rootfs");
-            BusyboxRootfs.write(root);
+            BusyboxRootfs.write(root, programs);
             Path tar = dir.resolve("rootfs.tar");
             Command.Result t = Command.run(
                     Duration.ofMinutes(1), List.of("tar", "-C", root.toString(), "-cf", tar.toString(), "."));

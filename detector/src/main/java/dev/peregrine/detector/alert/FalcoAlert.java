@@ -36,6 +36,7 @@ public record FalcoAlert(
             switch (v) {
                 case null -> fields.putNull(k);
                 case Long l -> fields.put(k, l);
+                case Double d -> fields.put(k, d);
                 case Boolean b -> fields.put(k, b);
                 default -> fields.put(k, v.toString());
             }

@@ -184,9 +184,14 @@ public final class Capture implements AutoCloseable {
      * @return the number of events delivered
      */
     public int pollInPlace(int timeoutMillis, Consumer<RawEvent> sink) {
+        return pollInPlace(timeoutMillis, sink, RingReader.MAX_RECORDS_PER_CONSUME);
+    }
+
+    /** As {@link #pollInPlace(int, Consumer)}, handing over at most {@code max} records. */
+    int pollInPlace(int timeoutMillis, Consumer<RawEvent> sink, int max) {
         consumer = sink;
         ring.await(timeoutMillis);
-        return ring.consume(onRecord);
+        return ring.consume(onRecord, max);
     }
 
     /** Events the kernel could not queue because the ring buffer was full, since load. */

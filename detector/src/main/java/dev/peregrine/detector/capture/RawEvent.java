@@ -21,7 +21,7 @@ import java.util.List;
  */
 public final class RawEvent {
     /** Must match LAYOUT_VERSION in bpf/events.h. */
-    static final int LAYOUT_VERSION = 2;
+    static final int LAYOUT_VERSION = 3;
 
     static final int HEADER_SIZE = 120;
 
@@ -33,6 +33,10 @@ public final class RawEvent {
     public static final int FLAG_EXE_OVERLAY = 2;
     /** A PROC_EXEC made by execveat rather than execve. */
     public static final int FLAG_EXECVEAT = 4;
+    /** With {@link #FLAG_EXE_OVERLAY}: the exe has its file in the overlay's upper (writable) layer. */
+    public static final int FLAG_EXE_UPPER_LAYER = 8;
+    /** The new image's credentials may write its exe (Falco's proc.is_exe_writable). */
+    public static final int FLAG_EXE_WRITABLE = 16;
 
     private static final ValueLayout.OfShort SHORT =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

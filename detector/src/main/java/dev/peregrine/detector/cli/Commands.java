@@ -22,6 +22,7 @@ public final class Commands {
                             args, new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out, err);
                 case "replay" -> ReplayCommand.run(args, out, err);
                 case "run", "capture" -> RunCommand.run(args, out, err);
+                case "profiles" -> ProfilesCommand.run(args, out, err);
                 default -> usage(err);
             };
         } catch (IOException e) {
@@ -42,6 +43,8 @@ public final class Commands {
                   condition parse [--jsonl]           syntax-check conditions read from standard input
                   replay --events FILE [-r RULES]...  evaluate recorded events, print Falco JSON alerts
                   run [-r RULES]... [--metrics-port N] live capture (root): print alerts as Falco JSON lines
+                      [--anomaly [--anomaly-learning 60s]]  ... and behaviour anomalies (docs/anomaly.md)
+                  profiles list|show|reset|export|import  behaviour profiles on disk
                   capture --out FILE [--seconds N]    live capture: record events for replay""");
         return 2;
     }

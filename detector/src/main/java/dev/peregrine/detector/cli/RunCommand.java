@@ -1,5 +1,7 @@
 package dev.peregrine.detector.cli;
 
+import dev.peregrine.detector.anomaly.AnomalySettings;
+import dev.peregrine.detector.anomaly.AnomalySettingsFile;
 import dev.peregrine.detector.node.DetectorNode;
 import dev.peregrine.detector.node.NodeSettings;
 import java.io.IOException;
@@ -16,9 +18,11 @@ import java.util.Map;
 final class RunCommand {
     static final String USAGE = """
             usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...
+                       [--container-wait MS]
                        [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]
                         [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]
-                   capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...""";
+                       [--anomaly [--anomaly-learning DURATION] [--anomaly-config FILE] [--anomaly-dir DIR]]
+                   capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]... [--container-wait MS]""";
 
     private RunCommand() {}
 
@@ -44,6 +48,10 @@ final class RunCommand {
         boolean capture = command.equals("capture");
         NodeSettings.Builder b = NodeSettings.builder(env);
         Flags flags = new Flags(command, args);
+        boolean anomaly = false;
+        Duration learning = null;
+        Path anomalyConfig = null;
+        Path anomalyDir = null;
         while (flags.hasNext()) {
             String flag = flags.next();
             switch (flag) {
@@ -69,8 +77,19 @@ final class RunCommand {
                 case "--node-name" -> b.nodeName(flags.value(flag));
                 case "--cluster-name" -> b.clusterName(flags.value(flag));
                 case "--cri" -> b.cri(Path.of(flags.value(flag)));
+                case "--anomaly" -> anomaly = true;
+                case "--anomaly-learning" -> {
+                    anomaly = true;
+                    learning = duration(command, flag, flags.value(flag));
+                }
+                case "--anomaly-config" -> anomalyConfig = Path.of(flags.value(flag));
+                case "--anomaly-dir" -> anomalyDir = Path.of(flags.value(flag));
+                case "--container-wait" -> b.containerWait(Duration.ofMillis(flags.number(flag, 0, 60_000)));
                 default -> throw new UsageException(USAGE);
             }
+        }
+        if (anomaly && !capture) {
+            b.anomaly(anomalySettings(command, anomalyConfig, learning, anomalyDir));
         }
         NodeSettings settings;
         try {
@@ -82,6 +101,33 @@ final class RunCommand {
             throw new UsageException("capture: --out FILE is required");
         }
         return settings;
+    }
+
+    /**
+     * The behaviour model's settings: the defaults, the {@code anomaly:} section of the
+     * configuration file over them, then the flags.
+     */
+    private static AnomalySettings anomalySettings(String command, Path config, Duration learning, Path dir)
+            throws UsageException, IOException {
+        AnomalySettings s = AnomalySettings.defaults();
+        if (config != null) {
+            try {
+                s = AnomalySettingsFile.read(config, s);
+            } catch (AnomalySettingsFile.InvalidSettingException e) {
+                throw new UsageException(command + ": " + config + ": " + e.getMessage());
+            }
+        }
+        if (learning != null) s = s.withLearning(learning);
+        if (dir != null) s = s.withDirectory(dir);
+        return s;
+    }
+
+    private static Duration duration(String command, String flag, String text) throws UsageException {
+        try {
+            return AnomalySettingsFile.parseDuration(flag, text);
+        } catch (AnomalySettingsFile.InvalidSettingException e) {
+            throw new UsageException(command + ": " + e.getMessage());
+        }
     }
 
     /** The flags after the command, each with its value. */

@@ -13,6 +13,9 @@ final class Container {
     volatile ContainerInfo info;
     boolean engineAnswered; // guarded by this
     final CompletableFuture<ContainerInfo> metadata = new CompletableFuture<>();
+    final long createdNanos = System.nanoTime();
+    /** A cgroup was found to be this container's (else only its engine announced it so far). */
+    volatile boolean inCgroup;
 
     Container(ContainerIds.Ref ref) {
         this.fullId = ref.id();
@@ -25,6 +28,10 @@ final class Container {
         ContainerIds.Ref now = ref;
         info = got.podUid == null && now.podUid() != null ? withPodUid(got, now.podUid()) : got;
         engineAnswered = true;
+    }
+
+    synchronized boolean engineAnswered() {
+        return engineAnswered;
     }
 
     /** A path found later tells more than a bare leaf: runtime and pod uid. */

@@ -21,6 +21,9 @@ final class ContainerEngines {
     /** The table's: set when it closes, which ends retrying. */
     private final AtomicBoolean closed;
 
+    /** Tries of {@link #describeAnnounced}: 20 + 40 + 80 + 160 ms between them. */
+    private static final int ANNOUNCED_TRIES = 5;
+
     private final Semaphore slots = new Semaphore(4);
     private final LongAdder requests = new LongAdder();
     private final LongAdder unknown = new LongAdder();
@@ -87,6 +90,33 @@ final class ContainerEngines {
         } finally {
             c.metadata.complete(c.info);
         }
+    }
+
+    /**
+     * Asks {@code engine} about a container it has just announced ({@link ContainerEngine.Lifecycle}):
+     * at once for a created one ({@link ContainerEngine#inspectCreated}), as usual for a started
+     * one. An engine may announce a container a moment before it answers for it (containerd's event
+     * comes before the CRI plugin records the container), so "unknown" is asked again a few times
+     * (20 to 160 ms apart), and so is an I/O error.
+     *
+     * @return empty when the engine still does not know it (then the container's first event asks)
+     */
+    Optional<ContainerInfo> describeAnnounced(ContainerEngine engine, ContainerIds.Ref ref, boolean started)
+            throws InterruptedException {
+        for (int attempt = 0; attempt < ANNOUNCED_TRIES && !closed.get(); attempt++) {
+            if (attempt > 0) Thread.sleep(20L << (attempt - 1));
+            requests.increment();
+            slots.acquire();
+            try {
+                Optional<ContainerInfo> info = started ? engine.inspect(ref) : engine.inspectCreated(ref);
+                if (info.isPresent()) return info;
+            } catch (IOException | RuntimeException ex) {
+                errors.increment();
+            } finally {
+                slots.release();
+            }
+        }
+        return Optional.empty();
     }
 
     /** Closes the engines that are {@link AutoCloseable}, best effort. */

@@ -37,6 +37,13 @@ import java.util.function.Consumer;
  * Kubernetes CRI ({@link CriEngine}). A container no engine knows keeps what the cgroup path
  * tells. The table owns its engines: {@link #close()} closes those that are {@link AutoCloseable}.
  *
+ * <p>Engines that announce their containers ({@link ContainerEngine#announces()}: Docker's
+ * {@code /events}, containerd's event service) are followed, each on a virtual thread: a container
+ * is described when its engine creates it, before its first process runs, so that its first events
+ * already carry its metadata. A container the table learns of only from its events (an engine
+ * without such a stream, a stream that broke) is asked for then; {@link #awaitingMetadata} tells
+ * the event side while that answer is on its way.
+ *
  * <p>A maintenance virtual thread sweeps every {@code sweepInterval}: cgroups whose directory is
  * gone on two sweeps in a row are forgotten, and past {@code maxEntries} the least recently looked
  * up ones go. {@link #stats()} has counters for metrics.
@@ -82,6 +89,8 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
      * @param evictedOverflow cgroups forgotten because the table was full
      * @param cgroups cgroups in the table now
      * @param containers containers in the table now
+     * @param announced containers described because their engine announced them (created, started)
+     * @param followBreaks times an engine's event stream could not be opened or broke
      */
     public record Stats(
             long lookups,
@@ -93,7 +102,9 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
             long evictedDead,
             long evictedOverflow,
             int cgroups,
-            int containers) {}
+            int containers,
+            long announced,
+            long followBreaks) {}
 
     /** One cgroup. */
     private static final class Entry {
@@ -147,6 +158,8 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
 
     private static final int REFRESH = 1024;
     private final LongAdder misses = new LongAdder();
+    private final ContainerAnnouncements announcements;
+
     private final LongAdder evictedDead = new LongAdder();
     private final LongAdder evictedOverflow = new LongAdder();
 
@@ -161,6 +174,8 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
         this.engines = new ContainerEngines(engines, options.retryDelay(), closed);
         this.rootId = hierarchy.rootId();
         this.maintenance = Thread.ofVirtual().name("peregrine-container-sweep").start(this::maintain);
+        this.announcements = new ContainerAnnouncements(
+                engines, this.engines, closed, this::describedAlready, this::announced, this::async);
     }
 
     /** The Docker, podman, containerd (CRI) and CRI-O engines at their default sockets, default options. */
@@ -268,6 +283,15 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
         return lookup(cgroupId, null, -1);
     }
 
+    @Override
+    public boolean awaitingMetadata(long cgroupId) {
+        Entry e = last;
+        if (e == null || e.cgroupId != cgroupId) e = byCgroup.get(cgroupId);
+        if (e == null) return false;
+        Container c = e.container;
+        return c != null && !c.metadata.isDone();
+    }
+
     /**
      * Adds a process's cgroup from /proc/PID/cgroup, for processes that ran before the capture
      * started. Blocking (reads procfs): for startup, not the event path.
@@ -323,6 +347,27 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
         return e.info();
     }
 
+    /**
+     * Waits until the event stream of every engine that announces its containers is open (an
+     * engine whose socket is absent is not waited for), at most {@code timeout}: containers
+     * created after it returns true are described before their first process runs. Blocking: for
+     * startup.
+     */
+    public boolean awaitFollowing(Duration timeout) throws InterruptedException {
+        return announcements.awaitFollowing(timeout);
+    }
+
+    /**
+     * Whether the container of the cgroup has its engine's answer (not only what its cgroup told:
+     * no engine knew it, or none has answered yet); false for the host and unknown cgroups.
+     */
+    @Override
+    public boolean described(long cgroupId) {
+        Entry e = byCgroup.get(cgroupId);
+        Container c = e == null ? null : e.container;
+        return c != null && c.engineAnswered();
+    }
+
     /** Called with each container the table forgets (it died, or the table was full), on the maintenance thread. */
     @Override
     public void onForget(Consumer<ContainerInfo> listener) {
@@ -340,7 +385,9 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
                 evictedDead.sum(),
                 evictedOverflow.sum(),
                 byCgroup.size(),
-                byId.size());
+                byId.size(),
+                announcements.announced(),
+                announcements.breaks());
     }
 
     /**
@@ -374,11 +421,25 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             maintenance.interrupt();
+            announcements.close();
             engines.close();
         }
     }
 
     // ---- resolution ----
+
+    /** Whether the engines have described the container already (announced, or asked at its first event). */
+    private boolean describedAlready(String id) {
+        Container c = byId.get(id);
+        return c != null && c.metadata.isDone();
+    }
+
+    /** An engine's answer about a container it announced: kept, without asking the engines again. */
+    private void announced(ContainerIds.Ref ref, ContainerInfo info) {
+        Container c = byId.computeIfAbsent(ref.id(), id -> new Container(ref));
+        c.answered(info);
+        c.metadata.complete(c.info);
+    }
 
     private Entry create(long cgroupId, String leaf, String knownPath, long pid) {
         Entry e = new Entry(cgroupId);
@@ -416,6 +477,7 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
     private Container container(ContainerIds.Ref ref) {
         Container[] created = new Container[1];
         Container c = byId.computeIfAbsent(ref.id(), id -> created[0] = new Container(ref));
+        if (!c.inCgroup) c.inCgroup = true;
         if (created[0] != null) async(() -> engines.fetchMetadata(c));
         return c;
     }
@@ -465,8 +527,11 @@ public final class ContainerTable implements AutoCloseable, ContainerLookup {
             Container c = e.container;
             if (c != null) live.add(c);
         }
+        // A container announced by its engine has no cgroup until its first process runs: kept a
+        // sweep interval for it.
+        long young = System.nanoTime() - options.sweepInterval().toNanos();
         for (Container c : byId.values()) {
-            if (!live.contains(c) && byId.remove(c.fullId, c)) {
+            if (!live.contains(c) && (c.inCgroup || c.createdNanos - young < 0) && byId.remove(c.fullId, c)) {
                 for (Consumer<ContainerInfo> l : forgetListeners) {
                     try {
                         l.accept(c.info);

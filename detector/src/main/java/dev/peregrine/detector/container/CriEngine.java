@@ -1,5 +1,11 @@
 package dev.peregrine.detector.container;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.peregrine.detector.containerd.v1.ContainerCreate;
+import dev.peregrine.detector.containerd.v1.Envelope;
+import dev.peregrine.detector.containerd.v1.EventsGrpc;
+import dev.peregrine.detector.containerd.v1.SubscribeRequest;
+import dev.peregrine.detector.containerd.v1.TaskStart;
 import dev.peregrine.detector.cri.v1.Container;
 import dev.peregrine.detector.cri.v1.ContainerFilter;
 import dev.peregrine.detector.cri.v1.ContainerState;
@@ -30,6 +36,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +84,11 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
 
     public static final List<Path> CRIO_SOCKETS = List.of(CRIO_SOCKET);
 
+    /** The containerd namespace of the CRI plugin's containers. */
+    static final String CRI_NAMESPACE = "k8s.io";
+
+    static final String CONTAINER_CREATED = "/containers/create";
+    static final String TASK_STARTED = "/tasks/start";
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** Waits for a just-created container to report its start: 0.1 + 0.2 + 0.4 + 0.8 s. */
     private static final int START_RETRIES = 4;
@@ -129,6 +141,72 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
 
     @Override
     public Optional<ContainerInfo> inspect(ContainerIds.Ref ref) throws IOException {
+        return inspect(ref, START_RETRIES);
+    }
+
+    @Override
+    public Optional<ContainerInfo> inspectCreated(ContainerIds.Ref ref) throws IOException {
+        return inspect(ref, 0);
+    }
+
+    /** containerd announces containers on its own event service, beside the CRI; CRI-O is not followed. */
+    @Override
+    public boolean announces() {
+        return runtime == ContainerIds.Runtime.CONTAINERD;
+    }
+
+    /**
+     * Follows containerd's event service ({@code containerd.services.events.v1.Events/Subscribe},
+     * on the same socket) for the CRI's namespace: {@code /containers/create}, which containerd
+     * publishes when the CRI's CreateContainer makes the container, before it is started, and
+     * {@code /tasks/start}. The CRI itself has such a stream only from containerd 1.7
+     * (GetContainerEvents); this one is there from 1.0 on.
+     *
+     * @throws UnsupportedOperationException when the socket has no containerd event service (CRI-O)
+     */
+    @Override
+    public void follow(Lifecycle lifecycle) throws IOException {
+        if (!announces()) throw new UnsupportedOperationException(runtime + " engine has no event stream");
+        SubscribeRequest request = SubscribeRequest.newBuilder()
+                .addFilters("namespace==" + CRI_NAMESPACE + ",topic==\"" + CONTAINER_CREATED + "\"")
+                .addFilters("namespace==" + CRI_NAMESPACE + ",topic==\"" + TASK_STARTED + "\"")
+                .build();
+        try {
+            Iterator<Envelope> events = EventsGrpc.newBlockingStub(channel()).subscribe(request);
+            // The call is under way; containerd registers the subscriber as it takes it (not
+            // confirmed to the client: its first message is the first event).
+            lifecycle.following();
+            while (events.hasNext()) {
+                Envelope e = events.next();
+                try {
+                    switch (e.getTopic()) {
+                        case CONTAINER_CREATED -> {
+                            String id = ContainerCreate.parseFrom(e.getEvent().getValue())
+                                    .getId();
+                            if (ContainerIds.isFullId(id))
+                                lifecycle.created(new ContainerIds.Ref(runtime, id, null, false));
+                        }
+                        case TASK_STARTED -> {
+                            String id =
+                                    TaskStart.parseFrom(e.getEvent().getValue()).getContainerId();
+                            if (ContainerIds.isFullId(id))
+                                lifecycle.started(new ContainerIds.Ref(runtime, id, null, false));
+                        }
+                        default -> {}
+                    }
+                } catch (InvalidProtocolBufferException bad) {
+                    // an event of another shape: skipped, the stream goes on
+                }
+            }
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED)
+                throw new UnsupportedOperationException(socket + " has no containerd event service", e);
+            throw failure("events Subscribe", e);
+        }
+    }
+
+    /** A created container not yet recorded as started is asked again up to {@code startRetries} times. */
+    private Optional<ContainerInfo> inspect(ContainerIds.Ref ref, int startRetries) throws IOException {
         if (!ContainerIds.isFullId(ref.id())) throw new IllegalArgumentException("not a container id: " + ref.id());
         ContainerStatusResponse r;
         try {
@@ -141,7 +219,7 @@ public final class CriEngine implements ContainerEngine, AutoCloseable {
                 ContainerStatus s = r.getStatus();
                 if (s.getStartedAt() != 0
                         || s.getState() != ContainerState.CONTAINER_CREATED
-                        || attempt >= START_RETRIES) break;
+                        || attempt >= startRetries) break;
                 try {
                     Thread.sleep(100L << attempt);
                 } catch (InterruptedException e) {

@@ -40,8 +40,14 @@ public final class DockerEngine implements ContainerEngine {
     /** Waits for a just-created container to report its start time: 0.1 + 0.2 + 0.4 + 0.8 s. */
     private static final int START_RETRIES = 4;
 
+    /** {"type":["container"],"event":["create","start"]}, URL-encoded. */
+    private static final String EVENT_FILTER =
+            "%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22create%22%2C%22start%22%5D%7D";
+
     private final ContainerIds.Runtime runtime;
     private final UnixHttp http;
+    /** The time of the last event {@link #follow} saw (dockerd's timeNano); 0 before the first. */
+    private volatile long lastEventNanos;
 
     public DockerEngine(Path socket, ContainerIds.Runtime runtime, Duration timeout) {
         this.runtime = runtime;
@@ -86,6 +92,60 @@ public final class DockerEngine implements ContainerEngine {
 
     @Override
     public Optional<ContainerInfo> inspect(ContainerIds.Ref ref) throws IOException {
+        return inspect(ref, START_RETRIES);
+    }
+
+    @Override
+    public Optional<ContainerInfo> inspectCreated(ContainerIds.Ref ref) throws IOException {
+        return inspect(ref, 0);
+    }
+
+    @Override
+    public boolean announces() {
+        return true;
+    }
+
+    /**
+     * Follows {@code GET /events} for containers' {@code create} and {@code start}. After a break
+     * it resumes from the last event it saw ({@code since}), so that no container created
+     * meanwhile is missed.
+     */
+    @Override
+    public void follow(Lifecycle lifecycle) throws IOException {
+        String target =
+                "/events?filters=" + EVENT_FILTER + (lastEventNanos > 0 ? "&since=" + since(lastEventNanos) : "");
+        http.lines(target, lifecycle::following, line -> {
+            JsonNode e;
+            try {
+                e = JSON.readTree(line);
+            } catch (JacksonException bad) {
+                return; // not an event: skipped, the stream goes on
+            }
+            String id = e.path("Actor").path("ID").asString(e.path("id").asString(""));
+            String action = e.path("Action").asString(e.path("status").asString(""));
+            long at = e.path("timeNano").asLong(0);
+            if (at > lastEventNanos) lastEventNanos = at;
+            if (!"container".equals(e.path("Type").asString("container")) || !ContainerIds.isFullId(id)) return;
+            String podUid = e.path("Actor")
+                    .path("Attributes")
+                    .path("io.kubernetes.pod.uid")
+                    .asString(null);
+            ContainerIds.Ref ref = new ContainerIds.Ref(runtime, id, podUid, false);
+            switch (action) {
+                case "create" -> lifecycle.created(ref);
+                case "start" -> lifecycle.started(ref);
+                default -> {}
+            }
+        });
+    }
+
+    /** Go's Unix time with nanoseconds, as dockerd's {@code since} takes it. */
+    static String since(long epochNanos) {
+        return epochNanos / 1_000_000_000L + "." + String.format("%09d", epochNanos % 1_000_000_000L);
+    }
+
+    /** A container answered while created but not started is asked again up to {@code startRetries} times. */
+    private Optional<ContainerInfo> inspect(ContainerIds.Ref ref, int startRetries) throws IOException {
         if (!ContainerIds.isFullId(ref.id())) throw new IllegalArgumentException("not a container id: " + ref.id());
         JsonNode root = null;
         for (int attempt = 0; ; attempt++) {
@@ -96,9 +156,8 @@ public final class DockerEngine implements ContainerEngine {
             // Just created: runc has exec'd the entrypoint but dockerd has not recorded the start yet.
             boolean started =
                     !ZERO_TIME.equals(root.path("State").path("StartedAt").asString(ZERO_TIME));
-            if (started
-                    || !"created".equals(root.path("State").path("Status").asString(""))
-                    || attempt >= START_RETRIES) break;
+            if (started || !"created".equals(root.path("State").path("Status").asString("")) || attempt >= startRetries)
+                break;
             try {
                 Thread.sleep(100L << attempt);
             } catch (InterruptedException e) {
@@ -192,7 +251,17 @@ public final class DockerEngine implements ContainerEngine {
                 .podUid(labels.get("io.kubernetes.pod.uid"))
                 .podLabels(podLabels)
                 .labels(labels)
+                .command(command(root))
                 .build();
+    }
+
+    /** The main command as the engine runs it: {@code Path} (entrypoint or command) and {@code Args}. */
+    static String command(JsonNode root) {
+        String path = root.path("Path").asString("");
+        if (path.isEmpty()) return null;
+        StringBuilder sb = new StringBuilder(path);
+        for (JsonNode a : root.path("Args").values()) sb.append(' ').append(a.asString(""));
+        return sb.toString();
     }
 
     /** RFC 3339 with nanoseconds (Go's time format) to epoch ns; {@link Event#NONE} for Go's zero time. */

@@ -35,6 +35,8 @@ public final class ContainerInfo {
     public final Map<String, String> podLabels;
     /** The container's own labels (Falco's {@code container.label}); empty when the engine gave none. */
     public final Map<String, String> labels;
+    /** The container's main command (entrypoint and arguments) as its engine gave it; null when not given. */
+    public final String command;
 
     private ContainerInfo(Builder b) {
         id = b.id;
@@ -58,6 +60,7 @@ public final class ContainerInfo {
         podUid = b.podUid;
         podLabels = Map.copyOf(b.podLabels);
         labels = Map.copyOf(b.labels);
+        command = b.command;
         StringBuilder sb = new StringBuilder();
         for (Mount m : mounts) {
             if (!sb.isEmpty()) sb.append(',');
@@ -83,7 +86,7 @@ public final class ContainerInfo {
     }
 
     public static final class Builder {
-        String id, name, image, imageRepository, imageTag, imageId, type, podName, nsName, podUid;
+        String id, name, image, imageRepository, imageTag, imageId, type, podName, nsName, podUid, command;
         boolean privileged;
         long startTs = Event.NONE;
         List<Mount> mounts = List.of();
@@ -162,6 +165,11 @@ public final class ContainerInfo {
 
         public Builder labels(Map<String, String> v) {
             labels = v;
+            return this;
+        }
+
+        public Builder command(String v) {
+            command = v;
             return this;
         }
 

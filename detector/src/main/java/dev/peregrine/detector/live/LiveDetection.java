@@ -1,9 +1,11 @@
 package dev.peregrine.detector.live;
 
+import dev.peregrine.detector.anomaly.Baselines;
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.capture.Syscalls;
 import dev.peregrine.detector.container.ContainerLookup;
+import dev.peregrine.detector.event.ContainerInfo;
 import dev.peregrine.detector.event.Event;
 import dev.peregrine.detector.process.ProcessTable;
 import dev.peregrine.detector.process.Users;
@@ -16,6 +18,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -28,16 +31,24 @@ import java.util.function.Consumer;
 
 /**
  * The detector's main loop on a live host: kernel events → process/fd/container state → rules.
- * Runs on the calling thread until {@code running} turns false.
+ * Runs on the calling thread until {@code running} turns false. Events of a container whose
+ * metadata its engine has not given yet wait for it a moment ({@link ContainerHold}).
  */
 public final class LiveDetection {
     /** One event in this many has its evaluation timed. */
     static final int EVALUATION_SAMPLE = 64;
 
+    /** How long a new container's events wait for its metadata by default. */
+    public static final Duration DEFAULT_CONTAINER_WAIT = Duration.ofMillis(500);
+
+    /** Events held for their containers' metadata at most, over all containers. */
+    static final int MAX_HELD = 16_384;
+
     private final Ruleset ruleset;
     private final MeterRegistry metrics;
     private final ContainerLookup containers;
     private final int maxProcesses;
+    private final Duration containerWait;
     /**
      * Events by type, counted by the event thread alone: with a plain write, as an atomic add (what
      * a Micrometer Counter does) costs a memory fence per event; the metrics scrape reads them.
@@ -59,12 +70,39 @@ public final class LiveDetection {
     private volatile long records;
     /** Open fds over all processes in the table, recomputed about once a second by the event thread. */
     private volatile long fds;
+    /** The behaviour model (run --anomaly), or null. */
+    private Baselines baselines;
+
+    private final AtomicLong held = new AtomicLong();
+    private final AtomicLong releasedIncomplete = new AtomicLong();
 
     public LiveDetection(Ruleset ruleset, MeterRegistry metrics, ContainerLookup containers, int maxProcesses) {
+        this(ruleset, metrics, containers, maxProcesses, DEFAULT_CONTAINER_WAIT);
+    }
+
+    /**
+     * @param containerWait how long the events of a container whose metadata is on its way wait
+     *     for it at most (zero: not at all)
+     */
+    public LiveDetection(
+            Ruleset ruleset,
+            MeterRegistry metrics,
+            ContainerLookup containers,
+            int maxProcesses,
+            Duration containerWait) {
+        if (containerWait.isNegative())
+            throw new IllegalArgumentException("containerWait is negative: " + containerWait);
         this.ruleset = ruleset;
         this.metrics = metrics;
         this.containers = containers;
         this.maxProcesses = maxProcesses;
+        this.containerWait = containerWait;
+    }
+
+    /** Hands every event the rules see to the behaviour model as well. */
+    public LiveDetection baselines(Baselines baselines) {
+        this.baselines = baselines;
+        return this;
     }
 
     private void countEvent(int recordType, String type) {
@@ -91,11 +129,11 @@ public final class LiveDetection {
      * Under the stable rules that is close, dup, fcntl, socket, pipe and the like: half of the
      * records of a file-heavy load.
      */
-    static boolean[] tablesOnly(Ruleset ruleset, boolean noRecording) {
+    static boolean[] tablesOnly(Ruleset ruleset, boolean noRecording, Set<String> modelTypes) {
         boolean[] out = new boolean[512];
         for (int nr = 0; nr < out.length && noRecording; nr++) {
             String type = Syscalls.name(nr);
-            out[nr] = type != null && ruleset.candidates(type).length == 0;
+            out[nr] = type != null && ruleset.candidates(type).length == 0 && !modelTypes.contains(type);
         }
         return out;
     }
@@ -160,10 +198,43 @@ public final class LiveDetection {
                         "Time to evaluate the rules on one event (one event in " + EVALUATION_SAMPLE + " is timed)")
                 .publishPercentileHistogram()
                 .register(metrics);
-        boolean[] tablesOnly = tablesOnly(ruleset, onEvent == null);
+        Timer holdTime = Timer.builder("peregrine.detector.container.hold")
+                .description("Time a new container's events waited for its metadata (once per container)")
+                .publishPercentileHistogram()
+                .register(metrics);
+        Baselines model = baselines;
+        Consumer<Event> evaluate = e -> evaluate(e, onEvent, onAlert, evaluation);
+        // A held event reaches the model when it is released, with its container's metadata.
+        Consumer<Event> evaluateHeld = model == null
+                ? evaluate
+                : e -> {
+                    evaluate.accept(e);
+                    int type = recordTypeOf(e);
+                    if (type >= 0) model.observe(type, e);
+                };
+        ContainerHold hold =
+                new ContainerHold(containers, containerWait.toNanos(), MAX_HELD, evaluateHeld, (n, nanos, complete) -> {
+                    holdTime.record(nanos, TimeUnit.NANOSECONDS);
+                    if (!complete) releasedIncomplete.addAndGet(n);
+                });
+        FunctionCounter.builder("peregrine.detector.container.held", held, AtomicLong::get)
+                .description("Events held back until their container's metadata arrived")
+                .register(metrics);
+        FunctionCounter.builder("peregrine.detector.container.held.incomplete", releasedIncomplete, AtomicLong::get)
+                .description(
+                        "Held events evaluated without their container's metadata (the wait was over, or no engine knew it)")
+                .register(metrics);
+        Gauge.builder("peregrine.detector.container.holding", hold, ContainerHold::holding)
+                .description("Events waiting for their container's metadata now")
+                .register(metrics);
+        boolean[] tablesOnly = tablesOnly(ruleset, onEvent == null, model == null ? Set.of() : Baselines.eventTypes());
         Consumer<RawEvent> sink = raw -> {
             if ((++recordsCounted & 4095) == 0) {
                 records = recordsCounted;
+            }
+            // Under sustained load a poll does not return: held events are released from here too.
+            if ((recordsCounted & 1023) == 0 && !hold.isEmpty()) {
+                hold.release(System.nanoTime());
             }
             int recordType = raw.type;
             if (recordType < tablesOnly.length && tablesOnly[recordType]) {
@@ -176,40 +247,75 @@ public final class LiveDetection {
                 return;
             }
             countEvent(recordType, e.type);
-            if (onEvent != null) {
-                onEvent.accept(e);
+            // The host's events go straight on: one reference compare.
+            if (e.container != ContainerInfo.HOST && hold.offer(e, raw.cgroupId)) {
+                held.incrementAndGet();
+                return;
             }
-            CompiledRule rule;
-            // Timing every event cost more than half as much as the rules themselves (two clock
-            // reads and a histogram update); a sample gives the same distribution.
-            if (++evaluated % EVALUATION_SAMPLE == 0) {
-                long start = System.nanoTime();
-                rule = ruleset.firstMatch(e);
-                evaluation.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            } else {
-                rule = ruleset.firstMatch(e);
-            }
-            if (rule != null) {
-                matchesByRule
-                        .computeIfAbsent(
-                                rule.name(),
-                                n -> Counter.builder("peregrine.detector.matches")
-                                        .tag("rule", n)
-                                        .description("Rule matches")
-                                        .register(metrics))
-                        .increment();
-                onAlert.accept(rule, e.snapshot());
+            evaluate.accept(e);
+            if (model != null) {
+                model.observe(recordType, e);
             }
         };
         fds = processes.fdCount();
         long nextCount = System.nanoTime() + 1_000_000_000L;
-        while (running.getAsBoolean()) {
-            capture.pollInPlace(10, sink);
-            records = recordsCounted;
-            if (System.nanoTime() - nextCount >= 0) {
-                fds = processes.fdCount();
-                nextCount = System.nanoTime() + 1_000_000_000L;
+        try {
+            while (running.getAsBoolean()) {
+                capture.pollInPlace(10, sink);
+                records = recordsCounted;
+                if (!hold.isEmpty()) {
+                    hold.release(System.nanoTime());
+                }
+                if (model != null) {
+                    model.tick(System.currentTimeMillis() * 1_000_000L);
+                }
+                if (System.nanoTime() - nextCount >= 0) {
+                    fds = processes.fdCount();
+                    nextCount = System.nanoTime() + 1_000_000_000L;
+                }
             }
+        } finally {
+            // Nothing held is lost when detection stops.
+            hold.releaseAll(System.nanoTime());
+        }
+    }
+
+    /**
+     * The kernel record type a (held) event was made from, for the behaviour model: a successful
+     * exec comes from the exec record, anything else from its syscall; -1 when unknown.
+     */
+    static int recordTypeOf(Event e) {
+        if (e.rawres == 0 && ("execve".equals(e.type) || "execveat".equals(e.type))) {
+            return RawEvent.PROC_EXEC;
+        }
+        return Syscalls.number(e.type);
+    }
+
+    /** Records the event if asked, and evaluates the rules on it: the live event, or a held one's snapshot. */
+    private void evaluate(Event e, Consumer<Event> onEvent, BiConsumer<CompiledRule, Event> onAlert, Timer evaluation) {
+        if (onEvent != null) {
+            onEvent.accept(e);
+        }
+        CompiledRule rule;
+        // Timing every event cost more than half as much as the rules themselves (two clock
+        // reads and a histogram update); a sample gives the same distribution.
+        if (++evaluated % EVALUATION_SAMPLE == 0) {
+            long start = System.nanoTime();
+            rule = ruleset.firstMatch(e);
+            evaluation.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        } else {
+            rule = ruleset.firstMatch(e);
+        }
+        if (rule != null) {
+            matchesByRule
+                    .computeIfAbsent(
+                            rule.name(),
+                            n -> Counter.builder("peregrine.detector.matches")
+                                    .tag("rule", n)
+                                    .description("Rule matches")
+                                    .register(metrics))
+                    .increment();
+            onAlert.accept(rule, e.snapshot());
         }
     }
 }

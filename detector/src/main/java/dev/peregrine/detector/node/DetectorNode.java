@@ -4,6 +4,9 @@ import dev.peregrine.contract.v1.Origin;
 import dev.peregrine.detector.alert.AlertFormat;
 import dev.peregrine.detector.alert.AlertMessage;
 import dev.peregrine.detector.alert.FalcoAlert;
+import dev.peregrine.detector.anomaly.Anomaly;
+import dev.peregrine.detector.anomaly.Baselines;
+import dev.peregrine.detector.anomaly.ProfileStore;
 import dev.peregrine.detector.capture.Capture;
 import dev.peregrine.detector.capture.Prerequisites;
 import dev.peregrine.detector.container.ContainerTable;
@@ -16,6 +19,7 @@ import dev.peregrine.detector.rule.RulesLoader;
 import dev.peregrine.detector.rule.Ruleset;
 import dev.peregrine.detector.transport.NodeSpool;
 import dev.peregrine.detector.transport.SidekickLink;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -60,6 +64,10 @@ public final class DetectorNode implements AutoCloseable {
     private NodeSpool spool;
 
     private SidekickLink link;
+    /** The behaviour model and where its profiles are kept; null while anomaly detection is off. */
+    private Baselines baselines;
+
+    private ProfileStore profiles;
 
     private DetectorNode(NodeSettings settings, Ruleset ruleset, PrintStream out, PrintStream err) {
         this.settings = settings;
@@ -173,6 +181,14 @@ public final class DetectorNode implements AutoCloseable {
                     + (sidekick.link().tls() ? " (TLS)" : "") + "; node spool "
                     + sidekick.spoolDir().toAbsolutePath() + " (" + spool.count() + " waiting)");
         }
+        if (settings.anomaly() != null && !settings.recording()) {
+            var a = settings.anomaly();
+            profiles = a.directory() == null ? null : new ProfileStore(a.directory());
+            baselines = new Baselines(a, metrics, profiles, this::anomaly);
+            err.println(name + ": anomaly detection on: profiles learn for " + a.learning() + ", kept in "
+                    + (profiles == null ? "memory only" : profiles.directory().toAbsolutePath()) + " ("
+                    + baselines.keys().size() + " loaded)");
+        }
     }
 
     /**
@@ -183,7 +199,30 @@ public final class DetectorNode implements AutoCloseable {
         try (Capture capture = Capture.open();
                 ContainerTable containers = ContainerTable.withDefaultEngines(settings.criSockets())) {
             containers.seedFromCgroups();
-            new LiveDetection(ruleset, metrics, containers, settings.maxProcesses())
+            // Containers created from now on are described before their first process runs.
+            try {
+                if (!containers.awaitFollowing(Duration.ofSeconds(2))) {
+                    err.println(name + ": a container engine's event stream did not open within 2 s;"
+                            + " new containers are described at their first event until it does");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            FunctionCounter.builder(
+                            "peregrine.detector.container.announced",
+                            containers,
+                            c -> c.stats().announced())
+                    .description("Containers described when their engine announced them, before their first event")
+                    .register(metrics);
+            FunctionCounter.builder(
+                            "peregrine.detector.container.follow.breaks",
+                            containers,
+                            c -> c.stats().followBreaks())
+                    .description("Times a container engine's event stream could not be opened or broke")
+                    .register(metrics);
+            new LiveDetection(ruleset, metrics, containers, settings.maxProcesses(), settings.containerWait())
+                    .baselines(baselines)
                     .run(
                             capture,
                             running,
@@ -202,6 +241,16 @@ public final class DetectorNode implements AutoCloseable {
         }
     }
 
+    /** An anomaly, like a rule match: a Falco JSON line on stdout and, with a sidekick, into the spool. */
+    void anomaly(Anomaly a) {
+        FalcoAlert alert = alerts.format(a);
+        out.println(alert.json());
+        out.flush();
+        if (spool != null) {
+            spool.append(AlertMessage.of(alert));
+        }
+    }
+
     Ruleset ruleset() {
         return ruleset;
     }
@@ -210,9 +259,18 @@ public final class DetectorNode implements AutoCloseable {
         return metricsServer.port();
     }
 
-    /** Closes the record file, the link, the spool and the metrics server, in that order. */
+    /**
+     * Saves the profiles, closes the record file, the link, the spool and the metrics server, in
+     * that order. Called on the event thread once detection has stopped.
+     */
     @Override
     public void close() {
+        if (baselines != null) {
+            baselines.save();
+        }
+        if (profiles != null) {
+            profiles.close();
+        }
         if (events != null) {
             events.close();
         }

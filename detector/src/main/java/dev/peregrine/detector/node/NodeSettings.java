@@ -1,5 +1,7 @@
 package dev.peregrine.detector.node;
 
+import dev.peregrine.detector.anomaly.AnomalySettings;
+import dev.peregrine.detector.live.LiveDetection;
 import dev.peregrine.detector.transport.LinkSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -21,7 +23,10 @@ import java.util.Map;
  * @param maxProcesses bound of the process table
  * @param hostname the hostname alerts carry
  * @param criSockets Kubernetes CRI sockets to ask about containers, besides the default ones
+ * @param containerWait how long the events of a new container wait for its metadata at most
+ *     before the rules see them (zero: not at all)
  * @param sidekick where alerts go besides stdout; null for stdout only
+ * @param anomaly the behaviour model's settings ({@code run --anomaly}); null when it is off
  */
 public record NodeSettings(
         List<Path> rules,
@@ -31,7 +36,9 @@ public record NodeSettings(
         int maxProcesses,
         String hostname,
         List<Path> criSockets,
-        Sidekick sidekick) {
+        Duration containerWait,
+        Sidekick sidekick,
+        AnomalySettings anomaly) {
 
     public NodeSettings {
         rules = List.copyOf(rules);
@@ -72,6 +79,7 @@ public record NodeSettings(
         private String hostname;
 
         private final List<Path> criSockets = new ArrayList<>();
+        private Duration containerWait = LiveDetection.DEFAULT_CONTAINER_WAIT;
         private String sidekick;
         private Path sidekickCa;
         private Path sidekickCert;
@@ -81,6 +89,8 @@ public record NodeSettings(
         private long spoolMaxBytes = 512L << 20;
         private String nodeName;
         private String clusterName;
+        /** Null while anomaly detection is off. */
+        private AnomalySettings anomaly;
 
         private Builder(Map<String, String> env) {
             sidekickToken = env.get("PEREGRINE_TOKEN");
@@ -120,6 +130,11 @@ public record NodeSettings(
 
         public Builder cri(Path socket) {
             criSockets.add(socket);
+            return this;
+        }
+
+        public Builder containerWait(Duration wait) {
+            containerWait = wait;
             return this;
         }
 
@@ -169,6 +184,17 @@ public record NodeSettings(
             return this;
         }
 
+        /** Switches the behaviour model on with these settings (null: off). */
+        public Builder anomaly(AnomalySettings settings) {
+            anomaly = settings;
+            return this;
+        }
+
+        /** The behaviour model's settings so far: null while it is off. */
+        public AnomalySettings anomaly() {
+            return anomaly;
+        }
+
         /**
          * @throws IllegalArgumentException for a client certificate without its key or a key
          *     without its certificate
@@ -187,6 +213,7 @@ public record NodeSettings(
                     maxProcesses,
                     hostname != null ? hostname : InetAddress.getLocalHost().getHostName(),
                     criSockets,
+                    containerWait,
                     sidekick == null
                             ? null
                             : new Sidekick(
@@ -194,7 +221,8 @@ public record NodeSettings(
                                     spoolDir,
                                     spoolMaxBytes,
                                     nodeName,
-                                    clusterName));
+                                    clusterName),
+                    anomaly);
         }
     }
 }

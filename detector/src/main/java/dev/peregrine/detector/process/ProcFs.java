@@ -247,26 +247,6 @@ final class ProcFs {
         }
     }
 
-    /** Root of the process's mount namespace and its overlay upper dir, for exe upper-layer checks. */
-    String overlayUpperDir(long pid) {
-        String mountinfo = text(proc.resolve(pid + "/mountinfo"));
-        if (mountinfo == null) {
-            return null;
-        }
-        for (String line : mountinfo.split("\n")) {
-            String[] parts = line.split(" - ", 2);
-            String[] pre = parts[0].split(" ");
-            if (parts.length == 2 && pre.length > 4 && pre[4].equals("/") && parts[1].startsWith("overlay ")) {
-                for (String opt : parts[1].split(" ")[2].split(",")) {
-                    if (opt.startsWith("upperdir=")) {
-                        return opt.substring(9);
-                    }
-                }
-            }
-        }
-        return null;
-    }
-
     static List<String> nulSeparated(byte[] b) {
         List<String> out = new ArrayList<>();
         if (b == null) {

@@ -5,7 +5,6 @@ import dev.peregrine.detector.capture.ForkInfo;
 import dev.peregrine.detector.capture.RawEvent;
 import dev.peregrine.detector.event.FdInfo;
 import dev.peregrine.detector.event.ProcessInfo;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -131,9 +130,10 @@ public final class ProcessTable {
         p.uid = Integer.toUnsignedLong(e.uid);
         p.gid = Integer.toUnsignedLong(e.gid);
         p.loginuid = e.loginuid == -1 ? -1 : Integer.toUnsignedLong(e.loginuid);
+        // Decided in the kernel at exec: the file may be gone, and the process too, once this is read.
         p.exeFromMemfd = e.flag(RawEvent.FLAG_EXE_MEMFD);
-        p.exeWritable = writable(x, p.uid, p.gid);
-        p.exeUpperLayer = e.flag(RawEvent.FLAG_EXE_OVERLAY) && inUpperLayer(e.pid, p.exepath);
+        p.exeWritable = e.flag(RawEvent.FLAG_EXE_WRITABLE);
+        p.exeUpperLayer = e.flag(RawEvent.FLAG_EXE_OVERLAY) && e.flag(RawEvent.FLAG_EXE_UPPER_LAYER);
         p.fds.closeOnExec();
         p.changed();
     }
@@ -192,26 +192,5 @@ public final class ProcessTable {
         }
         p.seen = ++clock;
         recency.add(p);
-    }
-
-    /** Falco's is_exe_writable: the user that ran it may write the file (root may write anything). */
-    private static boolean writable(ExecInfo x, long uid, long gid) {
-        int mode = x.exeMode();
-        if (uid == 0) {
-            return true;
-        }
-        if (uid == Integer.toUnsignedLong(x.exeUid())) {
-            return (mode & 0200) != 0;
-        }
-        if (gid == Integer.toUnsignedLong(x.exeGid())) {
-            return (mode & 0020) != 0;
-        }
-        return (mode & 0002) != 0;
-    }
-
-    /** Whether the exe exists in the container's overlay upper dir: written or changed after the image. */
-    private boolean inUpperLayer(long pid, String exepath) {
-        String upper = procfs.overlayUpperDir(pid);
-        return upper != null && exepath != null && Files.exists(Path.of(upper, exepath));
     }
 }

@@ -117,6 +117,29 @@ class CaptureTest {
         return e.pid == p.pid() || e.ppid == p.pid();
     }
 
+    /**
+     * Under sustained load the ring is never empty; a poll still returns after its share of
+     * records ({@link RingReader#MAX_RECORDS_PER_CONSUME} in the event loop), so the loop gets to
+     * ask whether to stop. Here the share is small: the generator's records are all queued before
+     * the first poll, and none of them is lost by returning early.
+     */
+    @Test
+    void onePollHandsOverAtMostItsShareAndTheRestFollow() throws Exception {
+        int n = 2_000, share = 500;
+        String missing = "/nonexistent-" + UUID.randomUUID();
+        Process p = run("/bin/bash", "-c", "for ((i=0;i<" + n + ";i++)); do : <" + missing + "; done 2>/dev/null");
+        assertThat(capture.pollInPlace(0, CaptureTest::take, share)).isEqualTo(share);
+        Predicate<RawEvent> ours =
+                e -> e.type == OPENAT && e.pid == p.pid() && e.string(0).equals(missing);
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (events.stream().filter(ours).count() < n && Instant.now().isBefore(deadline)) {
+            assertThat(capture.pollInPlace(50, CaptureTest::take, share)).isLessThanOrEqualTo(share);
+        }
+        assertThat(events.stream().filter(ours).count())
+                .as("the generator's opens; ring buffer drops since load: %d", capture.drops())
+                .isEqualTo(n);
+    }
+
     @Test
     void anOpenByAChildProcessArrivesWithItsPathAndResult() throws Exception {
         Path file = dir.resolve("probe-" + UUID.randomUUID());

@@ -238,7 +238,7 @@ public final class KernelRecords {
             header.putShort(98, (short) (120 + p.length))
                     .put(100, (byte) count)
                     .put(101, (byte) flags)
-                    .putShort(102, (short) 2);
+                    .putShort(102, (short) 3);
             byte[] all = new byte[120 + p.length];
             System.arraycopy(header.array(), 0, all, 0, 120);
             System.arraycopy(p, 0, all, 120, p.length);

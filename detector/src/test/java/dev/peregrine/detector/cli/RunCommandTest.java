@@ -50,6 +50,7 @@ class RunCommandTest {
         assertThat(s.maxProcesses()).isEqualTo(65_536);
         assertThat(s.hostname()).isEqualTo(InetAddress.getLocalHost().getHostName());
         assertThat(s.criSockets()).isEmpty();
+        assertThat(s.containerWait()).isEqualTo(Duration.ofMillis(500));
         assertThat(s.sidekick()).as("stdout only").isNull();
     }
 
@@ -184,9 +185,11 @@ class RunCommandTest {
             assertThat(r.err())
                     .isEqualTo(
                             "usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...\n"
+                                    + "           [--container-wait MS]\n"
                                     + "           [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]\n"
                                     + "            [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]\n"
-                                    + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]...\n");
+                                    + "           [--anomaly [--anomaly-learning DURATION] [--anomaly-config FILE] [--anomaly-dir DIR]]\n"
+                                    + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]... [--container-wait MS]\n");
         }
     }
 
@@ -224,5 +227,54 @@ class RunCommandTest {
         assertThatThrownBy(() -> settings(args.split(" ")))
                 .isInstanceOf(RunCommand.UsageException.class)
                 .hasMessage(message);
+    }
+
+    @Test
+    void anomalyDetectionIsOffUnlessAsked() throws Exception {
+        assertThat(settings("run").anomaly()).isNull();
+        assertThat(settings("capture", "--out", "x.jsonl", "--anomaly").anomaly())
+                .as("capture records only")
+                .isNull();
+    }
+
+    @Test
+    void anomalyFlagsSetLearningAndDirectory(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        var a = settings("run", "--anomaly").anomaly();
+        assertThat(a).isEqualTo(dev.peregrine.detector.anomaly.AnomalySettings.defaults());
+        Path config = java.nio.file.Files.writeString(dir.resolve("detector.yaml"), "anomaly:\n  window: 5s\n");
+        var b = settings(
+                        "run",
+                        "--anomaly-learning",
+                        "90s",
+                        "--anomaly-config",
+                        config.toString(),
+                        "--anomaly-dir",
+                        dir.resolve("profiles").toString())
+                .anomaly();
+        assertThat(b.learning()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(b.window()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(b.directory()).isEqualTo(dir.resolve("profiles"));
+    }
+
+    @Test
+    void badAnomalySettingsStopStartNamingTheKey(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Run r = run("run", "--anomaly-learning", "soon");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("run: --anomaly-learning: expected a duration such as 60s");
+        Path config = java.nio.file.Files.writeString(dir.resolve("detector.yaml"), "anomaly:\n  treshold: 0.6\n");
+        Run c = run("run", "--anomaly", "--anomaly-config", config.toString());
+        assertThat(c.code()).isEqualTo(2);
+        assertThat(c.err()).contains("anomaly.treshold: unknown setting");
+    }
+
+    @Test
+    void containerWaitIsGivenInMillisecondsAndBounded() throws Exception {
+        assertThat(settings("run", "--container-wait", "250").containerWait()).isEqualTo(Duration.ofMillis(250));
+        assertThat(settings("capture", "--out", "e.jsonl", "--container-wait", "0")
+                        .containerWait())
+                .isEqualTo(Duration.ZERO);
+        Run r = run("run", "--container-wait", "-1");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("run: --container-wait must be between 0 and 60000, not -1\n");
     }
 }

@@ -11,6 +11,7 @@ import dev.peregrine.detector.syscall.SyscallEvents;
 import dev.peregrine.testkit.DockerDaemon;
 import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -237,5 +238,53 @@ class ContainerTableDockerTest {
         assertThat(forgotten).extracting(i -> i.id).contains(id.substring(0, 12));
         // The other containers are still known.
         assertThat(table.await(cgroupId(plainId), null, WAIT).name).isEqualTo("peregrine-plain-" + suffix);
+    }
+
+    /** What an engine's event stream told, as "created ID" and "started ID". */
+    static ContainerEngine.Lifecycle recording(List<String> told) {
+        return new ContainerEngine.Lifecycle() {
+            @Override
+            public void created(ContainerIds.Ref ref) {
+                told.add("created " + ref.id());
+            }
+
+            @Override
+            public void started(ContainerIds.Ref ref) {
+                told.add("started " + ref.id());
+            }
+        };
+    }
+
+    @Test
+    void dockerAnnouncesAContainerWhenItCreatesIt() throws Exception {
+        DockerEngine engine = DockerEngine.docker(Duration.ofSeconds(10));
+        List<String> told = new CopyOnWriteArrayList<>();
+        Thread follower = Thread.ofVirtual().start(() -> {
+            try {
+                engine.follow(recording(told));
+            } catch (IOException e) {
+                told.add("broke: " + e.getMessage());
+            }
+        });
+        try {
+            // The stream may not be open yet for the first container: a few, until one is told.
+            String announced = null;
+            for (int i = 0; i < 5 && announced == null; i++) {
+                String id = docker.runDetached(
+                        "--name", "peregrine-announced-" + suffix + "-" + i, IMAGE_REPO + ":" + IMAGE_TAG, "/bin/id");
+                Instant deadline = Instant.now().plusSeconds(5);
+                while (!told.contains("started " + id) && Instant.now().isBefore(deadline)) Thread.onSpinWait();
+                docker.remove(id);
+                if (told.contains("started " + id)) announced = id;
+            }
+            assertThat(announced)
+                    .as("a container told by /events; told: " + told)
+                    .isNotNull();
+            assertThat(told).containsSubsequence("created " + announced, "started " + announced);
+        } finally {
+            follower.interrupt();
+            follower.join(10_000);
+        }
+        assertThat(follower.isAlive()).as("interrupting ends the stream").isFalse();
     }
 }

@@ -392,4 +392,99 @@ class ContainerTableTest {
                 .containsExactly(
                         "CONTAINERD /tmp/a.sock", "CRIO /tmp/a.sock", "CONTAINERD /tmp/b.sock", "CRIO /tmp/b.sock");
     }
+
+    /** Announces {@link #toAnnounce} as created on its first follow, then keeps the stream open until closed. */
+    static final class AnnouncingEngine implements ContainerEngine {
+        final ScriptedEngine answers;
+        final List<String> toAnnounce = new CopyOnWriteArrayList<>();
+        final AtomicInteger follows = new AtomicInteger();
+        /** False: the stream never opens (follow blocks before it). */
+        volatile boolean opens = true;
+
+        AnnouncingEngine(ScriptedEngine answers) {
+            this.answers = answers;
+        }
+
+        @Override
+        public ContainerIds.Runtime runtime() {
+            return answers.runtime();
+        }
+
+        @Override
+        public boolean available() {
+            return true;
+        }
+
+        @Override
+        public Optional<ContainerInfo> inspect(ContainerIds.Ref ref) throws IOException {
+            return answers.inspect(ref);
+        }
+
+        @Override
+        public boolean announces() {
+            return true;
+        }
+
+        @Override
+        public void follow(Lifecycle lifecycle) throws IOException {
+            if (opens) lifecycle.following();
+            if (follows.incrementAndGet() == 1) {
+                toAnnounce.forEach(id -> lifecycle.created(new ContainerIds.Ref(runtime(), id, null, false)));
+            }
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                throw new IOException("closed", e);
+            }
+        }
+    }
+
+    @Test
+    void aContainerAnnouncedByItsEngineIsDescribedBeforeItsFirstEvent() throws Exception {
+        AnnouncingEngine engine = new AnnouncingEngine(docker);
+        engine.toAnnounce.add(A);
+        table.close();
+        table = new ContainerTable(
+                List.of(engine), new ContainerTable.Options(root, 16, Duration.ofHours(1), Duration.ofMillis(10)));
+        assertThat(table.awaitFollowing(WAIT)).isTrue();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (table.stats().announced() < 1 && System.nanoTime() < deadline) Thread.onSpinWait();
+        assertThat(table.stats().announced()).isEqualTo(1);
+
+        // Its first event: the metadata is there at once, nothing is awaited, the engine is not asked again.
+        long id = ino("docker/" + A);
+        ContainerInfo first = table.lookup(id, A);
+        assertThat(first.name).isEqualTo("web");
+        assertThat(table.awaitingMetadata(id)).isFalse();
+        assertThat(docker.asked).containsExactly(A);
+        assertThat(engine.follows.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aContainerIsAwaitedWhileItsEngineIsAsked() throws Exception {
+        docker.hold = new CountDownLatch(1);
+        long id = ino("docker/" + A);
+        assertThat(table.awaitingMetadata(id)).isFalse(); // not known yet
+        table.lookup(id, A);
+        assertThat(table.awaitingMetadata(id)).isTrue();
+        assertThat(table.awaitingMetadata(table.rootCgroupId())).isFalse();
+        docker.hold.countDown();
+        table.await(id, A, WAIT);
+        assertThat(table.awaitingMetadata(id)).isFalse();
+    }
+
+    @Test
+    void startupWaitsForTheEnginesStreamsBoundedly() throws Exception {
+        AnnouncingEngine silent = new AnnouncingEngine(docker);
+        silent.opens = false;
+        table.close();
+        table = new ContainerTable(
+                List.of(silent), new ContainerTable.Options(root, 16, Duration.ofHours(1), Duration.ofMillis(10)));
+        assertThat(table.awaitFollowing(Duration.ofMillis(200))).isFalse();
+        // Engines that announce nothing are not waited for.
+        try (ContainerTable plain = new ContainerTable(
+                List.of(docker), new ContainerTable.Options(root, 16, Duration.ofHours(1), Duration.ofMillis(10)))) {
+            assertThat(plain.awaitFollowing(Duration.ofMillis(200))).isTrue();
+        }
+    }
 }

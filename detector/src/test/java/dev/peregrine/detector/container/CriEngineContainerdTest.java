@@ -101,20 +101,20 @@ class CriEngineContainerdTest {
             }
         } finally {
             if (containerd != null) containerd.close();
-            removePodCgroups();
+            removePodCgroups(POD_UID, !kubepodsExisted);
         }
     }
 
     /**
      * The pod's cgroup (/kubepods/besteffort/pod<uid>) in every hierarchy: the kubelet makes and
-     * removes it, containerd only its children. Then its parents, if this test made them
-     * (rmdir removes only empty cgroups, so nothing else's is touched).
+     * removes it, containerd only its children. Then its parents, if the test made them
+     * ({@code parentsToo}; rmdir removes only empty cgroups, so nothing else's is touched).
      */
-    static void removePodCgroups() {
+    static void removePodCgroups(String podUid, boolean parentsToo) {
         try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path h : hierarchies.toList()) {
-                for (String d : List.of("kubepods/besteffort/pod" + POD_UID, "kubepods/besteffort", "kubepods")) {
-                    if (d.startsWith("kubepods/besteffort/pod") || !kubepodsExisted)
+                for (String d : List.of("kubepods/besteffort/pod" + podUid, "kubepods/besteffort", "kubepods")) {
+                    if (d.startsWith("kubepods/besteffort/pod") || parentsToo)
                         ignoring(() -> {
                             Files.deleteIfExists(h.resolve(d));
                             return null;

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -166,5 +167,72 @@ class DockerEngineTest {
         assertThat(DockerEngine.nanos("2026-11-25T14:24:25.5+01:00"))
                 .isEqualTo(DockerEngine.nanos("2026-11-25T13:24:25.500Z"));
         assertThat(DockerEngine.nanos("garbage")).isEqualTo(Event.NONE);
+    }
+
+    @Test
+    void aContainerAnnouncedAsCreatedIsAnsweredAtOnce() throws Exception {
+        ObjectNode created = (ObjectNode) JSON.readTree(fixture());
+        ((ObjectNode) created.get("State"))
+                .put("Status", "created")
+                .put("Running", false)
+                .put("StartedAt", "0001-01-01T00:00:00Z");
+        try (FakeUnixServer s = new FakeUnixServer(dir, line -> plain(200, created.toString()))) {
+            ContainerInfo c = engine(s.socket).inspectCreated(REF).orElseThrow();
+            assertThat(s.requests).hasSize(1);
+            assertThat(c.startTs).isEqualTo(DockerEngine.nanos("2026-11-25T13:24:23.594058929Z"));
+            assertThat(c.imageRepository).isNotNull();
+        }
+    }
+
+    @Test
+    void followsCreateAndStartEventsAndResumesWhereItLeft() throws Exception {
+        String other = "96c7a97d92ef95038f8a7a1ab0dfb78b9af6a20f5fb3ccf7d845b2181cac1012";
+        String events = String.join(
+                "\n",
+                "{\"status\":\"create\",\"id\":\"" + ID + "\",\"Type\":\"container\",\"Action\":\"create\","
+                        + "\"Actor\":{\"ID\":\"" + ID + "\",\"Attributes\":{\"image\":\"busybox\","
+                        + "\"io.kubernetes.pod.uid\":\"0d6f1b4a-9b1e-4c8e-8f0e-1c2d3e4f5a6b\"}},"
+                        + "\"time\":1764077063,\"timeNano\":1764077063594058929}",
+                "not json",
+                "{\"Type\":\"network\",\"Action\":\"connect\",\"Actor\":{\"ID\":\"" + other
+                        + "\"},\"timeNano\":1764077063600000000}",
+                "{\"status\":\"start\",\"id\":\"" + ID + "\",\"Type\":\"container\",\"Action\":\"start\","
+                        + "\"Actor\":{\"ID\":\"" + ID
+                        + "\",\"Attributes\":{}},\"time\":1764077063,\"timeNano\":1764077063700000001}",
+                "");
+        try (FakeUnixServer s = new FakeUnixServer(dir, line -> chunked(events))) {
+            DockerEngine engine = engine(s.socket);
+            assertThat(engine.announces()).isTrue();
+            List<String> told = new ArrayList<>();
+            ContainerEngine.Lifecycle lifecycle = new ContainerEngine.Lifecycle() {
+                @Override
+                public void following() {
+                    told.add("following");
+                }
+
+                @Override
+                public void created(ContainerIds.Ref ref) {
+                    told.add("created " + ref.id() + " " + ref.podUid() + " " + ref.runtime());
+                }
+
+                @Override
+                public void started(ContainerIds.Ref ref) {
+                    told.add("started " + ref.id());
+                }
+            };
+            engine.follow(lifecycle);
+            assertThat(told)
+                    .containsExactly(
+                            "following",
+                            "created " + ID + " 0d6f1b4a-9b1e-4c8e-8f0e-1c2d3e4f5a6b DOCKER",
+                            "started " + ID);
+            assertThat(s.requests.getFirst())
+                    .startsWith("GET /events?filters=")
+                    .contains("%22create%22")
+                    .doesNotContain("since=");
+            // Again after the stream ended: from the last event seen, so nothing in between is missed.
+            engine.follow(lifecycle);
+            assertThat(s.requests.get(1)).contains("&since=1764077063.700000001 ");
+        }
     }
 }

