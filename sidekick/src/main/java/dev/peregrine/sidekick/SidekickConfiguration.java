@@ -16,6 +16,7 @@ import dev.peregrine.sidekick.intake.HttpIntake;
 import dev.peregrine.sidekick.intake.Intake;
 import dev.peregrine.sidekick.intake.IntakeToken;
 import dev.peregrine.sidekick.intake.Rejections;
+import dev.peregrine.sidekick.metrics.LabelLimits;
 import dev.peregrine.sidekick.mute.Mutes;
 import dev.peregrine.sidekick.output.stdout.StdoutConfig;
 import dev.peregrine.sidekick.route.Route;
@@ -34,11 +35,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
 import org.springframework.grpc.server.GlobalServerInterceptor;
 import org.springframework.grpc.server.ServerBuilderCustomizer;
 
@@ -135,6 +137,14 @@ class SidekickConfiguration {
         return new DetectorFleet(ui.detectors().downAfter(), clock, alert -> intake.accept(alert, "fleet", false));
     }
 
+    /** Bounds the series alerts can create; a MeterFilter, applied to every meter registered. */
+    @Bean
+    static LabelLimits labelLimits(Environment env) {
+        PeregrineProperties.Metrics m =
+                Binder.get(env).bindOrCreate("peregrine.metrics", PeregrineProperties.Metrics.class);
+        return new LabelLimits(m.byLabel(), m.maxSeries());
+    }
+
     @Bean
     Rejections rejections(MeterRegistry metrics) {
         return new Rejections(metrics);
@@ -148,15 +158,27 @@ class SidekickConfiguration {
         return new IntakeToken(properties.intake().token(), rejections);
     }
 
-    /** Ahead of every other filter: POST / is the hot path and needs none of them. */
+    /** POST / and POST /test: the last filter of the intake's security chain (security.SidekickSecurity). */
     @Bean
-    FilterRegistrationBean<HttpIntake> httpIntake(
-            Intake intake, Rejections rejections, Clock clock, PeregrineProperties properties) {
-        FilterRegistrationBean<HttpIntake> bean = new FilterRegistrationBean<>(new HttpIntake(
-                intake, rejections, clock, properties.intake().maxBodySize().toBytes()));
-        // right after the dashboard's routing between ports, when there is one
-        bean.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
-        bean.addUrlPatterns("/*");
+    HttpIntake httpIntake(Intake intake, Rejections rejections, Clock clock, PeregrineProperties properties) {
+        PeregrineProperties.Http http = properties.http();
+        return new HttpIntake(
+                intake,
+                rejections,
+                clock,
+                properties.intake().maxBodySize().toBytes(),
+                http.bodyTimeout(),
+                http.minBodyRate().toBytes());
+    }
+
+    /**
+     * Not a servlet filter of its own: Spring Boot would register the bean as one, ahead of the
+     * security chain that decides who may post.
+     */
+    @Bean
+    FilterRegistrationBean<HttpIntake> httpIntakeIsNotAServletFilter(HttpIntake httpIntake) {
+        FilterRegistrationBean<HttpIntake> bean = new FilterRegistrationBean<>(httpIntake);
+        bean.setEnabled(false);
         return bean;
     }
 

@@ -1,13 +1,17 @@
 package dev.peregrine.wal;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * One SQLite database file in WAL mode: where it lives and how a connection to it is opened. A
@@ -15,6 +19,9 @@ import java.util.Properties;
  * readers run beside the writer.
  */
 public final class WalDatabase {
+    static final Set<PosixFilePermission> PRIVATE_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+
     private final Path file;
     private final boolean fsync;
 
@@ -25,14 +32,45 @@ public final class WalDatabase {
 
     /**
      * The database {@code fileName} under {@code dir}, creating the directory when missing. The one
-     * place that makes the store's directory and file: what they may be read by is decided here.
+     * place that makes a store's directory and files, so the one place that decides who may read
+     * them: alerts hold full command lines, file names and user names. Whatever the process's
+     * umask, the directory is made {@code 0700} and the database {@code 0600}; SQLite then gives its
+     * {@code -wal} and {@code -shm} files the database file's mode. A store left readable by an
+     * older version (its directory holding the database) is tightened the same way; a directory
+     * that was there before without the database (say, one shared with other programs) keeps its
+     * mode, the files in it are private anyway.
      *
      * @param fsync whether commits are fsync'd (power-safe) or only written to the WAL (they
      *     survive a killed process, not a lost machine)
      */
     public static WalDatabase open(Path dir, String fileName, boolean fsync) throws IOException {
+        Path file = dir.resolve(fileName);
+        boolean ours = !Files.exists(dir) || Files.exists(file);
         Files.createDirectories(dir);
-        return new WalDatabase(dir.resolve(fileName), fsync);
+        if (ours) {
+            restrict(dir, PRIVATE_DIRECTORY);
+        }
+        if (!Files.exists(file)) {
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+            } catch (FileAlreadyExistsException e) {
+                // made meanwhile by another opener: restricted below all the same
+            }
+        }
+        for (String suffix : new String[] {"", "-wal", "-shm"}) {
+            Path f = dir.resolve(fileName + suffix);
+            if (Files.exists(f)) {
+                restrict(f, PRIVATE_FILE);
+            }
+        }
+        return new WalDatabase(file, fsync);
+    }
+
+    /** Sets the mode itself: creating with a mode is masked by the umask. */
+    private static void restrict(Path path, Set<PosixFilePermission> mode) throws IOException {
+        if (!Files.getPosixFilePermissions(path).equals(mode)) {
+            Files.setPosixFilePermissions(path, mode);
+        }
     }
 
     /** Where the database lives, for logs and docs. */

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.Priority;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,29 @@ class NodeSpoolTest {
                 .setRule("r" + i)
                 .setPriority(Priority.WARNING)
                 .build();
+    }
+
+    /** Alerts hold full command lines: the node spool is root's alone (whatever the umask: WalDatabaseTest). */
+    @Test
+    void theSpoolDirectoryAndItsFilesAreTheOwnersAlone(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("var/node-spool");
+        try (NodeSpool spool = new NodeSpool(dir, 1 << 20, false)) {
+            spool.append(alert(1));
+            assertThat(spool.awaitWritten(10_000)).isTrue();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+                    .isEqualTo("rwx------");
+            try (var files = Files.list(dir)) {
+                List<Path> all = files.toList();
+                assertThat(all)
+                        .extracting(p -> p.getFileName().toString())
+                        .contains("alerts.db", "alerts.db-wal", "alerts.db-shm");
+                for (Path f : all) {
+                    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                            .as(f.getFileName().toString())
+                            .isEqualTo("rw-------");
+                }
+            }
+        }
     }
 
     @Test

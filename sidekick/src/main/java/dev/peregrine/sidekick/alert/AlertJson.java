@@ -31,9 +31,18 @@ import tools.jackson.databind.json.JsonMapper;
 public final class AlertJson {
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
-    /** Falco writes RFC 3339 with nanoseconds; its ISO-8601 mode writes "+0000" offsets. */
+    /**
+     * Falco writes RFC 3339 with nanoseconds; its ISO-8601 mode writes "+0000" offsets. Years
+     * have four digits, as strftime's {@code %F} writes them: not ISO's {@code +999999999}.
+     */
     private static final DateTimeFormatter READ_TIME = new DateTimeFormatterBuilder()
-            .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
+            .appendValue(ChronoField.YEAR, 4)
+            .appendLiteral('-')
+            .appendValue(ChronoField.MONTH_OF_YEAR, 2)
+            .appendLiteral('-')
+            .appendValue(ChronoField.DAY_OF_MONTH, 2)
+            .appendLiteral('T')
+            .append(DateTimeFormatter.ISO_LOCAL_TIME)
             .optionalStart()
             .appendOffset("+HH:MM", "Z")
             .optionalEnd()
@@ -77,6 +86,10 @@ public final class AlertJson {
         if (body.length == 0) {
             throw new AlertRejectedException("empty_body", null, "request body is empty; expected a Falco JSON alert");
         }
+        int bad = AlertText.firstInvalidByte(body);
+        if (bad >= 0) {
+            throw encodingError(body, bad);
+        }
         Fields f = new Fields();
         try (JsonParser p = MAPPER.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -94,6 +107,65 @@ public final class AlertJson {
             throw new AlertRejectedException("malformed_json", null, "malformed JSON: " + e.getOriginalMessage());
         }
         return new Received(f.alert(now), f.uuid != null);
+    }
+
+    /**
+     * A body that is not UTF-8 JSON text, naming the field whose value holds the bad byte when
+     * there is one. Found by reading the body again: only refused bodies pay for it.
+     */
+    private static AlertRejectedException encodingError(byte[] body, int offset) {
+        int b = body[offset] & 0xFF;
+        String what = b < 0x80
+                ? String.format("a raw control byte 0x%02X at byte %d", b, offset)
+                : String.format("bytes that are not well-formed UTF-8 (0x%02X...) at byte %d", b, offset);
+        String field = fieldAt(body, offset);
+        if (field == null) {
+            return new AlertRejectedException(
+                    "malformed_json", null, "not UTF-8 JSON: " + what + " (Falco sends UTF-8 JSON)");
+        }
+        return new AlertRejectedException(
+                "invalid_field", field, "contains " + what + "; Falco sends UTF-8 without control characters");
+    }
+
+    /**
+     * The field (output_fields.NAME, origin.NAME, or a top-level name) whose string value holds
+     * byte {@code offset}, or null when no value does (the byte is between tokens or in a name).
+     */
+    private static String fieldAt(byte[] body, int offset) {
+        String top = null;
+        String nested = null;
+        int depth = 0;
+        try (JsonParser p = MAPPER.createParser(body)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null && p.currentTokenLocation().getByteOffset() <= offset) {
+                if (t == JsonToken.PROPERTY_NAME) {
+                    if (depth == 1) {
+                        top = p.currentName();
+                        nested = null;
+                    } else if (depth == 2) {
+                        nested = p.currentName();
+                    }
+                } else if (t == JsonToken.VALUE_STRING) {
+                    String field = nested == null || depth < 2 ? top : top + "." + nested;
+                    try {
+                        p.getString(); // reads the string to its end
+                    } catch (JacksonException e) {
+                        return field; // the decoder stopped on the bad bytes, inside this string
+                    }
+                    if (p.currentLocation().getByteOffset() > offset) {
+                        return field;
+                    }
+                } else if (t.isStructStart()) {
+                    depth++;
+                } else if (t.isStructEnd()) {
+                    depth--;
+                    nested = depth < 2 ? null : nested;
+                }
+            }
+        } catch (JacksonException e) {
+            // malformed before reaching the byte
+        }
+        return null;
     }
 
     /** What one body said, kept until the whole body is known to be JSON, then checked in a fixed order. */
@@ -117,7 +189,7 @@ public final class AlertJson {
             switch (name) {
                 case "rule" -> {
                     ruleToken = t;
-                    rule = t == JsonToken.VALUE_STRING ? p.getString() : null;
+                    rule = t == JsonToken.VALUE_STRING ? text("rule", p) : null;
                     p.skipChildren();
                 }
                 case "priority" -> {
@@ -126,7 +198,11 @@ public final class AlertJson {
                     p.skipChildren();
                 }
                 case "uuid" -> {
-                    uuid = t == JsonToken.VALUE_STRING ? p.getString() : null;
+                    if (t == JsonToken.VALUE_STRING) {
+                        uuid = p.getString();
+                    } else if (t != JsonToken.VALUE_NULL) {
+                        fail("uuid", "must be a string (a UUID)");
+                    }
                     p.skipChildren();
                 }
                 case "time" -> {
@@ -137,7 +213,7 @@ public final class AlertJson {
                 case "source", "output", "hostname", "message" -> {
                     hasMessage |= name.equals("message");
                     if (t == JsonToken.VALUE_STRING) {
-                        texts.put(name, p.getString());
+                        texts.put(name, text(name, p));
                     } else if (t == JsonToken.VALUE_NULL) {
                         texts.remove(name);
                     } else {
@@ -156,7 +232,7 @@ public final class AlertJson {
             String r = required("rule", ruleToken, rule);
             Priority pr;
             try {
-                pr = Priority.parse(required("priority", priorityToken, priority));
+                pr = Priority.fromFalco(required("priority", priorityToken, priority));
             } catch (IllegalArgumentException e) {
                 throw new AlertRejectedException("invalid_field", "priority", e.getMessage());
             }
@@ -205,7 +281,7 @@ public final class AlertJson {
             try {
                 return UUID.fromString(uuid).toString();
             } catch (IllegalArgumentException e) {
-                throw new AlertRejectedException("invalid_field", "uuid", "not a UUID: '" + uuid + "'");
+                throw new AlertRejectedException("invalid_field", "uuid", "not a UUID: " + AlertText.quoted(uuid));
             }
         }
 
@@ -230,7 +306,7 @@ public final class AlertJson {
                 throw new AlertRejectedException(
                         "invalid_field",
                         "time",
-                        "not a Falco time (e.g. 2025-11-20T09:14:02.118734512Z): '" + time + "'");
+                        "not a Falco time (e.g. 2025-11-20T09:14:02.118734512Z): " + AlertText.quoted(time));
             }
         }
 
@@ -238,6 +314,23 @@ public final class AlertJson {
         private void fail(String field, String reason) {
             if (error == null) {
                 error = new AlertRejectedException("invalid_field", field, reason);
+            }
+        }
+
+        /** The current string token, checked as alert text ({@link AlertText}). */
+        private String text(String field, JsonParser p) {
+            String s = p.getString();
+            String problem = AlertText.problem(s);
+            if (problem != null) {
+                fail(field, problem);
+            }
+            return s;
+        }
+
+        /** A number in a double's range: Falco's are 64-bit integers and doubles. */
+        private void checkRange(String field, JsonParser p) {
+            if (Double.isInfinite(p.getDoubleValue())) {
+                fail(field, "the number " + abbreviate(p.getString()) + " is outside the range of a double");
             }
         }
 
@@ -254,6 +347,10 @@ public final class AlertJson {
             }
             while (p.nextToken() == JsonToken.PROPERTY_NAME) {
                 String name = p.currentName();
+                String problem = AlertText.problem(name);
+                if (problem != null) {
+                    fail("output_fields", "a field name " + problem);
+                }
                 fields.put(name, fieldValue("output_fields." + name, p.nextToken(), p));
             }
             return fields;
@@ -265,14 +362,17 @@ public final class AlertJson {
                     return null;
                 }
                 case VALUE_STRING -> {
-                    return p.getString();
+                    return text(name, p);
                 }
                 case VALUE_NUMBER_INT -> {
-                    return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-                            ? p.getString()
-                            : (Object) p.getLongValue();
+                    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                        checkRange(name, p);
+                        return p.getString();
+                    }
+                    return p.getLongValue();
                 }
                 case VALUE_NUMBER_FLOAT -> {
+                    checkRange(name, p);
                     return p.getDoubleValue();
                 }
                 case VALUE_TRUE, VALUE_FALSE -> {
@@ -285,7 +385,12 @@ public final class AlertJson {
                         if (item.isStructStart()) {
                             fail(name, "list items must be scalars");
                             p.skipChildren();
+                        } else if (item == JsonToken.VALUE_STRING) {
+                            items.add(text(name, p));
                         } else {
+                            if (item.isNumeric()) {
+                                checkRange(name, p);
+                            }
                             items.add(item == JsonToken.VALUE_NULL ? "null" : p.getString());
                         }
                     }
@@ -313,7 +418,7 @@ public final class AlertJson {
             JsonToken item;
             while ((item = p.nextToken()) != JsonToken.END_ARRAY) {
                 if (item == JsonToken.VALUE_STRING) {
-                    list.add(p.getString());
+                    list.add(text("tags", p));
                 } else {
                     fail("tags", "must be a list of strings");
                     p.skipChildren();
@@ -322,22 +427,37 @@ public final class AlertJson {
             return list;
         }
 
-        private static Map<String, String> origin(JsonParser p) {
-            if (p.currentToken() != JsonToken.START_OBJECT) {
+        /** Where a forwarding sidekick or detector says the alert came from: names to strings. */
+        private Map<String, String> origin(JsonParser p) {
+            JsonToken t = p.currentToken();
+            if (t == JsonToken.VALUE_NULL) {
+                return Map.of();
+            }
+            if (t != JsonToken.START_OBJECT) {
+                fail("origin", "must be a JSON object of strings");
                 p.skipChildren();
                 return Map.of();
             }
             TreeMap<String, String> origin = new TreeMap<>();
             while (p.nextToken() == JsonToken.PROPERTY_NAME) {
                 String name = p.currentName();
+                String problem = AlertText.problem(name);
+                if (problem != null) {
+                    fail("origin", "a name " + problem);
+                }
                 if (p.nextToken() == JsonToken.VALUE_STRING) {
-                    origin.put(name, p.getString());
+                    origin.put(name, text("origin." + name, p));
                 } else {
+                    fail("origin." + name, "must be a string");
                     p.skipChildren();
                 }
             }
             return origin;
         }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 
     public static byte[] write(Alert alert) {

@@ -1,10 +1,9 @@
 package dev.peregrine.sidekick.dedup;
 
 import dev.peregrine.sidekick.alert.Priority;
-import java.nio.file.Files;
+import dev.peregrine.wal.WalDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,7 +18,7 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Open dedup and group windows, durable: {@code dedup.db} (SQLite, WAL, synchronous=FULL) beside
+ * Open dedup and group windows, durable: {@code dedup.db} ({@link WalDatabase}: SQLite, WAL, synchronous=FULL) beside
  * the spool's database, so a restart neither forgets what was suppressed nor floods the outputs
  * with repeats. A file of its own keeps these small writes off the intake's write lock; the
  * order of writes (window first, spool removal after) makes the pair safe across a crash, see
@@ -37,13 +36,12 @@ public final class DedupStore implements AutoCloseable {
 
     public DedupStore(Path dir) {
         try {
-            Files.createDirectories(dir);
-            this.file = dir.resolve(FILE);
-            this.connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+            // WalDatabase makes the directory and files private, and the connection WAL,
+            // synchronous=FULL, with the spool's busy timeout.
+            WalDatabase database = WalDatabase.open(dir, FILE, true);
+            this.file = database.file();
+            this.connection = database.connect();
             try (Statement s = connection.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=FULL");
-                s.execute("PRAGMA busy_timeout=10000");
                 s.execute(
                         "CREATE TABLE IF NOT EXISTS dedup_window(output TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,"
                                 + " rule TEXT NOT NULL, closes_at INTEGER NOT NULL, first_uuid TEXT NOT NULL, first_id INTEGER NOT NULL,"

@@ -4,6 +4,7 @@ import dev.peregrine.sidekick.dedup.Aggregator;
 import dev.peregrine.sidekick.dedup.DedupStore;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.Secrets;
 import dev.peregrine.sidekick.output.SpooledAlert;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolEntry;
@@ -62,6 +63,9 @@ final class Delivery implements AutoCloseable {
     private Spool.Reader queue; // used by one sender at a time: the one that set reading
     private boolean reading; // guarded by buffer
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Notified by {@link #close}, to end the senders' pauses. */
+    private final Object stopping = new Object();
+
     private final Counter delivered;
     private final Counter failed;
     private final Counter dead;
@@ -75,6 +79,9 @@ final class Delivery implements AutoCloseable {
 
     private record Failure(String message, Instant at) {}
 
+    /** The output's credentials, masked in every message this class logs or keeps. */
+    private final Secrets secrets;
+
     /** @param dedup where dedup and group windows are kept; null when no output uses them */
     Delivery(
             ConfiguredOutput configured,
@@ -85,6 +92,7 @@ final class Delivery implements AutoCloseable {
             Clock clock,
             DedupStore dedup) {
         this.configured = configured;
+        this.secrets = Secrets.of(configured.config());
         this.output = output;
         this.spool = spool;
         this.clock = clock;
@@ -149,7 +157,8 @@ final class Delivery implements AutoCloseable {
     }
 
     private void failure(Throwable e) {
-        String message = e instanceof DeliveryException ? e.getMessage() : e.toString();
+        // shown on the dashboard: masked like every other message this class keeps
+        String message = secrets.mask(e instanceof DeliveryException ? e.getMessage() : e.toString());
         lastFailure = new Failure(message, clock.instant());
     }
 
@@ -317,14 +326,14 @@ final class Delivery implements AutoCloseable {
                 sidekickError.increment();
                 if (!e.retryable()) {
                     failure(e); // the breaker counts a refusal as no failure of the destination
-                    bury(entry, e.getMessage());
+                    bury(entry, secrets.mask(e.getMessage()));
                     return;
                 }
                 log.warn(
                         "output {}: alert {} not delivered yet, will retry: {}",
                         configured.name(),
                         entry.uuid(),
-                        e.getMessage());
+                        secrets.mask(e.getMessage()));
             } catch (CallNotPermittedException e) {
                 failed.increment();
                 sidekickError.increment();
@@ -336,7 +345,7 @@ final class Delivery implements AutoCloseable {
                         "output {}: alert {} not delivered yet, will retry: {}",
                         configured.name(),
                         entry.uuid(),
-                        e.toString());
+                        secrets.mask(e.toString()));
             }
             pause(configured.settings().retry().maxBackoff());
         }
@@ -370,12 +379,22 @@ final class Delivery implements AutoCloseable {
         spool.bury(entry, reason);
     }
 
+    /**
+     * Waits between retry rounds, or until {@link #close}: a sender sleeping out a 30 s backoff
+     * held shutdown up to close's 5 s per failing output.
+     */
     private void pause(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running.set(false);
+        long deadline = System.nanoTime() + d.toNanos();
+        synchronized (stopping) {
+            try {
+                long left;
+                while (running.get() && (left = deadline - System.nanoTime()) > 0) {
+                    TimeUnit.NANOSECONDS.timedWait(stopping, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running.set(false);
+            }
         }
     }
 
@@ -384,6 +403,9 @@ final class Delivery implements AutoCloseable {
         running.set(false);
         synchronized (buffer) {
             buffer.notifyAll();
+        }
+        synchronized (stopping) {
+            stopping.notifyAll();
         }
         try {
             // Wait briefly for in-flight sends (a sender waiting for work notices within 500 ms);

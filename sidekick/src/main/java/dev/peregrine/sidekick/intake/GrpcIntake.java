@@ -107,7 +107,7 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
                                                     Ack.Status.RETRY_LATER,
                                                     "spool write failed; retry")));
                 } catch (SpoolFullException e) {
-                    rejections.record("grpc", "spool_full", e.getMessage());
+                    rejections.count("grpc", "spool_full");
                     reply(ack(seq, alert.uuid(), Ack.Status.RETRY_LATER, e.getMessage()));
                 }
             }

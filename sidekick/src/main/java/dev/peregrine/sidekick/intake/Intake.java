@@ -199,10 +199,15 @@ public final class Intake {
     }
 
     private void count(String input, String source, String status) {
-        inputCounters
-                .computeIfAbsent(
-                        new InputKey(input, source.isEmpty() ? "unknown" : source, status), this::inputCounters)
-                .forEach(Counter::increment);
+        InputKey key = new InputKey(input, source.isEmpty() ? "unknown" : source, status);
+        List<Counter> counters = inputCounters.get(key);
+        if (counters == null) {
+            counters = inputCounters(key);
+            if (inputCounters.size() < CACHED_KEYS) {
+                inputCounters.putIfAbsent(key, counters);
+            }
+        }
+        counters.forEach(Counter::increment);
     }
 
     /** Ours and Falcosidekick's counter for one (input, source, status). */
@@ -231,7 +236,14 @@ public final class Intake {
                 alert.source(),
                 alert.fieldText("k8s.ns.name"),
                 alert.fieldText("k8s.pod.name"));
-        eventCounters.computeIfAbsent(key, this::eventCounter).increment();
+        Counter counter = eventCounters.get(key);
+        if (counter == null) {
+            counter = eventCounter(key);
+            if (eventCounters.size() < CACHED_KEYS) {
+                eventCounters.putIfAbsent(key, counter);
+            }
+        }
+        counter.increment();
     }
 
     private Counter eventCounter(EventKey k) {
@@ -251,7 +263,14 @@ public final class Intake {
                 .register(metrics);
     }
 
-    // Meter lookups by name and tags cost more than the rest of counting an alert: cached per key.
+    /**
+     * Meter lookups by name and tags cost more than the rest of counting an alert: cached per key.
+     * Keys come from alerts, so the caches are bounded; a key beyond is looked up each time (and
+     * counted as "other" by {@link dev.peregrine.sidekick.metrics.LabelLimits} once its labels are
+     * full).
+     */
+    static final int CACHED_KEYS = 10_000;
+
     private record InputKey(String input, String source, String status) {}
 
     private record EventKey(

@@ -4,6 +4,7 @@ import dev.peregrine.contract.v1.FieldValue;
 import dev.peregrine.contract.v1.Origin;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertRejectedException;
+import dev.peregrine.sidekick.alert.AlertText;
 import dev.peregrine.sidekick.alert.Priority;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -12,13 +13,26 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
 
-/** The contract's Alert message to the sidekick's {@link Alert}, with the same checks as HTTP intake. */
+/**
+ * The contract's Alert message to the sidekick's {@link Alert}, with the HTTP intake's checks.
+ * Text that comes from rules files and settings (rule, source, hostname, tags, origin) is refused
+ * when it is not {@link AlertText alert text}; text that comes from the watched processes (output,
+ * message, field values) has such characters replaced by U+FFFD instead, as libsinsp does before
+ * Falco writes it: a process must not be able to get its own alert refused by putting a control
+ * character in its command line.
+ */
 final class ProtoAlerts {
     private ProtoAlerts() {}
 
     static Alert toAlert(dev.peregrine.contract.v1.Alert a, Supplier<Instant> now) {
         if (a.getRule().isBlank()) {
             throw new AlertRejectedException("missing_field", "rule", "required field is missing");
+        }
+        check("rule", a.getRule());
+        check("source", a.getSource());
+        check("hostname", a.getHostname());
+        for (String tag : a.getTagsList()) {
+            check("tags", tag);
         }
         Priority priority = switch (a.getPriority()) {
             case EMERGENCY -> Priority.EMERGENCY;
@@ -42,37 +56,56 @@ final class ProtoAlerts {
             try {
                 uuid = UUID.fromString(a.getUuid()).toString();
             } catch (IllegalArgumentException e) {
-                throw new AlertRejectedException("invalid_field", "uuid", "not a UUID: '" + a.getUuid() + "'");
+                throw new AlertRejectedException(
+                        "invalid_field", "uuid", "not a UUID: " + AlertText.quoted(a.getUuid()));
             }
         }
         Instant time = a.hasTime()
                 ? Instant.ofEpochSecond(a.getTime().getSeconds(), a.getTime().getNanos())
                 : now.get();
         TreeMap<String, Object> fields = new TreeMap<>();
-        a.getOutputFieldsMap().forEach((k, v) -> fields.put(k, value(v)));
+        a.getOutputFieldsMap().forEach((k, v) -> {
+            check("output_fields", k);
+            fields.put(k, value("output_fields." + k, v));
+        });
         return new Alert(
                 uuid,
                 time,
                 a.getRule(),
                 priority,
                 a.getSource(),
-                a.getOutput(),
+                AlertText.sanitized(a.getOutput()),
                 fields,
                 a.getTagsList(),
                 a.getHostname(),
-                a.getMessage().isEmpty() ? null : a.getMessage(),
+                a.getMessage().isEmpty() ? null : AlertText.sanitized(a.getMessage()),
                 origin(a));
     }
 
-    private static Object value(FieldValue v) {
+    private static Object value(String field, FieldValue v) {
         return switch (v.getKindCase()) {
-            case STRING_VALUE -> v.getStringValue();
+            case STRING_VALUE -> AlertText.sanitized(v.getStringValue());
             case INT_VALUE -> v.getIntValue();
-            case DOUBLE_VALUE -> v.getDoubleValue();
+            case DOUBLE_VALUE -> {
+                if (!Double.isFinite(v.getDoubleValue())) {
+                    throw new AlertRejectedException("invalid_field", field, "must be a finite number");
+                }
+                yield v.getDoubleValue();
+            }
             case BOOL_VALUE -> v.getBoolValue();
-            case LIST_VALUE -> v.getListValue().getValuesList();
+            case LIST_VALUE ->
+                v.getListValue().getValuesList().stream()
+                        .map(AlertText::sanitized)
+                        .toList();
             case NULL_VALUE, KIND_NOT_SET -> null;
         };
+    }
+
+    private static void check(String field, String text) {
+        String problem = AlertText.problem(text);
+        if (problem != null) {
+            throw new AlertRejectedException("invalid_field", field, problem);
+        }
     }
 
     private static Map<String, String> origin(dev.peregrine.contract.v1.Alert a) {
@@ -89,6 +122,7 @@ final class ProtoAlerts {
     }
 
     private static void put(Map<String, String> m, String k, String v) {
+        check("origin." + k, v);
         if (!v.isEmpty()) {
             m.put(k, v);
         }

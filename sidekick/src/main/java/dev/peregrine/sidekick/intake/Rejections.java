@@ -24,14 +24,7 @@ public final class Rejections {
     }
 
     public void record(String input, String reason, String detail) {
-        counters.computeIfAbsent(
-                        input + "/" + reason,
-                        k -> Counter.builder("peregrine.intake.rejections")
-                                .tag("input", input)
-                                .tag("reason", reason)
-                                .description("Input refused, by reason")
-                                .register(metrics))
-                .increment();
+        count(input, reason);
         if (logged.add(input + "/" + reason)) {
             log.warn(
                     "rejected {} input ({}): {} (further rejections of this kind are counted in"
@@ -40,5 +33,17 @@ public final class Rejections {
                     reason,
                     detail);
         }
+    }
+
+    /** Counts without logging, for refusals something else logs (the spool logs when it is full). */
+    public void count(String input, String reason) {
+        counters.computeIfAbsent(
+                        input + "/" + reason,
+                        k -> Counter.builder("peregrine.intake.rejections")
+                                .tag("input", input)
+                                .tag("reason", reason)
+                                .description("Input refused, by reason")
+                                .register(metrics))
+                .increment();
     }
 }

@@ -87,15 +87,15 @@ public final class HttpSender implements AutoCloseable {
                                     ? "?"
                                     : resp.getFirstHeader("Location").getValue()));
         } catch (IOException e) {
-            throw DeliveryException.retryable(method + " " + uri + ": " + describe(e), e);
+            throw DeliveryException.retryable(method + " " + Secrets.url(uri) + ": " + describe(e), e);
         }
         int status = answer.status;
         if (status >= 200 && status < 300) {
             return answer.body;
         }
-        String message = method + " " + uri + " answered " + status
+        String message = method + " " + Secrets.url(uri) + " answered " + status
                 + (status >= 300 && status < 400
-                        ? " (redirect to " + answer.location
+                        ? " (redirect to " + (answer.location.equals("?") ? "?" : Secrets.url(answer.location))
                                 + "; redirects are not followed: a redirected POST would arrive without its body)"
                         : "")
                 + ": " + abbreviate(answer.body);
@@ -136,7 +136,7 @@ public final class HttpSender implements AutoCloseable {
     public static void checkUrl(String key, URI uri) {
         String scheme = uri.getScheme();
         if (!("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) || uri.getHost() == null) {
-            throw new ConfigException(key, "must be an http or https URL, got '" + uri + "'");
+            throw new ConfigException(key, "must be an http or https URL, got '" + Secrets.url(uri) + "'");
         }
     }
 

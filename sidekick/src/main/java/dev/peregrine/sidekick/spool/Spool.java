@@ -57,6 +57,18 @@ public final class Spool implements AutoCloseable {
     private final Map<String, QueueStats> stats = new ConcurrentHashMap<>();
     private final Map<String, BlockingQueue<Boolean>> doorbells = new ConcurrentHashMap<>();
 
+    /** A run of refusals for the budget, from the first to the next accepted append. */
+    private static final class FullEpisode {
+        long since; // guarded by this
+        long refusals; // guarded by this
+    }
+
+    private final FullEpisode episode = new FullEpisode();
+    /** Whether an episode is open; read on every append, so kept outside the lock. */
+    private volatile boolean refusing;
+    /** What the last refused append needed: the budget is full until that much fits. */
+    private volatile long lastRefusedBytes;
+
     public Spool(Path dir, long maxBytes, boolean fsync, Duration dedupWindow, Clock clock) {
         this(dir, maxBytes, fsync, dedupWindow, Duration.ZERO, clock);
     }
@@ -122,9 +134,14 @@ public final class Spool implements AutoCloseable {
      * expensive part of an append.
      */
     public CompletableFuture<Boolean> append(String uuid, byte[] payload, List<String> outputs, boolean remember) {
+        long need = (long) payload.length * outputs.size();
         long used = budget.used();
-        if (used + (long) payload.length * outputs.size() > budget.maxBytes()) {
+        if (used + need > budget.maxBytes()) {
+            refused(used, need);
             throw new SpoolFullException(used, budget.maxBytes());
+        }
+        if (refusing) {
+            acceptingAgain();
         }
         Append a = new Append(uuid, payload, List.copyOf(outputs), remember, clock.millis(), new CompletableFuture<>());
         writer.submit(a);
@@ -197,8 +214,48 @@ public final class Spool implements AutoCloseable {
         return budget.maxBytes();
     }
 
+    /**
+     * True while appends are refused for the budget: since the first refusal, until the last
+     * refused alert would fit (outputs caught up) or an append succeeded. Not {@code used >= max}:
+     * an append is refused as soon as it would not fit, long before every byte is used.
+     */
     public boolean full() {
-        return budget.full();
+        return refusing && budget.used() + lastRefusedBytes > budget.maxBytes();
+    }
+
+    /**
+     * Logs the first refusal of a full episode, so an outage at thousands of alerts a second
+     * writes two log lines (full, accepting again), not one per alert; each refusal is counted
+     * by the intake.
+     */
+    private void refused(long used, long need) {
+        lastRefusedBytes = need;
+        synchronized (episode) {
+            episode.refusals++;
+            if (!refusing) {
+                refusing = true;
+                episode.refusals = 1;
+                episode.since = clock.millis();
+                log.warn(
+                        "spool is full: {} of {} bytes used (peregrine.spool.max-bytes); refusing alerts"
+                                + " (HTTP 503 with Retry-After, gRPC RETRY_LATER) until outputs catch up",
+                        used,
+                        budget.maxBytes());
+            }
+        }
+    }
+
+    private void acceptingAgain() {
+        synchronized (episode) {
+            if (!refusing) {
+                return;
+            }
+            refusing = false;
+            log.info(
+                    "spool accepts alerts again after {} ms; {} were refused meanwhile (senders retry them)",
+                    clock.millis() - episode.since,
+                    episode.refusals);
+        }
     }
 
     /** Outputs that have alerts waiting, including ones that are no longer configured. */

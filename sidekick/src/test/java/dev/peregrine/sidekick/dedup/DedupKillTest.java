@@ -128,6 +128,7 @@ class DedupKillTest {
             return http.send(
                                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
                                             .timeout(Duration.ofSeconds(10))
+                                            .header("Content-Type", "application/json")
                                             .POST(HttpRequest.BodyPublishers.ofString(body))
                                             .build(),
                                     HttpResponse.BodyHandlers.ofString())

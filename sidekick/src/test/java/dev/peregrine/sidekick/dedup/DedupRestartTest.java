@@ -58,6 +58,7 @@ class DedupRestartTest {
         for (int i = 0; i < times; i++) {
             HttpResponse<String> r = http.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(SampleAlerts.LINES.get(1)))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -82,6 +82,7 @@ class OutputOutageTest {
                     + "\",\"priority\":\"Warning\",\"output\":\"x\",\"source\":\"syscall\"}";
             HttpResponse<String> r = http.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(body))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());

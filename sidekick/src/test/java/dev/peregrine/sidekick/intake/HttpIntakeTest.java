@@ -3,12 +3,14 @@ package dev.peregrine.sidekick.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.peregrine.sidekick.testing.Credentials;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -34,6 +37,7 @@ class HttpIntakeTest {
     static final RecordingHttpServer webhook = new RecordingHttpServer();
     static final JsonMapper json = JsonMapper.builder().build();
     static final HttpClient http = HttpClient.newHttpClient();
+    static final String ADMIN_TOKEN = "admin-token-for-http-intake-test";
 
     @TempDir
     static Path spool;
@@ -51,6 +55,8 @@ class HttpIntakeTest {
         r.add("peregrine.outputs.siem.type", () -> "webhook");
         r.add("peregrine.outputs.siem.url", webhook::uri);
         r.add("peregrine.outputs.siem.minimum-priority", () -> "notice");
+        r.add("peregrine.security.tokens.ops.sha256", () -> Credentials.sha256(ADMIN_TOKEN));
+        r.add("peregrine.security.tokens.ops.roles", () -> "admin");
         r.add("spring.grpc.server.port", () -> "0");
     }
 
@@ -60,12 +66,19 @@ class HttpIntakeTest {
     }
 
     HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return post(path, "application/json", body);
+    }
+
+    HttpResponse<String> post(String path, String contentType, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> get(String path) throws Exception {
@@ -157,6 +170,22 @@ class HttpIntakeTest {
                         400,
                         "invalid_field",
                         "uuid"),
+                // The hardening issue's lenient cases.
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"uuid\":7}", 400, "invalid_field", "uuid"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"Warning\",\"origin\":[]}", 400, "invalid_field", "origin"),
+                Arguments.of("{\"rule\":\"\\u0000\",\"priority\":\"Warning\"}", 400, "invalid_field", "rule"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\" Warning\"}", 400, "invalid_field", "priority"),
+                Arguments.of("{\"rule\":\"r\",\"priority\":\"warning\\n\"}", 400, "invalid_field", "priority"),
+                Arguments.of(
+                        "{\"rule\":\"r\",\"priority\":\"Warning\",\"time\":\"+999999999-01-01T00:00:00Z\"}",
+                        400,
+                        "invalid_field",
+                        "time"),
+                Arguments.of(
+                        "{\"rule\":\"r\",\"priority\":\"Warning\",\"output_fields\":{\"n\":1e400}}",
+                        400,
+                        "invalid_field",
+                        "output_fields.n"),
                 Arguments.of(
                         "{\"rule\":\"r\",\"priority\":\"Warning\",\"output\":\"" + "x".repeat(9000) + "\"}",
                         413,
@@ -180,6 +209,53 @@ class HttpIntakeTest {
     }
 
     @Test
+    void overlongUtf8IsRefusedNamingTheField() throws Exception {
+        byte[] head = "{\"rule\":\"r\",\"priority\":\"Warning\",\"hostname\":\"a".getBytes(StandardCharsets.UTF_8);
+        byte[] tail = "\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[head.length + 2 + tail.length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        body[head.length] = (byte) 0xC0; // C0 80: NUL in an overlong form
+        body[head.length + 1] = (byte) 0x80;
+        System.arraycopy(tail, 0, body, head.length + 2, tail.length);
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(json.readTree(r.body()).get("field").stringValue()).isEqualTo("hostname");
+        assertThat(json.readTree(r.body()).get("error").stringValue()).contains("not well-formed UTF-8");
+    }
+
+    /** A web page can make a browser post these anywhere without asking; JSON needs a preflight. */
+    @ParameterizedTest
+    @ValueSource(strings = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""})
+    void onlyJsonIsRead(String contentType) throws Exception {
+        HttpResponse<String> r = post("/", contentType.isEmpty() ? null : contentType, SampleAlerts.LINES.getFirst());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(415);
+        assertThat(json.readTree(r.body()).get("reason").stringValue()).isEqualTo("unsupported_media_type");
+        assertThat(post("/", "Application/JSON; charset=utf-8", SampleAlerts.LINES.getFirst())
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
+    /** Spring MVC fails with a 500 on these when a handler reads the body; found by the fuzz suite. */
+    @ParameterizedTest
+    @ValueSource(strings = {"*/*", "application/*", "not a type", "application/json, text/plain"})
+    void aContentTypeThatIsNotOneMediaTypeIs415Everywhere(String type) throws Exception {
+        for (String method : new String[] {"GET", "HEAD"}) {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
+                            .header("Content-Type", type)
+                            .method(method, HttpRequest.BodyPublishers.ofString("{}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(method + " " + type).isEqualTo(415);
+        }
+    }
+
+    @Test
     void aResentUuidIsAcknowledgedButDeliveredOnce() throws Exception {
         String body =
                 "{\"rule\":\"Resent\",\"priority\":\"Critical\",\"uuid\":\"5d1e3c4a-8f0b-4c1a-9a5e-2b7f6d0c9e11\"}";
@@ -200,8 +276,9 @@ class HttpIntakeTest {
         assertThat(get("/ping").body()).isEqualTo("pong\n");
         assertThat(json.readTree(get("/healthz").body()).get("status").stringValue())
                 .isEqualTo("ok");
-        HttpResponse<String> test = post("/test", "");
-        assertThat(test.statusCode()).isEqualTo(200);
+        assertThat(post("/test", "").statusCode()).as("/test needs role admin").isEqualTo(401);
+        HttpResponse<String> test = post("/test", null, "", "Authorization", Credentials.bearer(ADMIN_TOKEN));
+        assertThat(test.statusCode()).as(test.body()).isEqualTo(200);
         String uuid = json.readTree(test.body()).get("uuid").stringValue();
         // Debug is below the output's minimum priority, yet /test reaches every output.
         await().atMost(Duration.ofSeconds(30))

@@ -3,6 +3,7 @@ package dev.peregrine.sidekick.spool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.peregrine.sidekick.testing.Credentials;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +31,7 @@ class DeadLettersTest {
     static final RecordingHttpServer chat = new RecordingHttpServer();
     static final JsonMapper json = JsonMapper.builder().build();
     static final HttpClient http = HttpClient.newHttpClient();
+    static final String ADMIN_TOKEN = "admin-token-for-dead-letters-test";
 
     @TempDir
     static Path spool;
@@ -44,6 +46,8 @@ class DeadLettersTest {
         r.add("peregrine.outputs.siem.url", siem::uri);
         r.add("peregrine.outputs.chat.type", () -> "webhook");
         r.add("peregrine.outputs.chat.url", chat::uri);
+        r.add("peregrine.security.tokens.ops.sha256", () -> Credentials.sha256(ADMIN_TOKEN));
+        r.add("peregrine.security.tokens.ops.roles", () -> "admin");
         r.add("spring.grpc.server.port", () -> "0");
     }
 
@@ -57,6 +61,7 @@ class DeadLettersTest {
         return http.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                         .header("Content-Type", "application/json")
+                        .header("Authorization", Credentials.bearer(ADMIN_TOKEN))
                         .method(
                                 method,
                                 body == null

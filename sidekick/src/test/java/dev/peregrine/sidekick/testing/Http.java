@@ -12,7 +12,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A small HTTP client for one base URI on loopback (a sidekick's intake or dashboard port), with
- * headers sent on every request (credentials) and JSON helpers.
+ * headers sent on every request (credentials), headers per request, and JSON helpers.
  */
 public final class Http {
     public static final JsonMapper JSON = JsonMapper.builder().build();
@@ -33,6 +33,10 @@ public final class Http {
         this.headers = headers;
     }
 
+    public Http(int port) {
+        this("http://127.0.0.1:" + port);
+    }
+
     public static Http local(int port) {
         return new Http("http://127.0.0.1:" + port);
     }
@@ -50,6 +54,32 @@ public final class Http {
 
     public HttpResponse<String> get(String path) {
         return send(request(path).GET());
+    }
+
+    /** {@code headers}: name, value, name, value, ... */
+    public HttpResponse<String> get(String path, String... headers) throws Exception {
+        return send("GET", path, null, headers);
+    }
+
+    /** POST with {@code Content-Type: application/json}. */
+    public HttpResponse<String> postJson(String path, String body, String... headers) throws Exception {
+        String[] all = new String[headers.length + 2];
+        all[0] = "Content-Type";
+        all[1] = "application/json";
+        System.arraycopy(headers, 0, all, 2, headers.length);
+        return send("POST", path, body, all);
+    }
+
+    /** {@code headers}: name, value, name, value, ... */
+    public HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = request(path)
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return send(b);
     }
 
     public JsonNode json(String path) {

@@ -8,6 +8,7 @@ import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
 import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.output.OutputType;
+import dev.peregrine.sidekick.output.Secrets;
 import dev.peregrine.sidekick.output.TlsConfig;
 import jakarta.validation.constraints.NotNull;
 import java.net.URI;
@@ -69,7 +70,7 @@ public record AlertmanagerConfig(
             throw new ConfigException(
                     key + ".url",
                     "Alertmanager's v1 API is gone (since 0.27): give the base URL" + " or one ending with " + API_PATH
-                            + ", got '" + url + "'");
+                            + ", got '" + Secrets.url(url) + "'");
         }
         if (expiresAfter.isNegative()) {
             throw new ConfigException(key + ".expires-after", "must not be negative, got " + expiresAfter);

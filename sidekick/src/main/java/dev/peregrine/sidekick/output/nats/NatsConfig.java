@@ -5,6 +5,7 @@ import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputConfig;
 import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.output.OutputType;
+import dev.peregrine.sidekick.output.Secrets;
 import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import io.nats.client.Options;
@@ -57,8 +58,7 @@ public record NatsConfig(
                 }
             } catch (RuntimeException e) {
                 throw new ConfigException(
-                        key + ".servers[" + i + "]",
-                        "not a NATS server URL: '" + server + "' (" + e.getMessage() + ")");
+                        key + ".servers[" + i + "]", "not a NATS server URL: '" + Secrets.url(server) + "'");
             }
         }
         int ways = (username != null ? 1 : 0) + (token != null ? 1 : 0) + (credentialsFile != null ? 1 : 0);
@@ -78,5 +78,10 @@ public record NatsConfig(
         }
         AlertTemplate subject = NatsOutput.compile(key + ".subject-template", subjectTemplate);
         return new NatsOutput(context.name(), this, subject);
+    }
+
+    /** The servers as they may appear in a message: without user info (a token or a password). */
+    String shownServers() {
+        return String.join(",", servers.stream().map(Secrets::url).toList());
     }
 }

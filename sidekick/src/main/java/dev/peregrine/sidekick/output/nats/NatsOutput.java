@@ -5,6 +5,7 @@ import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.Secrets;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
@@ -55,6 +56,7 @@ final class NatsOutput implements Output {
 
     private final String name;
     private final NatsConfig config;
+    private final Secrets secrets;
     private final AlertTemplate subject;
     private final PublishOptions publishOptions;
     /** Set by the first connection event: connecting runs in the background from the start. */
@@ -73,6 +75,7 @@ final class NatsOutput implements Output {
     NatsOutput(String name, NatsConfig config, AlertTemplate subject) {
         this.name = name;
         this.config = config;
+        this.secrets = Secrets.of(config);
         this.subject = subject;
         this.publishOptions =
                 PublishOptions.builder().streamTimeout(config.timeout()).build();
@@ -82,7 +85,10 @@ final class NatsOutput implements Output {
             // is connected when the first alert comes, and one that is down delays nothing.
             Nats.connectAsynchronously(options(config), true);
             if (!firstAttempt.await(config.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS)) {
-                log.warn("output {}: no answer from NATS {} yet; connecting in the background", name, config.servers());
+                log.warn(
+                        "output {}: no answer from NATS {} yet; connecting in the background",
+                        name,
+                        config.shownServers());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -103,12 +109,12 @@ final class NatsOutput implements Output {
                 .errorListener(new ErrorListener() {
                     @Override
                     public void exceptionOccurred(Connection conn, Exception exp) {
-                        log.debug("output {}: NATS: {}", name, exp.toString());
+                        log.debug("output {}: NATS: {}", name, secrets.mask(exp.toString()));
                     }
 
                     @Override
                     public void errorOccurred(Connection conn, String error) {
-                        log.warn("output {}: NATS server error: {}", name, error);
+                        log.warn("output {}: NATS server error: {}", name, secrets.mask(error));
                     }
                 });
         if (config.username() != null) {
@@ -171,7 +177,7 @@ final class NatsOutput implements Output {
     @Override
     public void send(Alert alert) throws DeliveryException {
         String subj = subject(alert);
-        String where = "nats " + String.join(",", config.servers()) + " subject " + subj;
+        String where = "nats " + config.shownServers() + " subject " + subj;
         Connection conn = connection.get();
         Connection.Status status = conn == null ? Connection.Status.DISCONNECTED : conn.getStatus();
         if (status != Connection.Status.CONNECTED) {
