@@ -6,6 +6,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -20,6 +21,7 @@ import org.springframework.validation.annotation.Validated;
  *     serves the dashboard beside the intake on one port
  * @param user one admin user in Falcosidekick-UI's {@code name:password} form (its {@code
  *     FALCOSIDEKICK_UI_USER}); more users, with roles, under {@code peregrine.security.users}
+ * @param oidc the roles of people who log in through OIDC ({@code spring.security.oauth2.client.*})
  * @param forwardedHeaders honour {@code X-Forwarded-Prefix}/{@code -Host}/{@code -Proto} on dashboard
  *     requests, for a reverse proxy that serves it on a sub-path
  */
@@ -32,7 +34,8 @@ public record UiProperties(
         @DefaultValue("true") boolean forwardedHeaders,
         @DefaultValue @Valid Store store,
         @DefaultValue @Valid Retention retention,
-        @DefaultValue @Valid Detectors detectors) {
+        @DefaultValue @Valid Detectors detectors,
+        @DefaultValue @Valid Oidc oidc) {
 
     /**
      * @param type {@code sqlite} (a file beside the spool) or {@code postgresql}
@@ -70,4 +73,13 @@ public record UiProperties(
      *     an alert says so
      */
     public record Detectors(@DefaultValue("2m") @NotNull Duration downAfter) {}
+
+    /**
+     * @param roles what everyone the OIDC provider lets in may do ({@code viewer}, or {@code admin})
+     * @param admins who may also change things: the {@code email}, {@code preferred_username} or
+     *     {@code sub} of the OIDC user
+     */
+    public record Oidc(
+            @DefaultValue("viewer") List<String> roles,
+            @DefaultValue List<String> admins) {}
 }

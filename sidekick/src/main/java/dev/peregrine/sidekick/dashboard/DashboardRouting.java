@@ -27,12 +27,7 @@ final class DashboardRouting extends HttpFilter {
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        if (path.isEmpty()) {
-            path = "/";
-        }
-        boolean intakePost = "POST".equals(request.getMethod()) && path.equals("/");
-        boolean dashboard = DashboardRoutes.isDashboard(path) && !intakePost;
+        boolean dashboard = DashboardRoutes.isDashboard(request);
         if (port.separate() && port.received(request) != dashboard) {
             response.sendError(HttpServletResponse.SC_NOT_FOUND);
             return;

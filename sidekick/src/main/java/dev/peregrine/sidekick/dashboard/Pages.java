@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.web.csrf.CsrfToken;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.util.HtmlUtils;
@@ -49,6 +50,11 @@ class Pages {
             produces = MediaType.TEXT_HTML_VALUE)
     ResponseEntity<String> page(HttpServletRequest request) {
         String base = HtmlUtils.htmlEscape(request.getContextPath() + "/");
+        // Spring Security makes the CSRF token on first use: now, so its XSRF-TOKEN cookie comes
+        // with the page, which sends it back in a header with every change it asks for.
+        if (request.getAttribute(CsrfToken.class.getName()) instanceof CsrfToken csrf) {
+            csrf.getToken();
+        }
         return ResponseEntity.ok()
                 .cacheControl(CacheControl.noStore())
                 .header("Content-Security-Policy", POLICY)

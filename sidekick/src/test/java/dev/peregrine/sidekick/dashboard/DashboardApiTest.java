@@ -10,6 +10,7 @@ import dev.peregrine.sidekick.testing.GeneratedAlerts;
 import dev.peregrine.sidekick.testing.Http;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.TempDirs;
+import dev.peregrine.sidekick.testing.Users;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -56,6 +57,7 @@ class DashboardApiTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
+        Users.register(r);
         r.add("peregrine.spool.dir", spool::toString);
         r.add("spring.grpc.server.port", () -> "0");
         r.add("peregrine.outputs.siem.type", () -> "webhook");
@@ -73,7 +75,7 @@ class DashboardApiTest {
     void postAlerts() {
         failing.answer(503);
         refusing.answer(400);
-        ui = Http.local(dashboardPort.port());
+        ui = Users.asAdmin(Http.local(dashboardPort.port()));
         Http intake = Http.local(intakePort);
         sent = GeneratedAlerts.generate(2, 120, Instant.now().minus(Duration.ofSeconds(90)), Duration.ofMinutes(7));
         for (Alert a : sent) {

@@ -9,6 +9,7 @@ import dev.peregrine.sidekick.testing.Http;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import dev.peregrine.sidekick.testing.TempDirs;
+import dev.peregrine.sidekick.testing.Users;
 import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The dashboard in a real headless Chromium: a new alert posted to the intake appears without a
+ * The dashboard in a real headless Chromium: the login form (a wrong password, then the right
+ * one, and the log-out at the end), a new alert posted to the intake appears without a
  * reload, filters go into the URL, the detail view shows the alert, muting it holds the next one
  * back (counted on the Mutes page), and the charts draw. Screenshots go to
  * target/browser-screenshots.
@@ -51,6 +53,7 @@ class DashboardBrowserTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
+        Users.register(r);
         r.add("peregrine.spool.dir", spool::toString);
         r.add("spring.grpc.server.port", () -> "0");
         r.add("peregrine.outputs.siem.type", () -> "webhook");
@@ -100,8 +103,20 @@ class DashboardBrowserTest {
         try (Browser browser = new Browser(profile)) {
             var driver = browser.driver();
             var wait = browser.waiting();
+            // not logged in: the page sends to the login form, and after it back
             driver.get(ui + "/");
+            wait.until(ExpectedConditions.urlContains("/login"));
+            driver.findElement(By.name("username")).sendKeys(Users.ADMIN);
+            driver.findElement(By.name("password")).sendKeys("not the password");
+            driver.findElement(By.cssSelector("button[type='submit']")).click();
+            wait.until(ExpectedConditions.urlContains("/login?error"));
+            browser.screenshot("0-login");
+            driver.findElement(By.name("username")).sendKeys(Users.ADMIN);
+            driver.findElement(By.name("password")).sendKeys(Users.ADMIN_PASSWORD);
+            driver.findElement(By.cssSelector("button[type='submit']")).click();
             wait.until(ExpectedConditions.attributeToBe(By.cssSelector("[data-live]"), "data-live", "up"));
+            assertThat(driver.findElement(By.cssSelector("span.user")).getText())
+                    .isEqualTo(Users.ADMIN);
 
             // a new alert appears without a reload
             Alert shell = sample(0);
@@ -183,6 +198,12 @@ class DashboardBrowserTest {
             assertThat(((Number) painted).longValue()).isPositive();
             wait.until(ExpectedConditions.presenceOfElementLocated(row(again.uuid())));
             browser.screenshot("5-dashboard");
+
+            // log out: the session ends, the page is behind the login again
+            driver.findElement(By.cssSelector("button.logout")).click();
+            wait.until(ExpectedConditions.urlContains("/login?logout"));
+            driver.get(ui + "/mutes");
+            wait.until(ExpectedConditions.urlContains("/login"));
         }
     }
 }

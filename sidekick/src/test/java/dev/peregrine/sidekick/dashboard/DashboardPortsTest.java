@@ -7,6 +7,7 @@ import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.testing.GeneratedAlerts;
 import dev.peregrine.sidekick.testing.Http;
 import dev.peregrine.sidekick.testing.TempDirs;
+import dev.peregrine.sidekick.testing.Users;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -47,13 +48,14 @@ class DashboardPortsTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
+        Users.register(r);
         r.add("peregrine.spool.dir", spool::toString);
         r.add("spring.grpc.server.port", () -> "0");
     }
 
     @BeforeEach
     void clients() {
-        ui = Http.local(dashboardPort.port());
+        ui = Users.asAdmin(Http.local(dashboardPort.port()));
         intake = Http.local(intakePort);
     }
 

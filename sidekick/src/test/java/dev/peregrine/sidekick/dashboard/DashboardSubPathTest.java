@@ -7,6 +7,7 @@ import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.testing.GeneratedAlerts;
 import dev.peregrine.sidekick.testing.Http;
 import dev.peregrine.sidekick.testing.TempDirs;
+import dev.peregrine.sidekick.testing.Users;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +33,7 @@ class DashboardSubPathTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
+        Users.register(r);
         r.add("peregrine.spool.dir", spool::toString);
         r.add("spring.grpc.server.port", () -> "0");
         r.add("server.port", () -> port);
@@ -55,7 +57,7 @@ class DashboardSubPathTest {
     @Test
     void everythingLivesUnderTheContextPathOnOnePort() {
         assertThat(dashboardPort.separate()).isFalse();
-        Http http = Http.local(port);
+        Http http = Users.asAdmin(Http.local(port));
         assertThat(http.get("/peregrine/").body()).contains("<base href=\"/peregrine/\">");
         assertThat(http.get("/peregrine/detectors").body()).contains("<base href=\"/peregrine/\">");
         assertThat(http.get("/api/alerts").statusCode()).isEqualTo(404);

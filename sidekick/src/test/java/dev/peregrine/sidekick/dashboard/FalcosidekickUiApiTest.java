@@ -10,6 +10,7 @@ import dev.peregrine.sidekick.testing.GeneratedAlerts;
 import dev.peregrine.sidekick.testing.Http;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.TempDirs;
+import dev.peregrine.sidekick.testing.Users;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -56,6 +57,7 @@ class FalcosidekickUiApiTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
+        Users.register(r);
         r.add("peregrine.spool.dir", () -> spool.toString());
         r.add("peregrine.outputs.siem.type", () -> "webhook");
         r.add("peregrine.outputs.siem.url", webhook::uri);
@@ -64,7 +66,7 @@ class FalcosidekickUiApiTest {
 
     @BeforeAll
     void postAlerts() {
-        ui = Http.local(dashboardPort.port());
+        ui = Users.asAdmin(Http.local(dashboardPort.port()));
         Http intake = Http.local(intakePort);
         // every 5 minutes from 2.5 minutes ago: no alert sits near a "since" boundary
         sent = GeneratedAlerts.generate(1, 60, Instant.now().minus(Duration.ofSeconds(150)), Duration.ofMinutes(5));

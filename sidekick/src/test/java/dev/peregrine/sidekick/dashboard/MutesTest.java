@@ -9,6 +9,7 @@ import dev.peregrine.sidekick.testing.Http;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import dev.peregrine.sidekick.testing.TempDirs;
+import dev.peregrine.sidekick.testing.Users;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -47,6 +48,7 @@ class MutesTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
+        Users.register(r);
         r.add("peregrine.spool.dir", spool::toString);
         r.add("spring.grpc.server.port", () -> "0");
         r.add("peregrine.outputs.siem.type", () -> "webhook");
@@ -55,7 +57,7 @@ class MutesTest {
 
     @BeforeEach
     void clients() {
-        ui = Http.local(dashboardPort.port());
+        ui = Users.asAdmin(Http.local(dashboardPort.port()));
         intake = Http.local(intakePort);
     }
 

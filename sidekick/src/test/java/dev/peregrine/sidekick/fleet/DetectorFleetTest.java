@@ -15,6 +15,7 @@ import dev.peregrine.sidekick.dashboard.DashboardPort;
 import dev.peregrine.sidekick.testing.Http;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.TempDirs;
+import dev.peregrine.sidekick.testing.Users;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -55,6 +56,7 @@ class DetectorFleetTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
+        Users.register(r);
         r.add("peregrine.spool.dir", spool::toString);
         r.add("spring.grpc.server.port", () -> "0");
         r.add("peregrine.outputs.siem.type", () -> "webhook");
@@ -122,7 +124,7 @@ class DetectorFleetTest {
 
     @Test
     void reportsAreListedAndSilenceRaisesAnAlertThroughThePipeline() throws Exception {
-        Http ui = Http.local(dashboardPort.port());
+        Http ui = Users.asAdmin(Http.local(dashboardPort.port()));
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpc.port.get(30, TimeUnit.SECONDS))
                 .usePlaintext()
                 .build();

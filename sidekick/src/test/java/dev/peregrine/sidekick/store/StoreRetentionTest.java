@@ -9,6 +9,7 @@ import dev.peregrine.sidekick.dashboard.DashboardPort;
 import dev.peregrine.sidekick.testing.GeneratedAlerts;
 import dev.peregrine.sidekick.testing.Http;
 import dev.peregrine.sidekick.testing.TempDirs;
+import dev.peregrine.sidekick.testing.Users;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +43,7 @@ class StoreRetentionTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
+        Users.register(r);
         r.add("peregrine.spool.dir", spool::toString);
         r.add("spring.grpc.server.port", () -> "0");
         r.add("peregrine.ui.retention.max-age", () -> "1d");
@@ -75,7 +77,7 @@ class StoreRetentionTest {
     @Test
     void oldAlertsGoByAgeAndTheOldestWhileOverTheSize() {
         Http intake = Http.local(intakePort);
-        Http ui = Http.local(dashboardPort.port());
+        Http ui = Users.asAdmin(Http.local(dashboardPort.port()));
         Instant now = Instant.now();
         post(intake, GeneratedAlerts.generate(11, 40, now.minus(Duration.ofDays(2)), Duration.ofMinutes(10)));
         List<Alert> recent = GeneratedAlerts.generate(12, 30, now, Duration.ofMinutes(1));

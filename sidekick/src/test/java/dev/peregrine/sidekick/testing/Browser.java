@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -49,9 +50,14 @@ public final class Browser implements AutoCloseable {
         return driver;
     }
 
-    /** Waits for a page condition: generous, this machine is shared. */
+    /**
+     * Waits for a page condition: generous, this machine is shared. The page re-renders as alerts
+     * arrive, so an element a condition holds may be replaced under it: then it is asked again.
+     */
     public WebDriverWait waiting() {
-        return new WebDriverWait(driver, Duration.ofSeconds(45), Duration.ofMillis(200));
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(45), Duration.ofMillis(200));
+        wait.ignoring(StaleElementReferenceException.class);
+        return wait;
     }
 
     /** Saves the page as it looks now to target/browser-screenshots/NAME.png. */

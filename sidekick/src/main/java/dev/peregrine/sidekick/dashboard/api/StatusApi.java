@@ -5,12 +5,15 @@ import dev.peregrine.sidekick.dashboard.DashboardEnabled;
 import dev.peregrine.sidekick.delivery.Deliveries;
 import dev.peregrine.sidekick.delivery.OutputHealth;
 import dev.peregrine.sidekick.fleet.DetectorFleet;
+import dev.peregrine.sidekick.security.Role;
 import dev.peregrine.sidekick.store.AlertRecorder;
 import dev.peregrine.sidekick.store.AlertStore;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.MediaType;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.GrantedAuthority;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -32,6 +35,21 @@ class StatusApi {
         this.store = store;
         this.recorder = recorder;
         this.ui = ui;
+    }
+
+    /** Who is logged in and what they may do: the page shows admins the buttons that change things. */
+    @GetMapping("/me")
+    Map<String, Object> me(Authentication who) {
+        Map<String, Object> me = new LinkedHashMap<>();
+        me.put("name", who == null ? "" : who.getName());
+        me.put(
+                "roles",
+                who == null
+                        ? List.of()
+                        : Role.granted(who.getAuthorities().stream()
+                                .map(GrantedAuthority::getAuthority)
+                                .toList()));
+        return me;
     }
 
     @GetMapping("/outputs")
