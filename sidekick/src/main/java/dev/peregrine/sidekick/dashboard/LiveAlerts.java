@@ -25,6 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
  * reload ({@code event: overflow}).
  */
 @RestController
+@DashboardEnabled
 final class LiveAlerts implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final int QUEUE = 1000;
