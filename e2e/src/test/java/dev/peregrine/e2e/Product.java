@@ -62,6 +62,7 @@ final class Product {
                 "--server.port=" + httpPort,
                 "--server.address=127.0.0.1",
                 "--spring.grpc.server.address=127.0.0.1:" + grpcPort,
+                "--peregrine.ui.port=0",
                 "--peregrine.spool.dir=" + dir.resolve("sidekick-spool")));
         cmd.addAll(List.of(extra));
         Running r = start(cmd, dir.resolve("sidekick-" + System.nanoTime() + ".log"), httpPort);

@@ -2,6 +2,7 @@ package dev.peregrine.sidekick;
 
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.config.PeregrineProperties;
+import dev.peregrine.sidekick.config.UiProperties;
 import dev.peregrine.sidekick.dedup.Policies;
 import dev.peregrine.sidekick.dedup.Policy;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
@@ -10,12 +11,14 @@ import dev.peregrine.sidekick.delivery.OutputCatalog;
 import dev.peregrine.sidekick.delivery.OutputSettings;
 import dev.peregrine.sidekick.delivery.OutputsBinder;
 import dev.peregrine.sidekick.falcosidekick.LegacyMetrics;
+import dev.peregrine.sidekick.fleet.DetectorFleet;
 import dev.peregrine.sidekick.intake.GrpcIntake;
 import dev.peregrine.sidekick.intake.HttpIntake;
 import dev.peregrine.sidekick.intake.Intake;
 import dev.peregrine.sidekick.intake.IntakeToken;
 import dev.peregrine.sidekick.intake.Rejections;
 import dev.peregrine.sidekick.metrics.LabelLimits;
+import dev.peregrine.sidekick.mute.Mutes;
 import dev.peregrine.sidekick.output.stdout.StdoutConfig;
 import dev.peregrine.sidekick.route.Route;
 import dev.peregrine.sidekick.spool.AlertLog;
@@ -23,6 +26,7 @@ import dev.peregrine.sidekick.spool.DeadLetters;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolMetrics;
 import dev.peregrine.sidekick.spool.kafka.KafkaLog;
+import dev.peregrine.sidekick.store.AlertRecorder;
 import io.grpc.ServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.validation.Validator;
@@ -31,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -42,9 +47,12 @@ import org.springframework.core.env.Environment;
 import org.springframework.grpc.server.GlobalServerInterceptor;
 import org.springframework.grpc.server.ServerBuilderCustomizer;
 
-/** Wires the pipeline: intake → alert log (spool or Kafka) → one delivery per output. */
+/**
+ * Wires the pipeline: intake → alert log (spool or Kafka) → one delivery per output; after the
+ * log, the dashboard's store ({@code dashboard.DashboardConfiguration}) when it is on.
+ */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(PeregrineProperties.class)
+@EnableConfigurationProperties({PeregrineProperties.class, UiProperties.class})
 class SidekickConfiguration {
     private static final Logger log = LoggerFactory.getLogger(SidekickConfiguration.class);
     private static final String LOG_MODE = "peregrine.log.mode";
@@ -115,15 +123,29 @@ class SidekickConfiguration {
         return new Deliveries(outputs, spool, metrics, clock);
     }
 
+    /** With the dashboard on, its mutes hold alerts back and its store records them. */
     @Bean
     Intake intake(
-            AlertLog spool, List<ConfiguredOutput> outputs, PeregrineProperties properties, MeterRegistry metrics) {
+            AlertLog spool,
+            List<ConfiguredOutput> outputs,
+            PeregrineProperties properties,
+            MeterRegistry metrics,
+            ObjectProvider<Mutes> mutes,
+            ObjectProvider<AlertRecorder> recorder) {
         return new Intake(
                 spool,
                 outputs,
                 properties.customfields(),
                 Intake.templatedFields(properties.templatedfields()),
-                metrics);
+                metrics,
+                mutes.getIfAvailable(Mutes::none),
+                recorder.getIfAvailable());
+    }
+
+    /** The detectors reporting over gRPC; one silent too long raises an alert through intake. */
+    @Bean(destroyMethod = "close")
+    DetectorFleet detectorFleet(UiProperties ui, Clock clock, Intake intake) {
+        return new DetectorFleet(ui.detectors().downAfter(), clock, alert -> intake.accept(alert, "fleet", false));
     }
 
     /** Bounds the series alerts can create; a MeterFilter, applied to every meter registered. */
@@ -172,8 +194,8 @@ class SidekickConfiguration {
     }
 
     @Bean
-    GrpcIntake grpcIntake(Intake intake, Rejections rejections, Clock clock) {
-        return new GrpcIntake(intake, rejections, clock);
+    GrpcIntake grpcIntake(Intake intake, Rejections rejections, Clock clock, DetectorFleet fleet) {
+        return new GrpcIntake(intake, rejections, clock, fleet);
     }
 
     /** Falcosidekick's metric names from before 2.30, beside today's, for dashboards that still query them. */

@@ -17,7 +17,9 @@ public record Host(
         boolean tracefsMounted,
         boolean dockerSocketUsable,
         boolean dockerdInstalled,
-        boolean containerdInstalled) {
+        boolean containerdInstalled,
+        boolean postgresqlInstalled,
+        boolean chromiumInstalled) {
     private static final int CAP_SYS_ADMIN = 21;
     private static final int CAP_PERFMON = 38;
     private static final int CAP_BPF = 39;
@@ -39,7 +41,9 @@ public record Host(
                 Files.isDirectory(TRACEFS_SYSCALLS),
                 Files.exists(DOCKER_SOCKET) && Files.isWritable(DOCKER_SOCKET),
                 anyExists("/usr/bin/dockerd", "/usr/sbin/dockerd"),
-                anyExists("/usr/bin/containerd") && anyExists("/usr/bin/ctr"));
+                anyExists("/usr/bin/containerd") && anyExists("/usr/bin/ctr"),
+                PostgresqlInstall.binDir().isPresent(),
+                anyExists("/usr/bin/chromium") && anyExists("/usr/bin/chromedriver"));
     }
 
     /** CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, in the effective set. */

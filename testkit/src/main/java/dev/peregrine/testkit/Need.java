@@ -62,6 +62,26 @@ public enum Need {
                     ? Optional.empty()
                     : Optional.of("needs containerd: starting one needs root; running as uid " + host.euid());
         }
+    },
+    /** PostgreSQL's server programs (initdb, pg_ctl), to start a server of the test's own. */
+    POSTGRESQL {
+        @Override
+        Optional<String> missing(Host host) {
+            return host.postgresqlInstalled()
+                    ? Optional.empty()
+                    : Optional.of("needs PostgreSQL: no /usr/lib/postgresql/*/bin/initdb (Debian package postgresql)");
+        }
+    },
+    /** Chromium and its WebDriver, for browser tests. */
+    CHROMIUM {
+        @Override
+        Optional<String> missing(Host host) {
+            return host.chromiumInstalled()
+                    ? Optional.empty()
+                    : Optional.of(
+                            "needs Chromium: /usr/bin/chromium and /usr/bin/chromedriver (Debian packages chromium,"
+                                    + " chromium-driver)");
+        }
     };
 
     /** Why the host does not have this; empty when it does. */

@@ -12,8 +12,8 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 
 class NeedsConditionTest {
     static final long ALL_CAPS = 0x1ffffffffffL;
-    static final Host ROOT_HOST = new Host(0, ALL_CAPS, true, true, true, true, true, true);
-    static final Host USER_HOST = new Host(1000, 0, true, true, false, false, true, true);
+    static final Host ROOT_HOST = new Host(0, ALL_CAPS, true, true, true, true, true, true, true, true);
+    static final Host USER_HOST = new Host(1000, 0, true, true, false, false, true, true, true, true);
 
     @Test
     void aPreparedRootHostMeetsEveryNeed() {
@@ -36,19 +36,19 @@ class NeedsConditionTest {
     @Test
     void bpfNeedsItsCapabilitiesNotUidZero() {
         long bpfAndPerfmon = (1L << 39) | (1L << 38);
-        Host capable = new Host(1000, bpfAndPerfmon, true, true, true, false, false, false);
+        Host capable = new Host(1000, bpfAndPerfmon, true, true, true, false, false, false, true, true);
         assertThat(new NeedsCondition(capable, false).unmet(List.of(Need.BPF))).isEmpty();
-        Host noBtf = new Host(0, ALL_CAPS, false, true, true, true, true, true);
+        Host noBtf = new Host(0, ALL_CAPS, false, true, true, true, true, true, true, true);
         assertThat(new NeedsCondition(noBtf, false).unmet(List.of(Need.BPF)))
                 .containsExactly("needs eBPF: the kernel has no BTF (/sys/kernel/btf/vmlinux)");
     }
 
     @Test
     void aUsableDockerSocketIsEnoughWithoutRoot() {
-        Host socket = new Host(1000, 0, true, true, false, true, false, false);
+        Host socket = new Host(1000, 0, true, true, false, true, false, false, true, true);
         assertThat(new NeedsCondition(socket, false).unmet(List.of(Need.DOCKER)))
                 .isEmpty();
-        Host noDocker = new Host(0, ALL_CAPS, true, true, true, false, false, true);
+        Host noDocker = new Host(0, ALL_CAPS, true, true, true, false, false, true, true, true);
         assertThat(new NeedsCondition(noDocker, false).unmet(List.of(Need.DOCKER)))
                 .containsExactly("needs Docker: dockerd is not installed (Debian package docker.io)");
     }

@@ -46,6 +46,10 @@ import java.util.function.BooleanSupplier;
  * {@link #close} closes the rest in order.
  */
 public final class DetectorNode implements AutoCloseable {
+    /** How often the detector tells the sidekick how it is doing (the sidekick's down-after is minutes). */
+    static final Duration STATUS_EVERY = Duration.ofSeconds(10);
+
+    private final Instant started = Instant.now();
     private final NodeSettings settings;
     /** The command, for messages: "run" or "capture". */
     private final String name;
@@ -173,7 +177,9 @@ public final class DetectorNode implements AutoCloseable {
                             .setClusterName(sidekick.clusterName())
                             .setDetectorVersion(version())
                             .build(),
-                    metrics);
+                    metrics,
+                    new NodeStatus(ruleset.rules().size(), started, metrics, spool),
+                    STATUS_EVERY);
             link.start();
             err.println(name + ": sending alerts to the sidekick at "
                     + sidekick.link().target()

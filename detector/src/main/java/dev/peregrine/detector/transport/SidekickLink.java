@@ -4,6 +4,7 @@ import dev.peregrine.contract.v1.Ack;
 import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.AlertEnvelope;
 import dev.peregrine.contract.v1.AlertIntakeGrpc;
+import dev.peregrine.contract.v1.DetectorStatus;
 import dev.peregrine.contract.v1.Origin;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
@@ -18,6 +19,7 @@ import io.grpc.stub.MetadataUtils;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Streams the node spool to the sidekick's AlertIntake and removes each alert once its Ack says
@@ -35,6 +38,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * throughput is not bound by round trips. When the sidekick is unreachable or refuses, the
  * stream is retried with exponential backoff and jitter, and resumes from the oldest unacked
  * alert: order is kept, and the sidekick's uuid dedup absorbs the resends.
+ *
+ * <p>On the same stream, a {@link DetectorStatus} goes out when it opens and then every {@code
+ * statusEvery}: the sidekick lists its detectors from these and raises an alert for one that
+ * falls silent.
  */
 public final class SidekickLink implements AutoCloseable {
     private static final System.Logger log = System.getLogger(SidekickLink.class.getName());
@@ -45,6 +52,10 @@ public final class SidekickLink implements AutoCloseable {
     private final NodeSpool spool;
     private final LinkSettings settings;
     private final Origin origin;
+    /** Null: no status reports. */
+    private final Supplier<DetectorStatus> status;
+
+    private final long statusEveryNanos;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicBoolean connected = new AtomicBoolean();
     private final Counter sent;
@@ -58,10 +69,26 @@ public final class SidekickLink implements AutoCloseable {
     private final LinkLog linkLog;
 
     public SidekickLink(NodeSpool spool, LinkSettings settings, Origin origin, MeterRegistry metrics) {
+        this(spool, settings, origin, metrics, null, Duration.ZERO);
+    }
+
+    /**
+     * @param status this detector's status now (the link adds its origin), sent every {@code
+     *     statusEvery}; null for none
+     */
+    public SidekickLink(
+            NodeSpool spool,
+            LinkSettings settings,
+            Origin origin,
+            MeterRegistry metrics,
+            Supplier<DetectorStatus> status,
+            Duration statusEvery) {
         this.spool = spool;
         this.settings = settings;
         this.origin = origin;
         this.linkLog = new LinkLog(settings.target(), log::log, System::currentTimeMillis);
+        this.status = status;
+        this.statusEveryNanos = statusEvery.toNanos();
         sent = Counter.builder("peregrine.detector.transport.sent")
                 .description("Alerts sent to the sidekick (resends included)")
                 .register(metrics);
@@ -224,10 +251,15 @@ public final class SidekickLink implements AutoCloseable {
         });
         long envelope = 0;
         long cursor = 0;
+        long nextStatus = System.nanoTime();
         while (running.get() && ended.getCount() > 0) {
             long ready = readySince.get();
             if (ready != 0 && !up.get() && System.nanoTime() - ready > STAYS_UP && !up.getAndSet(true)) {
                 linkLog.up(spool.count());
+            }
+            if (status != null && System.nanoTime() - nextStatus >= 0) {
+                nextStatus = System.nanoTime() + statusEveryNanos;
+                sendStatus(request.get());
             }
             int free = window.availablePermits();
             if (free == 0) {
@@ -266,6 +298,16 @@ public final class SidekickLink implements AutoCloseable {
             linkLog.down(lastError, spool.count());
         }
         return acked.get();
+    }
+
+    /** A status report: sequence 0, no Ack expected. */
+    private void sendStatus(ClientCallStreamObserver<AlertEnvelope> request) {
+        try {
+            DetectorStatus s = status.get().toBuilder().setOrigin(origin).build();
+            request.onNext(AlertEnvelope.newBuilder().setStatus(s).build());
+        } catch (RuntimeException e) {
+            log.log(System.Logger.Level.DEBUG, "status report not sent: " + e);
+        }
     }
 
     private Alert withOrigin(Alert a) {

@@ -6,6 +6,7 @@ import dev.peregrine.contract.v1.Ack;
 import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.AlertEnvelope;
 import dev.peregrine.contract.v1.AlertIntakeGrpc;
+import dev.peregrine.contract.v1.DetectorStatus;
 import dev.peregrine.contract.v1.Origin;
 import dev.peregrine.contract.v1.Priority;
 import io.grpc.Metadata;
@@ -37,12 +38,17 @@ class SidekickLinkTest {
     static final class Intake extends AlertIntakeGrpc.AlertIntakeImplBase {
         final List<Alert> received = new CopyOnWriteArrayList<>();
         final List<String> tokens = new CopyOnWriteArrayList<>();
+        final List<DetectorStatus> statuses = new CopyOnWriteArrayList<>();
         volatile Ack.Status answer = Ack.Status.DURABLE;
 
         @Override
         public StreamObserver<AlertEnvelope> send(StreamObserver<Ack> acks) {
             return new StreamObserver<>() {
                 public void onNext(AlertEnvelope e) {
+                    if (e.hasStatus()) {
+                        statuses.add(e.getStatus()); // a report: no Ack
+                        return;
+                    }
                     Ack.Status status = answer;
                     if (status == Ack.Status.DURABLE) {
                         received.add(e.getAlert());
@@ -163,6 +169,44 @@ class SidekickLinkTest {
             assertThat(a.getOrigin().getClusterName()).isEqualTo("prod");
         });
         assertThat(intake.tokens).isNotEmpty().allMatch("Bearer s3cret"::equals);
+    }
+
+    @Test
+    void statusReportsGoOnTheStreamWithTheNodeIdentityAndGetNoAck() throws Exception {
+        int port = freePort();
+        server = startServer(port);
+        spool = new NodeSpool(dir, 1 << 20, true);
+        java.util.concurrent.atomic.AtomicLong events = new java.util.concurrent.atomic.AtomicLong();
+        LinkSettings s = new LinkSettings(
+                "127.0.0.1:" + port, null, null, null, null, 64, Duration.ofMillis(20), Duration.ofMillis(200));
+        link = new SidekickLink(
+                spool,
+                s,
+                Origin.newBuilder()
+                        .setHostname("node-a")
+                        .setNodeName("worker-1")
+                        .build(),
+                metrics,
+                () -> DetectorStatus.newBuilder()
+                        .setRulesLoaded(7)
+                        .setEventsTotal(events.addAndGet(100))
+                        .setSpoolAlerts(spool.count())
+                        .build(),
+                Duration.ofMillis(100));
+        link.start();
+        await(() -> intake.statuses.size() >= 3, "three status reports");
+        assertThat(intake.statuses).allSatisfy(st -> {
+            assertThat(st.getOrigin().getHostname()).isEqualTo("node-a");
+            assertThat(st.getOrigin().getNodeName()).isEqualTo("worker-1");
+            assertThat(st.getRulesLoaded()).isEqualTo(7);
+        });
+        assertThat(intake.statuses).extracting(DetectorStatus::getEventsTotal).isSortedAccordingTo(Long::compare);
+        // alerts still flow on the same stream, acked as before
+        for (int i = 0; i < 20; i++) {
+            spool.append(alert(i));
+        }
+        await(() -> intake.received.size() == 20 && spool.count() == 0, "alerts acked beside the reports");
+        assertThat(intake.received).extracting(Alert::getRule).doesNotContain("");
     }
 
     @Test

@@ -39,6 +39,8 @@ final class SidekickProcess implements AutoCloseable {
                 "--server.port=" + port,
                 "--server.address=127.0.0.1",
                 "--spring.grpc.server.address=127.0.0.1:" + freePort(),
+                // the dashboard's own port (2802 by default): any free one, the fuzzed port is the intake's
+                "--peregrine.ui.port=0",
                 "--peregrine.spool.dir=" + dir.resolve("spool")));
         cmd.addAll(List.of(settings));
         process = new ProcessBuilder(cmd)

@@ -105,6 +105,16 @@ public final class Deliveries implements SmartLifecycle {
         return store;
     }
 
+    /** Each configured output's health, in configuration order. */
+    public synchronized List<OutputHealth> health() {
+        return running.stream().map(Delivery::health).toList();
+    }
+
+    /** The configured outputs' names and types, running or not. */
+    public List<ConfiguredOutput> outputs() {
+        return outputs;
+    }
+
     @Override
     public synchronized boolean isRunning() {
         return !running.isEmpty();

@@ -22,6 +22,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +73,13 @@ final class Delivery implements AutoCloseable {
     private final Counter sidekickOk;
     private final Counter sidekickError;
     private final Timer latency;
+    private final Counter retries;
     private final Aggregator aggregator;
+    /** The last failure and when it happened, for the dashboard: one volatile pair, replaced whole. */
+    private volatile Failure lastFailure;
+
+    private record Failure(String message, Instant at) {}
+
     /** The output's credentials, masked in every message this class logs or keeps. */
     private final Secrets secrets;
 
@@ -111,11 +118,13 @@ final class Delivery implements AutoCloseable {
                         .build());
         String name = configured.name();
         String type = configured.type();
-        Counter retries = Counter.builder("peregrine.output.retries")
+        this.retries = Counter.builder("peregrine.output.retries")
                 .tag("output", name)
                 .description("Delivery attempts repeated after a failure")
                 .register(metrics);
         retry.getEventPublisher().onRetry(e -> retries.increment());
+        // Every failed attempt passes the breaker, also those the retry repeats and so never throws here.
+        breaker.getEventPublisher().onError(e -> failure(e.getThrowable()));
         this.delivered = deliveries(metrics, name, type, "delivered");
         this.failed = deliveries(metrics, name, type, "failed");
         this.dead = deliveries(metrics, name, type, "dead");
@@ -146,6 +155,28 @@ final class Delivery implements AutoCloseable {
 
     CircuitBreaker breaker() {
         return breaker;
+    }
+
+    private void failure(Throwable e) {
+        // shown on the dashboard: masked like every other message this class keeps
+        String message = secrets.mask(e instanceof DeliveryException ? e.getMessage() : e.toString());
+        lastFailure = new Failure(message, clock.instant());
+    }
+
+    OutputHealth health() {
+        Failure f = lastFailure;
+        return new OutputHealth(
+                configured.name(),
+                configured.type(),
+                source.depth(configured.name()),
+                source.oldestWaiting(configured.name()).orElse(null),
+                (long) delivered.count(),
+                (long) failed.count(),
+                (long) retries.count(),
+                source.deadByOutput().getOrDefault(configured.name(), 0L),
+                breaker.getState().name(),
+                f == null ? null : f.message(),
+                f == null ? null : f.at());
     }
 
     private static Counter deliveries(MeterRegistry m, String name, String type, String status) {
@@ -294,6 +325,7 @@ final class Delivery implements AutoCloseable {
                 failed.increment();
                 sidekickError.increment();
                 if (!e.retryable()) {
+                    failure(e); // the breaker counts a refusal as no failure of the destination
                     bury(entry, secrets.mask(e.getMessage()));
                     return;
                 }
@@ -308,6 +340,7 @@ final class Delivery implements AutoCloseable {
             } catch (Throwable e) {
                 failed.increment();
                 sidekickError.increment();
+                failure(e);
                 log.warn(
                         "output {}: alert {} not delivered yet, will retry: {}",
                         configured.name(),

@@ -5,6 +5,7 @@ import dev.peregrine.contract.v1.AlertEnvelope;
 import dev.peregrine.contract.v1.AlertIntakeGrpc;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertRejectedException;
+import dev.peregrine.sidekick.fleet.DetectorFleet;
 import dev.peregrine.sidekick.spool.SpoolFullException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -29,14 +30,22 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
     private final Intake intake;
     private final Rejections rejections;
     private final Clock clock;
+    /** Null: status reports are ignored. */
+    private final DetectorFleet fleet;
     /** One thread for every stream's acks; each stream's acks stay in commit order. */
     private final ExecutorService ackSender = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("grpc-acks").daemon().factory());
 
     public GrpcIntake(Intake intake, Rejections rejections, Clock clock) {
+        this(intake, rejections, clock, null);
+    }
+
+    /** @param fleet takes the detectors' status reports and notes their alerts */
+    public GrpcIntake(Intake intake, Rejections rejections, Clock clock, DetectorFleet fleet) {
         this.intake = intake;
         this.rejections = rejections;
         this.clock = clock;
+        this.fleet = fleet;
     }
 
     /** Stops the ack thread; streams still open get no more acks, so their senders resend. */
@@ -56,9 +65,24 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
             private boolean completed; // guarded by lock
             private final Queue<Ack> ready = new ConcurrentLinkedQueue<>();
             private final AtomicBoolean scheduled = new AtomicBoolean();
+            /** The fleet's id of the detector on this stream, once known; event loop only. */
+            private String detector;
 
             @Override
             public void onNext(AlertEnvelope envelope) {
+                if (envelope.hasStatus()) {
+                    if (fleet != null) {
+                        detector = fleet.report(envelope.getStatus());
+                    }
+                    return; // no Ack for a status report
+                }
+                if (fleet != null && envelope.getAlert().hasOrigin()) {
+                    if (detector == null) {
+                        detector = fleet.seen(envelope.getAlert().getOrigin());
+                    } else {
+                        fleet.seen(detector);
+                    }
+                }
                 synchronized (lock) {
                     pending++;
                 }
@@ -129,10 +153,18 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
             @Override
             public void onError(Throwable t) {
                 log.debug("alert stream ended by the sender: {}", t.toString());
+                ended();
+            }
+
+            private void ended() {
+                if (fleet != null && detector != null) {
+                    fleet.disconnected(detector);
+                }
             }
 
             @Override
             public void onCompleted() {
+                ended();
                 synchronized (lock) {
                     senderDone = true;
                     completeIfDone();

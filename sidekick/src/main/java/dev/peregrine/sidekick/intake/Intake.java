@@ -4,8 +4,11 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
+import dev.peregrine.sidekick.mute.Mute;
+import dev.peregrine.sidekick.mute.Mutes;
 import dev.peregrine.sidekick.spool.AlertLog;
 import dev.peregrine.sidekick.spool.SpoolFullException;
+import dev.peregrine.sidekick.store.AlertRecorder;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,8 +27,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one path every alert takes, whatever input it came from: enrich (custom fields), route
- * (which outputs want it), spool (durably, once per output). The returned future completes when
- * the alert is durable in the {@link AlertLog}; only then may the sender be told so.
+ * (which outputs want it, none when a mute holds it back), spool (durably, once per output). The
+ * returned future completes when the alert is durable in the {@link AlertLog}; only then may the
+ * sender be told so. After that the alert is offered to the dashboard's store, which never makes
+ * intake wait.
  */
 public final class Intake {
     private static final Logger log = LoggerFactory.getLogger(Intake.class);
@@ -43,6 +48,8 @@ public final class Intake {
     private final Map<String, AlertTemplate> templatedFields;
     private final List<String> customLabels;
     private final MeterRegistry metrics;
+    private final Mutes mutes;
+    private final AlertRecorder recorder;
     private final Map<InputKey, List<Counter>> inputCounters = new ConcurrentHashMap<>();
     private final Map<EventKey, Counter> eventCounters = new ConcurrentHashMap<>();
     private final Set<String> failedTemplates = ConcurrentHashMap.newKeySet();
@@ -61,6 +68,23 @@ public final class Intake {
             Map<String, String> customFields,
             Map<String, AlertTemplate> templatedFields,
             MeterRegistry metrics) {
+        this(spool, outputs, customFields, templatedFields, metrics, Mutes.none(), null);
+    }
+
+    /**
+     * @param mutes held-back alerts are accepted and stored but routed to no output
+     * @param recorder the dashboard's store; null without one
+     */
+    public Intake(
+            AlertLog spool,
+            List<ConfiguredOutput> outputs,
+            Map<String, String> customFields,
+            Map<String, AlertTemplate> templatedFields,
+            MeterRegistry metrics,
+            Mutes mutes,
+            AlertRecorder recorder) {
+        this.mutes = mutes;
+        this.recorder = recorder;
         this.spool = spool;
         this.outputs = List.copyOf(outputs);
         this.customFields = Map.copyOf(customFields);
@@ -107,15 +131,17 @@ public final class Intake {
 
     private CompletableFuture<Result> spoolFor(Alert received, String input, boolean everyOutput, boolean senderUuid) {
         Alert alert = withTemplatedFields(received.withOutputFields(customFields));
+        Mute mute = everyOutput ? null : mutes.holding(alert);
         List<String> targets = new ArrayList<>(outputs.size());
         for (ConfiguredOutput o : outputs) {
-            if (everyOutput || o.route().matches(alert)) {
+            if (mute == null && (everyOutput || o.route().matches(alert))) {
                 targets.add(o.name());
             }
         }
+        byte[] payload = AlertJson.write(alert);
         CompletableFuture<Boolean> written;
         try {
-            written = spool.append(alert, AlertJson.write(alert), targets, senderUuid);
+            written = spool.append(alert, payload, targets, senderUuid);
         } catch (SpoolFullException e) {
             count(input, alert.source(), "retry_later");
             throw e;
@@ -129,8 +155,14 @@ public final class Intake {
                 count(input, alert.source(), "duplicate");
                 return Result.DUPLICATE;
             }
-            count(input, alert.source(), "accepted");
+            count(input, alert.source(), mute == null ? "accepted" : "muted");
+            if (mute != null) {
+                mutes.held(mute);
+            }
             countFalcoEvent(alert);
+            if (recorder != null) {
+                recorder.record(alert, payload, targets, mute == null ? null : mute.id());
+            }
             return Result.ACCEPTED;
         });
     }
@@ -181,6 +213,7 @@ public final class Intake {
 
     /** Ours and Falcosidekick's counter for one (input, source, status). */
     private List<Counter> inputCounters(InputKey k) {
+        // muted alerts were accepted too, only not delivered
         String sidekickStatus = k.status.equals("rejected") || k.status.equals("retry_later") ? "rejected" : "accepted";
         return List.of(
                 Counter.builder("peregrine.intake.alerts")

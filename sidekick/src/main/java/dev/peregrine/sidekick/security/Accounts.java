@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.authentication.dao.DaoAuthenticationProvider;
 import org.springframework.security.core.Authentication;
@@ -164,6 +166,16 @@ public final class Accounts {
     public boolean anyoneCan(Role role) {
         return userRoles.values().stream().anyMatch(r -> Role.reachable(r).contains(role))
                 || tokens.stream().anyMatch(t -> Role.reachable(t.roles).contains(role));
+    }
+
+    /** Checks the users' passwords, for a login form. */
+    public AuthenticationManager passwordLogin() {
+        return new ProviderManager(passwordCheck);
+    }
+
+    /** Whether any user is configured (someone could log in to the dashboard). */
+    public boolean hasUsers() {
+        return !users.isEmpty();
     }
 
     public boolean isUser(String name) {

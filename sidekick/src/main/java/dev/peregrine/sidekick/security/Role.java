@@ -1,7 +1,9 @@
 package dev.peregrine.sidekick.security;
 
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -38,6 +40,20 @@ public enum Role {
             all.add(METRICS);
         }
         return all;
+    }
+
+    /**
+     * What {@code authorities} (Spring Security's, {@code ROLE_ADMIN}, ...) allow, by their
+     * configuration names and following {@link #HIERARCHY}: admin is also viewer, and so on.
+     */
+    public static List<String> granted(Collection<String> authorities) {
+        Set<Role> roles = EnumSet.noneOf(Role.class);
+        for (Role r : values()) {
+            if (authorities.contains(r.authority())) {
+                roles.add(r);
+            }
+        }
+        return reachable(roles).stream().map(Role::configName).toList();
     }
 
     /** The name in configuration: {@code admin}. */

@@ -2,6 +2,7 @@ package dev.peregrine.sidekick.security;
 
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.config.PeregrineProperties;
+import dev.peregrine.sidekick.config.UiProperties;
 import dev.peregrine.sidekick.intake.HttpIntake;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
@@ -51,9 +52,9 @@ import org.springframework.security.web.util.matcher.AnyRequestMatcher;
  * </ol>
  *
  * Both refuse requests a web page makes a browser send ({@link OriginGuard}), authenticate the
- * same way ({@link CredentialsFilter}) and answer refusals alike ({@link Refusals}). Another HTTP
- * port (the dashboard) adds its chain here with an order below {@link #INTAKE_CHAIN_ORDER} and a
- * matcher for its port, and shares {@link Accounts}' users, tokens and password encoder.
+ * same way ({@link CredentialsFilter}) and answer refusals alike ({@link Refusals}). The
+ * dashboard's chain ({@link DashboardSecurity}) comes before both, for the dashboard's routes, and
+ * shares {@link Accounts}' users, tokens and password encoder.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(SecuritySettings.class)
@@ -65,8 +66,10 @@ public class SidekickSecurity {
     public static final int API_CHAIN_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
 
     @Bean
-    Accounts accounts(SecuritySettings settings, PeregrineProperties properties, Environment env) {
-        Accounts accounts = new Accounts(settings, properties.intake().token());
+    Accounts accounts(SecuritySettings settings, PeregrineProperties properties, UiProperties ui, Environment env) {
+        Accounts accounts = new Accounts(
+                DashboardUsers.withUiUser(settings, ui.user()),
+                properties.intake().token());
         checkSomeoneCanPass(settings, accounts, env);
         log.info(
                 "security: intake {}; metrics {}; admin operations {} ({})",

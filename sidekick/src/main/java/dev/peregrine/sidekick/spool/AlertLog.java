@@ -2,7 +2,10 @@ package dev.peregrine.sidekick.spool;
 
 import dev.peregrine.sidekick.alert.Alert;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -29,6 +32,19 @@ public interface AlertLog extends AutoCloseable {
 
     /** Alerts waiting for {@code output}, or -1 when this log does not know it cheaply. */
     long depth(String output);
+
+    /**
+     * When the oldest alert waiting for {@code output} was accepted; empty when none waits or the
+     * log cannot tell cheaply (Kafka: that is the consumer group's lag).
+     */
+    default Optional<Instant> oldestWaiting(String output) {
+        return Optional.empty();
+    }
+
+    /** Dead letters kept per output; empty when the log keeps them elsewhere (Kafka: ".dead" topics). */
+    default Map<String, Long> deadByOutput() {
+        return Map.of();
+    }
 
     /** Outputs that have alerts waiting, including ones that are no longer configured. */
     Set<String> outputsWithBacklog();

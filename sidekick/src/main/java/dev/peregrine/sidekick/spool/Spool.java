@@ -12,10 +12,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -282,6 +284,51 @@ public final class Spool implements AlertLog {
             }
         });
         return names;
+    }
+
+    /** When the oldest alert waiting for {@code output} was accepted, if one waits. */
+    public Optional<Instant> oldestWaiting(String output) {
+        if (depth(output) == 0) {
+            return Optional.empty();
+        }
+        try (Connection c = database.connect();
+                PreparedStatement p =
+                        c.prepareStatement("SELECT accepted_at FROM queue WHERE output = ? ORDER BY id LIMIT 1")) {
+            p.setString(1, output);
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? Optional.of(Instant.ofEpochMilli(rs.getLong(1))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the spool: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Where one alert stands per output: the outputs it still waits for, and those that refused it
+     * for good with their reason. Scans the queue (it has no index by uuid: an append must stay
+     * cheap); for the dashboard's detail view only.
+     */
+    public Map<String, String> statusOf(String uuid) {
+        Map<String, String> status = new TreeMap<>();
+        try (Connection c = database.connect();
+                PreparedStatement waiting = c.prepareStatement("SELECT output FROM queue WHERE uuid = ?");
+                PreparedStatement dead = c.prepareStatement("SELECT output, reason FROM dead WHERE uuid = ?")) {
+            waiting.setString(1, uuid);
+            try (ResultSet rs = waiting.executeQuery()) {
+                while (rs.next()) {
+                    status.put(rs.getString(1), "waiting");
+                }
+            }
+            dead.setString(1, uuid);
+            try (ResultSet rs = dead.executeQuery()) {
+                while (rs.next()) {
+                    status.put(rs.getString(1), "dead: " + rs.getString(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the spool: " + e.getMessage(), e);
+        }
+        return status;
     }
 
     public long deadCount() {

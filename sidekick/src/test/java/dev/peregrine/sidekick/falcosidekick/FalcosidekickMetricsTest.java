@@ -57,6 +57,7 @@ class FalcosidekickMetricsTest {
     void todaysNamesAndThoseBefore230() throws Exception {
         HttpResponse<String> r = http.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                        .header("Content-Type", "application/json")
                         .POST(
                                 HttpRequest.BodyPublishers.ofString(
                                         "{\"rule\":\"Test rule\",\"priority\":\"Warning\",\"output\":\"o\",\"source\":\"syscall\","

@@ -76,6 +76,7 @@ class RedisDeliveryTest {
         HttpResponse<String> posted = HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                                .header("Content-Type", "application/json")
                                 .POST(HttpRequest.BodyPublishers.ofString(
                                         "{\"rule\":\"Test rule\",\"priority\":\"Warning\",\"output\":\"o\","
                                                 + "\"source\":\"syscall\",\"hostname\":\"h1\","

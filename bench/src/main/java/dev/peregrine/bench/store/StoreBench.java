@@ -1,0 +1,222 @@
+package dev.peregrine.bench.store;
+
+import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.alert.Priority;
+import dev.peregrine.sidekick.store.AlertQuery;
+import dev.peregrine.sidekick.store.AlertRecorder;
+import dev.peregrine.sidekick.store.AlertStore;
+import dev.peregrine.sidekick.store.Dimension;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.IntSupplier;
+import java.util.stream.Stream;
+
+/**
+ * The dashboard's store with a million alerts: how fast it fills, how big it is per alert, and the
+ * latency (p50/p99) of the queries the page and the APIs make, over the last 24 hours: a filtered
+ * page with its total, a full-text page with its total, and the count by priority.
+ *
+ * <pre>
+ * java -cp 'bench/target/bench.jar:bench/target/lib/*' dev.peregrine.bench.store.StoreBench \
+ *   --dir bench/target/store --alerts 1000000 --iterations 300
+ * </pre>
+ *
+ * Alerts are Falco's samples (src/main/resources/falco) varied per alert: 50 hosts, 200
+ * containers, 20 namespaces, 400 process names, their time spread evenly over the last 24 hours.
+ * With --postgres URL the store is PostgreSQL instead of SQLite.
+ */
+public final class StoreBench {
+    private static final int HOSTS = 50;
+    private static final int CONTAINERS = 200;
+    private static final int NAMESPACES = 20;
+    private static final int PROCS = 400;
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = args(args);
+        Path dir = Path.of(a.getOrDefault("dir", "bench/target/store"));
+        int n = Integer.parseInt(a.getOrDefault("alerts", "1000000"));
+        int iterations = Integer.parseInt(a.getOrDefault("iterations", "300"));
+        String postgres = a.get("postgres");
+        Files.createDirectories(dir);
+        try (AlertStore store = postgres == null
+                ? AlertStore.sqlite(dir, 4)
+                : AlertStore.postgres(postgres, a.get("user"), a.getOrDefault("password", ""), 4)) {
+            long have = store.count(AlertQuery.ALL);
+            if (have < n) {
+                fill(store, n - (int) have);
+            } else {
+                System.out.printf("store already holds %d alerts: not filled again%n", have);
+            }
+            long count = store.count(AlertQuery.ALL);
+            long used = store.usedBytes();
+            long onDisk = postgres == null ? filesSize(dir) : used;
+            System.out.printf(
+                    "RESULT size alerts=%d used_bytes=%d bytes_per_alert=%.0f disk_bytes=%d disk_bytes_per_alert=%.0f%n",
+                    count, used, (double) used / count, onDisk, (double) onDisk / count);
+            queries(store, iterations);
+        }
+    }
+
+    static void fill(AlertStore store, int n) throws IOException, InterruptedException {
+        List<Alert> samples = samples();
+        Random r = new Random(42);
+        Instant now = Instant.now();
+        Instant start = now.minus(Duration.ofHours(24));
+        long stepNanos = Duration.ofHours(24).toNanos() / n;
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        long t0 = System.nanoTime();
+        try (AlertRecorder recorder = new AlertRecorder(
+                store, Duration.ofDays(30), Long.MAX_VALUE, Duration.ofHours(1), 20_000, Clock.systemUTC(), metrics)) {
+            for (int i = 0; i < n; i++) {
+                Alert alert = vary(samples.get(r.nextInt(samples.size())), r, start.plusNanos(stepNanos * i));
+                while (recorder.backlog() > 15_000) {
+                    // paced by the writer (the recorder drops what does not fit); a sleep, so that
+                    // this thread leaves the writer its core
+                    Thread.sleep(1);
+                }
+                recorder.record(alert, AlertJson.write(alert), List.of("slack", "siem"), null);
+                if (i > 0 && i % 100_000 == 0) {
+                    System.out.printf("filled %d%n", i);
+                }
+            }
+            while (recorder.backlog() > 0) {
+                Thread.sleep(10);
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double dropped = metrics.counter("peregrine.store.dropped").count();
+        System.out.printf(
+                "RESULT fill alerts=%d seconds=%.1f alerts_per_s=%.0f dropped=%.0f%n",
+                n, seconds, n / seconds, dropped);
+    }
+
+    static Alert vary(Alert s, Random r, Instant time) {
+        int host = r.nextInt(HOSTS);
+        int container = r.nextInt(CONTAINERS);
+        int proc = r.nextInt(PROCS);
+        Map<String, Object> fields = new TreeMap<>(s.outputFields());
+        fields.put("container.name", "app-" + container);
+        fields.put("container.id", String.format("%012x", container * 7919L));
+        fields.put("k8s.ns.name", "ns-" + (container % NAMESPACES));
+        fields.put("k8s.pod.name", "app-" + container + "-" + r.nextInt(5));
+        fields.put("proc.name", "cmd" + proc);
+        String output = s.output() + " proc=cmd" + proc + " container=app-" + container;
+        return new Alert(
+                UUID.randomUUID().toString(),
+                time,
+                s.rule(),
+                s.priority(),
+                s.source(),
+                output,
+                new TreeMap<>(fields),
+                s.tags(),
+                String.format("node-%02d", host),
+                null,
+                Map.of());
+    }
+
+    static void queries(AlertStore store, int iterations) {
+        Random r = new Random(7);
+        Instant since = Instant.now().minus(Duration.ofHours(24));
+        AlertQuery day = AlertQuery.ALL.between(since, null);
+        measure("filtered_search", iterations, () -> {
+            AlertQuery q = day.withPriorities(Set.of(Priority.WARNING))
+                    .with(Dimension.HOSTNAME, Set.of(String.format("node-%02d", r.nextInt(HOSTS))));
+            int page = store.search(q, null, 0, 50).size();
+            return page + (int) store.count(q);
+        });
+        measure("fulltext_search", iterations, () -> {
+            AlertQuery q = day.withText("cmd" + r.nextInt(PROCS));
+            int page = store.search(q, null, 0, 50).size();
+            return page + (int) store.count(q);
+        });
+        measure(
+                "count_by_priority_24h",
+                iterations,
+                () -> store.countBy(day, Dimension.PRIORITY, 8).size());
+        // the parts, to see where the time goes
+        measure(
+                "filtered_page_only",
+                iterations,
+                () -> store.search(
+                                day.withPriorities(Set.of(Priority.WARNING))
+                                        .with(Dimension.HOSTNAME, Set.of(String.format("node-%02d", r.nextInt(HOSTS)))),
+                                null,
+                                0,
+                                50)
+                        .size());
+        measure(
+                "newest_page_unfiltered",
+                iterations,
+                () -> store.search(day, null, 0, 50).size());
+        measure(
+                "histogram_24h_30min",
+                Math.max(10, iterations / 10),
+                () -> store.histogram(day, 1_800_000_000L).size());
+    }
+
+    static void measure(String name, int iterations, IntSupplier query) {
+        long sink = 0;
+        for (int i = 0; i < Math.max(5, iterations / 10); i++) {
+            sink += query.getAsInt();
+        }
+        long[] nanos = new long[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long t = System.nanoTime();
+            sink += query.getAsInt();
+            nanos[i] = System.nanoTime() - t;
+        }
+        Arrays.sort(nanos);
+        System.out.printf(
+                "RESULT query %s iterations=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f (%d)%n",
+                name, iterations, ms(nanos, 0.50), ms(nanos, 0.99), nanos[iterations - 1] / 1e6, sink % 10);
+    }
+
+    static double ms(long[] sorted, double p) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1e6;
+    }
+
+    static List<Alert> samples() throws IOException {
+        try (InputStream in = StoreBench.class.getResourceAsStream("/falco/sample_alerts.jsonl")) {
+            List<Alert> out = new ArrayList<>();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    out.add(AlertJson.read(line.getBytes(StandardCharsets.UTF_8), Instant::now));
+                }
+            }
+            return out;
+        }
+    }
+
+    static long filesSize(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("alerts.db"))
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
+        }
+    }
+
+    static Map<String, String> args(String[] args) {
+        Map<String, String> m = new TreeMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            m.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        return m;
+    }
+}

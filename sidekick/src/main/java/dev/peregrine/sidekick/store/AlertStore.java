@@ -1,0 +1,264 @@
+package dev.peregrine.sidekick.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.peregrine.sidekick.alert.Priority;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Every alert the sidekick accepted, for the dashboard and its APIs: an embedded SQLite file by
+ * default, or an external PostgreSQL. Reads run on a small pool of connections; all writes go
+ * through one {@link StoreWriter} ({@link AlertRecorder}'s thread).
+ */
+public final class AlertStore implements AutoCloseable {
+    private final HikariDataSource readers;
+    private final HikariDataSource writes;
+    private final Dialect dialect;
+    private final String description;
+
+    private AlertStore(HikariDataSource readers, HikariDataSource writes, Dialect dialect, String description) {
+        this.readers = readers;
+        this.writes = writes;
+        this.dialect = dialect;
+        this.description = description;
+        try (Connection c = writes.getConnection();
+                Statement s = c.createStatement()) {
+            c.setAutoCommit(true);
+            for (String sql : dialect.schema()) {
+                s.execute(sql);
+            }
+        } catch (SQLException e) {
+            close();
+            throw new IllegalStateException(
+                    "cannot create the alert store's tables in " + description + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** alerts.db under {@code dir}, created when missing. */
+    public static AlertStore sqlite(Path dir, int readers) {
+        Path file = dir.resolve("alerts.db").toAbsolutePath();
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(
+                    "cannot create the alert store's directory " + dir + ": " + e.getMessage(), e);
+        }
+        String url = "jdbc:sqlite:" + file;
+        return new AlertStore(
+                pool(url, null, null, readers, "alerts-read", true),
+                pool(url, null, null, 1, "alerts-write", true),
+                new SqliteDialect(),
+                file.toString());
+    }
+
+    public static AlertStore postgres(String url, String user, String password, int readers) {
+        return new AlertStore(
+                pool(url, user, password, readers, "alerts-read", false),
+                pool(url, user, password, 1, "alerts-write", false),
+                new PostgresDialect(),
+                url);
+    }
+
+    private static HikariDataSource pool(
+            String url, String user, String password, int size, String name, boolean sqlite) {
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(url);
+        c.setUsername(user);
+        c.setPassword(password);
+        c.setMaximumPoolSize(size);
+        c.setMinimumIdle(sqlite ? size : 1);
+        c.setPoolName(name);
+        // The store may be down (PostgreSQL restarting): the sidekick starts and delivers anyway.
+        c.setInitializationFailTimeout(sqlite ? 1 : -1);
+        if (sqlite) {
+            c.addDataSourceProperty("journal_mode", "WAL");
+            // The store is a view of what was delivered, not the source of truth (the spool is):
+            // a lost machine may lose its last commits, a killed sidekick does not.
+            c.addDataSourceProperty("synchronous", "NORMAL");
+            c.addDataSourceProperty("busy_timeout", "10000");
+            // Ten indexes take turns on every insert: a page cache that holds their hot pages
+            // (64 MB for the writer, 16 MB per reader; SQLite's default is 2 MB).
+            c.addDataSourceProperty("cache_size", size == 1 ? "-65536" : "-16384");
+        }
+        return new HikariDataSource(c);
+    }
+
+    /** Where the store is, for logs: the SQLite file or the PostgreSQL URL. */
+    public String description() {
+        return description;
+    }
+
+    /** For the few tables kept beside the alerts (mutes); standard SQL only. */
+    public DataSource dataSource() {
+        return readers;
+    }
+
+    StoreWriter writer() {
+        return new StoreWriter(writes, dialect);
+    }
+
+    /** A page of alerts, newest first: after {@code cursor} when given, else skipping {@code offset}. */
+    public List<StoredAlert> search(AlertQuery q, Cursor cursor, int offset, int limit) {
+        QuerySql w = QuerySql.of(q, dialect).after(cursor);
+        String sql = "SELECT a.id, a.at, a.body, a.outputs, a.muted FROM alerts a" + w.where()
+                + " ORDER BY a.at DESC, a.id DESC LIMIT ? OFFSET ?";
+        return read(
+                sql,
+                s -> {
+                    int i = w.bind(s, 1);
+                    s.setInt(i++, limit);
+                    s.setInt(i, offset);
+                },
+                AlertStore::alerts);
+    }
+
+    public Optional<StoredAlert> find(String uuid) {
+        return read(
+                        "SELECT a.id, a.at, a.body, a.outputs, a.muted FROM alerts a WHERE a.uuid = ?"
+                                + " ORDER BY a.id LIMIT 1",
+                        s -> s.setString(1, uuid),
+                        AlertStore::alerts)
+                .stream()
+                .findFirst();
+    }
+
+    public long count(AlertQuery q) {
+        QuerySql w = QuerySql.of(q, dialect);
+        return read("SELECT count(*) FROM alerts a" + w.where(), s -> w.bind(s, 1), rs -> {
+            rs.next();
+            return rs.getLong(1);
+        });
+    }
+
+    /**
+     * Alerts per value of {@code d}, most frequent first, at most {@code top} values; alerts without
+     * a value (an empty namespace) are left out. An alert with several tags counts once per tag.
+     */
+    public Map<String, Long> countBy(AlertQuery q, Dimension d, int top) {
+        QuerySql w = QuerySql.of(q, dialect);
+        String sql = d == Dimension.TAGS
+                ? "SELECT t.tag, count(*) FROM alert_tags t JOIN alerts a ON a.id = t.id" + w.where()
+                        + " GROUP BY t.tag ORDER BY 2 DESC, 1 LIMIT ?"
+                : "SELECT a." + d.column() + ", count(*) FROM alerts a" + w.where() + " GROUP BY a." + d.column()
+                        + " ORDER BY 2 DESC, 1 LIMIT ?";
+        return read(sql, s -> s.setInt(w.bind(s, 1), top + 1), rs -> {
+            Map<String, Long> counts = new LinkedHashMap<>();
+            while (rs.next() && counts.size() < top) {
+                String key = d == Dimension.PRIORITY ? Priority.values()[rs.getInt(1)].falcoName() : rs.getString(1);
+                if (!key.isEmpty()) {
+                    counts.put(key, rs.getLong(2));
+                }
+            }
+            return counts;
+        });
+    }
+
+    /** One bar of a histogram: alerts of one priority in [start, start + width). */
+    public record Bucket(Instant start, Priority priority, long count) {}
+
+    /** Alerts per time bucket of {@code widthMicros} and priority, oldest bucket first; empty buckets absent. */
+    public List<Bucket> histogram(AlertQuery q, long widthMicros) {
+        QuerySql w = QuerySql.of(q, dialect);
+        String sql = "SELECT a.at / ?, a.priority, count(*) FROM alerts a" + w.where() + " GROUP BY 1, 2 ORDER BY 1, 2";
+        return read(
+                sql,
+                s -> {
+                    s.setLong(1, widthMicros);
+                    w.bind(s, 2);
+                },
+                rs -> {
+                    List<Bucket> buckets = new ArrayList<>();
+                    while (rs.next()) {
+                        long startMicros = rs.getLong(1) * widthMicros;
+                        buckets.add(new Bucket(
+                                Instant.EPOCH.plusNanos(startMicros * 1000),
+                                Priority.values()[rs.getInt(2)],
+                                rs.getLong(3)));
+                    }
+                    return buckets;
+                });
+    }
+
+    /** The oldest stored alert's time, if any. */
+    public Optional<Instant> oldest() {
+        return read("SELECT min(at) FROM alerts", s -> {}, rs -> {
+            rs.next();
+            long at = rs.getLong(1);
+            return rs.wasNull() ? Optional.empty() : Optional.of(Instant.EPOCH.plusNanos(at * 1000));
+        });
+    }
+
+    /** Bytes in use (what retention keeps under peregrine.ui.retention.max-size). */
+    public long usedBytes() {
+        return on(dialect::usedBytes);
+    }
+
+    private static List<StoredAlert> alerts(ResultSet rs) throws SQLException {
+        List<StoredAlert> out = new ArrayList<>();
+        while (rs.next()) {
+            String outputs = rs.getString(4);
+            out.add(new StoredAlert(
+                    rs.getLong(1),
+                    rs.getLong(2),
+                    BodyCodec.decode(rs.getBytes(3)),
+                    outputs.isEmpty() ? List.of() : Arrays.asList(outputs.split(",")),
+                    rs.getString(5)));
+        }
+        return out;
+    }
+
+    interface Binder {
+        void bind(PreparedStatement s) throws SQLException;
+    }
+
+    interface Reader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    interface Work<T> {
+        T on(Connection c) throws SQLException;
+    }
+
+    private <T> T read(String sql, Binder binder, Reader<T> reader) {
+        return on(c -> {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                binder.bind(s);
+                try (ResultSet rs = s.executeQuery()) {
+                    return reader.read(rs);
+                }
+            }
+        });
+    }
+
+    private <T> T on(Work<T> work) {
+        try (Connection c = readers.getConnection()) {
+            return work.on(c);
+        } catch (SQLException e) {
+            throw new StoreException("reading the alert store (" + description + "): " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (writes != null) {
+            writes.close();
+        }
+        if (readers != null) {
+            readers.close();
+        }
+    }
+}

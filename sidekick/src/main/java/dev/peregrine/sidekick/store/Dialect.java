@@ -1,0 +1,39 @@
+package dev.peregrine.sidekick.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * Where SQLite and PostgreSQL differ for the store: full-text search, id assignment and size. The
+ * rest of its SQL ({@link Schema}, {@link QuerySql}) is common to both.
+ */
+interface Dialect {
+
+    /** Statements that create what is missing (tables, indexes), in order; safe to run again. */
+    List<String> schema();
+
+    /**
+     * Fills the full-text index for one alert inside the insert's transaction, or returns false
+     * when the alert row's own {@link Schema#TEXT_COLUMN} holds it.
+     */
+    boolean separateTextTable();
+
+    /** SQL that is true for alerts whose text matches the one parameter {@link #textParam} gives. */
+    String textCondition();
+
+    /** The full-text query for {@link SearchText#words}: every word, as a prefix. */
+    String textParam(List<String> words);
+
+    /** The placeholder for the text column's value in the alerts insert. */
+    String textValue();
+
+    /** {@code n} unused ids for new alerts, on the writer's connection. */
+    long[] reserveIds(Connection c, int n) throws SQLException;
+
+    /** Bytes the store occupies, free space that it will reuse left out. */
+    long usedBytes(Connection c) throws SQLException;
+
+    /** After deleting alerts, on the writer's connection outside a transaction: give space back. */
+    void reclaim(Connection c) throws SQLException;
+}

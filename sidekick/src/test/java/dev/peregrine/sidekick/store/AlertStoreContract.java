@@ -1,0 +1,237 @@
+package dev.peregrine.sidekick.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.alert.Priority;
+import dev.peregrine.sidekick.testing.GeneratedAlerts;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * What every store (SQLite, PostgreSQL) must do, checked against the same filters applied in Java
+ * to the alerts that were stored.
+ */
+abstract class AlertStoreContract {
+    static final Instant NOW = Instant.parse("2026-12-06T12:00:00Z");
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    AlertStore store;
+    StoreWriter writer;
+    List<Alert> alerts;
+
+    abstract AlertStore open() throws Exception;
+
+    @BeforeEach
+    void fill() throws Exception {
+        store = open();
+        writer = store.writer();
+        alerts = GeneratedAlerts.generate(42, 400, NOW, Duration.ofMinutes(3));
+        List<StoreWriter.NewAlert> batch = new ArrayList<>();
+        for (int i = 0; i < alerts.size(); i++) {
+            Alert a = alerts.get(i);
+            batch.add(new StoreWriter.NewAlert(a, AlertJson.write(a), List.of("slack"), i % 10 == 0 ? "m1" : null));
+        }
+        writer.insert(batch.subList(0, 150));
+        writer.insert(batch.subList(150, batch.size()));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    /** The uuids the store returns for {@code q}, in its order. */
+    List<String> uuids(AlertQuery q) {
+        return store.search(q, null, 0, 10_000).stream()
+                .map(AlertStoreContract::uuid)
+                .toList();
+    }
+
+    static String uuid(StoredAlert s) {
+        return JSON.readTree(s.body()).get("uuid").stringValue();
+    }
+
+    /** The same, computed here: newest first. */
+    List<String> expected(Predicate<Alert> filter) {
+        return alerts.stream()
+                .filter(filter)
+                .sorted(Comparator.comparing(Alert::time).reversed())
+                .map(Alert::uuid)
+                .toList();
+    }
+
+    @Test
+    void everyDimensionFiltersByOneOrSeveralValues() {
+        for (Dimension d : Dimension.values()) {
+            List<String> values = alerts.stream()
+                    .flatMap(a -> valuesOf(a, d).stream())
+                    .filter(v -> !v.isEmpty())
+                    .distinct()
+                    .sorted()
+                    .toList();
+            assertThat(values).as(d.toString()).hasSizeGreaterThan(1);
+            for (Set<String> accepted : List.of(Set.of(values.get(0)), Set.of(values.get(0), values.get(1)))) {
+                List<String> got = uuids(AlertQuery.ALL.with(d, accepted));
+                List<String> want = expected(a -> valuesOf(a, d).stream().anyMatch(accepted::contains));
+                assertThat(got).as(d + " in " + accepted).isNotEmpty().isEqualTo(want);
+                assertThat(store.count(AlertQuery.ALL.with(d, accepted))).isEqualTo(want.size());
+            }
+        }
+    }
+
+    @Test
+    void dimensionsCombineAndTimeBoundsApply() {
+        Instant from = NOW.minus(Duration.ofHours(10));
+        Instant until = NOW.minus(Duration.ofHours(2));
+        AlertQuery q = AlertQuery.ALL
+                .with(Dimension.HOSTNAME, Set.of("node-a", "node-b"))
+                .withPriorities(Set.of(Priority.WARNING, Priority.ERROR, Priority.NOTICE, Priority.CRITICAL))
+                .between(from, until);
+        List<String> want = expected(a -> Set.of("node-a", "node-b").contains(a.hostname())
+                && a.priority().atLeast(Priority.NOTICE)
+                && a.priority().ordinal() >= Priority.CRITICAL.ordinal()
+                && !a.time().isBefore(from)
+                && a.time().isBefore(until));
+        assertThat(want).isNotEmpty();
+        assertThat(uuids(q)).isEqualTo(want);
+    }
+
+    @Test
+    void mutedAlertsAreMarkedAndFilterable() {
+        List<String> muted = new ArrayList<>();
+        for (int i = 0; i < alerts.size(); i += 10) {
+            muted.add(alerts.get(i).uuid());
+        }
+        assertThat(uuids(AlertQuery.ALL.withMuted(true))).containsExactlyInAnyOrderElementsOf(muted);
+        assertThat(store.count(AlertQuery.ALL.withMuted(false))).isEqualTo(alerts.size() - muted.size());
+        assertThat(store.find(muted.get(0)).orElseThrow().muted()).isEqualTo("m1");
+    }
+
+    @Test
+    void fullTextFindsWordsAndPrefixesInOutputAndFieldValues() {
+        // fd.name is in the fields; "/etc/sha" is the phrase etc + prefix sha
+        assertThat(uuids(AlertQuery.ALL.withText("/etc/sha")))
+                .isNotEmpty()
+                .isEqualTo(expected(a -> a.outputFields().get("fd.name").equals("/etc/shadow")));
+        // a prefix of a word inside an image name
+        assertThat(uuids(AlertQuery.ALL.withText("ngin")))
+                .isEqualTo(expected(a ->
+                        a.output().contains("nginx") || a.fieldText("proc.name").equals("nginx")));
+        // every word must match, in any field
+        assertThat(uuids(AlertQuery.ALL.withText("python3 cron")))
+                .isNotEmpty()
+                .isEqualTo(expected(a -> a.fieldText("proc.name").equals("python3")
+                        && a.fieldText("fd.name").contains("cron")));
+        assertThat(uuids(AlertQuery.ALL.withText("nosuchword"))).isEmpty();
+        // punctuation alone is no filter at all
+        assertThat(store.count(AlertQuery.ALL.withText("| ;"))).isEqualTo(alerts.size());
+    }
+
+    @Test
+    void offsetAndCursorPagesWalkTheSameOrderWithoutGapsOrRepeats() throws Exception {
+        AlertQuery q = AlertQuery.ALL.with(Dimension.SOURCE, Set.of("syscall"));
+        List<String> all = uuids(q);
+        List<String> byOffset = new ArrayList<>();
+        for (int page = 0; page * 30 < all.size() + 30; page++) {
+            store.search(q, null, page * 30, 30).forEach(s -> byOffset.add(uuid(s)));
+        }
+        assertThat(byOffset).isEqualTo(all);
+
+        List<String> byCursor = new ArrayList<>();
+        Cursor cursor = null;
+        for (int i = 0; i < 100; i++) {
+            List<StoredAlert> page = store.search(q, cursor, 0, 30);
+            if (page.isEmpty()) {
+                break;
+            }
+            page.forEach(s -> byCursor.add(uuid(s)));
+            cursor = page.getLast().cursor();
+            if (i == 0) {
+                // newer alerts arriving meanwhile do not shift the next page
+                Alert late = GeneratedAlerts.generate(7, 1, NOW.plusSeconds(60), Duration.ZERO)
+                        .getFirst();
+                writer.insert(List.of(new StoreWriter.NewAlert(late, AlertJson.write(late), List.of(), null)));
+            }
+        }
+        assertThat(byCursor).isEqualTo(all);
+    }
+
+    @Test
+    void countsByEveryDimensionMatchTheAlerts() {
+        for (Dimension d : Dimension.values()) {
+            Map<String, Long> want = new HashMap<>();
+            for (Alert a : alerts) {
+                valuesOf(a, d).stream().filter(v -> !v.isEmpty()).forEach(v -> want.merge(v, 1L, Long::sum));
+            }
+            Map<String, Long> got = store.countBy(AlertQuery.ALL, d, 100);
+            assertThat(got).as(d.toString()).isEqualTo(want);
+            List<Long> order = new ArrayList<>(got.values());
+            assertThat(order).isSortedAccordingTo(Comparator.reverseOrder());
+        }
+        assertThat(store.countBy(AlertQuery.ALL, Dimension.RULE, 2)).hasSize(2);
+    }
+
+    @Test
+    void histogramBucketsAddUpPerPriority() {
+        AlertQuery lastDay = AlertQuery.ALL.between(NOW.minus(Duration.ofHours(24)), null);
+        List<AlertStore.Bucket> buckets =
+                store.histogram(lastDay, Duration.ofHours(1).toNanos() / 1000);
+        Map<Priority, Long> perPriority = new TreeMap<>();
+        buckets.forEach(b -> perPriority.merge(b.priority(), b.count(), Long::sum));
+        Map<Priority, Long> want = alerts.stream()
+                .filter(a -> !a.time().isBefore(NOW.minus(Duration.ofHours(24))))
+                .collect(Collectors.groupingBy(Alert::priority, TreeMap::new, Collectors.counting()));
+        assertThat(perPriority).isEqualTo(want);
+        assertThat(buckets)
+                .allSatisfy(b -> assertThat(b.start().getEpochSecond() % 3600).isZero());
+    }
+
+    @Test
+    void retentionDeletesByAgeThenBySizeOldestFirst() throws Exception {
+        assertThat(store.oldest()).contains(alerts.getFirst().time());
+        var metrics = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        java.time.Clock clock = java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC);
+        new Retention(Duration.ofHours(12), Long.MAX_VALUE, clock, metrics).enforce(writer, () -> {});
+        Instant cutoff = NOW.minus(Duration.ofHours(12));
+        long young = alerts.stream().filter(a -> !a.time().isBefore(cutoff)).count();
+        assertThat(store.count(AlertQuery.ALL)).isEqualTo(young);
+        assertThat(store.oldest().orElseThrow()).isAfterOrEqualTo(cutoff);
+        assertThat(metrics.counter("peregrine.store.deleted", "reason", "age").count())
+                .isEqualTo(alerts.size() - young);
+
+        long used = writer.usedBytes();
+        new Retention(Duration.ofDays(365), used / 2, clock, metrics).enforce(writer, () -> {});
+        long left = store.count(AlertQuery.ALL);
+        assertThat(left).isLessThan(young).isGreaterThan(0);
+        // the newest ones are the ones kept
+        assertThat(uuids(AlertQuery.ALL))
+                .isEqualTo(expected(a -> !a.time().isBefore(cutoff)).subList(0, (int) left));
+        assertThat(metrics.counter("peregrine.store.deleted", "reason", "size").count())
+                .isEqualTo(young - left);
+        assertThat(uuids(AlertQuery.ALL.withText("shadow")))
+                .allMatch(u -> uuids(AlertQuery.ALL).contains(u));
+    }
+
+    static List<String> valuesOf(Alert a, Dimension d) {
+        return switch (d) {
+            case PRIORITY -> List.of(a.priority().falcoName());
+            case TAGS -> a.tags();
+            default -> List.of(d.of(a));
+        };
+    }
+}

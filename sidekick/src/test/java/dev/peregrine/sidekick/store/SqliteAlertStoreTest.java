@@ -1,0 +1,41 @@
+package dev.peregrine.sidekick.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peregrine.sidekick.alert.AlertJson;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteAlertStoreTest extends AlertStoreContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    AlertStore open() {
+        return AlertStore.sqlite(dir, 2);
+    }
+
+    @Test
+    void sizeShrinksWhenRetentionDeletes() throws Exception {
+        long before = writer.usedBytes();
+        writer.deleteBefore(Long.MAX_VALUE, 300);
+        assertThat(writer.usedBytes()).isLessThan(before);
+        assertThat(java.nio.file.Files.size(dir.resolve("alerts.db"))).isLessThan(before);
+    }
+
+    @Test
+    void idsContinueAfterReopening() throws Exception {
+        long last = store.search(AlertQuery.ALL, null, 0, 1000).stream()
+                .mapToLong(StoredAlert::id)
+                .max()
+                .orElseThrow();
+        store.close();
+        store = open();
+        var a = dev.peregrine.sidekick.testing.GeneratedAlerts.generate(9, 1, NOW, java.time.Duration.ZERO)
+                .getFirst();
+        long[] ids = store.writer().insert(List.of(new StoreWriter.NewAlert(a, AlertJson.write(a), List.of(), null)));
+        assertThat(ids[0]).isEqualTo(last + 1);
+    }
+}
