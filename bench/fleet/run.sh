@@ -58,7 +58,8 @@ stop() { # TERM, then KILL after 30 s; only processes this script started
   kill -KILL "$pid" 2>/dev/null || true
 }
 cleanup() { stop "$LOAD_PID"; stop "$SIDEKICK_PID"; stop "$NGINX_PID"; rm -rf "$SPOOLS"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM   # exit runs cleanup once
 wait_http() { for _ in $(seq $(($2 * 10))); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
 wait_line() { # file pattern seconds pid: the line, once it is there
   for _ in $(seq $(($3 * 10))); do
@@ -138,7 +139,6 @@ for run in $(seq "$RUNS"); do
     c1=$(cpu_ms "$SIDEKICK_PID"); t1=$(date +%s%N)
     rss=$(rss_mb "$SIDEKICK_PID"); thr=$(threads "$SIDEKICK_PID")
     fds=$(find "/proc/$SIDEKICK_PID/fd" -mindepth 1 -maxdepth 1 | wc -l)
-    load_cpu=$(cpu_ms "$LOAD_PID")
     heap=$(heap_mb "$SIDEKICK_PID")
     result=$(wait_line "$load_out" '^RESULT' 30 "$LOAD_PID" | sed 's/^RESULT //') || result=""
     acked=$(field "$result" acked_per_s)
