@@ -144,7 +144,7 @@ public final class TransportLoad {
     }
 
     /** Shaped like "Read sensitive file untrusted": the same fields and about the same size. */
-    static Alert alert(int i) {
+    public static Alert alert(int i) {
         Instant now = Instant.now();
         return Alert.newBuilder()
                 .setUuid(AlertMessage.newUuid())

@@ -1,0 +1,20 @@
+package dev.peregrine.bench.fleet;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** What all simulated links did, summed: read once a second by {@link FleetLoad}. */
+final class FleetCounters {
+    final LongAdder sent = new LongAdder();
+    final LongAdder acked = new LongAdder();
+    final LongAdder rejected = new LongAdder();
+    final LongAdder retryLater = new LongAdder();
+    final LongAdder dropped = new LongAdder();
+    /** Connection attempts (a new channel and stream each). */
+    final LongAdder attempts = new LongAdder();
+    /** Streams that ended or failed to open. */
+    final LongAdder failures = new LongAdder();
+    /** Links that became connected (first ack on a stream). */
+    final LongAdder connects = new LongAdder();
+    /** Connected links whose stream ended. */
+    final LongAdder lost = new LongAdder();
+}
