@@ -174,7 +174,8 @@ class MutualTlsTest {
         readShadow(marker);
         Product.await(
                 Duration.ofSeconds(60),
-                () -> detector.logText().contains("sidekick link to 127.0.0.1:" + grpc + " ended"),
+                // The link says once that it waits for the sidekick, and why (LinkLog).
+                () -> detector.logText().contains("waiting for the sidekick at 127.0.0.1:" + grpc + ": UNAVAILABLE"),
                 detector::logText);
         assertThat(detector.logText()).contains("UNAVAILABLE");
         // The sidekick's side of the refusal, with the reason (gRPC logs it below INFO; the

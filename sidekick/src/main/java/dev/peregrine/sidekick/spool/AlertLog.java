@@ -46,6 +46,15 @@ public interface AlertLog extends AutoCloseable {
         return Map.of();
     }
 
+    /**
+     * Where one alert stands per output: the outputs it still waits for, and those that refused it
+     * for good with their reason; empty when it waits nowhere or the log cannot tell cheaply
+     * (Kafka: the consumer groups' offsets say it, per partition).
+     */
+    default Map<String, String> statusOf(String uuid) {
+        return Map.of();
+    }
+
     /** Outputs that have alerts waiting, including ones that are no longer configured. */
     Set<String> outputsWithBacklog();
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.dashboard.DashboardEnabled;
-import dev.peregrine.sidekick.spool.Spool;
+import dev.peregrine.sidekick.spool.AlertLog;
 import dev.peregrine.sidekick.store.AlertQuery;
 import dev.peregrine.sidekick.store.AlertStore;
 import dev.peregrine.sidekick.store.Cursor;
@@ -39,10 +39,10 @@ class AlertsApi {
     private static final int MAX_LIMIT = 1000;
 
     private final AlertStore store;
-    private final Spool spool;
+    private final AlertLog spool;
     private final Clock clock;
 
-    AlertsApi(AlertStore store, Spool spool, Clock clock) {
+    AlertsApi(AlertStore store, AlertLog spool, Clock clock) {
         this.store = store;
         this.spool = spool;
         this.clock = clock;
