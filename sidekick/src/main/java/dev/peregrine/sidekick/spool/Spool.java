@@ -178,6 +178,7 @@ public final class Spool implements AlertLog {
     }
 
     /** Dead-lettered alerts by output (outputs with none left out); kept in memory, cheap. */
+    @Override
     public Map<String, Long> deadByOutput() {
         Map<String, Long> out = new TreeMap<>();
         stats.forEach((output, q) -> {
@@ -287,6 +288,7 @@ public final class Spool implements AlertLog {
     }
 
     /** When the oldest alert waiting for {@code output} was accepted, if one waits. */
+    @Override
     public Optional<Instant> oldestWaiting(String output) {
         if (depth(output) == 0) {
             return Optional.empty();
@@ -308,6 +310,7 @@ public final class Spool implements AlertLog {
      * for good with their reason. Scans the queue (it has no index by uuid: an append must stay
      * cheap); for the dashboard's detail view only.
      */
+    @Override
     public Map<String, String> statusOf(String uuid) {
         Map<String, String> status = new TreeMap<>();
         try (Connection c = database.connect();
