@@ -4,7 +4,7 @@
 #     under ./var/spool;
 #   - the detector (needs root for eBPF): Falco's stable rules, alerts streamed to the sidekick,
 #     node spool under ./var/detector-spool, metrics on :8765/metrics.
-# Ctrl-C stops both within 5 s, saying what it waits for. Arguments go to the sidekick
+# Ctrl-C stops both within 5 s, saying what it waits for; a second Ctrl-C kills them. Arguments go to the sidekick
 # (--KEY=VALUE settings; ./run.sh --help lists them).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -53,14 +53,29 @@ stop_process() {
   wait "$pid" 2>/dev/null || true
 }
 
+# A second Ctrl-C while stopping: kill both at once rather than leave either running behind.
+force_stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "  second signal: killing what still runs (nothing is lost: the spools survive a kill)"
+  for pid in $detector_pid $sidekick_pid; do
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  exit 130
+}
+
 stop() {
   local code=${1:-0}
-  trap - INT TERM EXIT
+  trap force_stop INT TERM
+  trap - EXIT
   echo
   echo "stopping:"
   # The detector first: its stream to the sidekick ends, so the sidekick waits on no call.
   stop_process detector "$detector_pid" 20 "closing the capture, flushing its node spool"
+  detector_pid=""
   stop_process sidekick "$sidekick_pid" 30 "finishing the deliveries in flight, closing its spool"
+  sidekick_pid=""
   exit "$code"
 }
 trap stop INT TERM EXIT
