@@ -105,12 +105,12 @@ public final class Migration {
                         : null;
                 if (chartKey != null) {
                     String instead = CHART_KEYS.get(chartKey);
-                    if (instead != null && FalcosidekickSettings.set(value) && !"false".equals(String.valueOf(value))) {
+                    if (instead != null && SettingValues.set(value) && !"false".equals(String.valueOf(value))) {
                         unknown.add(key + ": the Helm chart's own setting; instead: " + instead);
                     }
                 } else if (value instanceof Map<?, ?> m) {
                     flatten(key + ".", (Map<String, Object>) m, settings, unknown, chart);
-                } else if (FalcosidekickSettings.set(value)) {
+                } else if (SettingValues.set(value)) {
                     unknown.add(key + ": not a Falcosidekick setting");
                 }
                 return;

@@ -5,7 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
-/** Loopback addresses for tests that need a destination which is down. */
+/** Loopback ports for tests: one to start a server on, or a destination which is down. */
 public final class Loopback {
     private Loopback() {}
 
@@ -16,5 +16,10 @@ public final class Loopback {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A loopback port that was free a moment ago, for a server the test starts there. */
+    public static int freePort() {
+        return closedPort();
     }
 }

@@ -12,10 +12,9 @@ import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.output.PayloadStyle;
 import dev.peregrine.sidekick.output.TlsConfig;
+import dev.peregrine.sidekick.testing.Loopback;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -84,12 +83,6 @@ class AlertmanagerOutputTest {
                 a.origin());
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     @BeforeAll
     static void startAlertmanager() throws Exception {
         assertThat(Files.isExecutable(BINARY))
@@ -105,7 +98,7 @@ class AlertmanagerOutputTest {
                 receivers:
                   - name: nowhere
                 """);
-        int port = freePort();
+        int port = Loopback.freePort();
         base = URI.create("http://127.0.0.1:" + port);
         Path log = dir.resolve("alertmanager.log");
         alertmanager = new ProcessBuilder(
@@ -340,7 +333,7 @@ class AlertmanagerOutputTest {
 
     @Test
     void alertmanagerDownIsRetryable() throws Exception {
-        URI down = URI.create("http://127.0.0.1:" + freePort());
+        URI down = URI.create("http://127.0.0.1:" + Loopback.closedPort());
         AlertmanagerConfig config = new AlertmanagerConfig(
                 down,
                 List.of(),

@@ -4,22 +4,17 @@ import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,57 +30,38 @@ import tools.jackson.databind.json.JsonMapper;
 class AzureMonitorOutputTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
 
-    record Received(String path, String query, String authorization, String contentType, String body) {}
+    static final String TOKEN_PATH = "/tenant-1/oauth2/v2.0/token";
+    static final String INGESTION_PATH = "/dataCollectionRules/";
 
-    HttpServer server;
-    final List<Received> tokens = new CopyOnWriteArrayList<>();
-    final List<Received> ingested = new CopyOnWriteArrayList<>();
+    final RecordingHttpServer server = new RecordingHttpServer();
     final AtomicInteger ingestStatus = new AtomicInteger(204);
     final AtomicInteger issued = new AtomicInteger();
 
     @BeforeEach
-    void start() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/tenant-1/oauth2/v2.0/token", ex -> {
-            tokens.add(read(ex));
-            answer(
-                    ex,
-                    200,
-                    "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"tok-" + issued.incrementAndGet()
-                            + "\"}");
-        });
-        server.createContext("/dataCollectionRules/", ex -> {
-            ingested.add(read(ex));
-            answer(ex, ingestStatus.get(), "");
-        });
-        server.start();
+    void start() {
+        server.respond(r -> r.path().startsWith(TOKEN_PATH)
+                ? new RecordingHttpServer.Answer(
+                        200,
+                        "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"tok-"
+                                + issued.incrementAndGet() + "\"}")
+                : new RecordingHttpServer.Answer(r.path().startsWith(INGESTION_PATH) ? ingestStatus.get() : 404, ""));
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
     }
 
-    static Received read(HttpExchange ex) throws IOException {
-        return new Received(
-                ex.getRequestURI().getRawPath(),
-                ex.getRequestURI().getRawQuery(),
-                ex.getRequestHeaders().getFirst("Authorization"),
-                ex.getRequestHeaders().getFirst("Content-Type"),
-                new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+    List<RecordingHttpServer.Request> tokens() {
+        return server.received(TOKEN_PATH);
     }
 
-    static void answer(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
-        if (b.length > 0) {
-            ex.getResponseBody().write(b);
-        }
-        ex.close();
+    List<RecordingHttpServer.Request> ingested() {
+        return server.received(INGESTION_PATH);
     }
 
     Map<String, Object> settings() {
-        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        String base = server.base().toString();
         return Map.of(
                 "peregrine.outputs.az.type", "azure-monitor",
                 "peregrine.outputs.az.tenant-id", "tenant-1",
@@ -104,9 +80,9 @@ class AzureMonitorOutputTest {
             out.send(alert);
             out.send(SampleAlerts.alert(0));
         }
-        assertThat(tokens).hasSize(1);
-        Received t = tokens.getFirst();
-        assertThat(t.contentType()).startsWith("application/x-www-form-urlencoded");
+        assertThat(tokens()).hasSize(1);
+        RecordingHttpServer.Request t = tokens().getFirst();
+        assertThat(t.header("Content-Type")).startsWith("application/x-www-form-urlencoded");
         Map<String, String> form = new java.util.HashMap<>();
         for (String pair : t.body().split("&")) {
             String[] kv = pair.split("=", 2);
@@ -118,12 +94,12 @@ class AzureMonitorOutputTest {
                 .containsEntry("client_secret", "s3cr+t")
                 .containsEntry("scope", "https://monitor.azure.com//.default");
 
-        assertThat(ingested).hasSize(2);
-        Received r = ingested.getFirst();
+        assertThat(ingested()).hasSize(2);
+        RecordingHttpServer.Request r = ingested().getFirst();
         assertThat(r.path()).isEqualTo("/dataCollectionRules/dcr-0123456789abcdef/streams/Custom-FalcoAlerts_CL");
         assertThat(r.query()).isEqualTo("api-version=2023-01-01");
-        assertThat(r.authorization()).isEqualTo("Bearer tok-1");
-        assertThat(r.contentType()).startsWith("application/json");
+        assertThat(r.header("Authorization")).isEqualTo("Bearer tok-1");
+        assertThat(r.header("Content-Type")).startsWith("application/json");
         JsonNode rows = JSON.readTree(r.body());
         assertThat(rows.isArray()).isTrue();
         assertThat(rows).hasSize(1);
@@ -147,7 +123,7 @@ class AzureMonitorOutputTest {
                             e -> assertThat(e.retryable()).isTrue());
             ingestStatus.set(204);
             out.send(SampleAlerts.alert(0));
-            assertThat(ingested.getLast().authorization()).isEqualTo("Bearer tok-2");
+            assertThat(ingested().getLast().header("Authorization")).isEqualTo("Bearer tok-2");
             ingestStatus.set(403);
             assertThatThrownBy(() -> out.send(SampleAlerts.alert(0)))
                     .isInstanceOfSatisfying(

@@ -3,7 +3,6 @@ package dev.peregrine.sidekick.output.elasticsearch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.output.DeliveryException;
@@ -11,10 +10,8 @@ import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.output.TlsConfig;
 import dev.peregrine.sidekick.testing.Loopback;
+import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,8 +20,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,18 +39,7 @@ class ElasticsearchOutputTest {
 
     /** Plays Elasticsearch's {@code POST /_bulk}. */
     static final class FakeElasticsearch implements AutoCloseable {
-        record Request(String path, String query, Map<String, List<String>> headers, String body) {
-            String header(String name) {
-                return headers.entrySet().stream()
-                        .filter(e -> e.getKey().equalsIgnoreCase(name))
-                        .map(e -> e.getValue().getFirst())
-                        .findFirst()
-                        .orElse(null);
-            }
-        }
-
-        final HttpServer server;
-        final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
+        final RecordingHttpServer server = new RecordingHttpServer();
         /** index/_id → document */
         final Map<String, JsonNode> documents = new ConcurrentHashMap<>();
 
@@ -65,31 +49,19 @@ class ElasticsearchOutputTest {
 
         volatile String itemError;
 
-        FakeElasticsearch() throws IOException {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", exchange -> {
-                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                requests.add(new Request(
-                        exchange.getRequestURI().getPath(),
-                        exchange.getRequestURI().getQuery(),
-                        Map.copyOf(exchange.getRequestHeaders()),
-                        body));
-                byte[] answer;
+        FakeElasticsearch() {
+            server.respond(request -> {
                 int status = httpStatus;
-                if (status != 200) {
-                    answer = "{\"error\":{\"type\":\"failing_on_purpose\"},\"status\":%d}"
-                            .formatted(status)
-                            .getBytes(StandardCharsets.UTF_8);
-                } else {
-                    answer = bulk(body).getBytes(StandardCharsets.UTF_8);
-                }
-                exchange.getResponseHeaders().add("Content-Type", "application/json");
-                exchange.sendResponseHeaders(status, answer.length);
-                exchange.getResponseBody().write(answer);
-                exchange.close();
+                String answer = status != 200
+                        ? "{\"error\":{\"type\":\"failing_on_purpose\"},\"status\":%d}".formatted(status)
+                        : bulk(request.body());
+                return new RecordingHttpServer.Answer(status, Map.of("Content-Type", "application/json"), answer);
             });
-            server.start();
+        }
+
+        /** Every request, whatever it was answered. */
+        List<RecordingHttpServer.Request> requests() {
+            return server.received();
         }
 
         /** Elasticsearch's bulk semantics for create, as its answer. */
@@ -125,18 +97,18 @@ class ElasticsearchOutputTest {
         }
 
         URI uri() {
-            return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+            return server.base();
         }
 
         @Override
         public void close() {
-            server.stop(0);
+            server.close();
         }
     }
 
     final FakeElasticsearch es;
 
-    ElasticsearchOutputTest() throws IOException {
+    ElasticsearchOutputTest() {
         es = new FakeElasticsearch();
     }
 
@@ -189,7 +161,7 @@ class ElasticsearchOutputTest {
                 Alert alert = sample(i);
                 out.send(alert);
 
-                FakeElasticsearch.Request r = es.requests.stream().toList().getLast();
+                RecordingHttpServer.Request r = es.requests().getLast();
                 assertThat(r.path()).isEqualTo("/_bulk");
                 assertThat(r.query()).isNull();
                 assertThat(r.header("Content-Type")).isEqualTo("application/x-ndjson");
@@ -218,7 +190,7 @@ class ElasticsearchOutputTest {
             out.send(alert);
             out.send(alert); // as after a lost answer: Elasticsearch says 409, the alert is there
         }
-        assertThat(es.requests).hasSize(2);
+        assertThat(es.requests()).hasSize(2);
         assertThat(es.documents).containsOnlyKeys("falco-2025.11.20/" + alert.uuid());
     }
 
@@ -258,7 +230,7 @@ class ElasticsearchOutputTest {
     @Test
     void basicAuth() throws Exception {
         send(config(es.uri(), "falco", "none", "elastic", "s3cr:et", null, false, null), sample(0));
-        assertThat(es.requests.peek().header("Authorization"))
+        assertThat(es.requests().getFirst().header("Authorization"))
                 .isEqualTo("Basic "
                         + Base64.getEncoder().encodeToString("elastic:s3cr:et".getBytes(StandardCharsets.UTF_8)));
     }
@@ -276,7 +248,7 @@ class ElasticsearchOutputTest {
                         false,
                         "falco enrich"),
                 sample(0));
-        FakeElasticsearch.Request r = es.requests.peek();
+        RecordingHttpServer.Request r = es.requests().getFirst();
         assertThat(r.header("Authorization"))
                 .isEqualTo("ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==");
         assertThat(r.path()).isEqualTo("/_bulk");
@@ -323,24 +295,14 @@ class ElasticsearchOutputTest {
 
     @Test
     void aTwoHundredThatIsNotABulkAnswerIsRetried() throws Exception {
-        HttpServer proxy = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
-        proxy.createContext("/", ex -> {
-            ex.getRequestBody().readAllBytes();
-            byte[] html = "<html>maintenance</html>".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, html.length);
-            ex.getResponseBody().write(html);
-            ex.close();
-        });
-        proxy.start();
-        try {
-            URI url = URI.create("http://127.0.0.1:" + proxy.getAddress().getPort());
+        try (RecordingHttpServer proxy = new RecordingHttpServer()) {
+            proxy.respond(r -> new RecordingHttpServer.Answer(200, "<html>maintenance</html>"));
+            URI url = proxy.base();
             assertThatThrownBy(() -> send(config(url, "falco", "none", null, null, null, false, null), sample(0)))
                     .isInstanceOfSatisfying(DeliveryException.class, e -> {
                         assertThat(e.retryable()).isTrue();
                         assertThat(e.getMessage()).contains("not a bulk answer");
                     });
-        } finally {
-            proxy.stop(0);
         }
     }
 

@@ -12,6 +12,7 @@ import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.output.TlsConfig;
+import dev.peregrine.sidekick.testing.Loopback;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
@@ -23,7 +24,6 @@ import io.nats.client.api.StreamConfiguration;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,12 +86,6 @@ class NatsOutputTest {
                 + " package nats-server, e.g. with scripts/setup-host.sh");
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     /** One nats-server process on a loopback port; stopped by its PID. */
     final class NatsServer {
         final int port;
@@ -148,7 +142,7 @@ class NatsOutputTest {
     }
 
     NatsServer server(String... extra) throws Exception {
-        return new NatsServer(freePort(), extra).start();
+        return new NatsServer(Loopback.freePort(), extra).start();
     }
 
     Connection subscriberConnection(NatsServer server) throws Exception {
@@ -336,7 +330,7 @@ class NatsOutputTest {
 
     @Test
     void serverDownAtStartupDoesNotStopStartupAndIsRetryable() throws Exception {
-        int closedPort = freePort();
+        int closedPort = Loopback.closedPort();
         long start = System.nanoTime();
         Output out = output(config("nats://127.0.0.1:" + closedPort, NatsOutput.DEFAULT_SUBJECT, false));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));

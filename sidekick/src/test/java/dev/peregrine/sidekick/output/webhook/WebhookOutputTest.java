@@ -3,11 +3,6 @@ package dev.peregrine.sidekick.output.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsExchange;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.config.ConfigException;
@@ -15,13 +10,10 @@ import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.output.TlsConfig;
+import dev.peregrine.sidekick.testing.Loopback;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import dev.peregrine.sidekick.testing.TestCertificates;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,9 +21,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,10 +143,7 @@ class WebhookOutputTest {
 
     @Test
     void connectionRefusedIsRetryable() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = Loopback.closedPort();
         WebhookConfig config = config(
                 URI.create("http://127.0.0.1:" + closedPort + "/hook"),
                 "POST",
@@ -183,58 +170,28 @@ class WebhookOutputTest {
     }
 
     /** An HTTPS endpoint that requires a client certificate signed by the test CA. */
-    static final class MutualTlsServer implements AutoCloseable {
-        final HttpsServer server;
-        final ConcurrentLinkedQueue<String> clients = new ConcurrentLinkedQueue<>();
-
-        MutualTlsServer() throws IOException {
-            SSLContext ssl = new TlsConfig(cert("ca.crt"), cert("server.crt"), cert("server.key")).sslContext();
-            server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-            server.setHttpsConfigurator(new HttpsConfigurator(ssl) {
-                @Override
-                public void configure(HttpsParameters params) {
-                    SSLParameters p = getSSLContext().getDefaultSSLParameters();
-                    p.setNeedClientAuth(true);
-                    params.setSSLParameters(p);
-                }
-            });
-            server.createContext("/", exchange -> {
-                exchange.getRequestBody().readAllBytes();
-                clients.add(((HttpsExchange) exchange)
-                        .getSSLSession()
-                        .getPeerPrincipal()
-                        .getName());
-                exchange.sendResponseHeaders(200, -1);
-                exchange.close();
-            });
-            server.start();
-        }
-
-        URI uri() {
-            return URI.create("https://127.0.0.1:" + server.getAddress().getPort() + "/hook");
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
-        }
+    static RecordingHttpServer mutualTlsServer() {
+        SSLContext ssl = new TlsConfig(cert("ca.crt"), cert("server.crt"), cert("server.key")).sslContext();
+        return RecordingHttpServer.https(ssl, true);
     }
 
     @Test
     void mutualTlsWithClientCertificateIsAccepted() throws Exception {
-        try (MutualTlsServer server = new MutualTlsServer()) {
+        try (RecordingHttpServer server = mutualTlsServer()) {
             TlsConfig tls = new TlsConfig(cert("ca.crt"), cert("client.crt"), cert("client.key"));
             assertThat(tls.problem()).isNull();
 
             send(config(server.uri(), "POST", Map.of(), null, null, null, tls), sample(0));
 
-            assertThat(server.clients).containsExactly("CN=peregrine-sidekick");
+            assertThat(server.received())
+                    .extracting(RecordingHttpServer.Request::client)
+                    .containsExactly("CN=peregrine-sidekick");
         }
     }
 
     @Test
     void mutualTlsWithoutClientCertificateFails() throws Exception {
-        try (MutualTlsServer server = new MutualTlsServer()) {
+        try (RecordingHttpServer server = mutualTlsServer()) {
             WebhookConfig config =
                     config(server.uri(), "POST", Map.of(), null, null, null, new TlsConfig(cert("ca.crt"), null, null));
 
@@ -242,7 +199,7 @@ class WebhookOutputTest {
                     .isInstanceOfSatisfying(
                             DeliveryException.class,
                             e -> assertThat(e.retryable()).isTrue());
-            assertThat(server.clients).isEmpty();
+            assertThat(server.received()).isEmpty();
         }
     }
 
@@ -272,23 +229,16 @@ class WebhookOutputTest {
 
     @Test
     void aRedirectIsNotFollowedSoTheBodyIsNeverLost() throws Exception {
-        HttpServer redirecting = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        redirecting.createContext("/", ex -> {
-            ex.getResponseHeaders().add("Location", receiver.uri().toString());
-            ex.sendResponseHeaders(302, -1);
-            ex.close();
-        });
-        redirecting.start();
-        try {
-            URI url = URI.create("http://127.0.0.1:" + redirecting.getAddress().getPort() + "/old");
+        try (RecordingHttpServer redirecting = new RecordingHttpServer()) {
+            redirecting.respond(r -> new RecordingHttpServer.Answer(
+                    302, Map.of("Location", receiver.uri().toString()), ""));
+            URI url = URI.create(redirecting.base() + "/old");
             assertThatThrownBy(() -> send(config(url, "POST", Map.of(), null, null, null, TlsConfig.NONE), sample(0)))
                     .isInstanceOfSatisfying(DeliveryException.class, e -> {
                         assertThat(e.retryable()).isFalse();
                         assertThat(e.getMessage()).contains("answered 302").contains("redirects are not followed");
                     });
             assertThat(receiver.attempts()).isZero();
-        } finally {
-            redirecting.stop(0);
         }
     }
 }
