@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# HTTP intake benchmark of the sidekick, with nginx's static "return 200" as the ceiling.
+# HTTP intake benchmark of the sidekick, with two nginx ceilings: the static "return 200", and a
+# forwarder in C (nginx proxy_pass over keep-alive to an nginx sink: one HTTP request in, one out,
+# nothing on disk), i.e. what the sidekick does minus the durable spool.
 #
 # Starts (and stops, by PID, on exit) everything it uses: nginx (the webhook sink the sidekick
-# delivers to + the ceiling server) and the sidekick with a durable spool (fsync on) and one webhook
+# delivers to + the ceiling servers) and the sidekick with a durable spool (fsync on) and one webhook
 # output. All traffic goes to 127.0.0.1. Every load step is bounded in time and count.
-# Per run: nginx ceiling with wrk, then the sidekick at fixed rates (LoadGen, open loop), then the
-# sidekick flat out with the same wrk settings as the ceiling. Prints medians over RUNS.
+# Per run: both ceilings with wrk, then the sidekick idle (its CPU with no traffic), then at fixed
+# rates (LoadGen, open loop; CPU per alert and where it went by thread), then flat out with the same
+# wrk settings as the ceilings. Prints medians over RUNS, the sidekick's ratio to both ceilings and
+# its CPU per alert at each rate over its CPU per alert flat out.
 #
 #   bench/intake/run.sh                     # build, then 3 runs
 #   SKIP_BUILD=1 RUNS=1 DURATION=10 bench/intake/run.sh
-#   PROFILE=1 ...                           # also record a JFR profile of the sidekick
+#   PROFILE=1 ...                           # also record a JFR profile of the sidekick's last max step
+#   PROFILE=1 PROFILE_AT=sidekick-1000 ...  # ... of another step instead (sidekick-idle, sidekick-<rate>)
+#   ASYNC_PROFILER=/path/libasyncProfiler.so PROFILE=1 ...   # async-profiler (cpu, collapsed stacks) instead of JFR
 #
 # Needs wrk and nginx (Debian: apt-get install -y wrk nginx-light) and JDK 25.
 set -euo pipefail
@@ -21,13 +27,17 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-20}          # seconds measured per step
 WARMUP=${WARMUP:-5}               # seconds sent but not measured before each step
 JIT_WARMUP=${JIT_WARMUP:-60}      # seconds of load on the fresh sidekick before the first step
-RATES=${RATES-"1000 5000"}        # fixed rates, alerts/s ("" = only the max steps)
+RATES=${RATES-"5000 1000 100"}    # fixed rates, alerts/s, high first: the JIT's late compiles land there ("" = only the max steps)
+NGINX_RATES=${NGINX_RATES-1}      # 0: skip the generator check (LoadGen against nginx) at each rate
+IDLE=${IDLE:-20}                  # seconds of the sidekick's CPU measured with no traffic (0 = no idle step)
 CONNECTIONS=${CONNECTIONS:-64}    # wrk connections, for both nginx and the sidekick
 WRK_THREADS=${WRK_THREADS:-2}
 SIDEKICK_PORT=${SIDEKICK_PORT:-2801}
 GRPC_PORT=${GRPC_PORT:-2803}
 SINK_PORT=${SINK_PORT:-18080}
 CEILING_PORT=${CEILING_PORT:-18081}
+PROXY_PORT=${PROXY_PORT:-18082}
+PROXY_SINK_PORT=${PROXY_SINK_PORT:-18083}
 SIDEKICK_JVM_OPTS=${SIDEKICK_JVM_OPTS:-"-Xms1g -Xmx1g -XX:+UseParallelGC"}  # as ./run.sh starts it, plus a fixed heap
 SPOOL_FSYNC=${SPOOL_FSYNC:-true}  # false: the spool survives a killed process but not a lost machine
 SIDEKICK_ARGS=${SIDEKICK_ARGS:-}  # extra --key=value for the sidekick (not one that run.sh sets already)
@@ -38,14 +48,14 @@ export ALERTS
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y wrk nginx-light curl)" >&2; exit 1; }
 done
-for port in "$SIDEKICK_PORT" "$GRPC_PORT" "$SINK_PORT" "$CEILING_PORT"; do
+for port in "$SIDEKICK_PORT" "$GRPC_PORT" "$SINK_PORT" "$CEILING_PORT" "$PROXY_PORT" "$PROXY_SINK_PORT"; do
   if ss -Htln "sport = :$port" | grep -q .; then echo "port $port is in use; set the *_PORT variables" >&2; exit 1; fi
 done
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
 fi
-JAR=$ROOT/sidekick/target/sidekick.jar
+JAR=${SIDEKICK_JAR:-$ROOT/sidekick/target/sidekick.jar} # another build of the sidekick, for A/B
 BENCH_CP="$ROOT/bench/target/bench.jar:$ROOT/bench/target/lib/*"
 [[ -f $JAR && -f $ROOT/bench/target/bench.jar ]] || { echo "build first: ./mvnw -q -B -DskipTests package" >&2; exit 1; }
 
@@ -77,13 +87,28 @@ cpu_ms() { # CPU time (user + system, ms) of a process and its children (nginx's
   echo $((t * TICK_MS))
 }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+threads_ms() { # per thread of a process: "tid ms name", names as the kernel keeps them (15 chars)
+  local t
+  for t in /proc/"$1"/task/*; do
+    [[ -r $t/stat ]] || continue
+    awk -v k="$TICK_MS" -v tid="${t##*/}" '{ n = $0; sub(/^[^(]*\(/, "", n); sub(/\) .*/, "", n); gsub(/ /, "_", n)
+      sub(/.*\) /, ""); printf "%s %d %s\n", tid, ($12 + $13) * k, n }' "$t/stat" 2>/dev/null || true
+  done
+}
+threads_diff() { # before-file after-file -> CPU ms per thread name (digits folded: send-sink-0..3 -> send-sink-#), largest first
+  awk 'NR == FNR { b[$1] = $2; next } { d = $2 - ($1 in b ? b[$1] : 0); n = $3; gsub(/[0-9]+/, "#", n); s[n] += d; t += d }
+    END { for (n in s) if (s[n] > 0) printf "%8d ms %5.1f %%  %s\n", s[n], t ? 100 * s[n] / t : 0, n; printf "%8d ms total\n", t }' "$1" "$2" |
+    sort -rn
+}
 
 # --- nginx: sink + ceiling ---
 sed -e "s#@RUN@#$OUT#g" -e "s#@SINK_PORT@#$SINK_PORT#g" -e "s#@CEILING_PORT@#$CEILING_PORT#g" \
+  -e "s#@PROXY_PORT@#$PROXY_PORT#g" -e "s#@PROXY_SINK_PORT@#$PROXY_SINK_PORT#g" \
   "$ROOT/bench/intake/nginx.conf.template" > "$OUT/nginx.conf"
 nginx -p "$OUT" -c "$OUT/nginx.conf" > "$OUT/nginx.out" 2>&1 &
 NGINX_PID=$!
 wait_http "http://127.0.0.1:$CEILING_PORT/" 10
+wait_http "http://127.0.0.1:$PROXY_PORT/" 10
 
 # --- the sidekick ---
 # shellcheck disable=SC2086
@@ -133,7 +158,7 @@ run_wrk() { # label url server-pid -> "label rps p50 p99 errors cpu_us_per_alert
 }
 run_rate() { # label rate url server-pid -> "label rps p50 p99 errors cpu_us_per_alert load1"
   local log="$OUT/$1.loadgen.txt" c0 c1 l
-  if [[ $4 == "$SIDEKICK_PID" ]]; then wait_drained; fi
+  if [[ $4 == "$SIDEKICK_PID" ]]; then wait_drained; threads_ms "$4" > "$OUT/$1.threads0"; fi
   c0=$(cpu_ms "$4")
   timeout $((WARMUP + DURATION + 90)) "$JAVA" -cp "$BENCH_CP" dev.peregrine.bench.intake.LoadGen \
     --url "$3" --rate "$2" --duration "$DURATION" --warmup "$WARMUP" \
@@ -141,9 +166,49 @@ run_rate() { # label rate url server-pid -> "label rps p50 p99 errors cpu_us_per
   l=$(load1)
   if [[ $4 == "$SIDEKICK_PID" ]]; then wait_drained; fi # the deliveries of these alerts are part of their cost
   c1=$(cpu_ms "$4")
+  if [[ $4 == "$SIDEKICK_PID" ]]; then
+    threads_ms "$4" > "$OUT/$1.threads1"
+    threads_diff "$OUT/$1.threads0" "$OUT/$1.threads1" > "$OUT/$1.threads.txt"
+    rm -f "$OUT/$1.threads0" "$OUT/$1.threads1"
+  fi
   awk -v c=$((c1 - c0)) -v l="$l" '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
        printf "%s %.0f %.3f %.3f %d %.0f %s\n", v["label"], v["achieved_rps"], v["p50_ms"], v["p99_ms"], v["errors"],
          v["ok"] ? c * 1000 / v["ok"] : 0, l }' "$log"
+}
+PROFILE_AT=${PROFILE_AT:-sidekick-max}
+profile() { # start|stop step run: profiles the sidekick over one step of the last run, if asked
+  [[ "${PROFILE:-0}" == 1 && $2 == "$PROFILE_AT" && $3 == "$RUNS" ]] || return 0
+  local jcmd=$JAVA_HOME/bin/jcmd
+  if [[ -n ${ASYNC_PROFILER:-} ]]; then
+    # jcmd reads a bare key=value as its own argument: the agent's options go in quotes
+    if [[ $1 == start ]]; then
+      "$jcmd" "$SIDEKICK_PID" JVMTI.agent_load "$ASYNC_PROFILER" '"start,event=cpu,interval=1ms,threads"' > /dev/null
+    else
+      "$jcmd" "$SIDEKICK_PID" JVMTI.agent_load "$ASYNC_PROFILER" "\"stop,collapsed,file=$OUT/$2.collapsed\"" > /dev/null
+      echo "async-profiler stacks of $2: $OUT/$2.collapsed" >&2
+    fi
+  elif [[ $1 == start ]]; then
+    "$jcmd" "$SIDEKICK_PID" JFR.start name=bench settings=profile > /dev/null
+  else
+    "$jcmd" "$SIDEKICK_PID" JFR.stop name=bench filename="$OUT/$2.jfr" > /dev/null
+    "$JAVA" -cp "$BENCH_CP" dev.peregrine.bench.profile.JfrTop "$OUT/$2.jfr" 40 > "$OUT/$2.profile.txt" || true
+    echo "profile of $2: $OUT/$2.profile.txt" >&2
+  fi
+}
+
+run_idle() { # label -> "label cpu_percent_of_a_core load1": the sidekick's CPU over IDLE s with no traffic
+  local c0 c1 l
+  wait_drained
+  sleep 2 # the last scrape and deliveries settle
+  threads_ms "$SIDEKICK_PID" > "$OUT/$1.threads0"
+  c0=$(cpu_ms "$SIDEKICK_PID")
+  sleep "$IDLE"
+  c1=$(cpu_ms "$SIDEKICK_PID")
+  l=$(load1)
+  threads_ms "$SIDEKICK_PID" > "$OUT/$1.threads1"
+  threads_diff "$OUT/$1.threads0" "$OUT/$1.threads1" > "$OUT/$1.threads.txt"
+  rm -f "$OUT/$1.threads0" "$OUT/$1.threads1"
+  awk -v c=$((c1 - c0)) -v s="$IDLE" -v l="$l" -v n="$1" 'BEGIN { printf "%s %.2f %s\n", n, c / (s * 10), l }'
 }
 
 # JIT warm-up of the sidekick (not measured): C2 is still busy after 30 s on a loaded 2-core box
@@ -152,28 +217,37 @@ timeout $((JIT_WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${JIT_WARM
 wait_drained
 
 RESULTS=$OUT/results.txt
+IDLE_RESULTS=$OUT/idle.txt
 echo "# step run alerts_per_s p50_ms p99_ms errors cpu_us_per_alert load1" > "$RESULTS"
+echo "# step run cpu_percent_of_a_core load1" > "$IDLE_RESULTS"
 for run in $(seq "$RUNS"); do
   echo "== run $run/$RUNS"
   read -r label rps p50 p99 err cpu l <<< "$(run_wrk "nginx-max-r$run" "http://127.0.0.1:$CEILING_PORT/" "$NGINX_PID")"
   echo "nginx-max $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
+  # nginx's CPU here is the forwarder's and its sink's: both are the C path's cost per alert
+  read -r label rps p50 p99 err cpu l <<< "$(run_wrk "proxy-max-r$run" "http://127.0.0.1:$PROXY_PORT/" "$NGINX_PID")"
+  echo "proxy-max $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
+  if ((IDLE > 0)); then
+    profile start sidekick-idle "$run"
+    read -r label pct l <<< "$(run_idle "sidekick-idle-r$run")"
+    profile stop sidekick-idle "$run"
+    echo "sidekick-idle $run $pct $l" | tee -a "$IDLE_RESULTS"
+  fi
   for rate in $RATES; do
     # the same generator against nginx first: what the generator itself can do on this machine now
-    read -r label rps p50 p99 err cpu l <<< "$(run_rate "nginx-$rate-r$run" "$rate" "http://127.0.0.1:$CEILING_PORT/" "$NGINX_PID")"
-    echo "nginx-$rate $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
+    if [[ $NGINX_RATES == 1 ]]; then
+      read -r label rps p50 p99 err cpu l <<< "$(run_rate "nginx-$rate-r$run" "$rate" "http://127.0.0.1:$CEILING_PORT/" "$NGINX_PID")"
+      echo "nginx-$rate $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
+    fi
+    profile start "sidekick-$rate" "$run"
     read -r label rps p50 p99 err cpu l <<< "$(run_rate "sidekick-$rate-r$run" "$rate" "http://127.0.0.1:$SIDEKICK_PORT/" "$SIDEKICK_PID")"
+    profile stop "sidekick-$rate" "$run"
     echo "sidekick-$rate $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
   done
-  if [[ "${PROFILE:-0}" == 1 && $run == "$RUNS" ]]; then
-    "$JAVA_HOME/bin/jcmd" "$SIDEKICK_PID" JFR.start name=bench settings=profile > /dev/null
-  fi
+  profile start sidekick-max "$run"
   read -r label rps p50 p99 err cpu l <<< "$(run_wrk "sidekick-max-r$run" "http://127.0.0.1:$SIDEKICK_PORT/" "$SIDEKICK_PID")"
   echo "sidekick-max $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
-  if [[ "${PROFILE:-0}" == 1 && $run == "$RUNS" ]]; then
-    "$JAVA_HOME/bin/jcmd" "$SIDEKICK_PID" JFR.stop name=bench filename="$OUT/sidekick-max.jfr" > /dev/null
-    "$JAVA" -cp "$BENCH_CP" dev.peregrine.bench.profile.JfrTop "$OUT/sidekick-max.jfr" 40 > "$OUT/profile.txt" || true
-    echo "profile of the last max step: $OUT/profile.txt"
-  fi
+  profile stop sidekick-max "$run"
 done
 
 accepted=$(metric 'peregrine_intake_alerts_total[{].*status="accepted"')
@@ -193,7 +267,15 @@ echo
       return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2 }
     END { for (k in n) { e = 0; for (i = 1; i <= n[k]; i++) e += v[k, 6, i]
       printf "%-16s %10.0f %9.3f %9.3f %7d %8.0f %6.2f\n", k, med(k, 3, n[k]), med(k, 4, n[k]), med(k, 5, n[k]), e, med(k, 7, n[k]), med(k, 8, n[k]) } }' "$RESULTS" | sort
-  awk '!/^#/ && $1 == "nginx-max" { ng[$2] = $3; ngc[$2] = $7 } !/^#/ && $1 == "sidekick-max" { sk[$2] = $3; skc[$2] = $7 }
-    END { for (r in sk) if (ng[r] > 0 && skc[r] > 0)
-      printf "run %s: max sidekick/nginx = %.3f; CPU per alert nginx/sidekick = %.3f\n", r, sk[r] / ng[r], ngc[r] / skc[r] }' "$RESULTS" | sort
+  awk '!/^#/ && $1 == "nginx-max" { ng[$2] = $3; ngc[$2] = $7 } !/^#/ && $1 == "proxy-max" { px[$2] = $3; pxc[$2] = $7 }
+    !/^#/ && $1 == "sidekick-max" { sk[$2] = $3; skc[$2] = $7 }
+    !/^#/ && $1 ~ /^sidekick-[0-9]+$/ { r = $1; sub(/sidekick-/, "", r); rcv[$2, r] = $7 }
+    END { for (r in sk) if (ng[r] > 0 && px[r] > 0 && skc[r] > 0) {
+      printf "run %s: max sidekick/nginx-return = %.3f, sidekick/nginx-proxy = %.3f; CPU per alert nginx-return/sidekick = %.3f, nginx-proxy/sidekick = %.3f\n",
+        r, sk[r] / ng[r], sk[r] / px[r], ngc[r] / skc[r], pxc[r] / skc[r]
+      out = ""; for (k in rcv) { split(k, kk, SUBSEP); if (kk[1] == r) out = out sprintf(" %s/s %.2fx", kk[2], rcv[k] / skc[r]) }
+      if (out != "") printf "run %s: sidekick CPU per alert at a fixed rate over flat out:%s\n", r, out } }' "$RESULTS" | sort
+  awk '!/^#/ { v[++n] = $3; l = l " " $3 "%" }
+    END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      if (n) printf "sidekick idle: %.2f %% of a core (median of %d:%s)\n", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, n, l }' "$IDLE_RESULTS"
 } | tee "$OUT/summary.txt"

@@ -20,8 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +54,7 @@ public final class Spool implements AlertLog {
 
     private final GroupCommitWriter<Write> writer;
     private final Map<String, QueueStats> stats = new ConcurrentHashMap<>();
-    private final Map<String, BlockingQueue<Boolean>> doorbells = new ConcurrentHashMap<>();
+    private final Map<String, Doorbell> doorbells = new ConcurrentHashMap<>();
 
     /** A run of refusals for the budget, from the first to the next accepted append. */
     private static final class FullEpisode {
@@ -379,8 +377,35 @@ public final class Spool implements AlertLog {
         return stats.computeIfAbsent(output, k -> new QueueStats());
     }
 
-    private BlockingQueue<Boolean> doorbell(String output) {
-        return doorbells.computeIfAbsent(output, k -> new ArrayBlockingQueue<>(1));
+    private Doorbell doorbell(String output) {
+        return doorbells.computeIfAbsent(output, k -> new Doorbell());
+    }
+
+    /**
+     * Rung after each commit that added entries to an output's queue. A count rather than a token,
+     * so every reader of the output can tell whether anything was committed since its last read.
+     */
+    private static final class Doorbell {
+        private long rings; // guarded by this
+
+        synchronized void ring() {
+            rings++;
+            notifyAll();
+        }
+
+        synchronized long rings() {
+            return rings;
+        }
+
+        /** Waits until it rang after {@code seen} rings, at most {@code millis}. */
+        synchronized void await(long seen, long millis) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            long left = millis;
+            while (rings == seen && left > 0) {
+                wait(left);
+                left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            }
+        }
     }
 
     /** Commits so far that were fsync'd (with appends), and that were not (removals only). */
@@ -511,7 +536,7 @@ public final class Spool implements AlertLog {
                     }
                 }
             }
-            rung.forEach(o -> doorbell(o).offer(Boolean.TRUE));
+            rung.forEach(o -> doorbell(o).ring());
             if (clock.millis() - lastPrune > 60_000) {
                 pruneAccepted();
             }
@@ -569,6 +594,10 @@ public final class Spool implements AlertLog {
         private final Connection connection;
         private final PreparedStatement next;
         private long after;
+        /** The last read returned less than asked for: it saw everything committed before it. */
+        private boolean caughtUp;
+        /** The doorbell's rings just before the last read. */
+        private long seen = -1;
 
         private Reader(String output, Connection connection) throws SQLException {
             this.output = output;
@@ -580,13 +609,25 @@ public final class Spool implements AlertLog {
         /**
          * Up to {@code max} entries not yet returned by this reader, waiting up to {@code wait} for
          * the first one to arrive.
+         *
+         * <p>A reader that caught up (its last read got less than it asked for) and has not heard
+         * the doorbell since waits for it before querying: at everyday rates a delivery's next
+         * call would otherwise run a query that finds nothing after every batch, and each query
+         * after another connection's commit starts from an emptied page cache (WAL mode). The
+         * wait ends at the commit's ring, not at a poll interval; without a ring it queries once
+         * more after {@code wait}, as before.
          */
         @Override
         public List<SpoolEntry> next(int max, Duration wait) throws InterruptedException {
-            List<SpoolEntry> entries = read(max);
+            Doorbell bell = doorbell(output);
+            if (caughtUp && bell.rings() == seen) {
+                bell.await(seen, wait.toMillis());
+                return read(max, bell);
+            }
+            List<SpoolEntry> entries = read(max, bell);
             if (entries.isEmpty()) {
-                doorbell(output).poll(wait.toMillis(), TimeUnit.MILLISECONDS);
-                entries = read(max);
+                bell.await(seen, wait.toMillis());
+                entries = read(max, bell);
             }
             return entries;
         }
@@ -609,9 +650,12 @@ public final class Spool implements AlertLog {
         /** Reads again from the start of the queue: entries returned before but still there come back. */
         public void rewind() {
             after = 0;
+            caughtUp = false;
         }
 
-        private List<SpoolEntry> read(int max) {
+        private List<SpoolEntry> read(int max, Doorbell bell) {
+            // Before the query: a commit it does not see rings after this.
+            seen = bell.rings();
             List<SpoolEntry> entries = new ArrayList<>();
             try {
                 next.setString(1, output);
@@ -629,6 +673,7 @@ public final class Spool implements AlertLog {
             if (!entries.isEmpty()) {
                 after = entries.getLast().id();
             }
+            caughtUp = entries.size() < max;
             return entries;
         }
 

@@ -61,6 +61,75 @@ class SpoolTest {
     }
 
     @Test
+    void readersThatCaughtUpAreWokenByTheCommitNotByTheirWaitRunningOut() throws Exception {
+        var pool = Executors.newFixedThreadPool(2);
+        try (Spool spool = open(1 << 20);
+                Spool.Reader a = spool.reader("a");
+                Spool.Reader b = spool.reader("a")) {
+            spool.append(UUID.randomUUID().toString(), payload("first"), List.of("a"))
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(a.next(64, Duration.ofSeconds(1))).hasSize(1);
+            assertThat(b.next(64, Duration.ofSeconds(1))).hasSize(1);
+            // Both caught up: each now waits for the doorbell before it queries. A wait of five
+            // minutes that ended only when it ran out would fail the bounded gets below.
+            Duration longWait = Duration.ofMinutes(5);
+            var nextOfA = CompletableFuture.supplyAsync(() -> next(a, longWait), pool);
+            var nextOfB = CompletableFuture.supplyAsync(() -> next(b, longWait), pool);
+            spool.append(UUID.randomUUID().toString(), payload("second"), List.of("a"))
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(nextOfA.get(30, TimeUnit.SECONDS))
+                    .extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
+                    .containsExactly("second");
+            assertThat(nextOfB.get(30, TimeUnit.SECONDS))
+                    .as("every reader of the output hears the commit, not only the first to wait")
+                    .extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
+                    .containsExactly("second");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aReaderThatCaughtUpStillReadsWhatWasCommittedBetweenItsCalls() throws Exception {
+        try (Spool spool = open(1 << 20);
+                Spool.Reader r = spool.reader("a")) {
+            spool.append(UUID.randomUUID().toString(), payload("first"), List.of("a"))
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(r.next(64, Duration.ofSeconds(1))).hasSize(1);
+            assertThat(r.next(64, Duration.ZERO)).isEmpty();
+            spool.append(UUID.randomUUID().toString(), payload("second"), List.of("a"))
+                    .get(10, TimeUnit.SECONDS);
+            var pool = Executors.newSingleThreadExecutor();
+            try {
+                assertThat(CompletableFuture.supplyAsync(() -> next(r, Duration.ofMinutes(5)), pool)
+                                .get(30, TimeUnit.SECONDS))
+                        .extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
+                        .containsExactly("second");
+            } finally {
+                pool.shutdownNow();
+            }
+            // A full read (as many as asked for) does not count as caught up: the rest comes at once.
+            for (int i = 0; i < 3; i++) {
+                spool.append(UUID.randomUUID().toString(), payload("more-" + i), List.of("a"))
+                        .get(10, TimeUnit.SECONDS);
+            }
+            assertThat(r.next(2, Duration.ZERO)).hasSize(2);
+            assertThat(r.next(2, Duration.ZERO))
+                    .extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
+                    .containsExactly("more-2");
+        }
+    }
+
+    private static List<SpoolEntry> next(Spool.Reader reader, Duration wait) {
+        try {
+            return reader.next(64, wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void removedEntriesAreGoneAfterReopen() throws Exception {
         try (Spool spool = open(1 << 20)) {
             for (int i = 0; i < 3; i++) {
