@@ -222,7 +222,8 @@ final class KafkaOutput implements Output {
                 json,
                 List.of(new RecordHeader(UUID_HEADER, uuid.getBytes(StandardCharsets.UTF_8))));
         try {
-            // The callback runs on the producer's I/O thread: it only completes the stage.
+            // The callback runs on the producer's I/O thread, and with it what completing the stage
+            // triggers in Delivery: counters and queueing the spool removal, nothing that waits.
             p.send(record, (metadata, error) -> {
                 if (error == null) {
                     ack.complete(null);
