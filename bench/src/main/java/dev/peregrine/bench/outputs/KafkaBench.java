@@ -66,7 +66,7 @@ final class KafkaBench {
             OutputBench.OUT.printf("record values: %d samples, mean %.0f bytes%n", lines.size(), mean);
 
             KafkaConfig config =
-                    new KafkaConfig(List.of(servers), "alerts", "none", null, Duration.ofSeconds(30), Map.of());
+                    new KafkaConfig(List.of(servers), "alerts", "none", null, Duration.ofSeconds(30), 1024, Map.of());
             try (Output output = config.create(new OutputContext("kafka", "peregrine.outputs.kafka"));
                     KafkaConsumer<byte[], byte[]> offsets = new KafkaConsumer<>(
                             Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers),
@@ -74,15 +74,19 @@ final class KafkaBench {
                             new ByteArrayDeserializer())) {
                 OutputBench.Counter alertsTopic = () -> endOffsets(offsets, "alerts");
                 OutputBench.Counter perfTopic = () -> endOffsets(offsets, "perf");
-                int maxP = Arrays.stream(b.parallelism).max().orElse(4);
+                // An output that submits has its own bound (alerts-in-flight) instead of a parallelism.
+                boolean submits = output.alertsInFlight() > 0;
+                int[] parallelism = submits ? new int[] {output.alertsInFlight()} : b.parallelism;
+                String prefix = submits ? "output-inflight" : "output-p";
+                int maxP = Arrays.stream(parallelism).max().orElse(4);
                 // Warm-up (run 0, not in the medians): JIT, producer metadata, broker segments.
                 b.measure(() -> ceiling(servers, payloads, 0, Math.max(10_000, ceilingRecords / 5), perfTopic));
-                b.measure(() -> b.drive("kafka", "output-p" + maxP, 0, output, maxP, b.warmupAlerts, alertsTopic));
+                b.measure(() -> b.drive("kafka", prefix + maxP, 0, output, maxP, b.warmupAlerts, alertsTopic));
                 for (int i = 1; i <= b.runs; i++) {
                     final int run = i;
                     b.measure(() -> ceiling(servers, payloads, run, ceilingRecords, perfTopic));
-                    for (int p : b.parallelism) {
-                        b.measure(() -> b.drive("kafka", "output-p" + p, run, output, p, b.maxAlerts, alertsTopic));
+                    for (int p : parallelism) {
+                        b.measure(() -> b.drive("kafka", prefix + p, run, output, p, b.maxAlerts, alertsTopic));
                     }
                 }
             }

@@ -259,7 +259,8 @@ public final class OutputBench {
 
     /**
      * Drives the output as Delivery does: a semaphore of {@code parallelism} slots, one virtual
-     * thread per alert, parse + send. Stops handing out alerts after {@code count} or
+     * thread per alert, parse + send; or, for an output that offers {@link Output#submit}, parse +
+     * submit from this thread, {@code parallelism} (its alerts-in-flight) at most unacknowledged. Stops handing out alerts after {@code count} or
      * {@code maxSeconds} ({@code warmupSeconds} in run 0), whichever comes first, then waits (at most 60 s) for the sends in flight.
      * The time is from the first send to the last acknowledgement.
      */
@@ -272,9 +273,34 @@ public final class OutputBench {
         AtomicReference<Throwable> firstError = new AtomicReference<>();
         long start = System.nanoTime();
         long deadline = start + TimeUnit.SECONDS.toNanos(run == 0 ? warmupSeconds : maxSeconds);
+        boolean submits = output.alertsInFlight() > 0;
         for (int i = 0; i < count && System.nanoTime() < deadline; i++) {
             slots.acquire();
             byte[] payload = samples.get(i % samples.size());
+            if (submits) {
+                // As Delivery drives such an output: one thread hands over alerts while slots last,
+                // each slot freed by its alert's acknowledgement.
+                try {
+                    Alert alert = AlertJson.read(payload, Instant::now);
+                    output.submit(new SpooledAlert(
+                                    new SpoolEntry(0, step, alert.uuid(), System.currentTimeMillis(), payload),
+                                    Instant::now))
+                            .whenComplete((done, e) -> {
+                                if (e == null) {
+                                    ok.incrementAndGet();
+                                } else {
+                                    failed.incrementAndGet();
+                                    firstError.compareAndSet(null, e);
+                                }
+                                slots.release();
+                            });
+                } catch (Throwable e) {
+                    failed.incrementAndGet();
+                    firstError.compareAndSet(null, e);
+                    slots.release();
+                }
+                continue;
+            }
             Thread.ofVirtual().name("send-" + step).start(() -> {
                 try {
                     // As the delivery engine hands it over: the spooled JSON, parsed only if the output asks.

@@ -67,7 +67,8 @@ final class SmtpBench {
                     null,
                     null,
                     Duration.ofSeconds(30),
-                    TlsConfig.NONE);
+                    TlsConfig.NONE,
+                    EmailConfig.Digest.OFF);
             int maxP = Arrays.stream(b.parallelism).max().orElse(4);
             try (Output output = config.create(new OutputContext("mail", "peregrine.outputs.mail"))) {
                 // Warm-up (run 0): also gives the mail smtp-source sends.

@@ -28,10 +28,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * <p>An alert leaves the spool only when the output took it (removed) or rejected it for good
  * (moved to the dead-letter table, counted and logged). While the output is down, the in-flight
  * alerts keep being retried and the rest wait on disk.
+ *
+ * <p>An output that offers {@link Output#submit} (Kafka) gets one sender that hands it up to
+ * {@link Output#alertsInFlight} alerts at once without waiting for each; every alert goes through
+ * the same Retry, CircuitBreaker and dead-letter path, and leaves the spool only when its own
+ * stage says delivered.
  *
  * <p>With dedup or grouping configured, an {@link Aggregator} sees each batch read from the queue
  * first and keeps back the alerts it counts into a window; its follow-ups come back through the
@@ -61,6 +73,15 @@ final class Delivery implements AutoCloseable {
     private final ArrayDeque<SpoolEntry> buffer = new ArrayDeque<>();
 
     private final List<Thread> senders;
+    /** Entries read per query of the queue. */
+    private final int readBatch;
+    /** Slots for alerts submitted and not yet delivered or buried; null when the output only sends. */
+    private final Semaphore inFlight;
+    /** Runs the retries of submitted alerts (their backoff, then the next round); null with inFlight. */
+    private final ScheduledExecutorService retryScheduler;
+    /** Submitted alerts waiting out maxBackoff before their next round: their slots stay taken. */
+    private final AtomicInteger waitingRounds = new AtomicInteger();
+
     private OutputQueue queue; // read by one sender at a time: the one that set reading
     private boolean reading; // guarded by buffer
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -140,9 +161,17 @@ final class Delivery implements AutoCloseable {
                 : new Aggregator(name, configured.policy(), dedup, clock, new SpoolQueue(), metrics);
         // Long-lived senders that read the queue themselves, rather than a reader handing each alert
         // to a thread: starting, scheduling and waking a thread per alert cost more CPU than a
-        // webhook's whole HTTP exchange.
-        this.senders = new ArrayList<>(s.parallelism());
-        for (int i = 0; i < s.parallelism(); i++) {
+        // webhook's whole HTTP exchange. An output that takes alerts without a thread each gets one.
+        int submitted = output.alertsInFlight();
+        this.inFlight = submitted > 0 ? new Semaphore(submitted) : null;
+        this.retryScheduler = submitted > 0
+                ? Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofPlatform().name("retry-" + name).daemon().factory())
+                : null;
+        this.readBatch = submitted > 0 ? Math.clamp(submitted, 64, 512) : Math.max(64, s.parallelism() * 4);
+        int threads = submitted > 0 ? 1 : s.parallelism();
+        this.senders = new ArrayList<>(threads);
+        for (int i = 0; i < threads; i++) {
             senders.add(
                     Thread.ofPlatform().name("send-" + name + "-" + i).daemon().unstarted(this::sendLoop));
         }
@@ -219,7 +248,7 @@ final class Delivery implements AutoCloseable {
         }
         List<SpoolEntry> read = List.of();
         try {
-            read = queue.next(Math.max(64, configured.settings().parallelism() * 4), Duration.ofMillis(500));
+            read = queue.next(readBatch, Duration.ofMillis(500));
             if (aggregator != null) {
                 read = aggregate(read);
             }
@@ -292,10 +321,17 @@ final class Delivery implements AutoCloseable {
 
     private void sendLoop() {
         while (running.get()) {
+            boolean slot = false;
             try {
+                if (inFlight != null && !(slot = inFlight.tryAcquire(500, TimeUnit.MILLISECONDS))) {
+                    continue; // every slot taken: look at running again
+                }
                 SpoolEntry entry = take();
-                if (entry != null) {
+                if (entry != null && inFlight == null) {
                     deliver(entry);
+                } else if (entry != null) {
+                    slot = false; // released when this alert is done with
+                    submit(entry, new SpooledAlert(entry, clock::instant));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -304,6 +340,10 @@ final class Delivery implements AutoCloseable {
                 // The spool could not be read: nothing is lost, it is read again after a pause.
                 log.error("output {}: reading its queue failed, retrying: {}", configured.name(), e.getMessage(), e);
                 pause(Duration.ofSeconds(1));
+            } finally {
+                if (slot) {
+                    inFlight.release();
+                }
             }
         }
     }
@@ -316,39 +356,116 @@ final class Delivery implements AutoCloseable {
                 Retry.decorateCheckedRunnable(
                                 retry, CircuitBreaker.decorateCheckedRunnable(breaker, () -> output.send(alert)))
                         .run();
-                forget(entry);
-                delivered.increment();
-                sidekickOk.increment();
-                latency.record(Math.max(0, clock.millis() - entry.acceptedAtMillis()), TimeUnit.MILLISECONDS);
+                delivered(entry);
                 return;
-            } catch (DeliveryException e) {
-                failed.increment();
-                sidekickError.increment();
-                if (!e.retryable()) {
-                    failure(e); // the breaker counts a refusal as no failure of the destination
-                    bury(entry, secrets.mask(e.getMessage()));
+            } catch (Throwable e) {
+                if (!failedRound(entry, e)) {
                     return;
                 }
-                log.warn(
-                        "output {}: alert {} not delivered yet, will retry: {}",
-                        configured.name(),
-                        entry.uuid(),
-                        secrets.mask(e.getMessage()));
-            } catch (CallNotPermittedException e) {
-                failed.increment();
-                sidekickError.increment();
-            } catch (Throwable e) {
-                failed.increment();
-                sidekickError.increment();
-                failure(e);
-                log.warn(
-                        "output {}: alert {} not delivered yet, will retry: {}",
-                        configured.name(),
-                        entry.uuid(),
-                        secrets.mask(e.toString()));
             }
             pause(configured.settings().retry().maxBackoff());
         }
+    }
+
+    /**
+     * {@link #deliver} without a thread waiting: the output's stage goes through the same Retry
+     * (its backoff on {@link #retryScheduler}) and CircuitBreaker; after a failed round the alert
+     * is submitted again after maxBackoff. Its slot is released once it is delivered or buried,
+     * or when the sidekick stops (then it stays in the spool).
+     */
+    private void submit(SpoolEntry entry, SpooledAlert alert) {
+        CompletionStage<Void> done;
+        try {
+            done = Retry.decorateCompletionStage(
+                            retry,
+                            retryScheduler,
+                            CircuitBreaker.decorateCompletionStage(breaker, () -> attempt(alert)))
+                    .get();
+        } catch (RuntimeException e) {
+            done = CompletableFuture.failedFuture(e);
+        }
+        done.whenComplete((ok, error) -> {
+            if (error == null) {
+                delivered(entry);
+            } else if (failedRound(entry, unwrap(error)) && running.get()) {
+                waitingRounds.incrementAndGet();
+                try {
+                    retryScheduler.schedule(
+                            () -> {
+                                waitingRounds.decrementAndGet();
+                                submit(entry, alert);
+                            },
+                            configured.settings().retry().maxBackoff().toMillis(),
+                            TimeUnit.MILLISECONDS);
+                    return; // the slot goes with it
+                } catch (RejectedExecutionException stopped) {
+                    waitingRounds.decrementAndGet();
+                }
+            }
+            inFlight.release();
+        });
+    }
+
+    /**
+     * One attempt. The Retry and CircuitBreaker judge the output's own exception: one wrapped in a
+     * CompletionException (by a dependent stage) is unwrapped, and one the output throws instead of
+     * failing its stage fails the stage.
+     */
+    private CompletionStage<Void> attempt(SpooledAlert alert) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            output.submit(alert).whenComplete((ok, error) -> {
+                if (error == null) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(unwrap(error));
+                }
+            });
+        } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    private void delivered(SpoolEntry entry) {
+        forget(entry);
+        delivered.increment();
+        sidekickOk.increment();
+        latency.record(Math.max(0, clock.millis() - entry.acceptedAtMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Counts and logs a round of attempts that failed.
+     *
+     * @return true when the alert is to be tried again; false when it was rejected for good and buried
+     */
+    private boolean failedRound(SpoolEntry entry, Throwable e) {
+        failed.increment();
+        sidekickError.increment();
+        if (e instanceof DeliveryException d) {
+            if (!d.retryable()) {
+                failure(d); // the breaker counts a refusal as no failure of the destination
+                bury(entry, secrets.mask(d.getMessage()));
+                return false;
+            }
+            log.warn(
+                    "output {}: alert {} not delivered yet, will retry: {}",
+                    configured.name(),
+                    entry.uuid(),
+                    secrets.mask(d.getMessage()));
+        } else if (!(e instanceof CallNotPermittedException)) {
+            failure(e);
+            log.warn(
+                    "output {}: alert {} not delivered yet, will retry: {}",
+                    configured.name(),
+                    entry.uuid(),
+                    secrets.mask(e.toString()));
+        }
+        return true;
     }
 
     /**
@@ -413,6 +530,14 @@ final class Delivery implements AutoCloseable {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             for (Thread sender : senders) {
                 sender.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
+            if (inFlight != null) {
+                // Alerts waiting for their next round stay in the spool; the rest get the time left.
+                retryScheduler.shutdownNow();
+                inFlight.tryAcquire(
+                        Math.max(0, output.alertsInFlight() - waitingRounds.get()),
+                        Math.max(1, deadline - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

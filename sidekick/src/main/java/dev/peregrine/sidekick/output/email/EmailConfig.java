@@ -21,7 +21,7 @@ import java.util.List;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Email over SMTP, one message per alert: a subject, a plain-text body and (by default) an HTML
+ * Email over SMTP, one message per alert (or one per digest of alerts, see {@link Digest}): a subject, a plain-text body and (by default) an HTML
  * body, each from a Pebble template, with defaults that look like Falcosidekick's SMTP output.
  *
  * @param host the SMTP server
@@ -40,6 +40,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param htmlTemplate a Pebble template for the HTML body, values HTML-escaped; none: the built-in one
  * @param timeout for connecting, and for each read and write
  * @param tls the CA to trust (and a client certificate) for STARTTLS and SMTPS
+ * @param digest one mail listing many alerts instead of one mail per alert; off unless set
  */
 @OutputType("email")
 @FalcosidekickOutput(
@@ -66,8 +67,34 @@ public record EmailConfig(
         String textTemplate,
         String htmlTemplate,
         @DefaultValue("30s") Duration timeout,
-        @DefaultValue TlsConfig tls)
+        @DefaultValue TlsConfig tls,
+        @DefaultValue Digest digest)
         implements OutputConfig {
+
+    /**
+     * Digest mode: one mail for up to {@code maxAlerts} alerts, sent when that many are waiting or
+     * {@code interval} after the first of them arrived. Each alert leaves the spool only once the
+     * SMTP server accepted the mail listing it. Off when neither is set.
+     *
+     * @param maxAlerts alerts per mail at most, 1 to 1000; 100 when only {@code interval} is set
+     * @param interval longest an alert waits for its mail, 100ms to 24h; 1m when only
+     *     {@code maxAlerts} is set
+     */
+    public record Digest(Integer maxAlerts, Duration interval) {
+        public static final Digest OFF = new Digest(null, null);
+
+        boolean on() {
+            return maxAlerts != null || interval != null;
+        }
+
+        int alerts() {
+            return maxAlerts == null ? 100 : maxAlerts;
+        }
+
+        Duration longestWait() {
+            return interval == null ? Duration.ofMinutes(1) : interval;
+        }
+    }
 
     @Override
     public Output create(OutputContext context) {
@@ -85,6 +112,13 @@ public record EmailConfig(
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new ConfigException(key + ".timeout", "must be positive, got " + timeout);
+        }
+        if (digest.maxAlerts() != null && (digest.maxAlerts() < 1 || digest.maxAlerts() > 1000)) {
+            throw new ConfigException(key + ".digest.max-alerts", "must be 1 to 1000, got " + digest.maxAlerts());
+        }
+        if (digest.interval() != null
+                && (digest.interval().toMillis() < 100 || digest.interval().compareTo(Duration.ofHours(24)) > 0)) {
+            throw new ConfigException(key + ".digest.interval", "must be 100ms to 24h, got " + digest.interval());
         }
         AlertTemplate subjectTemplate = AlertTemplate.compile(key + ".subject", subject);
         AlertTemplate text = textTemplate == null ? null : AlertTemplate.compile(key + ".text-template", textTemplate);

@@ -1,8 +1,10 @@
 package dev.peregrine.sidekick.output.email;
 
 import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
+import dev.peregrine.sidekick.output.SpooledAlert;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import jakarta.mail.Address;
 import jakarta.mail.AuthenticationFailedException;
@@ -12,14 +14,14 @@ import jakarta.mail.SendFailedException;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
-import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
-import jakarta.mail.internet.MimeMultipart;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
@@ -27,9 +29,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mails each alert: one SMTP connection per alert (as Falcosidekick), so a server that was down
- * needs nothing to recover. The Message-ID is made from the alert's uuid: a redelivered alert
- * is the same message to the mail system.
+ * Mails each alert, or (in digest mode) a list of alerts per mail. Connections are kept between
+ * mails ({@link SmtpConnections}); one that failed is dropped, so a server that was down needs
+ * nothing to recover. The Message-ID is made from the alert's uuid: a redelivered alert is the
+ * same message to the mail system. Bodies are handed to Jakarta Mail in their wire form
+ * ({@link MailBody}).
  */
 final class EmailOutput implements Output {
     private static final Logger log = LoggerFactory.getLogger(EmailOutput.class);
@@ -94,6 +98,9 @@ final class EmailOutput implements Output {
     private final AlertTemplate html;
     private final String messageIdDomain;
     private final Session session;
+    private final SmtpConnections connections;
+    /** Null unless digest mode is on. */
+    private final Digest digest;
 
     EmailOutput(
             String name,
@@ -115,6 +122,9 @@ final class EmailOutput implements Output {
         String address = from.getAddress();
         this.messageIdDomain = address.substring(address.lastIndexOf('@') + 1);
         this.session = Session.getInstance(sessionProperties(config));
+        this.connections = new SmtpConnections(session, config);
+        EmailConfig.Digest d = config.digest();
+        this.digest = d.on() ? new Digest(name, d.alerts(), d.longestWait(), this::mailDigest) : null;
     }
 
     static Properties sessionProperties(EmailConfig config) {
@@ -145,32 +155,104 @@ final class EmailOutput implements Output {
 
     @Override
     public void send(Alert alert) throws DeliveryException {
-        String where = "smtp " + config.host() + ":" + config.port();
         MimeMessage message;
         try {
             message = message(alert);
         } catch (MessagingException e) {
-            throw DeliveryException.permanent(where + ": cannot build the message: " + e.getMessage());
+            throw DeliveryException.permanent(where() + ": cannot build the message: " + e.getMessage());
         }
-        try (Transport transport = session.getTransport()) {
-            transport.connect(config.host(), config.port(), config.username(), config.password());
-            transport.sendMessage(message, message.getAllRecipients());
-        } catch (SendFailedException e) {
-            Address[] sent = e.getValidSentAddresses();
-            if (sent != null && sent.length > 0) {
-                log.warn(
-                        "output {}: alert {} mailed to {} but refused for {}: {}",
-                        name,
-                        alert.uuid(),
-                        Arrays.toString(sent),
-                        Arrays.toString(e.getInvalidAddresses()),
-                        e.getMessage());
-                return;
-            }
-            throw failure(where, e);
+        transmit(message, "alert " + alert.uuid());
+    }
+
+    /** In digest mode, up to two digests' alerts: one being mailed while the next fills. */
+    @Override
+    public int alertsInFlight() {
+        return digest == null ? 0 : 2 * digest.maxAlerts();
+    }
+
+    /** Digest mode: the alert joins the digest being collected; its stage completes when that mail was accepted. */
+    @Override
+    public CompletionStage<Void> submit(SpooledAlert alert) {
+        try {
+            return digest.add(alert.alert());
+        } catch (DeliveryException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private void mailDigest(List<Alert> alerts) throws DeliveryException {
+        MimeMessage message;
+        try {
+            message = digestMessage(alerts);
         } catch (MessagingException e) {
-            throw failure(where, e);
+            throw DeliveryException.permanent(where() + ": cannot build the digest: " + e.getMessage());
         }
+        transmit(
+                message,
+                "digest of " + alerts.size() + " alerts from "
+                        + alerts.getFirst().uuid());
+    }
+
+    private String where() {
+        return "smtp " + config.host() + ":" + config.port();
+    }
+
+    /**
+     * Sends on a kept connection when there is one, else on a new one. A kept connection the
+     * server may have closed meanwhile fails without a reply: then the mail is sent once more on
+     * a new connection. Only a connection whose mail went through is kept.
+     */
+    private void transmit(MimeMessage message, String what) throws DeliveryException {
+        Address[] recipients;
+        try {
+            recipients = message.getAllRecipients();
+        } catch (MessagingException e) {
+            throw DeliveryException.permanent(where() + ": cannot build the message: " + e.getMessage());
+        }
+        Transport kept = connections.kept();
+        if (kept != null) {
+            try {
+                kept.sendMessage(message, recipients);
+                connections.keep(kept);
+                return;
+            } catch (SendFailedException e) {
+                connections.discard(kept);
+                refused(what, e);
+                return;
+            } catch (MessagingException e) {
+                connections.discard(kept); // no reply: most likely closed while idle; try a new one
+            }
+        }
+        Transport fresh = null;
+        try {
+            fresh = connections.open();
+            fresh.sendMessage(message, recipients);
+            connections.keep(fresh);
+        } catch (SendFailedException e) {
+            connections.discard(fresh);
+            refused(what, e);
+        } catch (MessagingException e) {
+            if (fresh != null) {
+                connections.discard(fresh);
+            }
+            throw failure(where(), e);
+        }
+    }
+
+    /** Some recipients refused: delivered when any took it (logged), else the server's verdict. */
+    private void refused(String what, SendFailedException e) throws DeliveryException {
+        Address[] sent = e.getValidSentAddresses();
+        if (sent != null && sent.length > 0) {
+            log.warn(
+                    "output {}: {} mailed to {} but refused for {}: {}",
+                    name,
+                    what,
+                    Arrays.toString(sent),
+                    Arrays.toString(e.getInvalidAddresses()),
+                    e.getMessage());
+            return;
+        }
+        throw failure(where(), e);
     }
 
     /**
@@ -226,7 +308,14 @@ final class EmailOutput implements Output {
 
     MimeMessage message(Alert alert) throws MessagingException {
         Map<String, Object> model = model(alert);
-        MimeMessage message = new AlertMessage(session, "<" + alert.uuid() + "@" + messageIdDomain + ">");
+        String body = render(alert, "text-template", text, DEFAULT_TEXT_TEMPLATE, model);
+        MailBody content = html == null
+                ? MailBody.text(body)
+                : MailBody.alternative(
+                        body,
+                        render(alert, "html-template", html, DEFAULT_HTML_TEMPLATE, model),
+                        "=_peregrine_" + alert.uuid());
+        MimeMessage message = new AlertMessage(session, "<" + alert.uuid() + "@" + messageIdDomain + ">", content);
         message.setFrom(from);
         message.setRecipients(Message.RecipientType.TO, to);
         // A header is one line: a newline in an output line must not end it.
@@ -237,17 +326,47 @@ final class EmailOutput implements Output {
         // Falcosidekick dates the message at the alert's time, so mail clients sort by when it
         // happened; Peregrine's payloads date it when it is sent (an alert may wait in the spool).
         message.setSentDate(dateIsAlertTime ? Date.from(alert.time()) : new Date());
-        String body = render(alert, "text-template", text, DEFAULT_TEXT_TEMPLATE, model);
-        if (html == null) {
-            message.setText(body, "UTF-8", "plain");
-        } else {
-            MimeBodyPart plain = new MimeBodyPart();
-            plain.setText(body, "UTF-8", "plain");
-            MimeBodyPart rich = new MimeBodyPart();
-            rich.setText(render(alert, "html-template", html, DEFAULT_HTML_TEMPLATE, model), "UTF-8", "html");
-            message.setContent(new MimeMultipart("alternative", plain, rich));
+        return message;
+    }
+
+    /**
+     * One mail listing the alerts, oldest first: for each its subject line, uuid and text body.
+     * Its subject names the count and the highest priority; text only, whatever output-format says.
+     */
+    MimeMessage digestMessage(List<Alert> alerts) throws MessagingException {
+        StringBuilder body = new StringBuilder();
+        Priority highest = Priority.values()[Priority.values().length - 1];
+        for (int i = 0; i < alerts.size(); i++) {
+            Alert alert = alerts.get(i);
+            Map<String, Object> model = model(alert);
+            if (alert.priority().ordinal() < highest.ordinal()) {
+                highest = alert.priority();
+            }
+            body.append("=== ")
+                    .append(i + 1)
+                    .append(" of ")
+                    .append(alerts.size())
+                    .append(": ")
+                    .append(render(alert, "subject", subject, DEFAULT_SUBJECT_TEMPLATE, model)
+                            .replaceAll("[\\r\\n]+", " ")
+                            .strip())
+                    .append("\nuuid: ")
+                    .append(alert.uuid())
+                    .append("\n\n")
+                    .append(render(alert, "text-template", text, DEFAULT_TEXT_TEMPLATE, model))
+                    .append("\n\n");
         }
-        message.saveChanges();
+        String first = alerts.getFirst().uuid();
+        MimeMessage message = new AlertMessage(
+                session,
+                "<digest." + first + "." + alerts.size() + "@" + messageIdDomain + ">",
+                MailBody.text(body.toString()));
+        message.setFrom(from);
+        message.setRecipients(Message.RecipientType.TO, to);
+        message.setSubject(
+                "[" + highest.falcoName() + "] " + alerts.size() + (alerts.size() == 1 ? " alert" : " alerts"),
+                "UTF-8");
+        message.setSentDate(new Date());
         return message;
     }
 
@@ -281,15 +400,37 @@ final class EmailOutput implements Output {
         }
     }
 
-    /** Keeps the Message-ID it was given instead of inventing one on saveChanges(). */
+    @Override
+    public void close() {
+        if (digest != null) {
+            digest.close();
+        }
+        connections.close();
+    }
+
+    /**
+     * A message whose body is given in its wire form ({@link MailBody}) and written out as it is:
+     * Jakarta Mail neither builds body parts nor encodes anything for it. Its content headers
+     * and Message-ID are set here, so it needs no saveChanges().
+     */
     private static final class AlertMessage extends MimeMessage {
         private final String messageId;
 
-        AlertMessage(Session session, String messageId) {
+        AlertMessage(Session session, String messageId, MailBody body) throws MessagingException {
             super(session);
             this.messageId = messageId;
+            setHeader("MIME-Version", "1.0");
+            setHeader("Message-ID", messageId);
+            setHeader("Content-Type", body.contentType());
+            if (body.encoding() != null) {
+                setHeader("Content-Transfer-Encoding", body.encoding());
+            }
+            this.content = body.content();
+            this.modified = false;
+            this.saved = true;
         }
 
+        /** Keeps the Message-ID it was given should saveChanges() be called after all. */
         @Override
         protected void updateMessageID() throws MessagingException {
             setHeader("Message-ID", messageId);

@@ -7,6 +7,8 @@ import dev.peregrine.sidekick.output.OutputConfig;
 import dev.peregrine.sidekick.output.OutputContext;
 import dev.peregrine.sidekick.output.OutputType;
 import dev.peregrine.sidekick.template.AlertTemplate;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import java.time.Duration;
@@ -29,6 +31,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param clientId the producer's {@code client.id}; default {@code peregrine-<output name>}
  * @param timeout how long one alert may take: waiting for metadata, sending and the
  *     acknowledgement together ({@code max.block.ms}, {@code delivery.timeout.ms})
+ * @param alertsInFlight alerts handed to the producer and not yet acknowledged, at most: the
+ *     producer batches them ({@code linger.ms}, {@code batch.size}) instead of one thread waiting
+ *     per alert; each leaves the spool only once the broker acknowledged its record. The output's
+ *     {@code parallelism} does not apply.
  * @param properties any other Kafka producer property, passed through unchanged: TLS
  *     ({@code security.protocol}, {@code ssl.*}), SASL ({@code sasl.*}), {@code compression.type}...
  */
@@ -42,6 +48,7 @@ public record KafkaConfig(
         @DefaultValue("none") @NotBlank String key,
         String clientId,
         @DefaultValue("10s") Duration timeout,
+        @DefaultValue("1024") @Min(1) @Max(65536) int alertsInFlight,
         @DefaultValue Map<String, String> properties)
         implements OutputConfig {
 

@@ -6,21 +6,21 @@ import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.output.DeliveryException;
 import dev.peregrine.sidekick.output.Output;
 import dev.peregrine.sidekick.output.OutputContext;
+import dev.peregrine.sidekick.output.SpooledAlert;
 import dev.peregrine.sidekick.template.AlertTemplate;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigDef;
@@ -37,10 +37,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Produces each alert to a Kafka topic and waits for the broker's acknowledgement
- * ({@code acks=all}, idempotent producer): {@link #send} returns only when every in-sync replica
- * has the record. One thread-safe producer per output, built on the first send so that a broker
- * whose name does not resolve yet does not stop startup.
+ * Produces each alert to a Kafka topic ({@code acks=all}, idempotent producer). Delivery hands it
+ * up to {@code alerts-in-flight} alerts at once through {@link #submit}, so that the producer
+ * batches them as it would any client's records; each alert's stage completes only when every
+ * in-sync replica has its record, and only then does it leave the spool. One thread-safe producer
+ * per output, built on the first send so that a broker whose name does not resolve yet does not
+ * stop startup.
  */
 final class KafkaOutput implements Output {
     private static final Logger log = LoggerFactory.getLogger(KafkaOutput.class);
@@ -53,6 +55,7 @@ final class KafkaOutput implements Output {
     private final Map<String, Object> producerProperties;
     private final AlertTemplate keyTemplate;
     private final long waitMillis;
+    private final String where;
     private Producer<String, byte[]> producer; // guarded by this
     private boolean closed; // guarded by this
 
@@ -63,6 +66,7 @@ final class KafkaOutput implements Output {
         this.keyTemplate = keyTemplate;
         // delivery.timeout.ms bounds the send; this only guards against a producer that never answers.
         this.waitMillis = config.timeout().toMillis() + 2_000;
+        this.where = "kafka topic " + config.topic() + " at " + config.servers();
     }
 
     /**
@@ -146,29 +150,93 @@ final class KafkaOutput implements Output {
         return props;
     }
 
+    /** Waits for the broker's acknowledgement of this one alert (tests, tools); delivery uses {@link #submit}. */
     @Override
     public void send(Alert alert) throws DeliveryException {
-        Producer<String, byte[]> p = producer();
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(
-                config.topic(),
-                null,
-                key(alert),
-                AlertJson.write(alert),
-                List.of(new RecordHeader(UUID_HEADER, alert.uuid().getBytes(StandardCharsets.UTF_8))));
-        String where = "kafka topic " + config.topic() + " at " + config.servers();
+        await(submit(alert, AlertJson.write(alert)));
+    }
+
+    @Override
+    public void send(SpooledAlert alert) throws DeliveryException {
+        await(submit(alert));
+    }
+
+    private void await(CompletableFuture<Void> ack) throws DeliveryException {
         try {
-            Future<RecordMetadata> ack = p.send(record);
             ack.get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw failure(p, where, e.getCause() == null ? e : e.getCause());
-        } catch (KafkaException e) { // thrown by send() itself rather than through the future
-            throw failure(p, where, e);
+            throw e.getCause() instanceof DeliveryException d
+                    ? d
+                    : DeliveryException.retryable(where + ": " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             throw DeliveryException.retryable(where + ": no acknowledgement within " + waitMillis + " ms", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw DeliveryException.retryable(where + ": interrupted", e);
         }
+    }
+
+    @Override
+    public int alertsInFlight() {
+        return config.alertsInFlight();
+    }
+
+    /**
+     * Produces the spooled JSON as it is (the same bytes {@code AlertJson.write} made at intake);
+     * the alert is parsed only when the key needs a field of it.
+     */
+    @Override
+    public CompletableFuture<Void> submit(SpooledAlert alert) {
+        if (config.key().equals("none")) {
+            return submit(alert.uuid(), null, alert.json());
+        }
+        try {
+            return submit(alert.alert(), alert.json());
+        } catch (DeliveryException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<Void> submit(Alert alert, byte[] json) {
+        return submit(alert.uuid(), key(alert), json);
+    }
+
+    /**
+     * Hands the record to the producer, which batches it with others ({@code linger.ms},
+     * {@code batch.size}); completes from the producer's callback once the broker acknowledged it
+     * ({@code acks=all}) or the producer gave up ({@code delivery.timeout.ms}). Blocks only while
+     * the producer waits for metadata or buffer space ({@code max.block.ms}).
+     */
+    private CompletableFuture<Void> submit(String uuid, String key, byte[] json) {
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        Producer<String, byte[]> p;
+        try {
+            p = producer();
+        } catch (DeliveryException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(
+                config.topic(),
+                null,
+                key,
+                json,
+                List.of(new RecordHeader(UUID_HEADER, uuid.getBytes(StandardCharsets.UTF_8))));
+        try {
+            // The callback runs on the producer's I/O thread, and with it what completing the stage
+            // triggers in Delivery: counters and queueing the spool removal, nothing that waits.
+            p.send(record, (metadata, error) -> {
+                if (error == null) {
+                    ack.complete(null);
+                } else {
+                    ack.completeExceptionally(failure(p, error));
+                }
+            });
+        } catch (KafkaException e) { // thrown by send() itself rather than through the callback
+            ack.completeExceptionally(failure(p, e));
+        } catch (RuntimeException e) {
+            ack.completeExceptionally(DeliveryException.retryable(where + ": " + e, e));
+        }
+        return ack;
     }
 
     /** The record key for the configured mode; a template that fails on this alert costs the key, not the alert. */
@@ -194,7 +262,7 @@ final class KafkaOutput implements Output {
         }
     }
 
-    private DeliveryException failure(Producer<String, byte[]> p, String where, Throwable cause) {
+    private DeliveryException failure(Producer<String, byte[]> p, Throwable cause) {
         String message = where + ": " + cause.getClass().getSimpleName() + ": " + cause.getMessage();
         if (cause instanceof RecordTooLargeException
                 || cause instanceof RecordBatchTooLargeException

@@ -87,7 +87,8 @@ class EmailOutputTest {
                 text,
                 html,
                 Duration.ofSeconds(5),
-                TlsConfig.NONE);
+                TlsConfig.NONE,
+                EmailConfig.Digest.OFF);
     }
 
     static void send(EmailConfig config, Alert alert) throws DeliveryException {
@@ -268,7 +269,8 @@ class EmailOutputTest {
                 null,
                 null,
                 c.timeout(),
-                c.tls());
+                c.tls(),
+                c.digest());
 
         assertThatThrownBy(() -> send(wrong, sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
             assertThat(e.retryable()).isTrue();
@@ -294,7 +296,8 @@ class EmailOutputTest {
                 null,
                 null,
                 c.timeout(),
-                c.tls());
+                c.tls(),
+                c.digest());
 
         assertThatThrownBy(() -> send(starttls, sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
             assertThat(e.retryable()).isTrue();
@@ -323,7 +326,8 @@ class EmailOutputTest {
                 null,
                 null,
                 Duration.ofSeconds(2),
-                TlsConfig.NONE);
+                TlsConfig.NONE,
+                EmailConfig.Digest.OFF);
 
         assertThatThrownBy(() -> send(down, sample(0))).isInstanceOfSatisfying(DeliveryException.class, e -> {
             assertThat(e.retryable()).isTrue();
@@ -439,7 +443,8 @@ class EmailOutputTest {
                             null,
                             null,
                             Duration.ofSeconds(5),
-                            ca),
+                            ca,
+                            EmailConfig.Digest.OFF),
                     sample(1));
 
             assertThat(smtps.waitForIncomingEmail(5_000, 1)).isTrue();
@@ -460,7 +465,8 @@ class EmailOutputTest {
                     null,
                     null,
                     Duration.ofSeconds(5),
-                    TlsConfig.NONE);
+                    TlsConfig.NONE,
+                    EmailConfig.Digest.OFF);
             assertThatThrownBy(() -> send(untrusted, sample(1)))
                     .isInstanceOfSatisfying(
                             DeliveryException.class,
@@ -487,7 +493,8 @@ class EmailOutputTest {
                 null,
                 null,
                 Duration.ofSeconds(7),
-                TlsConfig.NONE);
+                TlsConfig.NONE,
+                EmailConfig.Digest.OFF);
         assertThat(EmailOutput.sessionProperties(c))
                 .containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
                         Map.entry("mail.transport.protocol", "smtp"),
@@ -582,7 +589,8 @@ class EmailOutputTest {
                         null,
                         null,
                         Duration.ofSeconds(30),
-                        new TlsConfig(null, null, null)));
+                        new TlsConfig(null, null, null),
+                        EmailConfig.Digest.OFF));
     }
 
     static Map<String, Object> base() {

@@ -78,7 +78,7 @@ class KafkaOutputTest {
 
     static KafkaConfig config(String topic, String key, Map<String, String> properties) {
         return new KafkaConfig(
-                List.of(broker.bootstrapServers()), topic, key, null, Duration.ofSeconds(10), properties);
+                List.of(broker.bootstrapServers()), topic, key, null, Duration.ofSeconds(10), 1024, properties);
     }
 
     /** Every record now in the topic, read from the beginning of each partition. */
@@ -214,6 +214,7 @@ class KafkaOutputTest {
                 "none",
                 null,
                 Duration.ofSeconds(7),
+                1024,
                 Map.of(
                         "compression.type",
                         "zstd",
@@ -262,7 +263,7 @@ class KafkaOutputTest {
             closedPort = s.getLocalPort();
         }
         KafkaConfig config = new KafkaConfig(
-                List.of("127.0.0.1:" + closedPort), "alerts", "rule", null, Duration.ofMillis(1000), Map.of());
+                List.of("127.0.0.1:" + closedPort), "alerts", "rule", null, Duration.ofMillis(1000), 1024, Map.of());
 
         long start = System.nanoTime();
         try (Output out = config.create(CONTEXT)) {
@@ -277,7 +278,7 @@ class KafkaOutputTest {
     @Test
     void unresolvableBrokerDoesNotStopStartupAndIsRetryable() throws Exception {
         KafkaConfig config = new KafkaConfig(
-                List.of("no-such-broker.invalid:9092"), "alerts", "rule", null, Duration.ofSeconds(1), Map.of());
+                List.of("no-such-broker.invalid:9092"), "alerts", "rule", null, Duration.ofSeconds(1), 1024, Map.of());
 
         try (Output out = config.create(CONTEXT)) {
             assertThatThrownBy(() -> out.send(sample(0)))
@@ -345,6 +346,7 @@ class KafkaOutputTest {
                         "hostname",
                         null,
                         Duration.ofSeconds(10),
+                        1024,
                         Map.of("security.protocol", "SSL", "ssl.truststore.location", "/etc/kafka/ca.p12")));
     }
 
