@@ -53,6 +53,7 @@ abstract class AlertStoreContract {
 
     @AfterEach
     void close() {
+        writer.close();
         store.close();
     }
 
