@@ -303,6 +303,34 @@ abstract class AlertStoreContract {
     }
 
     @Test
+    void commonWordsFindTheSamePagesThroughTheTimeIndex() {
+        List<AlertQuery> searches = List.of(
+                AlertQuery.ALL.withText("shadow"),
+                AlertQuery.ALL.withText("bash"),
+                AlertQuery.ALL.withText("etc").between(NOW.minus(Duration.ofHours(7)), NOW.minusSeconds(3600)),
+                AlertQuery.ALL
+                        .withText("c")
+                        .with(Dimension.HOSTNAME, Set.of(alerts.get(3).hostname())));
+        for (AlertQuery q : searches) {
+            List<String> rare = uuids(q);
+            List<String> firstPage = store.search(q, null, 0, 7).stream()
+                    .map(AlertStoreContract::uuid)
+                    .toList();
+            store.commonTextAbove(0);
+            assertThat(uuids(q)).as("%s", q).isEqualTo(rare);
+            List<StoredAlert> page = store.search(q, null, 0, 7);
+            assertThat(page).map(AlertStoreContract::uuid).isEqualTo(firstPage);
+            if (page.size() == 7) {
+                assertThat(store.search(q, page.getLast().cursor(), 0, 1000))
+                        .map(AlertStoreContract::uuid)
+                        .isEqualTo(rare.subList(7, rare.size()));
+            }
+            store.commonTextAbove(AlertStore.COMMON_TEXT);
+            assertThat(rare).isNotEmpty();
+        }
+    }
+
+    @Test
     void aSearchTotalIsExactUpToItsCapAndSaysMoreAbove() {
         AlertQuery notMuted = AlertQuery.ALL.withMuted(false);
         long all = store.count(notMuted);
