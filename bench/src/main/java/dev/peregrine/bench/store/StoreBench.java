@@ -10,6 +10,8 @@ import dev.peregrine.sidekick.store.Dimension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,12 +104,24 @@ public final class StoreBench {
             while (recorder.backlog() > 0) {
                 Thread.sleep(10);
             }
+            writerCpu = writerCpuNanos();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double dropped = metrics.counter("peregrine.store.dropped").count();
         System.out.printf(
-                "RESULT fill alerts=%d seconds=%.1f alerts_per_s=%.0f dropped=%.0f%n",
-                n, seconds, n / seconds, dropped);
+                "RESULT fill alerts=%d seconds=%.1f alerts_per_s=%.0f dropped=%.0f writer_cpu_us_per_alert=%.1f%n",
+                n, seconds, n / seconds, dropped, writerCpu / 1e3 / n);
+    }
+
+    private static long writerCpu;
+
+    /** CPU time of the store's writer thread so far (the recorder's thread, by its name). */
+    static long writerCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("alert-store-writer"))
+                .mapToLong(t -> threads.getThreadCpuTime(t.threadId()))
+                .sum();
     }
 
     static Alert vary(Alert s, Random r, Instant time) {
