@@ -124,13 +124,14 @@ metric() { # sum of the Prometheus samples whose line matches an awk regex (use 
   { curl -fs "http://127.0.0.1:$SIDEKICK_PORT/actuator/prometheus" || true; } |
     awk -v re="^$1" '$0 ~ re { s += $NF } END { printf "%d", s }'
 }
-wait_drained() { # until the webhook output has nothing waiting, at most 180 s
-  # Polled twice a second: a scrape is not free, and its cost lands in the CPU per alert.
+wait_drained() { # until the webhook output and the dashboard's store have nothing waiting, at most 180 s
+  # Polled twice a second: a scrape is not free, and its cost lands in the CPU per alert. The
+  # store's writer yields the CPU to intake and catches up afterwards: that is part of the cost too.
   for _ in $(seq 360); do
-    [[ $(metric 'peregrine_spool_depth[{].*output="sink"') == 0 ]] && return 0
+    [[ $(metric 'peregrine_spool_depth[{].*output="sink"') == 0 && $(metric 'peregrine_store_queue ') == 0 ]] && return 0
     sleep 0.5
   done
-  echo "warning: spool not drained after 180 s" >&2
+  echo "warning: spool or store not drained after 180 s" >&2
 }
 
 # wrk output -> "rps p50_ms p99_ms errors"
@@ -256,6 +257,11 @@ delivered=$(wc -l < "$OUT/sink-access.log")
 distinct=$(awk '{ print $2 }' "$OUT/sink-access.log" | sort -u | wc -l)
 echo "accepted by the sidekick: $accepted; webhook deliveries logged by the sink: $delivered ($distinct distinct alerts)" |
   tee "$OUT/delivery.txt"
+stored=$(metric 'peregrine_store_written_total')
+if [[ $stored != 0 ]]; then
+  echo "dashboard store: $stored written, $(metric 'peregrine_store_dropped_total') left out (queue full)" |
+    tee -a "$OUT/delivery.txt"
+fi
 
 echo
 {

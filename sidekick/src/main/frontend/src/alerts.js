@@ -86,7 +86,7 @@ export function AlertsView({ params, me }) {
         </section>
         <section class="list">
           <h2>
-            Alerts ${data.list && html`<span class="count" data-total=${data.list.total}>${data.list.total} matching</span>`}
+            Alerts ${data.list && html`<span class="count" data-total=${data.list.total}>${data.list.total}${data.list.totalIsMore ? '+' : ''} matching</span>`}
           </h2>
           <${AlertTable} rows=${rows} params=${params} selected=${selected} />
           ${nextCursor && html`<button class="more" onClick=${loadMore}>Older alerts</button>`}

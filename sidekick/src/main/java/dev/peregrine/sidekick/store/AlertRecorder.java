@@ -9,24 +9,33 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Feeds the store from intake without ever holding intake up: {@link #record} only offers the
- * alert to a bounded queue, and one thread writes what has queued in batches (and enforces
- * retention between them). When the queue is full, because the store is slower than intake or
- * down, the alert is still delivered but left out of the store, and counted.
+ * Feeds the store from intake without ever holding intake up: {@link #record} only adds the alert
+ * to a bounded lock-free queue (no lock that the writer could hold while intake waits), and one
+ * thread writes what has queued in batches (and enforces retention between them). That thread runs
+ * at the lowest CPU priority ({@link ThreadNice}): when intake is busy it lags rather than slow
+ * intake down, and says so ({@code peregrine.store.lag}, {@code peregrine.store.queue}). When the
+ * queue is full, because the store is slower than intake or down, the alert is still delivered but
+ * left out of the store, and counted. A batch is written once its oldest alert has waited {@link
+ * #BATCH_WAIT} or {@link #MAX_BATCH} have queued: a transaction per few alerts would cost more
+ * than the alerts (every index's pages and the full-text index's segments written each time).
  */
 public final class AlertRecorder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AlertRecorder.class);
-    private static final int MAX_BATCH = 1000;
+    private static final int MAX_BATCH = 2000;
+    static final Duration BATCH_WAIT = Duration.ofMillis(200);
+    /** As low as Linux goes: the writer runs on what the rest of the sidekick leaves idle. */
+    private static final int NICE = 19;
 
     /** An alert the store has just written, for the live view. */
     public record Stored(long id, Alert alert, String muted) {}
@@ -35,7 +44,9 @@ public final class AlertRecorder implements AutoCloseable {
     private final Retention retention;
     private final Duration checkEvery;
     private final Clock clock;
-    private final BlockingQueue<StoreWriter.NewAlert> queue;
+    private final Queue<StoreWriter.NewAlert> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final int capacity;
     private final List<Consumer<List<Stored>>> listeners = new CopyOnWriteArrayList<>();
     private final Counter written;
     private final Counter dropped;
@@ -58,7 +69,7 @@ public final class AlertRecorder implements AutoCloseable {
         this.retention = new Retention(maxAge, maxBytes, clock, metrics);
         this.checkEvery = checkEvery;
         this.clock = clock;
-        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.capacity = capacity;
         this.written = Counter.builder("peregrine.store.written")
                 .description("Alerts written to the dashboard's store")
                 .register(metrics);
@@ -68,8 +79,13 @@ public final class AlertRecorder implements AutoCloseable {
         this.failed = Counter.builder("peregrine.store.failed")
                 .description("Alerts the store refused (written again while the store is down, dropped when bad)")
                 .register(metrics);
-        Gauge.builder("peregrine.store.queue", queue, BlockingQueue::size)
+        Gauge.builder("peregrine.store.queue", queued, AtomicInteger::get)
                 .description("Alerts waiting to be written to the store")
+                .register(metrics);
+        Gauge.builder("peregrine.store.lag", this, AlertRecorder::lagSeconds)
+                .baseUnit("seconds")
+                .description("How long the oldest alert waiting for the store has waited (the writer"
+                        + " yields the CPU to intake, so it grows while intake is busy)")
                 .register(metrics);
         Gauge.builder("peregrine.store.size", this, r -> r.usedBytes)
                 .baseUnit("bytes")
@@ -92,9 +108,18 @@ public final class AlertRecorder implements AutoCloseable {
 
     /** Queues an accepted alert for the store; never blocks. */
     public void record(Alert alert, byte[] body, List<String> outputs, String muted) {
-        if (!queue.offer(new StoreWriter.NewAlert(alert, body, List.copyOf(outputs), muted))) {
+        if (queued.incrementAndGet() > capacity) {
+            queued.decrementAndGet();
             dropped.increment();
+            return;
         }
+        queue.add(new StoreWriter.NewAlert(alert, body, List.copyOf(outputs), muted));
+    }
+
+    /** Seconds the oldest queued alert has waited; 0 when none waits. */
+    double lagSeconds() {
+        StoreWriter.NewAlert oldest = queue.peek();
+        return oldest == null ? 0 : Math.max(0, System.nanoTime() - oldest.queuedNanos()) / 1e9;
     }
 
     /** Called on the writer thread after each committed batch; must be quick. */
@@ -104,42 +129,54 @@ public final class AlertRecorder implements AutoCloseable {
 
     /** Alerts queued and not written yet. */
     public int backlog() {
-        return queue.size();
+        return queued.get();
     }
 
     private void run() {
-        while (running.get() || !queue.isEmpty()) {
-            try {
-                StoreWriter.NewAlert first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    List<StoreWriter.NewAlert> batch = new ArrayList<>(MAX_BATCH);
-                    batch.add(first);
-                    queue.drainTo(batch, MAX_BATCH - 1);
-                    write(batch);
+        if (!ThreadNice.set(NICE)) {
+            log.info("alert store: the writer's thread runs at normal CPU priority (nice not available here)");
+        }
+        try {
+            while (running.get() || queued.get() > 0) {
+                StoreWriter.NewAlert oldest = queue.peek();
+                long waited = oldest == null ? 0 : System.nanoTime() - oldest.queuedNanos();
+                if (oldest == null || (running.get() && queued.get() < MAX_BATCH && waited < BATCH_WAIT.toNanos())) {
+                    // a poll, not a wake-up per alert: intake's threads never signal this one
+                    LockSupport.parkNanos(oldest == null ? BATCH_WAIT.toNanos() : BATCH_WAIT.toNanos() - waited);
+                } else {
+                    writeQueued();
+                }
+                if (Thread.interrupted() && running.get()) {
+                    return;
                 }
                 if (running.get() && clock.millis() >= nextCheck) {
                     nextCheck = clock.millis() + checkEvery.toMillis();
-                    retention.enforce(writer, this::writeQueued);
-                    usedBytes = writer.usedBytes();
-                    count = writer.count();
+                    enforceRetention();
                 }
-            } catch (InterruptedException e) {
-                if (!running.get()) {
-                    continue; // closing: drain what is queued
-                }
-                Thread.currentThread().interrupt();
-                return;
-            } catch (SQLException | RuntimeException e) {
-                log.warn("alert store: retention check failed, will retry: {}", e.getMessage());
             }
+        } finally {
+            writer.close();
         }
     }
 
-    /** Between retention's chunks: what queued meanwhile goes in first. */
+    private void enforceRetention() {
+        try {
+            retention.enforce(writer, this::writeQueued);
+            usedBytes = writer.usedBytes();
+            count = writer.count();
+        } catch (SQLException | RuntimeException e) {
+            log.warn("alert store: retention check failed, will retry: {}", e.getMessage());
+        }
+    }
+
+    /** Writes what is queued, up to a batch; also between retention's chunks. */
     private void writeQueued() {
-        List<StoreWriter.NewAlert> batch = new ArrayList<>(MAX_BATCH);
-        queue.drainTo(batch, MAX_BATCH);
+        List<StoreWriter.NewAlert> batch = new ArrayList<>(Math.min(MAX_BATCH, queued.get()));
+        for (StoreWriter.NewAlert a; batch.size() < MAX_BATCH && (a = queue.poll()) != null; ) {
+            batch.add(a);
+        }
         if (!batch.isEmpty()) {
+            queued.addAndGet(-batch.size());
             write(batch);
         }
     }
@@ -209,6 +246,7 @@ public final class AlertRecorder implements AutoCloseable {
     @Override
     public void close() {
         running.set(false);
+        LockSupport.unpark(thread);
         try {
             thread.join(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
@@ -216,7 +254,7 @@ public final class AlertRecorder implements AutoCloseable {
         }
         if (thread.isAlive()) {
             thread.interrupt();
-            log.warn("alert store: {} queued alerts were not written before shutdown", queue.size());
+            log.warn("alert store: {} queued alerts were not written before shutdown", queued.get());
         }
     }
 }

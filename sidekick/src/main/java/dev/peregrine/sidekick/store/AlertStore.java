@@ -113,7 +113,7 @@ public final class AlertStore implements AutoCloseable {
 
     /** A page of alerts, newest first: after {@code cursor} when given, else skipping {@code offset}. */
     public List<StoredAlert> search(AlertQuery q, Cursor cursor, int offset, int limit) {
-        QuerySql w = QuerySql.of(q, dialect).after(cursor);
+        QuerySql w = QuerySql.of(q, dialect, commonText(q)).after(cursor);
         String sql = "SELECT a.id, a.at, a.body, a.outputs, a.muted FROM alerts a" + w.where()
                 + " ORDER BY a.at DESC, a.id DESC LIMIT ? OFFSET ?";
         return read(
@@ -126,6 +126,35 @@ public final class AlertStore implements AutoCloseable {
                 AlertStore::alerts);
     }
 
+    /**
+     * Alerts matching more than this many alerts' text are found newest-first through the time
+     * index: about where the 50 newest of N alerts take as long to reach that way (50 N / matches
+     * index entries) as looking up and sorting every match, at a million alerts.
+     */
+    static final int COMMON_TEXT = 5_000;
+
+    private int commonTextAbove = COMMON_TEXT;
+
+    /** For tests: where common words start. */
+    void commonTextAbove(int matches) {
+        this.commonTextAbove = matches;
+    }
+
+    private boolean commonText(AlertQuery q) {
+        String sql = dialect.textMatchesUpTo();
+        List<String> words = q.text() == null ? List.of() : SearchText.words(q.text());
+        if (sql == null || words.isEmpty()) {
+            return false;
+        }
+        return read(
+                sql,
+                s -> {
+                    s.setString(1, dialect.textParam(words));
+                    s.setInt(2, commonTextAbove + 1);
+                },
+                rs -> rs.next() && rs.getLong(1) > commonTextAbove);
+    }
+
     public Optional<StoredAlert> find(String uuid) {
         return read(
                         "SELECT a.id, a.at, a.body, a.outputs, a.muted FROM alerts a WHERE a.uuid = ?"
@@ -136,7 +165,11 @@ public final class AlertStore implements AutoCloseable {
                 .findFirst();
     }
 
+    /** Alerts matching {@code q}, exactly (from the per-minute counts when only priority and time filter). */
     public long count(AlertQuery q) {
+        if (MinuteCounts.answers(q, Long.MAX_VALUE)) {
+            return on(c -> sum(MinuteCounts.count(c, q, Long.MAX_VALUE)));
+        }
         QuerySql w = QuerySql.of(q, dialect);
         return read("SELECT count(*) FROM alerts a" + w.where(), s -> w.bind(s, 1), rs -> {
             rs.next();
@@ -145,10 +178,45 @@ public final class AlertStore implements AutoCloseable {
     }
 
     /**
+     * A search's total: exact up to {@code cap}, else {@code cap} with {@code more} (shown as
+     * "more than cap", as search engines do), so that a common word or value over a month of
+     * alerts costs at most {@code cap} index entries instead of all of them.
+     */
+    public record Total(long count, boolean more) {}
+
+    public Total total(AlertQuery q, int cap) {
+        if (MinuteCounts.answers(q, Long.MAX_VALUE)) {
+            return new Total(count(q), false);
+        }
+        QuerySql w = QuerySql.of(q, dialect);
+        long n = read(
+                "SELECT count(*) FROM (SELECT 1 FROM alerts a" + w.where() + " LIMIT ?) capped",
+                s -> s.setLong(w.bind(s, 1), cap + 1L),
+                rs -> {
+                    rs.next();
+                    return rs.getLong(1);
+                });
+        return n > cap ? new Total(cap, true) : new Total(n, false);
+    }
+
+    private static long sum(Map<Long, long[]> buckets) {
+        long n = 0;
+        for (long[] perPriority : buckets.values()) {
+            for (long c : perPriority) {
+                n += c;
+            }
+        }
+        return n;
+    }
+
+    /**
      * Alerts per value of {@code d}, most frequent first, at most {@code top} values; alerts without
      * a value (an empty namespace) are left out. An alert with several tags counts once per tag.
      */
     public Map<String, Long> countBy(AlertQuery q, Dimension d, int top) {
+        if (d == Dimension.PRIORITY && MinuteCounts.answers(q, Long.MAX_VALUE)) {
+            return byPriority(q, top);
+        }
         QuerySql w = QuerySql.of(q, dialect);
         String sql = d == Dimension.TAGS
                 ? "SELECT t.tag, count(*) FROM alert_tags t JOIN alerts a ON a.id = t.id" + w.where()
@@ -167,11 +235,42 @@ public final class AlertStore implements AutoCloseable {
         });
     }
 
+    private Map<String, Long> byPriority(AlertQuery q, int top) {
+        long[] perPriority = new long[Priority.values().length];
+        on(c -> MinuteCounts.count(c, q, Long.MAX_VALUE)).values().forEach(b -> {
+            for (int p = 0; p < b.length; p++) {
+                perPriority[p] += b[p];
+            }
+        });
+        // as the SQL orders them: most first, then by priority (its number)
+        Map<String, Long> counts = new LinkedHashMap<>();
+        java.util.stream.IntStream.range(0, perPriority.length)
+                .filter(p -> perPriority[p] > 0)
+                .boxed()
+                .sorted(java.util.Comparator.<Integer>comparingLong(p -> -perPriority[p])
+                        .thenComparing(p -> p))
+                .limit(top)
+                .forEach(p -> counts.put(Priority.values()[p].falcoName(), perPriority[p]));
+        return counts;
+    }
+
     /** One bar of a histogram: alerts of one priority in [start, start + width). */
     public record Bucket(Instant start, Priority priority, long count) {}
 
     /** Alerts per time bucket of {@code widthMicros} and priority, oldest bucket first; empty buckets absent. */
     public List<Bucket> histogram(AlertQuery q, long widthMicros) {
+        if (MinuteCounts.answers(q, widthMicros)) {
+            List<Bucket> buckets = new ArrayList<>();
+            on(c -> MinuteCounts.count(c, q, widthMicros)).forEach((b, perPriority) -> {
+                for (int p = 0; p < perPriority.length; p++) {
+                    if (perPriority[p] > 0) {
+                        buckets.add(new Bucket(
+                                Instant.EPOCH.plusNanos(b * widthMicros * 1000), Priority.values()[p], perPriority[p]));
+                    }
+                }
+            });
+            return buckets;
+        }
         QuerySql w = QuerySql.of(q, dialect);
         String sql = "SELECT a.at / ?, a.priority, count(*) FROM alerts a" + w.where() + " GROUP BY 1, 2 ORDER BY 1, 2";
         return read(

@@ -1,7 +1,13 @@
 package dev.peregrine.sidekick.store;
 
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDictCompress;
+import com.github.luben.zstd.ZstdDictDecompress;
+import com.github.luben.zstd.ZstdException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.zip.DataFormatException;
@@ -9,26 +15,73 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * How an alert's JSON is kept in the store: deflated (fastest level) against a preset dictionary
- * of what every Falco alert repeats (its JSON keys, common field names, the labels of Falco's
- * output lines), which alone is most of a small document. About a third of the JSON's size, for
- * some 10 µs per alert on the store's writer thread. The first byte says which form: stored
- * bodies must stay readable, so the dictionary of form 1 never changes; a new one is form 2.
+ * How an alert's JSON is kept in the store: compressed against a preset dictionary of what every
+ * Falco alert repeats (its JSON keys, common field names, the labels of Falco's output lines),
+ * which alone is most of a small document: about a third of the JSON's size. The first byte says
+ * which form, and stored bodies must stay readable, so a form's dictionary never changes:
+ *
+ * <ul>
+ *   <li>1: zlib (deflate, fastest level) with {@link #dictionary()}; about 45 µs of CPU per alert
+ *       on the store's writer thread, the most of any step of a store write (measured with JFR,
+ *       docs/benchmarks.md), so no longer written;
+ *   <li>2: zstd (level 1, with a checksum) with the same bytes as a raw-content dictionary: the
+ *       same size for about a third of the CPU. Written by {@link Encoder}.
+ * </ul>
  */
 final class BodyCodec {
-    private static final byte FORM = 1;
+    private static final byte DEFLATE = 1;
+    private static final byte ZSTD = 2;
+    private static final int ZSTD_LEVEL = 1;
     private static final byte[] DICTIONARY = dictionary();
+    private static final ZstdDictCompress ZSTD_DICTIONARY = new ZstdDictCompress(DICTIONARY, ZSTD_LEVEL);
+    private static final ZstdDictDecompress ZSTD_UNDICTIONARY = new ZstdDictDecompress(DICTIONARY);
 
     private BodyCodec() {}
 
+    /**
+     * Encodes bodies on one thread (zstd's context is kept between alerts: setting it up again
+     * would cost as much as the compression). Not thread-safe.
+     */
+    static final class Encoder implements AutoCloseable {
+        private final ZstdCompressCtx zstd = new ZstdCompressCtx();
+
+        Encoder() {
+            zstd.loadDict(ZSTD_DICTIONARY);
+            zstd.setChecksum(true);
+            zstd.setContentSize(true);
+            zstd.setDictID(false);
+        }
+
+        byte[] encode(byte[] json) {
+            byte[] packed = zstd.compress(json);
+            byte[] out = new byte[packed.length + 1];
+            out[0] = ZSTD;
+            System.arraycopy(packed, 0, out, 1, packed.length);
+            return out;
+        }
+
+        @Override
+        public void close() {
+            zstd.close();
+        }
+    }
+
+    /** Form 2, on a context of its own (tests and one-offs; the writer keeps an {@link Encoder}). */
     static byte[] encode(byte[] json) {
+        try (Encoder e = new Encoder()) {
+            return e.encode(json);
+        }
+    }
+
+    /** Form 1, as stores written before form 2 hold it: for tests that such bodies stay readable. */
+    static byte[] deflate(byte[] json) {
         Deflater d = new Deflater(1);
         try {
             d.setDictionary(DICTIONARY);
             d.setInput(json);
             d.finish();
             ByteArrayOutputStream out = new ByteArrayOutputStream(json.length / 2 + 16);
-            out.write(FORM);
+            out.write(DEFLATE);
             byte[] buf = new byte[Math.max(256, json.length)];
             while (!d.finished()) {
                 out.write(buf, 0, d.deflate(buf));
@@ -40,7 +93,10 @@ final class BodyCodec {
     }
 
     static String decode(byte[] stored) {
-        if (stored.length == 0 || stored[0] != FORM) {
+        if (stored.length > 0 && stored[0] == ZSTD) {
+            return unzstd(stored);
+        }
+        if (stored.length == 0 || stored[0] != DEFLATE) {
             throw new IllegalStateException(
                     "alert body in an unknown form " + (stored.length == 0 ? "(empty)" : stored[0]));
         }
@@ -68,7 +124,20 @@ final class BodyCodec {
         }
     }
 
-    /** Form 1's dictionary: never change it (see the class comment). */
+    private static String unzstd(byte[] stored) {
+        byte[] frame = Arrays.copyOfRange(stored, 1, stored.length);
+        try {
+            long size = Zstd.getFrameContentSize(frame);
+            if (size < 0 || size > Integer.MAX_VALUE) {
+                throw new IllegalStateException("truncated or corrupt alert body (zstd frame size " + size + ")");
+            }
+            return new String(Zstd.decompress(frame, ZSTD_UNDICTIONARY, (int) size), StandardCharsets.UTF_8);
+        } catch (ZstdException e) {
+            throw new IllegalStateException("corrupt alert body: " + e.getMessage(), e);
+        }
+    }
+
+    /** Forms 1 and 2's dictionary: never change it (see the class comment). */
     private static byte[] dictionary() {
         List<String> fields = List.of(
                 "container.id",

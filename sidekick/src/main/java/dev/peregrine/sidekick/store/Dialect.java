@@ -22,6 +22,23 @@ interface Dialect {
     /** SQL that is true for alerts whose text matches the one parameter {@link #textParam} gives. */
     String textCondition();
 
+    /**
+     * {@link #textCondition} for words so common that a newest-first page is found sooner through
+     * the time index (checking each alert against the matches) than through the matches (each
+     * looked up, all sorted by time). The same when the engine's planner weighs that itself.
+     */
+    default String commonTextCondition() {
+        return textCondition();
+    }
+
+    /**
+     * SQL counting the alerts whose text matches (the {@link #textParam}), stopping at the second
+     * parameter; null when {@link #commonTextCondition} is {@link #textCondition} anyway.
+     */
+    default String textMatchesUpTo() {
+        return null;
+    }
+
     /** The full-text query for {@link SearchText#words}: every word, as a prefix. */
     String textParam(List<String> words);
 

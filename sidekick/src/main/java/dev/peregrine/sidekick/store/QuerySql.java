@@ -15,6 +15,11 @@ final class QuerySql {
     private final List<Object> params = new ArrayList<>();
 
     static QuerySql of(AlertQuery q, Dialect dialect) {
+        return of(q, dialect, false);
+    }
+
+    /** @param commonText the text is common: {@link Dialect#commonTextCondition} */
+    static QuerySql of(AlertQuery q, Dialect dialect, boolean commonText) {
         QuerySql w = new QuerySql();
         for (Map.Entry<Dimension, Set<String>> e : q.values().entrySet()) {
             Dimension d = e.getKey();
@@ -34,7 +39,9 @@ final class QuerySql {
         if (q.text() != null) {
             List<String> words = SearchText.words(q.text());
             if (!words.isEmpty()) {
-                w.and(dialect.textCondition(), List.of(dialect.textParam(words)));
+                w.and(
+                        commonText ? dialect.commonTextCondition() : dialect.textCondition(),
+                        List.of(dialect.textParam(words)));
             }
         }
         if (q.from() != null) {

@@ -5,12 +5,20 @@ import java.util.List;
 
 /**
  * The store's tables, the same in SQLite and PostgreSQL. One row per alert with a column per
- * {@link Dimension} and an index on (column, time) for each, so a filtered page newest-first and a
- * count per value read an index range; tags, several per alert, in a table of their own keyed
- * (tag, time, id). The alert itself is kept as the sidekick spooled it ({@code body}, compressed
- * by {@link BodyCodec}).
+ * {@link Dimension} and an index on (column, time, priority) for each, so a filtered page
+ * newest-first reads an index range, and a count of one value, with or without a priority filter,
+ * reads that index alone; tags, several per alert, in a table of their own keyed (tag, time, id).
+ * The alert itself is kept as the sidekick spooled it ({@code body}, compressed by {@link
+ * BodyCodec}). Beside them, {@link #MINUTES}: alerts per minute and priority, which the writer and
+ * retention keep in step with the alerts, so counts and histograms over hours and days read a few
+ * thousand rows instead of an index entry per alert.
  */
 final class Schema {
+    /** Alerts per (minute, priority): {@code minute} is {@code at / MINUTE_MICROS}, {@code n} how many. */
+    static final String MINUTES = "alert_minutes";
+
+    static final long MINUTE_MICROS = 60_000_000L;
+
     /** PostgreSQL's tsvector column; SQLite keeps text in its FTS5 table. */
     static final String TEXT_COLUMN = "words";
 
@@ -38,9 +46,9 @@ final class Schema {
      * @param idType the id column's type (64-bit integer)
      * @param bodyType the body column's type (bytes)
      * @param extraColumns appended to the alerts table's column list
-     * @param tagsTableOptions after the tags table's definition (SQLite: WITHOUT ROWID)
+     * @param keyedTableOptions after the definition of the tables keyed by their primary key (SQLite: WITHOUT ROWID)
      */
-    static List<String> tables(String idType, String bodyType, String extraColumns, String tagsTableOptions) {
+    static List<String> tables(String idType, String bodyType, String extraColumns, String keyedTableOptions) {
         List<String> s = new ArrayList<>();
         s.add("CREATE TABLE IF NOT EXISTS alerts(id " + idType + " PRIMARY KEY, uuid TEXT NOT NULL,"
                 + " at BIGINT NOT NULL, priority SMALLINT NOT NULL, rule TEXT NOT NULL, source TEXT NOT NULL,"
@@ -52,12 +60,23 @@ final class Schema {
         s.add("CREATE INDEX IF NOT EXISTS alerts_at ON alerts(at, priority)");
         s.add("CREATE INDEX IF NOT EXISTS alerts_uuid ON alerts(uuid)");
         for (Dimension d : Dimension.values()) {
-            if (d != Dimension.TAGS) {
-                s.add("CREATE INDEX IF NOT EXISTS alerts_" + d.column() + " ON alerts(" + d.column() + ", at)");
+            if (d == Dimension.PRIORITY) {
+                s.add("CREATE INDEX IF NOT EXISTS alerts_priority ON alerts(priority, at)");
+            } else if (d != Dimension.TAGS) {
+                // replaces the (column, at) index of stores made before the priority was added
+                s.add("DROP INDEX IF EXISTS alerts_" + d.column());
+                s.add("CREATE INDEX IF NOT EXISTS alerts_" + d.column() + "_at_priority ON alerts(" + d.column()
+                        + ", at, priority)");
             }
         }
         s.add("CREATE TABLE IF NOT EXISTS alert_tags(tag TEXT NOT NULL, at BIGINT NOT NULL, id " + idType
-                + " NOT NULL, PRIMARY KEY(tag, at, id))" + tagsTableOptions);
+                + " NOT NULL, PRIMARY KEY(tag, at, id))" + keyedTableOptions);
+        s.add("CREATE TABLE IF NOT EXISTS " + MINUTES + "(minute BIGINT NOT NULL, priority SMALLINT NOT NULL,"
+                + " n BIGINT NOT NULL, PRIMARY KEY(minute, priority))" + keyedTableOptions);
+        // a store made before the counts existed: counted once, when they are still empty
+        s.add("INSERT INTO " + MINUTES + "(minute, priority, n) SELECT a.at / " + MINUTE_MICROS + ", a.priority,"
+                + " count(*) FROM alerts a WHERE NOT EXISTS (SELECT 1 FROM " + MINUTES + ")"
+                + " GROUP BY a.at / " + MINUTE_MICROS + ", a.priority ON CONFLICT DO NOTHING");
         return s;
     }
 }

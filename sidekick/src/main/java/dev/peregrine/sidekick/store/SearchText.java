@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * have every word it names, each as a word prefix, in any order.
  */
 final class SearchText {
-    private static final Pattern SEPARATORS = Pattern.compile("[^\\p{L}\\p{N}]+");
+    /** What separates words; {@link #add} scans for it by hand. */
+    static final Pattern SEPARATORS = Pattern.compile("[^\\p{L}\\p{N}]+");
 
     private SearchText() {}
 
@@ -44,11 +45,43 @@ final class SearchText {
         return List.copyOf(words);
     }
 
+    /**
+     * Splits as {@code SEPARATORS} would (any run of characters that are neither letters nor
+     * numbers), lower case first as before; a scan instead of a regex, as it runs for every field
+     * of every stored alert on the store's writer thread.
+     */
     private static void add(Set<String> words, String text) {
-        for (String w : SEPARATORS.split(text.toLowerCase(Locale.ROOT))) {
-            if (!w.isEmpty()) {
-                words.add(w);
+        String lower = text.toLowerCase(Locale.ROOT);
+        int start = -1;
+        for (int i = 0; i < lower.length(); ) {
+            int c = lower.codePointAt(i);
+            boolean word =
+                    c < 0x80 ? (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') : wordChar(c);
+            if (word && start < 0) {
+                start = i;
+            } else if (!word && start >= 0) {
+                words.add(lower.substring(start, i));
+                start = -1;
             }
+            i += Character.charCount(c);
         }
+        if (start >= 0) {
+            words.add(lower.substring(start));
+        }
+    }
+
+    /** A letter or a number ({@code \p{L}} or {@code \p{N}}), as the regex has them. */
+    private static boolean wordChar(int c) {
+        return switch (Character.getType(c)) {
+            case Character.UPPERCASE_LETTER,
+                    Character.LOWERCASE_LETTER,
+                    Character.TITLECASE_LETTER,
+                    Character.MODIFIER_LETTER,
+                    Character.OTHER_LETTER,
+                    Character.DECIMAL_DIGIT_NUMBER,
+                    Character.LETTER_NUMBER,
+                    Character.OTHER_NUMBER -> true;
+            default -> false;
+        };
     }
 }

@@ -39,6 +39,17 @@ final class SqliteDialect implements Dialect {
         return "a.id IN (SELECT rowid FROM alert_text WHERE alert_text MATCH ?)";
     }
 
+    /** The unary + keeps SQLite from using a.id (the matches) to find rows: it goes by time. */
+    @Override
+    public String commonTextCondition() {
+        return "+" + textCondition();
+    }
+
+    @Override
+    public String textMatchesUpTo() {
+        return "SELECT count(*) FROM (SELECT 1 FROM alert_text WHERE alert_text MATCH ? LIMIT ?) matches";
+    }
+
     @Override
     public String textParam(List<String> words) {
         return words.stream().map(w -> "\"" + w + "\"*").collect(Collectors.joining(" "));

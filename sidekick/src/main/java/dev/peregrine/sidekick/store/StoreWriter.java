@@ -10,20 +10,43 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /**
  * The store's writes: inserting batches of alerts and deleting the oldest, each in one
- * transaction. Used by one thread at a time ({@link AlertRecorder}'s).
+ * transaction, with the per-minute counts ({@link Schema#MINUTES}) kept in step. Used by one thread
+ * at a time ({@link AlertRecorder}'s), which keeps one connection and its prepared statements
+ * from batch to batch: taking them anew for every batch cost more than a small batch's rows.
  */
-final class StoreWriter {
-    /** An accepted alert on its way into the store. */
-    record NewAlert(Alert alert, byte[] body, List<String> outputs, String muted) {}
+final class StoreWriter implements AutoCloseable {
+    /** An accepted alert on its way into the store; {@code queuedNanos} for the recorder's lag. */
+    record NewAlert(Alert alert, byte[] body, List<String> outputs, String muted, long queuedNanos) {
+        NewAlert(Alert alert, byte[] body, List<String> outputs, String muted) {
+            this(alert, body, outputs, muted, System.nanoTime());
+        }
+    }
+
+    private static final List<Dimension> COLUMNS = List.of(
+            Dimension.RULE,
+            Dimension.SOURCE,
+            Dimension.HOSTNAME,
+            Dimension.CONTAINER,
+            Dimension.IMAGE,
+            Dimension.NAMESPACE,
+            Dimension.POD);
 
     private final DataSource writes;
     private final Dialect dialect;
     private final String insertAlert;
+    private final BodyCodec.Encoder bodies = new BodyCodec.Encoder();
+    private Connection connection;
+    private PreparedStatement alerts;
+    private PreparedStatement tags;
+    private PreparedStatement text;
+    private PreparedStatement minutes;
 
     StoreWriter(DataSource writes, Dialect dialect) {
         this.writes = writes;
@@ -37,39 +60,111 @@ final class StoreWriter {
         this.insertAlert = "INSERT INTO alerts(" + String.join(", ", columns) + ") VALUES(" + values + ")";
     }
 
-    /** Stores the batch in one transaction; returns the ids given, in batch order. */
-    long[] insert(List<NewAlert> batch) throws SQLException {
-        try (Connection c = writes.getConnection()) {
-            c.setAutoCommit(false);
-            long[] ids;
-            try (PreparedStatement alerts = c.prepareStatement(insertAlert);
-                    PreparedStatement tags = c.prepareStatement("INSERT INTO alert_tags(tag, at, id) VALUES(?, ?, ?)");
-                    PreparedStatement text = dialect.separateTextTable()
-                            ? c.prepareStatement("INSERT INTO alert_text(rowid, body) VALUES(?, ?)")
-                            : null) {
-                ids = dialect.reserveIds(c, batch.size());
-                for (int i = 0; i < batch.size(); i++) {
-                    add(batch.get(i), ids[i], alerts, tags, text);
-                }
-                alerts.executeBatch();
-                tags.executeBatch();
-                if (text != null) {
-                    text.executeBatch();
-                }
-                c.commit();
+    /** The writer's connection, opened (with its statements) when there is none. */
+    private Connection connection() throws SQLException {
+        if (connection == null) {
+            Connection c = writes.getConnection();
+            try {
+                c.setAutoCommit(true);
+                alerts = c.prepareStatement(insertAlert);
+                tags = c.prepareStatement("INSERT INTO alert_tags(tag, at, id) VALUES(?, ?, ?)");
+                text = dialect.separateTextTable()
+                        ? c.prepareStatement("INSERT INTO alert_text(rowid, body) VALUES(?, ?)")
+                        : null;
+                minutes = c.prepareStatement("INSERT INTO " + Schema.MINUTES + "(minute, priority, n) VALUES(?, ?, ?)"
+                        + " ON CONFLICT(minute, priority) DO UPDATE SET n = " + Schema.MINUTES + ".n + excluded.n");
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                if (dialect instanceof SqliteDialect s) {
-                    s.forget();
-                }
+                c.close();
                 throw e;
             }
-            return ids;
+            connection = c;
+        }
+        return connection;
+    }
+
+    /** After a failure: the connection goes back (a broken one is dropped by the pool) and is taken anew. */
+    private void discard() {
+        Connection c = connection;
+        connection = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException | RuntimeException ignored) {
+                // broken already; the pool replaces it
+            }
         }
     }
 
-    private void add(NewAlert n, long id, PreparedStatement alerts, PreparedStatement tags, PreparedStatement text)
-            throws SQLException {
+    /** Stores the batch in one transaction; returns the ids given, in batch order. */
+    long[] insert(List<NewAlert> batch) throws SQLException {
+        Connection c = connection();
+        try {
+            c.setAutoCommit(false);
+            long[] ids = dialect.reserveIds(c, batch.size());
+            Map<MinuteKey, Long> perMinute = new TreeMap<>();
+            for (int i = 0; i < batch.size(); i++) {
+                add(batch.get(i), ids[i]);
+                Alert a = batch.get(i).alert();
+                perMinute.merge(
+                        MinuteKey.of(QuerySql.micros(a.time()), a.priority().ordinal()), 1L, Long::sum);
+            }
+            alerts.executeBatch();
+            tags.executeBatch();
+            if (text != null) {
+                text.executeBatch();
+            }
+            addMinutes(perMinute);
+            c.commit();
+            c.setAutoCommit(true);
+            return ids;
+        } catch (SQLException | RuntimeException e) {
+            rollback(c);
+            if (dialect instanceof SqliteDialect s) {
+                s.forget();
+            }
+            throw e;
+        }
+    }
+
+    /** A minute and a priority: a row of {@link Schema#MINUTES}. */
+    private record MinuteKey(long minute, int priority) implements Comparable<MinuteKey> {
+        static MinuteKey of(long atMicros, int priority) {
+            return new MinuteKey(atMicros / Schema.MINUTE_MICROS, priority);
+        }
+
+        @Override
+        public int compareTo(MinuteKey o) {
+            int c = Long.compare(minute, o.minute);
+            return c != 0 ? c : Integer.compare(priority, o.priority);
+        }
+    }
+
+    private void addMinutes(Map<MinuteKey, Long> perMinute) throws SQLException {
+        for (Map.Entry<MinuteKey, Long> e : perMinute.entrySet()) {
+            minutes.setLong(1, e.getKey().minute());
+            minutes.setInt(2, e.getKey().priority());
+            minutes.setLong(3, e.getValue());
+            minutes.addBatch();
+        }
+        minutes.executeBatch();
+    }
+
+    private void rollback(Connection c) {
+        try {
+            alerts.clearBatch();
+            tags.clearBatch();
+            if (text != null) {
+                text.clearBatch();
+            }
+            minutes.clearBatch();
+            c.rollback();
+            c.setAutoCommit(true);
+        } catch (SQLException | RuntimeException e) {
+            discard();
+        }
+    }
+
+    private void add(NewAlert n, long id) throws SQLException {
         Alert a = n.alert();
         long at = QuerySql.micros(a.time());
         int i = 1;
@@ -77,21 +172,14 @@ final class StoreWriter {
         alerts.setString(i++, a.uuid());
         alerts.setLong(i++, at);
         alerts.setInt(i++, a.priority().ordinal());
-        for (Dimension d : List.of(
-                Dimension.RULE,
-                Dimension.SOURCE,
-                Dimension.HOSTNAME,
-                Dimension.CONTAINER,
-                Dimension.IMAGE,
-                Dimension.NAMESPACE,
-                Dimension.POD)) {
+        for (Dimension d : COLUMNS) {
             alerts.setString(i++, d.of(a));
         }
         Set<String> distinctTags = new LinkedHashSet<>(a.tags());
         alerts.setString(i++, String.join(",", distinctTags));
         alerts.setString(i++, String.join(",", n.outputs()));
         alerts.setString(i++, n.muted());
-        alerts.setBytes(i++, BodyCodec.encode(n.body()));
+        alerts.setBytes(i++, bodies.encode(n.body()));
         String words = SearchText.of(a);
         if (text == null) {
             alerts.setString(i, words);
@@ -111,68 +199,93 @@ final class StoreWriter {
 
     /** Deletes up to {@code max} alerts older than {@code beforeMicros}, oldest first; returns how many. */
     int deleteBefore(long beforeMicros, int max) throws SQLException {
-        try (Connection c = writes.getConnection()) {
+        Connection c = connection();
+        int n = 0;
+        try {
             c.setAutoCommit(false);
-            int n = 0;
-            try (PreparedStatement oldest =
-                            c.prepareStatement("SELECT id, at, tags FROM alerts WHERE at < ? ORDER BY at LIMIT ?");
+            Map<MinuteKey, Long> perMinute = new TreeMap<>();
+            try (PreparedStatement oldest = c.prepareStatement(
+                            "SELECT id, at, tags, priority FROM alerts WHERE at < ? ORDER BY at LIMIT ?");
                     PreparedStatement alert = c.prepareStatement("DELETE FROM alerts WHERE id = ?");
                     PreparedStatement tag =
                             c.prepareStatement("DELETE FROM alert_tags WHERE tag = ? AND at = ? AND id = ?");
-                    PreparedStatement text = dialect.separateTextTable()
+                    PreparedStatement words = dialect.separateTextTable()
                             ? c.prepareStatement("DELETE FROM alert_text WHERE rowid = ?")
-                            : null) {
+                            : null;
+                    PreparedStatement emptyMinute = c.prepareStatement(
+                            "DELETE FROM " + Schema.MINUTES + " WHERE minute = ? AND priority = ? AND n <= 0")) {
                 oldest.setLong(1, beforeMicros);
                 oldest.setInt(2, max);
                 try (ResultSet rs = oldest.executeQuery()) {
                     while (rs.next()) {
                         long id = rs.getLong(1);
+                        long at = rs.getLong(2);
                         alert.setLong(1, id);
                         alert.addBatch();
                         String tags = rs.getString(3);
                         for (String t : tags.isEmpty() ? List.<String>of() : Arrays.asList(tags.split(","))) {
                             tag.setString(1, t);
-                            tag.setLong(2, rs.getLong(2));
+                            tag.setLong(2, at);
                             tag.setLong(3, id);
                             tag.addBatch();
                         }
-                        if (text != null) {
-                            text.setLong(1, id);
-                            text.addBatch();
+                        if (words != null) {
+                            words.setLong(1, id);
+                            words.addBatch();
                         }
+                        perMinute.merge(MinuteKey.of(at, rs.getInt(4)), -1L, Long::sum);
                         n++;
                     }
                 }
                 alert.executeBatch();
                 tag.executeBatch();
-                if (text != null) {
-                    text.executeBatch();
+                if (words != null) {
+                    words.executeBatch();
                 }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+                addMinutes(perMinute);
+                for (MinuteKey k : perMinute.keySet()) {
+                    emptyMinute.setLong(1, k.minute());
+                    emptyMinute.setInt(2, k.priority());
+                    emptyMinute.addBatch();
+                }
+                emptyMinute.executeBatch();
             }
-            if (n > 0) {
-                c.setAutoCommit(true);
-                dialect.reclaim(c);
-            }
-            return n;
+            c.commit();
+            c.setAutoCommit(true);
+        } catch (SQLException | RuntimeException e) {
+            rollback(c);
+            throw e;
         }
+        if (n > 0) {
+            dialect.reclaim(c);
+        }
+        return n;
     }
 
     long usedBytes() throws SQLException {
-        try (Connection c = writes.getConnection()) {
-            return dialect.usedBytes(c);
+        try {
+            return dialect.usedBytes(connection());
+        } catch (SQLException | RuntimeException e) {
+            discard();
+            throw e;
         }
     }
 
+    /** Alerts in the store, from the per-minute counts (a full count reads an index of every alert). */
     long count() throws SQLException {
-        try (Connection c = writes.getConnection();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM alerts")) {
+        try (Statement s = connection().createStatement();
+                ResultSet rs = s.executeQuery("SELECT coalesce(sum(n), 0) FROM " + Schema.MINUTES)) {
             rs.next();
             return rs.getLong(1);
+        } catch (SQLException | RuntimeException e) {
+            discard();
+            throw e;
         }
+    }
+
+    @Override
+    public void close() {
+        discard();
+        bodies.close();
     }
 }

@@ -6,6 +6,7 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
 import dev.peregrine.sidekick.testing.GeneratedAlerts;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,6 +53,7 @@ abstract class AlertStoreContract {
 
     @AfterEach
     void close() {
+        writer.close();
         store.close();
     }
 
@@ -225,6 +227,118 @@ abstract class AlertStoreContract {
                 .isEqualTo(young - left);
         assertThat(uuids(AlertQuery.ALL.withText("shadow")))
                 .allMatch(u -> uuids(AlertQuery.ALL).contains(u));
+    }
+
+    @Test
+    void perMinuteCountsAgreeWithTheAlertsAfterInsertsAndRetention() throws Exception {
+        // more alerts at odd seconds, several in one minute, so that ranges cut minutes
+        java.util.Random r = new java.util.Random(5);
+        List<StoreWriter.NewAlert> extra = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            Alert a = GeneratedAlerts.one(
+                    r, NOW.minusSeconds(r.nextInt(26 * 3600)).minusMillis(r.nextInt(1000)));
+            alerts.add(a);
+            extra.add(new StoreWriter.NewAlert(a, AlertJson.write(a), List.of(), null));
+        }
+        writer.insert(extra);
+        countsAgree();
+        java.time.Clock clock = java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC);
+        new Retention(Duration.ofHours(13).plusSeconds(29), Long.MAX_VALUE, clock, new SimpleMeterRegistry())
+                .enforce(writer, () -> {});
+        countsAgree();
+        writer.deleteBefore(Long.MAX_VALUE, 37);
+        countsAgree();
+        writer.deleteBefore(Long.MAX_VALUE, 100_000);
+        assertThat(writer.count()).isZero();
+        assertThat(store.countBy(AlertQuery.ALL, Dimension.PRIORITY, 10)).isEmpty();
+    }
+
+    /** Counts from the per-minute table (priority and time filters) against the alerts still stored. */
+    void countsAgree() throws Exception {
+        Set<String> kept = Set.copyOf(uuids(AlertQuery.ALL));
+        List<Alert> left = alerts.stream().filter(a -> kept.contains(a.uuid())).toList();
+        assertThat(writer.count()).isEqualTo(left.size());
+        List<AlertQuery> queries = new ArrayList<>();
+        for (Instant from : java.util.Arrays.asList(
+                null, NOW.minus(Duration.ofHours(24)), NOW.minusSeconds(20 * 3600 + 17), NOW.minusSeconds(90))) {
+            for (Instant until : java.util.Arrays.asList(
+                    null, NOW.minusSeconds(3600), NOW.minusSeconds(3 * 3600 + 41), NOW.minusSeconds(75))) {
+                queries.add(AlertQuery.ALL.between(from, until));
+                queries.add(
+                        AlertQuery.ALL.between(from, until).withPriorities(Set.of(Priority.WARNING, Priority.ERROR)));
+            }
+        }
+        for (AlertQuery q : queries) {
+            Predicate<Alert> in = a -> (q.from() == null || !a.time().isBefore(q.from()))
+                    && (q.until() == null || a.time().isBefore(q.until()))
+                    && (q.of(Dimension.PRIORITY).isEmpty()
+                            || q.of(Dimension.PRIORITY).contains(a.priority().falcoName()));
+            Map<String, Long> byPriority = left.stream()
+                    .filter(in)
+                    .collect(Collectors.groupingBy(a -> a.priority().falcoName(), Collectors.counting()));
+            assertThat(store.count(q))
+                    .as("count %s", q)
+                    .isEqualTo(byPriority.values().stream().mapToLong(x -> x).sum());
+            assertThat(store.total(q, 5).count()).isEqualTo(store.count(q));
+            assertThat(store.countBy(q, Dimension.PRIORITY, 10))
+                    .as("by priority %s", q)
+                    .isEqualTo(byPriority);
+            for (Duration width : List.of(Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofSeconds(90))) {
+                long w = width.toNanos() / 1000;
+                Map<String, Long> want = new TreeMap<>();
+                left.stream()
+                        .filter(in)
+                        .forEach(a -> want.merge(
+                                (QuerySql.micros(a.time()) / w) * w + "/"
+                                        + a.priority().falcoName(),
+                                1L,
+                                Long::sum));
+                Map<String, Long> got = new TreeMap<>();
+                store.histogram(q, w)
+                        .forEach(b -> got.put(
+                                QuerySql.micros(b.start()) + "/" + b.priority().falcoName(), b.count()));
+                assertThat(got).as("histogram %s by %s", q, width).isEqualTo(want);
+            }
+        }
+    }
+
+    @Test
+    void commonWordsFindTheSamePagesThroughTheTimeIndex() {
+        List<AlertQuery> searches = List.of(
+                AlertQuery.ALL.withText("shadow"),
+                AlertQuery.ALL.withText("bash"),
+                AlertQuery.ALL.withText("etc").between(NOW.minus(Duration.ofHours(7)), NOW.minusSeconds(3600)),
+                AlertQuery.ALL
+                        .withText("c")
+                        .with(Dimension.HOSTNAME, Set.of(alerts.get(3).hostname())));
+        for (AlertQuery q : searches) {
+            List<String> rare = uuids(q);
+            List<String> firstPage = store.search(q, null, 0, 7).stream()
+                    .map(AlertStoreContract::uuid)
+                    .toList();
+            store.commonTextAbove(0);
+            assertThat(uuids(q)).as("%s", q).isEqualTo(rare);
+            List<StoredAlert> page = store.search(q, null, 0, 7);
+            assertThat(page).map(AlertStoreContract::uuid).isEqualTo(firstPage);
+            if (page.size() == 7) {
+                assertThat(store.search(q, page.getLast().cursor(), 0, 1000))
+                        .map(AlertStoreContract::uuid)
+                        .isEqualTo(rare.subList(7, rare.size()));
+            }
+            store.commonTextAbove(AlertStore.COMMON_TEXT);
+            assertThat(rare).isNotEmpty();
+        }
+    }
+
+    @Test
+    void aSearchTotalIsExactUpToItsCapAndSaysMoreAbove() {
+        AlertQuery notMuted = AlertQuery.ALL.withMuted(false);
+        long all = store.count(notMuted);
+        assertThat(store.total(notMuted, (int) all)).isEqualTo(new AlertStore.Total(all, false));
+        assertThat(store.total(notMuted, (int) all - 1)).isEqualTo(new AlertStore.Total(all - 1, true));
+        assertThat(store.total(notMuted, 10)).isEqualTo(new AlertStore.Total(10, true));
+        AlertQuery shadow = AlertQuery.ALL.withText("shadow");
+        assertThat(store.total(shadow, 100_000)).isEqualTo(new AlertStore.Total(store.count(shadow), false));
     }
 
     static List<String> valuesOf(Alert a, Dimension d) {

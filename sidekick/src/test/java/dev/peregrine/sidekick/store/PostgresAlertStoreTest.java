@@ -45,18 +45,24 @@ class PostgresAlertStoreTest extends AlertStoreContract {
                 Statement s = c.createStatement()) {
             s.execute("CREATE SCHEMA " + schema);
         }
-        return AlertStore.postgres(server.jdbcUrl() + "?currentSchema=" + schema, PostgresServer.USER, "", 2);
+        url = server.jdbcUrl() + "?currentSchema=" + schema;
+        return AlertStore.postgres(url, PostgresServer.USER, "", 2);
     }
+
+    String url;
 
     @Test
     void twoSidekicksSharingTheDatabaseGetDistinctIds() throws Exception {
-        StoreWriter other = store.writer();
-        var a = GeneratedAlerts.generate(3, 2, NOW, Duration.ofSeconds(1));
-        long[] first =
-                writer.insert(List.of(new StoreWriter.NewAlert(a.get(0), AlertJson.write(a.get(0)), List.of(), null)));
-        long[] second =
-                other.insert(List.of(new StoreWriter.NewAlert(a.get(1), AlertJson.write(a.get(1)), List.of(), null)));
-        assertThat(first[0]).isNotEqualTo(second[0]);
-        assertThat(store.count(AlertQuery.ALL)).isEqualTo(alerts.size() + 2);
+        // each sidekick has its own store and writer (a writer keeps its connection)
+        try (AlertStore otherSidekick = AlertStore.postgres(url, PostgresServer.USER, "", 1);
+                StoreWriter other = otherSidekick.writer()) {
+            var a = GeneratedAlerts.generate(3, 2, NOW, Duration.ofSeconds(1));
+            long[] first = writer.insert(
+                    List.of(new StoreWriter.NewAlert(a.get(0), AlertJson.write(a.get(0)), List.of(), null)));
+            long[] second = other.insert(
+                    List.of(new StoreWriter.NewAlert(a.get(1), AlertJson.write(a.get(1)), List.of(), null)));
+            assertThat(first[0]).isNotEqualTo(second[0]);
+            assertThat(store.count(AlertQuery.ALL)).isEqualTo(alerts.size() + 2);
+        }
     }
 }

@@ -38,6 +38,12 @@ import org.springframework.web.bind.annotation.RestController;
 class AlertsApi {
     private static final int MAX_LIMIT = 1000;
 
+    /**
+     * A search's total is exact up to this many alerts, above it "more than" (as search engines
+     * say it): counting every match of a common word over a month would cost more than the page.
+     */
+    static final int EXACT_TOTAL = 10_000;
+
     private final AlertStore store;
     private final AlertLog spool;
     private final Clock clock;
@@ -60,11 +66,14 @@ class AlertsApi {
     }
 
     /**
-     * @param total alerts matching, all pages (left out with {@code total=false})
+     * @param total alerts matching, all pages (left out with {@code total=false}); at most {@link
+     *     #EXACT_TOTAL}
+     * @param totalIsMore true when more than {@code total} alerts match (left out when the total is
+     *     exact)
      * @param nextCursor pass as {@code cursor} for the next page; null on the last
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Page(List<AlertView> alerts, Long total, String nextCursor) {}
+    record Page(List<AlertView> alerts, Long total, Boolean totalIsMore, String nextCursor) {}
 
     @GetMapping
     Page search(HttpServletRequest request) {
@@ -75,9 +84,13 @@ class AlertsApi {
         Cursor cursor = cursorText == null ? null : Cursor.parse(cursorText);
         int offset = Math.max(0, AlertParams.integer(params, "offset", 0));
         List<StoredAlert> found = store.search(q, cursor, cursor == null ? offset : 0, limit);
-        Long total = "false".equals(AlertParams.one(params, "total")) ? null : store.count(q);
+        AlertStore.Total total = "false".equals(AlertParams.one(params, "total")) ? null : store.total(q, EXACT_TOTAL);
         String next = found.size() == limit ? found.getLast().cursor().toString() : null;
-        return new Page(found.stream().map(AlertView::of).toList(), total, next);
+        return new Page(
+                found.stream().map(AlertView::of).toList(),
+                total == null ? null : total.count(),
+                total != null && total.more() ? true : null,
+                next);
     }
 
     record Detail(

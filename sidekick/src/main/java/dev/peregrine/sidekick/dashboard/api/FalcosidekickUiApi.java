@@ -28,7 +28,9 @@ import tools.jackson.databind.json.JsonMapper;
  * working: the same paths, query parameters ({@link AlertParams}) and JSON shapes: {@code
  * {"results": ..., "statistics": {"returned": n, "all": n, "distincts": n}}}, with {@code
  * returned} and {@code distincts} left out when zero as its Go structs do. Errors are 400 with
- * {@code {"message": ...}}, as its web framework writes them.
+ * {@code {"message": ...}}, as its web framework writes them. A search's {@code all} is exact up
+ * to {@link AlertsApi#EXACT_TOTAL} and that number above it (its shape has no "more than"); {@code
+ * /events/count} is always exact.
  */
 @RestController
 @DashboardEnabled
@@ -63,7 +65,9 @@ class FalcosidekickUiApi {
         List<JsonNode> events = found.stream().map(a -> JSON.readTree(a.body())).toList();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("results", events);
-        body.put("statistics", statistics(found.size(), store.count(q), 0));
+        body.put(
+                "statistics",
+                statistics(found.size(), store.total(q, AlertsApi.EXACT_TOTAL).count(), 0));
         return json(request, body);
     }
 
