@@ -8,7 +8,7 @@ final class FleetCounters {
     final LongAdder acked = new LongAdder();
     final LongAdder rejected = new LongAdder();
     final LongAdder retryLater = new LongAdder();
-    /** Streams a link ended because its oldest alert in flight had no ack within the deadline. */
+    /** Streams a link ended because it had alerts in flight and no ack at all within the deadline. */
     final LongAdder ackTimeouts = new LongAdder();
 
     final LongAdder dropped = new LongAdder();

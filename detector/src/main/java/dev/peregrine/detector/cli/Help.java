@@ -135,8 +135,8 @@ final class Help {
                                     "--sidekick-ack-deadline",
                                     "N",
                                     Kind.TEXT,
-                                    "N seconds: how long the oldest alert sent may wait for the sidekick's ack before the stream is"
-                                            + " ended and the link reconnects, resending what had no ack (default "
+                                    "N seconds: how long a stream with alerts in flight may go without any ack from the sidekick before"
+                                            + " it is ended and the link reconnects, resending what had no ack (default "
                                             + LinkSettings.DEFAULT_ACK_DEADLINE.toSeconds() + ")"),
                             Flag.of(
                                     "--spool-dir",

@@ -174,7 +174,7 @@ public record NodeSettings(
             return this;
         }
 
-        /** How long the oldest alert in flight may wait for its ack before the link reconnects. */
+        /** How long a stream with alerts in flight may go without any ack before the link reconnects. */
         public Builder sidekickAckDeadline(Duration deadline) {
             sidekickAckDeadline = deadline;
             return this;

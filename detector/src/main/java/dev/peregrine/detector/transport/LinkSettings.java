@@ -11,8 +11,8 @@ import java.time.Duration;
  * @param certFile client certificate (PEM) for mutual TLS, with keyFile
  * @param token sent as "authorization: Bearer TOKEN" when the sidekick requires one
  * @param window alerts in flight without an ack
- * @param ackDeadline the longest the oldest alert in flight may wait for its ack: past it the link
- *     ends the stream and reconnects (a wedged sidekick still answers keep-alive pings)
+ * @param ackDeadline the longest a stream with alerts in flight may go without any ack: past it the
+ *     link ends the stream and reconnects (a wedged sidekick still answers keep-alive pings)
  */
 public record LinkSettings(
         String target,

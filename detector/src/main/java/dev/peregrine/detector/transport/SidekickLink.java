@@ -22,8 +22,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,10 +39,13 @@ import java.util.function.Supplier;
  * stream is retried with exponential backoff and jitter, and resumes from the oldest unacked
  * alert: order is kept, and the sidekick's uuid dedup absorbs the resends.
  *
- * <p>A stream whose oldest alert in flight has waited longer than the {@linkplain
+ * <p>A stream that has alerts in flight and got no ack at all for longer than the {@linkplain
  * LinkSettings#ackDeadline ack deadline} is ended and the link reconnects after its backoff: a
  * sidekick that is wedged (out of memory, its writer stuck) keeps the connection and answers
- * keep-alive pings, so without it the link would wait on that stream forever.
+ * keep-alive pings, so without it the link would wait on that stream forever. Only the lack of
+ * any progress counts, not how long one alert waited: a busy sidekick that acks slowly, or reads
+ * this stream slowly to hold back a crowd of detectors, is not left (leaving would resend the whole
+ * window and add to its load).
  *
  * <p>On the same stream, a {@link DetectorStatus} goes out when it opens and then every {@code
  * statusEvery}: the sidekick lists its detectors from these and raises an alert for one that
@@ -184,8 +186,9 @@ public final class SidekickLink implements AutoCloseable {
      */
     private boolean stream(ManagedChannel ch) throws InterruptedException {
         Semaphore window = new Semaphore(settings.window());
-        // envelope sequence -> spool seq and when it was sent; sequences rise, so the first is the oldest
-        ConcurrentNavigableMap<Long, Sent> inFlight = new ConcurrentSkipListMap<>();
+        Map<Long, Long> inFlight = new ConcurrentHashMap<>(); // envelope sequence -> spool seq
+        // When the stream last made progress: an ack came, or alerts went out with none in flight.
+        AtomicLong progress = new AtomicLong(System.nanoTime());
         long deadlineNanos = settings.ackDeadline().toNanos();
         CountDownLatch ended = new CountDownLatch(1);
         AtomicReference<Status> endStatus = new AtomicReference<>();
@@ -216,11 +219,11 @@ public final class SidekickLink implements AutoCloseable {
                 if (!up.get() && !up.getAndSet(true)) {
                     linkLog.up(spool.count());
                 }
-                Sent sentAlert = inFlight.remove(ack.getSequence());
-                if (sentAlert == null) {
+                progress.set(System.nanoTime());
+                Long seq = inFlight.remove(ack.getSequence());
+                if (seq == null) {
                     return;
                 }
-                long seq = sentAlert.spoolSeq();
                 switch (ack.getStatus()) {
                     case DURABLE -> {
                         durable.increment();
@@ -275,14 +278,13 @@ public final class SidekickLink implements AutoCloseable {
                     && !up.getAndSet(true)) {
                 linkLog.up(spool.count());
             }
-            Map.Entry<Long, Sent> oldest = inFlight.firstEntry();
-            if (oldest != null && System.nanoTime() - oldest.getValue().sentNanos() > deadlineNanos) {
+            if (!inFlight.isEmpty() && System.nanoTime() - progress.get() > deadlineNanos) {
                 // The same words every time, so the link's log says it once per episode.
                 endStatus.compareAndSet(
                         null,
                         Status.DEADLINE_EXCEEDED.withDescription("no ack within "
                                 + settings.ackDeadline().toSeconds()
-                                + " s for the oldest alert in flight; stream ended, reconnecting"));
+                                + " s while alerts were in flight; stream ended, reconnecting"));
                 ackTimeouts.increment();
                 request.get().cancel("no ack within the ack deadline", null);
                 ended.countDown();
@@ -310,7 +312,10 @@ public final class SidekickLink implements AutoCloseable {
                     break;
                 }
                 long env = ++envelope;
-                inFlight.put(env, new Sent(e.seq(), System.nanoTime()));
+                if (inFlight.isEmpty()) {
+                    progress.set(System.nanoTime());
+                }
+                inFlight.put(env, e.seq());
                 request.get()
                         .onNext(AlertEnvelope.newBuilder()
                                 .setSequence(env)
@@ -330,9 +335,6 @@ public final class SidekickLink implements AutoCloseable {
         }
         return acked.get();
     }
-
-    /** An alert on its way: its place in the node spool and when it went out. */
-    private record Sent(long spoolSeq, long sentNanos) {}
 
     /** A status report: sequence 0, no Ack expected. */
     private void sendStatus(ClientCallStreamObserver<AlertEnvelope> request) {

@@ -221,7 +221,7 @@ class SidekickLinkTest {
                 .isGreaterThanOrEqualTo(2);
         await(() -> intake.endedBySender.get() >= 2, "the sidekick saw the streams cancelled");
         assertThat(link.lastError())
-                .isEqualTo("DEADLINE_EXCEEDED: no ack within 1 s for the oldest alert in flight; stream ended,"
+                .isEqualTo("DEADLINE_EXCEEDED: no ack within 1 s while alerts were in flight; stream ended,"
                         + " reconnecting");
         assertThat(spool.count())
                 .as("nothing left the node spool without an ack")

@@ -28,13 +28,21 @@ import org.slf4j.LoggerFactory;
  * flow control would read every alert as it arrives and queue it for the log's writer, so after
  * a restart thousands of detectors resending their backlogs filled the heap. With the window,
  * what a sender has beyond it waits in HTTP/2 flow control, that is in the sender (a detector's
- * node spool). Across all streams {@link WaitingAlerts} bounds what waits.
+ * node spool). A new stream starts with {@link #INITIAL_WINDOW} and its window doubles with each
+ * round of acks up to {@code window}, so thousands of detectors reconnecting at once do not get a
+ * full window each before anything was written. Across all streams {@link WaitingAlerts} bounds what
+ * waits: at the bound, streams stop being read (no more window given back) until the log caught
+ * up, rather than being answered RETRY_LATER, which would make every detector end its stream and
+ * resend its whole window.
  */
 public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GrpcIntake.class);
 
     /** Alerts read from a stream ahead of its acks, unless set: peregrine.intake.stream-window. */
     public static final int DEFAULT_WINDOW = 256;
+
+    /** A new stream's window, before its acks let it grow. */
+    static final int INITIAL_WINDOW = 8;
 
     private final Intake intake;
     private final Rejections rejections;
@@ -45,6 +53,8 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
     /** One thread for every stream's acks; each stream's acks stay in commit order. */
     private final ExecutorService ackSender = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("grpc-acks").daemon().factory());
+    /** Streams that stopped reading at the bound on waiting alerts: each resumes once there is room. */
+    private final Queue<Runnable> paused = new ConcurrentLinkedQueue<>();
 
     public GrpcIntake(Intake intake, Rejections rejections, Clock clock) {
         this(intake, rejections, clock, null);
@@ -62,9 +72,27 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
         }
         this.window = window;
         this.intake = intake;
+        intake.waiting().onRoom(() -> {
+            try {
+                ackSender.execute(this::resumePaused);
+            } catch (RejectedExecutionException e) {
+                // stopping
+            }
+        });
         this.rejections = rejections;
         this.clock = clock;
         this.fleet = fleet;
+    }
+
+    /** On the ack thread: lets the streams that stopped at the bound read again, as long as there is room. */
+    private void resumePaused() {
+        for (int n = paused.size(); n > 0; n--) {
+            Runnable stream = paused.poll();
+            if (stream == null) {
+                return;
+            }
+            stream.run(); // stops again, and queues itself again, if the room is gone
+        }
     }
 
     /** Stops the ack thread; streams still open get no more acks, so their senders resend. */
@@ -84,6 +112,10 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
             private int pending; // guarded by lock
             /** Acks sent whose alerts' places in the window are not yet given back; guarded by lock. */
             private int owed;
+            /** This stream's window now: grows with its acks from INITIAL_WINDOW to window; guarded by lock. */
+            private int size = Math.min(window, INITIAL_WINDOW);
+            /** Waits in {@code paused} for room; guarded by lock. */
+            private boolean stopped;
 
             private boolean senderDone; // guarded by lock
             private boolean completed; // guarded by lock
@@ -179,9 +211,26 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
              * Holds lock; on the ack thread.
              */
             private void giveBackWindow() {
-                if (owed > 0 && !acks.isCancelled() && acks.isReady()) {
-                    acks.request(owed);
-                    owed = 0;
+                if (owed == 0 || stopped || acks.isCancelled() || !acks.isReady()) {
+                    return;
+                }
+                if (!intake.waiting().readable()) {
+                    stopped = true;
+                    paused.add(this::resume);
+                    intake.waiting().paused();
+                    return;
+                }
+                int grow = Math.min(owed, window - size);
+                size += grow;
+                acks.request(owed + grow);
+                owed = 0;
+            }
+
+            /** There is room again (on the ack thread). */
+            private void resume() {
+                synchronized (lock) {
+                    stopped = false;
+                    giveBackWindow();
                 }
             }
 
@@ -228,7 +277,7 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
             }
         };
         acks.setOnReadyHandler(stream::writable);
-        acks.request(window);
+        acks.request(Math.min(window, INITIAL_WINDOW));
         return stream;
     }
 

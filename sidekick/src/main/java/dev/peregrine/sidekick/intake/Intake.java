@@ -160,7 +160,7 @@ public final class Intake {
         long size = payload.length;
         if (bounded) {
             try {
-                waiting.take(size);
+                waiting.take(size, input.equals("grpc"));
             } catch (IntakeFullException e) {
                 count(input, alert.source(), "retry_later");
                 throw e;
