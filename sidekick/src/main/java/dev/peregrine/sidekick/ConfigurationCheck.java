@@ -119,6 +119,7 @@ final class ConfigurationCheck implements ApplicationListener<ApplicationEnviron
                             .toLowerCase(Locale.ROOT)
                     + ": " + v.getMessage());
         }
+        problems.addAll(p.intake().problems());
         return p;
     }
 

@@ -17,6 +17,7 @@ import dev.peregrine.sidekick.intake.HttpIntake;
 import dev.peregrine.sidekick.intake.Intake;
 import dev.peregrine.sidekick.intake.IntakeToken;
 import dev.peregrine.sidekick.intake.Rejections;
+import dev.peregrine.sidekick.intake.WaitingAlerts;
 import dev.peregrine.sidekick.metrics.LabelLimits;
 import dev.peregrine.sidekick.mute.Mutes;
 import dev.peregrine.sidekick.output.stdout.StdoutConfig;
@@ -28,6 +29,7 @@ import dev.peregrine.sidekick.spool.SpoolMetrics;
 import dev.peregrine.sidekick.spool.kafka.KafkaLog;
 import dev.peregrine.sidekick.store.AlertRecorder;
 import io.grpc.ServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.validation.Validator;
 import java.time.Clock;
@@ -139,7 +141,11 @@ class SidekickConfiguration {
                 Intake.templatedFields(properties.templatedfields()),
                 metrics,
                 mutes.getIfAvailable(Mutes::none),
-                recorder.getIfAvailable());
+                recorder.getIfAvailable(),
+                new WaitingAlerts(
+                        properties.intake().maxWaitingAlerts(),
+                        properties.intake().maxWaitingBytes().toBytes(),
+                        metrics));
     }
 
     /** The detectors reporting over gRPC; one silent too long raises an alert through intake. */
@@ -194,8 +200,10 @@ class SidekickConfiguration {
     }
 
     @Bean
-    GrpcIntake grpcIntake(Intake intake, Rejections rejections, Clock clock, DetectorFleet fleet) {
-        return new GrpcIntake(intake, rejections, clock, fleet);
+    GrpcIntake grpcIntake(
+            Intake intake, Rejections rejections, Clock clock, DetectorFleet fleet, PeregrineProperties properties) {
+        return new GrpcIntake(
+                intake, rejections, clock, fleet, properties.intake().streamWindow());
     }
 
     /** Falcosidekick's metric names from before 2.30, beside today's, for dashboards that still query them. */
@@ -210,9 +218,20 @@ class SidekickConfiguration {
      * and never blocks (the spool answers through futures), while handing each message to an
      * executor thread and its flow-control request back to the event loop cost two thread
      * wake-ups per alert on a detector's stream.
+     *
+     * <p>Each stream's HTTP/2 window is peregrine.intake.stream-buffer: what a detector sends beyond
+     * the alerts intake has read waits in these buffers until read, so with thousands of streams
+     * grpc-netty's default (1 MB, growing with bandwidth) would let a storm of resends fill the
+     * sidekick's direct memory instead of its heap.
      */
     @Bean
-    <T extends ServerBuilder<T>> ServerBuilderCustomizer<T> grpcOnEventLoop() {
-        return builder -> builder.directExecutor();
+    <T extends ServerBuilder<T>> ServerBuilderCustomizer<T> grpcOnEventLoop(PeregrineProperties properties) {
+        int window = (int) properties.intake().streamBuffer().toBytes();
+        return builder -> {
+            builder.directExecutor();
+            if (builder instanceof NettyServerBuilder netty) {
+                netty.flowControlWindow(window);
+            }
+        };
     }
 }

@@ -151,4 +151,19 @@ class ConfigurationCheckTest {
         assertThat(problems(Map.of(), "--peregrine.config.unknown=maybe"))
                 .containsExactly("peregrine.config.unknown: must be fail or warn");
     }
+
+    @Test
+    void intakeBoundsThatCannotWorkStopStartup() {
+        assertThat(problems(
+                        Map.of(),
+                        "--peregrine.intake.stream-window=0",
+                        "--peregrine.intake.stream-buffer=1KB",
+                        "--peregrine.intake.max-waiting-alerts=-1",
+                        "--peregrine.intake.max-waiting-bytes=0"))
+                .containsExactlyInAnyOrder(
+                        "peregrine.intake.stream-window: must be greater than 0",
+                        "peregrine.intake.max-waiting-alerts: must be greater than 0",
+                        "peregrine.intake.max-waiting-bytes: must be greater than 0",
+                        "peregrine.intake.stream-buffer: must be from 64KB to 2GB (HTTP/2's window), not 1024B");
+    }
 }

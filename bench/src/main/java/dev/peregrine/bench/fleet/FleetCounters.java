@@ -8,6 +8,9 @@ final class FleetCounters {
     final LongAdder acked = new LongAdder();
     final LongAdder rejected = new LongAdder();
     final LongAdder retryLater = new LongAdder();
+    /** Streams a link ended because it had alerts in flight and no ack at all within the deadline. */
+    final LongAdder ackTimeouts = new LongAdder();
+
     final LongAdder dropped = new LongAdder();
     /** Connection attempts (a new channel and stream each). */
     final LongAdder attempts = new LongAdder();

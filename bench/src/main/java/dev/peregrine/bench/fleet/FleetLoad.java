@@ -227,7 +227,8 @@ public final class FleetLoad {
     private static void stats(List<SimulatedLink> fleet, FleetCounters c) {
         while (!Thread.currentThread().isInterrupted()) {
             say(String.format(
-                    "STAT ms=%d connected=%d acked=%d sent=%d attempts=%d failures=%d waiting=%d dropped=%d",
+                    "STAT ms=%d connected=%d acked=%d sent=%d attempts=%d failures=%d waiting=%d dropped=%d"
+                            + " retry_later=%d ack_timeouts=%d",
                     System.currentTimeMillis(),
                     connected(fleet),
                     c.acked.sum(),
@@ -235,7 +236,10 @@ public final class FleetLoad {
                     c.attempts.sum(),
                     c.failures.sum(),
                     waiting(fleet),
-                    c.dropped.sum()));
+                    c.dropped.sum(),
+                    c.retryLater.sum(),
+                    c.ackTimeouts.sum()));
+            fleet.forEach(SimulatedLink::checkAckDeadline);
             try {
                 Thread.sleep(1000);
             } catch (InterruptedException e) {

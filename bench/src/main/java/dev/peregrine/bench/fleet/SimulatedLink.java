@@ -21,7 +21,8 @@ import org.HdrHistogram.Recorder;
  * One simulated detector's link to the sidekick: on the wire what {@code SidekickLink} does (one
  * channel and one bidirectional {@code AlertIntake.Send} stream per connection attempt, the same
  * channel settings: plaintext, keep-alive ping every 30 s, direct executor; at most {@code
- * window} alerts unacknowledged; after a failed stream, a new channel after {@code backoff/2 +
+ * window} alerts unacknowledged; a stream with alerts in flight and no ack at all for longer than
+ * the ack deadline is cancelled ({@link #checkAckDeadline}, called once a second); after a failed stream, a new channel after {@code backoff/2 +
  * random(backoff/2)}, the backoff doubling from the detector's initial to its maximum and reset by
  * a stream that got an ack; unacknowledged alerts resent in order on the next stream). What it
  * leaves out is the node spool on disk and the thread per link: 5,000 SQLite spools and 10,000
@@ -44,6 +45,8 @@ final class SimulatedLink {
     private final FleetCounters counters;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final TreeMap<Long, Pending> inFlight = new TreeMap<>(); // envelope sequence -> alert
+    /** When the stream last made progress: an ack came, or alerts went out with none in flight. */
+    private long progressNanos; // guarded by this
 
     private ManagedChannel channel; // guarded by this
     private ClientCallStreamObserver<AlertEnvelope> stream; // guarded by this; null when none
@@ -137,6 +140,7 @@ final class SimulatedLink {
         if (p == null) {
             return;
         }
+        progressNanos = System.nanoTime();
         switch (ack.getStatus()) {
             case DURABLE -> {
                 latencyMicros.recordValue(Math.max(0, (System.nanoTime() - p.dueNanos()) / 1000));
@@ -180,8 +184,22 @@ final class SimulatedLink {
         timer.schedule(this::connect, sleep, TimeUnit.MILLISECONDS);
     }
 
+    /** As SidekickLink: a stream with alerts in flight and no ack within the deadline is ended. */
+    synchronized void checkAckDeadline() {
+        ClientCallStreamObserver<AlertEnvelope> s = stream;
+        if (s == null || inFlight.isEmpty()) {
+            return;
+        }
+        if (System.nanoTime() - progressNanos > settings.ackDeadline().toNanos()) {
+            counters.ackTimeouts.increment();
+            ended(s, Status.DEADLINE_EXCEEDED.withDescription("no ack within the ack deadline"));
+            s.cancel("no ack within the ack deadline", null);
+        }
+    }
+
     /** Unacknowledged alerts go out first on a new stream, oldest first, as from the node spool. */
     private void resendInFlight() {
+        progressNanos = System.nanoTime();
         if (inFlight.isEmpty()) {
             return;
         }
@@ -197,6 +215,9 @@ final class SimulatedLink {
         while (stream != null && inFlight.size() < settings.window() && !pending.isEmpty()) {
             Pending p = pending.poll();
             long env = ++envelope;
+            if (inFlight.isEmpty()) {
+                progressNanos = System.nanoTime();
+            }
             inFlight.put(env, p);
             stream.onNext(AlertEnvelope.newBuilder()
                     .setSequence(env)

@@ -53,7 +53,15 @@ public final class TransportLoad {
                 throw new IllegalStateException("spool " + dir + " is not empty: " + spool.count());
             }
             LinkSettings settings = new LinkSettings(
-                    target, null, null, null, null, 1024, Duration.ofMillis(200), Duration.ofSeconds(2));
+                    target,
+                    null,
+                    null,
+                    null,
+                    null,
+                    1024,
+                    Duration.ofMillis(200),
+                    Duration.ofSeconds(2),
+                    LinkSettings.DEFAULT_ACK_DEADLINE);
             Origin origin = Origin.newBuilder()
                     .setHostname("bench-node")
                     .setNodeName("bench-node")

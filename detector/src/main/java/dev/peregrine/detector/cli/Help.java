@@ -4,6 +4,7 @@ import dev.peregrine.detector.anomaly.AnomalySettings;
 import dev.peregrine.detector.capture.Prerequisites;
 import dev.peregrine.detector.live.LiveDetection;
 import dev.peregrine.detector.node.NodeSettings;
+import dev.peregrine.detector.transport.LinkSettings;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,6 +131,13 @@ final class Help {
                                     Kind.TEXT,
                                     "bearer token the sidekick asks for (its peregrine.intake.token); default"
                                             + " $PEREGRINE_TOKEN"),
+                            Flag.of(
+                                    "--sidekick-ack-deadline",
+                                    "N",
+                                    Kind.TEXT,
+                                    "N seconds: how long a stream with alerts in flight may go without any ack from the sidekick before"
+                                            + " it is ended and the link reconnects, resending what had no ack (default "
+                                            + LinkSettings.DEFAULT_ACK_DEADLINE.toSeconds() + ")"),
                             Flag.of(
                                     "--spool-dir",
                                     "DIR",

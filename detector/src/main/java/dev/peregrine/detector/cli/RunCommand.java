@@ -20,7 +20,7 @@ final class RunCommand {
             usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...
                        [--container-wait MS]
                        [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]
-                        [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]
+                        [--sidekick-token T] [--sidekick-ack-deadline N] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]
                        [--anomaly [--anomaly-learning DURATION] [--anomaly-config FILE] [--anomaly-dir DIR]]
                    capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]... [--container-wait MS]
             (run --help or capture --help says what each flag does)""";
@@ -73,6 +73,8 @@ final class RunCommand {
                 case "--sidekick-cert" -> b.sidekickCert(Path.of(flags.value(flag)));
                 case "--sidekick-key" -> b.sidekickKey(Path.of(flags.value(flag)));
                 case "--sidekick-token" -> b.sidekickToken(flags.value(flag));
+                case "--sidekick-ack-deadline" ->
+                    b.sidekickAckDeadline(Duration.ofSeconds(flags.number(flag, 1, 86_400)));
                 case "--spool-dir" -> b.spoolDir(Path.of(flags.value(flag)));
                 case "--spool-max-bytes" -> b.spoolMaxBytes(flags.number(flag, 1, Long.MAX_VALUE));
                 case "--node-name" -> b.nodeName(flags.value(flag));

@@ -94,6 +94,7 @@ public record NodeSettings(
         private Path sidekickCert;
         private Path sidekickKey;
         private String sidekickToken;
+        private Duration sidekickAckDeadline = LinkSettings.DEFAULT_ACK_DEADLINE;
         private Path spoolDir = DEFAULT_SPOOL_DIR;
         private long spoolMaxBytes = DEFAULT_SPOOL_MAX_BYTES;
         private String nodeName;
@@ -173,6 +174,12 @@ public record NodeSettings(
             return this;
         }
 
+        /** How long a stream with alerts in flight may go without any ack before the link reconnects. */
+        public Builder sidekickAckDeadline(Duration deadline) {
+            sidekickAckDeadline = deadline;
+            return this;
+        }
+
         public Builder spoolDir(Path dir) {
             spoolDir = dir;
             return this;
@@ -227,7 +234,8 @@ public record NodeSettings(
                     sidekick == null
                             ? null
                             : new Sidekick(
-                                    LinkSettings.of(sidekick, sidekickCa, sidekickCert, sidekickKey, sidekickToken),
+                                    LinkSettings.of(sidekick, sidekickCa, sidekickCert, sidekickKey, sidekickToken)
+                                            .withAckDeadline(sidekickAckDeadline),
                                     spoolDir,
                                     spoolMaxBytes,
                                     nodeName,

@@ -11,6 +11,8 @@ import java.time.Duration;
  * @param certFile client certificate (PEM) for mutual TLS, with keyFile
  * @param token sent as "authorization: Bearer TOKEN" when the sidekick requires one
  * @param window alerts in flight without an ack
+ * @param ackDeadline the longest a stream with alerts in flight may go without any ack: past it the
+ *     link ends the stream and reconnects (a wedged sidekick still answers keep-alive pings)
  */
 public record LinkSettings(
         String target,
@@ -20,12 +22,37 @@ public record LinkSettings(
         String token,
         int window,
         Duration initialBackoff,
-        Duration maxBackoff) {
+        Duration maxBackoff,
+        Duration ackDeadline) {
 
-    /** With the default window (1024 alerts) and backoff (200 ms doubling up to 30 s). */
+    public static final Duration DEFAULT_ACK_DEADLINE = Duration.ofSeconds(60);
+
+    public LinkSettings {
+        if (ackDeadline.isNegative() || ackDeadline.isZero()) {
+            throw new IllegalArgumentException("the ack deadline must be positive, not " + ackDeadline);
+        }
+    }
+
+    /**
+     * With the default window (1024 alerts), backoff (200 ms doubling up to 30 s) and ack deadline
+     * (60 s).
+     */
     public static LinkSettings of(String target, Path caFile, Path certFile, Path keyFile, String token) {
         return new LinkSettings(
-                target, caFile, certFile, keyFile, token, 1024, Duration.ofMillis(200), Duration.ofSeconds(30));
+                target,
+                caFile,
+                certFile,
+                keyFile,
+                token,
+                1024,
+                Duration.ofMillis(200),
+                Duration.ofSeconds(30),
+                DEFAULT_ACK_DEADLINE);
+    }
+
+    /** The same with {@code deadline} as the ack deadline. */
+    public LinkSettings withAckDeadline(Duration deadline) {
+        return new LinkSettings(target, caFile, certFile, keyFile, token, window, initialBackoff, maxBackoff, deadline);
     }
 
     public static LinkSettings plaintext(String target) {

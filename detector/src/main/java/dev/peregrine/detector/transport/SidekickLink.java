@@ -39,6 +39,14 @@ import java.util.function.Supplier;
  * stream is retried with exponential backoff and jitter, and resumes from the oldest unacked
  * alert: order is kept, and the sidekick's uuid dedup absorbs the resends.
  *
+ * <p>A stream that has alerts in flight and got no ack at all for longer than the {@linkplain
+ * LinkSettings#ackDeadline ack deadline} is ended and the link reconnects after its backoff: a
+ * sidekick that is wedged (out of memory, its writer stuck) keeps the connection and answers
+ * keep-alive pings, so without it the link would wait on that stream forever. Only the lack of
+ * any progress counts, not how long one alert waited: a busy sidekick that acks slowly, or reads
+ * this stream slowly to hold back a crowd of detectors, is not left (leaving would resend the whole
+ * window and add to its load).
+ *
  * <p>On the same stream, a {@link DetectorStatus} goes out when it opens and then every {@code
  * statusEvery}: the sidekick lists its detectors from these and raises an alert for one that
  * falls silent.
@@ -46,7 +54,7 @@ import java.util.function.Supplier;
 public final class SidekickLink implements AutoCloseable {
     private static final System.Logger log = System.getLogger(SidekickLink.class.getName());
 
-    /** How long a stream that is open and sends no acks (nothing to send) must last to count as up. */
+    /** How long a stream that is open with nothing in flight must last to count as up. */
     private static final long STAYS_UP = TimeUnit.SECONDS.toNanos(2);
 
     private final NodeSpool spool;
@@ -63,6 +71,7 @@ public final class SidekickLink implements AutoCloseable {
     private final Counter rejected;
     private final Counter retryLater;
     private final Counter reconnects;
+    private final Counter ackTimeouts;
     private final Thread thread;
     private volatile ManagedChannel channel;
     private volatile String lastError = "";
@@ -96,6 +105,9 @@ public final class SidekickLink implements AutoCloseable {
         rejected = acks(metrics, "rejected");
         retryLater = acks(metrics, "retry_later");
         reconnects = Counter.builder("peregrine.detector.transport.reconnects").register(metrics);
+        ackTimeouts = Counter.builder("peregrine.detector.transport.ack.timeouts")
+                .description("Streams ended because the oldest alert in flight had no ack within the ack deadline")
+                .register(metrics);
         Gauge.builder("peregrine.detector.transport.connected", connected, c -> c.get() ? 1 : 0)
                 .register(metrics);
         Gauge.builder("peregrine.detector.spool.alerts", spool, NodeSpool::count)
@@ -175,6 +187,9 @@ public final class SidekickLink implements AutoCloseable {
     private boolean stream(ManagedChannel ch) throws InterruptedException {
         Semaphore window = new Semaphore(settings.window());
         Map<Long, Long> inFlight = new ConcurrentHashMap<>(); // envelope sequence -> spool seq
+        // When the stream last made progress: an ack came, or alerts went out with none in flight.
+        AtomicLong progress = new AtomicLong(System.nanoTime());
+        long deadlineNanos = settings.ackDeadline().toNanos();
         CountDownLatch ended = new CountDownLatch(1);
         AtomicReference<Status> endStatus = new AtomicReference<>();
         AtomicBoolean acked = new AtomicBoolean();
@@ -204,6 +219,7 @@ public final class SidekickLink implements AutoCloseable {
                 if (!up.get() && !up.getAndSet(true)) {
                     linkLog.up(spool.count());
                 }
+                progress.set(System.nanoTime());
                 Long seq = inFlight.remove(ack.getSequence());
                 if (seq == null) {
                     return;
@@ -254,8 +270,25 @@ public final class SidekickLink implements AutoCloseable {
         long nextStatus = System.nanoTime();
         while (running.get() && ended.getCount() > 0) {
             long ready = readySince.get();
-            if (ready != 0 && !up.get() && System.nanoTime() - ready > STAYS_UP && !up.getAndSet(true)) {
+            // With alerts in flight only an ack says the link is up: a wedged sidekick keeps streams open.
+            if (ready != 0
+                    && !up.get()
+                    && inFlight.isEmpty()
+                    && System.nanoTime() - ready > STAYS_UP
+                    && !up.getAndSet(true)) {
                 linkLog.up(spool.count());
+            }
+            if (!inFlight.isEmpty() && System.nanoTime() - progress.get() > deadlineNanos) {
+                // The same words every time, so the link's log says it once per episode.
+                endStatus.compareAndSet(
+                        null,
+                        Status.DEADLINE_EXCEEDED.withDescription("no ack within "
+                                + settings.ackDeadline().toSeconds()
+                                + " s while alerts were in flight; stream ended, reconnecting"));
+                ackTimeouts.increment();
+                request.get().cancel("no ack within the ack deadline", null);
+                ended.countDown();
+                break;
             }
             if (status != null && System.nanoTime() - nextStatus >= 0) {
                 nextStatus = System.nanoTime() + statusEveryNanos;
@@ -279,6 +312,9 @@ public final class SidekickLink implements AutoCloseable {
                     break;
                 }
                 long env = ++envelope;
+                if (inFlight.isEmpty()) {
+                    progress.set(System.nanoTime());
+                }
                 inFlight.put(env, e.seq());
                 request.get()
                         .onNext(AlertEnvelope.newBuilder()

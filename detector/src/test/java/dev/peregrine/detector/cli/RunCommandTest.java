@@ -141,7 +141,9 @@ class RunCommandTest {
                 "--node-name",
                 "worker-7",
                 "--cluster-name",
-                "prod");
+                "prod",
+                "--sidekick-ack-deadline",
+                "90");
         assertThat(s.rules()).containsExactly(Path.of("a.yaml"), Path.of("b.yaml"));
         assertThat(s.recording()).isFalse();
         assertThat(s.metricsPort()).isEqualTo(9100);
@@ -153,7 +155,12 @@ class RunCommandTest {
         NodeSettings.Sidekick k = s.sidekick();
         assertThat(k.link())
                 .isEqualTo(LinkSettings.of(
-                        "sidekick.example:2803", Path.of("ca.pem"), Path.of("cert.pem"), Path.of("key.pem"), "secret"));
+                                "sidekick.example:2803",
+                                Path.of("ca.pem"),
+                                Path.of("cert.pem"),
+                                Path.of("key.pem"),
+                                "secret")
+                        .withAckDeadline(Duration.ofSeconds(90)));
         assertThat(k.link().tls()).isTrue();
         assertThat(k.spoolDir()).isEqualTo(Path.of("/var/lib/peregrine/spool"));
         assertThat(k.spoolMaxBytes()).isEqualTo(1_048_576);
@@ -195,7 +202,7 @@ class RunCommandTest {
                             "usage: run [-r RULES]... [--metrics-port N] [--seconds N] [--max-processes N] [--hostname NAME] [--cri SOCKET]...\n"
                                     + "           [--container-wait MS]\n"
                                     + "           [--sidekick HOST:PORT [--sidekick-ca PEM] [--sidekick-cert PEM --sidekick-key PEM]\n"
-                                    + "            [--sidekick-token T] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]\n"
+                                    + "            [--sidekick-token T] [--sidekick-ack-deadline N] [--spool-dir DIR] [--spool-max-bytes N] [--node-name N] [--cluster-name N]]\n"
                                     + "           [--anomaly [--anomaly-learning DURATION] [--anomaly-config FILE] [--anomaly-dir DIR]]\n"
                                     + "       capture --out FILE [-r RULES]... [--seconds N] [--metrics-port N] [--cri SOCKET]... [--container-wait MS]\n"
                                     + "(run --help or capture --help says what each flag does)\n");

@@ -23,9 +23,12 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -40,13 +43,22 @@ class SidekickLinkTest {
         final List<String> tokens = new CopyOnWriteArrayList<>();
         final List<DetectorStatus> statuses = new CopyOnWriteArrayList<>();
         volatile Ack.Status answer = Ack.Status.DURABLE;
+        /** A wedged sidekick: takes alerts, acks none, keeps the stream open. */
+        volatile boolean silent;
+
+        final AtomicInteger streams = new AtomicInteger();
+        final AtomicInteger endedBySender = new AtomicInteger();
 
         @Override
         public StreamObserver<AlertEnvelope> send(StreamObserver<Ack> acks) {
+            streams.incrementAndGet();
             return new StreamObserver<>() {
                 public void onNext(AlertEnvelope e) {
                     if (e.hasStatus()) {
                         statuses.add(e.getStatus()); // a report: no Ack
+                        return;
+                    }
+                    if (silent) {
                         return;
                     }
                     Ack.Status status = answer;
@@ -63,7 +75,9 @@ class SidekickLinkTest {
                     }
                 }
 
-                public void onError(Throwable t) {}
+                public void onError(Throwable t) {
+                    endedBySender.incrementAndGet();
+                }
 
                 public void onCompleted() {
                     synchronized (acks) {
@@ -139,8 +153,20 @@ class SidekickLinkTest {
     }
 
     SidekickLink link(int port, String token) {
+        return link(port, token, LinkSettings.DEFAULT_ACK_DEADLINE);
+    }
+
+    SidekickLink link(int port, String token, Duration ackDeadline) {
         LinkSettings s = new LinkSettings(
-                "127.0.0.1:" + port, null, null, null, token, 64, Duration.ofMillis(20), Duration.ofMillis(200));
+                "127.0.0.1:" + port,
+                null,
+                null,
+                null,
+                token,
+                64,
+                Duration.ofMillis(20),
+                Duration.ofMillis(200),
+                ackDeadline);
         SidekickLink l = new SidekickLink(
                 spool,
                 s,
@@ -171,6 +197,54 @@ class SidekickLinkTest {
         assertThat(intake.tokens).isNotEmpty().allMatch("Bearer s3cret"::equals);
     }
 
+    /**
+     * A wedged sidekick (issue 19: out of heap, it kept its connections and answered pings but sent
+     * no ack) must not hold the link forever: past the ack deadline the link ends the stream,
+     * reconnects and resends; once the sidekick acks again, every alert arrives as the node spool
+     * held it and leaves the spool.
+     */
+    @Test
+    void aStreamWithoutAcksPastTheDeadlineIsEndedAndEverythingArrivesOnceAcked() throws Exception {
+        int port = freePort();
+        server = startServer(port);
+        intake.silent = true;
+        spool = new NodeSpool(dir, 1 << 20, true);
+        List<Alert> spooled =
+                IntStream.range(0, 50).mapToObj(SidekickLinkTest::alert).toList();
+        spooled.forEach(spool::append);
+        link = link(port, null, Duration.ofSeconds(1));
+
+        await(() -> intake.streams.get() >= 3, "two streams ended for want of acks and a third opened");
+        assertThat(metrics.get("peregrine.detector.transport.ack.timeouts")
+                        .counter()
+                        .count())
+                .isGreaterThanOrEqualTo(2);
+        await(() -> intake.endedBySender.get() >= 2, "the sidekick saw the streams cancelled");
+        assertThat(link.lastError())
+                .isEqualTo("DEADLINE_EXCEEDED: no ack within 1 s while alerts were in flight; stream ended,"
+                        + " reconnecting");
+        assertThat(spool.count())
+                .as("nothing left the node spool without an ack")
+                .isEqualTo(50);
+        assertThat(intake.received).isEmpty();
+
+        intake.silent = false;
+        await(() -> spool.count() == 0, "every alert acked");
+        Map<String, Alert> arrived = new HashMap<>();
+        intake.received.forEach(a -> arrived.put(a.getUuid(), a));
+        assertThat(arrived).hasSize(50);
+        for (Alert a : spooled) {
+            assertThat(arrived.get(a.getUuid()).toBuilder().clearOrigin().build())
+                    .as("alert %s as the node spool held it", a.getUuid())
+                    .isEqualTo(a);
+        }
+        assertThat(metrics.get("peregrine.detector.transport.acks")
+                        .tag("status", "durable")
+                        .counter()
+                        .count())
+                .isEqualTo(50);
+    }
+
     @Test
     void statusReportsGoOnTheStreamWithTheNodeIdentityAndGetNoAck() throws Exception {
         int port = freePort();
@@ -178,7 +252,15 @@ class SidekickLinkTest {
         spool = new NodeSpool(dir, 1 << 20, true);
         java.util.concurrent.atomic.AtomicLong events = new java.util.concurrent.atomic.AtomicLong();
         LinkSettings s = new LinkSettings(
-                "127.0.0.1:" + port, null, null, null, null, 64, Duration.ofMillis(20), Duration.ofMillis(200));
+                "127.0.0.1:" + port,
+                null,
+                null,
+                null,
+                null,
+                64,
+                Duration.ofMillis(20),
+                Duration.ofMillis(200),
+                LinkSettings.DEFAULT_ACK_DEADLINE);
         link = new SidekickLink(
                 spool,
                 s,

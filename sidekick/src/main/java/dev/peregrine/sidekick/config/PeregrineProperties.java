@@ -1,11 +1,13 @@
 package dev.peregrine.sidekick.config;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -61,8 +63,36 @@ public record PeregrineProperties(
     /**
      * @param maxBodySize larger HTTP bodies are refused with 413
      * @param token when set, gRPC senders must present it ("authorization: Bearer TOKEN")
+     * @param streamWindow alerts the gRPC intake reads from one stream ahead of the acks it sent
+     *     on it; the sender keeps the rest (HTTP/2 flow control)
+     * @param streamBuffer bytes of one stream's alerts received and not yet read (its HTTP/2 flow
+     *     control window), held in the sidekick's network buffers
+     * @param maxWaitingAlerts alerts taken from all senders and not yet durable; beyond it intake
+     *     answers 503 / RETRY_LATER
+     * @param maxWaitingBytes the same bound on their payload size
      */
-    public record Intake(@DefaultValue("1MB") @NotNull DataSize maxBodySize, String token) {}
+    public record Intake(
+            @DefaultValue("1MB") @NotNull DataSize maxBodySize,
+            String token,
+            @DefaultValue("256") @Positive @Max(65536) int streamWindow,
+            @DefaultValue("64KB") @NotNull DataSize streamBuffer,
+            @DefaultValue("20000") @Positive int maxWaitingAlerts,
+            @DefaultValue("64MB") @NotNull DataSize maxWaitingBytes) {
+
+        /** "key: reason" for the sizes bean validation cannot check; empty when they are fine. */
+        public List<String> problems() {
+            List<String> problems = new ArrayList<>();
+            if (maxWaitingBytes.toBytes() < 1) {
+                problems.add("peregrine.intake.max-waiting-bytes: must be greater than 0");
+            }
+            // HTTP/2 allows 64 KB - 1 as the smallest initial window and 2 GB - 1 as the largest.
+            if (streamBuffer.toBytes() < 65_535 || streamBuffer.toBytes() > Integer.MAX_VALUE) {
+                problems.add("peregrine.intake.stream-buffer: must be from 64KB to 2GB (HTTP/2's window), not "
+                        + streamBuffer);
+            }
+            return problems;
+        }
+    }
 
     /**
      * @param maxLabelValues per label fed by alerts (so by whoever posts them), the most distinct

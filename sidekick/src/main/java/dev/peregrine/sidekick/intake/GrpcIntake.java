@@ -23,18 +23,38 @@ import org.slf4j.LoggerFactory;
  * The contract's AlertIntake service: one Ack per alert, sent once the alert is durable (or
  * refused). Acks go out as spool commits complete, so many alerts are in flight on one stream and
  * throughput is not bound by round trips.
+ *
+ * <p>A stream is read only {@code window} alerts ahead of the acks that went out: gRPC's automatic
+ * flow control would read every alert as it arrives and queue it for the log's writer, so after
+ * a restart thousands of detectors resending their backlogs filled the heap. With the window,
+ * what a sender has beyond it waits in HTTP/2 flow control, that is in the sender (a detector's
+ * node spool). A new stream starts with {@link #INITIAL_WINDOW} and its window doubles with each
+ * round of acks up to {@code window}, so thousands of detectors reconnecting at once do not get a
+ * full window each before anything was written. Across all streams {@link WaitingAlerts} bounds what
+ * waits: at the bound, streams stop being read (no more window given back) until the log caught
+ * up, rather than being answered RETRY_LATER, which would make every detector end its stream and
+ * resend its whole window.
  */
 public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GrpcIntake.class);
 
+    /** Alerts read from a stream ahead of its acks, unless set: peregrine.intake.stream-window. */
+    public static final int DEFAULT_WINDOW = 256;
+
+    /** A new stream's window, before its acks let it grow. */
+    static final int INITIAL_WINDOW = 8;
+
     private final Intake intake;
     private final Rejections rejections;
+    private final int window;
     private final Clock clock;
     /** Null: status reports are ignored. */
     private final DetectorFleet fleet;
     /** One thread for every stream's acks; each stream's acks stay in commit order. */
     private final ExecutorService ackSender = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("grpc-acks").daemon().factory());
+    /** Streams that stopped reading at the bound on waiting alerts: each resumes once there is room. */
+    private final Queue<Runnable> paused = new ConcurrentLinkedQueue<>();
 
     public GrpcIntake(Intake intake, Rejections rejections, Clock clock) {
         this(intake, rejections, clock, null);
@@ -42,10 +62,37 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
 
     /** @param fleet takes the detectors' status reports and notes their alerts */
     public GrpcIntake(Intake intake, Rejections rejections, Clock clock, DetectorFleet fleet) {
+        this(intake, rejections, clock, fleet, DEFAULT_WINDOW);
+    }
+
+    /** @param window alerts read from a stream ahead of the acks sent on it */
+    public GrpcIntake(Intake intake, Rejections rejections, Clock clock, DetectorFleet fleet, int window) {
+        if (window < 1) {
+            throw new IllegalArgumentException("the stream window must be at least 1, not " + window);
+        }
+        this.window = window;
         this.intake = intake;
+        intake.waiting().onRoom(() -> {
+            try {
+                ackSender.execute(this::resumePaused);
+            } catch (RejectedExecutionException e) {
+                // stopping
+            }
+        });
         this.rejections = rejections;
         this.clock = clock;
         this.fleet = fleet;
+    }
+
+    /** On the ack thread: lets the streams that stopped at the bound read again, as long as there is room. */
+    private void resumePaused() {
+        for (int n = paused.size(); n > 0; n--) {
+            Runnable stream = paused.poll();
+            if (stream == null) {
+                return;
+            }
+            stream.run(); // stops again, and queues itself again, if the room is gone
+        }
     }
 
     /** Stops the ack thread; streams still open get no more acks, so their senders resend. */
@@ -59,8 +106,17 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
         // StreamObserver is not thread-safe; acks are sent from the ack thread only.
         Object lock = new Object();
         ServerCallStreamObserver<Ack> acks = (ServerCallStreamObserver<Ack>) responses;
-        return new StreamObserver<>() {
+        acks.disableAutoRequest();
+        // var: the anonymous class's own method (writable) stays visible.
+        var stream = new StreamObserver<AlertEnvelope>() {
             private int pending; // guarded by lock
+            /** Acks sent whose alerts' places in the window are not yet given back; guarded by lock. */
+            private int owed;
+            /** This stream's window now: grows with its acks from INITIAL_WINDOW to window; guarded by lock. */
+            private int size = Math.min(window, INITIAL_WINDOW);
+            /** Waits in {@code paused} for room; guarded by lock. */
+            private boolean stopped;
+
             private boolean senderDone; // guarded by lock
             private boolean completed; // guarded by lock
             private final Queue<Ack> ready = new ConcurrentLinkedQueue<>();
@@ -74,7 +130,8 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
                     if (fleet != null) {
                         detector = fleet.report(envelope.getStatus());
                     }
-                    return; // no Ack for a status report
+                    acks.request(1); // no Ack for a status report: its place is free at once
+                    return;
                 }
                 if (fleet != null && envelope.getAlert().hasOrigin()) {
                     if (detector == null) {
@@ -109,6 +166,10 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
                 } catch (SpoolFullException e) {
                     rejections.count("grpc", "spool_full");
                     reply(ack(seq, alert.uuid(), Ack.Status.RETRY_LATER, e.getMessage()));
+                } catch (IntakeFullException e) {
+                    // Logged once per episode by WaitingAlerts.
+                    rejections.count("grpc", "intake_full");
+                    reply(ack(seq, alert.uuid(), Ack.Status.RETRY_LATER, e.getMessage()));
                 }
             }
 
@@ -134,11 +195,55 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
                     Ack ack;
                     while ((ack = ready.poll()) != null) {
                         pending--;
+                        owed++;
                         if (!acks.isCancelled()) {
                             acks.onNext(ack);
                         }
                     }
+                    giveBackWindow();
                     completeIfDone();
+                }
+            }
+
+            /**
+             * Reads as many more alerts as acks went out, once the acks can be written: a sender
+             * that does not read its acks gets no more room, so they do not pile up here either.
+             * Holds lock; on the ack thread.
+             */
+            private void giveBackWindow() {
+                if (owed == 0 || stopped || acks.isCancelled() || !acks.isReady()) {
+                    return;
+                }
+                if (!intake.waiting().readable()) {
+                    stopped = true;
+                    paused.add(this::resume);
+                    intake.waiting().paused();
+                    return;
+                }
+                int grow = Math.min(owed, window - size);
+                size += grow;
+                acks.request(owed + grow);
+                owed = 0;
+            }
+
+            /** There is room again (on the ack thread). */
+            private void resume() {
+                synchronized (lock) {
+                    stopped = false;
+                    giveBackWindow();
+                }
+            }
+
+            /** The acks' way is clear again (on the event loop): give back what was held. */
+            void writable() {
+                try {
+                    ackSender.execute(() -> {
+                        synchronized (lock) {
+                            giveBackWindow();
+                        }
+                    });
+                } catch (RejectedExecutionException e) {
+                    // stopping
                 }
             }
 
@@ -171,6 +276,9 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
                 }
             }
         };
+        acks.setOnReadyHandler(stream::writable);
+        acks.request(Math.min(window, INITIAL_WINDOW));
+        return stream;
     }
 
     private static Ack ack(long seq, String uuid, Ack.Status status, String reason) {

@@ -172,6 +172,10 @@ public final class HttpIntake extends HttpFilter {
             // Logged by the spool once per episode; a sender retrying thousands of alerts is not.
             rejections.count("http", "spool_full");
             unavailable(response, "spool_full", e.getMessage());
+        } catch (IntakeFullException e) {
+            // Logged once per episode by WaitingAlerts.
+            rejections.count("http", "intake_full");
+            unavailable(response, "intake_full", e.getMessage());
         } catch (ExecutionException e) {
             rejections.record("http", "spool_error", String.valueOf(e.getMessage()));
             unavailable(response, "spool_error", "the alert could not be written to the spool; retry");

@@ -50,6 +50,7 @@ public final class Intake {
     private final MeterRegistry metrics;
     private final Mutes mutes;
     private final AlertRecorder recorder;
+    private final WaitingAlerts waiting;
     private final Map<InputKey, List<Counter>> inputCounters = new ConcurrentHashMap<>();
     private final Map<EventKey, Counter> eventCounters = new ConcurrentHashMap<>();
     private final Set<String> failedTemplates = ConcurrentHashMap.newKeySet();
@@ -83,6 +84,20 @@ public final class Intake {
             MeterRegistry metrics,
             Mutes mutes,
             AlertRecorder recorder) {
+        this(spool, outputs, customFields, templatedFields, metrics, mutes, recorder, WaitingAlerts.unbounded(metrics));
+    }
+
+    /** @param waiting bounds the alerts taken from senders and not yet durable */
+    public Intake(
+            AlertLog spool,
+            List<ConfiguredOutput> outputs,
+            Map<String, String> customFields,
+            Map<String, AlertTemplate> templatedFields,
+            MeterRegistry metrics,
+            Mutes mutes,
+            AlertRecorder recorder,
+            WaitingAlerts waiting) {
+        this.waiting = waiting;
         this.mutes = mutes;
         this.recorder = recorder;
         this.spool = spool;
@@ -100,6 +115,7 @@ public final class Intake {
      * Takes an alert from {@code input} ("http" or "grpc").
      *
      * @throws SpoolFullException when the disk budget is used up (nothing written)
+     * @throws IntakeFullException when too many alerts wait to be made durable (nothing written)
      */
     public CompletableFuture<Result> accept(Alert alert, String input) {
         return spoolFor(alert, input, false, true);
@@ -139,14 +155,33 @@ public final class Intake {
             }
         }
         byte[] payload = AlertJson.write(alert);
+        // The sidekick's own alerts (a detector gone silent) are few and not resent by anyone: never refused.
+        boolean bounded = !input.equals("fleet");
+        long size = payload.length;
+        if (bounded) {
+            try {
+                waiting.take(size, input.equals("grpc"));
+            } catch (IntakeFullException e) {
+                count(input, alert.source(), "retry_later");
+                throw e;
+            }
+        }
         CompletableFuture<Boolean> written;
         try {
             written = spool.append(alert, payload, targets, senderUuid);
-        } catch (SpoolFullException e) {
-            count(input, alert.source(), "retry_later");
+        } catch (RuntimeException e) {
+            if (bounded) {
+                waiting.settled(size);
+            }
+            if (e instanceof SpoolFullException) {
+                count(input, alert.source(), "retry_later");
+            }
             throw e;
         }
         return written.handle((fresh, error) -> {
+            if (bounded) {
+                waiting.settled(size);
+            }
             if (error != null) {
                 count(input, alert.source(), "retry_later");
                 throw new IllegalStateException("spool write failed: " + error.getMessage(), error);
@@ -192,6 +227,11 @@ public final class Intake {
             }
         });
         return alert.withOutputFields(values);
+    }
+
+    /** The alerts taken and not yet durable, and their bound. */
+    public WaitingAlerts waiting() {
+        return waiting;
     }
 
     /** Counts an input refused before it reached the pipeline. */
