@@ -29,6 +29,7 @@ SINK_PORT=${SINK_PORT:-18090}
 CEILING_PORT=${CEILING_PORT:-18091}
 BASE_PORT=${BASE_PORT:-2820}        # replica i: HTTP BASE_PORT+10i, gRPC BASE_PORT+10i+2
 SIDEKICK_JVM_OPTS=${SIDEKICK_JVM_OPTS:-"-Xms512m -Xmx512m"}
+SIDEKICK_ARGS=${SIDEKICK_ARGS:-}    # more --key=value arguments for every replica (A/B of settings)
 OUT=${OUT:-$ROOT/bench/target/scaleout-$(date +%Y%m%d-%H%M%S)}
 export ALERTS=${ALERTS:-$ROOT/bench/src/main/resources/falco/sample_alerts.jsonl}
 
@@ -100,7 +101,7 @@ start_replicas() { # mode count
         --peregrine.log.kafka.topic-prefix="bench-$mode." --peregrine.log.kafka.group-prefix="bench-$mode.")
     fi
     # shellcheck disable=SC2086
-    "$JAVA" $SIDEKICK_JVM_OPTS -jar "$JAR" "${args[@]}" > "$OUT/$mode-$i.log" 2>&1 &
+    "$JAVA" $SIDEKICK_JVM_OPTS -jar "$JAR" "${args[@]}" $SIDEKICK_ARGS > "$OUT/$mode-$i.log" 2>&1 &
     REPLICAS+=($!)
     PIDS+=($!)
   done
