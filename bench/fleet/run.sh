@@ -65,7 +65,7 @@ fi
 BENCH_CP="$ROOT/bench/target/bench.jar:$ROOT/bench/target/lib/*"
 [[ -n $(cd "$ROOT/bench/target/lib" && ls detector-*.jar 2>/dev/null) ]] || { echo "build with -Pfleet first" >&2; exit 1; }
 if [[ $MODE == kafka ]]; then
-  unzip -l "$ROOT/bench/target/bench.jar" | grep -q scaleout/KafkaServer || { echo "build with -Pfleet,scaleout first" >&2; exit 1; }
+  [[ $(unzip -l "$ROOT/bench/target/bench.jar") == *scaleout/KafkaServer* ]] || { echo "build with -Pfleet,scaleout first" >&2; exit 1; }
 fi
 mkdir -p "$OUT"
 SPOOLS=$(mktemp -d /var/tmp/peregrine-fleet.XXXXXX)
@@ -119,7 +119,8 @@ fi
 http_port() { echo $((HTTP_PORT + 10 * ($1 - 1))); }
 grpc_port() { echo $((GRPC_PORT + 10 * ($1 - 1))); }
 start_sidekick() { # replica spool-dir log topic-prefix
-  local args=(--server.port="$(http_port "$1")" --server.address=127.0.0.1
+  # The dashboard on the HTTP port, not its own 2802: several replicas share this host.
+  local args=(--server.port="$(http_port "$1")" --peregrine.ui.port="$(http_port "$1")" --server.address=127.0.0.1
     --spring.grpc.server.address="127.0.0.1:$(grpc_port "$1")"
     --peregrine.spool.dir="$2" --peregrine.outputs.sink.type=webhook
     --peregrine.outputs.sink.url="http://127.0.0.1:$SINK_PORT/")

@@ -91,7 +91,8 @@ start_replicas() { # mode count
   local mode=$1 n=$2 i
   REPLICAS=()
   for i in $(seq "$n"); do
-    local args=(--server.address=127.0.0.1 --server.port=$((BASE_PORT + 10 * i))
+    # The dashboard on the HTTP port, not its own 2802: several replicas share this host.
+    local args=(--server.address=127.0.0.1 --server.port=$((BASE_PORT + 10 * i)) --peregrine.ui.port=$((BASE_PORT + 10 * i))
       --spring.grpc.server.address=127.0.0.1:$((BASE_PORT + 10 * i + 2))
       --peregrine.spool.dir="$OUT/$mode-$i"
       --peregrine.outputs.sink.type=webhook --peregrine.outputs.sink.url="http://127.0.0.1:$SINK_PORT/")
