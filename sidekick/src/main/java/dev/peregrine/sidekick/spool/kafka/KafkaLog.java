@@ -85,14 +85,7 @@ public final class KafkaLog implements AlertLog {
         Map<String, Object> p = common();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // Intake pipelines: each alert's send returns at once and its answer waits for its own
-        // acknowledgement, so every alert arriving meanwhile joins the same produce request. A
-        // record batch is per partition, and keys spread alerts over all partitions: with 1 ms
-        // and 16 KB batches most batches held one ~1.7 KB alert (the broker's and the sender's
-        // cost is per batch). 5 ms and room for ~150 alerts per batch fill them under load; the
-        // 5 ms are small beside the acknowledgement of every in-sync replica that intake waits for.
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
         // Intake must answer within a sender's patience: better RETRY_LATER than a hung request.
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
