@@ -29,6 +29,7 @@ SINK_PORT=${SINK_PORT:-18090}
 CEILING_PORT=${CEILING_PORT:-18091}
 BASE_PORT=${BASE_PORT:-2820}        # replica i: HTTP BASE_PORT+10i, gRPC BASE_PORT+10i+2
 SIDEKICK_JVM_OPTS=${SIDEKICK_JVM_OPTS:-"-Xms512m -Xmx512m"}
+SIDEKICK_ARGS=${SIDEKICK_ARGS:-}    # more --key=value arguments for every replica (A/B of settings)
 OUT=${OUT:-$ROOT/bench/target/scaleout-$(date +%Y%m%d-%H%M%S)}
 export ALERTS=${ALERTS:-$ROOT/bench/src/main/resources/falco/sample_alerts.jsonl}
 
@@ -90,7 +91,8 @@ start_replicas() { # mode count
   local mode=$1 n=$2 i
   REPLICAS=()
   for i in $(seq "$n"); do
-    local args=(--server.address=127.0.0.1 --server.port=$((BASE_PORT + 10 * i))
+    # The dashboard on the HTTP port, not its own 2802: several replicas share this host.
+    local args=(--server.address=127.0.0.1 --server.port=$((BASE_PORT + 10 * i)) --peregrine.ui.port=$((BASE_PORT + 10 * i))
       --spring.grpc.server.address=127.0.0.1:$((BASE_PORT + 10 * i + 2))
       --peregrine.spool.dir="$OUT/$mode-$i"
       --peregrine.outputs.sink.type=webhook --peregrine.outputs.sink.url="http://127.0.0.1:$SINK_PORT/")
@@ -100,7 +102,7 @@ start_replicas() { # mode count
         --peregrine.log.kafka.topic-prefix="bench-$mode." --peregrine.log.kafka.group-prefix="bench-$mode.")
     fi
     # shellcheck disable=SC2086
-    "$JAVA" $SIDEKICK_JVM_OPTS -jar "$JAR" "${args[@]}" > "$OUT/$mode-$i.log" 2>&1 &
+    "$JAVA" $SIDEKICK_JVM_OPTS -jar "$JAR" "${args[@]}" $SIDEKICK_ARGS > "$OUT/$mode-$i.log" 2>&1 &
     REPLICAS+=($!)
     PIDS+=($!)
   done

@@ -1,5 +1,7 @@
 package dev.peregrine.bench.fleet;
 
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What all simulated links did, summed: read once a second by {@link FleetLoad}. */
@@ -20,4 +22,10 @@ final class FleetCounters {
     final LongAdder connects = new LongAdder();
     /** Connected links whose stream ended. */
     final LongAdder lost = new LongAdder();
+    /** The uuids the sidekicks acknowledged as durable, when asked for (--acked-file); else null. */
+    final Queue<String> ackedUuids;
+
+    FleetCounters(boolean keepAckedUuids) {
+        this.ackedUuids = keepAckedUuids ? new ConcurrentLinkedQueue<>() : null;
+    }
 }

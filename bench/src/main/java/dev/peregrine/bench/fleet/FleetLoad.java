@@ -6,13 +6,19 @@ import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.Origin;
 import dev.peregrine.detector.alert.AlertMessage;
 import dev.peregrine.detector.transport.LinkSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -38,7 +44,9 @@ import org.HdrHistogram.Recorder;
 public final class FleetLoad {
 
     public static void main(String[] args) throws Exception {
-        String target = arg(args, "--sidekick", "127.0.0.1:2813");
+        // Several replicas, comma-separated: link i starts on replica i mod n, as a Service would
+        // spread them; its later streams go to a random replica.
+        List<String> targets = List.of(arg(args, "--sidekick", "127.0.0.1:2813").split(","));
         int links = Integer.parseInt(arg(args, "--links", "5000"));
         int rate = Integer.parseInt(arg(args, "--rate", "1"));
         int burst = Integer.parseInt(arg(args, "--burst", "10"));
@@ -49,16 +57,20 @@ public final class FleetLoad {
         int connectTimeout = Integer.parseInt(arg(args, "--connect-timeout", "180"));
         boolean restart = List.of(args).contains("--restart");
         int restartTimeout = Integer.parseInt(arg(args, "--restart-timeout", "300"));
+        // The replica the harness kills; its links are the ones watched. Default: all links.
+        String restartTarget = arg(args, "--restart-target", "");
+        // Every uuid acknowledged DURABLE, one a line, written at the end (for a loss check).
+        String ackedFile = arg(args, "--acked-file", "");
 
         // The detector's own link settings: window 1,024, backoff 200 ms doubling up to 30 s.
-        LinkSettings settings = LinkSettings.plaintext(target);
+        LinkSettings settings = LinkSettings.plaintext(targets.getFirst());
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("fleet-timer").daemon().unstarted(r));
         Recorder latency = new Recorder(3);
-        FleetCounters counters = new FleetCounters();
+        FleetCounters counters = new FleetCounters(!ackedFile.isEmpty());
         List<SimulatedLink> fleet = new ArrayList<>(links);
         for (int i = 0; i < links; i++) {
-            fleet.add(new SimulatedLink(target, settings, timer, latency, counters));
+            fleet.add(new SimulatedLink(targets, i, settings, timer, latency, counters));
         }
         for (int i = 0; i < links; i++) {
             SimulatedLink link = fleet.get(i);
@@ -98,28 +110,45 @@ public final class FleetLoad {
                 counters.dropped.sum(),
                 counters.rejected.sum()));
         if (restart) {
-            restart(fleet, counters, latency, restartTimeout);
+            restart(fleet, counters, latency, restartTimeout, restartTarget);
         }
         producer.interrupt();
         stats.interrupt();
         fleet.forEach(SimulatedLink::close);
         timer.shutdownNow();
+        if (!ackedFile.isEmpty()) {
+            Files.write(Path.of(ackedFile), counters.ackedUuids);
+            say("ACKED count=" + counters.ackedUuids.size() + " file=" + ackedFile);
+        }
         say("DONE");
         System.exit(0);
     }
 
-    private static void restart(List<SimulatedLink> fleet, FleetCounters counters, Recorder latency, int timeoutSeconds)
+    private static void restart(
+            List<SimulatedLink> fleet, FleetCounters counters, Recorder latency, int timeoutSeconds, String target)
             throws InterruptedException {
-        int links = fleet.size();
         say("AWAIT_RESTART");
         long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
-        if (!await(() -> connected(fleet) == 0, 120)) {
-            say("RESTART_RESULT error=links-not-lost connected=" + connected(fleet));
+        // The links on the replica to be killed, and how many streams each had lost before.
+        List<SimulatedLink> watched = new ArrayList<>();
+        Map<SimulatedLink, Integer> lostBefore = new HashMap<>();
+        for (SimulatedLink l : fleet) {
+            if (target.isEmpty() || l.target().equals(target)) {
+                watched.add(l);
+                lostBefore.put(l, l.streamsLost());
+            }
+        }
+        int links = watched.size();
+        // Lost: its stream ended since; back: lost, and acked again on a new stream (any replica).
+        Predicate<SimulatedLink> lost = l -> l.streamsLost() > lostBefore.get(l);
+        if (links == 0 || !await(() -> count(watched, lost) == links, 120)) {
+            say("RESTART_RESULT error=links-not-lost watched=" + links + " lost=" + count(watched, lost));
             return;
         }
-        long lost = System.currentTimeMillis();
+        long lostAt = System.currentTimeMillis();
         long attempts0 = counters.attempts.sum();
-        say("LOST ms=" + lost);
+        say("LOST ms=" + lostAt + " links=" + links);
+        Predicate<SimulatedLink> back = l -> lost.test(l) && l.connected();
         int[] marks = {1, links / 2, links * 9 / 10, links * 99 / 100, links};
         long[] at = new long[marks.length];
         int next = 0;
@@ -127,7 +156,7 @@ public final class FleetLoad {
         long lastAttempts = attempts0;
         long lastSecond = System.currentTimeMillis();
         while (next < marks.length && System.currentTimeMillis() < deadline) {
-            int c = connected(fleet);
+            int c = count(watched, back);
             long now = System.currentTimeMillis();
             while (next < marks.length && c >= Math.max(1, marks[next])) {
                 at[next++] = now;
@@ -141,25 +170,29 @@ public final class FleetLoad {
             Thread.sleep(20);
         }
         if (next < marks.length) {
-            say("RESTART_RESULT error=timeout connected=" + connected(fleet) + " of " + links);
+            say("RESTART_RESULT error=timeout back=" + count(watched, back) + " of " + links);
             return;
         }
+        Map<String, Integer> where = new TreeMap<>();
+        watched.forEach(l -> where.merge(l.target(), 1, Integer::sum));
+        say("BACK_ON " + where);
         long backlog = waiting(fleet);
         latency.getIntervalHistogram();
         // The backlog each link held is sent on its new stream: wait until it is down to the steady
         // state again (at most about one alert per link in flight).
         long drainedBy = -1;
         while (System.currentTimeMillis() < deadline) {
-            if (waiting(fleet) <= links) {
+            if (waiting(fleet) <= fleet.size()) {
                 drainedBy = System.currentTimeMillis();
                 break;
             }
             Thread.sleep(100);
         }
         say(String.format(
-                "RESTART_RESULT lost_ms=%d first_ms=%d half_ms=%d p90_ms=%d p99_ms=%d all_ms=%d drained_ms=%d"
+                "RESTART_RESULT links=%d lost_ms=%d first_ms=%d half_ms=%d p90_ms=%d p99_ms=%d all_ms=%d drained_ms=%d"
                         + " backlog=%d attempts=%d peak_attempts_per_s=%d",
-                lost,
+                links,
+                lostAt,
                 at[0],
                 at[1],
                 at[2],
@@ -252,6 +285,14 @@ public final class FleetLoad {
         int n = 0;
         for (SimulatedLink l : fleet) {
             n += l.connected() ? 1 : 0;
+        }
+        return n;
+    }
+
+    private static int count(List<SimulatedLink> links, Predicate<SimulatedLink> p) {
+        int n = 0;
+        for (SimulatedLink l : links) {
+            n += p.test(l) ? 1 : 0;
         }
         return n;
     }

@@ -11,6 +11,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -38,7 +39,9 @@ final class SimulatedLink {
 
     private record Pending(Alert alert, long dueNanos) {}
 
-    private final String target;
+    /** The sidekicks behind one address, as a Kubernetes Service spreads connections over replicas. */
+    private final List<String> targets;
+
     private final LinkSettings settings;
     private final ScheduledExecutorService timer;
     private final Recorder latencyMicros;
@@ -55,14 +58,24 @@ final class SimulatedLink {
     private boolean ackedOnStream; // guarded by this
     private volatile boolean connected;
     private volatile boolean closed;
+    /** Where the current (or last) stream goes. */
+    private volatile String target;
+    /** Connected streams this link lost. */
+    private volatile int streamsLost;
 
+    /**
+     * @param targets the replicas; the first stream goes to {@code targets[first]}, each later one
+     *     to a random replica (a Service picks an endpoint per new connection)
+     */
     SimulatedLink(
-            String target,
+            List<String> targets,
+            int first,
             LinkSettings settings,
             ScheduledExecutorService timer,
             Recorder latencyMicros,
             FleetCounters counters) {
-        this.target = target;
+        this.targets = List.copyOf(targets);
+        this.target = targets.get(first % targets.size());
         this.settings = settings;
         this.timer = timer;
         this.latencyMicros = latencyMicros;
@@ -73,6 +86,16 @@ final class SimulatedLink {
     /** Connected: the current stream got an ack (alerts flow), as {@code SidekickLink.connected()}. */
     boolean connected() {
         return connected;
+    }
+
+    /** The replica the current (or last) stream went to. */
+    String target() {
+        return target;
+    }
+
+    /** How many connected streams this link has lost so far. */
+    int streamsLost() {
+        return streamsLost;
     }
 
     synchronized int waiting() {
@@ -93,6 +116,9 @@ final class SimulatedLink {
     synchronized void connect() {
         if (closed) {
             return;
+        }
+        if (channel != null) { // not the first attempt
+            target = targets.get(ThreadLocalRandom.current().nextInt(targets.size()));
         }
         counters.attempts.increment();
         // As SidekickLink.channel() builds it, plaintext.
@@ -145,6 +171,9 @@ final class SimulatedLink {
             case DURABLE -> {
                 latencyMicros.recordValue(Math.max(0, (System.nanoTime() - p.dueNanos()) / 1000));
                 counters.acked.increment();
+                if (counters.ackedUuids != null) {
+                    counters.ackedUuids.add(p.alert().getUuid());
+                }
                 if (!connected) {
                     counters.connects.increment();
                 }
@@ -169,6 +198,7 @@ final class SimulatedLink {
         stream = null;
         if (connected) {
             counters.lost.increment();
+            streamsLost++;
         }
         connected = false;
         channel.shutdownNow();

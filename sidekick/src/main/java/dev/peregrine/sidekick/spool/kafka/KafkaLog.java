@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -247,6 +250,28 @@ public final class KafkaLog implements AlertLog {
 
     @Override
     public void close() {
+        log.info("alert log: producer {}", batching(producer.metrics()));
         producer.close(Duration.ofSeconds(10));
     }
+
+    /** How well intake batched, from the producer's own metrics: what a tuning is judged by. */
+    static String batching(Map<MetricName, ? extends Metric> metrics) {
+        Map<String, Object> m = new TreeMap<>();
+        metrics.forEach((name, metric) -> {
+            if (name.group().equals("producer-metrics") && BATCHING.contains(name.name())) {
+                m.put(name.name(), metric.metricValue());
+            }
+        });
+        return m.toString();
+    }
+
+    private static final Set<String> BATCHING = Set.of(
+            "record-send-total",
+            "request-total",
+            "records-per-request-avg",
+            "batch-size-avg",
+            "record-size-avg",
+            "record-queue-time-avg",
+            "request-latency-avg",
+            "compression-rate-avg");
 }

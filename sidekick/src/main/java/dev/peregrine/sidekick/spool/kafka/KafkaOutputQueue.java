@@ -71,6 +71,8 @@ final class KafkaOutputQueue implements OutputQueue {
     private final RecentUuids recent;
     private final Thread poller;
     private volatile boolean running = true;
+    /** Stopped as a killed replica stops: nothing more is committed ({@link #halt}). */
+    private volatile boolean halted;
 
     /** One owned partition: entries handed out and not yet delivered, and where reading got to. */
     private static final class Progress {
@@ -156,7 +158,9 @@ final class KafkaOutputQueue implements OutputQueue {
             log.error("output {}: reading topic {} stopped: {}", output, topic, e.toString(), e);
         } finally {
             try {
-                commitLast();
+                if (!halted) {
+                    commitLast();
+                }
             } catch (RuntimeException e) {
                 log.warn(
                         "output {}: last offset commit failed, deliveries since the previous one repeat: {}",
@@ -239,6 +243,10 @@ final class KafkaOutputQueue implements OutputQueue {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             List<Integer> numbers =
                     partitions.stream().map(TopicPartition::partition).toList();
+            if (halted) {
+                forget(numbers);
+                return;
+            }
             finishInFlight(numbers);
             try {
                 commit(numbers, true);
@@ -419,6 +427,15 @@ final class KafkaOutputQueue implements OutputQueue {
     @Override
     public CompletableFuture<Boolean> append(String uuid, byte[] payload) {
         return kafka.send(topic, uuid, uuid, payload, null);
+    }
+
+    /**
+     * Stops reading and leaves the group without committing what was delivered since the last
+     * commit, as a replica killed at this moment would (tests: the next owner must deliver it).
+     */
+    void halt() {
+        halted = true;
+        close();
     }
 
     @Override
