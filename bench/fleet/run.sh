@@ -101,7 +101,7 @@ exec 9>"$LOCK"
 echo "waiting for $LOCK"
 flock -w 900 9 || { echo "$LOCK still held after 15 min" >&2; exit 1; }
 
-sed -e "s#@RUN@#$OUT#g" -e "s#@SINK_PORT@#$SINK_PORT#g" -e "s#@CEILING_PORT@#$((SINK_PORT + 1))#g" \
+sed -e "s#@RUN@#$OUT#g" -e "s#@SINK_PORT@#$SINK_PORT#g" -e "s#@CEILING_PORT@#$((SINK_PORT + 1))#g" -e "s#@PROXY_PORT@#$((SINK_PORT + 2))#g" -e "s#@PROXY_SINK_PORT@#$((SINK_PORT + 3))#g" \
   "$ROOT/bench/intake/nginx.conf.template" > "$OUT/nginx.conf"
 nginx -p "$OUT" -c "$OUT/nginx.conf" > "$OUT/nginx.out" 2>&1 9>&- &
 NGINX_PID=$!

@@ -70,7 +70,7 @@ cpu_ms() { # CPU time (user + system, ms) of the given processes
 delivered() { grep -c '^200 ' "$OUT/sink-access.log" 2>/dev/null || echo 0; }
 
 # --- nginx: the webhook sink ---
-sed -e "s#@RUN@#$OUT#g" -e "s#@SINK_PORT@#$SINK_PORT#g" -e "s#@CEILING_PORT@#$CEILING_PORT#g" \
+sed -e "s#@RUN@#$OUT#g" -e "s#@SINK_PORT@#$SINK_PORT#g" -e "s#@CEILING_PORT@#$CEILING_PORT#g" -e "s#@PROXY_PORT@#$((SINK_PORT + 2))#g" -e "s#@PROXY_SINK_PORT@#$((SINK_PORT + 3))#g" \
   "$ROOT/bench/intake/nginx.conf.template" > "$OUT/nginx.conf"
 nginx -p "$OUT" -c "$OUT/nginx.conf" > "$OUT/nginx.out" 2>&1 &
 PIDS+=($!)

@@ -65,7 +65,7 @@ cleanup() { stop "$LOAD_PID"; stop "$DETECTOR_PID"; stop "$SIDEKICK_PID"; stop "
 trap cleanup EXIT INT TERM
 wait_http() { for _ in $(seq $(($2 * 10))); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
 
-sed -e "s#@RUN@#$OUT#g" -e "s#@SINK_PORT@#$SINK_PORT#g" -e "s#@CEILING_PORT@#$((SINK_PORT + 1))#g" \
+sed -e "s#@RUN@#$OUT#g" -e "s#@SINK_PORT@#$SINK_PORT#g" -e "s#@CEILING_PORT@#$((SINK_PORT + 1))#g" -e "s#@PROXY_PORT@#$((SINK_PORT + 2))#g" -e "s#@PROXY_SINK_PORT@#$((SINK_PORT + 3))#g" \
   "$ROOT/bench/intake/nginx.conf.template" > "$OUT/nginx.conf"
 nginx -p "$OUT" -c "$OUT/nginx.conf" > "$OUT/nginx.out" 2>&1 &
 NGINX_PID=$!
