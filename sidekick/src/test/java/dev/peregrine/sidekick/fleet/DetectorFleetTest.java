@@ -173,6 +173,12 @@ class DetectorFleetTest {
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> detector(ui).get("down").asBoolean());
             await().atMost(Duration.ofSeconds(30)).until(() -> deliveredRule("Peregrine detector down"));
+            // The store writes in batches behind delivery: wait for it to have the alert.
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> ui.json("/api/alerts?rule=Peregrine+detector+down")
+                                    .get("total")
+                                    .asLong()
+                            > 0);
             JsonNode stored = ui.json("/api/alerts?rule=Peregrine+detector+down");
             assertThat(stored.get("total").asLong()).isEqualTo(1);
             JsonNode down = stored.get("alerts").get(0).get("alert");
