@@ -22,7 +22,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -203,9 +202,9 @@ public final class Spool implements AlertLog {
     }
 
     /** A reader for one output's queue; not thread-safe, one per delivery worker. */
-    public Reader reader(String output) {
+    public SpoolReader reader(String output) {
         try {
-            return new Reader(output, database.connect());
+            return new SpoolReader(this, output, doorbell(output), database.connect());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open a spool reader: " + e.getMessage(), e);
         }
@@ -379,33 +378,6 @@ public final class Spool implements AlertLog {
 
     private Doorbell doorbell(String output) {
         return doorbells.computeIfAbsent(output, k -> new Doorbell());
-    }
-
-    /**
-     * Rung after each commit that added entries to an output's queue. A count rather than a token,
-     * so every reader of the output can tell whether anything was committed since its last read.
-     */
-    private static final class Doorbell {
-        private long rings; // guarded by this
-
-        synchronized void ring() {
-            rings++;
-            notifyAll();
-        }
-
-        synchronized long rings() {
-            return rings;
-        }
-
-        /** Waits until it rang after {@code seen} rings, at most {@code millis}. */
-        synchronized void await(long seen, long millis) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-            long left = millis;
-            while (rings == seen && left > 0) {
-                wait(left);
-                left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            }
-        }
     }
 
     /** Commits so far that were fsync'd (with appends), and that were not (removals only). */
@@ -584,106 +556,6 @@ public final class Spool implements AlertLog {
                 }
             } catch (SQLException e) {
                 log.warn("pruning accepted uuids failed: {}", e.getMessage());
-            }
-        }
-    }
-
-    /** Reads one output's queue in order, starting after the last entry it returned. */
-    public final class Reader implements OutputQueue {
-        private final String output;
-        private final Connection connection;
-        private final PreparedStatement next;
-        private long after;
-        /** The last read returned less than asked for: it saw everything committed before it. */
-        private boolean caughtUp;
-        /** The doorbell's rings just before the last read. */
-        private long seen = -1;
-
-        private Reader(String output, Connection connection) throws SQLException {
-            this.output = output;
-            this.connection = connection;
-            this.next = connection.prepareStatement(
-                    "SELECT id, uuid, accepted_at, payload FROM queue WHERE output = ? AND id > ? ORDER BY id LIMIT ?");
-        }
-
-        /**
-         * Up to {@code max} entries not yet returned by this reader, waiting up to {@code wait} for
-         * the first one to arrive.
-         *
-         * <p>A reader that caught up (its last read got less than it asked for) and has not heard
-         * the doorbell since waits for it before querying: at everyday rates a delivery's next
-         * call would otherwise run a query that finds nothing after every batch, and each query
-         * after another connection's commit starts from an emptied page cache (WAL mode). The
-         * wait ends at the commit's ring, not at a poll interval; without a ring it queries once
-         * more after {@code wait}, as before.
-         */
-        @Override
-        public List<SpoolEntry> next(int max, Duration wait) throws InterruptedException {
-            Doorbell bell = doorbell(output);
-            if (caughtUp && bell.rings() == seen) {
-                bell.await(seen, wait.toMillis());
-                return read(max, bell);
-            }
-            List<SpoolEntry> entries = read(max, bell);
-            if (entries.isEmpty()) {
-                bell.await(seen, wait.toMillis());
-                entries = read(max, bell);
-            }
-            return entries;
-        }
-
-        @Override
-        public CompletableFuture<Boolean> remove(SpoolEntry entry) {
-            return Spool.this.remove(entry);
-        }
-
-        @Override
-        public CompletableFuture<Boolean> bury(SpoolEntry entry, String reason) {
-            return Spool.this.bury(entry, reason);
-        }
-
-        @Override
-        public CompletableFuture<Boolean> append(String uuid, byte[] payload) {
-            return Spool.this.append(uuid, payload, List.of(output));
-        }
-
-        /** Reads again from the start of the queue: entries returned before but still there come back. */
-        public void rewind() {
-            after = 0;
-            caughtUp = false;
-        }
-
-        private List<SpoolEntry> read(int max, Doorbell bell) {
-            // Before the query: a commit it does not see rings after this.
-            seen = bell.rings();
-            List<SpoolEntry> entries = new ArrayList<>();
-            try {
-                next.setString(1, output);
-                next.setLong(2, after);
-                next.setInt(3, max);
-                try (ResultSet rs = next.executeQuery()) {
-                    while (rs.next()) {
-                        entries.add(
-                                new SpoolEntry(rs.getLong(1), output, rs.getString(2), rs.getLong(3), rs.getBytes(4)));
-                    }
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException("reading the spool for output " + output + ": " + e.getMessage(), e);
-            }
-            if (!entries.isEmpty()) {
-                after = entries.getLast().id();
-            }
-            caughtUp = entries.size() < max;
-            return entries;
-        }
-
-        @Override
-        public void close() {
-            try {
-                next.close();
-                connection.close();
-            } catch (SQLException e) {
-                log.warn("closing a spool reader: {}", e.getMessage());
             }
         }
     }

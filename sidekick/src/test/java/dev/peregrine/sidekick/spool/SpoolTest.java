@@ -47,8 +47,8 @@ class SpoolTest {
             assertThat(spool.depth("b")).isEqualTo(25);
         }
         try (Spool spool = open(1 << 20);
-                Spool.Reader a = spool.reader("a");
-                Spool.Reader b = spool.reader("b")) {
+                SpoolReader a = spool.reader("a");
+                SpoolReader b = spool.reader("b")) {
             assertThat(spool.depth("a")).isEqualTo(50);
             List<SpoolEntry> all = a.next(100, Duration.ofSeconds(1));
             assertThat(all).extracting(SpoolEntry::uuid).containsExactlyElementsOf(uuids);
@@ -64,8 +64,8 @@ class SpoolTest {
     void readersThatCaughtUpAreWokenByTheCommitNotByTheirWaitRunningOut() throws Exception {
         var pool = Executors.newFixedThreadPool(2);
         try (Spool spool = open(1 << 20);
-                Spool.Reader a = spool.reader("a");
-                Spool.Reader b = spool.reader("a")) {
+                SpoolReader a = spool.reader("a");
+                SpoolReader b = spool.reader("a")) {
             spool.append(UUID.randomUUID().toString(), payload("first"), List.of("a"))
                     .get(10, TimeUnit.SECONDS);
             assertThat(a.next(64, Duration.ofSeconds(1))).hasSize(1);
@@ -92,7 +92,7 @@ class SpoolTest {
     @Test
     void aReaderThatCaughtUpStillReadsWhatWasCommittedBetweenItsCalls() throws Exception {
         try (Spool spool = open(1 << 20);
-                Spool.Reader r = spool.reader("a")) {
+                SpoolReader r = spool.reader("a")) {
             spool.append(UUID.randomUUID().toString(), payload("first"), List.of("a"))
                     .get(10, TimeUnit.SECONDS);
             assertThat(r.next(64, Duration.ofSeconds(1))).hasSize(1);
@@ -120,7 +120,7 @@ class SpoolTest {
         }
     }
 
-    private static List<SpoolEntry> next(Spool.Reader reader, Duration wait) {
+    private static List<SpoolEntry> next(SpoolReader reader, Duration wait) {
         try {
             return reader.next(64, wait);
         } catch (InterruptedException e) {
@@ -136,7 +136,7 @@ class SpoolTest {
                 spool.append(UUID.randomUUID().toString(), payload("x" + i), List.of("a"))
                         .get(10, TimeUnit.SECONDS);
             }
-            try (Spool.Reader r = spool.reader("a")) {
+            try (SpoolReader r = spool.reader("a")) {
                 List<SpoolEntry> entries = r.next(10, Duration.ofSeconds(1));
                 spool.remove(entries.get(0));
                 assertThat(spool.bury(entries.get(1), "rejected by destination").get(10, TimeUnit.SECONDS))
@@ -146,7 +146,7 @@ class SpoolTest {
             assertThat(spool.deadCount()).isEqualTo(1);
         }
         try (Spool spool = open(1 << 20);
-                Spool.Reader r = spool.reader("a")) {
+                SpoolReader r = spool.reader("a")) {
             assertThat(r.next(10, Duration.ofSeconds(1)))
                     .extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
                     .containsExactly("x2");
@@ -161,8 +161,8 @@ class SpoolTest {
                 spool.append(UUID.randomUUID().toString(), payload("x" + i), List.of("a", "b"))
                         .get(10, TimeUnit.SECONDS);
             }
-            try (Spool.Reader a = spool.reader("a");
-                    Spool.Reader b = spool.reader("b")) {
+            try (SpoolReader a = spool.reader("a");
+                    SpoolReader b = spool.reader("b")) {
                 List<SpoolEntry> entries = a.next(10, Duration.ofSeconds(1));
                 spool.bury(entries.get(0), "404").get(10, TimeUnit.SECONDS);
                 spool.bury(entries.get(2), "404").get(10, TimeUnit.SECONDS);
@@ -182,7 +182,7 @@ class SpoolTest {
             assertThat(spool.deadByOutput()).containsExactly(Map.entry("b", 1L));
         }
         try (Spool spool = open(1 << 20);
-                Spool.Reader a = spool.reader("a")) {
+                SpoolReader a = spool.reader("a")) {
             assertThat(a.next(10, Duration.ofSeconds(1)))
                     .extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
                     .as("the requeued ones after what was still waiting, in their order")
@@ -202,7 +202,7 @@ class SpoolTest {
             spool.append(UUID.randomUUID().toString(), payload("y"), List.of("a"))
                     .get(10, TimeUnit.SECONDS);
             assertThat(spool.commits()).as("{fsync'd, not fsync'd}").containsExactly(2, 0);
-            try (Spool.Reader r = spool.reader("a")) {
+            try (SpoolReader r = spool.reader("a")) {
                 List<SpoolEntry> entries = r.next(10, Duration.ofSeconds(1));
                 assertThat(spool.remove(entries.get(0)).get(10, TimeUnit.SECONDS))
                         .isTrue();
@@ -214,7 +214,7 @@ class SpoolTest {
                 assertThat(spool.remove(entries.get(1)).get(10, TimeUnit.SECONDS))
                         .isTrue();
                 // Not fsync'd but written: another connection (a reader of its own) no longer sees it.
-                try (Spool.Reader other = spool.reader("a")) {
+                try (SpoolReader other = spool.reader("a")) {
                     assertThat(other.next(10, Duration.ZERO))
                             .extracting(SpoolEntry::uuid)
                             .doesNotContain(entries.get(1).uuid())
@@ -223,7 +223,7 @@ class SpoolTest {
             }
         }
         try (Spool spool = open(1 << 20);
-                Spool.Reader r = spool.reader("a")) {
+                SpoolReader r = spool.reader("a")) {
             assertThat(r.next(10, Duration.ofSeconds(1)))
                     .extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
                     .containsExactly("z");
@@ -295,7 +295,7 @@ class SpoolTest {
                     .isInstanceOf(SpoolFullException.class)
                     .hasMessageContaining("peregrine.spool.max-bytes");
             assertThat(spool.depth("a")).isEqualTo(1);
-            try (Spool.Reader r = spool.reader("a")) {
+            try (SpoolReader r = spool.reader("a")) {
                 SpoolEntry e = r.next(1, Duration.ofSeconds(1)).getFirst();
                 spool.bury(e, "make room").get(10, TimeUnit.SECONDS);
             }
@@ -308,7 +308,7 @@ class SpoolTest {
     @Test
     void aReaderWaitingForWorkWakesWhenAnAlertArrives() throws Exception {
         try (Spool spool = open(1 << 20);
-                Spool.Reader r = spool.reader("a")) {
+                SpoolReader r = spool.reader("a")) {
             CompletableFuture<List<SpoolEntry>> read = CompletableFuture.supplyAsync(() -> {
                 try {
                     return r.next(10, Duration.ofSeconds(30));
