@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The project's sample Falco alerts (test resource falco/sample_alerts.jsonl), as Falco sends them. */
 public final class SampleAlerts {
@@ -23,6 +24,13 @@ public final class SampleAlerts {
     /** Sample {@code i} as the sidekick reads it from Falco (a fresh uuid each call). */
     public static Alert alert(int i) {
         return AlertJson.read(LINES.get(i).getBytes(StandardCharsets.UTF_8), Instant::now);
+    }
+
+    /** Sample {@code i}'s Falco JSON with the uuid of {@code alert}: what an output that forwards Falco's JSON sends. */
+    public static ObjectNode falcoJson(int i, Alert alert) {
+        ObjectNode falco = (ObjectNode) JSON.readTree(LINES.get(i));
+        falco.put("uuid", alert.uuid());
+        return falco;
     }
 
     /** Sample {@code i}'s "output" line exactly as Falco sent it, read independently of AlertJson. */

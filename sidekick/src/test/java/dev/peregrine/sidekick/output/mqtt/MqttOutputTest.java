@@ -1,5 +1,7 @@
 package dev.peregrine.sidekick.output.mqtt;
 
+import static dev.peregrine.sidekick.testing.Outputs.sends;
+import static dev.peregrine.sidekick.testing.SampleAlerts.falcoJson;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -34,7 +36,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /** The MQTT output against the real mosquitto (Debian's), started and stopped by the test. */
 class MqttOutputTest {
@@ -114,20 +115,6 @@ class MqttOutputTest {
     static MqttConfig config(String broker, int qos, boolean retained) {
         return new MqttConfig(
                 broker, "falco/events", qos, retained, null, null, null, Duration.ofSeconds(3), TlsConfig.NONE);
-    }
-
-    static ObjectNode falcoJson(int i, Alert alert) {
-        ObjectNode falco = (ObjectNode) JSON.readTree(SampleAlerts.LINES.get(i));
-        falco.put("uuid", alert.uuid());
-        return falco;
-    }
-
-    static void sends(Output out, Alert alert) {
-        try {
-            out.send(alert);
-        } catch (DeliveryException e) {
-            throw new AssertionError(e.getMessage(), e);
-        }
     }
 
     @Test

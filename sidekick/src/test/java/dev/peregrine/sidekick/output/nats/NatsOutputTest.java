@@ -1,6 +1,8 @@
 package dev.peregrine.sidekick.output.nats;
 
 import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
+import static dev.peregrine.sidekick.testing.Outputs.sends;
+import static dev.peregrine.sidekick.testing.SampleAlerts.falcoJson;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -41,7 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /** The NATS output against the real nats-server (Debian's), started and stopped by the test. */
 class NatsOutputTest {
@@ -65,12 +66,6 @@ class NatsOutputTest {
 
     static Alert sample(int i) {
         return SampleAlerts.alert(i);
-    }
-
-    static ObjectNode falcoJsonWithUuid(int i, Alert alert) {
-        ObjectNode falco = (ObjectNode) JSON.readTree(SAMPLES.get(i));
-        falco.put("uuid", alert.uuid());
-        return falco;
     }
 
     // --- the server
@@ -174,14 +169,6 @@ class NatsOutputTest {
     }
 
     /** For await(): a failed send is an assertion that is not met yet. */
-    static void sends(Output out, Alert alert) {
-        try {
-            out.send(alert);
-        } catch (DeliveryException e) {
-            throw new AssertionError(e.getMessage(), e);
-        }
-    }
-
     // --- the tests
 
     @Test
@@ -213,7 +200,7 @@ class NatsOutputTest {
             assertThat(m.getSubject()).isEqualTo(expectedSubjects.get(i));
             assertThat(m.getHeaders().get("Nats-Msg-Id")).containsExactly(alert.uuid());
             assertThat(m.getHeaders().size()).isEqualTo(1);
-            assertThat(JSON.readTree(m.getData())).isEqualTo(falcoJsonWithUuid(i, alert));
+            assertThat(JSON.readTree(m.getData())).isEqualTo(falcoJson(i, alert));
         }
         assertThat(sub.nextMessage(Duration.ofMillis(200))).isNull();
     }
@@ -300,7 +287,7 @@ class NatsOutputTest {
         var first = jsm.getMessage("FALCO", 1);
         assertThat(first.getSubject()).isEqualTo("peregrine.critical.fileless_execution_via_memfd_create");
         assertThat(first.getHeaders().getFirst("Nats-Msg-Id")).isEqualTo(alert.uuid());
-        assertThat(JSON.readTree(first.getData())).isEqualTo(falcoJsonWithUuid(8, alert));
+        assertThat(JSON.readTree(first.getData())).isEqualTo(falcoJson(8, alert));
         assertThat(jsm.getMessage("FALCO", 2).getHeaders().getFirst("Nats-Msg-Id"))
                 .isEqualTo(other.uuid());
     }

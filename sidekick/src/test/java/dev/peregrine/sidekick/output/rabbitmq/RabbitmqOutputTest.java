@@ -1,5 +1,7 @@
 package dev.peregrine.sidekick.output.rabbitmq;
 
+import static dev.peregrine.sidekick.testing.Outputs.sends;
+import static dev.peregrine.sidekick.testing.SampleAlerts.falcoJson;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -38,7 +40,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The RabbitMQ output against the real rabbitmq-server (Debian's), one broker for the class (it
@@ -140,20 +141,6 @@ class RabbitmqOutputTest {
 
     static RabbitmqConfig config(String url, String queue, String exchange) {
         return new RabbitmqConfig(url, queue, exchange, Duration.ofSeconds(5), TlsConfig.NONE);
-    }
-
-    static ObjectNode falcoJson(int i, Alert alert) {
-        ObjectNode falco = (ObjectNode) JSON.readTree(SampleAlerts.LINES.get(i));
-        falco.put("uuid", alert.uuid());
-        return falco;
-    }
-
-    static void sends(Output out, Alert alert) {
-        try {
-            out.send(alert);
-        } catch (DeliveryException e) {
-            throw new AssertionError(e.getMessage(), e);
-        }
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.peregrine.sidekick.output.redis;
 
+import static dev.peregrine.sidekick.testing.Outputs.sends;
+import static dev.peregrine.sidekick.testing.SampleAlerts.falcoJson;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -87,20 +89,6 @@ class RedisOutputTest {
 
     static RedisConfig config(String address, String storage) {
         return new RedisConfig(address, null, null, 0, storage, "falco", Duration.ofSeconds(2), TlsConfig.NONE);
-    }
-
-    static ObjectNode falcoJson(int i, Alert alert) {
-        ObjectNode falco = (ObjectNode) JSON.readTree(SampleAlerts.LINES.get(i));
-        falco.put("uuid", alert.uuid());
-        return falco;
-    }
-
-    static void sends(Output out, Alert alert) {
-        try {
-            out.send(alert);
-        } catch (DeliveryException e) {
-            throw new AssertionError(e.getMessage(), e);
-        }
     }
 
     @Test
