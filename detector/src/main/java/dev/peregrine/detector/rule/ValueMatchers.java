@@ -1,5 +1,7 @@
 package dev.peregrine.detector.rule;
 
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
 import dev.peregrine.detector.event.Ipv4;
 import dev.peregrine.detector.event.Ipv6;
 import dev.peregrine.detector.field.Glob;
@@ -8,8 +10,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Operand-side matchers, precompiled once per check so the per-event work is a plain comparison. */
 final class ValueMatchers {
@@ -91,7 +91,12 @@ final class ValueMatchers {
         };
     }
 
-    /** A per-thread matcher is reset for each event so the regex operator does not allocate. */
+    /**
+     * Falco's regex operator: RE2, anchored at both ends. RE2 (here re2j) matches in time linear
+     * in the input, so an attacker who controls a command line or a path cannot make a rule's
+     * backtracking blow up and stall the detector, as java.util.regex would on e.g. {@code (a+)+b}.
+     * A per-thread matcher is reset for each event so the operator does not allocate.
+     */
     private static TextMatcher regex(String expression) {
         Pattern p;
         try {
