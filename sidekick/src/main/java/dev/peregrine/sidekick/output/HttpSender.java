@@ -113,7 +113,7 @@ public final class HttpSender implements AutoCloseable {
      * The answer's body as text (its declared charset, else UTF-8). One with a declared length that
      * fits is read straight into an array of that size: a webhook answers every alert, mostly with
      * nothing or a few bytes, and {@code EntityUtils.toString} allocates a reader and 16 KB of
-     * buffers for each (1.6 % of the sidekick's CPU flat out, docs/benchmarks.md).
+     * buffers for each (2.8 % of the sidekick's CPU flat out, docs/benchmarks.md).
      */
     static String read(HttpEntity entity) throws IOException {
         if (entity == null) {
