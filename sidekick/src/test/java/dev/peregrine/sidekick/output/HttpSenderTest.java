@@ -1,0 +1,98 @@
+package dev.peregrine.sidekick.output;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** What a destination answers reaches the output as text, in every form an HTTP answer takes. */
+class HttpSenderTest {
+    private HttpServer server;
+    private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
+    private URI uri;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        // /<status>/<form>/<charset>: form "empty", "sized" (Content-Length) or "chunked"
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            clientPorts.add(exchange.getRemoteAddress().getPort());
+            String[] path = exchange.getRequestURI().getPath().split("/");
+            int status = Integer.parseInt(path[1]);
+            String form = path[2];
+            String charset = path[3];
+            byte[] body = form.equals("empty") ? new byte[0] : "{\"ok\":\"café\"}".getBytes(charset);
+            exchange.getResponseHeaders().add("Content-Type", "application/json; charset=" + charset);
+            exchange.sendResponseHeaders(status, form.equals("empty") ? -1 : form.equals("chunked") ? 0 : body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private String send(String path) throws DeliveryException {
+        try (HttpSender http = new HttpSender(Duration.ofSeconds(5), null)) {
+            return http.send(
+                    "POST", uri.resolve(path), Map.of(), "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "/200/empty/UTF-8, ''",
+        "/200/sized/UTF-8, '{\"ok\":\"café\"}'",
+        "/200/sized/ISO-8859-1, '{\"ok\":\"café\"}'",
+        "/200/chunked/UTF-8, '{\"ok\":\"café\"}'",
+        "/200/chunked/ISO-8859-1, '{\"ok\":\"café\"}'",
+    })
+    void answersAreReadInTheirCharset(String path, String expected) throws Exception {
+        assertThat(send(path)).isEqualTo(expected);
+    }
+
+    @Test
+    void anErrorAnswersBodyIsInTheFailure() {
+        assertThatThrownBy(() -> send("/500/sized/ISO-8859-1"))
+                .isInstanceOf(DeliveryException.class)
+                .hasMessageContaining("answered 500")
+                .hasMessageContaining("{\"ok\":\"café\"}");
+    }
+
+    @Test
+    void answersReadToTheirEndLeaveTheConnectionReusable() throws Exception {
+        try (HttpSender http = new HttpSender(Duration.ofSeconds(5), null)) {
+            for (String form : new String[] {"empty", "sized", "chunked"}) {
+                for (int i = 0; i < 5; i++) {
+                    http.send(
+                            "POST",
+                            uri.resolve("/200/" + form + "/UTF-8"),
+                            Map.of(),
+                            "application/json",
+                            "{}".getBytes(StandardCharsets.UTF_8));
+                }
+            }
+        }
+        assertThat(clientPorts).hasSize(1);
+    }
+}
