@@ -1,5 +1,7 @@
 package dev.peregrine.detector.rule;
 
+import static dev.peregrine.detector.rule.RulesText.load;
+import static dev.peregrine.detector.rule.RulesText.onlyError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peregrine.detector.condition.CanonicalPrinter;
@@ -23,22 +25,24 @@ class FalcoLoaderChecksTest {
               priority: INFO
             """;
 
-    private static RulesLoader.Loaded load(String content) {
-        return new RulesLoader().load(List.of(new RulesLoader.RulesSource("rules.yaml", content)));
-    }
-
     private static String condition(RulesLoader.Loaded l) {
         assertThat(l.result().errors()).isEmpty();
         return CanonicalPrinter.print(l.rules().getFirst().condition());
     }
 
-    private static LoadMessage onlyError(RulesLoader.Loaded l) {
-        assertThat(l.result().errors()).hasSize(1);
-        return l.result().errors().getFirst();
-    }
-
     private static RulesLoader.Loaded withException(String rule, String exception) {
         return load(rule + "  exceptions:\n" + exception.indent(4));
+    }
+
+    /** The base rule with one exception: proc.name = the value, as the YAML writes it. */
+    private static RulesLoader.Loaded exceptingProcName(String value) {
+        return withException(BASE, """
+                - name: ex
+                  fields: [proc.name]
+                  comps: [=]
+                  values:
+                    - [%s]
+                """.formatted(value));
     }
 
     @Test
@@ -178,49 +182,25 @@ class FalcoLoaderChecksTest {
 
     @Test
     void valuesThatNameAFieldOrATransformerWarn() {
-        var field = withException(BASE, """
-                - name: ex
-                  fields: [proc.name]
-                  comps: [=]
-                  values:
-                    - [proc.pname]
-                """);
+        var field = exceptingProcName("proc.pname");
         assertThat(condition(field)).isEqualTo("(evt.type = open and not proc.name = proc.pname)");
         assertThat(field.result().warnings()).singleElement().satisfies(w -> {
             assertThat(w.code()).isEqualTo(LoadCode.LOAD_COMPILE_CONDITION);
             assertThat(w.message()).isEqualTo("'proc.pname' may be a valid field misused as a const string value");
         });
-        var spaced = withException(BASE, """
-                - name: ex
-                  fields: [proc.name]
-                  comps: [=]
-                  values:
-                    - ["proc.pname "]
-                """);
+        var spaced = exceptingProcName("\"proc.pname \"");
         assertThat(condition(spaced)).isEqualTo("(evt.type = open and not proc.name = \"proc.pname \")");
         assertThat(spaced.result().warnings())
                 .extracting(LoadMessage::message)
                 .containsExactly("'proc.pname ' may be a valid field misused as a const string value");
-        var transformer = withException(BASE, """
-                - name: ex
-                  fields: [proc.name]
-                  comps: [=]
-                  values:
-                    - ["toupper( proc.pname)"]
-                """);
+        var transformer = exceptingProcName("\"toupper( proc.pname)\"");
         assertThat(condition(transformer)).isEqualTo("(evt.type = open and not proc.name = \"toupper( proc.pname)\")");
         assertThat(transformer.result().warnings())
                 .extracting(LoadMessage::message)
                 .containsExactly(
                         "'toupper( proc.pname)' may be a valid field transformer misused as a const string value");
         // Without a blank the value is the transformer itself: no warning.
-        var real = withException(BASE, """
-                - name: ex
-                  fields: [proc.name]
-                  comps: [=]
-                  values:
-                    - ["toupper(proc.pname)"]
-                """);
+        var real = exceptingProcName("\"toupper(proc.pname)\"");
         assertThat(condition(real)).isEqualTo("(evt.type = open and not proc.name = toupper(proc.pname))");
         assertThat(real.result().warnings()).isEmpty();
     }

@@ -1,5 +1,7 @@
 package dev.peregrine.detector.rule;
 
+import static dev.peregrine.detector.rule.RulesText.load;
+import static dev.peregrine.detector.rule.RulesText.onlyError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -21,6 +23,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,10 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  * which are no performance assertions).
  */
 class LoaderLimitsTest {
-    private static RulesLoader.Loaded load(String content) {
-        return new RulesLoader().load(List.of(new RulesLoader.RulesSource("rules.yaml", content)));
-    }
-
     private static String rule(String condition) {
         return "- rule: R\n  desc: d\n  condition: " + condition + "\n  output: o %proc.name\n  priority: INFO\n";
     }
@@ -58,20 +57,36 @@ class LoaderLimitsTest {
         return sb.toString();
     }
 
+    private static Event execve(String processName) {
+        return Event.builder()
+                .type("execve")
+                .proc(ProcessInfo.builder().pid(1).name(processName).build())
+                .build();
+    }
+
+    /** Items made from 0, 1, 2, ... joined by the separator, until the text is 10 MB long. */
+    private static String tenMegabytesOf(String separator, IntFunction<String> item) {
+        StringBuilder items = new StringBuilder();
+        for (int i = 0; items.length() < 10_000_000; i++) {
+            if (i > 0) items.append(separator);
+            items.append(item.apply(i));
+        }
+        return items.toString();
+    }
+
     @Test
     void fortyLevelsOfDoublingMacrosAreRefusedAtTheNodeBound() {
         String file = doublingMacros(40) + rule("evt.type = execve and m40");
         RulesLoader.Loaded l =
                 assertTimeoutPreemptively(Duration.ofSeconds(60), () -> load(file), "40 doubling macros must not hang");
-        assertThat(l.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
-            assertThat(e.message())
-                    .isEqualTo("exceeded max expanded condition size of 1000000 nodes: the condition is too large "
-                            + "after macro and list expansion");
-            assertThat(e.context().item()).isEqualTo("rule 'R'");
-            assertThat(e.context().line()).isEqualTo(85);
-            assertThat(e.context().column()).isEqualTo(14);
-        });
+        LoadMessage e = onlyError(l);
+        assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
+        assertThat(e.message())
+                .isEqualTo("exceeded max expanded condition size of 1000000 nodes: the condition is too large "
+                        + "after macro and list expansion");
+        assertThat(e.context().item()).isEqualTo("rule 'R'");
+        assertThat(e.context().line()).isEqualTo(85);
+        assertThat(e.context().column()).isEqualTo(14);
     }
 
     /**
@@ -82,14 +97,8 @@ class LoaderLimitsTest {
      */
     @Test
     void doublingMacrosExpandToOneNodePerLevel() {
-        Event cat = Event.builder()
-                .type("execve")
-                .proc(ProcessInfo.builder().pid(1).name("cat").build())
-                .build();
-        Event dog = Event.builder()
-                .type("execve")
-                .proc(ProcessInfo.builder().pid(1).name("dog").build())
-                .build();
+        Event cat = execve("cat");
+        Event dog = execve("dog");
         int base = -1;
         for (int levels : new int[] {0, 1, 10, 20, 40}) {
             Map<String, Expr> macros = new HashMap<>();
@@ -145,14 +154,8 @@ class LoaderLimitsTest {
         assertThat(l.result().errors()).isEmpty();
         CompiledRule r = l.rules().getFirst();
         assertThat(ExpansionLimits.measure(r.condition()).nodes()).isGreaterThan(16_384 * 3);
-        Event cat = Event.builder()
-                .type("execve")
-                .proc(ProcessInfo.builder().pid(1).name("cat").build())
-                .build();
-        Event dog = Event.builder()
-                .type("execve")
-                .proc(ProcessInfo.builder().pid(1).name("dog").build())
-                .build();
+        Event cat = execve("cat");
+        Event dog = execve("dog");
         assertThat(r.predicate().test(cat)).isTrue();
         assertThat(r.predicate().test(dog)).isFalse();
         assertThat(r.predicateFor("execve").test(cat)).isTrue();
@@ -177,11 +180,10 @@ class LoaderLimitsTest {
         }
         String file = sb + rule("evt.type = execve and m1200");
         RulesLoader.Loaded l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> load(file));
-        assertThat(l.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
-            assertThat(e.message()).isEqualTo("exceeded max depth limit of 1000 after macro expansion");
-            assertThat(e.context().line()).isGreaterThan(0);
-        });
+        LoadMessage e = onlyError(l);
+        assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
+        assertThat(e.message()).isEqualTo("exceeded max depth limit of 1000 after macro expansion");
+        assertThat(e.context().line()).isGreaterThan(0);
     }
 
     @Test
@@ -200,23 +202,18 @@ class LoaderLimitsTest {
         sb.append("- list: l0\n  items: [cat]\n");
         String file = sb + rule("evt.type = execve and proc.name in (l40)");
         RulesLoader.Loaded l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> load(file));
-        assertThat(l.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
-            assertThat(e.message())
-                    .isEqualTo("exceeded max expanded condition size of 16777216 characters: the condition is too "
-                            + "large after list expansion");
-            assertThat(e.context().line()).isEqualTo(85);
-        });
+        LoadMessage e = onlyError(l);
+        assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
+        assertThat(e.message())
+                .isEqualTo("exceeded max expanded condition size of 16777216 characters: the condition is too "
+                        + "large after list expansion");
+        assertThat(e.context().line()).isEqualTo(85);
     }
 
     @Test
     void aTenMegabyteConditionLoads() {
         // About 250,000 paths in one list: 10 MB on one line.
-        StringBuilder items = new StringBuilder();
-        for (int i = 0; items.length() < 10_000_000; i++) {
-            if (i > 0) items.append(", ");
-            items.append("/var/lib/some/rather/long/application/path/file-").append(i);
-        }
+        String items = tenMegabytesOf(", ", i -> "/var/lib/some/rather/long/application/path/file-" + i);
         String file = rule("evt.type = openat and fd.name in (" + items + ") and proc.name = cat");
         RulesLoader.Loaded l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> load(file));
         assertThat(l.result().errors()).isEmpty();
@@ -234,39 +231,29 @@ class LoaderLimitsTest {
 
     @Test
     void aTenMegabyteConditionPastTheNodeBoundIsRefused() {
-        StringBuilder items = new StringBuilder();
-        for (int i = 0; items.length() < 10_000_000; i++) {
-            if (i > 0) items.append(", ");
-            items.append(Integer.toString(i, 36));
-        }
+        String items = tenMegabytesOf(", ", i -> Integer.toString(i, 36));
         String file = rule("evt.type = openat and proc.name in (" + items + ")");
         RulesLoader.Loaded l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> load(file));
-        assertThat(l.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
-            assertThat(e.message()).startsWith("exceeded max expanded condition size of 1000000 nodes");
-            assertThat(e.context().line()).isEqualTo(3);
-            assertThat(e.context().column()).isEqualTo(14);
-        });
+        LoadMessage e = onlyError(l);
+        assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
+        assertThat(e.message()).startsWith("exceeded max expanded condition size of 1000000 nodes");
+        assertThat(e.context().line()).isEqualTo(3);
+        assertThat(e.context().column()).isEqualTo(14);
     }
 
     @Test
     void aTenMegabyteWordIsRefusedBeforeParsing() {
         // No blank in 10 MB: SnakeYAML would take minutes over it.
-        StringBuilder items = new StringBuilder();
-        for (int i = 0; items.length() < 10_000_000; i++) {
-            if (i > 0) items.append(',');
-            items.append(Integer.toString(i, 36));
-        }
+        String items = tenMegabytesOf(",", i -> Integer.toString(i, 36));
         String file = rule("evt.type = openat and proc.name in (" + items + ")");
         RulesLoader.Loaded l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> load(file));
-        assertThat(l.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
-            assertThat(e.message())
-                    .isEqualTo("exceeded max token length of 262144 characters: " + (items.length() + 2)
-                            + " characters without a blank or line break");
-            assertThat(e.context().line()).isEqualTo(3);
-            assertThat(e.context().column()).isEqualTo(49);
-        });
+        LoadMessage e = onlyError(l);
+        assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
+        assertThat(e.message())
+                .isEqualTo("exceeded max token length of 262144 characters: " + (items.length() + 2)
+                        + " characters without a blank or line break");
+        assertThat(e.context().line()).isEqualTo(3);
+        assertThat(e.context().column()).isEqualTo(49);
     }
 
     @Test
@@ -283,15 +270,14 @@ class LoaderLimitsTest {
         System.arraycopy(content, at, withBad, at + 1, content.length - at);
         Files.write(bad, withBad);
         RulesLoader.Loaded l = new RulesLoader().loadFiles(List.of(bad));
-        assertThat(l.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
-            assertThat(e.message())
-                    .isEqualTo("invalid UTF-8 byte 0xE9 at byte offset " + at
-                            + " (line 3, column 49): rules files must be UTF-8");
-            assertThat(e.context().file()).isEqualTo(bad.toString());
-            assertThat(e.context().line()).isEqualTo(3);
-            assertThat(e.context().column()).isEqualTo(49);
-        });
+        LoadMessage e = onlyError(l);
+        assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
+        assertThat(e.message())
+                .isEqualTo("invalid UTF-8 byte 0xE9 at byte offset " + at
+                        + " (line 3, column 49): rules files must be UTF-8");
+        assertThat(e.context().file()).isEqualTo(bad.toString());
+        assertThat(e.context().line()).isEqualTo(3);
+        assertThat(e.context().column()).isEqualTo(49);
         // Multi-byte characters before it count as one column each; a truncated sequence at the end is caught.
         Files.write(bad, new byte[] {'#', ' ', (byte) 0xC3, (byte) 0xA9, '\n', '#', (byte) 0xE2, (byte) 0x82});
         var truncated =
@@ -314,27 +300,24 @@ class LoaderLimitsTest {
         assertThat(l.rules().getFirst().description()).isEqualTo(desc);
 
         RulesLoader.Loaded macro = load(file + "- macro: m\n  condition: proc.name = (cat\n");
-        assertThat(macro.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
-            assertThat(e.context().line()).isEqualTo(8);
-        });
+        LoadMessage macroError = onlyError(macro);
+        assertThat(macroError.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
+        assertThat(macroError.context().line()).isEqualTo(8);
         RulesLoader.Loaded yaml = load(file + "- list: x\n  items: [a, , b]\n");
-        assertThat(yaml.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
-            assertThat(e.context().line()).isEqualTo(8);
-            assertThat(e.context().column()).isEqualTo(14);
-        });
+        LoadMessage yamlError = onlyError(yaml);
+        assertThat(yamlError.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
+        assertThat(yamlError.context().line()).isEqualTo(8);
+        assertThat(yamlError.context().column()).isEqualTo(14);
     }
 
     @Test
     void controlCharactersAreRefusedWhereTheyAre() {
         RulesLoader.Loaded l = load(rule("evt.type = open") + "- list: x\n  items: [a\u0001b]\n");
-        assertThat(l.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
-            assertThat(e.message()).isEqualTo("unacceptable code point U+0001: special characters are not allowed");
-            assertThat(e.context().line()).isEqualTo(7);
-            assertThat(e.context().column()).isEqualTo(12);
-        });
+        LoadMessage e = onlyError(l);
+        assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
+        assertThat(e.message()).isEqualTo("unacceptable code point U+0001: special characters are not allowed");
+        assertThat(e.context().line()).isEqualTo(7);
+        assertThat(e.context().column()).isEqualTo(12);
     }
 
     @Test
@@ -354,37 +337,34 @@ class LoaderLimitsTest {
                     .append("]\n");
         }
         RulesLoader.Loaded l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> load(sb.toString()));
-        assertThat(l.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
-            assertThat(e.message()).isEqualTo("Number of aliases for non-scalar nodes exceeds the specified max=50");
-            // The 51st alias: the third of list l17 (three per list from l1).
-            assertThat(e.context().line()).isEqualTo(36);
-            assertThat(e.context().column()).isEqualTo(28);
-        });
+        LoadMessage e = onlyError(l);
+        assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
+        assertThat(e.message()).isEqualTo("Number of aliases for non-scalar nodes exceeds the specified max=50");
+        // The 51st alias: the third of list l17 (three per list from l1).
+        assertThat(e.context().line()).isEqualTo(36);
+        assertThat(e.context().column()).isEqualTo(28);
     }
 
     @Test
     void nestingPastTheBoundIsRefusedWhereItGoesTooDeep() {
         String file = rule("evt.type = open") + "- list: x\n  items: " + "[".repeat(60) + "]".repeat(60) + "\n";
         RulesLoader.Loaded l = load(file);
-        assertThat(l.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
-            assertThat(e.message()).isEqualTo("Nesting Depth exceeded max 50");
-            assertThat(e.context().line()).isEqualTo(7);
-            // The 51st collection: the outer sequence, the item's mapping, then 49 brackets.
-            assertThat(e.context().column()).isEqualTo(58);
-        });
+        LoadMessage e = onlyError(l);
+        assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_YAML_PARSE);
+        assertThat(e.message()).isEqualTo("Nesting Depth exceeded max 50");
+        assertThat(e.context().line()).isEqualTo(7);
+        // The 51st collection: the outer sequence, the item's mapping, then 49 brackets.
+        assertThat(e.context().column()).isEqualTo(58);
     }
 
     @Test
     void aConditionNestedPastTheParserLimitIsRefusedWithLibsinspsMessage() {
         String deep = "(".repeat(400) + "proc.name = cat" + ")".repeat(400);
         RulesLoader.Loaded l = load(rule(deep));
-        assertThat(l.result().errors()).singleElement().satisfies(e -> {
-            assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
-            assertThat(e.message()).isEqualTo("exceeded max depth limit of 1000");
-            assertThat(e.context().line()).isEqualTo(3);
-        });
+        LoadMessage e = onlyError(l);
+        assertThat(e.code()).isEqualTo(LoadCode.LOAD_ERR_COMPILE_CONDITION);
+        assertThat(e.message()).isEqualTo("exceeded max depth limit of 1000");
+        assertThat(e.context().line()).isEqualTo(3);
         assertThat(ConditionParser.parse("(".repeat(100) + "a" + ")".repeat(100), 1000))
                 .isNotNull();
     }
