@@ -1,11 +1,9 @@
 package dev.peregrine.e2e;
 
+import dev.peregrine.testkit.LoopbackHttp;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +20,7 @@ final class Product {
     static final Path ROOT = Path.of(System.getProperty("peregrine.root", ".."));
     static final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(5);
 
     record Running(Process process, Path log, int port) {
         String logText() {
@@ -92,29 +91,12 @@ final class Product {
     }
 
     static String get(int port, String path) {
-        try {
-            HttpResponse<String> r = http.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                            .timeout(Duration.ofSeconds(5))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? r.body() : "";
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
+        return LoopbackHttp.get(port, path, HTTP_TIMEOUT);
     }
 
     /** A gauge or counter value from a Prometheus text page, -1 when absent. */
     static double metric(int port, String series) {
-        return get(port, "/metrics")
-                .lines()
-                .filter(l -> l.startsWith(series + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
-                .findFirst()
-                .orElse(-1);
+        return LoopbackHttp.metric(port, series, HTTP_TIMEOUT);
     }
 
     static void await(Duration max, BooleanSupplier condition, java.util.function.Supplier<String> what)

@@ -1,11 +1,8 @@
 package dev.peregrine.fuzz.http;
 
+import dev.peregrine.testkit.LoopbackHttp;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,8 +14,7 @@ import java.util.concurrent.TimeUnit;
 /** The packaged sidekick jar as a real process: a crash shows as a dead process. Stopped by PID. */
 final class SidekickProcess implements AutoCloseable {
     static final Path ROOT = Path.of(System.getProperty("peregrine.root", ".."));
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(10);
 
     final int port;
     final Path log;
@@ -62,29 +58,12 @@ final class SidekickProcess implements AutoCloseable {
     }
 
     String get(String path) {
-        try {
-            HttpResponse<String> r = HTTP.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                            .timeout(Duration.ofSeconds(10))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? r.body() : "";
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
+        return LoopbackHttp.get(port, path, HTTP_TIMEOUT);
     }
 
     /** A series' value on /metrics, -1 when absent. */
     double metric(String series) {
-        return get("/metrics")
-                .lines()
-                .filter(l -> l.startsWith(series + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
-                .findFirst()
-                .orElse(-1);
+        return LoopbackHttp.metric(port, series, HTTP_TIMEOUT);
     }
 
     String logText() {
