@@ -2,14 +2,11 @@ package dev.peregrine.e2e.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peregrine.testkit.LoopbackHttp;
 import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,9 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Needs({Need.ROOT, Need.BPF})
 class DetectorPrivilegesTest {
-    static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
     @TempDir
     Path dir;
 
@@ -125,19 +119,7 @@ class DetectorPrivilegesTest {
     }
 
     static String metrics(int port) {
-        try {
-            HttpResponse<String> r = HTTP.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                            .timeout(Duration.ofSeconds(5))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? r.body() : "";
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
+        return LoopbackHttp.get(port, "/metrics", Duration.ofSeconds(5));
     }
 
     static double gauge(String page, String name) {
