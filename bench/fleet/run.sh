@@ -43,7 +43,9 @@ HTTP_PORT=${HTTP_PORT:-2811}
 GRPC_PORT=${GRPC_PORT:-2813}
 SINK_PORT=${SINK_PORT:-18180}
 SIDEKICK_JVM_OPTS=${SIDEKICK_JVM_OPTS:-"-Xmx2g"}   # no -Xms: RSS follows what is used
-LOAD_JVM_OPTS=${LOAD_JVM_OPTS:-"-Xmx2g --enable-native-access=ALL-UNNAMED"}
+# INFO logging (bench's logback.xml, named here too for a bench.jar built before it): logback's
+# default, DEBUG, had the shaded Netty log every HTTP/2 frame of every link.
+LOAD_JVM_OPTS=${LOAD_JVM_OPTS:-"-Xmx2g --enable-native-access=ALL-UNNAMED -Dlogback.configurationFile=$ROOT/bench/src/main/resources/logback.xml"}
 LOCK=${LOCK:-/tmp/peregrine-bench.lock}
 OUT=${OUT:-$ROOT/bench/target/fleet-$(date -u +%Y%m%dT%H%M%SZ)}
 

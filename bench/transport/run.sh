@@ -48,6 +48,8 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   (cd "$ROOT" && ./mvnw -q -B -ntp -DskipTests -Ptransport package -pl sidekick,detector,bench -am)
 fi
 BENCH_CP="$ROOT/bench/target/bench.jar:$ROOT/bench/target/lib/*"
+# The load JVMs log at INFO (bench's logback.xml; named here too for a bench.jar built before it).
+LOAD_LOG="-Dlogback.configurationFile=$ROOT/bench/src/main/resources/logback.xml"
 [[ -f $ROOT/bench/target/lib/$(cd "$ROOT/bench/target/lib" && ls detector-*.jar 2>/dev/null | head -1) ]] ||
   { echo "build with -Ptransport first" >&2; exit 1; }
 mkdir -p "$OUT"
@@ -98,7 +100,7 @@ for run in $(seq "$RUNS"); do
   profile=""
   [[ -n ${ASYNC_PROFILER:-} ]] && profile="-agentpath:$ASYNC_PROFILER=start,event=cpu,interval=1ms,collapsed,file=$OUT/detector-r$run.collapsed"
   # shellcheck disable=SC2086
-  timeout 900 $JAVA $profile -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
+  timeout 900 $JAVA $LOAD_LOG $profile -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
     --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/node-spool" --warmup "$WARMUP_COUNT" --count "$COUNT" \
     --max-seconds 840 > "$OUT/throughput-r$run.txt" 2>&1 &
   LOAD_PID=$!
@@ -115,7 +117,7 @@ for run in $(seq "$RUNS"); do
 
   # 2. drain after an outage
   kill -KILL "$SIDEKICK_PID"; wait "$SIDEKICK_PID" 2>/dev/null || true; SIDEKICK_PID=""
-  $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad drain \
+  $JAVA $LOAD_LOG -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad drain \
     --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/drain-spool" --count "$DRAIN_COUNT" \
     --ping "http://127.0.0.1:$HTTP_PORT/ping" --max-seconds 540 > "$OUT/drain-r$run.txt" 2>&1 &
   LOAD_PID=$!

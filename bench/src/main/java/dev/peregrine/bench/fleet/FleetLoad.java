@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -147,8 +149,12 @@ public final class FleetLoad {
         // Lost: its stream ended since; back: lost, and acked again on a new stream (any replica).
         // A link that rolled over to another replica (the sidekicks' connection age) just before
         // the kill counts as lost too: it left the replica that is killed.
-        Predicate<SimulatedLink> lost = l -> l.streamsLost() > lostBefore.get(l)
-                || (!target.isEmpty() && !l.target().equals(target));
+        // Latched: a link that left and later rolled over back onto the restarted replica stays lost.
+        Set<SimulatedLink> left = ConcurrentHashMap.newKeySet();
+        Predicate<SimulatedLink> lost = l -> left.contains(l)
+                || ((l.streamsLost() > lostBefore.get(l)
+                                || (!target.isEmpty() && !l.target().equals(target)))
+                        && left.add(l));
         if (links == 0 || !await(() -> count(watched, lost) == links, 120)) {
             say("RESTART_RESULT error=links-not-lost watched=" + links + " lost=" + count(watched, lost));
             return;
@@ -284,7 +290,7 @@ public final class FleetLoad {
         while (!Thread.currentThread().isInterrupted()) {
             say(String.format(
                     "STAT ms=%d connected=%d acked=%d sent=%d attempts=%d failures=%d waiting=%d dropped=%d"
-                            + " retry_later=%d ack_timeouts=%d rollovers=%d",
+                            + " retry_later=%d ack_timeouts=%d rollovers=%d on=%s",
                     System.currentTimeMillis(),
                     connected(fleet),
                     c.acked.sum(),
@@ -295,7 +301,8 @@ public final class FleetLoad {
                     c.dropped.sum(),
                     c.retryLater.sum(),
                     c.ackTimeouts.sum(),
-                    c.rollovers.sum()));
+                    c.rollovers.sum(),
+                    where(fleet)));
             fleet.forEach(SimulatedLink::checkAckDeadline);
             try {
                 Thread.sleep(1000);
@@ -303,6 +310,16 @@ public final class FleetLoad {
                 return;
             }
         }
+    }
+
+    /** How many links are on each replica now, as "target:count,...". */
+    private static String where(List<SimulatedLink> fleet) {
+        Map<String, Integer> where = new TreeMap<>();
+        fleet.forEach(l -> where.merge(l.target(), 1, Integer::sum));
+        StringBuilder out = new StringBuilder();
+        where.forEach((t, n) ->
+                out.append(out.isEmpty() ? "" : ",").append(t).append(':').append(n));
+        return out.toString();
     }
 
     private static int connected(List<SimulatedLink> fleet) {
