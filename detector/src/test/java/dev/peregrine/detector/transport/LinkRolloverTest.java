@@ -43,6 +43,8 @@ class LinkRolloverTest {
         final AtomicInteger open = new AtomicInteger();
         final AtomicInteger streams = new AtomicInteger();
         final AtomicInteger cancelledBySender = new AtomicInteger();
+        /** Takes alerts and acks none, as a sidekick whose writer is stuck. */
+        volatile boolean holdAcks;
 
         @Override
         public StreamObserver<AlertEnvelope> send(StreamObserver<Ack> acks) {
@@ -55,6 +57,9 @@ class LinkRolloverTest {
                         return;
                     }
                     uuids.add(e.getAlert().getUuid());
+                    if (holdAcks) {
+                        return;
+                    }
                     synchronized (acks) {
                         acks.onNext(Ack.newBuilder()
                                 .setSequence(e.getSequence())
@@ -97,10 +102,14 @@ class LinkRolloverTest {
 
     /** A replica whose connections last {@code age} (gRPC adds +/-10 %), with a 30 s grace. */
     Server replica(int port, Replica intake, Duration age) throws Exception {
+        return replica(port, intake, age, Duration.ofSeconds(30));
+    }
+
+    Server replica(int port, Replica intake, Duration age, Duration grace) throws Exception {
         Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
                 .addService(intake)
                 .maxConnectionAge(age.toMillis(), TimeUnit.MILLISECONDS)
-                .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
+                .maxConnectionAgeGrace(grace.toMillis(), TimeUnit.MILLISECONDS)
                 .build()
                 .start();
         toClose.add(s::shutdownNow);
@@ -178,6 +187,31 @@ class LinkRolloverTest {
         // A rollover is not a failure: no reconnect counted, no stream cancelled, nothing logged as down.
         assertThat(count(metrics, "peregrine.detector.transport.reconnects")).isZero();
         assertThat(intake.cancelledBySender.get()).isZero();
+    }
+
+    @Test
+    void alertsInFlightWhenTheGraceRunsOutAreResent() throws Exception {
+        int port = freePort();
+        Replica intake = new Replica();
+        intake.holdAcks = true;
+        replica(port, intake, Duration.ofSeconds(1), Duration.ofSeconds(1));
+        NodeSpool spool = spool("node");
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        link(spool, "127.0.0.1:" + port, metrics);
+        Set<String> appended = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            var a = alert(i);
+            spool.append(a);
+            appended.add(a.getUuid());
+        }
+        // No acks: the stream past its age cannot be drained, the grace cuts it, and the link
+        // sends the same alerts again on a new stream.
+        await(() -> intake.streams.get() >= 2 && intake.uuids.size() > appended.size(), "alerts sent again");
+        intake.holdAcks = false;
+        await(() -> spool.count() == 0, "every alert acked");
+        assertThat(new HashSet<>(intake.uuids)).containsAll(appended);
+        // Cut, not finished in order: that one counts as a failure.
+        assertThat(count(metrics, "peregrine.detector.transport.reconnects")).isGreaterThanOrEqualTo(1);
     }
 
     @Test
