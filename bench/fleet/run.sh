@@ -34,6 +34,8 @@ RAMP=${RAMP:-10}                # links start spread over this many seconds
 WARMUP=${WARMUP:-20}
 DURATION=${DURATION:-60}
 RESTART=${RESTART:-1}           # 0: no restart step
+MAX_AGE=${MAX_AGE:-}            # peregrine.intake.grpc-max-connection-age of the sidekicks ("": their default)
+SPREAD_WAIT=${SPREAD_WAIT:-0}   # after the restart step, report every 10 s for this long how links are spread
 MODE=${MODE:-spool}             # spool: one sidekick; kafka: REPLICAS sidekicks sharing a Kafka log
 REPLICAS=${REPLICAS:-1}         # replica r: HTTP_PORT+10(r-1), GRPC_PORT+10(r-1)
 PARTITIONS=${PARTITIONS:-12}
@@ -41,7 +43,9 @@ HTTP_PORT=${HTTP_PORT:-2811}
 GRPC_PORT=${GRPC_PORT:-2813}
 SINK_PORT=${SINK_PORT:-18180}
 SIDEKICK_JVM_OPTS=${SIDEKICK_JVM_OPTS:-"-Xmx2g"}   # no -Xms: RSS follows what is used
-LOAD_JVM_OPTS=${LOAD_JVM_OPTS:-"-Xmx2g --enable-native-access=ALL-UNNAMED"}
+# INFO logging (bench's logback.xml, named here too for a bench.jar built before it): logback's
+# default, DEBUG, had the shaded Netty log every HTTP/2 frame of every link.
+LOAD_JVM_OPTS=${LOAD_JVM_OPTS:-"-Xmx2g --enable-native-access=ALL-UNNAMED -Dlogback.configurationFile=$ROOT/bench/src/main/resources/logback.xml"}
 LOCK=${LOCK:-/tmp/peregrine-bench.lock}
 OUT=${OUT:-$ROOT/bench/target/fleet-$(date -u +%Y%m%dT%H%M%SZ)}
 
@@ -124,6 +128,7 @@ start_sidekick() { # replica spool-dir log topic-prefix
     --spring.grpc.server.address="127.0.0.1:$(grpc_port "$1")"
     --peregrine.spool.dir="$2" --peregrine.outputs.sink.type=webhook
     --peregrine.outputs.sink.url="http://127.0.0.1:$SINK_PORT/")
+  [[ -n $MAX_AGE ]] && args+=(--peregrine.intake.grpc-max-connection-age="$MAX_AGE")
   if [[ $MODE == kafka ]]; then
     args+=(--peregrine.log.mode=kafka --peregrine.log.kafka.bootstrap-servers="$BOOTSTRAP"
       --peregrine.log.kafka.partitions="$PARTITIONS"
@@ -155,7 +160,7 @@ heap_mb() {
   echo "host: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(free -g | awk '/^Mem/ { print $2 " GB" }')"
   echo "kernel: $(uname -r)"
   echo "java: $($JAVA -version 2>&1 | head -1)"
-  echo "command: MODE=$MODE REPLICAS=$REPLICAS RUNS=$RUNS LINKS=\"$LINKS\" RATE=$RATE BURST=$BURST BURST_EVERY=$BURST_EVERY WARMUP=$WARMUP DURATION=$DURATION bench/fleet/run.sh"
+  echo "command: MAX_AGE=$MAX_AGE SPREAD_WAIT=$SPREAD_WAIT MODE=$MODE REPLICAS=$REPLICAS RUNS=$RUNS LINKS=\"$LINKS\" RATE=$RATE BURST=$BURST BURST_EVERY=$BURST_EVERY WARMUP=$WARMUP DURATION=$DURATION bench/fleet/run.sh"
 } > "$OUT/machine.txt"
 
 RESULTS=$OUT/results.txt
@@ -177,9 +182,9 @@ for run in $(seq "$RUNS"); do
     load_out="$OUT/load-r$run-$n.txt"
     acked_file="$OUT/acked-r$run-$n.txt"
     restart_flag=""
-    [[ $RESTART == 1 ]] && restart_flag="--restart --restart-target ${targets[0]}"
+    [[ $RESTART == 1 ]] && restart_flag="--restart --restart-target ${targets[0]} --spread-wait $SPREAD_WAIT"
     # shellcheck disable=SC2086
-    timeout $((RAMP + WARMUP + DURATION + 900)) $JAVA $LOAD_JVM_OPTS -cp "$BENCH_CP" dev.peregrine.bench.fleet.FleetLoad \
+    timeout $((RAMP + WARMUP + DURATION + SPREAD_WAIT + 900)) $JAVA $LOAD_JVM_OPTS -cp "$BENCH_CP" dev.peregrine.bench.fleet.FleetLoad \
       --sidekick "$(IFS=,; echo "${targets[*]}")" --links "$n" --rate "$RATE" --burst "$BURST" --burst-every "$BURST_EVERY" \
       --ramp "$RAMP" --warmup "$WARMUP" --duration "$DURATION" --acked-file "$acked_file" $restart_flag > "$load_out" 2>&1 9>&- &
     LOAD_PID=$!
@@ -225,6 +230,10 @@ for run in $(seq "$RUNS"); do
           (v["drained_ms"] > 0 ? (v["drained_ms"] - k) / 1000 : -1), v["backlog"], v["attempts"], v["peak_attempts_per_s"] }')
       echo "restart run=$run links=$n mode=$MODE replicas=$REPLICAS load1=$(cut -d' ' -f1 /proc/loadavg) $line" | tee -a "$RESULTS"
       grep -m1 '^BACK_ON' "$load_out" || true
+      if ((SPREAD_WAIT > 0)); then
+        wait_line "$load_out" '^DONE' $((SPREAD_WAIT + 120)) "$LOAD_PID" >/dev/null || true
+        grep '^SPREAD' "$load_out" | sed "s/^/spread run=$run links=$n load1=$(cut -d' ' -f1 /proc/loadavg) /" | tee -a "$RESULTS"
+      fi
     fi
     wait_line "$load_out" '^DONE' 120 "$LOAD_PID" >/dev/null || true
     stop "$LOAD_PID"; LOAD_PID=""

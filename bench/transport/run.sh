@@ -13,6 +13,8 @@
 #   bench/transport/run.sh                 # build, then RUNS runs of each step
 #   SKIP_BUILD=1 RUNS=1 bench/transport/run.sh
 #   OUTPUT=down PARTS=transport ...        # the transport alone (the sidekick's output is down)
+#   ASYNC_PROFILER=/path/libasyncProfiler.so ...   # step 1 profiled (cpu, collapsed stacks): the
+#       sidekick from the end of the warm-up to the last ack, the load JVM (detector side) whole
 # Needs root (step 3), nginx, gcc or clang, JDK 25.
 set -euo pipefail
 
@@ -46,6 +48,8 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   (cd "$ROOT" && ./mvnw -q -B -ntp -DskipTests -Ptransport package -pl sidekick,detector,bench -am)
 fi
 BENCH_CP="$ROOT/bench/target/bench.jar:$ROOT/bench/target/lib/*"
+# The load JVMs log at INFO (bench's logback.xml; named here too for a bench.jar built before it).
+LOAD_LOG="-Dlogback.configurationFile=$ROOT/bench/src/main/resources/logback.xml"
 [[ -f $ROOT/bench/target/lib/$(cd "$ROOT/bench/target/lib" && ls detector-*.jar 2>/dev/null | head -1) ]] ||
   { echo "build with -Ptransport first" >&2; exit 1; }
 mkdir -p "$OUT"
@@ -93,21 +97,27 @@ for run in $(seq "$RUNS"); do
   start_sidekick "$OUT/r$run/sidekick-spool" "$SINK_URL" "$OUT/sidekick-r$run.log"
   wait_http "http://127.0.0.1:$HTTP_PORT/ping" 120
   # WARMUP_COUNT alerts through both ends unmeasured (JIT), then COUNT measured, in one detector JVM
-  timeout 900 $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
+  profile=""
+  [[ -n ${ASYNC_PROFILER:-} ]] && profile="-agentpath:$ASYNC_PROFILER=start,event=cpu,interval=1ms,collapsed,file=$OUT/detector-r$run.collapsed"
+  # shellcheck disable=SC2086
+  timeout 900 $JAVA $LOAD_LOG $profile -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
     --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/node-spool" --warmup "$WARMUP_COUNT" --count "$COUNT" \
     --max-seconds 840 > "$OUT/throughput-r$run.txt" 2>&1 &
   LOAD_PID=$!
   # the sidekick's CPU is counted from the end of the warm-up
   for _ in $(seq 9000); do grep -q '^WARM' "$OUT/throughput-r$run.txt" && break; kill -0 "$LOAD_PID" || break; sleep 0.1; done
   c0=$(cpu_ms "$SIDEKICK_PID")
+  [[ -n ${ASYNC_PROFILER:-} ]] && jcmd "$SIDEKICK_PID" JVMTI.agent_load "$ASYNC_PROFILER" "start,event=cpu,interval=1ms" >/dev/null
   wait "$LOAD_PID" || echo "throughput step failed: $OUT/throughput-r$run.txt"; LOAD_PID=""
+  [[ -n ${ASYNC_PROFILER:-} ]] &&
+    jcmd "$SIDEKICK_PID" JVMTI.agent_load "$ASYNC_PROFILER" "stop,collapsed,file=$OUT/sidekick-r$run.collapsed" >/dev/null
   # the sidekick's CPU per acknowledged alert (with OUTPUT=webhook its deliveries meanwhile too)
   cpu_us=$(awk -v c=$(($(cpu_ms "$SIDEKICK_PID") - c0)) -v n="$COUNT" 'BEGIN { printf "%.0f", c * 1000 / n }')
   echo "throughput run=$run output=$OUTPUT load1=$(cut -d' ' -f1 /proc/loadavg) sidekick_cpu_us=$cpu_us $(result "$OUT/throughput-r$run.txt")" | tee -a "$RESULTS"
 
   # 2. drain after an outage
   kill -KILL "$SIDEKICK_PID"; wait "$SIDEKICK_PID" 2>/dev/null || true; SIDEKICK_PID=""
-  $JAVA -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad drain \
+  $JAVA $LOAD_LOG -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad drain \
     --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/drain-spool" --count "$DRAIN_COUNT" \
     --ping "http://127.0.0.1:$HTTP_PORT/ping" --max-seconds 540 > "$OUT/drain-r$run.txt" 2>&1 &
   LOAD_PID=$!

@@ -33,8 +33,10 @@ import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.validation.Validator;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -223,14 +225,28 @@ class SidekickConfiguration {
      * the alerts intake has read waits in these buffers until read, so with thousands of streams
      * grpc-netty's default (1 MB, growing with bandwidth) would let a storm of resends fill the
      * sidekick's direct memory instead of its heap.
+     *
+     * <p>Connections end after peregrine.intake.grpc-max-connection-age: a detector's stream lasts
+     * as long as the detector, so without it the links that moved to one replica while another
+     * was down would stay there after it came back. The client sees a GOAWAY, finishes what is in
+     * flight within the grace and reconnects, which spreads the links over the replicas again.
      */
     @Bean
     <T extends ServerBuilder<T>> ServerBuilderCustomizer<T> grpcOnEventLoop(PeregrineProperties properties) {
         int window = (int) properties.intake().streamBuffer().toBytes();
+        Duration age = properties.intake().grpcMaxConnectionAge();
+        Duration grace = properties.intake().grpcMaxConnectionAgeGrace();
         return builder -> {
             builder.directExecutor();
             if (builder instanceof NettyServerBuilder netty) {
                 netty.flowControlWindow(window);
+            }
+            if (!age.isZero()) {
+                // On ServerBuilder itself, so that it holds with grpc-netty-shaded as well. grpc-java
+                // spreads each connection's age by +/-10 %: links that connected together do not
+                // all reconnect together.
+                builder.maxConnectionAge(age.toNanos(), TimeUnit.NANOSECONDS);
+                builder.maxConnectionAgeGrace(grace.toNanos(), TimeUnit.NANOSECONDS);
             }
         };
     }

@@ -159,11 +159,16 @@ class ConfigurationCheckTest {
                         "--peregrine.intake.stream-window=0",
                         "--peregrine.intake.stream-buffer=1KB",
                         "--peregrine.intake.max-waiting-alerts=-1",
-                        "--peregrine.intake.max-waiting-bytes=0"))
+                        "--peregrine.intake.max-waiting-bytes=0",
+                        "--peregrine.intake.grpc-max-connection-age=500ms",
+                        "--peregrine.intake.grpc-max-connection-age-grace=0s"))
                 .containsExactlyInAnyOrder(
                         "peregrine.intake.stream-window: must be greater than 0",
                         "peregrine.intake.max-waiting-alerts: must be greater than 0",
                         "peregrine.intake.max-waiting-bytes: must be greater than 0",
-                        "peregrine.intake.stream-buffer: must be from 64KB to 2GB (HTTP/2's window), not 1024B");
+                        "peregrine.intake.stream-buffer: must be from 64KB to 2GB (HTTP/2's window), not 1024B",
+                        "peregrine.intake.grpc-max-connection-age: must be at least 1s, or 0 for never, not PT0.5S",
+                        "peregrine.intake.grpc-max-connection-age-grace: must be at least 1s (the time a detector"
+                                + " has to get its alerts in flight acked), not PT0S");
     }
 }

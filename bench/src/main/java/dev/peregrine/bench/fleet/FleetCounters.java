@@ -20,6 +20,8 @@ final class FleetCounters {
     final LongAdder failures = new LongAdder();
     /** Links that became connected (first ack on a stream). */
     final LongAdder connects = new LongAdder();
+    /** Streams ended in order after the sidekick's GOAWAY (its connection age), then opened again. */
+    final LongAdder rollovers = new LongAdder();
     /** Connected links whose stream ended. */
     final LongAdder lost = new LongAdder();
     /** The uuids the sidekicks acknowledged as durable, when asked for (--acked-file); else null. */

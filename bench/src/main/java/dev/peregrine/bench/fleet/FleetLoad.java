@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,7 +38,10 @@ import org.HdrHistogram.Recorder;
  *   <li>with {@code --restart}: AWAIT_RESTART, then it waits (up to {@code --restart-timeout}) for
  *       the harness to kill and restart the sidekick and reports when the links were lost and when
  *       1, 50, 90, 99 and 100 % of them had an ack again, in epoch milliseconds, so the harness can
- *       compare them with when the sidekick answered again.
+ *       compare them with when the sidekick answered again;
+ *   <li>with {@code --spread-wait S} (several replicas): for S seconds after that, a SPREAD line
+ *       every 10 s with how many links are on each replica now (the sidekicks' connection age
+ *       moves links back onto the restarted one).
  * </ol>
  *
  * A STAT line every second: connected links, acked alerts, connection attempts, alerts waiting.
@@ -61,6 +66,7 @@ public final class FleetLoad {
         String restartTarget = arg(args, "--restart-target", "");
         // Every uuid acknowledged DURABLE, one a line, written at the end (for a loss check).
         String ackedFile = arg(args, "--acked-file", "");
+        int spreadWait = Integer.parseInt(arg(args, "--spread-wait", "0"));
 
         // The detector's own link settings: window 1,024, backoff 200 ms doubling up to 30 s.
         LinkSettings settings = LinkSettings.plaintext(targets.getFirst());
@@ -111,6 +117,7 @@ public final class FleetLoad {
                 counters.rejected.sum()));
         if (restart) {
             restart(fleet, counters, latency, restartTimeout, restartTarget);
+            spread(fleet, counters, spreadWait);
         }
         producer.interrupt();
         stats.interrupt();
@@ -140,7 +147,14 @@ public final class FleetLoad {
         }
         int links = watched.size();
         // Lost: its stream ended since; back: lost, and acked again on a new stream (any replica).
-        Predicate<SimulatedLink> lost = l -> l.streamsLost() > lostBefore.get(l);
+        // A link that rolled over to another replica (the sidekicks' connection age) just before
+        // the kill counts as lost too: it left the replica that is killed.
+        // Latched: a link that left and later rolled over back onto the restarted replica stays lost.
+        Set<SimulatedLink> left = ConcurrentHashMap.newKeySet();
+        Predicate<SimulatedLink> lost = l -> left.contains(l)
+                || ((l.streamsLost() > lostBefore.get(l)
+                                || (!target.isEmpty() && !l.target().equals(target)))
+                        && left.add(l));
         if (links == 0 || !await(() -> count(watched, lost) == links, 120)) {
             say("RESTART_RESULT error=links-not-lost watched=" + links + " lost=" + count(watched, lost));
             return;
@@ -204,6 +218,21 @@ public final class FleetLoad {
                 peakAttempts));
     }
 
+    /** Where the links are, every 10 s for {@code seconds}: SPREAD lines. */
+    private static void spread(List<SimulatedLink> fleet, FleetCounters counters, int seconds)
+            throws InterruptedException {
+        long start = System.currentTimeMillis();
+        for (int t = 0; t <= seconds; t += 10) {
+            Map<String, Integer> where = new TreeMap<>();
+            fleet.forEach(l -> where.merge(l.target(), 1, Integer::sum));
+            say("SPREAD ms=" + System.currentTimeMillis() + " after_s=" + (System.currentTimeMillis() - start) / 1000
+                    + " rollovers=" + counters.rollovers.sum() + " connected=" + connected(fleet) + " " + where);
+            if (t + 10 <= seconds) {
+                Thread.sleep(10_000);
+            }
+        }
+    }
+
     /** Every 10 ms, the links whose phase falls in that 10 ms slot send their second's alerts. */
     private static void produce(List<SimulatedLink> fleet, int rate, int burst, int burstEvery) {
         int slots = 100;
@@ -261,7 +290,7 @@ public final class FleetLoad {
         while (!Thread.currentThread().isInterrupted()) {
             say(String.format(
                     "STAT ms=%d connected=%d acked=%d sent=%d attempts=%d failures=%d waiting=%d dropped=%d"
-                            + " retry_later=%d ack_timeouts=%d",
+                            + " retry_later=%d ack_timeouts=%d rollovers=%d on=%s",
                     System.currentTimeMillis(),
                     connected(fleet),
                     c.acked.sum(),
@@ -271,7 +300,9 @@ public final class FleetLoad {
                     waiting(fleet),
                     c.dropped.sum(),
                     c.retryLater.sum(),
-                    c.ackTimeouts.sum()));
+                    c.ackTimeouts.sum(),
+                    c.rollovers.sum(),
+                    where(fleet)));
             fleet.forEach(SimulatedLink::checkAckDeadline);
             try {
                 Thread.sleep(1000);
@@ -279,6 +310,16 @@ public final class FleetLoad {
                 return;
             }
         }
+    }
+
+    /** How many links are on each replica now, as "target:count,...". */
+    private static String where(List<SimulatedLink> fleet) {
+        Map<String, Integer> where = new TreeMap<>();
+        fleet.forEach(l -> where.merge(l.target(), 1, Integer::sum));
+        StringBuilder out = new StringBuilder();
+        where.forEach((t, n) ->
+                out.append(out.isEmpty() ? "" : ",").append(t).append(':').append(n));
+        return out.toString();
     }
 
     private static int connected(List<SimulatedLink> fleet) {

@@ -5,6 +5,7 @@ import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.AlertEnvelope;
 import dev.peregrine.contract.v1.AlertIntakeGrpc;
 import dev.peregrine.detector.transport.LinkSettings;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -32,6 +33,10 @@ import org.HdrHistogram.Recorder;
  *
  * <p>Latency is counted from when an alert was due (produced), not when it was sent, so time
  * spent waiting for the window or a connection is not hidden.
+ *
+ * <p>A GOAWAY (the sidekick's connection age) is a rollover as in {@code SidekickLink}: no more
+ * alerts on that stream, half-close once what is in flight was acked, and a new stream to a random
+ * replica at once, not counted as lost or failed.
  */
 final class SimulatedLink {
     /** Alerts a link holds while it cannot send (a node spool's job in the detector). */
@@ -56,6 +61,10 @@ final class SimulatedLink {
     private long envelope; // guarded by this
     private long backoffMillis; // guarded by this
     private boolean ackedOnStream; // guarded by this
+    /** The current stream's connection got a GOAWAY: nothing more is sent on it. */
+    private boolean draining; // guarded by this
+
+    private boolean halfClosed; // guarded by this
     private volatile boolean connected;
     private volatile boolean closed;
     /** Where the current (or last) stream goes. */
@@ -128,6 +137,9 @@ final class SimulatedLink {
                 .directExecutor()
                 .build();
         ackedOnStream = false;
+        draining = false;
+        halfClosed = false;
+        ManagedChannel ch = channel;
         AlertIntakeGrpc.newStub(channel).send(new ClientResponseObserver<AlertEnvelope, Ack>() {
             private ClientCallStreamObserver<AlertEnvelope> mine;
 
@@ -150,9 +162,12 @@ final class SimulatedLink {
 
             @Override
             public void onCompleted() {
-                ended(mine, Status.UNAVAILABLE.withDescription("the sidekick closed the stream"));
+                if (!rolledOver(mine)) {
+                    ended(mine, Status.UNAVAILABLE.withDescription("the sidekick closed the stream"));
+                }
             }
         });
+        watchForGoAway(ch, stream);
         // beforeStart has set stream: messages queue in the call until the connection is up.
         resendInFlight();
         sendWhatFits();
@@ -180,6 +195,7 @@ final class SimulatedLink {
                 connected = true;
                 ackedOnStream = true;
                 sendWhatFits();
+                halfCloseIfDrained();
             }
             case REJECTED -> counters.rejected.increment();
             default -> {
@@ -189,6 +205,54 @@ final class SimulatedLink {
                 ended(call, Status.UNAVAILABLE.withDescription("retry later: " + ack.getReason()));
             }
         }
+    }
+
+    /** As SidekickLink: the channel left READY while the stream is open, i.e. a GOAWAY. */
+    private void watchForGoAway(ManagedChannel ch, ClientCallStreamObserver<AlertEnvelope> call) {
+        boolean[] wasReady = new boolean[1];
+        Runnable[] watch = new Runnable[1];
+        watch[0] = () -> {
+            ConnectivityState now = ch.getState(false);
+            if (now == ConnectivityState.READY) {
+                wasReady[0] = true;
+            } else if (wasReady[0]) {
+                goAway(call);
+                return;
+            }
+            if (now != ConnectivityState.SHUTDOWN) {
+                ch.notifyWhenStateChanged(now, watch[0]);
+            }
+        };
+        watch[0].run();
+    }
+
+    private synchronized void goAway(ClientCallStreamObserver<AlertEnvelope> call) {
+        if (call != stream || stream == null) {
+            return;
+        }
+        draining = true;
+        halfCloseIfDrained();
+    }
+
+    private void halfCloseIfDrained() {
+        if (draining && !halfClosed && inFlight.isEmpty()) {
+            halfClosed = true;
+            stream.onCompleted();
+        }
+    }
+
+    /** The sidekick completed a stream this side half-closed after a GOAWAY: straight to a new one. */
+    private synchronized boolean rolledOver(ClientCallStreamObserver<AlertEnvelope> call) {
+        if (call != stream || !halfClosed) {
+            return false;
+        }
+        stream = null;
+        channel.shutdownNow();
+        counters.rollovers.increment();
+        if (!closed) {
+            timer.execute(this::connect);
+        }
+        return true;
     }
 
     private synchronized void ended(ClientCallStreamObserver<AlertEnvelope> call, Status status) {
@@ -242,7 +306,7 @@ final class SimulatedLink {
     }
 
     private void sendWhatFits() {
-        while (stream != null && inFlight.size() < settings.window() && !pending.isEmpty()) {
+        while (stream != null && !draining && inFlight.size() < settings.window() && !pending.isEmpty()) {
             Pending p = pending.poll();
             long env = ++envelope;
             if (inFlight.isEmpty()) {
@@ -259,7 +323,7 @@ final class SimulatedLink {
 
     synchronized void close() {
         closed = true;
-        if (stream != null) {
+        if (stream != null && !halfClosed) {
             stream.onCompleted();
             stream = null;
         }

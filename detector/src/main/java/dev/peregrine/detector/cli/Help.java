@@ -111,8 +111,9 @@ final class Help {
                                     "--sidekick",
                                     "HOST:PORT",
                                     Kind.TEXT,
-                                    "the sidekick's gRPC intake (its port 2803 by default); without it alerts only go"
-                                            + " to standard output"),
+                                    "the sidekick's gRPC intake (its port 2803 by default), or several replicas,"
+                                            + " comma-separated (each connection goes to one at random); without it"
+                                            + " alerts only go to standard output"),
                             Flag.of(
                                     "--sidekick-ca",
                                     "PEM",

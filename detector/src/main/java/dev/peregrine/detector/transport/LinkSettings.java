@@ -2,11 +2,14 @@ package dev.peregrine.detector.transport;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * How the detector reaches the sidekick.
  *
- * @param target host:port of the sidekick's gRPC intake
+ * @param target host:port of the sidekick's gRPC intake, or several, comma-separated (replicas): each
+ *     new connection goes to one of them at random
  * @param caFile trust this CA (PEM) and use TLS; null for plaintext
  * @param certFile client certificate (PEM) for mutual TLS, with keyFile
  * @param token sent as "authorization: Bearer TOKEN" when the sidekick requires one
@@ -28,6 +31,9 @@ public record LinkSettings(
     public static final Duration DEFAULT_ACK_DEADLINE = Duration.ofSeconds(60);
 
     public LinkSettings {
+        if (target == null || split(target).isEmpty()) {
+            throw new IllegalArgumentException("the sidekick's address is empty");
+        }
         if (ackDeadline.isNegative() || ackDeadline.isZero()) {
             throw new IllegalArgumentException("the ack deadline must be positive, not " + ackDeadline);
         }
@@ -57,6 +63,18 @@ public record LinkSettings(
 
     public static LinkSettings plaintext(String target) {
         return of(target, null, null, null, null);
+    }
+
+    /** The targets, comma-separated in {@code target}. */
+    public List<String> targets() {
+        return split(target);
+    }
+
+    private static List<String> split(String target) {
+        return Arrays.stream(target.split(","))
+                .map(String::strip)
+                .filter(t -> !t.isEmpty())
+                .toList();
     }
 
     public boolean tls() {

@@ -7,6 +7,7 @@ import dev.peregrine.contract.v1.AlertIntakeGrpc;
 import dev.peregrine.contract.v1.DetectorStatus;
 import dev.peregrine.contract.v1.Origin;
 import io.grpc.ClientInterceptor;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -47,6 +48,13 @@ import java.util.function.Supplier;
  * this stream slowly to hold back a crowd of detectors, is not left (leaving would resend the whole
  * window and add to its load).
  *
+ * <p>A sidekick ends connections past their age (HTTP/2 GOAWAY, {@code
+ * peregrine.intake.grpc-max-connection-age}) so that links spread again over its replicas. That is
+ * a rollover, not a failure: the link stops sending on the old stream, waits for the acks of what
+ * it has in flight, half-closes, and opens a new channel at once (no backoff, not counted in the
+ * reconnects, nothing logged as down). The new channel resolves the target again and picks one of
+ * its addresses at random (a comma-separated list, or a DNS name's addresses), so links spread.
+ *
  * <p>On the same stream, a {@link DetectorStatus} goes out when it opens and then every {@code
  * statusEvery}: the sidekick lists its detectors from these and raises an alert for one that
  * falls silent.
@@ -72,6 +80,7 @@ public final class SidekickLink implements AutoCloseable {
     private final Counter retryLater;
     private final Counter reconnects;
     private final Counter ackTimeouts;
+    private final Counter rollovers;
     private final Thread thread;
     private volatile ManagedChannel channel;
     private volatile String lastError = "";
@@ -107,6 +116,10 @@ public final class SidekickLink implements AutoCloseable {
         reconnects = Counter.builder("peregrine.detector.transport.reconnects").register(metrics);
         ackTimeouts = Counter.builder("peregrine.detector.transport.ack.timeouts")
                 .description("Streams ended because the oldest alert in flight had no ack within the ack deadline")
+                .register(metrics);
+        rollovers = Counter.builder("peregrine.detector.transport.rollovers")
+                .description(
+                        "Streams ended in order because the sidekick asked for a new connection (its connection age)")
                 .register(metrics);
         Gauge.builder("peregrine.detector.transport.connected", connected, c -> c.get() ? 1 : 0)
                 .register(metrics);
@@ -147,12 +160,14 @@ public final class SidekickLink implements AutoCloseable {
     private void loop() {
         long backoff = settings.initialBackoff().toMillis();
         while (running.get()) {
+            boolean rolledOver = false;
             try {
                 channel = channel();
-                boolean progressed = stream(channel);
-                if (progressed) {
+                Ended ended = stream(channel);
+                if (ended.progressed()) {
                     backoff = settings.initialBackoff().toMillis();
                 }
+                rolledOver = ended.rolledOver();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -160,13 +175,21 @@ public final class SidekickLink implements AutoCloseable {
                 lastError = e.getMessage();
                 linkLog.down(e.getMessage(), spool.count());
             } finally {
-                connected.set(false);
+                // A rollover goes straight to a new stream: the link stays up (an idle detector
+                // would otherwise look disconnected until its next alert is acked).
+                if (!rolledOver) {
+                    connected.set(false);
+                }
                 if (channel != null) {
                     channel.shutdownNow();
                 }
             }
             if (!running.get()) {
                 return;
+            }
+            if (rolledOver) {
+                rollovers.increment();
+                continue;
             }
             reconnects.increment();
             long sleep = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
@@ -180,11 +203,18 @@ public final class SidekickLink implements AutoCloseable {
     }
 
     /**
-     * One stream: sends from the oldest spooled alert on, until the stream fails or we stop.
+     * How a stream ended.
      *
-     * @return whether any alert was acknowledged on it
+     * @param progressed any alert was acknowledged on it
+     * @param rolledOver the sidekick asked for a new connection and the stream was finished in order
      */
-    private boolean stream(ManagedChannel ch) throws InterruptedException {
+    private record Ended(boolean progressed, boolean rolledOver) {}
+
+    /**
+     * One stream: sends from the oldest spooled alert on, until the stream fails, the sidekick asks
+     * for a new connection, or we stop.
+     */
+    private Ended stream(ManagedChannel ch) throws InterruptedException {
         Semaphore window = new Semaphore(settings.window());
         Map<Long, Long> inFlight = new ConcurrentHashMap<>(); // envelope sequence -> spool seq
         // When the stream last made progress: an ack came, or alerts went out with none in flight.
@@ -198,6 +228,11 @@ public final class SidekickLink implements AutoCloseable {
         AtomicBoolean up = new AtomicBoolean();
         AtomicLong readySince = new AtomicLong();
         AtomicReference<ClientCallStreamObserver<AlertEnvelope>> request = new AtomicReference<>();
+        // Set once the connection this stream is on got a GOAWAY: send nothing more on it.
+        AtomicBoolean draining = new AtomicBoolean();
+        // Set once this side half-closed a drained stream: the sidekick completing it is the rollover.
+        AtomicBoolean halfClosed = new AtomicBoolean();
+        watchForGoAway(ch, draining, ended);
         AlertIntakeGrpc.AlertIntakeStub stub = AlertIntakeGrpc.newStub(ch);
         if (settings.token() != null) {
             Metadata headers = new Metadata();
@@ -261,7 +296,9 @@ public final class SidekickLink implements AutoCloseable {
 
             @Override
             public void onCompleted() {
-                endStatus.compareAndSet(null, Status.UNAVAILABLE.withDescription("the sidekick closed the stream"));
+                if (!halfClosed.get()) {
+                    endStatus.compareAndSet(null, Status.UNAVAILABLE.withDescription("the sidekick closed the stream"));
+                }
                 ended.countDown();
             }
         });
@@ -290,6 +327,26 @@ public final class SidekickLink implements AutoCloseable {
                 ended.countDown();
                 break;
             }
+            if (draining.get()) {
+                // Every alert sent on this stream was acked: finish it; the sidekick completes it.
+                if (inFlight.isEmpty() && !halfClosed.getAndSet(true)) {
+                    progress.set(System.nanoTime());
+                    request.get().onCompleted();
+                }
+                if (halfClosed.get() && System.nanoTime() - progress.get() > deadlineNanos) {
+                    // Drained but never completed over there: give up on it as on a wedged stream.
+                    endStatus.compareAndSet(
+                            null,
+                            Status.DEADLINE_EXCEEDED.withDescription("the sidekick did not end a drained stream within "
+                                    + settings.ackDeadline().toSeconds()
+                                    + " s; reconnecting"));
+                    request.get().cancel("not ended after draining", null);
+                    ended.countDown();
+                    break;
+                }
+                ended.await(200, TimeUnit.MILLISECONDS);
+                continue;
+            }
             if (status != null && System.nanoTime() - nextStatus >= 0) {
                 nextStatus = System.nanoTime() + statusEveryNanos;
                 sendStatus(request.get());
@@ -308,8 +365,9 @@ public final class SidekickLink implements AutoCloseable {
                 continue;
             }
             for (NodeSpool.Entry e : entries) {
-                if (ended.getCount() == 0) {
-                    break;
+                if (ended.getCount() == 0 || draining.get()) {
+                    window.release(); // the rest of this batch was not sent
+                    continue;
                 }
                 long env = ++envelope;
                 if (inFlight.isEmpty()) {
@@ -325,7 +383,7 @@ public final class SidekickLink implements AutoCloseable {
                 cursor = e.seq();
             }
         }
-        if (!running.get()) {
+        if (!running.get() && !halfClosed.get()) {
             request.get().onCompleted();
         }
         Status s = endStatus.get();
@@ -333,7 +391,30 @@ public final class SidekickLink implements AutoCloseable {
             lastError = describe(s);
             linkLog.down(lastError, spool.count());
         }
-        return acked.get();
+        return new Ended(acked.get(), s == null && halfClosed.get());
+    }
+
+    /**
+     * Sets {@code draining} when the channel leaves READY while the stream is still open: that is
+     * what a GOAWAY does (the connection takes no new streams, the open ones go on). A connection
+     * that broke ends the stream as well, which then counts as a failure as before.
+     */
+    private static void watchForGoAway(ManagedChannel ch, AtomicBoolean draining, CountDownLatch ended) {
+        Runnable[] watch = new Runnable[1];
+        AtomicBoolean wasReady = new AtomicBoolean();
+        watch[0] = () -> {
+            ConnectivityState now = ch.getState(false);
+            if (now == ConnectivityState.READY) {
+                wasReady.set(true);
+            } else if (wasReady.get() && ended.getCount() > 0) {
+                draining.set(true);
+                return;
+            }
+            if (now != ConnectivityState.SHUTDOWN && ended.getCount() > 0) {
+                ch.notifyWhenStateChanged(now, watch[0]);
+            }
+        };
+        watch[0].run();
     }
 
     /** A status report: sequence 0, no Ack expected. */
@@ -360,8 +441,14 @@ public final class SidekickLink implements AutoCloseable {
                         : "");
     }
 
+    /** One of the comma-separated targets, at random: each new channel may go to another replica. */
+    private String pickTarget() {
+        List<String> targets = settings.targets();
+        return targets.get(ThreadLocalRandom.current().nextInt(targets.size()));
+    }
+
     private ManagedChannel channel() {
-        NettyChannelBuilder b = NettyChannelBuilder.forTarget(settings.target());
+        NettyChannelBuilder b = NettyChannelBuilder.forTarget(pickTarget());
         if (settings.tls()) {
             try {
                 SslContextBuilder ssl = GrpcSslContexts.forClient();
@@ -381,7 +468,14 @@ public final class SidekickLink implements AutoCloseable {
         }
         // Acks are handled where they are read (a map removal and a queued delete): handing each to
         // an executor thread cost a wake-up per alert.
-        return b.keepAliveTime(30, TimeUnit.SECONDS).directExecutor().build();
+        return b.keepAliveTime(30, TimeUnit.SECONDS)
+                .directExecutor()
+                // A DNS name with several addresses (a headless Service): each new channel takes
+                // them in a random order, so links spread over the replicas rather than all going
+                // to the first address.
+                .defaultServiceConfig(Map.of(
+                        "loadBalancingConfig", List.of(Map.of("pick_first", Map.of("shuffleAddressList", true)))))
+                .build();
     }
 
     @Override

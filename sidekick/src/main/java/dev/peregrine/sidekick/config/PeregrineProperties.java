@@ -70,6 +70,12 @@ public record PeregrineProperties(
      * @param maxWaitingAlerts alerts taken from all senders and not yet durable; beyond it intake
      *     answers 503 / RETRY_LATER
      * @param maxWaitingBytes the same bound on their payload size
+     * @param grpcMaxConnectionAge how long a gRPC connection (a detector's link) lives before the
+     *     sidekick asks its client to reconnect (HTTP/2 GOAWAY; grpc-java adds +/-10 % of jitter),
+     *     so that links spread again over replicas that started later; 0 for never
+     * @param grpcMaxConnectionAgeGrace how long a connection past its age may finish the streams
+     *     on it before they are cut (a detector half-closes its stream once its alerts in flight
+     *     were acked, and opens a new one)
      */
     public record Intake(
             @DefaultValue("1MB") @NotNull DataSize maxBodySize,
@@ -77,7 +83,9 @@ public record PeregrineProperties(
             @DefaultValue("256") @Positive @Max(65536) int streamWindow,
             @DefaultValue("64KB") @NotNull DataSize streamBuffer,
             @DefaultValue("20000") @Positive int maxWaitingAlerts,
-            @DefaultValue("64MB") @NotNull DataSize maxWaitingBytes) {
+            @DefaultValue("64MB") @NotNull DataSize maxWaitingBytes,
+            @DefaultValue("30m") @NotNull Duration grpcMaxConnectionAge,
+            @DefaultValue("1m") @NotNull Duration grpcMaxConnectionAgeGrace) {
 
         /** "key: reason" for the sizes bean validation cannot check; empty when they are fine. */
         public List<String> problems() {
@@ -89,6 +97,15 @@ public record PeregrineProperties(
             if (streamBuffer.toBytes() < 65_535 || streamBuffer.toBytes() > Integer.MAX_VALUE) {
                 problems.add("peregrine.intake.stream-buffer: must be from 64KB to 2GB (HTTP/2's window), not "
                         + streamBuffer);
+            }
+            // gRPC's own floor is 1 s: anything shorter would be raised to it without a word.
+            if (!grpcMaxConnectionAge.isZero() && grpcMaxConnectionAge.compareTo(Duration.ofSeconds(1)) < 0) {
+                problems.add("peregrine.intake.grpc-max-connection-age: must be at least 1s, or 0 for never, not "
+                        + grpcMaxConnectionAge);
+            }
+            if (grpcMaxConnectionAgeGrace.compareTo(Duration.ofSeconds(1)) < 0) {
+                problems.add("peregrine.intake.grpc-max-connection-age-grace: must be at least 1s (the time a"
+                        + " detector has to get its alerts in flight acked), not " + grpcMaxConnectionAgeGrace);
             }
             return problems;
         }
