@@ -166,4 +166,12 @@ class ConfigurationCheckTest {
                         "peregrine.intake.max-waiting-bytes: must be greater than 0",
                         "peregrine.intake.stream-buffer: must be from 64KB to 2GB (HTTP/2's window), not 1024B");
     }
+
+    @Test
+    void storeQueueBoundsThatCannotWorkStopStartup() {
+        assertThat(problems(Map.of(), "--peregrine.ui.store.queue=0", "--peregrine.ui.store.queue-bytes=0"))
+                .containsExactlyInAnyOrder(
+                        "peregrine.ui.store.queue: must be greater than or equal to 1",
+                        "peregrine.ui.store.queue-bytes: must be greater than 0, not 0B");
+    }
 }
