@@ -4,6 +4,7 @@ import dev.peregrine.sidekick.config.ConfigException;
 import dev.peregrine.sidekick.config.ConfigurationSources;
 import dev.peregrine.sidekick.config.KnownSettings;
 import dev.peregrine.sidekick.config.PeregrineProperties;
+import dev.peregrine.sidekick.config.UiProperties;
 import dev.peregrine.sidekick.dedup.Policies;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
 import dev.peregrine.sidekick.delivery.OutputCatalog;
@@ -47,6 +48,8 @@ final class ConfigurationCheck implements ApplicationListener<ApplicationEnviron
     /** Property sources the sidekick makes itself. */
     private static final Set<String> OWN_SOURCES = Set.of(FalcosidekickEnvironment.SOURCE);
 
+    private static final String UI = "peregrine.ui";
+
     /** After logging is set up, so that what is logged here goes where the rest goes. */
     @Override
     public int getOrder() {
@@ -79,6 +82,7 @@ final class ConfigurationCheck implements ApplicationListener<ApplicationEnviron
             Validator validator = validation.getValidator();
             properties = properties(env, validator, problems);
             problems.addAll(outputs(env, catalog, validator));
+            problems.addAll(ui(env, validator));
         }
         if (properties != null) {
             properties.templatedfields().forEach((name, source) -> {
@@ -112,15 +116,35 @@ final class ConfigurationCheck implements ApplicationListener<ApplicationEnviron
             return null;
         }
         for (ConstraintViolation<PeregrineProperties> v : validator.validate(p)) {
-            problems.add(KnownSettings.ROOT + "."
-                    + v.getPropertyPath()
-                            .toString()
-                            .replaceAll("([a-z0-9])([A-Z])", "$1-$2")
-                            .toLowerCase(Locale.ROOT)
-                    + ": " + v.getMessage());
+            problems.add(key(KnownSettings.ROOT, v) + ": " + v.getMessage());
         }
         problems.addAll(p.intake().problems());
         return p;
+    }
+
+    /** The dashboard's settings ({@code peregrine.ui.*}), bound and checked as the rest are. */
+    private static List<String> ui(ConfigurableEnvironment env, Validator validator) {
+        UiProperties ui;
+        try {
+            ui = Binder.get(env).bindOrCreate(UI, Bindable.of(UiProperties.class));
+        } catch (BindException e) {
+            return List.of((e.getProperty() != null ? e.getProperty().getName() : e.getName()) + ": " + rootMessage(e));
+        }
+        List<String> problems = new ArrayList<>();
+        for (ConstraintViolation<UiProperties> v : validator.validate(ui)) {
+            problems.add(key(UI, v) + ": " + v.getMessage());
+        }
+        problems.addAll(ui.problems());
+        return problems;
+    }
+
+    /** The full key of a violation's property: its path in kebab case under the prefix. */
+    private static String key(String prefix, ConstraintViolation<?> v) {
+        return prefix + "."
+                + v.getPropertyPath()
+                        .toString()
+                        .replaceAll("([a-z0-9])([A-Z])", "$1-$2")
+                        .toLowerCase(Locale.ROOT);
     }
 
     /** Every output's problems: binding, then what each output checks itself. */

@@ -171,4 +171,12 @@ class ConfigurationCheckTest {
                         "peregrine.intake.grpc-max-connection-age-grace: must be at least 1s (the time a detector"
                                 + " has to get its alerts in flight acked), not PT0S");
     }
+
+    @Test
+    void storeQueueBoundsThatCannotWorkStopStartup() {
+        assertThat(problems(Map.of(), "--peregrine.ui.store.queue=0", "--peregrine.ui.store.queue-bytes=0"))
+                .containsExactlyInAnyOrder(
+                        "peregrine.ui.store.queue: must be greater than or equal to 1",
+                        "peregrine.ui.store.queue-bytes: must be greater than 0, not 0B");
+    }
 }

@@ -7,6 +7,7 @@ import dev.peregrine.sidekick.store.AlertQuery;
 import dev.peregrine.sidekick.store.AlertRecorder;
 import dev.peregrine.sidekick.store.AlertStore;
 import dev.peregrine.sidekick.store.Dimension;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -88,7 +89,14 @@ public final class StoreBench {
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         long t0 = System.nanoTime();
         try (AlertRecorder recorder = new AlertRecorder(
-                store, Duration.ofDays(30), Long.MAX_VALUE, Duration.ofHours(1), 20_000, Clock.systemUTC(), metrics)) {
+                store,
+                Duration.ofDays(30),
+                Long.MAX_VALUE,
+                Duration.ofHours(1),
+                20_000,
+                Long.MAX_VALUE,
+                Clock.systemUTC(),
+                metrics)) {
             for (int i = 0; i < n; i++) {
                 Alert alert = vary(samples.get(r.nextInt(samples.size())), r, start.plusNanos(stepNanos * i));
                 while (recorder.backlog() > 15_000) {
@@ -107,7 +115,9 @@ public final class StoreBench {
             writerCpu = writerCpuNanos();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        double dropped = metrics.counter("peregrine.store.dropped").count();
+        double dropped = metrics.find("peregrine.store.dropped").counters().stream()
+                .mapToDouble(Counter::count)
+                .sum();
         System.out.printf(
                 "RESULT fill alerts=%d seconds=%.1f alerts_per_s=%.0f dropped=%.0f writer_cpu_us_per_alert=%.1f%n",
                 n, seconds, n / seconds, dropped, writerCpu / 1e3 / n);

@@ -6,6 +6,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -43,6 +44,9 @@ public record UiProperties(
      * @param url for postgresql: its JDBC URL ({@code jdbc:postgresql://host:5432/db})
      * @param queue alerts waiting to be written to the store; when full, alerts are still delivered
      *     but left out of the store (counted in {@code peregrine.store.dropped})
+     * @param queueBytes the same bound on their JSON's size (the parsed alert queued beside it takes
+     *     more again on the heap): a backlog is garbage the collector must carry, and at 100,000
+     *     alerts its full collections held intake up (docs/benchmarks.md)
      */
     public record Store(
             @DefaultValue("sqlite") @NotNull StoreType type,
@@ -51,7 +55,17 @@ public record UiProperties(
             String username,
             String password,
             @DefaultValue("4") @Min(1) int readers,
-            @DefaultValue("100000") @Min(1) int queue) {}
+            @DefaultValue("100000") @Min(1) int queue,
+            @DefaultValue("32MB") @NotNull DataSize queueBytes) {}
+
+    /** "key: reason" for the sizes bean validation cannot check; empty when they are fine. */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        if (store.queueBytes().toBytes() < 1) {
+            problems.add("peregrine.ui.store.queue-bytes: must be greater than 0, not " + store.queueBytes());
+        }
+        return problems;
+    }
 
     public enum StoreType {
         SQLITE,

@@ -63,6 +63,7 @@ class DashboardConfiguration implements WebMvcConfigurer {
                 r.maxSize().toBytes(),
                 r.checkEvery(),
                 ui.store().queue(),
+                ui.store().queueBytes().toBytes(),
                 clock,
                 metrics);
     }

@@ -8,12 +8,17 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -24,9 +29,12 @@ import org.slf4j.LoggerFactory;
  * to a bounded lock-free queue (no lock that the writer could hold while intake waits), and one
  * thread writes what has queued in batches (and enforces retention between them). That thread runs
  * at the lowest CPU priority ({@link ThreadNice}): when intake is busy it lags rather than slow
- * intake down, and says so ({@code peregrine.store.lag}, {@code peregrine.store.queue}). When the
- * queue is full, because the store is slower than intake or down, the alert is still delivered but
- * left out of the store, and counted. A batch is written once its oldest alert has waited {@link
+ * intake down, and says so ({@code peregrine.store.lag}, {@code peregrine.store.queue}). The queue
+ * is bounded in alerts and in bytes (the alerts' JSON): a backlog of parsed alerts is what the
+ * garbage collector has to carry, and at 100,000 of them its full collections cost intake far more
+ * than the store does (docs/benchmarks.md). When the queue is full, because the store is slower
+ * than intake or down, the alert is still delivered but left out of the store: counted per {@link
+ * LeftOut} reason, logged the first time for each, and shown by {@link #leftOut()}. A batch is written once its oldest alert has waited {@link
  * #BATCH_WAIT} or {@link #MAX_BATCH} have queued: a transaction per few alerts would cost more
  * than the alerts (every index's pages and the full-text index's segments written each time).
  */
@@ -40,17 +48,44 @@ public final class AlertRecorder implements AutoCloseable {
     /** An alert the store has just written, for the live view. */
     public record Stored(long id, Alert alert, String muted) {}
 
+    /**
+     * Why an accepted (and delivered) alert is not in the store: the tag {@code reason} of {@code
+     * peregrine.store.dropped}; {@link #FAILED} is {@code peregrine.store.failed}.
+     */
+    public enum LeftOut {
+        /** {@code peregrine.ui.store.queue} alerts were waiting already. */
+        QUEUE_ALERTS("queue_alerts", "peregrine.ui.store.queue"),
+        /** Their JSON came to {@code peregrine.ui.store.queue-bytes} already. */
+        QUEUE_BYTES("queue_bytes", "peregrine.ui.store.queue-bytes"),
+        /** The store refused the batch while it was reachable. */
+        FAILED("failed", null);
+
+        private final String tag;
+        private final String setting;
+
+        LeftOut(String tag, String setting) {
+            this.tag = tag;
+            this.setting = setting;
+        }
+
+        public String tag() {
+            return tag;
+        }
+    }
+
     private final StoreWriter writer;
     private final Retention retention;
     private final Duration checkEvery;
     private final Clock clock;
     private final Queue<StoreWriter.NewAlert> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final int capacity;
+    private final long capacityBytes;
     private final List<Consumer<List<Stored>>> listeners = new CopyOnWriteArrayList<>();
     private final Counter written;
-    private final Counter dropped;
-    private final Counter failed;
+    private final Map<LeftOut, Counter> leftOut = new EnumMap<>(LeftOut.class);
+    private final Set<LeftOut> logged = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
     private volatile long usedBytes;
@@ -63,6 +98,7 @@ public final class AlertRecorder implements AutoCloseable {
             long maxBytes,
             Duration checkEvery,
             int capacity,
+            long capacityBytes,
             Clock clock,
             MeterRegistry metrics) {
         this.writer = store.writer();
@@ -70,17 +106,31 @@ public final class AlertRecorder implements AutoCloseable {
         this.checkEvery = checkEvery;
         this.clock = clock;
         this.capacity = capacity;
+        this.capacityBytes = capacityBytes;
         this.written = Counter.builder("peregrine.store.written")
                 .description("Alerts written to the dashboard's store")
                 .register(metrics);
-        this.dropped = Counter.builder("peregrine.store.dropped")
-                .description("Accepted alerts left out of the store because its queue was full (still delivered)")
-                .register(metrics);
-        this.failed = Counter.builder("peregrine.store.failed")
-                .description("Alerts the store refused (written again while the store is down, dropped when bad)")
-                .register(metrics);
+        for (LeftOut reason : LeftOut.values()) {
+            leftOut.put(
+                    reason,
+                    reason == LeftOut.FAILED
+                            ? Counter.builder("peregrine.store.failed")
+                                    .description("Alerts the store refused (written again while the store is down,"
+                                            + " left out when bad); still delivered")
+                                    .register(metrics)
+                            : Counter.builder("peregrine.store.dropped")
+                                    .tag("reason", reason.tag())
+                                    .description("Accepted alerts left out of the store because its queue was full"
+                                            + " (reason: of alerts or of bytes); still delivered")
+                                    .register(metrics));
+        }
         Gauge.builder("peregrine.store.queue", queued, AtomicInteger::get)
                 .description("Alerts waiting to be written to the store")
+                .register(metrics);
+        Gauge.builder("peregrine.store.queue.bytes", queuedBytes, AtomicLong::get)
+                .baseUnit("bytes")
+                .description("JSON bytes of the alerts waiting to be written to the store"
+                        + " (peregrine.ui.store.queue-bytes bounds it)")
                 .register(metrics);
         Gauge.builder("peregrine.store.lag", this, AlertRecorder::lagSeconds)
                 .baseUnit("seconds")
@@ -106,14 +156,51 @@ public final class AlertRecorder implements AutoCloseable {
         this.thread = Thread.ofPlatform().name("alert-store-writer").daemon().start(this::run);
     }
 
-    /** Queues an accepted alert for the store; never blocks. */
+    /**
+     * Queues an accepted alert for the store; never blocks. When the queue is full (in alerts or in
+     * bytes) the alert is left out of the store and counted; an alert larger than the byte bound
+     * alone is still taken when nothing else waits.
+     */
     public void record(Alert alert, byte[] body, List<String> outputs, String muted) {
         if (queued.incrementAndGet() > capacity) {
             queued.decrementAndGet();
-            dropped.increment();
+            leaveOut(LeftOut.QUEUE_ALERTS, 1);
+            return;
+        }
+        long bytes = queuedBytes.addAndGet(body.length);
+        if (bytes > capacityBytes && bytes != body.length) {
+            queuedBytes.addAndGet(-body.length);
+            queued.decrementAndGet();
+            leaveOut(LeftOut.QUEUE_BYTES, 1);
             return;
         }
         queue.add(new StoreWriter.NewAlert(alert, body, List.copyOf(outputs), muted));
+    }
+
+    /** Counts alerts left out of the store, and says so in the log the first time for each reason. */
+    private void leaveOut(LeftOut reason, int alerts) {
+        leftOut.get(reason).increment(alerts);
+        if (reason != LeftOut.FAILED && logged.add(reason)) {
+            log.warn(
+                    "alert store: its queue is full ({} = {}): accepted alerts are still delivered, but the"
+                            + " store is behind and leaves them out; counted in peregrine_store_dropped_total"
+                            + "{reason=\"{}\"} and shown in /api/store (logged once)",
+                    reason.setting,
+                    reason == LeftOut.QUEUE_ALERTS ? capacity : capacityBytes + " bytes",
+                    reason.tag());
+        }
+    }
+
+    /** Accepted alerts left out of the store so far, per reason (all of them were delivered). */
+    public Map<LeftOut, Long> leftOut() {
+        Map<LeftOut, Long> counts = new EnumMap<>(LeftOut.class);
+        leftOut.forEach((reason, counter) -> counts.put(reason, (long) counter.count()));
+        return counts;
+    }
+
+    /** JSON bytes of the alerts queued and not written yet. */
+    public long backlogBytes() {
+        return queuedBytes.get();
     }
 
     /** Seconds the oldest queued alert has waited; 0 when none waits. */
@@ -176,6 +263,11 @@ public final class AlertRecorder implements AutoCloseable {
             batch.add(a);
         }
         if (!batch.isEmpty()) {
+            long bytes = 0;
+            for (StoreWriter.NewAlert a : batch) {
+                bytes += a.body().length;
+            }
+            queuedBytes.addAndGet(-bytes);
             queued.addAndGet(-batch.size());
             write(batch);
         }
@@ -196,7 +288,7 @@ public final class AlertRecorder implements AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 boolean reachable = reachable();
                 if (reachable || !running.get()) {
-                    failed.increment(batch.size());
+                    leaveOut(LeftOut.FAILED, batch.size());
                     log.error(
                             "alert store: {} alerts could not be stored and are left out of it: {}",
                             batch.size(),

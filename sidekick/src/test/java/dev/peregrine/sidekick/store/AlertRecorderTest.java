@@ -14,6 +14,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +38,7 @@ class AlertRecorderTest {
                         Long.MAX_VALUE,
                         Duration.ofHours(1),
                         10_000,
+                        Long.MAX_VALUE,
                         Clock.systemUTC(),
                         metrics)) {
             recorder.onStored(
@@ -44,7 +48,10 @@ class AlertRecorderTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> store.count(AlertQuery.ALL) == alerts.size());
             assertThat(announced).hasSize(alerts.size());
             assertThat(metrics.get("peregrine.store.written").counter().count()).isEqualTo(alerts.size());
-            assertThat(metrics.get("peregrine.store.dropped").counter().count()).isZero();
+            assertThat(metrics.get("peregrine.store.dropped").counters())
+                    .allSatisfy(c -> assertThat(c.count()).isZero());
+            assertThat(metrics.get("peregrine.store.queue.bytes").gauge().value())
+                    .isZero();
             assertThat(metrics.get("peregrine.store.queue").gauge().value()).isZero();
             assertThat(metrics.get("peregrine.store.lag").gauge().value()).isZero();
             assertThat(recorder.backlog()).isZero();
@@ -62,14 +69,118 @@ class AlertRecorderTest {
                         Long.MAX_VALUE,
                         Duration.ofHours(1),
                         10,
+                        Long.MAX_VALUE,
                         Clock.systemUTC(),
                         metrics)) {
             // far faster than a batch every 200 ms: most find the queue of 10 full
             alerts.forEach(a -> recorder.record(a, AlertJson.write(a), List.of(), null));
-            double dropped = metrics.get("peregrine.store.dropped").counter().count();
+            double dropped = metrics.get("peregrine.store.dropped")
+                    .tag("reason", "queue_alerts")
+                    .counter()
+                    .count();
             assertThat(dropped).isGreaterThan(0);
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> store.count(AlertQuery.ALL) + (long) dropped == alerts.size());
+        }
+    }
+
+    /**
+     * The writer held back (a listener of its first batch waits), alerts recorded until their JSON
+     * passes the byte bound: what fits waits, the rest is counted as left out (not the count
+     * bound), and once the writer goes on exactly what waited is stored.
+     */
+    @Test
+    void aQueueFullInBytesLeavesAlertsOutAndCountsThem() throws InterruptedException {
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        List<Alert> alerts = GeneratedAlerts.generate(9, 200, NOW, Duration.ofMillis(100));
+        long bound = 20 * 1024;
+        CountDownLatch writerHeld = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        try (AlertStore store = AlertStore.sqlite(dir, 1);
+                AlertRecorder recorder = new AlertRecorder(
+                        store,
+                        Duration.ofDays(365),
+                        Long.MAX_VALUE,
+                        Duration.ofHours(1),
+                        100_000,
+                        bound,
+                        Clock.systemUTC(),
+                        metrics)) {
+            recorder.onStored(batch -> {
+                if (first.getAndSet(false)) {
+                    writerHeld.countDown();
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            try {
+                Alert opener = alerts.getFirst();
+                recorder.record(opener, AlertJson.write(opener), List.of(), null);
+                assertThat(writerHeld.await(30, TimeUnit.SECONDS)).isTrue();
+
+                long queuedJson = 0;
+                int fit = 0;
+                for (Alert a : alerts.subList(1, alerts.size())) {
+                    byte[] json = AlertJson.write(a);
+                    recorder.record(a, json, List.of("webhook"), null);
+                    if (queuedJson + json.length <= bound) {
+                        queuedJson += json.length;
+                        fit++;
+                    }
+                }
+                int leftOut = alerts.size() - 1 - fit;
+                assertThat(fit).isPositive();
+                assertThat(leftOut).isPositive();
+                assertThat(recorder.backlog()).isEqualTo(fit);
+                assertThat(recorder.backlogBytes()).isEqualTo(queuedJson).isLessThanOrEqualTo(bound);
+                assertThat(metrics.get("peregrine.store.queue.bytes").gauge().value())
+                        .isEqualTo(queuedJson);
+                assertThat(metrics.get("peregrine.store.dropped")
+                                .tag("reason", "queue_bytes")
+                                .counter()
+                                .count())
+                        .isEqualTo(leftOut);
+                assertThat(metrics.get("peregrine.store.dropped")
+                                .tag("reason", "queue_alerts")
+                                .counter()
+                                .count())
+                        .isZero();
+                assertThat(recorder.leftOut())
+                        .containsEntry(AlertRecorder.LeftOut.QUEUE_BYTES, (long) leftOut)
+                        .containsEntry(AlertRecorder.LeftOut.QUEUE_ALERTS, 0L)
+                        .containsEntry(AlertRecorder.LeftOut.FAILED, 0L);
+            } finally {
+                release.countDown();
+            }
+            long expected = 1 + recorder.backlog();
+            await().atMost(Duration.ofSeconds(30)).until(() -> store.count(AlertQuery.ALL) == expected);
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.backlogBytes() == 0);
+            assertThat(metrics.get("peregrine.store.written").counter().count()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void oneAlertLargerThanTheByteBoundIsStillTakenWhenNothingWaits() {
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        Alert alert =
+                GeneratedAlerts.generate(10, 1, NOW, Duration.ofMillis(100)).getFirst();
+        try (AlertStore store = AlertStore.sqlite(dir, 1);
+                AlertRecorder recorder = new AlertRecorder(
+                        store,
+                        Duration.ofDays(365),
+                        Long.MAX_VALUE,
+                        Duration.ofHours(1),
+                        10,
+                        16,
+                        Clock.systemUTC(),
+                        metrics)) {
+            recorder.record(alert, AlertJson.write(alert), List.of(), null);
+            await().atMost(Duration.ofSeconds(30)).until(() -> store.count(AlertQuery.ALL) == 1);
+            assertThat(recorder.leftOut()).containsEntry(AlertRecorder.LeftOut.QUEUE_BYTES, 0L);
         }
     }
 }

@@ -73,6 +73,13 @@ class StatusApi {
         body.put("usedBytes", store.usedBytes());
         body.put("oldest", store.oldest().orElse(null));
         body.put("queued", recorder.backlog());
+        body.put("queuedBytes", recorder.backlogBytes());
+        body.put("queueLimit", ui.store().queue());
+        body.put("queueLimitBytes", ui.store().queueBytes().toBytes());
+        // accepted and delivered but not in the store, per reason: the page cannot show them
+        Map<String, Long> leftOut = new LinkedHashMap<>();
+        recorder.leftOut().forEach((reason, n) -> leftOut.put(reason.tag(), n));
+        body.put("leftOut", leftOut);
         body.put("maxAgeSeconds", ui.retention().maxAge().toSeconds());
         body.put("maxSizeBytes", ui.retention().maxSize().toBytes());
         return body;
