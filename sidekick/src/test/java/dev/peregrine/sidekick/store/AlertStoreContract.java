@@ -330,6 +330,48 @@ abstract class AlertStoreContract {
         }
     }
 
+    /**
+     * Every prefix (1 to 5 letters) of words the alerts hold, alone and in pairs: the page (through
+     * the matches, and through the time index as for common words), the count and the capped total
+     * against the alerts whose words start so, computed here. Covers prefixes the index answers as
+     * its exact words and those with too many words for that (one letter).
+     */
+    @Test
+    void prefixSearchesMatchTheAlertsWordsHowEverTheIndexIsAsked() {
+        Map<Alert, Set<String>> wordsOf = new HashMap<>();
+        alerts.forEach(a -> wordsOf.put(a, Set.of(SearchText.of(a).split(" "))));
+        java.util.Random r = new java.util.Random(11);
+        List<String> all = wordsOf.values().stream()
+                .flatMap(Set::stream)
+                .distinct()
+                .sorted()
+                .toList();
+        List<String> searches = new ArrayList<>(List.of("c", "s", "1"));
+        for (int i = 0; i < 30; i++) {
+            String w = all.get(r.nextInt(all.size()));
+            String p = w.substring(0, Math.min(w.length(), 1 + r.nextInt(5)));
+            searches.add(i % 3 == 0 ? p + " " + all.get(r.nextInt(all.size())).substring(0, 1) : p);
+        }
+        for (String text : searches) {
+            List<String> words = SearchText.words(text);
+            AlertQuery q = AlertQuery.ALL.withText(text);
+            List<String> want = expected(a ->
+                    words.stream().allMatch(w -> wordsOf.get(a).stream().anyMatch(x -> x.startsWith(w))));
+            assertThat(uuids(q)).as(text).isEqualTo(want);
+            assertThat(store.count(q)).as(text).isEqualTo(want.size());
+            assertThat(store.total(q, 25))
+                    .as(text)
+                    .isEqualTo(new AlertStore.Total(Math.min(25, want.size()), want.size() > 25));
+            store.commonTextAbove(0);
+            assertThat(uuids(q)).as("common %s", text).isEqualTo(want);
+            assertThat(store.search(q, null, 3, 5))
+                    .map(AlertStoreContract::uuid)
+                    .as("common %s, offset 3", text)
+                    .isEqualTo(want.subList(Math.min(3, want.size()), Math.min(8, want.size())));
+            store.commonTextAbove(AlertStore.COMMON_TEXT);
+        }
+    }
+
     @Test
     void aSearchTotalIsExactUpToItsCapAndSaysMoreAbove() {
         AlertQuery notMuted = AlertQuery.ALL.withMuted(false);
