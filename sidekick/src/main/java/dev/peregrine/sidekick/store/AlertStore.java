@@ -242,6 +242,14 @@ public final class AlertStore implements AutoCloseable {
         if (d == Dimension.PRIORITY && MinuteCounts.answers(q, Long.MAX_VALUE)) {
             return byPriority(q, top);
         }
+        if (ValueCounts.answers(q, d)) {
+            return on(c -> ValueCounts.count(c, q, d, top));
+        }
+        return countByAlerts(q, d, top);
+    }
+
+    /** {@link #countBy} counted over the alerts themselves, whatever filters (and for tests). */
+    Map<String, Long> countByAlerts(AlertQuery q, Dimension d, int top) {
         return withText(q, (c, match) -> countBy(c, QuerySql.of(q, dialect, false, match), d, top));
     }
 

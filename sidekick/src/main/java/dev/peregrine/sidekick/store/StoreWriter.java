@@ -47,6 +47,7 @@ final class StoreWriter implements AutoCloseable {
     private PreparedStatement tags;
     private PreparedStatement text;
     private PreparedStatement minutes;
+    private PreparedStatement valueMinutes;
 
     StoreWriter(DataSource writes, Dialect dialect) {
         this.writes = writes;
@@ -73,6 +74,10 @@ final class StoreWriter implements AutoCloseable {
                         : null;
                 minutes = c.prepareStatement("INSERT INTO " + Schema.MINUTES + "(minute, priority, n) VALUES(?, ?, ?)"
                         + " ON CONFLICT(minute, priority) DO UPDATE SET n = " + Schema.MINUTES + ".n + excluded.n");
+                valueMinutes = c.prepareStatement("INSERT INTO " + Schema.VALUE_MINUTES
+                        + "(dimension, minute, value, priority, n) VALUES(?, ?, ?, ?, ?)"
+                        + " ON CONFLICT(dimension, minute, value, priority) DO UPDATE SET n = "
+                        + Schema.VALUE_MINUTES + ".n + excluded.n");
             } catch (SQLException | RuntimeException e) {
                 c.close();
                 throw e;
@@ -102,11 +107,15 @@ final class StoreWriter implements AutoCloseable {
             c.setAutoCommit(false);
             long[] ids = dialect.reserveIds(c, batch.size());
             Map<MinuteKey, Long> perMinute = new TreeMap<>();
+            Map<ValueKey, Long> perValue = new TreeMap<>();
             for (int i = 0; i < batch.size(); i++) {
                 add(batch.get(i), ids[i]);
                 Alert a = batch.get(i).alert();
-                perMinute.merge(
-                        MinuteKey.of(QuerySql.micros(a.time()), a.priority().ordinal()), 1L, Long::sum);
+                long at = QuerySql.micros(a.time());
+                int priority = a.priority().ordinal();
+                perMinute.merge(MinuteKey.of(at, priority), 1L, Long::sum);
+                ValueKey.of(at, priority, a.rule(), a.source(), a.hostname(), new LinkedHashSet<>(a.tags()))
+                        .forEach(k -> perValue.merge(k, 1L, Long::sum));
             }
             alerts.executeBatch();
             tags.executeBatch();
@@ -114,6 +123,7 @@ final class StoreWriter implements AutoCloseable {
                 text.executeBatch();
             }
             addMinutes(perMinute);
+            addValueMinutes(perValue);
             c.commit();
             c.setAutoCommit(true);
             return ids;
@@ -139,6 +149,42 @@ final class StoreWriter implements AutoCloseable {
         }
     }
 
+    /** A dimension's value in a minute, of a priority: a row of {@link Schema#VALUE_MINUTES}. */
+    private record ValueKey(String dimension, long minute, String value, int priority) implements Comparable<ValueKey> {
+        /** An alert's rows: its rule, source, hostname and each of its (distinct) tags. */
+        static List<ValueKey> of(
+                long atMicros, int priority, String rule, String source, String hostname, Set<String> tags) {
+            long minute = atMicros / Schema.MINUTE_MICROS;
+            List<ValueKey> keys = new ArrayList<>(3 + tags.size());
+            keys.add(new ValueKey(Dimension.RULE.column(), minute, rule, priority));
+            keys.add(new ValueKey(Dimension.SOURCE.column(), minute, source, priority));
+            keys.add(new ValueKey(Dimension.HOSTNAME.column(), minute, hostname, priority));
+            tags.forEach(t -> keys.add(new ValueKey(Dimension.TAGS.column(), minute, t, priority)));
+            return keys;
+        }
+
+        @Override
+        public int compareTo(ValueKey o) {
+            int c = dimension.compareTo(o.dimension);
+            c = c != 0 ? c : Long.compare(minute, o.minute);
+            c = c != 0 ? c : value.compareTo(o.value);
+            return c != 0 ? c : Integer.compare(priority, o.priority);
+        }
+    }
+
+    private void addValueMinutes(Map<ValueKey, Long> perValue) throws SQLException {
+        for (Map.Entry<ValueKey, Long> e : perValue.entrySet()) {
+            ValueKey k = e.getKey();
+            valueMinutes.setString(1, k.dimension());
+            valueMinutes.setLong(2, k.minute());
+            valueMinutes.setString(3, k.value());
+            valueMinutes.setInt(4, k.priority());
+            valueMinutes.setLong(5, e.getValue());
+            valueMinutes.addBatch();
+        }
+        valueMinutes.executeBatch();
+    }
+
     private void addMinutes(Map<MinuteKey, Long> perMinute) throws SQLException {
         for (Map.Entry<MinuteKey, Long> e : perMinute.entrySet()) {
             minutes.setLong(1, e.getKey().minute());
@@ -157,6 +203,7 @@ final class StoreWriter implements AutoCloseable {
                 text.clearBatch();
             }
             minutes.clearBatch();
+            valueMinutes.clearBatch();
             c.rollback();
             c.setAutoCommit(true);
         } catch (SQLException | RuntimeException e) {
@@ -204,8 +251,9 @@ final class StoreWriter implements AutoCloseable {
         try {
             c.setAutoCommit(false);
             Map<MinuteKey, Long> perMinute = new TreeMap<>();
-            try (PreparedStatement oldest = c.prepareStatement(
-                            "SELECT id, at, tags, priority FROM alerts WHERE at < ? ORDER BY at LIMIT ?");
+            Map<ValueKey, Long> perValue = new TreeMap<>();
+            try (PreparedStatement oldest = c.prepareStatement("SELECT id, at, tags, priority, rule, source, hostname"
+                            + " FROM alerts WHERE at < ? ORDER BY at LIMIT ?");
                     PreparedStatement alert = c.prepareStatement("DELETE FROM alerts WHERE id = ?");
                     PreparedStatement tag =
                             c.prepareStatement("DELETE FROM alert_tags WHERE tag = ? AND at = ? AND id = ?");
@@ -213,7 +261,9 @@ final class StoreWriter implements AutoCloseable {
                             ? c.prepareStatement("DELETE FROM alert_text WHERE rowid = ?")
                             : null;
                     PreparedStatement emptyMinute = c.prepareStatement(
-                            "DELETE FROM " + Schema.MINUTES + " WHERE minute = ? AND priority = ? AND n <= 0")) {
+                            "DELETE FROM " + Schema.MINUTES + " WHERE minute = ? AND priority = ? AND n <= 0");
+                    PreparedStatement emptyValue = c.prepareStatement("DELETE FROM " + Schema.VALUE_MINUTES
+                            + " WHERE dimension = ? AND minute = ? AND value = ? AND priority = ? AND n <= 0")) {
                 oldest.setLong(1, beforeMicros);
                 oldest.setInt(2, max);
                 try (ResultSet rs = oldest.executeQuery()) {
@@ -223,7 +273,16 @@ final class StoreWriter implements AutoCloseable {
                         alert.setLong(1, id);
                         alert.addBatch();
                         String tags = rs.getString(3);
-                        for (String t : tags.isEmpty() ? List.<String>of() : Arrays.asList(tags.split(","))) {
+                        List<String> tagList = tags.isEmpty() ? List.of() : Arrays.asList(tags.split(","));
+                        ValueKey.of(
+                                        at,
+                                        rs.getInt(4),
+                                        rs.getString(5),
+                                        rs.getString(6),
+                                        rs.getString(7),
+                                        new LinkedHashSet<>(tagList))
+                                .forEach(k -> perValue.merge(k, -1L, Long::sum));
+                        for (String t : tagList) {
                             tag.setString(1, t);
                             tag.setLong(2, at);
                             tag.setLong(3, id);
@@ -249,6 +308,15 @@ final class StoreWriter implements AutoCloseable {
                     emptyMinute.addBatch();
                 }
                 emptyMinute.executeBatch();
+                addValueMinutes(perValue);
+                for (ValueKey k : perValue.keySet()) {
+                    emptyValue.setString(1, k.dimension());
+                    emptyValue.setLong(2, k.minute());
+                    emptyValue.setString(3, k.value());
+                    emptyValue.setInt(4, k.priority());
+                    emptyValue.addBatch();
+                }
+                emptyValue.executeBatch();
             }
             c.commit();
             c.setAutoCommit(true);

@@ -251,6 +251,9 @@ abstract class AlertStoreContract {
         writer.deleteBefore(Long.MAX_VALUE, 100_000);
         assertThat(writer.count()).isZero();
         assertThat(store.countBy(AlertQuery.ALL, Dimension.PRIORITY, 10)).isEmpty();
+        for (Dimension d : ValueCounts.KEPT) {
+            assertThat(store.countBy(AlertQuery.ALL, d, 10)).as(d.toString()).isEmpty();
+        }
     }
 
     /** Counts from the per-minute table (priority and time filters) against the alerts still stored. */
@@ -283,6 +286,23 @@ abstract class AlertStoreContract {
             assertThat(store.countBy(q, Dimension.PRIORITY, 10))
                     .as("by priority %s", q)
                     .isEqualTo(byPriority);
+            for (Dimension d : ValueCounts.KEPT) {
+                Map<String, Long> want = new HashMap<>();
+                left.stream()
+                        .filter(in)
+                        .forEach(a -> valuesOf(a, d).stream()
+                                .filter(v -> !v.isEmpty())
+                                .distinct()
+                                .forEach(v -> want.merge(v, 1L, Long::sum)));
+                assertThat(store.countBy(q, d, 1000)).as("by %s %s", d, q).isEqualTo(want);
+                // the same values in the same order as counted over the alerts, also when cut at top
+                for (int top : List.of(1000, 3)) {
+                    assertThat(List.copyOf(store.countBy(q, d, top).entrySet()))
+                            .as("by %s %s top %d", d, q, top)
+                            .isEqualTo(
+                                    List.copyOf(store.countByAlerts(q, d, top).entrySet()));
+                }
+            }
             for (Duration width : List.of(Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofSeconds(90))) {
                 long w = width.toNanos() / 1000;
                 Map<String, Long> want = new TreeMap<>();

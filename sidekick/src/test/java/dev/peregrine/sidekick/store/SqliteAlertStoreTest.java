@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.peregrine.sidekick.alert.AlertJson;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,6 +67,26 @@ class SqliteAlertStoreTest extends AlertStoreContract {
                                                 .map(w -> "\"" + w + "\"")
                                                 .collect(java.util.stream.Collectors.joining(" OR ", "(", ")")));
             }
+        }
+    }
+
+    @Test
+    void aStoreWithoutPerValueCountsCountsThemWhenOpened() throws Exception {
+        Map<Dimension, Map<String, Long>> before = new java.util.EnumMap<>(Dimension.class);
+        for (Dimension d : ValueCounts.KEPT) {
+            before.put(d, store.countByAlerts(AlertQuery.ALL, d, 1000));
+            assertThat(before.get(d)).as(d.toString()).isNotEmpty();
+        }
+        try (java.sql.Connection c = store.dataSource().getConnection();
+                java.sql.Statement s = c.createStatement()) {
+            s.execute("DELETE FROM " + Schema.VALUE_MINUTES);
+        }
+        writer.close();
+        store.close();
+        store = open();
+        writer = store.writer();
+        for (Dimension d : ValueCounts.KEPT) {
+            assertThat(store.countBy(AlertQuery.ALL, d, 1000)).as(d.toString()).isEqualTo(before.get(d));
         }
     }
 }
