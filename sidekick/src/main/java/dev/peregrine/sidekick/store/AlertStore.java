@@ -115,7 +115,8 @@ public final class AlertStore implements AutoCloseable {
     public List<StoredAlert> search(AlertQuery q, Cursor cursor, int offset, int limit) {
         return withText(q, (c, match) -> {
             boolean common = match != null && commonText(c, match);
-            if (common && dialect.textMatchesBetween() != null) {
+            // a prefix left as such is merged whole by each query: once, through the matches
+            if (common && dialect.textMatchesBetween() != null && !TextTerms.hasPrefix(match)) {
                 return CommonTextPage.newest(c, dialect, q, match, cursor, offset, limit);
             }
             QuerySql w = QuerySql.of(q, dialect, common, match).after(cursor);

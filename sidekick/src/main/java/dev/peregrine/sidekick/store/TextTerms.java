@@ -57,6 +57,11 @@ final class TextTerms {
         return String.join(" AND ", parts);
     }
 
+    /** Whether {@code query} (from {@link #query}) has a word left as a prefix. */
+    static boolean hasPrefix(String query) {
+        return query.contains("\"*");
+    }
+
     static String prefix(String word) {
         return exact(word) + "*";
     }
