@@ -240,6 +240,14 @@ abstract class AlertStoreContract {
             alerts.add(a);
             extra.add(new StoreWriter.NewAlert(a, AlertJson.write(a), List.of(), null));
         }
+        // and some in the part-minutes on both sides of every bound countsAgree cuts at
+        for (long cut : new long[] {24 * 3600, 20 * 3600 + 17, 90, 3600, 3 * 3600 + 41, 75}) {
+            for (long off : new long[] {-7, -1, 0, 3, 11}) {
+                Alert a = GeneratedAlerts.one(r, NOW.minusSeconds(cut + off).plusMillis(r.nextInt(1000)));
+                alerts.add(a);
+                extra.add(new StoreWriter.NewAlert(a, AlertJson.write(a), List.of(), null));
+            }
+        }
         writer.insert(extra);
         countsAgree();
         java.time.Clock clock = java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC);
