@@ -205,7 +205,7 @@ public final class AlertStore implements AutoCloseable {
             // for its time, until the cap; else as the planner chooses
             QuerySql w = byText ? QuerySql.of(q.withText(null), dialect) : QuerySql.of(q, dialect, false, match);
             String sql = byText
-                    ? "SELECT count(*) FROM (SELECT 1 FROM " + first + w.andMore() + " LIMIT ?) capped"
+                    ? "SELECT count(*) FROM (SELECT 1 FROM " + first.formatted(w.andMore()) + " LIMIT ?) capped"
                     : "SELECT count(*) FROM (SELECT 1 FROM alerts a" + w.where() + " LIMIT ?) capped";
             return read(
                     c,

@@ -51,9 +51,9 @@ interface Dialect {
     }
 
     /**
-     * FROM clause (and WHERE) joining the alerts to their text's matches of a parameter, in the
-     * order the full-text index lists them; more conditions follow as " AND ...". Null when the
-     * planner is left to choose.
+     * FROM, WHERE and ORDER BY joining the alerts to their text's matches of a parameter, newest
+     * id first as the full-text index lists them; {@code %s} is where more conditions go (" AND
+     * ..."). Null when the planner is left to choose.
      */
     default String matchesFirst() {
         return null;

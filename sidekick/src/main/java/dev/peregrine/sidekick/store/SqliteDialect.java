@@ -62,10 +62,15 @@ final class SqliteDialect implements Dialect {
         return TextTerms.query(c, words);
     }
 
-    /** CROSS JOIN: SQLite keeps the order as written, the index's matches first. */
+    /**
+     * CROSS JOIN: SQLite keeps the order as written, the index's matches first; newest first (ids
+     * follow the order alerts were stored in), so a capped count of recent alerts in a store of
+     * many days stops before it reaches the old ones.
+     */
     @Override
     public String matchesFirst() {
-        return "alert_text t CROSS JOIN alerts a WHERE t.alert_text MATCH ? AND a.id = t.rowid";
+        return "alert_text t CROSS JOIN alerts a WHERE t.alert_text MATCH ? AND a.id = t.rowid%s"
+                + " ORDER BY t.rowid DESC";
     }
 
     @Override
