@@ -38,11 +38,10 @@ final class TextTerms {
      */
     static String query(Connection c, List<String> words) throws SQLException {
         List<String> parts = new ArrayList<>();
-        String select = "SELECT term FROM " + VOCABULARY + " WHERE term %s ? AND term < ? LIMIT 1";
-        try (PreparedStatement first = c.prepareStatement(select.formatted(">="));
-                PreparedStatement next = c.prepareStatement(select.formatted(">"))) {
+        try (PreparedStatement next =
+                c.prepareStatement("SELECT term FROM " + VOCABULARY + " WHERE term >= ? AND term < ? LIMIT 1")) {
             for (String w : words) {
-                List<String> indexed = plain(w) ? indexed(first, next, w) : null;
+                List<String> indexed = plain(w) ? indexed(next, w) : null;
                 if (indexed == null || indexed.isEmpty()) {
                     // none: the prefix query finds none as fast
                     parts.add(prefix(w));
@@ -76,27 +75,29 @@ final class TextTerms {
     }
 
     /** The indexed words starting with {@code w}, or null when there are more than {@link #MAX_WORDS}. */
-    private static List<String> indexed(PreparedStatement first, PreparedStatement next, String w) throws SQLException {
+    private static List<String> indexed(PreparedStatement next, String w) throws SQLException {
         // every word starting with w sorts from w to w with its last character one higher (ASCII)
         String end = w.substring(0, w.length() - 1) + (char) (w.charAt(w.length() - 1) + 1);
         List<String> found = new ArrayList<>();
-        // the first word from w, then each next one: one seek per word, not a row per alert
-        PreparedStatement s = first;
+        // the first word from w, then each next one: one seek per word, not a row per alert. The
+        // next word is asked as "term >= word + U+0001" (no indexed word holds U+0000), never as
+        // "term > word": fts5vocab seeks to >= and SQLite then steps over every alert of the word.
         String from = w;
         while (found.size() <= MAX_WORDS) {
-            s.setString(1, from);
-            s.setString(2, end);
-            try (ResultSet rs = s.executeQuery()) {
+            next.setString(1, from);
+            next.setString(2, end);
+            String term;
+            try (ResultSet rs = next.executeQuery()) {
                 if (!rs.next()) {
                     return found;
                 }
-                from = rs.getString(1);
+                term = rs.getString(1);
             }
-            if (!from.startsWith(w)) {
+            if (!term.startsWith(w)) {
                 return found;
             }
-            found.add(from);
-            s = next;
+            found.add(term);
+            from = term + "\u0001";
         }
         return null;
     }
