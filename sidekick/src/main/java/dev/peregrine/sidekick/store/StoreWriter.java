@@ -47,7 +47,7 @@ final class StoreWriter implements AutoCloseable {
     private PreparedStatement tags;
     private PreparedStatement text;
     private PreparedStatement minutes;
-    private PreparedStatement valueMinutes;
+    private final List<PreparedStatement> values = new ArrayList<>(); // per Schema.VALUE_TABLES
 
     StoreWriter(DataSource writes, Dialect dialect) {
         this.writes = writes;
@@ -74,10 +74,13 @@ final class StoreWriter implements AutoCloseable {
                         : null;
                 minutes = c.prepareStatement("INSERT INTO " + Schema.MINUTES + "(minute, priority, n) VALUES(?, ?, ?)"
                         + " ON CONFLICT(minute, priority) DO UPDATE SET n = " + Schema.MINUTES + ".n + excluded.n");
-                valueMinutes = c.prepareStatement("INSERT INTO " + Schema.VALUE_MINUTES
-                        + "(dimension, minute, value, priority, n) VALUES(?, ?, ?, ?, ?)"
-                        + " ON CONFLICT(dimension, minute, value, priority) DO UPDATE SET n = "
-                        + Schema.VALUE_MINUTES + ".n + excluded.n");
+                values.clear();
+                for (Schema.ValueTable t : Schema.VALUE_TABLES) {
+                    values.add(c.prepareStatement("INSERT INTO " + t.name()
+                            + "(dimension, bucket, value, priority, n) VALUES(?, ?, ?, ?, ?)"
+                            + " ON CONFLICT(dimension, bucket, value, priority) DO UPDATE SET n = " + t.name()
+                            + ".n + excluded.n"));
+                }
             } catch (SQLException | RuntimeException e) {
                 c.close();
                 throw e;
@@ -149,24 +152,33 @@ final class StoreWriter implements AutoCloseable {
         }
     }
 
-    /** A dimension's value in a minute, of a priority: a row of {@link Schema#VALUE_MINUTES}. */
-    private record ValueKey(String dimension, long minute, String value, int priority) implements Comparable<ValueKey> {
-        /** An alert's rows: its rule, source, hostname and each of its (distinct) tags. */
+    /**
+     * A dimension's value in a time bucket, of a priority: a row of the {@code tier}th of {@link
+     * Schema#VALUE_TABLES}.
+     */
+    private record ValueKey(int tier, String dimension, long bucket, String value, int priority)
+            implements Comparable<ValueKey> {
+        /** An alert's rows in each table: its rule, source, hostname and each of its (distinct) tags. */
         static List<ValueKey> of(
                 long atMicros, int priority, String rule, String source, String hostname, Set<String> tags) {
-            long minute = atMicros / Schema.MINUTE_MICROS;
-            List<ValueKey> keys = new ArrayList<>(3 + tags.size());
-            keys.add(new ValueKey(Dimension.RULE.column(), minute, rule, priority));
-            keys.add(new ValueKey(Dimension.SOURCE.column(), minute, source, priority));
-            keys.add(new ValueKey(Dimension.HOSTNAME.column(), minute, hostname, priority));
-            tags.forEach(t -> keys.add(new ValueKey(Dimension.TAGS.column(), minute, t, priority)));
+            List<ValueKey> keys = new ArrayList<>(2 * (3 + tags.size()));
+            for (int tier = 0; tier < Schema.VALUE_TABLES.size(); tier++) {
+                long bucket = atMicros / Schema.VALUE_TABLES.get(tier).widthMicros();
+                keys.add(new ValueKey(tier, Dimension.RULE.column(), bucket, rule, priority));
+                keys.add(new ValueKey(tier, Dimension.SOURCE.column(), bucket, source, priority));
+                keys.add(new ValueKey(tier, Dimension.HOSTNAME.column(), bucket, hostname, priority));
+                for (String t : tags) {
+                    keys.add(new ValueKey(tier, Dimension.TAGS.column(), bucket, t, priority));
+                }
+            }
             return keys;
         }
 
         @Override
         public int compareTo(ValueKey o) {
-            int c = dimension.compareTo(o.dimension);
-            c = c != 0 ? c : Long.compare(minute, o.minute);
+            int c = Integer.compare(tier, o.tier);
+            c = c != 0 ? c : dimension.compareTo(o.dimension);
+            c = c != 0 ? c : Long.compare(bucket, o.bucket);
             c = c != 0 ? c : value.compareTo(o.value);
             return c != 0 ? c : Integer.compare(priority, o.priority);
         }
@@ -175,14 +187,17 @@ final class StoreWriter implements AutoCloseable {
     private void addValueMinutes(Map<ValueKey, Long> perValue) throws SQLException {
         for (Map.Entry<ValueKey, Long> e : perValue.entrySet()) {
             ValueKey k = e.getKey();
-            valueMinutes.setString(1, k.dimension());
-            valueMinutes.setLong(2, k.minute());
-            valueMinutes.setString(3, k.value());
-            valueMinutes.setInt(4, k.priority());
-            valueMinutes.setLong(5, e.getValue());
-            valueMinutes.addBatch();
+            PreparedStatement s = values.get(k.tier());
+            s.setString(1, k.dimension());
+            s.setLong(2, k.bucket());
+            s.setString(3, k.value());
+            s.setInt(4, k.priority());
+            s.setLong(5, e.getValue());
+            s.addBatch();
         }
-        valueMinutes.executeBatch();
+        for (PreparedStatement s : values) {
+            s.executeBatch();
+        }
     }
 
     private void addMinutes(Map<MinuteKey, Long> perMinute) throws SQLException {
@@ -203,7 +218,9 @@ final class StoreWriter implements AutoCloseable {
                 text.clearBatch();
             }
             minutes.clearBatch();
-            valueMinutes.clearBatch();
+            for (PreparedStatement s : values) {
+                s.clearBatch();
+            }
             c.rollback();
             c.setAutoCommit(true);
         } catch (SQLException | RuntimeException e) {
@@ -262,8 +279,8 @@ final class StoreWriter implements AutoCloseable {
                             : null;
                     PreparedStatement emptyMinute = c.prepareStatement(
                             "DELETE FROM " + Schema.MINUTES + " WHERE minute = ? AND priority = ? AND n <= 0");
-                    PreparedStatement emptyValue = c.prepareStatement("DELETE FROM " + Schema.VALUE_MINUTES
-                            + " WHERE dimension = ? AND minute = ? AND value = ? AND priority = ? AND n <= 0")) {
+                    PreparedStatement emptyValueMinute = emptyValue(c, 0);
+                    PreparedStatement emptyValueHour = emptyValue(c, 1)) {
                 oldest.setLong(1, beforeMicros);
                 oldest.setInt(2, max);
                 try (ResultSet rs = oldest.executeQuery()) {
@@ -310,13 +327,15 @@ final class StoreWriter implements AutoCloseable {
                 emptyMinute.executeBatch();
                 addValueMinutes(perValue);
                 for (ValueKey k : perValue.keySet()) {
-                    emptyValue.setString(1, k.dimension());
-                    emptyValue.setLong(2, k.minute());
-                    emptyValue.setString(3, k.value());
-                    emptyValue.setInt(4, k.priority());
-                    emptyValue.addBatch();
+                    PreparedStatement empty = k.tier() == 0 ? emptyValueMinute : emptyValueHour;
+                    empty.setString(1, k.dimension());
+                    empty.setLong(2, k.bucket());
+                    empty.setString(3, k.value());
+                    empty.setInt(4, k.priority());
+                    empty.addBatch();
                 }
-                emptyValue.executeBatch();
+                emptyValueMinute.executeBatch();
+                emptyValueHour.executeBatch();
             }
             c.commit();
             c.setAutoCommit(true);
@@ -328,6 +347,11 @@ final class StoreWriter implements AutoCloseable {
             dialect.reclaim(c);
         }
         return n;
+    }
+
+    private static PreparedStatement emptyValue(Connection c, int tier) throws SQLException {
+        return c.prepareStatement("DELETE FROM " + Schema.VALUE_TABLES.get(tier).name()
+                + " WHERE dimension = ? AND bucket = ? AND value = ? AND priority = ? AND n <= 0");
     }
 
     long usedBytes() throws SQLException {

@@ -10,11 +10,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Alerts per value of a rule, source, hostname or tag from {@link Schema#VALUE_MINUTES} instead of
+ * Alerts per value of a rule, source, hostname or tag from {@link Schema#VALUE_TABLES} instead of
  * the alerts, for counts by one of them filtered by nothing but priority and time (Falcosidekick-UI's
  * {@code count/:groupby}, the dashboard's top rules and hosts). Exact as {@link MinuteCounts} is:
- * the whole minutes from the per-minute rows, the part-minutes at the two ends of the range from
- * the alerts, added up and ordered by the database as the count over the alerts orders them.
+ * the whole hours from the per-hour rows, the whole minutes of the part-hours at the two ends of
+ * the range from the per-minute rows, the part-minutes from the alerts, added up and ordered by the
+ * database as the count over the alerts orders them.
  */
 final class ValueCounts {
     private static final long M = Schema.MINUTE_MICROS;
@@ -35,34 +36,9 @@ final class ValueCounts {
         Long until = q.until() == null ? null : QuerySql.micros(q.until());
         List<Object> priorities = new ArrayList<>();
         q.of(Dimension.PRIORITY).forEach(p -> priorities.add(Priority.parse(p).ordinal()));
-        Long firstWhole = from == null ? null : Math.ceilDiv(from, M);
-        Long endWhole = until == null ? null : until / M;
         List<String> parts = new ArrayList<>();
         List<Object> params = new ArrayList<>();
-        if (firstWhole != null && endWhole != null && firstWhole >= endWhole) {
-            raw(d, from, until, priorities, parts, params);
-        } else {
-            StringBuilder sql = new StringBuilder(
-                    "SELECT r.value AS v, r.n AS n FROM " + Schema.VALUE_MINUTES + " r WHERE r.dimension = ?");
-            params.add(d.column());
-            if (firstWhole != null) {
-                sql.append(" AND r.minute >= ?");
-                params.add(firstWhole);
-            }
-            if (endWhole != null) {
-                sql.append(" AND r.minute < ?");
-                params.add(endWhole);
-            }
-            sql.append(in("r.priority", priorities));
-            params.addAll(priorities);
-            parts.add(sql.toString());
-            if (from != null && from < firstWhole * M) {
-                raw(d, from, firstWhole * M, priorities, parts, params);
-            }
-            if (until != null && until > endWhole * M) {
-                raw(d, endWhole * M, until, priorities, parts, params);
-            }
-        }
+        range(d, from, until, Schema.VALUE_TABLES.size() - 1, priorities, parts, params);
         String sql = "SELECT x.v, sum(x.n) FROM (" + String.join(" UNION ALL ", parts)
                 + ") x GROUP BY x.v ORDER BY 2 DESC, 1 LIMIT ?";
         params.add(top + 1);
@@ -87,15 +63,62 @@ final class ValueCounts {
                 });
     }
 
-    /** The alerts in [from, until) per value, as the part-minute at an end of the range. */
+    /**
+     * [from, until) (null: unbounded) from the table {@code tier} and finer ones: its whole buckets,
+     * the parts at the ends from the next finer table, below the finest from the alerts.
+     */
+    private static void range(
+            Dimension d,
+            Long from,
+            Long until,
+            int tier,
+            List<Object> priorities,
+            List<String> parts,
+            List<Object> params) {
+        if (tier < 0) {
+            raw(d, from, until, priorities, parts, params);
+            return;
+        }
+        Schema.ValueTable t = Schema.VALUE_TABLES.get(tier);
+        long w = t.widthMicros();
+        Long first = from == null ? null : Math.ceilDiv(from, w);
+        Long end = until == null ? null : Math.floorDiv(until, w);
+        if (first != null && end != null && first >= end) {
+            range(d, from, until, tier - 1, priorities, parts, params);
+            return;
+        }
+        StringBuilder sql =
+                new StringBuilder("SELECT r.value AS v, r.n AS n FROM " + t.name() + " r WHERE r.dimension = ?");
+        params.add(d.column());
+        if (first != null) {
+            sql.append(" AND r.bucket >= ?");
+            params.add(first);
+        }
+        if (end != null) {
+            sql.append(" AND r.bucket < ?");
+            params.add(end);
+        }
+        sql.append(in("r.priority", priorities));
+        params.addAll(priorities);
+        parts.add(sql.toString());
+        if (from != null && from < first * w) {
+            range(d, from, first * w, tier - 1, priorities, parts, params);
+        }
+        if (until != null && until > end * w) {
+            range(d, end * w, until, tier - 1, priorities, parts, params);
+        }
+    }
+
+    /** The alerts in [from, until) per value, as a part-minute at an end of the range. */
     private static void raw(
             Dimension d, long from, long until, List<Object> priorities, List<String> parts, List<Object> params) {
         if (d == Dimension.TAGS) {
             // alert_tags is keyed (tag, at, id): each tag of those minutes (their per-minute rows
             // name them) is one index range
             parts.add("SELECT t.tag AS v, count(*) AS n FROM alert_tags t JOIN alerts a ON a.id = t.id"
-                    + " WHERE t.tag IN (SELECT r.value FROM " + Schema.VALUE_MINUTES + " r WHERE r.dimension = 'tags'"
-                    + " AND r.minute >= ? AND r.minute <= ?) AND t.at >= ? AND t.at < ?"
+                    + " WHERE t.tag IN (SELECT r.value FROM "
+                    + Schema.VALUE_TABLES.getFirst().name() + " r"
+                    + " WHERE r.dimension = 'tags' AND r.bucket >= ? AND r.bucket <= ?) AND t.at >= ? AND t.at < ?"
                     + in("a.priority", priorities) + " GROUP BY t.tag");
             params.add(from / M);
             params.add((until - 1) / M);

@@ -79,7 +79,9 @@ class SqliteAlertStoreTest extends AlertStoreContract {
         }
         try (java.sql.Connection c = store.dataSource().getConnection();
                 java.sql.Statement s = c.createStatement()) {
-            s.execute("DELETE FROM " + Schema.VALUE_MINUTES);
+            for (Schema.ValueTable t : Schema.VALUE_TABLES) {
+                s.execute("DELETE FROM " + t.name());
+            }
         }
         writer.close();
         store.close();
