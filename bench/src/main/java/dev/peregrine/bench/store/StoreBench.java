@@ -184,6 +184,15 @@ public final class StoreBench {
                 "count_by_priority_24h",
                 iterations,
                 () -> store.countBy(day, Dimension.PRIORITY, 8).size());
+        // Falcosidekick-UI's count/:groupby and the dashboard's top rules and hosts
+        measure(
+                "count_by_rule_24h",
+                iterations,
+                () -> store.countBy(day, Dimension.RULE, 10).size());
+        measure(
+                "count_by_hostname_24h",
+                iterations,
+                () -> store.countBy(day, Dimension.HOSTNAME, 10).size());
         // the parts, to see where the time goes
         measure(
                 "filtered_page_only",

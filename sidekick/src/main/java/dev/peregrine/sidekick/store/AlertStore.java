@@ -113,17 +113,25 @@ public final class AlertStore implements AutoCloseable {
 
     /** A page of alerts, newest first: after {@code cursor} when given, else skipping {@code offset}. */
     public List<StoredAlert> search(AlertQuery q, Cursor cursor, int offset, int limit) {
-        QuerySql w = QuerySql.of(q, dialect, commonText(q)).after(cursor);
-        String sql = "SELECT a.id, a.at, a.body, a.outputs, a.muted FROM alerts a" + w.where()
-                + " ORDER BY a.at DESC, a.id DESC LIMIT ? OFFSET ?";
-        return read(
-                sql,
-                s -> {
-                    int i = w.bind(s, 1);
-                    s.setInt(i++, limit);
-                    s.setInt(i, offset);
-                },
-                AlertStore::alerts);
+        return withText(q, (c, match) -> {
+            boolean common = match != null && commonText(c, match);
+            // a prefix left as such is merged whole by each query: once, through the matches
+            if (common && dialect.textMatchesBetween() != null && !TextTerms.hasPrefix(match)) {
+                return CommonTextPage.newest(c, dialect, q, match, cursor, offset, limit);
+            }
+            QuerySql w = QuerySql.of(q, dialect, common, match).after(cursor);
+            String sql = "SELECT a.id, a.at, a.body, a.outputs, a.muted FROM alerts a" + w.where()
+                    + " ORDER BY a.at DESC, a.id DESC LIMIT ? OFFSET ?";
+            return read(
+                    c,
+                    sql,
+                    s -> {
+                        int i = w.bind(s, 1);
+                        s.setInt(i++, limit);
+                        s.setInt(i, offset);
+                    },
+                    AlertStore::alerts);
+        });
     }
 
     /**
@@ -140,16 +148,16 @@ public final class AlertStore implements AutoCloseable {
         this.commonTextAbove = matches;
     }
 
-    private boolean commonText(AlertQuery q) {
+    private boolean commonText(Connection c, String match) throws SQLException {
         String sql = dialect.textMatchesUpTo();
-        List<String> words = q.text() == null ? List.of() : SearchText.words(q.text());
-        if (sql == null || words.isEmpty()) {
+        if (sql == null) {
             return false;
         }
         return read(
+                c,
                 sql,
                 s -> {
-                    s.setString(1, dialect.textParam(words));
+                    s.setString(1, match);
                     s.setInt(2, commonTextAbove + 1);
                 },
                 rs -> rs.next() && rs.getLong(1) > commonTextAbove);
@@ -170,10 +178,12 @@ public final class AlertStore implements AutoCloseable {
         if (MinuteCounts.answers(q, Long.MAX_VALUE)) {
             return on(c -> sum(MinuteCounts.count(c, q, Long.MAX_VALUE)));
         }
-        QuerySql w = QuerySql.of(q, dialect);
-        return read("SELECT count(*) FROM alerts a" + w.where(), s -> w.bind(s, 1), rs -> {
-            rs.next();
-            return rs.getLong(1);
+        return withText(q, (c, match) -> {
+            QuerySql w = QuerySql.of(q, dialect, false, match);
+            return read(c, "SELECT count(*) FROM alerts a" + w.where(), s -> w.bind(s, 1), rs -> {
+                rs.next();
+                return rs.getLong(1);
+            });
         });
     }
 
@@ -188,14 +198,30 @@ public final class AlertStore implements AutoCloseable {
         if (MinuteCounts.answers(q, Long.MAX_VALUE)) {
             return new Total(count(q), false);
         }
-        QuerySql w = QuerySql.of(q, dialect);
-        long n = read(
-                "SELECT count(*) FROM (SELECT 1 FROM alerts a" + w.where() + " LIMIT ?) capped",
-                s -> s.setLong(w.bind(s, 1), cap + 1L),
-                rs -> {
-                    rs.next();
-                    return rs.getLong(1);
-                });
+        long n = withText(q, (c, match) -> {
+            String first = dialect.matchesFirst();
+            boolean byText = match != null && first != null && q.values().isEmpty();
+            // text and times alone: read the matches as the index lists them, each alert looked up
+            // for its time, until the cap; else as the planner chooses
+            QuerySql w = byText ? QuerySql.of(q.withText(null), dialect) : QuerySql.of(q, dialect, false, match);
+            String sql = byText
+                    ? "SELECT count(*) FROM (SELECT 1 FROM " + first.formatted(w.andMore()) + " LIMIT ?) capped"
+                    : "SELECT count(*) FROM (SELECT 1 FROM alerts a" + w.where() + " LIMIT ?) capped";
+            return read(
+                    c,
+                    sql,
+                    s -> {
+                        int i = 1;
+                        if (byText) {
+                            s.setString(i++, match);
+                        }
+                        s.setLong(w.bind(s, i), cap + 1L);
+                    },
+                    rs -> {
+                        rs.next();
+                        return rs.getLong(1);
+                    });
+        });
         return n > cap ? new Total(cap, true) : new Total(n, false);
     }
 
@@ -217,13 +243,24 @@ public final class AlertStore implements AutoCloseable {
         if (d == Dimension.PRIORITY && MinuteCounts.answers(q, Long.MAX_VALUE)) {
             return byPriority(q, top);
         }
-        QuerySql w = QuerySql.of(q, dialect);
+        if (ValueCounts.answers(q, d)) {
+            return on(c -> ValueCounts.count(c, q, d, top));
+        }
+        return countByAlerts(q, d, top);
+    }
+
+    /** {@link #countBy} counted over the alerts themselves, whatever filters (and for tests). */
+    Map<String, Long> countByAlerts(AlertQuery q, Dimension d, int top) {
+        return withText(q, (c, match) -> countBy(c, QuerySql.of(q, dialect, false, match), d, top));
+    }
+
+    private Map<String, Long> countBy(Connection c, QuerySql w, Dimension d, int top) throws SQLException {
         String sql = d == Dimension.TAGS
                 ? "SELECT t.tag, count(*) FROM alert_tags t JOIN alerts a ON a.id = t.id" + w.where()
                         + " GROUP BY t.tag ORDER BY 2 DESC, 1 LIMIT ?"
                 : "SELECT a." + d.column() + ", count(*) FROM alerts a" + w.where() + " GROUP BY a." + d.column()
                         + " ORDER BY 2 DESC, 1 LIMIT ?";
-        return read(sql, s -> s.setInt(w.bind(s, 1), top + 1), rs -> {
+        return read(c, sql, s -> s.setInt(w.bind(s, 1), top + 1), rs -> {
             Map<String, Long> counts = new LinkedHashMap<>();
             while (rs.next() && counts.size() < top) {
                 String key = d == Dimension.PRIORITY ? Priority.values()[rs.getInt(1)].falcoName() : rs.getString(1);
@@ -271,9 +308,13 @@ public final class AlertStore implements AutoCloseable {
             });
             return buckets;
         }
-        QuerySql w = QuerySql.of(q, dialect);
+        return withText(q, (c, match) -> histogram(c, QuerySql.of(q, dialect, false, match), widthMicros));
+    }
+
+    private static List<Bucket> histogram(Connection c, QuerySql w, long widthMicros) throws SQLException {
         String sql = "SELECT a.at / ?, a.priority, count(*) FROM alerts a" + w.where() + " GROUP BY 1, 2 ORDER BY 1, 2";
         return read(
+                c,
                 sql,
                 s -> {
                     s.setLong(1, widthMicros);
@@ -306,7 +347,7 @@ public final class AlertStore implements AutoCloseable {
         return on(dialect::usedBytes);
     }
 
-    private static List<StoredAlert> alerts(ResultSet rs) throws SQLException {
+    static List<StoredAlert> alerts(ResultSet rs) throws SQLException {
         List<StoredAlert> out = new ArrayList<>();
         while (rs.next()) {
             String outputs = rs.getString(4);
@@ -332,15 +373,42 @@ public final class AlertStore implements AutoCloseable {
         T on(Connection c) throws SQLException;
     }
 
-    private <T> T read(String sql, Binder binder, Reader<T> reader) {
+    interface TextWork<T> {
+        /** @param match the query's full-text search as the index answers it fastest; null without one */
+        T on(Connection c, String match) throws SQLException;
+    }
+
+    /**
+     * {@code work} with the full-text query for {@code q}'s text, both in one read transaction: the
+     * query names the indexed words it found (SQLite), and the search sees the same index.
+     */
+    private <T> T withText(AlertQuery q, TextWork<T> work) {
+        List<String> words = q.text() == null ? List.of() : SearchText.words(q.text());
+        if (words.isEmpty()) {
+            return on(c -> work.on(c, null));
+        }
         return on(c -> {
-            try (PreparedStatement s = c.prepareStatement(sql)) {
-                binder.bind(s);
-                try (ResultSet rs = s.executeQuery()) {
-                    return reader.read(rs);
-                }
+            c.setAutoCommit(false);
+            try {
+                return work.on(c, dialect.textParam(c, words));
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
             }
         });
+    }
+
+    private <T> T read(String sql, Binder binder, Reader<T> reader) {
+        return on(c -> read(c, sql, binder, reader));
+    }
+
+    static <T> T read(Connection c, String sql, Binder binder, Reader<T> reader) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            binder.bind(s);
+            try (ResultSet rs = s.executeQuery()) {
+                return reader.read(rs);
+            }
+        }
     }
 
     private <T> T on(Work<T> work) {

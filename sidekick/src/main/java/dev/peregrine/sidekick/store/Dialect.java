@@ -42,6 +42,31 @@ interface Dialect {
     /** The full-text query for {@link SearchText#words}: every word, as a prefix. */
     String textParam(List<String> words);
 
+    /**
+     * {@link #textParam} as the index answers it fastest, read on {@code c} in the transaction the
+     * search then runs in (so it sees the same words): the same matches.
+     */
+    default String textParam(Connection c, List<String> words) throws SQLException {
+        return textParam(words);
+    }
+
+    /**
+     * FROM, WHERE and ORDER BY joining the alerts to their text's matches of a parameter, newest
+     * id first as the full-text index lists them; {@code %s} is where more conditions go (" AND
+     * ..."). Null when the planner is left to choose.
+     */
+    default String matchesFirst() {
+        return null;
+    }
+
+    /**
+     * SQL selecting the ids of alerts whose text matches the first parameter, among ids from the
+     * second to the third parameter (inclusive); null when the engine has no such cheap range.
+     */
+    default String textMatchesBetween() {
+        return null;
+    }
+
     /** The placeholder for the text column's value in the alerts insert. */
     String textValue();
 

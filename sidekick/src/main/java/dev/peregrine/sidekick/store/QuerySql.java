@@ -15,11 +15,15 @@ final class QuerySql {
     private final List<Object> params = new ArrayList<>();
 
     static QuerySql of(AlertQuery q, Dialect dialect) {
-        return of(q, dialect, false);
+        return of(q, dialect, false, null);
     }
 
-    /** @param commonText the text is common: {@link Dialect#commonTextCondition} */
-    static QuerySql of(AlertQuery q, Dialect dialect, boolean commonText) {
+    /**
+     * @param commonText the text is common: {@link Dialect#commonTextCondition}
+     * @param match the full-text query for the text, {@link Dialect#textParam(java.sql.Connection, List)}
+     *     (null: {@link Dialect#textParam(List)})
+     */
+    static QuerySql of(AlertQuery q, Dialect dialect, boolean commonText, String match) {
         QuerySql w = new QuerySql();
         for (Map.Entry<Dimension, Set<String>> e : q.values().entrySet()) {
             Dimension d = e.getKey();
@@ -41,7 +45,7 @@ final class QuerySql {
             if (!words.isEmpty()) {
                 w.and(
                         commonText ? dialect.commonTextCondition() : dialect.textCondition(),
-                        List.of(dialect.textParam(words)));
+                        List.of(match != null ? match : dialect.textParam(words)));
             }
         }
         if (q.from() != null) {
@@ -71,6 +75,11 @@ final class QuerySql {
     void and(String condition, List<?> values) {
         conditions.add(condition);
         params.addAll(values);
+    }
+
+    /** " AND ..." or "": the conditions after others. */
+    String andMore() {
+        return conditions.isEmpty() ? "" : " AND " + String.join(" AND ", conditions);
     }
 
     /** " WHERE ..." or "". */

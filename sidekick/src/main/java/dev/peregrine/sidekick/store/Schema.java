@@ -19,6 +19,21 @@ final class Schema {
 
     static final long MINUTE_MICROS = 60_000_000L;
 
+    static final long HOUR_MICROS = 60 * MINUTE_MICROS;
+
+    /**
+     * A table of alerts per (dimension, bucket, value, priority) for the dimensions of {@link
+     * ValueCounts#KEPT}: {@code dimension} is the {@link Dimension#column()}, {@code value} a rule,
+     * source, hostname or tag, {@code bucket} the time divided by {@code widthMicros}. Kept like
+     * {@link #MINUTES}.
+     */
+    record ValueTable(String name, long widthMicros) {}
+
+    /** Per minute, then per hour (so that a day reads 24 rows per value, not 1,440), finest first. */
+    static final List<ValueTable> VALUE_TABLES = List.of(
+            new ValueTable("alert_values_per_minute", MINUTE_MICROS),
+            new ValueTable("alert_values_per_hour", HOUR_MICROS));
+
     /** PostgreSQL's tsvector column; SQLite keeps text in its FTS5 table. */
     static final String TEXT_COLUMN = "words";
 
@@ -77,6 +92,26 @@ final class Schema {
         s.add("INSERT INTO " + MINUTES + "(minute, priority, n) SELECT a.at / " + MINUTE_MICROS + ", a.priority,"
                 + " count(*) FROM alerts a WHERE NOT EXISTS (SELECT 1 FROM " + MINUTES + ")"
                 + " GROUP BY a.at / " + MINUTE_MICROS + ", a.priority ON CONFLICT DO NOTHING");
+        for (ValueTable t : VALUE_TABLES) {
+            s.add("CREATE TABLE IF NOT EXISTS " + t.name() + "(dimension TEXT NOT NULL, bucket BIGINT NOT NULL,"
+                    + " value TEXT NOT NULL, priority SMALLINT NOT NULL, n BIGINT NOT NULL,"
+                    + " PRIMARY KEY(dimension, bucket, value, priority))" + keyedTableOptions);
+            // a store made before these counts existed: counted once per dimension, while it has none
+            for (Dimension d : ValueCounts.KEPT.stream().sorted().toList()) {
+                String none =
+                        " WHERE NOT EXISTS (SELECT 1 FROM " + t.name() + " WHERE dimension = '" + d.column() + "')";
+                String bucket = (d == Dimension.TAGS ? "t" : "a") + ".at / " + t.widthMicros();
+                s.add("INSERT INTO " + t.name() + "(dimension, bucket, value, priority, n) "
+                        + (d == Dimension.TAGS
+                                ? "SELECT 'tags', " + bucket + ", t.tag, a.priority, count(*)"
+                                        + " FROM alert_tags t JOIN alerts a ON a.id = t.id" + none + " GROUP BY "
+                                        + bucket + ", t.tag, a.priority"
+                                : "SELECT '" + d.column() + "', " + bucket + ", a." + d.column()
+                                        + ", a.priority, count(*) FROM alerts a" + none + " GROUP BY " + bucket
+                                        + ", a." + d.column() + ", a.priority")
+                        + " ON CONFLICT DO NOTHING");
+            }
+        }
         return s;
     }
 }

@@ -26,6 +26,8 @@ final class SqliteDialect implements Dialect {
         // must all occur, no phrases, so positions would only double the index.
         s.add("CREATE VIRTUAL TABLE IF NOT EXISTS alert_text USING fts5(body, content='', contentless_delete=1,"
                 + " detail=none, tokenize='unicode61 remove_diacritics 2')");
+        // its words, for searches by prefix (TextTerms): read on demand, nothing stored
+        s.add("CREATE VIRTUAL TABLE IF NOT EXISTS " + TextTerms.VOCABULARY + " USING fts5vocab(alert_text, instance)");
         return s;
     }
 
@@ -52,7 +54,28 @@ final class SqliteDialect implements Dialect {
 
     @Override
     public String textParam(List<String> words) {
-        return words.stream().map(w -> "\"" + w + "\"*").collect(Collectors.joining(" "));
+        return words.stream().map(TextTerms::prefix).collect(Collectors.joining(" AND "));
+    }
+
+    @Override
+    public String textParam(Connection c, List<String> words) throws SQLException {
+        return TextTerms.query(c, words);
+    }
+
+    /**
+     * CROSS JOIN: SQLite keeps the order as written, the index's matches first; newest first (ids
+     * follow the order alerts were stored in), so a capped count of recent alerts in a store of
+     * many days stops before it reaches the old ones.
+     */
+    @Override
+    public String matchesFirst() {
+        return "alert_text t CROSS JOIN alerts a WHERE t.alert_text MATCH ? AND a.id = t.rowid%s"
+                + " ORDER BY t.rowid DESC";
+    }
+
+    @Override
+    public String textMatchesBetween() {
+        return "SELECT rowid FROM alert_text WHERE alert_text MATCH ? AND rowid BETWEEN ? AND ?";
     }
 
     @Override

@@ -47,6 +47,7 @@ final class StoreWriter implements AutoCloseable {
     private PreparedStatement tags;
     private PreparedStatement text;
     private PreparedStatement minutes;
+    private final List<PreparedStatement> values = new ArrayList<>(); // per Schema.VALUE_TABLES
 
     StoreWriter(DataSource writes, Dialect dialect) {
         this.writes = writes;
@@ -73,6 +74,13 @@ final class StoreWriter implements AutoCloseable {
                         : null;
                 minutes = c.prepareStatement("INSERT INTO " + Schema.MINUTES + "(minute, priority, n) VALUES(?, ?, ?)"
                         + " ON CONFLICT(minute, priority) DO UPDATE SET n = " + Schema.MINUTES + ".n + excluded.n");
+                values.clear();
+                for (Schema.ValueTable t : Schema.VALUE_TABLES) {
+                    values.add(c.prepareStatement("INSERT INTO " + t.name()
+                            + "(dimension, bucket, value, priority, n) VALUES(?, ?, ?, ?, ?)"
+                            + " ON CONFLICT(dimension, bucket, value, priority) DO UPDATE SET n = " + t.name()
+                            + ".n + excluded.n"));
+                }
             } catch (SQLException | RuntimeException e) {
                 c.close();
                 throw e;
@@ -102,11 +110,15 @@ final class StoreWriter implements AutoCloseable {
             c.setAutoCommit(false);
             long[] ids = dialect.reserveIds(c, batch.size());
             Map<MinuteKey, Long> perMinute = new TreeMap<>();
+            Map<ValueKey, Long> perValue = new TreeMap<>();
             for (int i = 0; i < batch.size(); i++) {
                 add(batch.get(i), ids[i]);
                 Alert a = batch.get(i).alert();
-                perMinute.merge(
-                        MinuteKey.of(QuerySql.micros(a.time()), a.priority().ordinal()), 1L, Long::sum);
+                long at = QuerySql.micros(a.time());
+                int priority = a.priority().ordinal();
+                perMinute.merge(MinuteKey.of(at, priority), 1L, Long::sum);
+                ValueKey.of(at, priority, a.rule(), a.source(), a.hostname(), new LinkedHashSet<>(a.tags()))
+                        .forEach(k -> perValue.merge(k, 1L, Long::sum));
             }
             alerts.executeBatch();
             tags.executeBatch();
@@ -114,6 +126,7 @@ final class StoreWriter implements AutoCloseable {
                 text.executeBatch();
             }
             addMinutes(perMinute);
+            addValueMinutes(perValue);
             c.commit();
             c.setAutoCommit(true);
             return ids;
@@ -139,6 +152,54 @@ final class StoreWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * A dimension's value in a time bucket, of a priority: a row of the {@code tier}th of {@link
+     * Schema#VALUE_TABLES}.
+     */
+    private record ValueKey(int tier, String dimension, long bucket, String value, int priority)
+            implements Comparable<ValueKey> {
+        /** An alert's rows in each table: its rule, source, hostname and each of its (distinct) tags. */
+        static List<ValueKey> of(
+                long atMicros, int priority, String rule, String source, String hostname, Set<String> tags) {
+            List<ValueKey> keys = new ArrayList<>(2 * (3 + tags.size()));
+            for (int tier = 0; tier < Schema.VALUE_TABLES.size(); tier++) {
+                long bucket = atMicros / Schema.VALUE_TABLES.get(tier).widthMicros();
+                keys.add(new ValueKey(tier, Dimension.RULE.column(), bucket, rule, priority));
+                keys.add(new ValueKey(tier, Dimension.SOURCE.column(), bucket, source, priority));
+                keys.add(new ValueKey(tier, Dimension.HOSTNAME.column(), bucket, hostname, priority));
+                for (String t : tags) {
+                    keys.add(new ValueKey(tier, Dimension.TAGS.column(), bucket, t, priority));
+                }
+            }
+            return keys;
+        }
+
+        @Override
+        public int compareTo(ValueKey o) {
+            int c = Integer.compare(tier, o.tier);
+            c = c != 0 ? c : dimension.compareTo(o.dimension);
+            c = c != 0 ? c : Long.compare(bucket, o.bucket);
+            c = c != 0 ? c : value.compareTo(o.value);
+            return c != 0 ? c : Integer.compare(priority, o.priority);
+        }
+    }
+
+    private void addValueMinutes(Map<ValueKey, Long> perValue) throws SQLException {
+        for (Map.Entry<ValueKey, Long> e : perValue.entrySet()) {
+            ValueKey k = e.getKey();
+            PreparedStatement s = values.get(k.tier());
+            s.setString(1, k.dimension());
+            s.setLong(2, k.bucket());
+            s.setString(3, k.value());
+            s.setInt(4, k.priority());
+            s.setLong(5, e.getValue());
+            s.addBatch();
+        }
+        for (PreparedStatement s : values) {
+            s.executeBatch();
+        }
+    }
+
     private void addMinutes(Map<MinuteKey, Long> perMinute) throws SQLException {
         for (Map.Entry<MinuteKey, Long> e : perMinute.entrySet()) {
             minutes.setLong(1, e.getKey().minute());
@@ -157,6 +218,9 @@ final class StoreWriter implements AutoCloseable {
                 text.clearBatch();
             }
             minutes.clearBatch();
+            for (PreparedStatement s : values) {
+                s.clearBatch();
+            }
             c.rollback();
             c.setAutoCommit(true);
         } catch (SQLException | RuntimeException e) {
@@ -204,8 +268,9 @@ final class StoreWriter implements AutoCloseable {
         try {
             c.setAutoCommit(false);
             Map<MinuteKey, Long> perMinute = new TreeMap<>();
-            try (PreparedStatement oldest = c.prepareStatement(
-                            "SELECT id, at, tags, priority FROM alerts WHERE at < ? ORDER BY at LIMIT ?");
+            Map<ValueKey, Long> perValue = new TreeMap<>();
+            try (PreparedStatement oldest = c.prepareStatement("SELECT id, at, tags, priority, rule, source, hostname"
+                            + " FROM alerts WHERE at < ? ORDER BY at LIMIT ?");
                     PreparedStatement alert = c.prepareStatement("DELETE FROM alerts WHERE id = ?");
                     PreparedStatement tag =
                             c.prepareStatement("DELETE FROM alert_tags WHERE tag = ? AND at = ? AND id = ?");
@@ -213,7 +278,9 @@ final class StoreWriter implements AutoCloseable {
                             ? c.prepareStatement("DELETE FROM alert_text WHERE rowid = ?")
                             : null;
                     PreparedStatement emptyMinute = c.prepareStatement(
-                            "DELETE FROM " + Schema.MINUTES + " WHERE minute = ? AND priority = ? AND n <= 0")) {
+                            "DELETE FROM " + Schema.MINUTES + " WHERE minute = ? AND priority = ? AND n <= 0");
+                    PreparedStatement emptyValueMinute = emptyValue(c, 0);
+                    PreparedStatement emptyValueHour = emptyValue(c, 1)) {
                 oldest.setLong(1, beforeMicros);
                 oldest.setInt(2, max);
                 try (ResultSet rs = oldest.executeQuery()) {
@@ -223,7 +290,16 @@ final class StoreWriter implements AutoCloseable {
                         alert.setLong(1, id);
                         alert.addBatch();
                         String tags = rs.getString(3);
-                        for (String t : tags.isEmpty() ? List.<String>of() : Arrays.asList(tags.split(","))) {
+                        List<String> tagList = tags.isEmpty() ? List.of() : Arrays.asList(tags.split(","));
+                        ValueKey.of(
+                                        at,
+                                        rs.getInt(4),
+                                        rs.getString(5),
+                                        rs.getString(6),
+                                        rs.getString(7),
+                                        new LinkedHashSet<>(tagList))
+                                .forEach(k -> perValue.merge(k, -1L, Long::sum));
+                        for (String t : tagList) {
                             tag.setString(1, t);
                             tag.setLong(2, at);
                             tag.setLong(3, id);
@@ -249,6 +325,17 @@ final class StoreWriter implements AutoCloseable {
                     emptyMinute.addBatch();
                 }
                 emptyMinute.executeBatch();
+                addValueMinutes(perValue);
+                for (ValueKey k : perValue.keySet()) {
+                    PreparedStatement empty = k.tier() == 0 ? emptyValueMinute : emptyValueHour;
+                    empty.setString(1, k.dimension());
+                    empty.setLong(2, k.bucket());
+                    empty.setString(3, k.value());
+                    empty.setInt(4, k.priority());
+                    empty.addBatch();
+                }
+                emptyValueMinute.executeBatch();
+                emptyValueHour.executeBatch();
             }
             c.commit();
             c.setAutoCommit(true);
@@ -260,6 +347,11 @@ final class StoreWriter implements AutoCloseable {
             dialect.reclaim(c);
         }
         return n;
+    }
+
+    private static PreparedStatement emptyValue(Connection c, int tier) throws SQLException {
+        return c.prepareStatement("DELETE FROM " + Schema.VALUE_TABLES.get(tier).name()
+                + " WHERE dimension = ? AND bucket = ? AND value = ? AND priority = ? AND n <= 0");
     }
 
     long usedBytes() throws SQLException {

@@ -240,6 +240,14 @@ abstract class AlertStoreContract {
             alerts.add(a);
             extra.add(new StoreWriter.NewAlert(a, AlertJson.write(a), List.of(), null));
         }
+        // and some in the part-minutes on both sides of every bound countsAgree cuts at
+        for (long cut : new long[] {24 * 3600, 20 * 3600 + 17, 90, 3600, 3 * 3600 + 41, 75}) {
+            for (long off : new long[] {-7, -1, 0, 3, 11}) {
+                Alert a = GeneratedAlerts.one(r, NOW.minusSeconds(cut + off).plusMillis(r.nextInt(1000)));
+                alerts.add(a);
+                extra.add(new StoreWriter.NewAlert(a, AlertJson.write(a), List.of(), null));
+            }
+        }
         writer.insert(extra);
         countsAgree();
         java.time.Clock clock = java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC);
@@ -251,6 +259,9 @@ abstract class AlertStoreContract {
         writer.deleteBefore(Long.MAX_VALUE, 100_000);
         assertThat(writer.count()).isZero();
         assertThat(store.countBy(AlertQuery.ALL, Dimension.PRIORITY, 10)).isEmpty();
+        for (Dimension d : ValueCounts.KEPT) {
+            assertThat(store.countBy(AlertQuery.ALL, d, 10)).as(d.toString()).isEmpty();
+        }
     }
 
     /** Counts from the per-minute table (priority and time filters) against the alerts still stored. */
@@ -283,6 +294,23 @@ abstract class AlertStoreContract {
             assertThat(store.countBy(q, Dimension.PRIORITY, 10))
                     .as("by priority %s", q)
                     .isEqualTo(byPriority);
+            for (Dimension d : ValueCounts.KEPT) {
+                Map<String, Long> want = new HashMap<>();
+                left.stream()
+                        .filter(in)
+                        .forEach(a -> valuesOf(a, d).stream()
+                                .filter(v -> !v.isEmpty())
+                                .distinct()
+                                .forEach(v -> want.merge(v, 1L, Long::sum)));
+                assertThat(store.countBy(q, d, 1000)).as("by %s %s", d, q).isEqualTo(want);
+                // the same values in the same order as counted over the alerts, also when cut at top
+                for (int top : List.of(1000, 3)) {
+                    assertThat(List.copyOf(store.countBy(q, d, top).entrySet()))
+                            .as("by %s %s top %d", d, q, top)
+                            .isEqualTo(
+                                    List.copyOf(store.countByAlerts(q, d, top).entrySet()));
+                }
+            }
             for (Duration width : List.of(Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofSeconds(90))) {
                 long w = width.toNanos() / 1000;
                 Map<String, Long> want = new TreeMap<>();
@@ -327,6 +355,48 @@ abstract class AlertStoreContract {
             }
             store.commonTextAbove(AlertStore.COMMON_TEXT);
             assertThat(rare).isNotEmpty();
+        }
+    }
+
+    /**
+     * Every prefix (1 to 5 letters) of words the alerts hold, alone and in pairs: the page (through
+     * the matches, and through the time index as for common words), the count and the capped total
+     * against the alerts whose words start so, computed here. Covers prefixes the index answers as
+     * its exact words and those with too many words for that (one letter).
+     */
+    @Test
+    void prefixSearchesMatchTheAlertsWordsHowEverTheIndexIsAsked() {
+        Map<Alert, Set<String>> wordsOf = new HashMap<>();
+        alerts.forEach(a -> wordsOf.put(a, Set.of(SearchText.of(a).split(" "))));
+        java.util.Random r = new java.util.Random(11);
+        List<String> all = wordsOf.values().stream()
+                .flatMap(Set::stream)
+                .distinct()
+                .sorted()
+                .toList();
+        List<String> searches = new ArrayList<>(List.of("c", "s", "1"));
+        for (int i = 0; i < 30; i++) {
+            String w = all.get(r.nextInt(all.size()));
+            String p = w.substring(0, Math.min(w.length(), 1 + r.nextInt(5)));
+            searches.add(i % 3 == 0 ? p + " " + all.get(r.nextInt(all.size())).substring(0, 1) : p);
+        }
+        for (String text : searches) {
+            List<String> words = SearchText.words(text);
+            AlertQuery q = AlertQuery.ALL.withText(text);
+            List<String> want = expected(a ->
+                    words.stream().allMatch(w -> wordsOf.get(a).stream().anyMatch(x -> x.startsWith(w))));
+            assertThat(uuids(q)).as(text).isEqualTo(want);
+            assertThat(store.count(q)).as(text).isEqualTo(want.size());
+            assertThat(store.total(q, 25))
+                    .as(text)
+                    .isEqualTo(new AlertStore.Total(Math.min(25, want.size()), want.size() > 25));
+            store.commonTextAbove(0);
+            assertThat(uuids(q)).as("common %s", text).isEqualTo(want);
+            assertThat(store.search(q, null, 3, 5))
+                    .map(AlertStoreContract::uuid)
+                    .as("common %s, offset 3", text)
+                    .isEqualTo(want.subList(Math.min(3, want.size()), Math.min(8, want.size())));
+            store.commonTextAbove(AlertStore.COMMON_TEXT);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.peregrine.sidekick.alert.AlertJson;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,5 +38,57 @@ class SqliteAlertStoreTest extends AlertStoreContract {
                 .getFirst();
         long[] ids = store.writer().insert(List.of(new StoreWriter.NewAlert(a, AlertJson.write(a), List.of(), null)));
         assertThat(ids[0]).isEqualTo(last + 1);
+    }
+
+    @Test
+    void prefixesBecomeTheIndexedWordsTheyStartWhenThereAreFew() throws Exception {
+        try (java.sql.Connection c = store.dataSource().getConnection()) {
+            // shadow is the one indexed word starting so; /etc/shadow is in the generated alerts
+            assertThat(TextTerms.query(c, List.of("etc", "shado"))).isEqualTo("(\"etc\") AND (\"shadow\")");
+            // none: the prefix itself (which finds none)
+            assertThat(TextTerms.query(c, List.of("nosuchword"))).isEqualTo("\"nosuchword\"*");
+            // not plain ASCII: the index folds it, so the prefix as the index reads it
+            assertThat(TextTerms.query(c, List.of("é"))).isEqualTo("\"é\"*");
+            // every word the alerts hold starting so, in order, or the prefix when there are too many
+            for (String p : List.of("s", "n", "1", "py")) {
+                List<String> held = alerts.stream()
+                        .flatMap(a -> java.util.Arrays.stream(SearchText.of(a).split(" ")))
+                        .filter(w -> w.startsWith(p))
+                        .distinct()
+                        .sorted()
+                        .toList();
+                assertThat(held).as(p).isNotEmpty();
+                assertThat(TextTerms.query(c, List.of(p)))
+                        .as(p)
+                        .isEqualTo(
+                                held.size() > TextTerms.MAX_WORDS
+                                        ? "\"" + p + "\"*"
+                                        : held.stream()
+                                                .map(w -> "\"" + w + "\"")
+                                                .collect(java.util.stream.Collectors.joining(" OR ", "(", ")")));
+            }
+        }
+    }
+
+    @Test
+    void aStoreWithoutPerValueCountsCountsThemWhenOpened() throws Exception {
+        Map<Dimension, Map<String, Long>> before = new java.util.EnumMap<>(Dimension.class);
+        for (Dimension d : ValueCounts.KEPT) {
+            before.put(d, store.countByAlerts(AlertQuery.ALL, d, 1000));
+            assertThat(before.get(d)).as(d.toString()).isNotEmpty();
+        }
+        try (java.sql.Connection c = store.dataSource().getConnection();
+                java.sql.Statement s = c.createStatement()) {
+            for (Schema.ValueTable t : Schema.VALUE_TABLES) {
+                s.execute("DELETE FROM " + t.name());
+            }
+        }
+        writer.close();
+        store.close();
+        store = open();
+        writer = store.writer();
+        for (Dimension d : ValueCounts.KEPT) {
+            assertThat(store.countBy(AlertQuery.ALL, d, 1000)).as(d.toString()).isEqualTo(before.get(d));
+        }
     }
 }
