@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +55,8 @@ public final class Spool implements AlertLog {
 
     private final GroupCommitWriter<Write> writer;
     private final Map<String, QueueStats> stats = new ConcurrentHashMap<>();
-    private final Map<String, Doorbell> doorbells = new ConcurrentHashMap<>();
+    /** Per output, its readers' handoffs: each commit's new entries are offered to them. */
+    private final Map<String, List<Handoff>> handoffs = new ConcurrentHashMap<>();
 
     /** A run of refusals for the budget, from the first to the next accepted append. */
     private static final class FullEpisode {
@@ -204,7 +207,9 @@ public final class Spool implements AlertLog {
     /** A reader for one output's queue; not thread-safe, one per delivery worker. */
     public SpoolReader reader(String output) {
         try {
-            return new SpoolReader(this, output, doorbell(output), database.connect());
+            Handoff handoff = new Handoff(Handoff.CAPACITY);
+            handoffs.computeIfAbsent(output, k -> new CopyOnWriteArrayList<>()).add(handoff);
+            return new SpoolReader(this, output, handoff, database.connect());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open a spool reader: " + e.getMessage(), e);
         }
@@ -376,8 +381,12 @@ public final class Spool implements AlertLog {
         return stats.computeIfAbsent(output, k -> new QueueStats());
     }
 
-    private Doorbell doorbell(String output) {
-        return doorbells.computeIfAbsent(output, k -> new Doorbell());
+    /** A closed reader's handoff is offered nothing more. */
+    void release(String output, Handoff handoff) {
+        List<Handoff> of = handoffs.get(output);
+        if (of != null) {
+            of.remove(handoff);
+        }
     }
 
     /** Commits so far that were fsync'd (with appends), and that were not (removals only). */
@@ -393,13 +402,15 @@ public final class Spool implements AlertLog {
         private final PreparedStatement bury;
         /** Per write of the batch being written: whether it changed anything. */
         private final List<Boolean> results = new ArrayList<>(MAX_BATCH);
+        /** The batch's new queue entries for outputs with a reader, offered to it once committed. */
+        private final Map<String, List<SpoolEntry>> handed = new HashMap<>();
 
         private long lastPrune;
 
         Writes() throws SQLException {
             accept = writerDb.prepareStatement("INSERT OR IGNORE INTO accepted(uuid, at) VALUES(?, ?)");
             enqueue = writerDb.prepareStatement(
-                    "INSERT INTO queue(output, uuid, accepted_at, payload) VALUES(?, ?, ?, ?)");
+                    "INSERT INTO queue(output, uuid, accepted_at, payload) VALUES(?, ?, ?, ?) RETURNING id");
             delete = writerDb.prepareStatement("DELETE FROM queue WHERE id = ?");
             bury = writerDb.prepareStatement(
                     "INSERT OR REPLACE INTO dead(id, output, uuid, accepted_at, payload, reason, dead_at)"
@@ -421,6 +432,7 @@ public final class Spool implements AlertLog {
         @Override
         public void write(List<Write> batch) throws SQLException {
             results.clear();
+            handed.clear();
             for (Write w : batch) {
                 switch (w) {
                     case Append a -> {
@@ -436,7 +448,7 @@ public final class Spool implements AlertLog {
                                 enqueue.setString(2, a.uuid);
                                 enqueue.setLong(3, a.acceptedAt);
                                 enqueue.setBytes(4, a.payload);
-                                enqueue.executeUpdate();
+                                hand(output, a, enqueue.executeQuery());
                             }
                         }
                         results.add(fresh);
@@ -464,9 +476,21 @@ public final class Spool implements AlertLog {
             }
         }
 
+        /** Keeps the entry just inserted for the handoffs of its output's readers, if it has any. */
+        private void hand(String output, Append a, ResultSet inserted) throws SQLException {
+            try (inserted) {
+                if (inserted.next() && !handoffs.getOrDefault(output, List.of()).isEmpty()) {
+                    handed.computeIfAbsent(output, k -> new ArrayList<>())
+                            .add(new SpoolEntry(inserted.getLong(1), output, a.uuid, a.acceptedAt, a.payload));
+                }
+            }
+        }
+
         @Override
         public void committed(List<Write> batch) {
-            Set<String> rung = new HashSet<>();
+            // Before the appends complete: whoever was told an alert is queued finds it there.
+            handed.forEach((output, entries) ->
+                    handoffs.getOrDefault(output, List.of()).forEach(h -> h.offer(entries)));
             for (int i = 0; i < batch.size(); i++) {
                 Write w = batch.get(i);
                 boolean changed = results.get(i);
@@ -478,7 +502,6 @@ public final class Spool implements AlertLog {
                                 q.count.incrementAndGet();
                                 q.bytes.addAndGet(a.payload.length);
                                 budget.add(a.payload.length);
-                                rung.add(output);
                             }
                         }
                         a.done.complete(changed);
@@ -502,13 +525,13 @@ public final class Spool implements AlertLog {
                         stats.bytes.addAndGet(q.moved[1]);
                         budget.add(q.moved[1]);
                         if (changed) {
-                            rung.add(q.output);
+                            // its entries were not offered: the output's readers query for them
+                            handoffs.getOrDefault(q.output, List.of()).forEach(Handoff::invalidate);
                         }
                         q.done.complete(q.moved[0]);
                     }
                 }
             }
-            rung.forEach(o -> doorbell(o).ring());
             if (clock.millis() - lastPrune > 60_000) {
                 pruneAccepted();
             }
