@@ -138,7 +138,9 @@ class SpoolTest {
             assertThat(new String(handed.get(1).payload(), StandardCharsets.UTF_8))
                     .isEqualTo("handed-1");
             assertThat(r.next(64, Duration.ZERO)).as("not handed twice").isEmpty();
-            spool.remove(handed.getFirst()).get(10, TimeUnit.SECONDS);
+            assertThat(spool.remove(handed.getFirst()).get(10, TimeUnit.SECONDS))
+                    .as("the handed entry's id is its row's")
+                    .isTrue();
             assertThat(spool.depth("a")).isEqualTo(2);
         }
         // The process ends with two entries handed but not delivered: the next one reads them.
@@ -147,6 +149,12 @@ class SpoolTest {
             assertThat(r.next(64, Duration.ofSeconds(1)))
                     .extracting(SpoolEntry::uuid)
                     .containsExactlyElementsOf(uuids.subList(1, 3));
+            // Ids the writer counts after a reopen are the rows' ids too.
+            spool.append(UUID.randomUUID().toString(), payload("after-reopen"), List.of("a"))
+                    .get(10, TimeUnit.SECONDS);
+            SpoolEntry later = r.next(64, Duration.ofSeconds(10)).getFirst();
+            assertThat(spool.remove(later).get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(spool.depth("a")).isEqualTo(2);
         }
     }
 
