@@ -83,6 +83,43 @@ class KillRecoveryTest {
         }
     }
 
+    /**
+     * A caught-up output takes new alerts from the spool's writer in memory, not from the
+     * database: those handed over but not delivered when the process dies are delivered after
+     * the restart, which reads them from the database.
+     */
+    @Test
+    void alertsHandedToTheOutputInMemoryAreDeliveredAfterKillDashNine() throws Exception {
+        try (RecordingHttpServer webhook = new RecordingHttpServer()) {
+            webhook.answer(503); // the output takes nothing: every alert stays between commit and delivery
+            int port = freePort();
+            Process first = start(port, webhook);
+            Set<String> acked = ConcurrentHashMap.newKeySet();
+            for (int i = 0; i < 20; i++) {
+                post(port, "{\"rule\":\"handed " + i + "\",\"priority\":\"Error\",\"output\":\"o\"}", acked);
+            }
+            assertThat(acked).hasSize(20);
+            // The output has been handed alerts (it is trying one), none of them delivered.
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> !webhook.received().isEmpty());
+            first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(webhook.requests())
+                    .as("nothing was delivered before the kill")
+                    .isEmpty();
+
+            webhook.answer(200);
+            Process second = start(port, webhook);
+            try {
+                await().atMost(Duration.ofSeconds(90))
+                        .until(() -> delivered(webhook).containsAll(acked));
+            } finally {
+                second.destroy();
+                second.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     private static Set<String> delivered(RecordingHttpServer webhook) {
         return webhook.requests().stream().map(r -> r.header("Idempotency-Key")).collect(Collectors.toSet());
     }

@@ -232,9 +232,9 @@ final class Delivery implements AutoCloseable {
 
     /**
      * The next entry to send, or null when there is none yet. The sender that finds nothing left
-     * reads the next batch (64 or more: each read is a query of its own), waiting for the spool's
-     * doorbell if need be; the others sleep meanwhile and are woken only for entries it found,
-     * so a trickle of alerts does not send every sender to the database for each one.
+     * reads the next batch (64 or more; from the database, or in memory once the queue caught up),
+     * waiting for the next commit if need be; the others sleep meanwhile and are woken only for
+     * entries it found, so a trickle of alerts does not send every sender to the queue for each one.
      */
     private SpoolEntry take() throws InterruptedException {
         synchronized (buffer) {

@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,14 @@ public final class Spool implements AlertLog {
     private static final int MAX_BATCH = 2048;
     /** A batch this large already shares its fsync well: commit it without lingering. */
     private static final int LINGER_BELOW = 64;
+    /**
+     * How long removals of delivered entries wait for an append to commit with. At everyday
+     * rates each alert was two commits (its append with fsync, its removal without) and a switch
+     * of {@code synchronous} each way; the next alert's append usually comes within this. A
+     * process killed meanwhile delivers those alerts again (at least once, Idempotency-Key): the
+     * bound keeps that window small (with 100 ms an end-to-end kill test saw 15 alerts twice).
+     */
+    private static final Duration REMOVALS_WAIT = Duration.ofMillis(20);
 
     private final WalDatabase database;
     private final Budget budget;
@@ -53,7 +63,8 @@ public final class Spool implements AlertLog {
 
     private final GroupCommitWriter<Write> writer;
     private final Map<String, QueueStats> stats = new ConcurrentHashMap<>();
-    private final Map<String, Doorbell> doorbells = new ConcurrentHashMap<>();
+    /** Per output, its readers' handoffs: each commit's new entries are offered to them. */
+    private final Map<String, List<Handoff>> handoffs = new ConcurrentHashMap<>();
 
     /** A run of refusals for the budget, from the first to the next accepted append. */
     private static final class FullEpisode {
@@ -101,6 +112,8 @@ public final class Spool implements AlertLog {
                     .name("spool")
                     .fsync(fsync)
                     .batches(MAX_BATCH, LINGER_BELOW, commitLinger)
+                    // removals ride in the next append's commit if one comes soon (see REMOVALS_WAIT)
+                    .waitForDurable(REMOVALS_WAIT)
                     // pruning the accepted uuids waits for a quiet second
                     .idleEvery(Duration.ofSeconds(1))
                     .start();
@@ -204,7 +217,9 @@ public final class Spool implements AlertLog {
     /** A reader for one output's queue; not thread-safe, one per delivery worker. */
     public SpoolReader reader(String output) {
         try {
-            return new SpoolReader(this, output, doorbell(output), database.connect());
+            Handoff handoff = new Handoff(Handoff.CAPACITY);
+            handoffs.computeIfAbsent(output, k -> new CopyOnWriteArrayList<>()).add(handoff);
+            return new SpoolReader(this, output, handoff, database.connect());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open a spool reader: " + e.getMessage(), e);
         }
@@ -376,8 +391,12 @@ public final class Spool implements AlertLog {
         return stats.computeIfAbsent(output, k -> new QueueStats());
     }
 
-    private Doorbell doorbell(String output) {
-        return doorbells.computeIfAbsent(output, k -> new Doorbell());
+    /** A closed reader's handoff is offered nothing more. */
+    void release(String output, Handoff handoff) {
+        List<Handoff> of = handoffs.get(output);
+        if (of != null) {
+            of.remove(handoff);
+        }
     }
 
     /** Commits so far that were fsync'd (with appends), and that were not (removals only). */
@@ -393,8 +412,18 @@ public final class Spool implements AlertLog {
         private final PreparedStatement bury;
         /** Per write of the batch being written: whether it changed anything. */
         private final List<Boolean> results = new ArrayList<>(MAX_BATCH);
+        /** The batch's new queue entries for outputs with a reader, offered to it once committed. */
+        private final Map<String, List<SpoolEntry>> handed = new HashMap<>();
 
         private long lastPrune;
+        /**
+         * The queue's last id (AUTOINCREMENT: the next insert gets one more). Counted here rather
+         * than read back per insert ({@code RETURNING} cost the writer ~20 µs per alert); only
+         * this thread inserts, a rollback restores it and a requeue re-reads it.
+         */
+        private long lastId;
+
+        private long lastIdBeforeBatch;
 
         Writes() throws SQLException {
             accept = writerDb.prepareStatement("INSERT OR IGNORE INTO accepted(uuid, at) VALUES(?, ?)");
@@ -404,6 +433,15 @@ public final class Spool implements AlertLog {
             bury = writerDb.prepareStatement(
                     "INSERT OR REPLACE INTO dead(id, output, uuid, accepted_at, payload, reason, dead_at)"
                             + " VALUES(?, ?, ?, ?, ?, ?, ?)");
+            lastId = sequence();
+        }
+
+        private long sequence() throws SQLException {
+            try (Statement s = writerDb.createStatement();
+                    ResultSet rs =
+                            s.executeQuery("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'queue'")) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
         }
 
         /**
@@ -421,6 +459,8 @@ public final class Spool implements AlertLog {
         @Override
         public void write(List<Write> batch) throws SQLException {
             results.clear();
+            handed.clear();
+            lastIdBeforeBatch = lastId;
             for (Write w : batch) {
                 switch (w) {
                     case Append a -> {
@@ -437,6 +477,7 @@ public final class Spool implements AlertLog {
                                 enqueue.setLong(3, a.acceptedAt);
                                 enqueue.setBytes(4, a.payload);
                                 enqueue.executeUpdate();
+                                hand(output, a, ++lastId);
                             }
                         }
                         results.add(fresh);
@@ -464,9 +505,24 @@ public final class Spool implements AlertLog {
             }
         }
 
+        /** Keeps the entry just inserted for the handoffs of its output's readers, if it has any. */
+        private void hand(String output, Append a, long id) {
+            if (!handoffs.getOrDefault(output, List.of()).isEmpty()) {
+                handed.computeIfAbsent(output, k -> new ArrayList<>())
+                        .add(new SpoolEntry(id, output, a.uuid, a.acceptedAt, a.payload));
+            }
+        }
+
+        @Override
+        public void rolledBack(List<Write> batch, Exception failure) {
+            lastId = lastIdBeforeBatch;
+        }
+
         @Override
         public void committed(List<Write> batch) {
-            Set<String> rung = new HashSet<>();
+            // Before the appends complete: whoever was told an alert is queued finds it there.
+            handed.forEach((output, entries) ->
+                    handoffs.getOrDefault(output, List.of()).forEach(h -> h.offer(entries)));
             for (int i = 0; i < batch.size(); i++) {
                 Write w = batch.get(i);
                 boolean changed = results.get(i);
@@ -478,7 +534,6 @@ public final class Spool implements AlertLog {
                                 q.count.incrementAndGet();
                                 q.bytes.addAndGet(a.payload.length);
                                 budget.add(a.payload.length);
-                                rung.add(output);
                             }
                         }
                         a.done.complete(changed);
@@ -502,13 +557,13 @@ public final class Spool implements AlertLog {
                         stats.bytes.addAndGet(q.moved[1]);
                         budget.add(q.moved[1]);
                         if (changed) {
-                            rung.add(q.output);
+                            // its entries were not offered: the output's readers query for them
+                            handoffs.getOrDefault(q.output, List.of()).forEach(Handoff::invalidate);
                         }
                         q.done.complete(q.moved[0]);
                     }
                 }
             }
-            rung.forEach(o -> doorbell(o).ring());
             if (clock.millis() - lastPrune > 60_000) {
                 pruneAccepted();
             }
@@ -542,6 +597,7 @@ public final class Spool implements AlertLog {
                 move.executeUpdate();
                 forget.setString(1, q.output);
                 forget.executeUpdate();
+                lastId = sequence();
             }
         }
 

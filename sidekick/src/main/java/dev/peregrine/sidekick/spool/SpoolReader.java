@@ -17,19 +17,20 @@ public final class SpoolReader implements OutputQueue {
 
     private final Spool spool;
     private final String output;
-    private final Doorbell bell;
+    private final Handoff handoff;
     private final Connection connection;
     private final PreparedStatement next;
     private long after;
-    /** The last read returned less than asked for: it saw everything committed before it. */
+    /**
+     * The last query returned less than asked for: it saw everything committed before it, and
+     * the handoff has what was committed since (unless it says it overflowed).
+     */
     private boolean caughtUp;
-    /** The doorbell's rings just before the last read. */
-    private long seen = -1;
 
-    SpoolReader(Spool spool, String output, Doorbell bell, Connection connection) throws SQLException {
+    SpoolReader(Spool spool, String output, Handoff handoff, Connection connection) throws SQLException {
         this.spool = spool;
         this.output = output;
-        this.bell = bell;
+        this.handoff = handoff;
         this.connection = connection;
         this.next = connection.prepareStatement(
                 "SELECT id, uuid, accepted_at, payload FROM queue WHERE output = ? AND id > ? ORDER BY id LIMIT ?");
@@ -39,23 +40,25 @@ public final class SpoolReader implements OutputQueue {
      * Up to {@code max} entries not yet returned by this reader, waiting up to {@code wait} for
      * the first one to arrive.
      *
-     * <p>A reader that caught up (its last read got less than it asked for) and has not heard
-     * the doorbell since waits for it before querying: at everyday rates a delivery's next
-     * call would otherwise run a query that finds nothing after every batch, and each query
-     * after another connection's commit starts from an emptied page cache (WAL mode). The
-     * wait ends at the commit's ring, not at a poll interval; without a ring it queries once
-     * more after {@code wait}, as before.
+     * <p>A reader that caught up takes what is committed next from its {@link Handoff}, in
+     * memory, and waits there for the next commit: at everyday rates a query per batch (one
+     * alert) cost more than the alert's delivery, and every other query found nothing. It
+     * queries the database at its start, while a backlog lasts (a full read), and when the
+     * handoff overflowed.
      */
     @Override
     public List<SpoolEntry> next(int max, Duration wait) throws InterruptedException {
-        if (caughtUp && bell.rings() == seen) {
-            bell.await(seen, wait.toMillis());
-            return read(max);
+        if (caughtUp) {
+            List<SpoolEntry> handed = taken(handoff.take(after, max, wait.toMillis()));
+            if (handed != null) {
+                return handed;
+            }
         }
         List<SpoolEntry> entries = read(max);
-        if (entries.isEmpty()) {
-            bell.await(seen, wait.toMillis());
-            entries = read(max);
+        if (entries.isEmpty() && caughtUp) {
+            List<SpoolEntry> handed = taken(handoff.take(after, max, wait.toMillis()));
+            // null: the handoff overflowed while this reader waited
+            return handed != null ? handed : read(max);
         }
         return entries;
     }
@@ -81,9 +84,16 @@ public final class SpoolReader implements OutputQueue {
         caughtUp = false;
     }
 
+    private List<SpoolEntry> taken(List<SpoolEntry> handed) {
+        if (handed != null && !handed.isEmpty()) {
+            after = handed.getLast().id();
+        }
+        return handed;
+    }
+
     private List<SpoolEntry> read(int max) {
-        // Before the query: a commit it does not see rings after this.
-        seen = bell.rings();
+        // Before the query: a commit it does not see is offered to the handoff after this.
+        handoff.resume();
         List<SpoolEntry> entries = new ArrayList<>();
         try {
             next.setString(1, output);
@@ -106,6 +116,7 @@ public final class SpoolReader implements OutputQueue {
 
     @Override
     public void close() {
+        spool.release(output, handoff);
         try {
             next.close();
             connection.close();

@@ -70,7 +70,7 @@ class SpoolTest {
                     .get(10, TimeUnit.SECONDS);
             assertThat(a.next(64, Duration.ofSeconds(1))).hasSize(1);
             assertThat(b.next(64, Duration.ofSeconds(1))).hasSize(1);
-            // Both caught up: each now waits for the doorbell before it queries. A wait of five
+            // Both caught up: each now waits for its handoff of the next commit, without a query. A wait of five
             // minutes that ended only when it ran out would fail the bounded gets below.
             Duration longWait = Duration.ofMinutes(5);
             var nextOfA = CompletableFuture.supplyAsync(() -> next(a, longWait), pool);
@@ -117,6 +117,117 @@ class SpoolTest {
             assertThat(r.next(2, Duration.ZERO))
                     .extracting(e -> new String(e.payload(), StandardCharsets.UTF_8))
                     .containsExactly("more-2");
+        }
+    }
+
+    @Test
+    void entriesHandedToACaughtUpReaderInMemoryStayInTheDatabaseUntilRemoved() throws Exception {
+        List<String> uuids = new ArrayList<>();
+        try (Spool spool = open(1 << 20);
+                SpoolReader r = spool.reader("a")) {
+            assertThat(r.next(64, Duration.ZERO))
+                    .as("caught up on an empty queue")
+                    .isEmpty();
+            for (int i = 0; i < 3; i++) {
+                uuids.add(UUID.randomUUID().toString());
+                spool.append(uuids.getLast(), payload("handed-" + i), List.of("a"))
+                        .get(10, TimeUnit.SECONDS);
+            }
+            List<SpoolEntry> handed = r.next(64, Duration.ofSeconds(10));
+            assertThat(handed).extracting(SpoolEntry::uuid).containsExactlyElementsOf(uuids);
+            assertThat(new String(handed.get(1).payload(), StandardCharsets.UTF_8))
+                    .isEqualTo("handed-1");
+            assertThat(r.next(64, Duration.ZERO)).as("not handed twice").isEmpty();
+            assertThat(spool.remove(handed.getFirst()).get(10, TimeUnit.SECONDS))
+                    .as("the handed entry's id is its row's")
+                    .isTrue();
+            assertThat(spool.depth("a")).isEqualTo(2);
+        }
+        // The process ends with two entries handed but not delivered: the next one reads them.
+        try (Spool spool = open(1 << 20);
+                SpoolReader r = spool.reader("a")) {
+            assertThat(r.next(64, Duration.ofSeconds(1)))
+                    .extracting(SpoolEntry::uuid)
+                    .containsExactlyElementsOf(uuids.subList(1, 3));
+            // Ids the writer counts after a reopen are the rows' ids too.
+            spool.append(UUID.randomUUID().toString(), payload("after-reopen"), List.of("a"))
+                    .get(10, TimeUnit.SECONDS);
+            SpoolEntry later = r.next(64, Duration.ofSeconds(10)).getFirst();
+            assertThat(spool.remove(later).get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(spool.depth("a")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aReaderGetsEveryEntryOnceInOrderWhenItsHandoffOverflows() throws Exception {
+        List<String> appended = Collections.synchronizedList(new ArrayList<>());
+        var pool = Executors.newSingleThreadExecutor();
+        try (Spool spool = open(64L << 20);
+                SpoolReader r = spool.reader("a")) {
+            assertThat(r.next(64, Duration.ZERO))
+                    .as("caught up: takes from its handoff next")
+                    .isEmpty();
+            // More than the handoff holds, committed while the reader is away: it overflows for sure.
+            appendAll(spool, Handoff.CAPACITY + 10, appended);
+            List<SpoolEntry> got = new ArrayList<>();
+            for (int i = 0; i < 100 && got.size() < appended.size(); i++) {
+                got.addAll(r.next(64, Duration.ofSeconds(1)));
+            }
+            assertThat(got).extracting(SpoolEntry::uuid).containsExactlyElementsOf(appended);
+
+            // Then the reader takes while the writer commits: bursts larger than the handoff may
+            // overflow it while the reader waits in it or between its calls, smaller ones fit.
+            int total = appended.size() + 3 * Handoff.CAPACITY;
+            var read = CompletableFuture.supplyAsync(
+                    () -> {
+                        List<SpoolEntry> more = new ArrayList<>();
+                        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                        while (got.size() + more.size() < total && System.nanoTime() < deadline) {
+                            more.addAll(next(r, Duration.ofMillis(200)));
+                        }
+                        return more;
+                    },
+                    pool);
+            for (int burst : new int[] {1, Handoff.CAPACITY + 10, 7, Handoff.CAPACITY * 2 - 18}) {
+                appendAll(spool, burst, appended);
+            }
+            assertThat(appended).hasSize(total);
+            got.addAll(read.get(90, TimeUnit.SECONDS));
+            assertThat(got).extracting(SpoolEntry::uuid).containsExactlyElementsOf(appended);
+            assertThat(got).extracting(SpoolEntry::id).isSorted();
+        } finally {
+            pool.shutdownNow();
+        }
+        // Nothing was removed: after a restart all of it is still there to be read.
+        try (Spool spool = open(64L << 20)) {
+            assertThat(spool.depth("a")).isEqualTo(appended.size());
+        }
+    }
+
+    private static void appendAll(Spool spool, int count, List<String> uuids) throws Exception {
+        List<CompletableFuture<Boolean>> done = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String uuid = UUID.randomUUID().toString();
+            uuids.add(uuid);
+            done.add(spool.append(uuid, payload("p"), List.of("a")));
+        }
+        CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void requeuedDeadLettersReachACaughtUpReader() throws Exception {
+        try (Spool spool = open(1 << 20);
+                SpoolReader r = spool.reader("a")) {
+            spool.append(UUID.randomUUID().toString(), payload("dead"), List.of("a"))
+                    .get(10, TimeUnit.SECONDS);
+            SpoolEntry e = r.next(64, Duration.ofSeconds(1)).getFirst();
+            spool.bury(e, "404").get(10, TimeUnit.SECONDS);
+            assertThat(r.next(64, Duration.ZERO)).isEmpty();
+            assertThat(spool.requeueDead("a").get(10, TimeUnit.SECONDS)).isEqualTo(1);
+            // Requeued rows are not offered in memory: the reader must notice and query.
+            assertThat(r.next(64, Duration.ofSeconds(10)))
+                    .extracting(x -> new String(x.payload(), StandardCharsets.UTF_8))
+                    .containsExactly("dead");
         }
     }
 
