@@ -116,7 +116,7 @@ public final class AlertStore implements AutoCloseable {
         return withText(q, (c, match) -> {
             boolean common = match != null && commonText(c, match);
             // a prefix left as such is merged whole by each query: once, through the matches
-            if (common && dialect.textMatchesBetween() != null && !TextTerms.hasPrefix(match)) {
+            if (common && dialect.textMatchesBetween() != null && TextTerms.oneWordEach(match)) {
                 return CommonTextPage.newest(c, dialect, q, match, cursor, offset, limit);
             }
             QuerySql w = QuerySql.of(q, dialect, common, match).after(cursor);
@@ -200,9 +200,11 @@ public final class AlertStore implements AutoCloseable {
         }
         long n = withText(q, (c, match) -> {
             String first = dialect.matchesFirst();
-            boolean byText = match != null && first != null && q.values().isEmpty();
+            boolean byText = match != null && first != null && q.values().isEmpty() && !TextTerms.hasPrefix(match);
             // text and times alone: read the matches as the index lists them, each alert looked up
-            // for its time, until the cap; else as the planner chooses
+            // for its time, until the cap; else as the planner chooses. Not for a prefix left as
+            // such: FTS5 merges it whole before its first match, and the planner's way was faster
+            // (a prefix of 111 words: p99 0.6 s against 3.7 s at 1 M alerts)
             QuerySql w = byText ? QuerySql.of(q.withText(null), dialect) : QuerySql.of(q, dialect, false, match);
             String sql = byText
                     ? "SELECT count(*) FROM (SELECT 1 FROM " + first.formatted(w.andMore()) + " LIMIT ?) capped"

@@ -61,6 +61,16 @@ final class TextTerms {
         return query.contains("\"*");
     }
 
+    /**
+     * Whether {@code query} (from {@link #query}) asks for one indexed word per search word: no
+     * prefix and no OR of several words. A chunk of the time index checked against an OR of
+     * words costs a seek into each word's list: at 1 M alerts a search word that became 11
+     * indexed words took 1.3 s through the chunks, 0.3 s through the planner's way.
+     */
+    static boolean oneWordEach(String query) {
+        return !hasPrefix(query) && !query.contains(" OR ");
+    }
+
     static String prefix(String word) {
         return exact(word) + "*";
     }
