@@ -5,18 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.contract.v1.Ack;
 import dev.peregrine.contract.v1.AlertEnvelope;
-import dev.peregrine.contract.v1.AlertIntakeGrpc;
 import dev.peregrine.sidekick.testing.GrpcSender;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -60,25 +57,12 @@ class ConnectionAgeTest {
 
     @Test
     void aConnectionPastItsAgeGetsAGoAwayAndItsStreamEndsInOrder() throws Exception {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpc.get())
-                .usePlaintext()
-                .build();
+        ManagedChannel channel = GrpcSender.channel(grpc.get());
         try {
-            List<Ack> acks = new CopyOnWriteArrayList<>();
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            StreamObserver<AlertEnvelope> out = AlertIntakeGrpc.newStub(channel).send(new StreamObserver<>() {
-                public void onNext(Ack ack) {
-                    acks.add(ack);
-                }
-
-                public void onError(Throwable t) {
-                    done.completeExceptionally(t);
-                }
-
-                public void onCompleted() {
-                    done.complete(null);
-                }
-            });
+            GrpcSender.Stream stream = GrpcSender.Stream.open(channel);
+            StreamObserver<AlertEnvelope> out = stream.out();
+            List<Ack> acks = stream.acks();
+            CompletableFuture<Void> done = stream.done();
             out.onNext(GrpcSender.envelope(1, "before the GOAWAY"));
             await().atMost(Duration.ofSeconds(30)).until(() -> acks.size() == 1);
             assertThat(channel.getState(false)).isEqualTo(ConnectivityState.READY);

@@ -11,6 +11,7 @@ import dev.peregrine.contract.v1.AlertIntakeGrpc;
 import dev.peregrine.contract.v1.FieldValue;
 import dev.peregrine.contract.v1.Origin;
 import dev.peregrine.contract.v1.Priority;
+import dev.peregrine.sidekick.testing.GrpcSender;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -102,32 +103,7 @@ class GrpcIntakeTest {
     }
 
     List<Ack> send(List<AlertEnvelope> envelopes) throws Exception {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpc.port.get(30, TimeUnit.SECONDS))
-                .usePlaintext()
-                .build();
-        try {
-            List<Ack> acks = new CopyOnWriteArrayList<>();
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            StreamObserver<AlertEnvelope> out = AlertIntakeGrpc.newStub(channel).send(new StreamObserver<>() {
-                public void onNext(Ack ack) {
-                    acks.add(ack);
-                }
-
-                public void onError(Throwable t) {
-                    done.completeExceptionally(t);
-                }
-
-                public void onCompleted() {
-                    done.complete(null);
-                }
-            });
-            envelopes.forEach(out::onNext);
-            out.onCompleted();
-            done.get(30, TimeUnit.SECONDS);
-            return acks;
-        } finally {
-            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-        }
+        return GrpcSender.send(grpc.port.get(30, TimeUnit.SECONDS), envelopes);
     }
 
     @Test

@@ -37,12 +37,9 @@ public final class GrpcSender {
         }
     }
 
-    /** Sends the envelopes on one stream, half-closes and returns the acks (within 30 s). */
-    public static List<Ack> send(int port, List<AlertEnvelope> envelopes) throws Exception {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", port)
-                .usePlaintext()
-                .build();
-        try {
+    /** One stream on {@code channel}: where to send, the acks as they come, and its end. */
+    public record Stream(StreamObserver<AlertEnvelope> out, List<Ack> acks, CompletableFuture<Void> done) {
+        public static Stream open(ManagedChannel channel) {
             List<Ack> acks = new CopyOnWriteArrayList<>();
             CompletableFuture<Void> done = new CompletableFuture<>();
             StreamObserver<AlertEnvelope> out = AlertIntakeGrpc.newStub(channel).send(new StreamObserver<>() {
@@ -61,10 +58,26 @@ public final class GrpcSender {
                     done.complete(null);
                 }
             });
-            envelopes.forEach(out::onNext);
-            out.onCompleted();
-            done.get(30, TimeUnit.SECONDS);
-            return acks;
+            return new Stream(out, acks, done);
+        }
+    }
+
+    /** A plaintext channel to the intake on loopback. */
+    public static ManagedChannel channel(int port) {
+        return ManagedChannelBuilder.forAddress("127.0.0.1", port)
+                .usePlaintext()
+                .build();
+    }
+
+    /** Sends the envelopes on one stream, half-closes and returns the acks (within 30 s). */
+    public static List<Ack> send(int port, List<AlertEnvelope> envelopes) throws Exception {
+        ManagedChannel channel = channel(port);
+        try {
+            Stream stream = Stream.open(channel);
+            envelopes.forEach(stream.out()::onNext);
+            stream.out().onCompleted();
+            stream.done().get(30, TimeUnit.SECONDS);
+            return stream.acks();
         } finally {
             channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         }
