@@ -69,7 +69,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
     private final int maxBatch;
     private final int lingerBelow;
     private final long lingerNanos;
-    private final long waitForDurableNanos;
     private final long idleMillis;
     private final boolean fsync;
     /** Null: a failed batch fails its writes. */
@@ -95,7 +94,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
         this.maxBatch = b.maxBatch;
         this.lingerBelow = b.lingerBelow;
         this.lingerNanos = b.linger.toNanos();
-        this.waitForDurableNanos = b.waitForDurable.toNanos();
         this.idleMillis = b.idleEvery.toMillis();
         this.fsync = b.fsync;
         this.retryPause = b.retryPause;
@@ -209,9 +207,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
                     linger();
                     queue.drainTo(batch, maxBatch - batch.size());
                 }
-                if (waitForDurableNanos > 0 && !durable(batch, 0)) {
-                    awaitDurable(batch);
-                }
                 commit(batch);
                 batch.clear();
             }
@@ -284,46 +279,17 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
         }
     }
 
-    /**
-     * A batch without a durable write takes what comes until one comes (or {@link
-     * Builder#waitForDurable} ran out), to commit with it: one commit instead of two, and no
-     * switch of {@code synchronous} each way. close() (which interrupts) cuts it short.
-     */
-    private void awaitDurable(List<W> batch) {
-        long deadline = System.nanoTime() + waitForDurableNanos;
-        try {
-            long left;
-            while (!closed && batch.size() < maxBatch && (left = deadline - System.nanoTime()) > 0) {
-                W next = queue.poll(left, TimeUnit.NANOSECONDS);
-                if (next == null) {
-                    return;
-                }
-                int from = batch.size();
-                batch.add(next);
-                queue.drainTo(batch, maxBatch - batch.size());
-                if (durable(batch, from)) {
-                    return;
-                }
-            }
-        } catch (InterruptedException closing) {
-            // commit what is here
-        }
-    }
-
-    private boolean durable(List<W> batch, int from) {
-        for (int i = from; i < batch.size(); i++) {
-            if (store.durable(batch.get(i))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private void syncFor(List<W> batch) throws SQLException {
         if (!fsync) {
             return;
         }
-        boolean durable = durable(batch, 0);
+        boolean durable = false;
+        for (W w : batch) {
+            if (store.durable(w)) {
+                durable = true;
+                break;
+            }
+        }
         if (durable != syncing) {
             // SQLite refuses to change it inside a transaction, and the driver keeps one open
             // between commits (empty here: the batch has not started).
@@ -354,7 +320,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
         private int maxBatch = 2048;
         private int lingerBelow = 64;
         private Duration linger = Duration.ZERO;
-        private Duration waitForDurable = Duration.ZERO;
         private Duration idleEvery = Duration.ofSeconds(1);
         private Duration retryPause;
 
@@ -388,17 +353,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
             this.maxBatch = maxBatch;
             this.lingerBelow = lingerBelow;
             this.linger = linger;
-            return this;
-        }
-
-        /**
-         * How long a batch without a {@linkplain Store#durable durable} write waits for one to
-         * share its commit (zero, the default: it does not wait). For writes nobody waits on
-         * (removals of delivered entries): the price is that a killed process can undo that much
-         * more of them.
-         */
-        public Builder<W> waitForDurable(Duration wait) {
-            this.waitForDurable = wait;
             return this;
         }
 

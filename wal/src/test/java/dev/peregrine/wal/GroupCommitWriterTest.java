@@ -150,35 +150,6 @@ class GroupCommitWriterTest {
     }
 
     @Test
-    void aBatchWithoutADurableWriteWaitsForOneAndSharesItsCommit() throws Exception {
-        // A wait nothing in this test outlasts: only the durable write ends it.
-        start(true, b -> b.waitForDurable(Duration.ofHours(1)));
-        Put removal = Put.removal(1);
-        writer.submit(removal);
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.queued() == 0);
-        writer.submit(Put.removal(2));
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.queued() == 0);
-        assertThat(removal.done()).as("still waiting for a durable write").isNotDone();
-        writer.submit(Put.of(3));
-        assertThat(writer.awaitSettled(10_000)).isTrue();
-        assertThat(ledger.batchSizes).containsExactly(3);
-        assertThat(new long[] {writer.syncedCommits(), writer.unsyncedCommits()})
-                .containsExactly(1, 0);
-        assertThat(ledger.synchronous).as("never switched to NORMAL").containsExactly(2);
-    }
-
-    @Test
-    void aBatchWithoutADurableWriteCommitsAloneWhenItsWaitRunsOut() throws Exception {
-        start(true, b -> b.waitForDurable(Duration.ofMillis(20)));
-        Put removal = Put.removal(1);
-        writer.submit(removal);
-        removal.done().get(10, TimeUnit.SECONDS);
-        assertThat(new long[] {writer.syncedCommits(), writer.unsyncedCommits()})
-                .containsExactly(0, 1);
-        assertThat(Ledger.keys(db)).containsExactly(1);
-    }
-
-    @Test
     void withoutFsyncNoBatchIsFsynced() throws Exception {
         start(false, b -> b);
         writer.submit(Put.of(1));

@@ -45,14 +45,6 @@ public final class Spool implements AlertLog {
     private static final int MAX_BATCH = 2048;
     /** A batch this large already shares its fsync well: commit it without lingering. */
     private static final int LINGER_BELOW = 64;
-    /**
-     * How long removals of delivered entries wait for an append to commit with. At everyday
-     * rates each alert was two commits (its append with fsync, its removal without) and a switch
-     * of {@code synchronous} each way; the next alert's append usually comes within this. A
-     * process killed meanwhile delivers those alerts again (at least once, Idempotency-Key): the
-     * bound keeps that window small (with 100 ms an end-to-end kill test saw 15 alerts twice).
-     */
-    private static final Duration REMOVALS_WAIT = Duration.ofMillis(20);
 
     private final WalDatabase database;
     private final Budget budget;
@@ -112,8 +104,6 @@ public final class Spool implements AlertLog {
                     .name("spool")
                     .fsync(fsync)
                     .batches(MAX_BATCH, LINGER_BELOW, commitLinger)
-                    // removals ride in the next append's commit if one comes soon (see REMOVALS_WAIT)
-                    .waitForDurable(REMOVALS_WAIT)
                     // pruning the accepted uuids waits for a quiet second
                     .idleEvery(Duration.ofSeconds(1))
                     .start();
