@@ -6,6 +6,7 @@ import { FilterBar, addParam, apiParams } from './filters.js';
 import { Histogram, TopChart } from './charts.js';
 import { Detail } from './detail.js';
 import { useLive } from './live.js';
+import { StoreWarning } from './store.js';
 
 const PAGE = 50;
 
@@ -75,6 +76,7 @@ export function AlertsView({ params, me }) {
     <div class=${`alerts ${selected ? 'with-detail' : ''}`}>
       <div class="main-col">
         <${Summary} summary=${data.summary} up=${up} />
+        <${StoreWarning} />
         <${FilterBar} params=${params} options=${data.options || {}} />
         ${error && html`<p class="error">${error.message}</p>`}
         <section class="charts">

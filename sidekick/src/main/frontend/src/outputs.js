@@ -1,6 +1,7 @@
-// Delivery health per output.
+// Delivery health per output, and the alert store's.
 import { html } from './html.js';
 import { ago, get, usePoll } from './api.js';
+import { StoreStatus } from './store.js';
 
 export function OutputsView() {
   const [outputs, error] = usePoll(() => get('api/outputs'), [], 5000);
@@ -32,6 +33,7 @@ export function OutputsView() {
           )}
         </tbody>
       </table>
+      <${StoreStatus} />
     </section>
   `;
 }

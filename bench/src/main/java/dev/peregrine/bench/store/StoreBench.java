@@ -34,8 +34,8 @@ import java.util.stream.Stream;
  * The dashboard's store with a million alerts: how fast it fills, how big it is per alert, and the
  * latency (p50/p99) of the queries the page and the APIs make, over the last 24 hours: a filtered
  * page with its total (exact up to 10,000, as the APIs give it), a full-text page with its total,
- * the count by priority and the histogram; and, to see where the time goes, the parts alone and
- * the exact counts without the cap.
+ * the counts by priority, rule, host, container, namespace, image and pod, and the histogram; and, to see where the time goes, the parts alone and
+ * the exact counts without the cap. {@code --queries a,b} runs only the queries named.
  *
  * <pre>
  * java -cp 'bench/target/bench.jar:bench/target/lib/*' dev.peregrine.bench.store.StoreBench \
@@ -60,6 +60,9 @@ public final class StoreBench {
         int n = Integer.parseInt(a.getOrDefault("alerts", "1000000"));
         int iterations = Integer.parseInt(a.getOrDefault("iterations", "300"));
         String postgres = a.get("postgres");
+        if (a.containsKey("queries")) {
+            only = Set.of(a.get("queries").split(","));
+        }
         Files.createDirectories(dir);
         try (AlertStore store = postgres == null
                 ? AlertStore.sqlite(dir, 4)
@@ -193,6 +196,23 @@ public final class StoreBench {
                 "count_by_hostname_24h",
                 iterations,
                 () -> store.countBy(day, Dimension.HOSTNAME, 10).size());
+        // the dashboard's top containers and namespaces, and counts by image and pod
+        measure(
+                "count_by_container_24h",
+                iterations,
+                () -> store.countBy(day, Dimension.CONTAINER, 10).size());
+        measure(
+                "count_by_namespace_24h",
+                iterations,
+                () -> store.countBy(day, Dimension.NAMESPACE, 10).size());
+        measure(
+                "count_by_image_24h",
+                iterations,
+                () -> store.countBy(day, Dimension.IMAGE, 10).size());
+        measure(
+                "count_by_pod_24h",
+                iterations,
+                () -> store.countBy(day, Dimension.POD, 10).size());
         // the parts, to see where the time goes
         measure(
                 "filtered_page_only",
@@ -218,7 +238,13 @@ public final class StoreBench {
                 () -> store.histogram(day, 1_800_000_000L).size());
     }
 
+    /** --queries a,b: only the queries named (all when not given). */
+    private static Set<String> only = Set.of();
+
     static void measure(String name, int iterations, IntSupplier query) {
+        if (!only.isEmpty() && !only.contains(name)) {
+            return;
+        }
         long sink = 0;
         for (int i = 0; i < Math.max(5, iterations / 10); i++) {
             sink += query.getAsInt();

@@ -71,6 +71,11 @@ public final class AlertRecorder implements AutoCloseable {
         public String tag() {
             return tag;
         }
+
+        /** The setting that lets the store's queue hold more, or null (a refused batch: see the log). */
+        public String setting() {
+            return setting;
+        }
     }
 
     private final StoreWriter writer;

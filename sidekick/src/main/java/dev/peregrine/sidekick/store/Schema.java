@@ -24,8 +24,8 @@ final class Schema {
     /**
      * A table of alerts per (dimension, bucket, value, priority) for the dimensions of {@link
      * ValueCounts#KEPT}: {@code dimension} is the {@link Dimension#column()}, {@code value} a rule,
-     * source, hostname or tag, {@code bucket} the time divided by {@code widthMicros}. Kept like
-     * {@link #MINUTES}.
+     * source, hostname, tag, container, image, namespace or pod, {@code bucket} the time divided by
+     * {@code widthMicros}. Kept like {@link #MINUTES}.
      */
     record ValueTable(String name, long widthMicros) {}
 

@@ -29,6 +29,7 @@ final class StoreWriter implements AutoCloseable {
         }
     }
 
+    /** The alerts table's text columns, in {@link Schema#COLUMNS}' order; each counted per value too. */
     private static final List<Dimension> COLUMNS = List.of(
             Dimension.RULE,
             Dimension.SOURCE,
@@ -112,13 +113,14 @@ final class StoreWriter implements AutoCloseable {
             Map<MinuteKey, Long> perMinute = new TreeMap<>();
             Map<ValueKey, Long> perValue = new TreeMap<>();
             for (int i = 0; i < batch.size(); i++) {
-                add(batch.get(i), ids[i]);
                 Alert a = batch.get(i).alert();
+                String[] columns = columns(a);
+                Set<String> distinctTags = new LinkedHashSet<>(a.tags());
+                add(batch.get(i), ids[i], columns, distinctTags);
                 long at = QuerySql.micros(a.time());
                 int priority = a.priority().ordinal();
                 perMinute.merge(MinuteKey.of(at, priority), 1L, Long::sum);
-                ValueKey.of(at, priority, a.rule(), a.source(), a.hostname(), new LinkedHashSet<>(a.tags()))
-                        .forEach(k -> perValue.merge(k, 1L, Long::sum));
+                ValueKey.of(at, priority, columns, distinctTags).forEach(k -> perValue.merge(k, 1L, Long::sum));
             }
             alerts.executeBatch();
             tags.executeBatch();
@@ -158,15 +160,17 @@ final class StoreWriter implements AutoCloseable {
      */
     private record ValueKey(int tier, String dimension, long bucket, String value, int priority)
             implements Comparable<ValueKey> {
-        /** An alert's rows in each table: its rule, source, hostname and each of its (distinct) tags. */
-        static List<ValueKey> of(
-                long atMicros, int priority, String rule, String source, String hostname, Set<String> tags) {
-            List<ValueKey> keys = new ArrayList<>(2 * (3 + tags.size()));
+        /**
+         * An alert's rows in each table: its value of each of {@link #COLUMNS} ({@code columns}, in
+         * that order; all of them {@link ValueCounts#KEPT}) and each of its (distinct) tags.
+         */
+        static List<ValueKey> of(long atMicros, int priority, String[] columns, Set<String> tags) {
+            List<ValueKey> keys = new ArrayList<>(Schema.VALUE_TABLES.size() * (COLUMNS.size() + tags.size()));
             for (int tier = 0; tier < Schema.VALUE_TABLES.size(); tier++) {
                 long bucket = atMicros / Schema.VALUE_TABLES.get(tier).widthMicros();
-                keys.add(new ValueKey(tier, Dimension.RULE.column(), bucket, rule, priority));
-                keys.add(new ValueKey(tier, Dimension.SOURCE.column(), bucket, source, priority));
-                keys.add(new ValueKey(tier, Dimension.HOSTNAME.column(), bucket, hostname, priority));
+                for (int i = 0; i < COLUMNS.size(); i++) {
+                    keys.add(new ValueKey(tier, COLUMNS.get(i).column(), bucket, columns[i], priority));
+                }
                 for (String t : tags) {
                     keys.add(new ValueKey(tier, Dimension.TAGS.column(), bucket, t, priority));
                 }
@@ -228,7 +232,16 @@ final class StoreWriter implements AutoCloseable {
         }
     }
 
-    private void add(NewAlert n, long id) throws SQLException {
+    /** The alert's value of each of {@link #COLUMNS}, in that order. */
+    private static String[] columns(Alert a) {
+        String[] values = new String[COLUMNS.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = COLUMNS.get(i).of(a);
+        }
+        return values;
+    }
+
+    private void add(NewAlert n, long id, String[] columns, Set<String> distinctTags) throws SQLException {
         Alert a = n.alert();
         long at = QuerySql.micros(a.time());
         int i = 1;
@@ -236,10 +249,9 @@ final class StoreWriter implements AutoCloseable {
         alerts.setString(i++, a.uuid());
         alerts.setLong(i++, at);
         alerts.setInt(i++, a.priority().ordinal());
-        for (Dimension d : COLUMNS) {
-            alerts.setString(i++, d.of(a));
+        for (String value : columns) {
+            alerts.setString(i++, value);
         }
-        Set<String> distinctTags = new LinkedHashSet<>(a.tags());
         alerts.setString(i++, String.join(",", distinctTags));
         alerts.setString(i++, String.join(",", n.outputs()));
         alerts.setString(i++, n.muted());
@@ -269,7 +281,10 @@ final class StoreWriter implements AutoCloseable {
             c.setAutoCommit(false);
             Map<MinuteKey, Long> perMinute = new TreeMap<>();
             Map<ValueKey, Long> perValue = new TreeMap<>();
-            try (PreparedStatement oldest = c.prepareStatement("SELECT id, at, tags, priority, rule, source, hostname"
+            try (PreparedStatement oldest = c.prepareStatement("SELECT id, at, tags, priority, "
+                            + String.join(
+                                    ", ",
+                                    COLUMNS.stream().map(Dimension::column).toList())
                             + " FROM alerts WHERE at < ? ORDER BY at LIMIT ?");
                     PreparedStatement alert = c.prepareStatement("DELETE FROM alerts WHERE id = ?");
                     PreparedStatement tag =
@@ -291,13 +306,11 @@ final class StoreWriter implements AutoCloseable {
                         alert.addBatch();
                         String tags = rs.getString(3);
                         List<String> tagList = tags.isEmpty() ? List.of() : Arrays.asList(tags.split(","));
-                        ValueKey.of(
-                                        at,
-                                        rs.getInt(4),
-                                        rs.getString(5),
-                                        rs.getString(6),
-                                        rs.getString(7),
-                                        new LinkedHashSet<>(tagList))
+                        String[] columns = new String[COLUMNS.size()];
+                        for (int i = 0; i < columns.length; i++) {
+                            columns[i] = rs.getString(5 + i);
+                        }
+                        ValueKey.of(at, rs.getInt(4), columns, new LinkedHashSet<>(tagList))
                                 .forEach(k -> perValue.merge(k, -1L, Long::sum));
                         for (String t : tagList) {
                             tag.setString(1, t);

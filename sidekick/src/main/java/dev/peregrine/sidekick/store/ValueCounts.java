@@ -4,15 +4,17 @@ import dev.peregrine.sidekick.alert.Priority;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Alerts per value of a rule, source, hostname or tag from {@link Schema#VALUE_TABLES} instead of
- * the alerts, for counts by one of them filtered by nothing but priority and time (Falcosidekick-UI's
- * {@code count/:groupby}, the dashboard's top rules and hosts). Exact as {@link MinuteCounts} is:
+ * Alerts per value of a rule, source, hostname, tag, container, image, namespace or pod from {@link
+ * Schema#VALUE_TABLES} instead of the alerts, for counts by one of them filtered by nothing but
+ * priority and time (Falcosidekick-UI's {@code count/:groupby}, the dashboard's top rules, hosts,
+ * containers and namespaces). Exact as {@link MinuteCounts} is:
  * the whole hours from the per-hour rows, the whole minutes of the part-hours at the two ends of
  * the range from the per-minute rows, the part-minutes from the alerts, added up and ordered by the
  * database as the count over the alerts orders them.
@@ -20,8 +22,12 @@ import java.util.Set;
 final class ValueCounts {
     private static final long M = Schema.MINUTE_MICROS;
 
-    /** The dimensions kept per minute: an alert's value of each (of tags, each tag). */
-    static final Set<Dimension> KEPT = Set.of(Dimension.RULE, Dimension.SOURCE, Dimension.HOSTNAME, Dimension.TAGS);
+    /**
+     * The dimensions kept per minute: an alert's value of each (of tags, each tag). All but the
+     * priority, which {@link Schema#MINUTES} keeps: the page's top containers and namespaces, and
+     * counts by image or pod, are read from here as the top rules and hosts are.
+     */
+    static final Set<Dimension> KEPT = Set.copyOf(EnumSet.complementOf(EnumSet.of(Dimension.PRIORITY)));
 
     private ValueCounts() {}
 

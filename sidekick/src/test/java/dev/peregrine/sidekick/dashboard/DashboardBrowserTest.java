@@ -1,9 +1,11 @@
 package dev.peregrine.sidekick.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
+import dev.peregrine.sidekick.store.AlertRecorder;
 import dev.peregrine.sidekick.testing.Browser;
 import dev.peregrine.sidekick.testing.Http;
 import dev.peregrine.sidekick.testing.RecordingHttpServer;
@@ -14,15 +16,21 @@ import dev.peregrine.testkit.Need;
 import dev.peregrine.testkit.Needs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -33,14 +41,17 @@ import org.springframework.test.context.DynamicPropertySource;
  * The dashboard in a real headless Chromium: the login form (a wrong password, then the right
  * one, and the log-out at the end), a new alert posted to the intake appears without a
  * reload, filters go into the URL, the detail view shows the alert, muting it holds the next one
- * back (counted on the Mutes page), and the charts draw. Screenshots go to
- * target/browser-screenshots.
+ * back (counted on the Mutes page), the charts draw, and alerts the store left out (its writer held
+ * while its queue of {@value #QUEUE} fills) are shown as a warning with the setting to raise.
+ * Screenshots go to target/browser-screenshots.
  */
 @Needs(Need.CHROMIUM)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class DashboardBrowserTest {
     static final RecordingHttpServer webhook = new RecordingHttpServer();
     static final Path spool = TempDirs.create("browser");
+    /** The store's queue: the test never has more alerts waiting for it until it holds the writer. */
+    static final int QUEUE = 3;
 
     @TempDir
     Path profile;
@@ -51,6 +62,9 @@ class DashboardBrowserTest {
     @Autowired
     DashboardPort dashboardPort;
 
+    @Autowired
+    AlertRecorder recorder;
+
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
         Users.register(r);
@@ -58,6 +72,7 @@ class DashboardBrowserTest {
         r.add("spring.grpc.server.port", () -> "0");
         r.add("peregrine.outputs.siem.type", () -> "webhook");
         r.add("peregrine.outputs.siem.url", webhook::uri);
+        r.add("peregrine.ui.store.queue", () -> Integer.toString(QUEUE));
     }
 
     @AfterAll
@@ -92,6 +107,53 @@ class DashboardBrowserTest {
 
     static By row(String uuid) {
         return By.cssSelector("tr[data-uuid='" + uuid + "']");
+    }
+
+    /**
+     * The writer held after its next batch (as StoreBehindTest holds it): of the alerts posted then,
+     * {@value #QUEUE} wait in the queue and the rest are left out, delivered all the same. The page
+     * warns above the alerts and shows the reason and its setting with the store's state.
+     */
+    void storeLeavesAlertsOut(WebDriver driver, WebDriverWait wait, String ui, Browser browser) {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        recorder.onStored(batch -> {
+            if (first.getAndSet(false)) {
+                held.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        int leftOut = 2;
+        try {
+            post(sample(1));
+            await().atMost(Duration.ofSeconds(30)).until(() -> held.getCount() == 0);
+            for (int i = 0; i < QUEUE + leftOut; i++) {
+                post(sample(2));
+            }
+            driver.get(ui + "/");
+            WebElement banner = wait.until(
+                    ExpectedConditions.presenceOfElementLocated(By.cssSelector("p.store-warning[data-left-out]")));
+            assertThat(banner.getDomAttribute("data-left-out")).isEqualTo(Integer.toString(leftOut));
+            assertThat(banner.getText()).contains(QUEUE + " waiting to be written");
+            browser.screenshot("6-store-left-out");
+            banner.findElement(By.tagName("a")).click();
+            WebElement store =
+                    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("section.store.warn")));
+            assertThat(store.getDomAttribute("data-left-out")).isEqualTo(Integer.toString(leftOut));
+            WebElement reason = store.findElement(By.cssSelector("li[data-reason='queue_alerts']"));
+            assertThat(reason.getDomAttribute("data-count")).isEqualTo(Integer.toString(leftOut));
+            assertThat(reason.getText()).contains("peregrine.ui.store.queue").contains("now " + QUEUE);
+            assertThat(store.findElement(By.cssSelector("tr[data-queued]")).getDomAttribute("data-queued"))
+                    .isEqualTo(Integer.toString(QUEUE));
+            browser.screenshot("7-store-status");
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test
@@ -198,6 +260,8 @@ class DashboardBrowserTest {
             assertThat(((Number) painted).longValue()).isPositive();
             wait.until(ExpectedConditions.presenceOfElementLocated(row(again.uuid())));
             browser.screenshot("5-dashboard");
+
+            storeLeavesAlertsOut(driver, wait, ui, browser);
 
             // log out: the session ends, the page is behind the login again
             driver.findElement(By.cssSelector("button.logout")).click();

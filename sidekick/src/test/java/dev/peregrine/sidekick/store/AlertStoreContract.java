@@ -37,6 +37,9 @@ abstract class AlertStoreContract {
 
     abstract AlertStore open() throws Exception;
 
+    /** The store {@link #open()} opened, opened again (as a restarted sidekick opens it). */
+    abstract AlertStore reopen() throws Exception;
+
     @BeforeEach
     void fill() throws Exception {
         store = open();
@@ -295,6 +298,9 @@ abstract class AlertStoreContract {
                     .as("by priority %s", q)
                     .isEqualTo(byPriority);
             for (Dimension d : ValueCounts.KEPT) {
+                assertThat(ValueCounts.answers(q, d))
+                        .as("%s counted per value", d)
+                        .isTrue();
                 Map<String, Long> want = new HashMap<>();
                 left.stream()
                         .filter(in)
@@ -327,6 +333,51 @@ abstract class AlertStoreContract {
                                 QuerySql.micros(b.start()) + "/" + b.priority().falcoName(), b.count()));
                 assertThat(got).as("histogram %s by %s", q, width).isEqualTo(want);
             }
+        }
+    }
+
+    /**
+     * A store made before containers, images, namespaces and pods were counted per value has the
+     * rule, source, hostname and tag rows only: opening it counts the others once, from the alerts,
+     * and leaves the rows it has alone.
+     */
+    @Test
+    void aStoreWithoutPerValueCountsOfSomeDimensionsCountsThemWhenOpened() throws Exception {
+        List<Dimension> added = List.of(Dimension.CONTAINER, Dimension.IMAGE, Dimension.NAMESPACE, Dimension.POD);
+        Map<Dimension, Map<String, Long>> before = new java.util.EnumMap<>(Dimension.class);
+        for (Dimension d : ValueCounts.KEPT) {
+            before.put(d, store.countByAlerts(AlertQuery.ALL, d, 1000));
+            assertThat(before.get(d)).as(d.toString()).isNotEmpty();
+        }
+        try (java.sql.Connection c = store.dataSource().getConnection();
+                java.sql.Statement s = c.createStatement()) {
+            for (Schema.ValueTable t : Schema.VALUE_TABLES) {
+                int deleted = s.executeUpdate("DELETE FROM " + t.name() + " WHERE dimension IN ("
+                        + added.stream().map(d -> "'" + d.column() + "'").collect(Collectors.joining(", "))
+                        + ")");
+                assertThat(deleted).as(t.name()).isPositive();
+            }
+        }
+        writer.close();
+        store.close();
+        store = reopen();
+        writer = store.writer();
+        for (Dimension d : ValueCounts.KEPT) {
+            assertThat(store.countBy(AlertQuery.ALL, d, 1000)).as(d.toString()).isEqualTo(before.get(d));
+        }
+        // and kept from there on: the next alerts and a deletion count as in a new store
+        List<Alert> more = GeneratedAlerts.generate(43, 50, NOW, Duration.ofSeconds(37));
+        List<StoreWriter.NewAlert> batch = new ArrayList<>();
+        for (Alert a : more) {
+            batch.add(new StoreWriter.NewAlert(a, AlertJson.write(a), List.of(), null));
+        }
+        writer.insert(batch);
+        alerts.addAll(more);
+        writer.deleteBefore(Long.MAX_VALUE, 61);
+        for (Dimension d : added) {
+            assertThat(store.countBy(AlertQuery.ALL, d, 1000))
+                    .as(d.toString())
+                    .isEqualTo(store.countByAlerts(AlertQuery.ALL, d, 1000));
         }
     }
 

@@ -51,6 +51,11 @@ class PostgresAlertStoreTest extends AlertStoreContract {
 
     String url;
 
+    @Override
+    AlertStore reopen() {
+        return AlertStore.postgres(url, PostgresServer.USER, "", 2);
+    }
+
     @Test
     void twoSidekicksSharingTheDatabaseGetDistinctIds() throws Exception {
         // each sidekick has its own store and writer (a writer keeps its connection)

@@ -18,6 +18,11 @@ class SqliteAlertStoreTest extends AlertStoreContract {
         return AlertStore.sqlite(dir, 2);
     }
 
+    @Override
+    AlertStore reopen() {
+        return open();
+    }
+
     @Test
     void sizeShrinksWhenRetentionDeletes() throws Exception {
         long before = writer.usedBytes();

@@ -117,6 +117,11 @@ class StoreBehindTest {
             assertThat(status.get("queuedBytes").asLong()).isPositive().isLessThanOrEqualTo(QUEUE_BYTES);
             assertThat(status.get("queueLimitBytes").asLong()).isEqualTo(QUEUE_BYTES);
             assertThat(status.get("leftOut").get("queue_alerts").asLong()).isZero();
+            assertThat(status.get("leftOutSettings").get("queue_bytes").stringValue())
+                    .isEqualTo("peregrine.ui.store.queue-bytes");
+            assertThat(status.get("leftOutSettings").get("queue_alerts").stringValue())
+                    .isEqualTo("peregrine.ui.store.queue");
+            assertThat(status.get("leftOutSettings").has("failed")).isFalse();
             String metrics = intake.get("/actuator/prometheus").body();
             assertThat(StoreRetentionTest.metric(metrics, "peregrine_store_dropped_total{reason=\"queue_bytes\"}"))
                     .isEqualTo(leftOut);

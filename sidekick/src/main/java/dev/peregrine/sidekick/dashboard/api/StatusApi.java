@@ -76,10 +76,17 @@ class StatusApi {
         body.put("queuedBytes", recorder.backlogBytes());
         body.put("queueLimit", ui.store().queue());
         body.put("queueLimitBytes", ui.store().queueBytes().toBytes());
-        // accepted and delivered but not in the store, per reason: the page cannot show them
+        // accepted and delivered but not in the store, per reason, and what to raise for each
         Map<String, Long> leftOut = new LinkedHashMap<>();
-        recorder.leftOut().forEach((reason, n) -> leftOut.put(reason.tag(), n));
+        Map<String, String> settings = new LinkedHashMap<>();
+        recorder.leftOut().forEach((reason, n) -> {
+            leftOut.put(reason.tag(), n);
+            if (reason.setting() != null) {
+                settings.put(reason.tag(), reason.setting());
+            }
+        });
         body.put("leftOut", leftOut);
+        body.put("leftOutSettings", settings);
         body.put("maxAgeSeconds", ui.retention().maxAge().toSeconds());
         body.put("maxSizeBytes", ui.retention().maxSize().toBytes());
         return body;
