@@ -1,7 +1,5 @@
 package dev.peregrine.wal;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -23,14 +21,11 @@ import org.slf4j.LoggerFactory;
  * linger and what happens to writes that will never be committed.
  *
  * <p>Fsync policy: with fsync on, only a batch holding a {@linkplain Store#durable durable}
- * write is fsync'd: after its commit the writer syncs the WAL file itself ({@code fdatasync}),
- * before the store hears of the commit, which is what {@code synchronous=FULL} does in WAL mode.
- * Any other batch is written to the WAL (it survives a killed process) and made power-safe by the
- * next durable batch's sync. So a store whose durable writes are appends and whose other writes
- * are removals can at worst see a removal undone by a lost machine (one more delivery, never a
- * loss), and a trickle of removals costs no fsync each. The connection stays at {@code
- * synchronous=NORMAL} throughout: switching it per batch cost two auto-commit toggles and a
- * PRAGMA each way, per alert at everyday rates.
+ * write runs at {@code synchronous=FULL}; any other batch runs at {@code NORMAL}, written to the
+ * WAL (it survives a killed process) and made power-safe by the next durable batch's fsync. So a
+ * store whose durable writes are appends and whose other writes are removals can at worst see a
+ * removal undone by a lost machine (one more delivery, never a loss), and a trickle of removals
+ * costs no fsync each.
  *
  * <p>A failed batch is rolled back whole: every write in it fails, or with {@link
  * Builder#retryFailedBatchesAfter} the batch is queued again and retried after a pause (until
@@ -82,8 +77,8 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
     private final BlockingQueue<W> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean closed;
-    /** Makes committed WAL frames power-safe; null without fsync. Writer thread only. */
-    private final WalSync walSync;
+    /** The connection's synchronous setting is FULL; writer thread only. */
+    private boolean syncing;
 
     private final AtomicLong syncedCommits = new AtomicLong();
     private final AtomicLong unsyncedCommits = new AtomicLong();
@@ -105,10 +100,10 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
         // SQLite refuses to change it inside a transaction, so it is set before the first one.
         connection.setAutoCommit(true);
         try (Statement s = connection.createStatement()) {
-            s.execute("PRAGMA synchronous=NORMAL");
+            s.execute("PRAGMA synchronous=" + (fsync ? "FULL" : "NORMAL"));
         }
         connection.setAutoCommit(false);
-        this.walSync = fsync ? (b.walSync != null ? b.walSync : WalSync.of(connection)) : null;
+        this.syncing = fsync;
         this.thread = Thread.ofPlatform()
                 .name(name.replace(' ', '-') + "-writer")
                 .daemon()
@@ -238,8 +233,8 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
      * failed.
      */
     private void commit(List<W> batch) {
-        boolean durable = walSync != null && anyDurable(batch);
         try {
+            syncFor(batch);
             store.write(batch);
             connection.commit();
         } catch (SQLException | RuntimeException e) {
@@ -269,10 +264,7 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
             }
             return;
         }
-        if (durable) {
-            sync();
-        }
-        (durable ? syncedCommits : unsyncedCommits).incrementAndGet();
+        (syncing ? syncedCommits : unsyncedCommits).incrementAndGet();
         store.committed(batch);
         settle(batch.size());
     }
@@ -287,27 +279,27 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
         }
     }
 
-    private boolean anyDurable(List<W> batch) {
+    private void syncFor(List<W> batch) throws SQLException {
+        if (!fsync) {
+            return;
+        }
+        boolean durable = false;
         for (W w : batch) {
             if (store.durable(w)) {
-                return true;
+                durable = true;
+                break;
             }
         }
-        return false;
-    }
-
-    /**
-     * Syncs the WAL after a durable batch's commit. If that fails the writer stops: Linux may have
-     * dropped the pages it could not write after reporting the error, so a second fsync could
-     * succeed without them, and nothing committed since the last good sync can be promised. The
-     * batch's writes fail (their data may still be there: at least once, never a false promise),
-     * and later writes are refused.
-     */
-    private void sync() {
-        try {
-            walSync.sync();
-        } catch (IOException e) {
-            throw new UncheckedIOException(name + ": syncing the WAL after a commit failed, stopping", e);
+        if (durable != syncing) {
+            // SQLite refuses to change it inside a transaction, and the driver keeps one open
+            // between commits (empty here: the batch has not started).
+            connection.setAutoCommit(true);
+            try (Statement s = connection.createStatement()) {
+                s.execute("PRAGMA synchronous=" + (durable ? "FULL" : "NORMAL"));
+            } finally {
+                connection.setAutoCommit(false);
+            }
+            syncing = durable;
         }
     }
 
@@ -330,7 +322,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
         private Duration linger = Duration.ZERO;
         private Duration idleEvery = Duration.ofSeconds(1);
         private Duration retryPause;
-        private WalSync walSync;
 
         private Builder(Connection connection, Store<W> store) {
             this.connection = connection;
@@ -343,7 +334,7 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
             return this;
         }
 
-        /** Whether a batch with a durable write is fsync'd (the WAL synced after its commit); off: none is. */
+        /** Whether a batch with a durable write is fsync'd ({@code synchronous=FULL}); off: none is. */
         public Builder<W> fsync(boolean fsync) {
             this.fsync = fsync;
             return this;
@@ -381,12 +372,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
          */
         public Builder<W> retryFailedBatchesAfter(Duration pause) {
             this.retryPause = pause;
-            return this;
-        }
-
-        /** In place of syncing the WAL file after a durable commit: for tests of when it happens. */
-        Builder<W> walSync(WalSync walSync) {
-            this.walSync = walSync;
             return this;
         }
 

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -132,79 +131,22 @@ class GroupCommitWriterTest {
     }
 
     @Test
-    void withFsyncOnlyBatchesWithADurableWriteSyncTheWal() throws Exception {
-        AtomicInteger syncs = new AtomicInteger();
-        start(true, b -> b.walSync(syncs::incrementAndGet));
-        writer.submit(Put.of(1));
-        assertThat(writer.awaitSettled(10_000)).isTrue();
-        assertThat(new long[] {writer.syncedCommits(), writer.unsyncedCommits(), syncs.get()})
-                .containsExactly(1, 0, 1);
-        writer.submit(Put.removal(2));
-        assertThat(writer.awaitSettled(10_000)).isTrue();
-        assertThat(new long[] {writer.syncedCommits(), writer.unsyncedCommits(), syncs.get()})
-                .containsExactly(1, 1, 1);
-        writer.submit(Put.of(3));
-        assertThat(writer.awaitSettled(10_000)).isTrue();
-        assertThat(new long[] {writer.syncedCommits(), writer.unsyncedCommits(), syncs.get()})
-                .containsExactly(2, 1, 2);
-        assertThat(ledger.synchronous)
-                .as("NORMAL throughout: no switch per batch")
-                .containsExactly(1, 1, 1);
-        assertThat(Ledger.keys(db)).containsExactly(1, 2, 3);
-    }
-
-    @Test
-    void theWalIsSyncedAfterTheCommitAndBeforeTheWritesComplete() throws Exception {
-        Put put = Put.of(7);
-        List<List<Integer>> committedAtSync = Collections.synchronizedList(new ArrayList<>());
-        List<Boolean> completedAtSync = Collections.synchronizedList(new ArrayList<>());
-        start(
-                true,
-                b -> b.walSync(() -> {
-                    try {
-                        committedAtSync.add(Ledger.keys(db)); // what another connection sees
-                    } catch (SQLException e) {
-                        throw new java.io.IOException(e);
-                    }
-                    completedAtSync.add(put.done().isDone());
-                }));
-        writer.submit(put);
-        put.done().get(10, TimeUnit.SECONDS);
-        assertThat(committedAtSync).containsExactly(List.of(7));
-        assertThat(completedAtSync).containsExactly(false);
-    }
-
-    @Test
-    void aFailedSyncFailsItsBatchAndStopsTheWriter() throws Exception {
-        start(
-                true,
-                b -> b.walSync(() -> {
-                    throw new java.io.IOException("EIO");
-                }));
-        Put put = Put.of(1);
-        writer.submit(put);
-        assertThatThrownBy(() -> put.done().get(10, TimeUnit.SECONDS))
-                .isInstanceOf(ExecutionException.class)
-                .hasMessageContaining("has stopped");
-        Put later = Put.of(2);
-        writer.submit(later);
-        assertThatThrownBy(() -> later.done().get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
-    }
-
-    @Test
-    void theRealSyncSyncsTheDatabasesWalFile() throws Exception {
+    void withFsyncOnlyBatchesWithADurableWriteRunAtSynchronousFull() throws Exception {
         start(true, b -> b);
         writer.submit(Put.of(1));
         assertThat(writer.awaitSettled(10_000)).isTrue();
-        assertThat(writer.syncedCommits()).isEqualTo(1);
-        WalSync sync = WalSync.of(connection);
-        assertThat(sync)
-                .isInstanceOfSatisfying(
-                        WalSync.File.class,
-                        f -> assertThat(f.path())
-                                .isEqualTo(dir.resolve("ledger.db-wal").toAbsolutePath())
-                                .exists());
-        sync.sync(); // and it can: the file opens, fsync succeeds
+        assertThat(new long[] {writer.syncedCommits(), writer.unsyncedCommits()})
+                .containsExactly(1, 0);
+        writer.submit(Put.removal(2));
+        assertThat(writer.awaitSettled(10_000)).isTrue();
+        assertThat(new long[] {writer.syncedCommits(), writer.unsyncedCommits()})
+                .containsExactly(1, 1);
+        writer.submit(Put.of(3));
+        assertThat(writer.awaitSettled(10_000)).isTrue();
+        assertThat(new long[] {writer.syncedCommits(), writer.unsyncedCommits()})
+                .containsExactly(2, 1);
+        assertThat(ledger.synchronous).as("FULL, NORMAL, FULL").containsExactly(2, 1, 2);
+        assertThat(Ledger.keys(db)).containsExactly(1, 2, 3);
     }
 
     @Test
