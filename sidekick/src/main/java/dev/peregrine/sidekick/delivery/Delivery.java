@@ -17,12 +17,9 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,18 +85,8 @@ final class Delivery implements AutoCloseable {
     /** Notified by {@link #close}, to end the senders' pauses. */
     private final Object stopping = new Object();
 
-    private final Counter delivered;
-    private final Counter failed;
-    private final Counter dead;
-    private final Counter sidekickOk;
-    private final Counter sidekickError;
-    private final Timer latency;
-    private final Counter retries;
+    private final OutputMeters meters;
     private final Aggregator aggregator;
-    /** The last failure and when it happened, for the dashboard: one volatile pair, replaced whole. */
-    private volatile Failure lastFailure;
-
-    private record Failure(String message, Instant at) {}
 
     /** The output's credentials, masked in every message this class logs or keeps. */
     private final Secrets secrets;
@@ -138,24 +125,10 @@ final class Delivery implements AutoCloseable {
                         .retryOnException(e -> retryable(e) || e instanceof CallNotPermittedException)
                         .build());
         String name = configured.name();
-        String type = configured.type();
-        this.retries = Counter.builder("peregrine.output.retries")
-                .tag("output", name)
-                .description("Delivery attempts repeated after a failure")
-                .register(metrics);
-        retry.getEventPublisher().onRetry(e -> retries.increment());
+        this.meters = new OutputMeters(name, configured.type(), metrics, clock, secrets);
+        retry.getEventPublisher().onRetry(e -> meters.retried());
         // Every failed attempt passes the breaker, also those the retry repeats and so never throws here.
-        breaker.getEventPublisher().onError(e -> failure(e.getThrowable()));
-        this.delivered = deliveries(metrics, name, type, "delivered");
-        this.failed = deliveries(metrics, name, type, "failed");
-        this.dead = deliveries(metrics, name, type, "dead");
-        this.sidekickOk = sidekickOutputs(metrics, type, name, "ok");
-        this.sidekickError = sidekickOutputs(metrics, type, name, "error");
-        this.latency = Timer.builder("peregrine.output.delivery.latency")
-                .tag("output", name)
-                .description("Time from intake to delivery")
-                .publishPercentileHistogram()
-                .register(metrics);
+        breaker.getEventPublisher().onError(e -> meters.failure(e.getThrowable()));
         this.aggregator = dedup == null
                 ? null
                 : new Aggregator(name, configured.policy(), dedup, clock, new SpoolQueue(), metrics);
@@ -186,44 +159,20 @@ final class Delivery implements AutoCloseable {
         return breaker;
     }
 
-    private void failure(Throwable e) {
-        // shown on the dashboard: masked like every other message this class keeps
-        String message = secrets.mask(e instanceof DeliveryException ? e.getMessage() : e.toString());
-        lastFailure = new Failure(message, clock.instant());
-    }
-
     OutputHealth health() {
-        Failure f = lastFailure;
+        OutputMeters.Failure f = meters.lastFailure();
         return new OutputHealth(
                 configured.name(),
                 configured.type(),
                 source.depth(configured.name()),
                 source.oldestWaiting(configured.name()).orElse(null),
-                (long) delivered.count(),
-                (long) failed.count(),
-                (long) retries.count(),
+                meters.delivered(),
+                meters.failed(),
+                meters.retries(),
                 source.deadByOutput().getOrDefault(configured.name(), 0L),
                 breaker.getState().name(),
                 f == null ? null : f.message(),
                 f == null ? null : f.at());
-    }
-
-    private static Counter deliveries(MeterRegistry m, String name, String type, String status) {
-        return Counter.builder("peregrine.output.deliveries")
-                .tag("output", name)
-                .tag("type", type)
-                .tag("status", status)
-                .description("Alerts by delivery outcome (failed: an attempt that failed)")
-                .register(m);
-    }
-
-    /** Falcosidekick's own metric, so existing dashboards keep working. */
-    private static Counter sidekickOutputs(MeterRegistry m, String type, String name, String status) {
-        return Counter.builder("falcosecurity.falcosidekick.outputs")
-                .tag("destination", type)
-                .tag("output", name)
-                .tag("status", status)
-                .register(m);
     }
 
     private static boolean retryable(Throwable e) {
@@ -433,9 +382,7 @@ final class Delivery implements AutoCloseable {
 
     private void delivered(SpoolEntry entry) {
         forget(entry);
-        delivered.increment();
-        sidekickOk.increment();
-        latency.record(Math.max(0, clock.millis() - entry.acceptedAtMillis()), TimeUnit.MILLISECONDS);
+        meters.delivered(entry.acceptedAtMillis());
     }
 
     /**
@@ -444,11 +391,10 @@ final class Delivery implements AutoCloseable {
      * @return true when the alert is to be tried again; false when it was rejected for good and buried
      */
     private boolean failedRound(SpoolEntry entry, Throwable e) {
-        failed.increment();
-        sidekickError.increment();
+        meters.failedRound();
         if (e instanceof DeliveryException d) {
             if (!d.retryable()) {
-                failure(d); // the breaker counts a refusal as no failure of the destination
+                meters.failure(d); // the breaker counts a refusal as no failure of the destination
                 bury(entry, secrets.mask(d.getMessage()));
                 return false;
             }
@@ -458,7 +404,7 @@ final class Delivery implements AutoCloseable {
                     entry.uuid(),
                     secrets.mask(d.getMessage()));
         } else if (!(e instanceof CallNotPermittedException)) {
-            failure(e);
+            meters.failure(e);
             log.warn(
                     "output {}: alert {} not delivered yet, will retry: {}",
                     configured.name(),
@@ -487,7 +433,7 @@ final class Delivery implements AutoCloseable {
     }
 
     private void bury(SpoolEntry entry, String reason) {
-        dead.increment();
+        meters.dead();
         log.error(
                 "output {}: alert {} rejected for good, kept in the spool's dead-letter table: {}",
                 configured.name(),

@@ -13,9 +13,6 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +21,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,14 +43,14 @@ public final class Spool implements AlertLog {
     private static final int LINGER_BELOW = 64;
 
     private final WalDatabase database;
-    private final Budget budget;
     private final Duration dedupWindow;
     private final Clock clock;
     /** Used by the writer thread alone once it has started. */
     private final Connection writerDb;
 
-    private final GroupCommitWriter<Write> writer;
-    private final Map<String, QueueStats> stats = new ConcurrentHashMap<>();
+    private final GroupCommitWriter<SpoolWrite> writer;
+    private final SpoolCounts counts;
+    private final Budget budget;
     /** Per output, its readers' handoffs: each commit's new entries are offered to them. */
     private final Map<String, List<Handoff>> handoffs = new ConcurrentHashMap<>();
 
@@ -80,7 +76,8 @@ public final class Spool implements AlertLog {
      *     a millisecond of waiting saves most of it
      */
     public Spool(Path dir, long maxBytes, boolean fsync, Duration dedupWindow, Duration commitLinger, Clock clock) {
-        this.budget = new Budget(maxBytes);
+        this.counts = new SpoolCounts(maxBytes);
+        this.budget = counts.budget();
         this.dedupWindow = dedupWindow;
         this.clock = clock;
         try {
@@ -100,7 +97,8 @@ public final class Spool implements AlertLog {
             }
             writerDb.setAutoCommit(false);
             loadStats();
-            this.writer = GroupCommitWriter.on(writerDb, new Writes())
+            this.writer = GroupCommitWriter.on(
+                            writerDb, new SpoolWrites(writerDb, clock, dedupWindow, counts, handoffs))
                     .name("spool")
                     .fsync(fsync)
                     .batches(MAX_BATCH, LINGER_BELOW, commitLinger)
@@ -144,9 +142,10 @@ public final class Spool implements AlertLog {
         if (refusing) {
             acceptingAgain();
         }
-        Append a = new Append(uuid, payload, List.copyOf(outputs), remember, clock.millis(), new CompletableFuture<>());
+        SpoolWrite.Append a = new SpoolWrite.Append(
+                uuid, payload, List.copyOf(outputs), remember, clock.millis(), new CompletableFuture<>());
         writer.submit(a);
-        return a.done;
+        return a.done();
     }
 
     /**
@@ -154,16 +153,16 @@ public final class Spool implements AlertLog {
      * crash means the entry is delivered again (at least once, never lost).
      */
     public CompletableFuture<Boolean> remove(SpoolEntry entry) {
-        Remove r = new Remove(entry, null);
+        SpoolWrite.Remove r = new SpoolWrite.Remove(entry, null);
         writer.submit(r);
-        return r.done;
+        return r.done();
     }
 
     /** Moves an entry that can never be delivered to the dead-letter table, keeping it for inspection. */
     public CompletableFuture<Boolean> bury(SpoolEntry entry, String reason) {
-        Remove r = new Remove(entry, reason == null ? "unknown" : reason);
+        SpoolWrite.Remove r = new SpoolWrite.Remove(entry, reason == null ? "unknown" : reason);
         writer.submit(r);
-        return r.done;
+        return r.done();
     }
 
     /**
@@ -172,21 +171,15 @@ public final class Spool implements AlertLog {
      * completes with the number moved once that is on disk.
      */
     public CompletableFuture<Long> requeueDead(String output) {
-        Requeue q = new Requeue(output, new long[2], new CompletableFuture<>());
+        SpoolWrite.Requeue q = new SpoolWrite.Requeue(output, new long[2], new CompletableFuture<>());
         writer.submit(q);
-        return q.done;
+        return q.done();
     }
 
     /** Dead-lettered alerts by output (outputs with none left out); kept in memory, cheap. */
     @Override
     public Map<String, Long> deadByOutput() {
-        Map<String, Long> out = new TreeMap<>();
-        stats.forEach((output, q) -> {
-            if (q.dead.get() > 0) {
-                out.put(output, q.dead.get());
-            }
-        });
-        return out;
+        return counts.deadByOutput();
     }
 
     @Override
@@ -218,12 +211,12 @@ public final class Spool implements AlertLog {
     /** Alerts waiting for {@code output}. */
     @Override
     public long depth(String output) {
-        return statsOf(output).count.get();
+        return counts.depth(output);
     }
 
     /** Payload bytes waiting for {@code output}. */
     public long bytes(String output) {
-        return statsOf(output).bytes.get();
+        return counts.bytes(output);
     }
 
     public long totalBytes() {
@@ -280,13 +273,7 @@ public final class Spool implements AlertLog {
 
     @Override
     public Set<String> outputsWithBacklog() {
-        Set<String> names = new HashSet<>();
-        stats.forEach((k, v) -> {
-            if (v.count.get() > 0) {
-                names.add(k);
-            }
-        });
-        return names;
+        return counts.outputsWithBacklog();
     }
 
     /** When the oldest alert waiting for {@code output} was accepted, if one waits. */
@@ -362,23 +349,16 @@ public final class Spool implements AlertLog {
                 ResultSet rs = s.executeQuery(
                         "SELECT output, count(*), coalesce(sum(length(payload)),0) FROM queue GROUP BY output")) {
             while (rs.next()) {
-                QueueStats q = statsOf(rs.getString(1));
-                q.count.set(rs.getLong(2));
-                q.bytes.set(rs.getLong(3));
-                budget.add(rs.getLong(3));
+                counts.waiting(rs.getString(1), rs.getLong(2), rs.getLong(3));
             }
         }
         try (Statement s = writerDb.createStatement();
                 ResultSet rs = s.executeQuery("SELECT output, count(*) FROM dead GROUP BY output")) {
             while (rs.next()) {
-                statsOf(rs.getString(1)).dead.set(rs.getLong(2));
+                counts.dead(rs.getString(1), rs.getLong(2));
             }
         }
         writerDb.commit();
-    }
-
-    private QueueStats statsOf(String output) {
-        return stats.computeIfAbsent(output, k -> new QueueStats());
     }
 
     /** A closed reader's handoff is offered nothing more. */
@@ -392,258 +372,5 @@ public final class Spool implements AlertLog {
     /** Commits so far that were fsync'd (with appends), and that were not (removals only). */
     public long[] commits() {
         return new long[] {writer.syncedCommits(), writer.unsyncedCommits()};
-    }
-
-    /** The SQL of the writer's batches and the counts that follow a commit; runs on the writer thread. */
-    private final class Writes implements GroupCommitWriter.Store<Write> {
-        private final PreparedStatement accept;
-        private final PreparedStatement enqueue;
-        private final PreparedStatement delete;
-        private final PreparedStatement bury;
-        /** Per write of the batch being written: whether it changed anything. */
-        private final List<Boolean> results = new ArrayList<>(MAX_BATCH);
-        /** The batch's new queue entries for outputs with a reader, offered to it once committed. */
-        private final Map<String, List<SpoolEntry>> handed = new HashMap<>();
-
-        private long lastPrune;
-        /**
-         * The queue's last id (AUTOINCREMENT: the next insert gets one more). Counted here rather
-         * than read back per insert ({@code RETURNING} cost the writer ~20 µs per alert); only
-         * this thread inserts, a rollback restores it and a requeue re-reads it.
-         */
-        private long lastId;
-
-        private long lastIdBeforeBatch;
-
-        Writes() throws SQLException {
-            accept = writerDb.prepareStatement("INSERT OR IGNORE INTO accepted(uuid, at) VALUES(?, ?)");
-            enqueue = writerDb.prepareStatement(
-                    "INSERT INTO queue(output, uuid, accepted_at, payload) VALUES(?, ?, ?, ?)");
-            delete = writerDb.prepareStatement("DELETE FROM queue WHERE id = ?");
-            bury = writerDb.prepareStatement(
-                    "INSERT OR REPLACE INTO dead(id, output, uuid, accepted_at, payload, reason, dead_at)"
-                            + " VALUES(?, ?, ?, ?, ?, ?, ?)");
-            lastId = sequence();
-        }
-
-        private long sequence() throws SQLException {
-            try (Statement s = writerDb.createStatement();
-                    ResultSet rs =
-                            s.executeQuery("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'queue'")) {
-                return rs.next() ? rs.getLong(1) : 0;
-            }
-        }
-
-        /**
-         * Only a batch with appends is fsync'd. A batch of removals alone is written to the WAL
-         * without one: it survives a killed sidekick like any write (the OS has it), and the next
-         * append's fsync, or a checkpoint, makes it survive a lost machine too. What a lost machine
-         * can undo is a removal, so an alert is delivered again, never lost; and a trickle of
-         * deliveries no longer costs an fsync each (~0.2 ms of kernel CPU here).
-         */
-        @Override
-        public boolean durable(Write w) {
-            return w instanceof Append;
-        }
-
-        @Override
-        public void write(List<Write> batch) throws SQLException {
-            results.clear();
-            handed.clear();
-            lastIdBeforeBatch = lastId;
-            for (Write w : batch) {
-                switch (w) {
-                    case Append a -> {
-                        boolean fresh = true;
-                        if (a.remember) {
-                            accept.setString(1, a.uuid);
-                            accept.setLong(2, a.acceptedAt);
-                            fresh = accept.executeUpdate() == 1;
-                        }
-                        if (fresh) {
-                            for (String output : a.outputs) {
-                                enqueue.setString(1, output);
-                                enqueue.setString(2, a.uuid);
-                                enqueue.setLong(3, a.acceptedAt);
-                                enqueue.setBytes(4, a.payload);
-                                enqueue.executeUpdate();
-                                hand(output, a, ++lastId);
-                            }
-                        }
-                        results.add(fresh);
-                    }
-                    case Remove r -> {
-                        if (r.reason != null) {
-                            SpoolEntry e = r.entry;
-                            bury.setLong(1, e.id());
-                            bury.setString(2, e.output());
-                            bury.setString(3, e.uuid());
-                            bury.setLong(4, e.acceptedAtMillis());
-                            bury.setBytes(5, e.payload());
-                            bury.setString(6, r.reason);
-                            bury.setLong(7, clock.millis());
-                            bury.executeUpdate();
-                        }
-                        delete.setLong(1, r.entry.id());
-                        results.add(delete.executeUpdate() == 1);
-                    }
-                    case Requeue q -> {
-                        requeue(q);
-                        results.add(q.moved[0] > 0);
-                    }
-                }
-            }
-        }
-
-        /** Keeps the entry just inserted for the handoffs of its output's readers, if it has any. */
-        private void hand(String output, Append a, long id) {
-            if (!handoffs.getOrDefault(output, List.of()).isEmpty()) {
-                handed.computeIfAbsent(output, k -> new ArrayList<>())
-                        .add(new SpoolEntry(id, output, a.uuid, a.acceptedAt, a.payload));
-            }
-        }
-
-        @Override
-        public void rolledBack(List<Write> batch, Exception failure) {
-            lastId = lastIdBeforeBatch;
-        }
-
-        @Override
-        public void committed(List<Write> batch) {
-            // Before the appends complete: whoever was told an alert is queued finds it there.
-            handed.forEach((output, entries) ->
-                    handoffs.getOrDefault(output, List.of()).forEach(h -> h.offer(entries)));
-            for (int i = 0; i < batch.size(); i++) {
-                Write w = batch.get(i);
-                boolean changed = results.get(i);
-                switch (w) {
-                    case Append a -> {
-                        if (changed) {
-                            for (String output : a.outputs) {
-                                QueueStats q = statsOf(output);
-                                q.count.incrementAndGet();
-                                q.bytes.addAndGet(a.payload.length);
-                                budget.add(a.payload.length);
-                            }
-                        }
-                        a.done.complete(changed);
-                    }
-                    case Remove r -> {
-                        if (changed) {
-                            QueueStats q = statsOf(r.entry.output());
-                            if (r.reason != null) {
-                                q.dead.incrementAndGet();
-                            }
-                            q.count.decrementAndGet();
-                            q.bytes.addAndGet(-r.entry.payload().length);
-                            budget.add(-r.entry.payload().length);
-                        }
-                        r.done.complete(changed);
-                    }
-                    case Requeue q -> {
-                        QueueStats stats = statsOf(q.output);
-                        stats.count.addAndGet(q.moved[0]);
-                        stats.dead.addAndGet(-q.moved[0]);
-                        stats.bytes.addAndGet(q.moved[1]);
-                        budget.add(q.moved[1]);
-                        if (changed) {
-                            // its entries were not offered: the output's readers query for them
-                            handoffs.getOrDefault(q.output, List.of()).forEach(Handoff::invalidate);
-                        }
-                        q.done.complete(q.moved[0]);
-                    }
-                }
-            }
-            if (clock.millis() - lastPrune > 60_000) {
-                pruneAccepted();
-            }
-        }
-
-        @Override
-        public void fail(Write w, Exception reason) {
-            w.fail(reason);
-        }
-
-        @Override
-        public void idle() {
-            pruneAccepted();
-        }
-
-        /** Rare (an operator's request): statements prepared on the spot. Ids stay ordered: appended at the queue's end. */
-        private void requeue(Requeue q) throws SQLException {
-            try (PreparedStatement size = writerDb.prepareStatement(
-                            "SELECT count(*), coalesce(sum(length(payload)), 0) FROM dead WHERE output = ?");
-                    PreparedStatement move = writerDb.prepareStatement(
-                            "INSERT INTO queue(output, uuid, accepted_at, payload)"
-                                    + " SELECT output, uuid, accepted_at, payload FROM dead WHERE output = ? ORDER BY id");
-                    PreparedStatement forget = writerDb.prepareStatement("DELETE FROM dead WHERE output = ?")) {
-                size.setString(1, q.output);
-                try (ResultSet rs = size.executeQuery()) {
-                    rs.next();
-                    q.moved[0] = rs.getLong(1);
-                    q.moved[1] = rs.getLong(2);
-                }
-                move.setString(1, q.output);
-                move.executeUpdate();
-                forget.setString(1, q.output);
-                forget.executeUpdate();
-                lastId = sequence();
-            }
-        }
-
-        private void pruneAccepted() {
-            lastPrune = clock.millis();
-            try (PreparedStatement p = writerDb.prepareStatement("DELETE FROM accepted WHERE at < ?")) {
-                p.setLong(1, clock.millis() - dedupWindow.toMillis());
-                int n = p.executeUpdate();
-                writerDb.commit();
-                if (n > 0) {
-                    log.debug("forgot {} accepted uuids older than {}", n, dedupWindow);
-                }
-            } catch (SQLException e) {
-                log.warn("pruning accepted uuids failed: {}", e.getMessage());
-            }
-        }
-    }
-
-    private static final class QueueStats {
-        final AtomicLong count = new AtomicLong();
-        final AtomicLong bytes = new AtomicLong();
-        /** Rows in the dead-letter table. */
-        final AtomicLong dead = new AtomicLong();
-    }
-
-    private sealed interface Write permits Append, Remove, Requeue {
-        void fail(Exception e);
-    }
-
-    private record Append(
-            String uuid,
-            byte[] payload,
-            List<String> outputs,
-            boolean remember,
-            long acceptedAt,
-            CompletableFuture<Boolean> done)
-            implements Write {
-        public void fail(Exception e) {
-            done.completeExceptionally(e);
-        }
-    }
-
-    private record Remove(SpoolEntry entry, String reason, CompletableFuture<Boolean> done) implements Write {
-        Remove(SpoolEntry entry, String reason) {
-            this(entry, reason, new CompletableFuture<>());
-        }
-
-        public void fail(Exception e) {
-            done.completeExceptionally(e);
-        }
-    }
-
-    /** {@code moved}: count and payload bytes, set by the writer before it completes {@code done}. */
-    private record Requeue(String output, long[] moved, CompletableFuture<Long> done) implements Write {
-        public void fail(Exception e) {
-            done.completeExceptionally(e);
-        }
     }
 }
