@@ -43,6 +43,7 @@ HTTP_PORT=${HTTP_PORT:-2811}
 GRPC_PORT=${GRPC_PORT:-2813}
 SINK_PORT=${SINK_PORT:-18180}
 SIDEKICK_JVM_OPTS=${SIDEKICK_JVM_OPTS:-"-Xmx2g"}   # no -Xms: RSS follows what is used
+SIDEKICK_ARGS=${SIDEKICK_ARGS:-}   # more --key=value arguments for every sidekick (e.g. --peregrine.ui.enabled=false)
 # INFO logging (bench's logback.xml, named here too for a bench.jar built before it): logback's
 # default, DEBUG, had the shaded Netty log every HTTP/2 frame of every link.
 LOAD_JVM_OPTS=${LOAD_JVM_OPTS:-"-Xmx2g --enable-native-access=ALL-UNNAMED -Dlogback.configurationFile=$ROOT/bench/src/main/resources/logback.xml"}
@@ -129,6 +130,8 @@ start_sidekick() { # replica spool-dir log topic-prefix
     --peregrine.spool.dir="$2" --peregrine.outputs.sink.type=webhook
     --peregrine.outputs.sink.url="http://127.0.0.1:$SINK_PORT/")
   [[ -n $MAX_AGE ]] && args+=(--peregrine.intake.grpc-max-connection-age="$MAX_AGE")
+  # shellcheck disable=SC2206
+  args+=($SIDEKICK_ARGS)
   if [[ $MODE == kafka ]]; then
     args+=(--peregrine.log.mode=kafka --peregrine.log.kafka.bootstrap-servers="$BOOTSTRAP"
       --peregrine.log.kafka.partitions="$PARTITIONS"
@@ -160,7 +163,7 @@ heap_mb() {
   echo "host: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(free -g | awk '/^Mem/ { print $2 " GB" }')"
   echo "kernel: $(uname -r)"
   echo "java: $($JAVA -version 2>&1 | head -1)"
-  echo "command: MAX_AGE=$MAX_AGE SPREAD_WAIT=$SPREAD_WAIT MODE=$MODE REPLICAS=$REPLICAS RUNS=$RUNS LINKS=\"$LINKS\" RATE=$RATE BURST=$BURST BURST_EVERY=$BURST_EVERY WARMUP=$WARMUP DURATION=$DURATION bench/fleet/run.sh"
+  echo "command: SIDEKICK_ARGS=\"$SIDEKICK_ARGS\" MAX_AGE=$MAX_AGE SPREAD_WAIT=$SPREAD_WAIT MODE=$MODE REPLICAS=$REPLICAS RUNS=$RUNS LINKS=\"$LINKS\" RATE=$RATE BURST=$BURST BURST_EVERY=$BURST_EVERY WARMUP=$WARMUP DURATION=$DURATION bench/fleet/run.sh"
 } > "$OUT/machine.txt"
 
 RESULTS=$OUT/results.txt

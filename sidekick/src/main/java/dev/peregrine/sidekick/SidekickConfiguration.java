@@ -238,12 +238,18 @@ class SidekickConfiguration {
         Duration grace = properties.intake().grpcMaxConnectionAgeGrace();
         return builder -> {
             builder.directExecutor();
-            if (builder instanceof NettyServerBuilder netty) {
-                netty.flowControlWindow(window);
+            // Only grpc-netty's builder takes the window. Any other transport (spring-grpc prefers
+            // grpc-netty-shaded when it is on the class path) would keep its own 1 MB window without
+            // a word, so it stops startup instead.
+            if (!(builder instanceof NettyServerBuilder netty)) {
+                throw new ConfigException(
+                        "peregrine.intake.stream-buffer",
+                        "applies to grpc-netty's server only, but the gRPC server is built by "
+                                + builder.getClass().getName());
             }
+            netty.flowControlWindow(window);
             if (!age.isZero()) {
-                // On ServerBuilder itself, so that it holds with grpc-netty-shaded as well. grpc-java
-                // spreads each connection's age by +/-10 %: links that connected together do not
+                // grpc-java spreads each connection's age by +/-10 %: links that connected together do not
                 // all reconnect together.
                 builder.maxConnectionAge(age.toNanos(), TimeUnit.NANOSECONDS);
                 builder.maxConnectionAgeGrace(grace.toNanos(), TimeUnit.NANOSECONDS);

@@ -2,12 +2,19 @@ package dev.peregrine.sidekick;
 
 import static dev.peregrine.sidekick.testing.ConfiguredOutputs.bind;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.peregrine.sidekick.config.ConfigException;
+import dev.peregrine.sidekick.config.PeregrineProperties;
 import dev.peregrine.sidekick.dedup.Policy;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
+import io.grpc.ForwardingServerBuilder;
+import io.grpc.ServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 
@@ -42,5 +49,26 @@ class SidekickConfigurationTest {
         assertThat(((Policy.Dedup) fallback).window()).isEqualTo(((Policy.Dedup) bound).window());
         assertThat(((Policy.Dedup) fallback).key().names())
                 .isEqualTo(((Policy.Dedup) bound).key().names());
+    }
+
+    /** A gRPC server builder that is not grpc-netty's, as grpc-netty-shaded's or an in-process one. */
+    static final class OtherTransport extends ForwardingServerBuilder<OtherTransport> {
+        @Override
+        protected ServerBuilder<?> delegate() {
+            return NettyServerBuilder.forPort(0);
+        }
+    }
+
+    @Test
+    void aGrpcServerThatCannotTakeTheStreamBufferStopsStartupNamingTheKey() {
+        PeregrineProperties properties =
+                Binder.get(new StandardEnvironment()).bindOrCreate("peregrine", PeregrineProperties.class);
+
+        assertThatThrownBy(() -> new SidekickConfiguration()
+                        .<OtherTransport>grpcOnEventLoop(properties)
+                        .customize(new OtherTransport()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("peregrine.intake.stream-buffer: applies to grpc-netty's server only")
+                .hasMessageContaining(OtherTransport.class.getName());
     }
 }
