@@ -14,6 +14,7 @@
 #   SKIP_BUILD=1 RUNS=1 bench/transport/run.sh
 #   OUTPUT=down PARTS=transport ...        # the transport alone (the sidekick's output is down)
 #   SIDEKICK_ARGS='--peregrine.intake.stream-window=1024' ...   # extra sidekick arguments
+#   SIDEKICK_JAR=/tmp/a/sidekick.jar ...   # another build of the sidekick (A/B)
 #   ASYNC_PROFILER=/path/libasyncProfiler.so ...   # step 1 profiled (cpu, collapsed stacks): the
 #       sidekick from the end of the warm-up to the last ack, the load JVM (detector side) whole
 # Needs root (step 3), nginx, gcc or clang, JDK 25.
@@ -78,7 +79,7 @@ wait_http "http://127.0.0.1:$SINK_PORT/" 10
 
 start_sidekick() { # spool-dir webhook-url log
   # shellcheck disable=SC2086
-  $JAVA -Xms1g -Xmx1g -jar "$ROOT/sidekick/target/sidekick.jar" --server.port="$HTTP_PORT" \
+  $JAVA -Xms1g -Xmx1g -jar "${SIDEKICK_JAR:-$ROOT/sidekick/target/sidekick.jar}" --server.port="$HTTP_PORT" \
     --server.address=127.0.0.1 --spring.grpc.server.address="127.0.0.1:$GRPC_PORT" \
     --peregrine.spool.dir="$1" --peregrine.outputs.sink.type=webhook --peregrine.outputs.sink.url="$2" \
     ${SIDEKICK_ARGS:-} >> "$3" 2>&1 &
