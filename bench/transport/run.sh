@@ -15,6 +15,7 @@
 #   OUTPUT=down PARTS=transport ...        # the transport alone (the sidekick's output is down)
 #   SIDEKICK_ARGS='--peregrine.intake.stream-window=1024' ...   # extra sidekick arguments
 #   SIDEKICK_JAR=/tmp/a/sidekick.jar ...   # another build of the sidekick (A/B)
+#   LINK_WINDOW=4096 ...   # the detector link's window of alerts in flight (default 1024, the detector's)
 #   ASYNC_PROFILER=/path/libasyncProfiler.so ...   # step 1 profiled (cpu, collapsed stacks): the
 #       sidekick from the end of the warm-up to the last ack, the load JVM (detector side) whole
 # Needs root (step 3), nginx, gcc or clang, JDK 25.
@@ -103,7 +104,7 @@ for run in $(seq "$RUNS"); do
   [[ -n ${ASYNC_PROFILER:-} ]] && profile="-agentpath:$ASYNC_PROFILER=start,event=cpu,interval=1ms,collapsed,file=$OUT/detector-r$run.collapsed"
   # shellcheck disable=SC2086
   timeout 900 $JAVA $LOAD_LOG $profile -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
-    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/node-spool" --warmup "$WARMUP_COUNT" --count "$COUNT" \
+    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/node-spool" --warmup "$WARMUP_COUNT" --count "$COUNT" --window "${LINK_WINDOW:-1024}" \
     --max-seconds 840 > "$OUT/throughput-r$run.txt" 2>&1 &
   LOAD_PID=$!
   # the sidekick's CPU is counted from the end of the warm-up

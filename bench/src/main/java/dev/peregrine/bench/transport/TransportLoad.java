@@ -28,9 +28,10 @@ import java.util.Arrays;
  * its real gRPC link, fed with synthetic alerts shaped like a stable rule's. Two modes:
  *
  * <pre>
- * throughput --sidekick 127.0.0.1:2803 --spool DIR --count N [--warmup W] --max-seconds S
+ * throughput --sidekick 127.0.0.1:2803 --spool DIR --count N [--warmup W] [--window A] --max-seconds S
  *     sends W alerts unmeasured, then appends N alerts as fast as the spool takes them while the
- *     link sends; reports acked alerts/s and this process's CPU per alert
+ *     link sends; reports acked alerts/s and this process's CPU per alert; A: the link's window of
+ *     alerts in flight (default 1024, the detector's)
  * drain --sidekick 127.0.0.1:2803 --spool DIR --count N --ping URL --max-seconds S
  *     fills the spool with N alerts while the sidekick is down (the link is running and failing),
  *     prints FILLED, waits for URL (the sidekick's /ping) to answer, and reports the time from then
@@ -61,7 +62,7 @@ public final class TransportLoad {
                     null,
                     null,
                     null,
-                    1024,
+                    Integer.parseInt(arg(args, "--window", "1024")),
                     Duration.ofMillis(200),
                     Duration.ofSeconds(2),
                     LinkSettings.DEFAULT_ACK_DEADLINE);
