@@ -13,6 +13,9 @@
 #   bench/transport/run.sh                 # build, then RUNS runs of each step
 #   SKIP_BUILD=1 RUNS=1 bench/transport/run.sh
 #   OUTPUT=down PARTS=transport ...        # the transport alone (the sidekick's output is down)
+#   SIDEKICK_ARGS='--peregrine.intake.stream-window=1024' ...   # extra sidekick arguments
+#   SIDEKICK_JAR=/tmp/a/sidekick.jar ...   # another build of the sidekick (A/B)
+#   LINK_WINDOW=4096 ...   # the detector link's window of alerts in flight (default 1024, the detector's)
 #   ASYNC_PROFILER=/path/libasyncProfiler.so ...   # step 1 profiled (cpu, collapsed stacks): the
 #       sidekick from the end of the warm-up to the last ack, the load JVM (detector side) whole
 # Needs root (step 3), nginx, gcc or clang, JDK 25.
@@ -77,10 +80,10 @@ wait_http "http://127.0.0.1:$SINK_PORT/" 10
 
 start_sidekick() { # spool-dir webhook-url log
   # shellcheck disable=SC2086
-  $JAVA -Xms1g -Xmx1g -jar "$ROOT/sidekick/target/sidekick.jar" --server.port="$HTTP_PORT" \
+  $JAVA -Xms1g -Xmx1g -jar "${SIDEKICK_JAR:-$ROOT/sidekick/target/sidekick.jar}" --server.port="$HTTP_PORT" \
     --server.address=127.0.0.1 --spring.grpc.server.address="127.0.0.1:$GRPC_PORT" \
     --peregrine.spool.dir="$1" --peregrine.outputs.sink.type=webhook --peregrine.outputs.sink.url="$2" \
-    >> "$3" 2>&1 &
+    ${SIDEKICK_ARGS:-} >> "$3" 2>&1 &
   SIDEKICK_PID=$!
 }
 TICK_MS=$((1000 / $(getconf CLK_TCK)))
@@ -101,16 +104,16 @@ for run in $(seq "$RUNS"); do
   [[ -n ${ASYNC_PROFILER:-} ]] && profile="-agentpath:$ASYNC_PROFILER=start,event=cpu,interval=1ms,collapsed,file=$OUT/detector-r$run.collapsed"
   # shellcheck disable=SC2086
   timeout 900 $JAVA $LOAD_LOG $profile -cp "$BENCH_CP" dev.peregrine.bench.transport.TransportLoad throughput \
-    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/node-spool" --warmup "$WARMUP_COUNT" --count "$COUNT" \
+    --sidekick "127.0.0.1:$GRPC_PORT" --spool "$OUT/r$run/node-spool" --warmup "$WARMUP_COUNT" --count "$COUNT" --window "${LINK_WINDOW:-1024}" \
     --max-seconds 840 > "$OUT/throughput-r$run.txt" 2>&1 &
   LOAD_PID=$!
   # the sidekick's CPU is counted from the end of the warm-up
   for _ in $(seq 9000); do grep -q '^WARM' "$OUT/throughput-r$run.txt" && break; kill -0 "$LOAD_PID" || break; sleep 0.1; done
   c0=$(cpu_ms "$SIDEKICK_PID")
-  [[ -n ${ASYNC_PROFILER:-} ]] && jcmd "$SIDEKICK_PID" JVMTI.agent_load "$ASYNC_PROFILER" "start,event=cpu,interval=1ms" >/dev/null
+  [[ -n ${ASYNC_PROFILER:-} ]] && "$JAVA_HOME/bin/jcmd" "$SIDEKICK_PID" JVMTI.agent_load "$ASYNC_PROFILER" '"start,event=cpu,interval=1ms"' >/dev/null
   wait "$LOAD_PID" || echo "throughput step failed: $OUT/throughput-r$run.txt"; LOAD_PID=""
   [[ -n ${ASYNC_PROFILER:-} ]] &&
-    jcmd "$SIDEKICK_PID" JVMTI.agent_load "$ASYNC_PROFILER" "stop,collapsed,file=$OUT/sidekick-r$run.collapsed" >/dev/null
+    "$JAVA_HOME/bin/jcmd" "$SIDEKICK_PID" JVMTI.agent_load "$ASYNC_PROFILER" "\"stop,collapsed,file=$OUT/sidekick-r$run.collapsed\"" >/dev/null
   # the sidekick's CPU per acknowledged alert (with OUTPUT=webhook its deliveries meanwhile too)
   cpu_us=$(awk -v c=$(($(cpu_ms "$SIDEKICK_PID") - c0)) -v n="$COUNT" 'BEGIN { printf "%.0f", c * 1000 / n }')
   echo "throughput run=$run output=$OUTPUT load1=$(cut -d' ' -f1 /proc/loadavg) sidekick_cpu_us=$cpu_us $(result "$OUT/throughput-r$run.txt")" | tee -a "$RESULTS"
@@ -155,7 +158,7 @@ done
 
 {
   echo "medians over $RUNS runs"
-  for key in throughput:acked_per_s throughput:sidekick_cpu_us throughput:detector_cpu_us drain:drain_per_s drain:total_s drain:reconnect_s latency:p50_ms latency:p99_ms; do
+  for key in throughput:acked_per_s throughput:sidekick_cpu_us throughput:detector_cpu_us throughput:inflight_p50 drain:drain_per_s drain:total_s drain:reconnect_s latency:p50_ms latency:p99_ms; do
     step=${key%%:*} field=${key##*:}
     grep "^$step " "$RESULTS" | tr ' ' '\n' | awk -F= -v f="$field" '$1 == f { print $2 }' | sort -n |
       awk -v k="$key" '{ v[NR] = $1 } END { if (NR) printf "%-22s %s (runs: %d)\n", k, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, NR }'

@@ -10,6 +10,8 @@ import dev.peregrine.detector.alert.AlertMessage;
 import dev.peregrine.detector.transport.LinkSettings;
 import dev.peregrine.detector.transport.NodeSpool;
 import dev.peregrine.detector.transport.SidekickLink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -19,15 +21,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
  * The detector's side of the transport benchmark: its real node spool (durable, fsync on) and
  * its real gRPC link, fed with synthetic alerts shaped like a stable rule's. Two modes:
  *
  * <pre>
- * throughput --sidekick 127.0.0.1:2803 --spool DIR --count N [--warmup W] --max-seconds S
+ * throughput --sidekick 127.0.0.1:2803 --spool DIR --count N [--warmup W] [--window A] --max-seconds S
  *     sends W alerts unmeasured, then appends N alerts as fast as the spool takes them while the
- *     link sends; reports acked alerts/s and this process's CPU per alert
+ *     link sends; reports acked alerts/s and this process's CPU per alert; A: the link's window of
+ *     alerts in flight (default 1024, the detector's)
  * drain --sidekick 127.0.0.1:2803 --spool DIR --count N --ping URL --max-seconds S
  *     fills the spool with N alerts while the sidekick is down (the link is running and failing),
  *     prints FILLED, waits for URL (the sidekick's /ping) to answer, and reports the time from then
@@ -58,7 +62,7 @@ public final class TransportLoad {
                     null,
                     null,
                     null,
-                    1024,
+                    Integer.parseInt(arg(args, "--window", "1024")),
                     Duration.ofMillis(200),
                     Duration.ofSeconds(2),
                     LinkSettings.DEFAULT_ACK_DEADLINE);
@@ -66,9 +70,10 @@ public final class TransportLoad {
                     .setHostname("bench-node")
                     .setNodeName("bench-node")
                     .build();
-            try (SidekickLink link = new SidekickLink(spool, settings, origin, new SimpleMeterRegistry())) {
+            SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+            try (SidekickLink link = new SidekickLink(spool, settings, origin, metrics)) {
                 switch (mode) {
-                    case "throughput" -> throughput(spool, link, warmup, count, deadline);
+                    case "throughput" -> throughput(spool, link, metrics, warmup, count, deadline);
                     case "drain" -> drain(spool, link, count, ping, deadline);
                     default -> throw new IllegalArgumentException("mode: throughput | drain");
                 }
@@ -76,7 +81,8 @@ public final class TransportLoad {
         }
     }
 
-    private static void throughput(NodeSpool spool, SidekickLink link, int warmup, int count, long deadline)
+    private static void throughput(
+            NodeSpool spool, SidekickLink link, MeterRegistry metrics, int warmup, int count, long deadline)
             throws Exception {
         link.start();
         // Connected (the link says so on its first ack): one alert through before the clock starts.
@@ -92,13 +98,68 @@ public final class TransportLoad {
         System.out.flush();
         long start = System.nanoTime();
         long cpuStart = processCpuNanos();
+        InFlight inFlight = InFlight.start(metrics);
         int appended = push(spool, count, deadline);
         spool.awaitWritten(Math.max(1, deadline - System.currentTimeMillis()));
         awaitUntil(() -> spool.count() == 0, deadline, "every alert acknowledged");
         double seconds = (System.nanoTime() - start) / 1e9;
+        int[] sampled = inFlight.stop();
         System.out.printf(
-                "RESULT mode=throughput alerts=%d seconds=%.3f acked_per_s=%.0f detector_cpu_us=%.0f%n",
-                appended, seconds, appended / seconds, (processCpuNanos() - cpuStart) / 1e3 / Math.max(1, appended));
+                "RESULT mode=throughput alerts=%d seconds=%.3f acked_per_s=%.0f detector_cpu_us=%.0f"
+                        + " inflight_p50=%d inflight_p90=%d inflight_max=%d%n",
+                appended,
+                seconds,
+                appended / seconds,
+                (processCpuNanos() - cpuStart) / 1e3 / Math.max(1, appended),
+                sampled[0],
+                sampled[1],
+                sampled[2]);
+    }
+
+    /**
+     * Alerts the link sent and has no ack for yet (the link's counters: sent minus acks), sampled
+     * every 5 ms while the measured alerts go through: how full the link's window is, i.e. whether
+     * the sidekick's per-stream window (which it reads ahead of its acks) is what limits the rate.
+     */
+    private static final class InFlight {
+        private final int[] samples = new int[120_000]; // 10 minutes at 5 ms
+        private int n;
+        private volatile boolean running = true;
+        private Thread thread;
+
+        static InFlight start(MeterRegistry metrics) {
+            InFlight f = new InFlight();
+            f.thread = Thread.ofPlatform().name("inflight-sampler").daemon().start(() -> f.run(metrics));
+            return f;
+        }
+
+        private void run(MeterRegistry metrics) {
+            while (running && n < samples.length) {
+                double sent = metrics.get("peregrine.detector.transport.sent")
+                        .counter()
+                        .count();
+                double acked = metrics.get("peregrine.detector.transport.acks").counters().stream()
+                        .mapToDouble(Counter::count)
+                        .sum();
+                samples[n++] = (int) (sent - acked);
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        /** p50, p90, max of the samples. */
+        int[] stop() throws InterruptedException {
+            running = false;
+            thread.join(1000);
+            int[] s = Arrays.copyOf(samples, n);
+            Arrays.sort(s);
+            return s.length == 0
+                    ? new int[3]
+                    : new int[] {s[s.length / 2], s[Math.min(s.length - 1, s.length * 9 / 10)], s[s.length - 1]};
+        }
     }
 
     /** This process's CPU time (all threads): the detector side's cost per alert. */

@@ -80,7 +80,7 @@ public record PeregrineProperties(
     public record Intake(
             @DefaultValue("1MB") @NotNull DataSize maxBodySize,
             String token,
-            @DefaultValue("256") @Positive @Max(65536) int streamWindow,
+            @DefaultValue("1024") @Positive @Max(65536) int streamWindow,
             @DefaultValue("64KB") @NotNull DataSize streamBuffer,
             @DefaultValue("20000") @Positive int maxWaitingAlerts,
             @DefaultValue("64MB") @NotNull DataSize maxWaitingBytes,

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +30,12 @@ import org.slf4j.LoggerFactory;
  * a restart thousands of detectors resending their backlogs filled the heap. With the window,
  * what a sender has beyond it waits in HTTP/2 flow control, that is in the sender (a detector's
  * node spool). A new stream starts with {@link #INITIAL_WINDOW} and its window doubles with each
- * round of acks up to {@code window}, so thousands of detectors reconnecting at once do not get a
- * full window each before anything was written. Across all streams {@link WaitingAlerts} bounds what
+ * round of acks up to its share, so thousands of detectors reconnecting at once do not get a
+ * full window each before anything was written. A stream's share is the bound on waiting alerts
+ * divided by the streams open, at most {@code window} and at least {@link #INITIAL_WINDOW}: one
+ * detector alone may have a full window in flight (a window's worth per group commit is what one
+ * stream's throughput is), thousands share the bound, and a stream shrinks to its share as others
+ * connect (it gives back fewer places than acks went out). Across all streams {@link WaitingAlerts} bounds what
  * waits: at the bound, streams stop being read (no more window given back) until the log caught
  * up, rather than being answered RETRY_LATER, which would make every detector end its stream and
  * resend its whole window.
@@ -39,7 +44,7 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
     private static final Logger log = LoggerFactory.getLogger(GrpcIntake.class);
 
     /** Alerts read from a stream ahead of its acks, unless set: peregrine.intake.stream-window. */
-    public static final int DEFAULT_WINDOW = 256;
+    public static final int DEFAULT_WINDOW = 1024;
 
     /** A new stream's window, before its acks let it grow. */
     static final int INITIAL_WINDOW = 8;
@@ -55,6 +60,8 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
             Thread.ofPlatform().name("grpc-acks").daemon().factory());
     /** Streams that stopped reading at the bound on waiting alerts: each resumes once there is room. */
     private final Queue<Runnable> paused = new ConcurrentLinkedQueue<>();
+    /** Streams open (not yet ended by their sender): the bound on waiting alerts is shared among them. */
+    private final AtomicInteger open = new AtomicInteger();
 
     public GrpcIntake(Intake intake, Rejections rejections, Clock clock) {
         this(intake, rejections, clock, null);
@@ -95,6 +102,20 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
         }
     }
 
+    /**
+     * How many alerts one stream may be read ahead of its acks now: its share of the bound on
+     * waiting alerts among the streams open, within [INITIAL_WINDOW, window].
+     */
+    int share() {
+        long share = intake.waiting().maxAlerts() / Math.max(1, open.get());
+        return (int) Math.max(Math.min(window, INITIAL_WINDOW), Math.min(window, share));
+    }
+
+    /** Streams open now. */
+    int openStreams() {
+        return open.get();
+    }
+
     /** Stops the ack thread; streams still open get no more acks, so their senders resend. */
     @Override
     public void close() {
@@ -112,8 +133,10 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
             private int pending; // guarded by lock
             /** Acks sent whose alerts' places in the window are not yet given back; guarded by lock. */
             private int owed;
-            /** This stream's window now: grows with its acks from INITIAL_WINDOW to window; guarded by lock. */
+            /** This stream's window now: grows with its acks from INITIAL_WINDOW to its share; guarded by lock. */
             private int size = Math.min(window, INITIAL_WINDOW);
+            /** Counted in {@code open} until the sender ends the stream; event loop only. */
+            private boolean counted = true;
             /** Waits in {@code paused} for room; guarded by lock. */
             private boolean stopped;
 
@@ -220,10 +243,15 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
                     intake.waiting().paused();
                     return;
                 }
-                int grow = Math.min(owed, window - size);
-                size += grow;
-                acks.request(owed + grow);
+                // Towards its share: grows by at most the acks that went out (doubling per round),
+                // shrinks by at most as many (it then gives back fewer places than it acked).
+                int change = Math.max(-owed, Math.min(owed, share() - size));
+                size += change;
+                int more = owed + change;
                 owed = 0;
+                if (more > 0) {
+                    acks.request(more);
+                }
             }
 
             /** There is room again (on the ack thread). */
@@ -262,6 +290,10 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
             }
 
             private void ended() {
+                if (counted) {
+                    counted = false;
+                    open.decrementAndGet();
+                }
                 if (fleet != null && detector != null) {
                     fleet.disconnected(detector);
                 }
@@ -276,6 +308,7 @@ public final class GrpcIntake extends AlertIntakeGrpc.AlertIntakeImplBase implem
                 }
             }
         };
+        open.incrementAndGet();
         acks.setOnReadyHandler(stream::writable);
         acks.request(Math.min(window, INITIAL_WINDOW));
         return stream;

@@ -131,6 +131,11 @@ public final class WaitingAlerts {
         }
     }
 
+    /** The bound on waiting alerts (peregrine.intake.max-waiting-alerts). */
+    public long maxAlerts() {
+        return maxAlerts;
+    }
+
     /** Alerts waiting now. */
     public long alerts() {
         return alerts.get();

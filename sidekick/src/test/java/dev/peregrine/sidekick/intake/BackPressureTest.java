@@ -8,12 +8,14 @@ import dev.peregrine.contract.v1.AlertEnvelope;
 import dev.peregrine.contract.v1.AlertIntakeGrpc;
 import dev.peregrine.sidekick.delivery.ConfiguredOutput;
 import dev.peregrine.sidekick.mute.Mutes;
+import dev.peregrine.sidekick.spool.AlertLog;
 import dev.peregrine.sidekick.spool.OutputQueue;
 import dev.peregrine.sidekick.spool.Spool;
 import dev.peregrine.sidekick.spool.SpoolEntry;
 import dev.peregrine.sidekick.testing.ConfiguredOutputs;
 import dev.peregrine.sidekick.testing.GatedLog;
 import dev.peregrine.sidekick.testing.GrpcSender;
+import dev.peregrine.sidekick.testing.HeldLog;
 import dev.peregrine.sidekick.testing.Http;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import io.grpc.ManagedChannel;
@@ -64,6 +66,8 @@ class BackPressureTest {
     final List<AutoCloseable> opened = new ArrayList<>();
     Spool spool;
     GatedLog log;
+    HeldLog rounds;
+    GrpcIntake grpc;
     WaitingAlerts waiting;
     Intake intake;
     Rejections rejections;
@@ -78,15 +82,27 @@ class BackPressureTest {
 
     /** A sidekick's intake with {@code window} per stream and at most {@code maxWaiting} alerts waiting. */
     void intake(int window, int maxWaiting) throws Exception {
+        intake(window, maxWaiting, false);
+    }
+
+    /** @param inRounds its log writes in rounds ({@link #rounds}) rather than behind one gate ({@link #log}) */
+    void intake(int window, int maxWaiting, boolean inRounds) throws Exception {
         spool = new Spool(dir, 1L << 30, false, Duration.ofHours(1), Clock.systemUTC());
-        log = new GatedLog(spool);
-        opened.add(log);
+        AlertLog front;
+        if (inRounds) {
+            rounds = new HeldLog(spool);
+            front = rounds;
+        } else {
+            log = new GatedLog(spool);
+            front = log;
+        }
+        opened.add(front);
         List<ConfiguredOutput> outputs = ConfiguredOutputs.bind(
                 Map.of("peregrine.outputs.siem.type", "webhook", "peregrine.outputs.siem.url", "http://127.0.0.1:9/"));
         waiting = new WaitingAlerts(maxWaiting, 1L << 30, metrics);
-        intake = new Intake(log, outputs, Map.of(), Map.of(), metrics, Mutes.none(), null, waiting);
+        intake = new Intake(front, outputs, Map.of(), Map.of(), metrics, Mutes.none(), null, waiting);
         rejections = new Rejections(metrics);
-        GrpcIntake grpc = new GrpcIntake(intake, rejections, Clock.systemUTC(), null, window);
+        grpc = new GrpcIntake(intake, rejections, Clock.systemUTC(), null, window);
         opened.add(grpc);
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(grpc)
@@ -167,9 +183,14 @@ class BackPressureTest {
 
         /** Sends {@code n} alerts with fresh uuids; returns the uuids. */
         List<String> send(int n) {
+            return send(n, "flood");
+        }
+
+        /** Sends {@code n} alerts of {@code rule} with fresh uuids; returns the uuids. */
+        List<String> send(int n, String rule) {
             List<String> uuids = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                AlertEnvelope e = GrpcSender.envelope(i + 1, "flood");
+                AlertEnvelope e = GrpcSender.envelope(i + 1, rule);
                 uuids.add(e.getAlert().getUuid());
                 out.onNext(e);
             }
@@ -309,5 +330,83 @@ class BackPressureTest {
                                 .sum()
                         == taken);
         assertThat(spool.depth("siem")).isEqualTo(taken);
+    }
+
+    @Test
+    void aStreamAloneIsReadItsFullWindowAheadAfterDoublingFromTheFirstOne() throws Exception {
+        // One detector carrying everything (issue 21): its throughput is its window per group commit,
+        // so a stream alone gets the whole window, not a share of it.
+        int window = 64;
+        int sent = 1_000;
+        intake(window, 10_000, true);
+        Sender sender = new Sender(true);
+        List<String> uuids = sender.send(sent, "alone");
+
+        // Read ahead of the acks: 8 at first, then twice as many with each round of acks, up to the window.
+        for (int expected : new int[] {8, 16, 32, 64, 64, 64}) {
+            await().atMost(BOUND).until(() -> rounds.held() == expected);
+            assertThat(waiting.alerts()).isEqualTo(expected);
+            assertThat(rounds.release()).isEqualTo(expected);
+        }
+        rounds.open();
+        await().atMost(BOUND).until(() -> sender.count(Ack.Status.DURABLE) == sent);
+        sender.out.onCompleted();
+        sender.done.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(waiting.peak()).as("the most alerts that waited at once").isLessThanOrEqualTo(window);
+        assertThat(spooledUuids("siem")).containsExactlyInAnyOrderElementsOf(uuids);
+        await().atMost(BOUND).until(() -> grpc.openStreams() == 0);
+    }
+
+    @Test
+    void streamsShareTheBoundOnWaitingAlertsAndAGrownStreamShrinksAsOthersConnect() throws Exception {
+        // Thousands of detectors must not each be read a full window ahead: the bound is shared.
+        int window = 64;
+        int bound = 101;
+        intake(window, bound, true);
+        List<Sender> first = List.of(new Sender(true), new Sender(true));
+        for (int i = 0; i < first.size(); i++) {
+            first.get(i).send(500, "first-" + i);
+        }
+        // Two streams: a share of 50 each (101 / 2), reached by doubling from 8.
+        for (int expected : new int[] {16, 32, 64, 100, 100}) {
+            await().atMost(BOUND).until(() -> rounds.held() == expected);
+            assertThat(rounds.release()).isEqualTo(expected);
+        }
+        await().atMost(BOUND).until(() -> rounds.held() == 100);
+        assertThat(rounds.held("first-0")).isEqualTo(50);
+        assertThat(rounds.held("first-1")).isEqualTo(50);
+        assertThat(grpc.share()).isEqualTo(50);
+
+        // Three more connect: a share of 20 each (101 / 5). The new ones start with 8, the grown
+        // ones give back fewer places than they were acked until they are down to 20.
+        List<Sender> later = List.of(new Sender(true), new Sender(true), new Sender(true));
+        for (int i = 0; i < later.size(); i++) {
+            later.get(i).send(500, "later-" + i);
+        }
+        await().atMost(BOUND).until(() -> rounds.held() == 100 + 3 * 8);
+        assertThat(grpc.share()).isEqualTo(20);
+        assertThat(rounds.release()).isEqualTo(124);
+        await().atMost(BOUND).until(() -> rounds.held() == 2 * 20 + 3 * 16);
+        assertThat(rounds.release()).isEqualTo(88);
+        await().atMost(BOUND).until(() -> rounds.held() == 5 * 20);
+        for (String rule : List.of("first-0", "first-1", "later-0", "later-1", "later-2")) {
+            assertThat(rounds.held(rule)).as(rule).isEqualTo(20);
+        }
+
+        rounds.open();
+        List<Sender> all = new ArrayList<>(first);
+        all.addAll(later);
+        await().atMost(BOUND).until(() -> all.stream().allMatch(s -> s.count(Ack.Status.DURABLE) == 500));
+        for (Sender s : all) {
+            s.out.onCompleted();
+            s.done.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        }
+        assertThat(waiting.peak())
+                .as("what the shares allow, plus the new streams' first windows")
+                .isLessThanOrEqualTo(100 + 3 * 8);
+        assertThat(spool.depth("siem")).isEqualTo(5 * 500L);
+        await().atMost(BOUND).until(() -> grpc.openStreams() == 0);
+        assertThat(grpc.share()).as("alone again: the whole window").isEqualTo(window);
     }
 }
