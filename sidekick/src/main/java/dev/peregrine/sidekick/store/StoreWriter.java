@@ -299,6 +299,11 @@ final class StoreWriter implements AutoCloseable {
                 rs.next();
                 last = rs.getLong(1);
             }
+            org.slf4j.LoggerFactory.getLogger(StoreWriter.class)
+                    .info(
+                            "alert store: rebuilding the full-text index with prefix indexes (alerts up to id {});"
+                                    + " searches use the old one until it is done",
+                            last);
             // from here new alerts (ids above last) go into both tables
             textNext = TextIndexRebuild.begin(c);
             long n = TextIndexRebuild.copy(c, textNext, last, slice, between);
