@@ -229,6 +229,7 @@ public final class AlertRecorder implements AutoCloseable {
             log.info("alert store: the writer's thread runs at normal CPU priority (nice not available here)");
         }
         try {
+            rebuildText();
             while (running.get() || queued.get() > 0) {
                 StoreWriter.NewAlert oldest = queue.peek();
                 long waited = oldest == null ? 0 : System.nanoTime() - oldest.queuedNanos();
@@ -248,6 +249,31 @@ public final class AlertRecorder implements AutoCloseable {
             }
         } finally {
             writer.close();
+        }
+    }
+
+    /**
+     * A store made before the full-text index's prefix indexes gets them before the first batch
+     * (its old index answers searches meanwhile); what queues meanwhile is written between slices.
+     */
+    private void rebuildText() {
+        long t0 = System.nanoTime();
+        try {
+            long n = writer.rebuildText(() -> {
+                writeQueued();
+                return running.get();
+            });
+            if (n >= 0) {
+                log.info(
+                        "alert store: full-text index rebuilt with prefix indexes, {} alerts in {} s",
+                        n,
+                        (System.nanoTime() - t0) / 1_000_000_000);
+            }
+        } catch (SQLException | RuntimeException e) {
+            log.warn(
+                    "alert store: rebuilding the full-text index with prefix indexes failed; searches use the"
+                            + " old one, and it is tried again at the next start: {}",
+                    e.getMessage());
         }
     }
 

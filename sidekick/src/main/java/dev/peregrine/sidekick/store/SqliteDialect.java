@@ -22,13 +22,25 @@ final class SqliteDialect implements Dialect {
         // Before the first table, or it has no effect: lets retention hand freed pages back.
         s.add("PRAGMA auto_vacuum=INCREMENTAL");
         s.addAll(Schema.tables("INTEGER", "BLOB", "", " WITHOUT ROWID"));
-        // Each distinct word once per alert, without positions (detail=none): a search is words that
-        // must all occur, no phrases, so positions would only double the index.
-        s.add("CREATE VIRTUAL TABLE IF NOT EXISTS alert_text USING fts5(body, content='', contentless_delete=1,"
-                + " detail=none, tokenize='unicode61 remove_diacritics 2')");
-        // its words, for searches by prefix (TextTerms): read on demand, nothing stored
-        s.add("CREATE VIRTUAL TABLE IF NOT EXISTS " + TextTerms.VOCABULARY + " USING fts5vocab(alert_text, instance)");
+        // a store made before the prefix indexes keeps its alert_text until TextIndexRebuild replaces it
+        s.add(createText("alert_text"));
+        s.add(createVocabulary());
         return s;
+    }
+
+    /**
+     * The full-text table {@code name}. Each distinct word once per alert, without positions
+     * (detail=none): a search is words that must all occur, no phrases, so positions would only
+     * double the index. With prefix indexes ({@link TextTerms#PREFIX_LENGTHS}) for short prefixes.
+     */
+    static String createText(String name) {
+        return "CREATE VIRTUAL TABLE IF NOT EXISTS " + name + " USING fts5(body, content='', contentless_delete=1,"
+                + " detail=none, tokenize='unicode61 remove_diacritics 2', " + TextTerms.PREFIX_OPTION + ")";
+    }
+
+    /** Its vocabulary, for searches by prefix (TextTerms): read on demand, nothing stored. */
+    static String createVocabulary() {
+        return "CREATE VIRTUAL TABLE IF NOT EXISTS " + TextTerms.VOCABULARY + " USING fts5vocab(alert_text, instance)";
     }
 
     @Override

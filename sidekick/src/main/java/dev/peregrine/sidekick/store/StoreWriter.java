@@ -47,6 +47,7 @@ final class StoreWriter implements AutoCloseable {
     private PreparedStatement alerts;
     private PreparedStatement tags;
     private PreparedStatement text;
+    private PreparedStatement textNext; // while TextIndexRebuild fills the new index: new alerts go into both
     private PreparedStatement minutes;
     private final List<PreparedStatement> values = new ArrayList<>(); // per Schema.VALUE_TABLES
 
@@ -126,6 +127,9 @@ final class StoreWriter implements AutoCloseable {
             tags.executeBatch();
             if (text != null) {
                 text.executeBatch();
+            }
+            if (textNext != null) {
+                textNext.executeBatch();
             }
             addMinutes(perMinute);
             addValueMinutes(perValue);
@@ -221,6 +225,9 @@ final class StoreWriter implements AutoCloseable {
             if (text != null) {
                 text.clearBatch();
             }
+            if (textNext != null) {
+                textNext.clearBatch();
+            }
             minutes.clearBatch();
             for (PreparedStatement s : values) {
                 s.clearBatch();
@@ -263,6 +270,11 @@ final class StoreWriter implements AutoCloseable {
             text.setLong(1, id);
             text.setString(2, words);
             text.addBatch();
+            if (textNext != null) {
+                textNext.setLong(1, id);
+                textNext.setString(2, words);
+                textNext.addBatch();
+            }
         }
         alerts.addBatch();
         for (String tag : distinctTags) {
@@ -270,6 +282,56 @@ final class StoreWriter implements AutoCloseable {
             tags.setLong(2, at);
             tags.setLong(3, id);
             tags.addBatch();
+        }
+    }
+
+    /**
+     * SQLite, a store made before the full-text index's prefix indexes: rebuilds the index ({@link
+     * TextIndexRebuild}), calling {@code between} after each slice to store what has queued (into
+     * both indexes; false stops the rebuild). Not to run beside retention's deletes. Returns the
+     * alerts indexed anew, or -1 when there was nothing to do or it was stopped.
+     */
+    long rebuildText(java.util.function.BooleanSupplier between) throws SQLException {
+        return rebuildText(TextIndexRebuild.SLICE, between);
+    }
+
+    /** {@link #rebuildText(java.util.function.BooleanSupplier)} in slices of {@code slice} alerts. */
+    long rebuildText(int slice, java.util.function.BooleanSupplier between) throws SQLException {
+        if (!(dialect instanceof SqliteDialect)) {
+            return -1;
+        }
+        Connection c = connection();
+        try {
+            if (!TextIndexRebuild.needed(c)) {
+                return -1;
+            }
+            long last;
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT coalesce(max(id), 0) FROM alerts")) {
+                rs.next();
+                last = rs.getLong(1);
+            }
+            org.slf4j.LoggerFactory.getLogger(StoreWriter.class)
+                    .info(
+                            "alert store: rebuilding the full-text index with prefix indexes (alerts up to id {});"
+                                    + " searches use the old one until it is done",
+                            last);
+            // from here new alerts (ids above last) go into both tables
+            textNext = TextIndexRebuild.begin(c);
+            long n = TextIndexRebuild.copy(c, textNext, last, slice, between);
+            textNext.close();
+            textNext = null;
+            if (n >= 0) {
+                TextIndexRebuild.finish(c);
+            }
+            return n;
+        } catch (SQLException | RuntimeException e) {
+            rollback(c);
+            throw e;
+        } finally {
+            textNext = null;
+            // statements prepared on the old table are prepared anew
+            discard();
         }
     }
 

@@ -46,16 +46,29 @@ class SqliteAlertStoreTest extends AlertStoreContract {
     }
 
     @Test
-    void prefixesBecomeTheIndexedWordsTheyStartWhenThereAreFew() throws Exception {
+    void shortPrefixesReadTheirPrefixIndexLongerOnesBecomeTheIndexedWordsTheyStart() throws Exception {
         try (java.sql.Connection c = store.dataSource().getConnection()) {
-            // shadow is the one indexed word starting so; /etc/shadow is in the generated alerts
-            assertThat(TextTerms.query(c, List.of("etc", "shado"))).isEqualTo("(\"etc\") AND (\"shadow\")");
+            // etc: its prefix index; shadow is the one indexed word starting shado (in /etc/shadow)
+            assertThat(TextTerms.query(c, List.of("etc", "shado"))).isEqualTo("etc* AND (\"shadow\")");
             // none: the prefix itself (which finds none)
             assertThat(TextTerms.query(c, List.of("nosuchword"))).isEqualTo("\"nosuchword\"*");
             // not plain ASCII: the index folds it, so the prefix as the index reads it
             assertThat(TextTerms.query(c, List.of("é"))).isEqualTo("\"é\"*");
-            // every word the alerts hold starting so, in order, or the prefix when there are too many
-            for (String p : List.of("s", "n", "1", "py")) {
+            // one to four characters: the prefix index of that length, bare
+            for (String p : List.of("s", "n", "1", "py", "etc", "shad")) {
+                assertThat(TextTerms.query(c, List.of(p))).as(p).isEqualTo(p + "*");
+            }
+            // longer: every word the alerts hold starting so, in order, or the prefix when there are too many
+            List<String> longer = alerts.stream()
+                    .flatMap(a -> java.util.Arrays.stream(SearchText.of(a).split(" ")))
+                    .filter(w -> w.length() >= 6 && TextTerms.plain(w))
+                    .map(w -> w.substring(0, 5))
+                    .distinct()
+                    .sorted()
+                    .limit(20)
+                    .toList();
+            assertThat(longer).hasSize(20);
+            for (String p : longer) {
                 List<String> held = alerts.stream()
                         .flatMap(a -> java.util.Arrays.stream(SearchText.of(a).split(" ")))
                         .filter(w -> w.startsWith(p))
