@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.peregrine.contract.v1.Origin;
+import dev.peregrine.sidekick.Sidekick;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.PeregrineProperties;
 import dev.peregrine.testkit.KafkaBroker;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +18,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Two sidekick replicas' fleets sharing one real KRaft broker, as in Kafka mode: a detector whose
@@ -125,6 +130,29 @@ class ReplicaSightingsTest {
             // A stopped (as a killed replica does) without a word; the detector is silent too.
             await().atMost(30, TimeUnit.SECONDS).until(() -> detector(b, id).down());
             assertThat(rules()).containsExactly(FleetAlerts.DOWN_RULE);
+        }
+    }
+
+    /** The sidekick in kafka mode builds its fleet with the sharing: another replica's detector is listed. */
+    @Test
+    void aKafkaModeSidekickListsTheDetectorsOfAnotherReplica(@TempDir Path dir) throws Exception {
+        try (ConfigurableApplicationContext ctx = new SpringApplication(Sidekick.class)
+                        .run(
+                                "--server.port=0",
+                                "--spring.grpc.server.port=0",
+                                "--peregrine.spool.dir=" + dir,
+                                "--peregrine.log.mode=kafka",
+                                "--peregrine.log.kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                                "--peregrine.log.kafka.topic-prefix=boot.",
+                                "--peregrine.log.kafka.group-prefix=boot-group.",
+                                "--peregrine.ui.detectors.down-after=" + DOWN_AFTER.toSeconds() + "s");
+                DetectorFleet other = replica("boot", "other")) {
+            DetectorFleet fleet = ctx.getBean(DetectorFleet.class);
+            String id = other.seen(ORIGIN);
+            await().atMost(30, TimeUnit.SECONDS).until(() -> {
+                Detector d = detector(fleet, id);
+                return d != null && d.connected() && "other".equals(d.replica());
+            });
         }
     }
 }
