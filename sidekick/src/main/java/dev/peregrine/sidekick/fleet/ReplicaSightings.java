@@ -30,6 +30,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -42,7 +43,11 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class ReplicaSightings implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaSightings.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Fields a newer replica adds (during a rolling upgrade) are left alone. */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
     private static final String HEARTBEAT = "@";
 
     /** One replica's word on one detector; {@code lastSeen} in epoch millis. */
@@ -168,7 +173,12 @@ public final class ReplicaSightings implements AutoCloseable {
         while (running) {
             try {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    apply(r);
+                    try {
+                        apply(r);
+                    } catch (RuntimeException e) {
+                        // One record another version wrote does not cost the rest of the batch.
+                        log.warn("detector fleet: skipped sighting {}: {}", r.key(), e.getMessage());
+                    }
                 }
             } catch (WakeupException e) {
                 return;
