@@ -1,4 +1,4 @@
-// The detectors reporting to this sidekick.
+// The detectors reporting to this sidekick (in kafka mode, to any replica: d.replica says which).
 import { html } from './html.js';
 import { ago, get, usePoll } from './api.js';
 
@@ -28,7 +28,7 @@ export function DetectorsView() {
           ${detectors.map((d) => {
             const [cls, label] = state(d);
             return html`<tr data-detector=${d.id}>
-              <td><span class=${`state ${cls}`}>${label}</span></td>
+              <td><span class=${`state ${cls}`}>${label}</span>${d.replica && html` <small>to ${d.replica}</small>`}</td>
               <td>${d.hostname}</td>
               <td>${d.node || '—'}</td>
               <td>${d.cluster || '—'}</td>

@@ -12,6 +12,7 @@ import dev.peregrine.sidekick.delivery.OutputSettings;
 import dev.peregrine.sidekick.delivery.OutputsBinder;
 import dev.peregrine.sidekick.falcosidekick.LegacyMetrics;
 import dev.peregrine.sidekick.fleet.DetectorFleet;
+import dev.peregrine.sidekick.fleet.ReplicaSightings;
 import dev.peregrine.sidekick.intake.GrpcIntake;
 import dev.peregrine.sidekick.intake.HttpIntake;
 import dev.peregrine.sidekick.intake.Intake;
@@ -152,8 +153,26 @@ class SidekickConfiguration {
 
     /** The detectors reporting over gRPC; one silent too long raises an alert through intake. */
     @Bean(destroyMethod = "close")
-    DetectorFleet detectorFleet(UiProperties ui, Clock clock, Intake intake) {
-        return new DetectorFleet(ui.detectors().downAfter(), clock, alert -> intake.accept(alert, "fleet", false));
+    DetectorFleet detectorFleet(UiProperties ui, Clock clock, Intake intake, PeregrineProperties properties) {
+        Duration downAfter = ui.detectors().downAfter();
+        // Replicas sharing a Kafka log share what they heard from detectors too (streams move).
+        ReplicaSightings shared = properties.log().mode() == PeregrineProperties.Log.Mode.KAFKA
+                ? new ReplicaSightings(properties.log().kafka(), replicaName(), downAfter)
+                : null;
+        return new DetectorFleet(downAfter, clock, alert -> intake.accept(alert, "fleet", false), shared);
+    }
+
+    /** The host (a pod's name) and process: unique among replicas, and readable on the fleet page. */
+    private static String replicaName() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "sidekick";
+            }
+        }
+        return host + ":" + ProcessHandle.current().pid();
     }
 
     /** Bounds the series alerts can create; a MeterFilter, applied to every meter registered. */

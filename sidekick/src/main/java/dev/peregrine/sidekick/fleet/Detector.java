@@ -7,7 +7,9 @@ import java.time.Instant;
  *
  * @param id how the fleet tells detectors apart: cluster/node/hostname
  * @param lastSeen its last status report or alert
- * @param connected whether its stream to this sidekick is open
+ * @param connected whether its stream to this sidekick (or, in Kafka mode, to another replica) is open
+ * @param replica which sidekick replica its stream is open to, in Kafka mode; null otherwise or
+ *     when none
  * @param down silent for longer than peregrine.ui.detectors.down-after (an alert said so)
  * @param eventsPerSecond kernel events read per second, between its last two reports
  * @param kernelDrops events the kernel dropped since it started
@@ -24,6 +26,7 @@ public record Detector(
         Instant started,
         Instant lastSeen,
         boolean connected,
+        String replica,
         boolean down,
         double eventsPerSecond,
         long kernelDrops,

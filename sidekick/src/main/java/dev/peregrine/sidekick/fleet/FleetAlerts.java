@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 
 /** The fleet's own alerts, shaped like Falco's so every output renders them as it renders any. */
 final class FleetAlerts {
@@ -17,7 +16,11 @@ final class FleetAlerts {
 
     private FleetAlerts() {}
 
-    static Alert of(Detector d, boolean down, Duration downAfter, Instant now) {
+    /**
+     * @param uuid the same on every replica for the same event (detector and last sighting), so
+     *     that the Kafka log delivers it once should two replicas raise it
+     */
+    static Alert of(Detector d, boolean down, Duration downAfter, Instant now, String uuid) {
         Priority priority = down ? Priority.CRITICAL : Priority.NOTICE;
         String what = down
                 ? "has sent nothing for more than " + downAfter + " (last seen " + d.lastSeen() + ")"
@@ -33,7 +36,7 @@ final class FleetAlerts {
         fields.put("peregrine.detector.version", d.version());
         fields.put("peregrine.detector.last_seen", d.lastSeen().toString());
         return new Alert(
-                UUID.randomUUID().toString(),
+                uuid,
                 now,
                 down ? DOWN_RULE : BACK_RULE,
                 priority,

@@ -188,6 +188,18 @@ public final class KafkaLog implements AlertLog {
         return p;
     }
 
+    /**
+     * What every client of these brokers needs: where they are and the operator's own client
+     * settings ({@code peregrine.log.kafka.properties}: security, timeouts). For the replicas'
+     * other topics (the detector fleet's sightings).
+     */
+    public static Map<String, Object> clientSettings(PeregrineProperties.Kafka settings) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", settings.bootstrapServers()));
+        p.putAll(settings.properties());
+        return p;
+    }
+
     PeregrineProperties.Kafka settings() {
         return settings;
     }
