@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Feeds the store from intake without ever holding intake up: {@link #record} only adds the alert
  * to a bounded lock-free queue (no lock that the writer could hold while intake waits), and one
  * thread writes what has queued in batches (and enforces retention between them). That thread runs
- * at the lowest CPU priority ({@link ThreadNice}): when intake is busy it lags rather than slow
+ * at the lowest CPU priority (Linux's idle class, or nice 19: {@link ThreadNice}): when intake is busy it lags rather than slow
  * intake down, and says so ({@code peregrine.store.lag}, {@code peregrine.store.queue}). The queue
  * is bounded in alerts and in bytes (the alerts' JSON): a backlog of parsed alerts is what the
  * garbage collector has to carry, and at 100,000 of them its full collections cost intake far more
@@ -225,7 +225,7 @@ public final class AlertRecorder implements AutoCloseable {
     }
 
     private void run() {
-        if (!ThreadNice.set(NICE)) {
+        if (!ThreadNice.idle() && !ThreadNice.set(NICE)) {
             log.info("alert store: the writer's thread runs at normal CPU priority (nice not available here)");
         }
         try {

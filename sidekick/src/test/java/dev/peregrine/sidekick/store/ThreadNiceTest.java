@@ -25,4 +25,21 @@ class ThreadNiceTest {
         assertThat(lowered.get(10, TimeUnit.SECONDS)).isEqualTo(Math.min(19, before + 7));
         assertThat(ThreadNice.current()).isEqualTo(before);
     }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void putsTheCallingThreadAloneInTheIdleClass() throws Exception {
+        int before = ThreadNice.policy();
+        CompletableFuture<Integer> idle = new CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                assertThat(ThreadNice.idle()).isTrue();
+                idle.complete(ThreadNice.policy());
+            } catch (Throwable e) {
+                idle.completeExceptionally(e);
+            }
+        });
+        assertThat(idle.get(10, TimeUnit.SECONDS)).isEqualTo(ThreadNice.SCHED_IDLE);
+        assertThat(ThreadNice.policy()).isEqualTo(before).isNotEqualTo(ThreadNice.SCHED_IDLE);
+    }
 }
