@@ -202,7 +202,10 @@ public final class DetectorFleet implements AutoCloseable {
         for (Entry e : detectors.values()) {
             ReplicaSightings.Sighting peer =
                     shared == null ? null : shared.latest(e.id).orElse(null);
-            long mine = shared == null ? e.lastSeen : e.publishedSeen;
+            // What this replica has told the others, so that all judge on the same times; but an
+            // entry just made for a detector heard here and not yet published (the watchdog can run
+            // between the two) judges on its own time, or it would look silent since 1970.
+            long mine = shared == null || e.publishedSeen == 0 ? e.lastSeen : e.publishedSeen;
             long last = peer == null ? mine : Math.max(mine, peer.lastSeen());
             if (e.down && last > e.downLastSeen) {
                 e.down = false; // heard by another replica, which says it is back
