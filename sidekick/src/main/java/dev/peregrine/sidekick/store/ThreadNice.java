@@ -9,10 +9,10 @@ import java.lang.invoke.MethodHandle;
 import java.util.Locale;
 
 /**
- * Lowers the calling thread's CPU priority (its Linux nice value): the store's writer then runs on
- * what intake leaves idle and cannot take CPU from intake when intake is busy (Java's own thread
- * priorities do nothing on Linux). Linux lets any thread raise its own nice value without
- * privileges; elsewhere, or if libc refuses, the thread stays as it was.
+ * Lowers the calling thread's CPU priority (Linux's idle scheduling class, or its nice value): the
+ * store's writer then runs on what intake leaves idle and cannot take CPU from intake when intake
+ * is busy (Java's own thread priorities do nothing on Linux). Linux lets any thread do both to
+ * itself without privileges; elsewhere, or if libc refuses, the thread stays as it was.
  */
 final class ThreadNice {
     private static final int PRIO_PROCESS = 0; // with a thread id: that thread alone (Linux)
@@ -23,20 +23,12 @@ final class ThreadNice {
 
     /** Sets the current thread's nice value; false when it could not. */
     static boolean set(int nice) {
-        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-            return false;
-        }
+        MethodHandle setpriority = libc(
+                "setpriority",
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
         try {
-            Linker linker = Linker.nativeLinker();
-            var libc = linker.defaultLookup();
-            MethodHandle gettid = linker.downcallHandle(
-                    libc.find("gettid").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            MethodHandle setpriority = linker.downcallHandle(
-                    libc.find("setpriority").orElseThrow(),
-                    FunctionDescriptor.of(
-                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-            int tid = (int) gettid.invokeExact();
-            return (int) setpriority.invokeExact(PRIO_PROCESS, tid, nice) == 0;
+            return setpriority != null && (int) setpriority.invokeExact(PRIO_PROCESS, tid(), nice) == 0;
         } catch (Throwable e) {
             return false;
         }
@@ -46,29 +38,49 @@ final class ThreadNice {
      * Puts the current thread in Linux's idle scheduling class ({@code SCHED_IDLE}): it runs only on
      * a CPU nothing else wants, and a waking thread of the normal class takes the CPU from it at
      * once. A thread at nice 19 keeps the CPU for the rest of its slice (about 1.5 ms on two
-     * cores) before a waking intake thread gets it, which flat out cost intake a quarter of its
+     * cores) before a waking intake thread gets it, which flat out cost intake a fifth of its
      * throughput (docs/benchmarks.md). Any thread may enter the class without privileges. False
      * when it could not.
      */
     static boolean idle() {
-        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+        MethodHandle setscheduler = libc(
+                "sched_setscheduler",
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        if (setscheduler == null) {
             return false;
         }
         try (Arena arena = Arena.ofConfined()) {
-            Linker linker = Linker.nativeLinker();
-            var libc = linker.defaultLookup();
-            MethodHandle gettid = linker.downcallHandle(
-                    libc.find("gettid").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            MethodHandle setscheduler = linker.downcallHandle(
-                    libc.find("sched_setscheduler").orElseThrow(),
-                    FunctionDescriptor.of(
-                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
             MemorySegment param = arena.allocate(ValueLayout.JAVA_INT); // struct sched_param: priority 0
-            int tid = (int) gettid.invokeExact();
-            return (int) setscheduler.invokeExact(tid, SCHED_IDLE, param) == 0;
+            return (int) setscheduler.invokeExact(tid(), SCHED_IDLE, param) == 0;
         } catch (Throwable e) {
             return false;
         }
+    }
+
+    /** A function of Linux's libc, or null elsewhere or when it is missing. */
+    private static MethodHandle libc(String name, FunctionDescriptor signature) {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return null;
+        }
+        try {
+            Linker linker = Linker.nativeLinker();
+            return linker.defaultLookup()
+                    .find(name)
+                    .map(f -> linker.downcallHandle(f, signature))
+                    .orElse(null);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The calling thread's Linux thread id. */
+    private static int tid() throws Throwable {
+        MethodHandle gettid = libc("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        if (gettid == null) {
+            throw new IllegalStateException("no gettid");
+        }
+        return (int) gettid.invokeExact();
     }
 
     /** The current thread's scheduling policy as Linux reports it (field 41 of its stat), for tests. */

@@ -2,12 +2,9 @@ package dev.peregrine.sidekick.testing;
 
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.spool.AlertLog;
-import dev.peregrine.sidekick.spool.OutputQueue;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,14 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #open} lets everything through from then on. Counts what waits per rule, so a test can
  * tell how far intake read each sender ahead of its acks.
  */
-public final class HeldLog implements AlertLog {
-    private final AlertLog log;
+public final class HeldLog extends LogInFront {
     private final List<Runnable> waiting = new ArrayList<>(); // guarded by this
     private final Map<String, AtomicInteger> heldByRule = new ConcurrentHashMap<>();
     private boolean open; // guarded by this
 
     public HeldLog(AlertLog log) {
-        this.log = log;
+        super(log);
     }
 
     /** Appends waiting now. */
@@ -83,28 +79,8 @@ public final class HeldLog implements AlertLog {
     }
 
     @Override
-    public OutputQueue queue(String output) {
-        return log.queue(output);
-    }
-
-    @Override
-    public long depth(String output) {
-        return log.depth(output);
-    }
-
-    @Override
-    public Set<String> outputsWithBacklog() {
-        return log.outputsWithBacklog();
-    }
-
-    @Override
-    public Path stateDir() {
-        return log.stateDir();
-    }
-
-    @Override
     public void close() {
         open();
-        log.close();
+        super.close();
     }
 }
