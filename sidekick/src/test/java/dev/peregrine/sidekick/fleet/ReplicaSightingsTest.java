@@ -7,12 +7,12 @@ import dev.peregrine.contract.v1.Origin;
 import dev.peregrine.sidekick.Sidekick;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.config.PeregrineProperties;
+import dev.peregrine.sidekick.testing.KafkaSettings;
 import dev.peregrine.testkit.KafkaBroker;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -51,14 +51,7 @@ class ReplicaSightingsTest {
     }
 
     DetectorFleet replica(String prefix, String name) {
-        PeregrineProperties.Kafka settings = new PeregrineProperties.Kafka(
-                List.of(broker.bootstrapServers()),
-                prefix + ".",
-                prefix + "-group.",
-                1,
-                (short) 0,
-                Duration.ofSeconds(20),
-                Map.of());
+        PeregrineProperties.Kafka settings = KafkaSettings.of(prefix, List.of(broker.bootstrapServers()), 1);
         return new DetectorFleet(
                 DOWN_AFTER, Clock.systemUTC(), raised::add, new ReplicaSightings(settings, name, DOWN_AFTER));
     }

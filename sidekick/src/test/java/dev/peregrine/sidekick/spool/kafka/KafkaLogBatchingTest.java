@@ -6,6 +6,7 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.spool.OutputQueue;
 import dev.peregrine.sidekick.spool.SpoolEntry;
+import dev.peregrine.sidekick.testing.KafkaSettings;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import dev.peregrine.testkit.KafkaBroker;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +69,7 @@ class KafkaLogBatchingTest {
 
     KafkaLog open(String prefix, int partitions) {
         return new KafkaLog(
-                KafkaLogTest.settings(prefix, List.of(broker.bootstrapServers()), partitions),
+                KafkaSettings.of(prefix, List.of(broker.bootstrapServers()), partitions),
                 List.of(KafkaLogTest.output("siem")),
                 dir,
                 Duration.ofHours(1),

@@ -14,6 +14,7 @@ import dev.peregrine.sidekick.output.stdout.StdoutConfig;
 import dev.peregrine.sidekick.route.Route;
 import dev.peregrine.sidekick.spool.OutputQueue;
 import dev.peregrine.sidekick.spool.SpoolEntry;
+import dev.peregrine.sidekick.testing.KafkaSettings;
 import dev.peregrine.sidekick.testing.SampleAlerts;
 import dev.peregrine.testkit.KafkaBroker;
 import java.nio.charset.StandardCharsets;
@@ -54,11 +55,6 @@ class KafkaLogTest {
         broker.close();
     }
 
-    static PeregrineProperties.Kafka settings(String prefix, List<String> servers, int partitions) {
-        return new PeregrineProperties.Kafka(
-                servers, prefix + ".", prefix + "-group.", partitions, (short) 0, Duration.ofSeconds(20), Map.of());
-    }
-
     static ConfiguredOutput output(String name) {
         return new ConfiguredOutput(
                 name, "stdout", Route.ALL, OutputSettings.defaults("stdout"), new StdoutConfig(), Policy.NONE);
@@ -67,7 +63,7 @@ class KafkaLogTest {
     /** With one partition where a test reads up to a marker appended last: order is total there. */
     KafkaLog open(String prefix, int partitions) {
         return new KafkaLog(
-                settings(prefix, List.of(broker.bootstrapServers()), partitions),
+                KafkaSettings.of(prefix, List.of(broker.bootstrapServers()), partitions),
                 List.of(output("siem")),
                 dir,
                 Duration.ofHours(1),
@@ -210,7 +206,7 @@ class KafkaLogTest {
     @Test
     void badSettingsNameTheirFullKey() {
         assertThatThrownBy(() -> new KafkaLog(
-                        settings("bad", List.of(), 0),
+                        KafkaSettings.of("bad", List.of(), 0),
                         List.of(output("siem")),
                         dir,
                         Duration.ofHours(1),
