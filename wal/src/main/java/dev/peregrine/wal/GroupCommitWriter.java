@@ -13,8 +13,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConnection;
-import org.sqlite.core.DB;
 
 /**
  * The one thread that writes a store's database: writes queue up, and it commits whatever has
@@ -81,8 +79,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
     private volatile boolean closed;
     /** The connection's synchronous setting is FULL; writer thread only. */
     private boolean syncing;
-    /** The connection's SQLite handle, to switch {@code synchronous} in one call; null when not sqlite-jdbc's. */
-    private final DB sqlite;
 
     private final AtomicLong syncedCommits = new AtomicLong();
     private final AtomicLong unsyncedCommits = new AtomicLong();
@@ -108,9 +104,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
         }
         connection.setAutoCommit(false);
         this.syncing = fsync;
-        this.sqlite = connection.isWrapperFor(SQLiteConnection.class)
-                ? connection.unwrap(SQLiteConnection.class).getDatabase()
-                : null;
         this.thread = Thread.ofPlatform()
                 .name(name.replace(' ', '-') + "-writer")
                 .daemon()
@@ -298,42 +291,15 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
             }
         }
         if (durable != syncing) {
-            setSynchronous(durable);
-            syncing = durable;
-        }
-    }
-
-    /**
-     * Switches the connection's synchronous mode between batches. SQLite refuses to change it
-     * inside a transaction, and the driver keeps one open between commits (empty here: the batch
-     * has not started), so the switch is a commit, the PRAGMA and a new begin. Through JDBC those
-     * were three statements prepared, run and finalized one by one, 30-50 µs of the writer's CPU;
-     * at everyday rates an alert's append and its removal each switch (FULL, then NORMAL), and
-     * the switches were the largest item of the writer at 100 alerts/s. sqlite-jdbc runs the three
-     * as one native call (~10 µs). The driver's view stays true: a transaction is open after it.
-     */
-    private void setSynchronous(boolean full) throws SQLException {
-        String pragma = "PRAGMA synchronous=" + (full ? "FULL" : "NORMAL");
-        if (sqlite == null) {
+            // SQLite refuses to change it inside a transaction, and the driver keeps one open
+            // between commits (empty here: the batch has not started).
             connection.setAutoCommit(true);
             try (Statement s = connection.createStatement()) {
-                s.execute(pragma);
+                s.execute("PRAGMA synchronous=" + (durable ? "FULL" : "NORMAL"));
             } finally {
                 connection.setAutoCommit(false);
             }
-            return;
-        }
-        try {
-            sqlite._exec("COMMIT; " + pragma + "; BEGIN");
-        } catch (SQLException e) {
-            // Whichever step failed, the batch must run in a transaction, as the driver assumes:
-            // a BEGIN inside an open one fails and changes nothing.
-            try {
-                sqlite._exec("BEGIN");
-            } catch (SQLException alreadyOpen) {
-                // the transaction was still open
-            }
-            throw e;
+            syncing = durable;
         }
     }
 
