@@ -14,7 +14,7 @@
 #   bench/intake/run.sh                     # build, then 3 runs
 #   SKIP_BUILD=1 RUNS=1 DURATION=10 bench/intake/run.sh
 #   PROFILE=1 ...                           # also record a JFR profile of the sidekick's last max step
-#   PROFILE=1 PROFILE_AT=sidekick-1000 ...  # ... of another step instead (sidekick-idle, sidekick-<rate>)
+#   PROFILE=1 PROFILE_AT=sidekick-1000 ...  # ... of other steps instead (sidekick-idle, sidekick-<rate>; several: "sidekick-1000 sidekick-100")
 #   ASYNC_PROFILER=/path/libasyncProfiler.so PROFILE=1 ...   # async-profiler (cpu, collapsed stacks) instead of JFR
 #
 # Needs wrk and nginx (Debian: apt-get install -y wrk nginx-light) and JDK 25.
@@ -28,7 +28,7 @@ DURATION=${DURATION:-20}          # seconds measured per step
 WARMUP=${WARMUP:-5}               # seconds sent but not measured before each step
 JIT_WARMUP=${JIT_WARMUP:-60}      # seconds of load on the fresh sidekick before the first step
 RATES=${RATES-"5000 1000 100"}    # fixed rates, alerts/s, high first: the JIT's late compiles land there ("" = only the max steps)
-NGINX_RATES=${NGINX_RATES-1}      # 0: skip the generator check (LoadGen against nginx) at each rate
+NGINX_RATES=${NGINX_RATES-1}      # 0: skip LoadGen against nginx (return 200, and the forwarder) at each rate
 IDLE=${IDLE:-20}                  # seconds of the sidekick's CPU measured with no traffic (0 = no idle step)
 CONNECTIONS=${CONNECTIONS:-64}    # wrk connections, for both nginx and the sidekick
 WRK_THREADS=${WRK_THREADS:-2}
@@ -178,7 +178,7 @@ run_rate() { # label rate url server-pid -> "label rps p50 p99 errors cpu_us_per
 }
 PROFILE_AT=${PROFILE_AT:-sidekick-max}
 profile() { # start|stop step run: profiles the sidekick over one step of the last run, if asked
-  [[ "${PROFILE:-0}" == 1 && $2 == "$PROFILE_AT" && $3 == "$RUNS" ]] || return 0
+  [[ "${PROFILE:-0}" == 1 && " $PROFILE_AT " == *" $2 "* && $3 == "$RUNS" ]] || return 0
   local jcmd=$JAVA_HOME/bin/jcmd
   if [[ -n ${ASYNC_PROFILER:-} ]]; then
     # jcmd reads a bare key=value as its own argument: the agent's options go in quotes
@@ -235,10 +235,13 @@ for run in $(seq "$RUNS"); do
     echo "sidekick-idle $run $pct $l" | tee -a "$IDLE_RESULTS"
   fi
   for rate in $RATES; do
-    # the same generator against nginx first: what the generator itself can do on this machine now
+    # the same generator against nginx first: what the generator itself can do on this machine now,
+    # and nginx's own CPU per request at this rate (return 200, and the forwarder with its sink)
     if [[ $NGINX_RATES == 1 ]]; then
       read -r label rps p50 p99 err cpu l <<< "$(run_rate "nginx-$rate-r$run" "$rate" "http://127.0.0.1:$CEILING_PORT/" "$NGINX_PID")"
       echo "nginx-$rate $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
+      read -r label rps p50 p99 err cpu l <<< "$(run_rate "proxy-$rate-r$run" "$rate" "http://127.0.0.1:$PROXY_PORT/" "$NGINX_PID")"
+      echo "proxy-$rate $run $rps $p50 $p99 $err $cpu $l" | tee -a "$RESULTS"
     fi
     profile start "sidekick-$rate" "$run"
     read -r label rps p50 p99 err cpu l <<< "$(run_rate "sidekick-$rate-r$run" "$rate" "http://127.0.0.1:$SIDEKICK_PORT/" "$SIDEKICK_PID")"
@@ -276,11 +279,17 @@ echo
   awk '!/^#/ && $1 == "nginx-max" { ng[$2] = $3; ngc[$2] = $7 } !/^#/ && $1 == "proxy-max" { px[$2] = $3; pxc[$2] = $7 }
     !/^#/ && $1 == "sidekick-max" { sk[$2] = $3; skc[$2] = $7 }
     !/^#/ && $1 ~ /^sidekick-[0-9]+$/ { r = $1; sub(/sidekick-/, "", r); rcv[$2, r] = $7 }
+    !/^#/ && $1 ~ /^nginx-[0-9]+$/ { r = $1; sub(/nginx-/, "", r); ngr[$2, r] = $7 }
+    !/^#/ && $1 ~ /^proxy-[0-9]+$/ { r = $1; sub(/proxy-/, "", r); pxr[$2, r] = $7 }
     END { for (r in sk) if (ng[r] > 0 && px[r] > 0 && skc[r] > 0) {
       printf "run %s: max sidekick/nginx-return = %.3f, sidekick/nginx-proxy = %.3f; CPU per alert nginx-return/sidekick = %.3f, nginx-proxy/sidekick = %.3f\n",
         r, sk[r] / ng[r], sk[r] / px[r], ngc[r] / skc[r], pxc[r] / skc[r]
       out = ""; for (k in rcv) { split(k, kk, SUBSEP); if (kk[1] == r) out = out sprintf(" %s/s %.2fx", kk[2], rcv[k] / skc[r]) }
-      if (out != "") printf "run %s: sidekick CPU per alert at a fixed rate over flat out:%s\n", r, out } }' "$RESULTS" | sort
+      if (out != "") printf "run %s: sidekick CPU per alert at a fixed rate over flat out:%s\n", r, out
+      out = ""; for (k in ngr) { split(k, kk, SUBSEP); if (kk[1] == r && ngc[r] > 0) out = out sprintf(" %s/s %.2fx", kk[2], ngr[k] / ngc[r]) }
+      if (out != "") printf "run %s: nginx return 200 CPU per request at a fixed rate over flat out:%s\n", r, out
+      out = ""; for (k in pxr) { split(k, kk, SUBSEP); if (kk[1] == r && pxc[r] > 0) out = out sprintf(" %s/s %.2fx", kk[2], pxr[k] / pxc[r]) }
+      if (out != "") printf "run %s: nginx forwarder CPU per alert at a fixed rate over flat out:%s\n", r, out } }' "$RESULTS" | sort
   awk '!/^#/ { v[++n] = $3; l = l " " $3 "%" }
     END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
       if (n) printf "sidekick idle: %.2f %% of a core (median of %d:%s)\n", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, n, l }' "$IDLE_RESULTS"

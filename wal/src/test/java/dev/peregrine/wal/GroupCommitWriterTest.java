@@ -150,6 +150,33 @@ class GroupCommitWriterTest {
     }
 
     @Test
+    void aBatchRightAfterASwitchOfSynchronousStillRollsBackWhole() throws Exception {
+        start(true, b -> b);
+        Put removal = Put.removal(1);
+        writer.submit(removal);
+        removal.done().get(10, TimeUnit.SECONDS);
+        // The next batch switches back to FULL, inserts key 2 and fails on key 3: had the switch
+        // left the connection outside a transaction, key 2 would have been committed on its own.
+        ledger.holdWriterWhenIdle();
+        assertThat(ledger.awaitWriterHeld()).isTrue();
+        List<Put> failing = List.of(Put.of(2), Put.failing(3));
+        failing.forEach(writer::submit);
+        ledger.release();
+        for (Put p : failing) {
+            assertThatThrownBy(() -> p.done().get(10, TimeUnit.SECONDS)).cause().hasMessage("key 3 refused");
+        }
+        Put after = Put.removal(4);
+        writer.submit(after);
+        after.done().get(10, TimeUnit.SECONDS);
+        Put last = Put.of(5);
+        writer.submit(last);
+        last.done().get(10, TimeUnit.SECONDS);
+
+        assertThat(Ledger.keys(db)).as("the failed batch was rolled back").containsExactly(1, 4, 5);
+        assertThat(ledger.synchronous).as("NORMAL, FULL (failed), NORMAL, FULL").containsExactly(1, 2, 1, 2);
+    }
+
+    @Test
     void withoutFsyncNoBatchIsFsynced() throws Exception {
         start(false, b -> b);
         writer.submit(Put.of(1));
