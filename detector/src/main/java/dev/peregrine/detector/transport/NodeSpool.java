@@ -29,8 +29,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * (WAL lets a reader run beside the writer). Thread-safe.
  */
 public final class NodeSpool implements AutoCloseable {
-    /** One spooled alert: its position in the spool and the alert. */
-    public record Entry(long seq, Alert alert, long spooledAtMillis) {}
+    /**
+     * One spooled alert: its position in the spool and the alert as stored (a serialized {@link
+     * Alert}); the link sends these bytes as they are, without parsing them.
+     */
+    public record Entry(long seq, byte[] bytes, long spooledAtMillis) {
+        /** The alert, parsed. */
+        public Alert alert() {
+            try {
+                return Alert.parseFrom(bytes);
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException("node spool entry " + seq + " is not an alert: " + e.getMessage(), e);
+            }
+        }
+    }
 
     private static final int MAX_BATCH = 4096;
     /**
@@ -290,10 +302,10 @@ public final class NodeSpool implements AutoCloseable {
                 readNext.setInt(2, max);
                 try (ResultSet rs = readNext.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new Entry(rs.getLong(1), Alert.parseFrom(rs.getBytes(3)), rs.getLong(2)));
+                        out.add(new Entry(rs.getLong(1), rs.getBytes(3), rs.getLong(2)));
                     }
                 }
-            } catch (SQLException | InvalidProtocolBufferException e) {
+            } catch (SQLException e) {
                 throw new IllegalStateException("node spool read failed: " + e.getMessage(), e);
             }
         }

@@ -1,12 +1,13 @@
 package dev.peregrine.detector.transport;
 
 import dev.peregrine.contract.v1.Ack;
-import dev.peregrine.contract.v1.Alert;
 import dev.peregrine.contract.v1.AlertEnvelope;
-import dev.peregrine.contract.v1.AlertIntakeGrpc;
 import dev.peregrine.contract.v1.DetectorStatus;
 import dev.peregrine.contract.v1.Origin;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -15,6 +16,7 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
 import io.micrometer.core.instrument.Counter;
@@ -67,6 +69,9 @@ public final class SidekickLink implements AutoCloseable {
 
     private final NodeSpool spool;
     private final LinkSettings settings;
+    /** This detector's origin as the Alert field it becomes (see {@link Envelopes}). */
+    private final byte[] originField;
+
     private final Origin origin;
     /** Null: no status reports. */
     private final Supplier<DetectorStatus> status;
@@ -104,6 +109,7 @@ public final class SidekickLink implements AutoCloseable {
         this.spool = spool;
         this.settings = settings;
         this.origin = origin;
+        this.originField = Envelopes.originField(origin);
         this.linkLog = new LinkLog(settings.target(), log::log, System::currentTimeMillis);
         this.status = status;
         this.statusEveryNanos = statusEvery.toNanos();
@@ -227,81 +233,84 @@ public final class SidekickLink implements AutoCloseable {
         // token ends at once must not say "connected" before every retry.
         AtomicBoolean up = new AtomicBoolean();
         AtomicLong readySince = new AtomicLong();
-        AtomicReference<ClientCallStreamObserver<AlertEnvelope>> request = new AtomicReference<>();
+        AtomicReference<ClientCallStreamObserver<byte[]>> request = new AtomicReference<>();
         // Set once the connection this stream is on got a GOAWAY: send nothing more on it.
         AtomicBoolean draining = new AtomicBoolean();
         // Set once this side half-closed a drained stream: the sidekick completing it is the rollover.
         AtomicBoolean halfClosed = new AtomicBoolean();
         watchForGoAway(ch, draining, ended);
-        AlertIntakeGrpc.AlertIntakeStub stub = AlertIntakeGrpc.newStub(ch);
+        Channel calls = ch;
         if (settings.token() != null) {
             Metadata headers = new Metadata();
             headers.put(
                     Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + settings.token());
             ClientInterceptor auth = MetadataUtils.newAttachHeadersInterceptor(headers);
-            stub = stub.withInterceptors(auth);
+            calls = ClientInterceptors.intercept(ch, auth);
         }
-        stub.send(new ClientResponseObserver<AlertEnvelope, Ack>() {
-            @Override
-            public void beforeStart(ClientCallStreamObserver<AlertEnvelope> r) {
-                request.set(r);
-                r.setOnReadyHandler(() -> readySince.compareAndSet(0, System.nanoTime()));
-            }
+        // AlertIntake.Send with the envelopes written from the spooled bytes (Envelopes).
+        ClientCalls.asyncBidiStreamingCall(
+                calls.newCall(Envelopes.SEND, CallOptions.DEFAULT), new ClientResponseObserver<byte[], Ack>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<byte[]> r) {
+                        request.set(r);
+                        r.setOnReadyHandler(() -> readySince.compareAndSet(0, System.nanoTime()));
+                    }
 
-            @Override
-            public void onNext(Ack ack) {
-                connected.set(true);
-                if (!up.get() && !up.getAndSet(true)) {
-                    linkLog.up(spool.count());
-                }
-                progress.set(System.nanoTime());
-                Long seq = inFlight.remove(ack.getSequence());
-                if (seq == null) {
-                    return;
-                }
-                switch (ack.getStatus()) {
-                    case DURABLE -> {
-                        durable.increment();
-                        spool.remove(seq);
-                        acked.set(true);
-                        window.release();
+                    @Override
+                    public void onNext(Ack ack) {
+                        connected.set(true);
+                        if (!up.get() && !up.getAndSet(true)) {
+                            linkLog.up(spool.count());
+                        }
+                        progress.set(System.nanoTime());
+                        Long seq = inFlight.remove(ack.getSequence());
+                        if (seq == null) {
+                            return;
+                        }
+                        switch (ack.getStatus()) {
+                            case DURABLE -> {
+                                durable.increment();
+                                spool.remove(seq);
+                                acked.set(true);
+                                window.release();
+                            }
+                            case REJECTED -> {
+                                rejected.increment();
+                                log.log(
+                                        System.Logger.Level.ERROR,
+                                        "sidekick refused alert " + ack.getUuid() + " for good: " + ack.getReason());
+                                spool.remove(seq);
+                                window.release();
+                            }
+                            default -> {
+                                // Spool full or stopping over there: end this stream, back off, resend.
+                                retryLater.increment();
+                                request.get()
+                                        .onError(Status.UNAVAILABLE
+                                                .withDescription("sidekick asked to retry later: " + ack.getReason())
+                                                .asRuntimeException());
+                                endStatus.compareAndSet(
+                                        null, Status.UNAVAILABLE.withDescription("retry later: " + ack.getReason()));
+                                ended.countDown();
+                            }
+                        }
                     }
-                    case REJECTED -> {
-                        rejected.increment();
-                        log.log(
-                                System.Logger.Level.ERROR,
-                                "sidekick refused alert " + ack.getUuid() + " for good: " + ack.getReason());
-                        spool.remove(seq);
-                        window.release();
-                    }
-                    default -> {
-                        // Spool full or stopping over there: end this stream, back off, resend.
-                        retryLater.increment();
-                        request.get()
-                                .onError(Status.UNAVAILABLE
-                                        .withDescription("sidekick asked to retry later: " + ack.getReason())
-                                        .asRuntimeException());
-                        endStatus.compareAndSet(
-                                null, Status.UNAVAILABLE.withDescription("retry later: " + ack.getReason()));
+
+                    @Override
+                    public void onError(Throwable t) {
+                        endStatus.compareAndSet(null, Status.fromThrowable(t));
                         ended.countDown();
                     }
-                }
-            }
 
-            @Override
-            public void onError(Throwable t) {
-                endStatus.compareAndSet(null, Status.fromThrowable(t));
-                ended.countDown();
-            }
-
-            @Override
-            public void onCompleted() {
-                if (!halfClosed.get()) {
-                    endStatus.compareAndSet(null, Status.UNAVAILABLE.withDescription("the sidekick closed the stream"));
-                }
-                ended.countDown();
-            }
-        });
+                    @Override
+                    public void onCompleted() {
+                        if (!halfClosed.get()) {
+                            endStatus.compareAndSet(
+                                    null, Status.UNAVAILABLE.withDescription("the sidekick closed the stream"));
+                        }
+                        ended.countDown();
+                    }
+                });
         long envelope = 0;
         long cursor = 0;
         long nextStatus = System.nanoTime();
@@ -374,11 +383,7 @@ public final class SidekickLink implements AutoCloseable {
                     progress.set(System.nanoTime());
                 }
                 inFlight.put(env, e.seq());
-                request.get()
-                        .onNext(AlertEnvelope.newBuilder()
-                                .setSequence(env)
-                                .setAlert(withOrigin(e.alert()))
-                                .build());
+                request.get().onNext(Envelopes.alert(env, e.bytes(), originField));
                 sent.increment();
                 cursor = e.seq();
             }
@@ -418,17 +423,13 @@ public final class SidekickLink implements AutoCloseable {
     }
 
     /** A status report: sequence 0, no Ack expected. */
-    private void sendStatus(ClientCallStreamObserver<AlertEnvelope> request) {
+    private void sendStatus(ClientCallStreamObserver<byte[]> request) {
         try {
             DetectorStatus s = status.get().toBuilder().setOrigin(origin).build();
-            request.onNext(AlertEnvelope.newBuilder().setStatus(s).build());
+            request.onNext(AlertEnvelope.newBuilder().setStatus(s).build().toByteArray());
         } catch (RuntimeException e) {
             log.log(System.Logger.Level.DEBUG, "status report not sent: " + e);
         }
-    }
-
-    private Alert withOrigin(Alert a) {
-        return a.hasOrigin() ? a : a.toBuilder().setOrigin(origin).build();
     }
 
     private static String describe(Status s) {
