@@ -101,6 +101,14 @@ threads_diff() { # before-file after-file -> CPU ms per thread name (digits fold
     sort -rn
 }
 
+gc_counts() { # the sidekick's collections so far, from jstat: "young_count young_s full_count full_s"
+  "$JAVA_HOME/bin/jstat" -gc "$SIDEKICK_PID" 2>/dev/null |
+    awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i } NR == 2 { print $c["YGC"], $c["YGCT"], $c["FGC"], $c["FGCT"] }'
+}
+gc_diff() { # before-file after-file -> the collections between them, and their pause time
+  paste "$1" "$2" | awk '{ printf "young %d (%.0f ms), full %d (%.0f ms)\n", $5 - $1, 1000 * ($6 - $2), $7 - $3, 1000 * ($8 - $4) }'
+}
+
 # --- nginx: sink + ceiling ---
 sed -e "s#@RUN@#$OUT#g" -e "s#@SINK_PORT@#$SINK_PORT#g" -e "s#@CEILING_PORT@#$CEILING_PORT#g" \
   -e "s#@PROXY_PORT@#$PROXY_PORT#g" -e "s#@PROXY_SINK_PORT@#$PROXY_SINK_PORT#g" \
@@ -147,12 +155,19 @@ parse_wrk() {
 run_wrk() { # label url server-pid -> "label rps p50 p99 errors cpu_us_per_alert load1"
   local log="$OUT/$1.wrk.txt" c0 c1 n
   timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/bench/intake/post.lua" "$2" > /dev/null
-  if [[ $3 == "$SIDEKICK_PID" ]]; then wait_drained; fi
+  if [[ $3 == "$SIDEKICK_PID" ]]; then wait_drained; threads_ms "$3" > "$OUT/$1.threads0"; gc_counts > "$OUT/$1.gc0"; fi
   c0=$(cpu_ms "$3")
   timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
     -s "$ROOT/bench/intake/post.lua" "$2" > "$log" 2>&1
   local l=$(load1)
-  if [[ $3 == "$SIDEKICK_PID" ]]; then wait_drained; fi # the deliveries of these alerts are part of their cost
+  if [[ $3 == "$SIDEKICK_PID" ]]; then
+    gc_counts > "$OUT/$1.gc1" # the collections while wrk sent, before the drain after it
+    wait_drained              # the deliveries of these alerts are part of their cost
+    threads_ms "$3" > "$OUT/$1.threads1"
+    threads_diff "$OUT/$1.threads0" "$OUT/$1.threads1" > "$OUT/$1.threads.txt"
+    gc_diff "$OUT/$1.gc0" "$OUT/$1.gc1" > "$OUT/$1.gc.txt"
+    rm -f "$OUT/$1.threads0" "$OUT/$1.threads1" "$OUT/$1.gc0" "$OUT/$1.gc1"
+  fi
   c1=$(cpu_ms "$3")
   n=$(awk '/requests in/ { print $1 }' "$log")
   echo "$1 $(parse_wrk "$log") $(awk -v c=$((c1 - c0)) -v n="${n:-0}" 'BEGIN { printf "%.0f", n ? c * 1000 / n : 0 }') $l"

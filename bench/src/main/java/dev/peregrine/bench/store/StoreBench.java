@@ -107,7 +107,7 @@ public final class StoreBench {
                     // this thread leaves the writer its core
                     Thread.sleep(1);
                 }
-                recorder.record(alert, AlertJson.write(alert), List.of("slack", "siem"), null);
+                recorder.record(AlertJson.write(alert), List.of("slack", "siem"), null);
                 if (i > 0 && i % 100_000 == 0) {
                     System.out.printf("filled %d%n", i);
                 }

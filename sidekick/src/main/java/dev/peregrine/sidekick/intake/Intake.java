@@ -196,7 +196,7 @@ public final class Intake {
             }
             countFalcoEvent(alert);
             if (recorder != null) {
-                recorder.record(alert, payload, targets, mute == null ? null : mute.id());
+                recorder.record(payload, targets, mute == null ? null : mute.id());
             }
             return Result.ACCEPTED;
         });

@@ -1,6 +1,7 @@
 package dev.peregrine.sidekick.store;
 
 import dev.peregrine.sidekick.alert.Alert;
+import dev.peregrine.sidekick.alert.AlertJson;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * thread writes what has queued in batches (and enforces retention between them). That thread runs
  * at the lowest CPU priority (Linux's idle class, or nice 19: {@link ThreadNice}): when intake is busy it lags rather than slow
  * intake down, and says so ({@code peregrine.store.lag}, {@code peregrine.store.queue}). The queue
- * is bounded in alerts and in bytes (the alerts' JSON): a backlog of parsed alerts is what the
- * garbage collector has to carry, and at 100,000 of them its full collections cost intake far more
- * than the store does (docs/benchmarks.md). When the queue is full, because the store is slower
+ * holds each alert's JSON only (the writer reads the alert back from it) and is bounded in alerts
+ * and in bytes: a backlog is what the garbage collector has to carry, and at 100,000 parsed alerts
+ * its full collections cost intake far more than the store does (docs/benchmarks.md). When the queue is full, because the store is slower
  * than intake or down, the alert is still delivered but left out of the store: counted per {@link
  * LeftOut} reason, logged the first time for each, and shown by {@link #leftOut()}. A batch is written once its oldest alert has waited {@link
  * #BATCH_WAIT} or {@link #MAX_BATCH} have queued: a transaction per few alerts would cost more
@@ -44,6 +45,14 @@ public final class AlertRecorder implements AutoCloseable {
     static final Duration BATCH_WAIT = Duration.ofMillis(200);
     /** As low as Linux goes: the writer runs on what the rest of the sidekick leaves idle. */
     private static final int NICE = 19;
+
+    /**
+     * An accepted alert waiting for the store: its JSON only, parsed again by the writer. A backlog
+     * is then one byte array per alert for the collector to copy, not the parsed alert's few dozen
+     * objects (its map of fields, their strings); parsing costs the writer's idle-class thread, not
+     * intake's.
+     */
+    private record Waiting(byte[] body, List<String> outputs, String muted, long queuedNanos) {}
 
     /** An alert the store has just written, for the live view. */
     public record Stored(long id, Alert alert, String muted) {}
@@ -82,7 +91,7 @@ public final class AlertRecorder implements AutoCloseable {
     private final Retention retention;
     private final Duration checkEvery;
     private final Clock clock;
-    private final Queue<StoreWriter.NewAlert> queue = new ConcurrentLinkedQueue<>();
+    private final Queue<Waiting> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final int capacity;
@@ -165,8 +174,11 @@ public final class AlertRecorder implements AutoCloseable {
      * Queues an accepted alert for the store; never blocks. When the queue is full (in alerts or in
      * bytes) the alert is left out of the store and counted; an alert larger than the byte bound
      * alone is still taken when nothing else waits.
+     *
+     * @param body the alert as {@link AlertJson#write} writes it (as the spool keeps it): the store
+     *     reads the alert from it on its own thread
      */
-    public void record(Alert alert, byte[] body, List<String> outputs, String muted) {
+    public void record(byte[] body, List<String> outputs, String muted) {
         if (queued.incrementAndGet() > capacity) {
             queued.decrementAndGet();
             leaveOut(LeftOut.QUEUE_ALERTS, 1);
@@ -179,7 +191,7 @@ public final class AlertRecorder implements AutoCloseable {
             leaveOut(LeftOut.QUEUE_BYTES, 1);
             return;
         }
-        queue.add(new StoreWriter.NewAlert(alert, body, List.copyOf(outputs), muted));
+        queue.add(new Waiting(body, List.copyOf(outputs), muted, System.nanoTime()));
     }
 
     /** Counts alerts left out of the store, and says so in the log the first time for each reason. */
@@ -210,7 +222,7 @@ public final class AlertRecorder implements AutoCloseable {
 
     /** Seconds the oldest queued alert has waited; 0 when none waits. */
     double lagSeconds() {
-        StoreWriter.NewAlert oldest = queue.peek();
+        Waiting oldest = queue.peek();
         return oldest == null ? 0 : Math.max(0, System.nanoTime() - oldest.queuedNanos()) / 1e9;
     }
 
@@ -231,7 +243,7 @@ public final class AlertRecorder implements AutoCloseable {
         try {
             rebuildText();
             while (running.get() || queued.get() > 0) {
-                StoreWriter.NewAlert oldest = queue.peek();
+                Waiting oldest = queue.peek();
                 long waited = oldest == null ? 0 : System.nanoTime() - oldest.queuedNanos();
                 if (oldest == null || (running.get() && queued.get() < MAX_BATCH && waited < BATCH_WAIT.toNanos())) {
                     // a poll, not a wake-up per alert: intake's threads never signal this one
@@ -289,17 +301,38 @@ public final class AlertRecorder implements AutoCloseable {
 
     /** Writes what is queued, up to a batch; also between retention's chunks. */
     private void writeQueued() {
-        List<StoreWriter.NewAlert> batch = new ArrayList<>(Math.min(MAX_BATCH, queued.get()));
-        for (StoreWriter.NewAlert a; batch.size() < MAX_BATCH && (a = queue.poll()) != null; ) {
-            batch.add(a);
+        List<Waiting> taken = new ArrayList<>(Math.min(MAX_BATCH, queued.get()));
+        for (Waiting w; taken.size() < MAX_BATCH && (w = queue.poll()) != null; ) {
+            taken.add(w);
+        }
+        if (taken.isEmpty()) {
+            return;
+        }
+        long bytes = 0;
+        for (Waiting w : taken) {
+            bytes += w.body().length;
+        }
+        queuedBytes.addAndGet(-bytes);
+        queued.addAndGet(-taken.size());
+        List<StoreWriter.NewAlert> batch = new ArrayList<>(taken.size());
+        int unreadable = 0;
+        String firstError = null;
+        for (Waiting w : taken) {
+            try {
+                Alert alert = AlertJson.read(w.body(), clock::instant);
+                batch.add(new StoreWriter.NewAlert(alert, w.body(), w.outputs(), w.muted(), w.queuedNanos()));
+            } catch (RuntimeException e) {
+                // intake wrote this JSON itself: not expected, but never a reason to stop the writer
+                unreadable++;
+                firstError = firstError == null ? e.getMessage() : firstError;
+            }
+        }
+        if (unreadable > 0) {
+            leaveOut(LeftOut.FAILED, unreadable);
+            log.error(
+                    "alert store: {} alerts could not be read back and are left out of it: {}", unreadable, firstError);
         }
         if (!batch.isEmpty()) {
-            long bytes = 0;
-            for (StoreWriter.NewAlert a : batch) {
-                bytes += a.body().length;
-            }
-            queuedBytes.addAndGet(-bytes);
-            queued.addAndGet(-batch.size());
             write(batch);
         }
     }

@@ -7,11 +7,13 @@ import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.testing.GeneratedAlerts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -44,7 +46,7 @@ class AlertRecorderTest {
             recorder.onStored(
                     batch -> batch.forEach(s -> announced.add(s.alert().uuid())));
             // from several threads at once, as intake calls it
-            alerts.parallelStream().forEach(a -> recorder.record(a, AlertJson.write(a), List.of("slack"), null));
+            alerts.parallelStream().forEach(a -> recorder.record(AlertJson.write(a), List.of("slack"), null));
             await().atMost(Duration.ofSeconds(60)).until(() -> store.count(AlertQuery.ALL) == alerts.size());
             assertThat(announced).hasSize(alerts.size());
             assertThat(metrics.get("peregrine.store.written").counter().count()).isEqualTo(alerts.size());
@@ -73,7 +75,7 @@ class AlertRecorderTest {
                         Clock.systemUTC(),
                         metrics)) {
             // far faster than a batch every 200 ms: most find the queue of 10 full
-            alerts.forEach(a -> recorder.record(a, AlertJson.write(a), List.of(), null));
+            alerts.forEach(a -> recorder.record(AlertJson.write(a), List.of(), null));
             double dropped = metrics.get("peregrine.store.dropped")
                     .tag("reason", "queue_alerts")
                     .counter()
@@ -119,14 +121,14 @@ class AlertRecorderTest {
             });
             try {
                 Alert opener = alerts.getFirst();
-                recorder.record(opener, AlertJson.write(opener), List.of(), null);
+                recorder.record(AlertJson.write(opener), List.of(), null);
                 assertThat(writerHeld.await(30, TimeUnit.SECONDS)).isTrue();
 
                 long queuedJson = 0;
                 int fit = 0;
                 for (Alert a : alerts.subList(1, alerts.size())) {
                     byte[] json = AlertJson.write(a);
-                    recorder.record(a, json, List.of("webhook"), null);
+                    recorder.record(json, List.of("webhook"), null);
                     if (queuedJson + json.length <= bound) {
                         queuedJson += json.length;
                         fit++;
@@ -178,9 +180,71 @@ class AlertRecorderTest {
                         16,
                         Clock.systemUTC(),
                         metrics)) {
-            recorder.record(alert, AlertJson.write(alert), List.of(), null);
+            recorder.record(AlertJson.write(alert), List.of(), null);
             await().atMost(Duration.ofSeconds(30)).until(() -> store.count(AlertQuery.ALL) == 1);
             assertThat(recorder.leftOut()).containsEntry(AlertRecorder.LeftOut.QUEUE_BYTES, 0L);
+        }
+    }
+
+    /**
+     * The queue holds only each alert's JSON; the writer reads the alert back from it. What it
+     * stores and announces is the alert that was recorded, field for field, with its outputs and
+     * mute.
+     */
+    @Test
+    void theAlertReadBackFromItsJsonIsTheOneRecorded() {
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        List<Alert> alerts = GeneratedAlerts.generate(11, 50, NOW, Duration.ofMillis(100));
+        Map<String, Alert> announced = new ConcurrentHashMap<>();
+        try (AlertStore store = AlertStore.sqlite(dir, 1);
+                AlertRecorder recorder = new AlertRecorder(
+                        store,
+                        Duration.ofDays(365),
+                        Long.MAX_VALUE,
+                        Duration.ofHours(1),
+                        10_000,
+                        Long.MAX_VALUE,
+                        Clock.systemUTC(),
+                        metrics)) {
+            recorder.onStored(
+                    batch -> batch.forEach(s -> announced.put(s.alert().uuid(), s.alert())));
+            for (int i = 0; i < alerts.size(); i++) {
+                Alert a = alerts.get(i);
+                recorder.record(AlertJson.write(a), List.of("webhook", "slack"), i % 2 == 0 ? null : "mute-" + i);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> announced.size() == alerts.size());
+            for (int i = 0; i < alerts.size(); i++) {
+                Alert a = alerts.get(i);
+                assertThat(announced.get(a.uuid())).isEqualTo(a);
+                StoredAlert stored = store.find(a.uuid()).orElseThrow();
+                assertThat(stored.outputs()).containsExactlyInAnyOrder("webhook", "slack");
+                assertThat(stored.muted()).isEqualTo(i % 2 == 0 ? null : "mute-" + i);
+            }
+        }
+    }
+
+    /** A body the writer cannot read as an alert is left out (counted as failed); the rest is stored. */
+    @Test
+    void aBodyThatIsNotAnAlertIsLeftOutAndTheWriterGoesOn() {
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        List<Alert> alerts = GeneratedAlerts.generate(12, 20, NOW, Duration.ofMillis(100));
+        try (AlertStore store = AlertStore.sqlite(dir, 1);
+                AlertRecorder recorder = new AlertRecorder(
+                        store,
+                        Duration.ofDays(365),
+                        Long.MAX_VALUE,
+                        Duration.ofHours(1),
+                        10_000,
+                        Long.MAX_VALUE,
+                        Clock.systemUTC(),
+                        metrics)) {
+            recorder.record("{\"rule\": 7}".getBytes(StandardCharsets.UTF_8), List.of(), null);
+            alerts.forEach(a -> recorder.record(AlertJson.write(a), List.of(), null));
+            await().atMost(Duration.ofSeconds(30)).until(() -> store.count(AlertQuery.ALL) == alerts.size());
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.backlog() == 0);
+            assertThat(recorder.leftOut()).containsEntry(AlertRecorder.LeftOut.FAILED, 1L);
+            assertThat(recorder.backlogBytes()).isZero();
+            assertThat(metrics.get("peregrine.store.written").counter().count()).isEqualTo(alerts.size());
         }
     }
 }
