@@ -165,19 +165,24 @@ public final class SidekickLink implements AutoCloseable {
 
     private void loop() {
         long backoff = settings.initialBackoff().toMillis();
+        // Where the next stream starts reading the spool: after a rollover, past what the finished
+        // stream sent (all of it acked); after a failure, from the oldest alert still spooled.
+        long resumeAfter = 0;
         while (running.get()) {
             boolean rolledOver = false;
             try {
                 channel = channel();
-                Ended ended = stream(channel);
+                Ended ended = stream(channel, resumeAfter);
                 if (ended.progressed()) {
                     backoff = settings.initialBackoff().toMillis();
                 }
                 rolledOver = ended.rolledOver();
+                resumeAfter = rolledOver ? ended.sentUpTo() : 0;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
+                resumeAfter = 0;
                 lastError = e.getMessage();
                 linkLog.down(e.getMessage(), spool.count());
             } finally {
@@ -213,14 +218,17 @@ public final class SidekickLink implements AutoCloseable {
      *
      * @param progressed any alert was acknowledged on it
      * @param rolledOver the sidekick asked for a new connection and the stream was finished in order
+     * @param sentUpTo the spool seq of the last alert sent on it; after a rollover every alert up to
+     *     it was acknowledged, though its removal from the spool may not be committed yet (a new
+     *     stream reading from the start would send those again)
      */
-    private record Ended(boolean progressed, boolean rolledOver) {}
+    private record Ended(boolean progressed, boolean rolledOver, long sentUpTo) {}
 
     /**
-     * One stream: sends from the oldest spooled alert on, until the stream fails, the sidekick asks
-     * for a new connection, or we stop.
+     * One stream: sends the spooled alerts after {@code resumeAfter} on, until the stream fails, the
+     * sidekick asks for a new connection, or we stop.
      */
-    private Ended stream(ManagedChannel ch) throws InterruptedException {
+    private Ended stream(ManagedChannel ch, long resumeAfter) throws InterruptedException {
         Semaphore window = new Semaphore(settings.window());
         Map<Long, Long> inFlight = new ConcurrentHashMap<>(); // envelope sequence -> spool seq
         // When the stream last made progress: an ack came, or alerts went out with none in flight.
@@ -312,7 +320,7 @@ public final class SidekickLink implements AutoCloseable {
                     }
                 });
         long envelope = 0;
-        long cursor = 0;
+        long cursor = resumeAfter;
         long nextStatus = System.nanoTime();
         while (running.get() && ended.getCount() > 0) {
             long ready = readySince.get();
@@ -396,7 +404,7 @@ public final class SidekickLink implements AutoCloseable {
             lastError = describe(s);
             linkLog.down(lastError, spool.count());
         }
-        return new Ended(acked.get(), s == null && halfClosed.get());
+        return new Ended(acked.get(), s == null && halfClosed.get(), cursor);
     }
 
     /**
