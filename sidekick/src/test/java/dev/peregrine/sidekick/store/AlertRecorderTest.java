@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.testing.GeneratedAlerts;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -34,15 +35,7 @@ class AlertRecorderTest {
         List<Alert> alerts = GeneratedAlerts.generate(7, 5000, NOW, Duration.ofMillis(100));
         Set<String> announced = ConcurrentHashMap.newKeySet();
         try (AlertStore store = AlertStore.sqlite(dir, 1);
-                AlertRecorder recorder = new AlertRecorder(
-                        store,
-                        Duration.ofDays(365),
-                        Long.MAX_VALUE,
-                        Duration.ofHours(1),
-                        10_000,
-                        Long.MAX_VALUE,
-                        Clock.systemUTC(),
-                        metrics)) {
+                AlertRecorder recorder = recorder(store, 10_000, Long.MAX_VALUE, metrics)) {
             recorder.onStored(
                     batch -> batch.forEach(s -> announced.add(s.alert().uuid())));
             // from several threads at once, as intake calls it
@@ -65,15 +58,7 @@ class AlertRecorderTest {
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         List<Alert> alerts = GeneratedAlerts.generate(8, 3000, NOW, Duration.ofMillis(100));
         try (AlertStore store = AlertStore.sqlite(dir, 1);
-                AlertRecorder recorder = new AlertRecorder(
-                        store,
-                        Duration.ofDays(365),
-                        Long.MAX_VALUE,
-                        Duration.ofHours(1),
-                        10,
-                        Long.MAX_VALUE,
-                        Clock.systemUTC(),
-                        metrics)) {
+                AlertRecorder recorder = recorder(store, 10, Long.MAX_VALUE, metrics)) {
             // far faster than a batch every 200 ms: most find the queue of 10 full
             alerts.forEach(a -> recorder.record(AlertJson.write(a), List.of(), null));
             double dropped = metrics.get("peregrine.store.dropped")
@@ -100,15 +85,7 @@ class AlertRecorderTest {
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean first = new AtomicBoolean(true);
         try (AlertStore store = AlertStore.sqlite(dir, 1);
-                AlertRecorder recorder = new AlertRecorder(
-                        store,
-                        Duration.ofDays(365),
-                        Long.MAX_VALUE,
-                        Duration.ofHours(1),
-                        100_000,
-                        bound,
-                        Clock.systemUTC(),
-                        metrics)) {
+                AlertRecorder recorder = recorder(store, 100_000, bound, metrics)) {
             recorder.onStored(batch -> {
                 if (first.getAndSet(false)) {
                     writerHeld.countDown();
@@ -171,15 +148,7 @@ class AlertRecorderTest {
         Alert alert =
                 GeneratedAlerts.generate(10, 1, NOW, Duration.ofMillis(100)).getFirst();
         try (AlertStore store = AlertStore.sqlite(dir, 1);
-                AlertRecorder recorder = new AlertRecorder(
-                        store,
-                        Duration.ofDays(365),
-                        Long.MAX_VALUE,
-                        Duration.ofHours(1),
-                        10,
-                        16,
-                        Clock.systemUTC(),
-                        metrics)) {
+                AlertRecorder recorder = recorder(store, 10, 16, metrics)) {
             recorder.record(AlertJson.write(alert), List.of(), null);
             await().atMost(Duration.ofSeconds(30)).until(() -> store.count(AlertQuery.ALL) == 1);
             assertThat(recorder.leftOut()).containsEntry(AlertRecorder.LeftOut.QUEUE_BYTES, 0L);
@@ -197,15 +166,7 @@ class AlertRecorderTest {
         List<Alert> alerts = GeneratedAlerts.generate(11, 50, NOW, Duration.ofMillis(100));
         Map<String, Alert> announced = new ConcurrentHashMap<>();
         try (AlertStore store = AlertStore.sqlite(dir, 1);
-                AlertRecorder recorder = new AlertRecorder(
-                        store,
-                        Duration.ofDays(365),
-                        Long.MAX_VALUE,
-                        Duration.ofHours(1),
-                        10_000,
-                        Long.MAX_VALUE,
-                        Clock.systemUTC(),
-                        metrics)) {
+                AlertRecorder recorder = recorder(store, 10_000, Long.MAX_VALUE, metrics)) {
             recorder.onStored(
                     batch -> batch.forEach(s -> announced.put(s.alert().uuid(), s.alert())));
             for (int i = 0; i < alerts.size(); i++) {
@@ -229,15 +190,7 @@ class AlertRecorderTest {
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         List<Alert> alerts = GeneratedAlerts.generate(12, 20, NOW, Duration.ofMillis(100));
         try (AlertStore store = AlertStore.sqlite(dir, 1);
-                AlertRecorder recorder = new AlertRecorder(
-                        store,
-                        Duration.ofDays(365),
-                        Long.MAX_VALUE,
-                        Duration.ofHours(1),
-                        10_000,
-                        Long.MAX_VALUE,
-                        Clock.systemUTC(),
-                        metrics)) {
+                AlertRecorder recorder = recorder(store, 10_000, Long.MAX_VALUE, metrics)) {
             recorder.record("{\"rule\": 7}".getBytes(StandardCharsets.UTF_8), List.of(), null);
             alerts.forEach(a -> recorder.record(AlertJson.write(a), List.of(), null));
             await().atMost(Duration.ofSeconds(30)).until(() -> store.count(AlertQuery.ALL) == alerts.size());
@@ -246,5 +199,21 @@ class AlertRecorderTest {
             assertThat(recorder.backlogBytes()).isZero();
             assertThat(metrics.get("peregrine.store.written").counter().count()).isEqualTo(alerts.size());
         }
+    }
+
+    /**
+     * A recorder that keeps every alert for a year, no size bound, retention checked hourly: the
+     * tests vary only its queue's bounds.
+     */
+    static AlertRecorder recorder(AlertStore store, int queue, long queueBytes, MeterRegistry metrics) {
+        return new AlertRecorder(
+                store,
+                Duration.ofDays(365),
+                Long.MAX_VALUE,
+                Duration.ofHours(1),
+                queue,
+                queueBytes,
+                Clock.systemUTC(),
+                metrics);
     }
 }

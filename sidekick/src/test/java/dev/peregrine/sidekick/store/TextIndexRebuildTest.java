@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -181,15 +180,8 @@ class TextIndexRebuildTest {
     @Test
     void theRecorderRebuildsAnOldStoreWhenItStarts() throws Exception {
         writer.close();
-        try (AlertRecorder recorder = new AlertRecorder(
-                store,
-                Duration.ofDays(365),
-                Long.MAX_VALUE,
-                Duration.ofHours(1),
-                10_000,
-                Long.MAX_VALUE,
-                Clock.systemUTC(),
-                new SimpleMeterRegistry())) {
+        try (AlertRecorder recorder =
+                AlertRecorderTest.recorder(store, 10_000, Long.MAX_VALUE, new SimpleMeterRegistry())) {
             await().atMost(Duration.ofSeconds(60)).until(() -> !prefixLengths().isEmpty());
             assertThat(recorder.backlog()).isZero();
         }
