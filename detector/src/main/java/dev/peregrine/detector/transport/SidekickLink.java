@@ -177,12 +177,11 @@ public final class SidekickLink implements AutoCloseable {
                     backoff = settings.initialBackoff().toMillis();
                 }
                 rolledOver = ended.rolledOver();
-                resumeAfter = rolledOver ? ended.sentUpTo() : 0;
+                resumeAfter = ended.sentUpTo();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                resumeAfter = 0;
                 lastError = e.getMessage();
                 linkLog.down(e.getMessage(), spool.count());
             } finally {
@@ -190,6 +189,7 @@ public final class SidekickLink implements AutoCloseable {
                 // would otherwise look disconnected until its next alert is acked).
                 if (!rolledOver) {
                     connected.set(false);
+                    resumeAfter = 0;
                 }
                 if (channel != null) {
                     channel.shutdownNow();
