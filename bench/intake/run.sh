@@ -106,6 +106,14 @@ threads_diff() { # before-file after-file -> CPU ms per thread name (digits fold
     sort -rn
 }
 
+threads_begin() { # label pid: the sidekick's CPU per thread before a step
+  threads_ms "$2" > "$OUT/$1.threads0"
+}
+threads_end() { # label pid: ... and after it, as <label>.threads.txt (CPU ms per thread over the step)
+  threads_ms "$2" > "$OUT/$1.threads1"
+  threads_diff "$OUT/$1.threads0" "$OUT/$1.threads1" > "$OUT/$1.threads.txt"
+  rm -f "$OUT/$1.threads0" "$OUT/$1.threads1"
+}
 gc_counts() { # the sidekick's collections so far, from jstat: "young_count young_s full_count full_s"
   "$JAVA_HOME/bin/jstat" -gc "$SIDEKICK_PID" 2>/dev/null |
     awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i } NR == 2 { print $c["YGC"], $c["YGCT"], $c["FGC"], $c["FGCT"] }'
@@ -160,7 +168,7 @@ parse_wrk() {
 run_wrk() { # label url server-pid -> "label rps p50 p99 errors cpu_us_per_alert load1"
   local log="$OUT/$1.wrk.txt" c0 c1 n
   timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/bench/intake/post.lua" "$2" > /dev/null
-  if [[ $3 == "$SIDEKICK_PID" ]]; then wait_drained; threads_ms "$3" > "$OUT/$1.threads0"; gc_counts > "$OUT/$1.gc0"; fi
+  if [[ $3 == "$SIDEKICK_PID" ]]; then wait_drained; threads_begin "$1" "$3"; gc_counts > "$OUT/$1.gc0"; fi
   c0=$(cpu_ms "$3")
   timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
     -s "$ROOT/bench/intake/post.lua" "$2" > "$log" 2>&1
@@ -168,10 +176,9 @@ run_wrk() { # label url server-pid -> "label rps p50 p99 errors cpu_us_per_alert
   if [[ $3 == "$SIDEKICK_PID" ]]; then
     gc_counts > "$OUT/$1.gc1" # the collections while wrk sent, before the drain after it
     wait_drained              # the deliveries of these alerts are part of their cost
-    threads_ms "$3" > "$OUT/$1.threads1"
-    threads_diff "$OUT/$1.threads0" "$OUT/$1.threads1" > "$OUT/$1.threads.txt"
+    threads_end "$1" "$3"
     gc_diff "$OUT/$1.gc0" "$OUT/$1.gc1" > "$OUT/$1.gc.txt"
-    rm -f "$OUT/$1.threads0" "$OUT/$1.threads1" "$OUT/$1.gc0" "$OUT/$1.gc1"
+    rm -f "$OUT/$1.gc0" "$OUT/$1.gc1"
   fi
   c1=$(cpu_ms "$3")
   n=$(awk '/requests in/ { print $1 }' "$log")
@@ -179,7 +186,7 @@ run_wrk() { # label url server-pid -> "label rps p50 p99 errors cpu_us_per_alert
 }
 run_rate() { # label rate url server-pid -> "label rps p50 p99 errors cpu_us_per_alert load1"
   local log="$OUT/$1.loadgen.txt" c0 c1 l
-  if [[ $4 == "$SIDEKICK_PID" ]]; then wait_drained; threads_ms "$4" > "$OUT/$1.threads0"; fi
+  if [[ $4 == "$SIDEKICK_PID" ]]; then wait_drained; threads_begin "$1" "$4"; fi
   c0=$(cpu_ms "$4")
   timeout $((WARMUP + DURATION + 90)) "$JAVA" -cp "$BENCH_CP" dev.peregrine.bench.intake.LoadGen \
     --url "$3" --rate "$2" --duration "$DURATION" --warmup "$WARMUP" \
@@ -187,11 +194,7 @@ run_rate() { # label rate url server-pid -> "label rps p50 p99 errors cpu_us_per
   l=$(load1)
   if [[ $4 == "$SIDEKICK_PID" ]]; then wait_drained; fi # the deliveries of these alerts are part of their cost
   c1=$(cpu_ms "$4")
-  if [[ $4 == "$SIDEKICK_PID" ]]; then
-    threads_ms "$4" > "$OUT/$1.threads1"
-    threads_diff "$OUT/$1.threads0" "$OUT/$1.threads1" > "$OUT/$1.threads.txt"
-    rm -f "$OUT/$1.threads0" "$OUT/$1.threads1"
-  fi
+  if [[ $4 == "$SIDEKICK_PID" ]]; then threads_end "$1" "$4"; fi
   awk -v c=$((c1 - c0)) -v l="$l" '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
        printf "%s %.0f %.3f %.3f %d %.0f %s\n", v["label"], v["achieved_rps"], v["p50_ms"], v["p99_ms"], v["errors"],
          v["ok"] ? c * 1000 / v["ok"] : 0, l }' "$log"
@@ -221,14 +224,12 @@ run_idle() { # label -> "label cpu_percent_of_a_core load1": the sidekick's CPU 
   local c0 c1 l
   wait_drained
   sleep 2 # the last scrape and deliveries settle
-  threads_ms "$SIDEKICK_PID" > "$OUT/$1.threads0"
+  threads_begin "$1" "$SIDEKICK_PID"
   c0=$(cpu_ms "$SIDEKICK_PID")
   sleep "$IDLE"
   c1=$(cpu_ms "$SIDEKICK_PID")
   l=$(load1)
-  threads_ms "$SIDEKICK_PID" > "$OUT/$1.threads1"
-  threads_diff "$OUT/$1.threads0" "$OUT/$1.threads1" > "$OUT/$1.threads.txt"
-  rm -f "$OUT/$1.threads0" "$OUT/$1.threads1"
+  threads_end "$1" "$SIDEKICK_PID"
   awk -v c=$((c1 - c0)) -v s="$IDLE" -v l="$l" -v n="$1" 'BEGIN { printf "%s %.2f %s\n", n, c / (s * 10), l }'
 }
 
