@@ -254,6 +254,11 @@ public final class NodeSpool implements AutoCloseable {
         return count.get();
     }
 
+    /** Appends and removals waiting in memory for the writer's next batch: a burst the disk has not caught up with. */
+    public int queued() {
+        return writer.queued();
+    }
+
     public long bytes() {
         return budget.used();
     }
