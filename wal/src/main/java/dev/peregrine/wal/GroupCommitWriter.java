@@ -40,11 +40,11 @@ import org.slf4j.LoggerFactory;
  * lost means one more delivery (at least once). Deferred writes may be committed after writes
  * submitted later: a store defers only writes whose order against the others does not matter.
  *
- * <p>Linger: a batch smaller than {@code lingerBelow} waits the linger for company only if its
- * first write came within {@value #LINGER_WHEN_WITHIN} lingers of the previous commit's end, i.e.
- * when writes come close enough together that another one is likely within the linger (1,000/s
- * and up at 1 ms). At 100/s a linger would gather nothing and cost a timer wake-up and its
- * latency per commit.
+ * <p>Linger: a batch smaller than {@code lingerBelow} waits the linger for company only if it
+ * already has some or its first write came within three lingers of the previous commit's end,
+ * i.e. when writes come close enough together that another one is likely within the linger
+ * (1,000/s and up at 1 ms). At 100/s a linger would gather nothing and cost a timer wake-up and
+ * its latency per commit.
  *
  * <p>A failed batch is rolled back whole: every write in it fails (deferred ones too), or with {@link
  * Builder#retryFailedBatchesAfter} the batch is queued again and retried after a pause (until
