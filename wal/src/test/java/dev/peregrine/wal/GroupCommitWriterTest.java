@@ -291,4 +291,113 @@ class GroupCommitWriterTest {
         start(true, b -> b);
         await().atMost(Duration.ofSeconds(10)).until(() -> ledger.idles.get() >= 2);
     }
+
+    @Test
+    void aSmallBatchAfterAQuietSpellCommitsWithoutLingering() throws Exception {
+        start(true, b -> b.batches(2048, 64, Duration.ofMillis(20)));
+        // seven idle calls 10 ms apart: the last commit (none, the start) is over three lingers ago
+        await().atMost(Duration.ofSeconds(10)).until(() -> ledger.idles.get() >= 7);
+        Put p = Put.of(1);
+        writer.submit(p);
+        p.done().get(10, TimeUnit.SECONDS);
+        assertThat(writer.lingered()).as("nothing came close to it: no linger").isZero();
+
+        ledger.holdWriterWhenIdle();
+        assertThat(ledger.awaitWriterHeld()).isTrue();
+        List<Put> company = List.of(Put.of(2), Put.of(3));
+        company.forEach(writer::submit);
+        ledger.release();
+        awaitAll(company);
+        assertThat(writer.lingered())
+                .as("a batch that found company lingers for more")
+                .isEqualTo(1);
+        assertThat(ledger.batchSizes).containsExactly(1, 2);
+    }
+
+    @Test
+    void aDeferredWriteRidesAlongWithTheNextBatch() throws Exception {
+        start(true, b -> b.deferFor(Duration.ofHours(1), 64));
+        Put removal = Put.deferred(1);
+        writer.submit(removal);
+        assertThat(writer.queued()).isEqualTo(1);
+        Put append = Put.of(2);
+        writer.submit(append);
+        append.done().get(10, TimeUnit.SECONDS);
+
+        assertThat(removal.done()).as("committed with the append").isCompleted();
+        assertThat(ledger.batchSizes).containsExactly(2);
+        assertThat(new long[] {writer.syncedCommits(), writer.unsyncedCommits()})
+                .as("one fsync'd commit, no switch to NORMAL and back")
+                .containsExactly(1, 0);
+        assertThat(ledger.synchronous).containsExactly(2);
+        assertThat(Ledger.keys(db)).containsExactly(2, 1);
+    }
+
+    @Test
+    void aDeferredWriteAloneIsCommittedAfterTheDeferral() throws Exception {
+        start(true, b -> b.deferFor(Duration.ofMillis(50), 64));
+        Put removal = Put.deferred(1);
+        writer.submit(removal);
+        removal.done().get(10, TimeUnit.SECONDS);
+        assertThat(ledger.batchSizes).containsExactly(1);
+        assertThat(ledger.synchronous).as("alone: not fsync'd").containsExactly(1);
+        assertThat(Ledger.keys(db)).containsExactly(1);
+    }
+
+    @Test
+    void deferredWritesCommitOnceEnoughHaveGathered() throws Exception {
+        start(true, b -> b.deferFor(Duration.ofHours(1), 5));
+        List<Put> removals = IntStream.range(0, 5).mapToObj(Put::deferred).toList();
+        removals.forEach(writer::submit);
+        awaitAll(removals);
+        assertThat(writer.syncedCommits()).isZero();
+        assertThat(Ledger.keys(db)).containsExactlyInAnyOrderElementsOf(List.of(0, 1, 2, 3, 4));
+    }
+
+    @Test
+    void closeCommitsDeferredWrites() throws Exception {
+        start(true, b -> b.deferFor(Duration.ofHours(1), 64));
+        Put removal = Put.deferred(1);
+        writer.submit(removal);
+        writer.close();
+        assertThat(removal.done()).isCompleted();
+        assertThat(Ledger.keys(db)).containsExactly(1);
+    }
+
+    @Test
+    void awaitSettledCommitsDeferredWritesWithoutWaitingOutTheDeferral() throws Exception {
+        start(true, b -> b.deferFor(Duration.ofHours(1), 64));
+        Put removal = Put.deferred(1);
+        writer.submit(removal);
+        assertThat(writer.awaitSettled(10_000)).isTrue();
+        assertThat(removal.done()).isCompleted();
+        assertThat(Ledger.keys(db)).containsExactly(1);
+    }
+
+    @Test
+    void aDeferredWriteInAFailingBatchFailsWithIt() throws Exception {
+        start(true, b -> b.deferFor(Duration.ofHours(1), 64));
+        Put removal = Put.deferred(1);
+        writer.submit(removal);
+        Put failing = Put.failing(2);
+        writer.submit(failing);
+        for (Put p : List.of(removal, failing)) {
+            assertThatThrownBy(() -> p.done().get(10, TimeUnit.SECONDS)).cause().hasMessage("key 2 refused");
+        }
+        assertThat(ledger.rolledBack).containsExactly(2);
+
+        Put after = Put.of(3);
+        writer.submit(after);
+        after.done().get(10, TimeUnit.SECONDS);
+        assertThat(Ledger.keys(db)).as("the failed batch was rolled back").containsExactly(3);
+    }
+
+    @Test
+    void withoutADeferralDeferrableWritesCommitAtOnce() throws Exception {
+        start(true, b -> b);
+        Put removal = Put.deferred(1);
+        writer.submit(removal);
+        removal.done().get(10, TimeUnit.SECONDS);
+        assertThat(ledger.synchronous).containsExactly(1);
+    }
 }
