@@ -15,6 +15,7 @@
 #   OUTPUT=down PARTS=transport ...        # the transport alone (the sidekick's output is down)
 #   SIDEKICK_ARGS='--peregrine.intake.stream-window=1024' ...   # extra sidekick arguments
 #   SIDEKICK_JAR=/tmp/a/sidekick.jar ...   # another build of the sidekick (A/B)
+#   SIDEKICK_JVM_OPTS='-Xms1g -Xmx1g' ...  # the sidekick's JVM options (default: as ./run.sh, plus a fixed heap)
 #   LINK_WINDOW=4096 ...   # the detector link's window of alerts in flight (default 1024, the detector's)
 #   ASYNC_PROFILER=/path/libasyncProfiler.so ...   # step 1 profiled (cpu, collapsed stacks): the
 #       sidekick from the end of the warm-up to the last ack, the load JVM (detector side) whole
@@ -41,6 +42,8 @@ OUT=${OUT:-$ROOT/bench/target/transport-$(date -u +%Y%m%dT%H%M%SZ)}
 # nginx (the whole pipeline); down: its URL is a closed port, so alerts pile up in the sidekick's
 # spool and the transport is measured on its own.
 OUTPUT=${OUTPUT:-webhook}
+# The sidekick's collector as ./run.sh and its image start it (the throughput collector), plus a fixed heap.
+SIDEKICK_JVM_OPTS=${SIDEKICK_JVM_OPTS:-"-Xms1g -Xmx1g -XX:+UseParallelGC"}
 PARTS=${PARTS:-"transport latency"}   # transport: steps 1 and 2 (one sidekick); latency: step 3
 
 for tool in nginx curl; do command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
@@ -80,7 +83,7 @@ wait_http "http://127.0.0.1:$SINK_PORT/" 10
 
 start_sidekick() { # spool-dir webhook-url log
   # shellcheck disable=SC2086
-  $JAVA -Xms1g -Xmx1g -jar "${SIDEKICK_JAR:-$ROOT/sidekick/target/sidekick.jar}" --server.port="$HTTP_PORT" \
+  $JAVA $SIDEKICK_JVM_OPTS -jar "${SIDEKICK_JAR:-$ROOT/sidekick/target/sidekick.jar}" --server.port="$HTTP_PORT" \
     --server.address=127.0.0.1 --spring.grpc.server.address="127.0.0.1:$GRPC_PORT" \
     --peregrine.spool.dir="$1" --peregrine.outputs.sink.type=webhook --peregrine.outputs.sink.url="$2" \
     ${SIDEKICK_ARGS:-} >> "$3" 2>&1 &
