@@ -61,25 +61,17 @@ class KillRecoveryTest {
                 });
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() >= 400);
-            first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
-            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            stop.set(true);
-            load.shutdown();
-            assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-            Set<String> deliveredBeforeRestart = delivered(webhook);
-            assertThat(deliveredBeforeRestart)
-                    .as("the output was behind when the process died")
-                    .hasSizeLessThan(acked.size());
+            killAndRestartUntilDelivered(first, port, webhook, acked, () -> {
+                stop.set(true);
+                load.shutdown();
+                assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+                Set<String> deliveredBeforeRestart = delivered(webhook);
+                assertThat(deliveredBeforeRestart)
+                        .as("the output was behind when the process died")
+                        .hasSizeLessThan(acked.size());
 
-            webhook.delay(Duration.ZERO);
-            Process second = start(port, webhook);
-            try {
-                await().atMost(Duration.ofSeconds(90))
-                        .until(() -> delivered(webhook).containsAll(acked));
-            } finally {
-                second.destroy();
-                second.waitFor(30, TimeUnit.SECONDS);
-            }
+                webhook.delay(Duration.ZERO);
+            });
         }
     }
 
@@ -102,22 +94,41 @@ class KillRecoveryTest {
             // The output has been handed alerts (it is trying one), none of them delivered.
             await().atMost(Duration.ofSeconds(60))
                     .until(() -> !webhook.received().isEmpty());
-            first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
-            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(webhook.requests())
-                    .as("nothing was delivered before the kill")
-                    .isEmpty();
+            killAndRestartUntilDelivered(first, port, webhook, acked, () -> {
+                assertThat(webhook.requests())
+                        .as("nothing was delivered before the kill")
+                        .isEmpty();
 
-            webhook.answer(200);
-            Process second = start(port, webhook);
-            try {
-                await().atMost(Duration.ofSeconds(90))
-                        .until(() -> delivered(webhook).containsAll(acked));
-            } finally {
-                second.destroy();
-                second.waitFor(30, TimeUnit.SECONDS);
-            }
+                webhook.answer(200);
+            });
         }
+    }
+
+    /**
+     * Kills {@code first} with SIGKILL, runs {@code whileDown} (the test's checks of the dead
+     * process, and readying the output), starts a sidekick again on the same port and spool, and
+     * waits until every alert in {@code acked} has been delivered.
+     */
+    private void killAndRestartUntilDelivered(
+            Process first, int port, RecordingHttpServer webhook, Set<String> acked, WhileDown whileDown)
+            throws Exception {
+        first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        whileDown.run();
+        Process second = start(port, webhook);
+        try {
+            await().atMost(Duration.ofSeconds(90))
+                    .until(() -> delivered(webhook).containsAll(acked));
+        } finally {
+            second.destroy();
+            second.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** What a test does between the kill and the restart. */
+    @FunctionalInterface
+    private interface WhileDown {
+        void run() throws Exception;
     }
 
     private static Set<String> delivered(RecordingHttpServer webhook) {

@@ -123,18 +123,11 @@ class LinkRolloverTest {
     }
 
     SidekickLink link(NodeSpool spool, String target, SimpleMeterRegistry metrics) {
-        LinkSettings s = new LinkSettings(
-                target,
-                null,
-                null,
-                null,
-                null,
-                64,
-                Duration.ofMillis(20),
-                Duration.ofMillis(200),
-                LinkSettings.DEFAULT_ACK_DEADLINE);
         SidekickLink l = new SidekickLink(
-                spool, s, Origin.newBuilder().setHostname("node-a").build(), metrics);
+                spool,
+                LinkSettingsFixtures.forTest(target),
+                Origin.newBuilder().setHostname("node-a").build(),
+                metrics);
         toClose.add(l);
         l.start();
         return l;

@@ -157,19 +157,9 @@ class SidekickLinkTest {
     }
 
     SidekickLink link(int port, String token, Duration ackDeadline) {
-        LinkSettings s = new LinkSettings(
-                "127.0.0.1:" + port,
-                null,
-                null,
-                null,
-                token,
-                64,
-                Duration.ofMillis(20),
-                Duration.ofMillis(200),
-                ackDeadline);
         SidekickLink l = new SidekickLink(
                 spool,
-                s,
+                LinkSettingsFixtures.forTest("127.0.0.1:" + port, token).withAckDeadline(ackDeadline),
                 Origin.newBuilder().setHostname("node-a").setClusterName("prod").build(),
                 metrics);
         l.start();
@@ -251,19 +241,9 @@ class SidekickLinkTest {
         server = startServer(port);
         spool = new NodeSpool(dir, 1 << 20, true);
         java.util.concurrent.atomic.AtomicLong events = new java.util.concurrent.atomic.AtomicLong();
-        LinkSettings s = new LinkSettings(
-                "127.0.0.1:" + port,
-                null,
-                null,
-                null,
-                null,
-                64,
-                Duration.ofMillis(20),
-                Duration.ofMillis(200),
-                LinkSettings.DEFAULT_ACK_DEADLINE);
         link = new SidekickLink(
                 spool,
-                s,
+                LinkSettingsFixtures.forTest("127.0.0.1:" + port),
                 Origin.newBuilder()
                         .setHostname("node-a")
                         .setNodeName("worker-1")

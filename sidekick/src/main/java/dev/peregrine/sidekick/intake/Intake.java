@@ -55,39 +55,12 @@ public final class Intake {
     private final Map<EventKey, Counter> eventCounters = new ConcurrentHashMap<>();
     private final Set<String> failedTemplates = ConcurrentHashMap.newKeySet();
 
-    public Intake(
-            AlertLog spool, List<ConfiguredOutput> outputs, Map<String, String> customFields, MeterRegistry metrics) {
-        this(spool, outputs, customFields, Map.of(), metrics);
-    }
-
     /**
      * @param templatedFields compiled templates by output field name (see {@link #templatedFields})
-     */
-    public Intake(
-            AlertLog spool,
-            List<ConfiguredOutput> outputs,
-            Map<String, String> customFields,
-            Map<String, AlertTemplate> templatedFields,
-            MeterRegistry metrics) {
-        this(spool, outputs, customFields, templatedFields, metrics, Mutes.none(), null);
-    }
-
-    /**
      * @param mutes held-back alerts are accepted and stored but routed to no output
      * @param recorder the dashboard's store; null without one
+     * @param waiting bounds the alerts taken from senders and not yet durable
      */
-    public Intake(
-            AlertLog spool,
-            List<ConfiguredOutput> outputs,
-            Map<String, String> customFields,
-            Map<String, AlertTemplate> templatedFields,
-            MeterRegistry metrics,
-            Mutes mutes,
-            AlertRecorder recorder) {
-        this(spool, outputs, customFields, templatedFields, metrics, mutes, recorder, WaitingAlerts.unbounded(metrics));
-    }
-
-    /** @param waiting bounds the alerts taken from senders and not yet durable */
     public Intake(
             AlertLog spool,
             List<ConfiguredOutput> outputs,

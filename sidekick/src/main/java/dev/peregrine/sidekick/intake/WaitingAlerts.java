@@ -53,11 +53,6 @@ public final class WaitingAlerts {
                 .register(metrics);
     }
 
-    /** No bound (tests and tools that build an Intake by hand). */
-    static WaitingAlerts unbounded(MeterRegistry metrics) {
-        return new WaitingAlerts(Long.MAX_VALUE, Long.MAX_VALUE, metrics);
-    }
-
     /**
      * Counts an alert of {@code size} payload bytes in, or refuses it when the bound is reached
      * ({@link #STREAM_OVERSHOOT} times the bound for an alert read from a stream). One alert is
