@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,12 +26,23 @@ class HttpSenderTest {
     private HttpServer server;
     private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
     private URI uri;
+    private final CountDownLatch released = new CountDownLatch(1);
 
     @BeforeEach
     void start() throws Exception {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         // /<status>/<form>/<charset>: form "empty", "sized" (Content-Length) or "chunked"
+        // Takes the request and never answers until the test ends: the response timeout's case.
+        server.createContext("/silent", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            try {
+                released.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
         server.createContext("/", exchange -> {
             exchange.getRequestBody().readAllBytes();
             clientPorts.add(exchange.getRemoteAddress().getPort());
@@ -49,6 +62,7 @@ class HttpSenderTest {
 
     @AfterEach
     void stop() {
+        released.countDown();
         server.stop(0);
     }
 
@@ -94,5 +108,31 @@ class HttpSenderTest {
             }
         }
         assertThat(clientPorts).hasSize(1);
+    }
+
+    @Test
+    void aDestinationThatDoesNotAnswerWithinTheTimeoutFailsTheSendRetryably() throws Exception {
+        // The output's timeout bounds the wait for the answer on every send, not only the
+        // connect: a hung receiver must fail the send (for the delivery's retry), not hold a sender.
+        try (HttpSender http = new HttpSender(Duration.ofMillis(300), null)) {
+            for (int i = 0; i < 2; i++) { // the second on a connection the pool had already used
+                assertThatThrownBy(() -> http.send(
+                                "POST",
+                                uri.resolve("/silent"),
+                                Map.of(),
+                                "application/json",
+                                "{}".getBytes(StandardCharsets.UTF_8)))
+                        .isInstanceOfSatisfying(
+                                DeliveryException.class,
+                                e -> assertThat(e.retryable()).isTrue())
+                        .hasMessageContaining("SocketTimeoutException");
+                http.send(
+                        "POST",
+                        uri.resolve("/200/empty/UTF-8"),
+                        Map.of(),
+                        "application/json",
+                        "{}".getBytes(StandardCharsets.UTF_8));
+            }
+        }
     }
 }
