@@ -232,7 +232,7 @@ public final class HttpSendBench {
      * One step in this variant: sends for {@code warmup} s unmeasured, then {@code seconds} s
      * measured. Returns sends, failed sends, the senders' thread CPU per send (µs) and the JVM's.
      */
-    static double[] step(
+    public static double[] step(
             String mode, int threads, String url, int seconds, int warmup, long maxSends, String alertsFile)
             throws Exception {
         return new Step(mode, threads, URI.create(url), OutputBench.readSamples(Path.of(alertsFile)))
