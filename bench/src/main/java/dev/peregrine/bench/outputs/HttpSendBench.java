@@ -137,9 +137,17 @@ public final class HttpSendBench {
                 double base = median(perSend.get(mode + " threads=" + n + " " + first));
                 for (String variant : variants.keySet()) {
                     List<Double> v = perSend.get(mode + " threads=" + n + " " + variant);
+                    List<Double> a = perSend.get(mode + " threads=" + n + " " + first);
+                    // Each round's ratio to the first variant in that round: the machine's load moves
+                    // both alike, so the median of these pairs resolves more than the medians' ratio.
+                    List<Double> paired = new ArrayList<>();
+                    for (int i = 0; i < v.size(); i++) {
+                        paired.add(v.get(i) / a.get(i));
+                    }
                     String line = String.format(
                             Locale.ROOT,
-                            "MEDIAN variant=%s mode=%s threads=%d rounds=%d thread_us/send=%.2f ratio_to_%s=%.3f all=%s",
+                            "MEDIAN variant=%s mode=%s threads=%d rounds=%d thread_us/send=%.2f ratio_to_%s=%.3f"
+                                    + " paired_ratio_median=%.3f pairs_below_1=%d/%d all=%s",
                             variant,
                             mode,
                             n,
@@ -147,6 +155,9 @@ public final class HttpSendBench {
                             median(v),
                             first,
                             median(v) / base,
+                            median(paired),
+                            paired.stream().filter(r -> r < 1).count(),
+                            paired.size(),
                             v);
                     System.out.println(line);
                     Files.writeString(
