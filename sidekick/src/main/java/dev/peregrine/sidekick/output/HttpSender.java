@@ -23,8 +23,9 @@ import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.ParseException;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
-import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
+import org.apache.hc.core5.http.message.BasicClassicHttpRequest;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -51,16 +52,20 @@ public final class HttpSender implements AutoCloseable {
                         .build())
                 // Bounded by the output's own parallelism already; the pool must not be the limit.
                 .setMaxConnTotal(1024)
-                .setMaxConnPerRoute(1024);
+                .setMaxConnPerRoute(1024)
+                // The lax pool: no single lock around every lease and release, at the price of limits
+                // kept loosely, and the limits above are never reached (docs/benchmarks.md, issue 21).
+                .setPoolConcurrencyPolicy(PoolConcurrencyPolicy.LAX);
         if (tls != null && tls.customized()) {
             pool.setTlsSocketStrategy(new DefaultClientTlsStrategy(tls.sslContext()));
         }
         this.client = HttpClients.custom()
                 .setConnectionManager(pool.build())
-                .setDefaultRequestConfig(RequestConfig.custom()
-                        .setConnectionRequestTimeout(t)
-                        .setResponseTimeout(t)
-                        .build())
+                // No response timeout per request: the connection's socket timeout (above) is the same
+                // value and bounds the wait for an answer as well, without setting it on the socket
+                // again for every request (HttpSenderTest checks a silent destination still fails).
+                .setDefaultRequestConfig(
+                        RequestConfig.custom().setConnectionRequestTimeout(t).build())
                 .disableRedirectHandling()
                 // Retrying is the delivery's (resilience4j), with its backoff and circuit breaker.
                 .disableAutomaticRetries()
@@ -73,10 +78,8 @@ public final class HttpSender implements AutoCloseable {
     /** Sends a request with a body; returns the response body of a 2xx answer. */
     public String send(String method, URI uri, Map<String, String> headers, String contentType, byte[] body)
             throws DeliveryException {
-        ClassicHttpRequest req = ClassicRequestBuilder.create(method)
-                .setUri(uri)
-                .setEntity(new ByteArrayEntity(body, ContentType.parse(contentType)))
-                .build();
+        ClassicHttpRequest req = new BasicClassicHttpRequest(method, uri);
+        req.setEntity(new ByteArrayEntity(body, contentType(contentType)));
         headers.forEach(req::addHeader);
         Answer answer;
         try {
@@ -108,6 +111,19 @@ public final class HttpSender implements AutoCloseable {
     }
 
     private record Answer(int status, String body, String location) {}
+
+    private record ParsedType(String value, ContentType type) {}
+
+    /** The last content type parsed: an output sends the same one every time. */
+    private volatile ParsedType lastType;
+
+    private ContentType contentType(String value) {
+        ParsedType t = lastType;
+        if (t == null || !t.value.equals(value)) {
+            lastType = t = new ParsedType(value, ContentType.parse(value));
+        }
+        return t.type;
+    }
 
     /**
      * The answer's body as text (its declared charset, else UTF-8). One with a declared length that
