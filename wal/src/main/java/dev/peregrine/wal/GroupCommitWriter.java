@@ -27,26 +27,13 @@ import org.slf4j.LoggerFactory;
  * removal undone by a lost machine (one more delivery, never a loss), and a trickle of removals
  * costs no fsync each.
  *
- * <p>Deferred writes: with {@link Builder#deferFor} a write the store calls {@linkplain
- * Store#deferrable deferrable} (a removal nobody waits for) does not wake the writer and costs no
- * commit of its own: it waits in a queue of its own and rides along with the next batch, or is
- * committed after at most the deferral once nothing else came (the writer's sleep is bounded by
- * it), or at once when {@link Builder#deferFor its bound} of them have gathered, and always on
- * {@link #close} and {@link #awaitSettled}. At everyday rates that halves the commits (a delivered
- * alert's removal used to cost a commit, a switch of {@code synchronous} and a wake-up of its
- * own); flat out nothing changes, as batches there already held both. Its future completes when
- * it is committed. The window: a killed process loses the deferred writes not yet committed (up
- * to the deferral's worth), so a store defers only writes whose loss is harmless, e.g. a removal
- * lost means one more delivery (at least once). Deferred writes may be committed after writes
- * submitted later: a store defers only writes whose order against the others does not matter.
- *
  * <p>Linger: a batch smaller than {@code lingerBelow} waits the linger for company only if it
  * already has some or its first write came within three lingers of the previous commit's end,
  * i.e. when writes come close enough together that another one is likely within the linger
  * (1,000/s and up at 1 ms). At 100/s a linger would gather nothing and cost a timer wake-up and
  * its latency per commit.
  *
- * <p>A failed batch is rolled back whole: every write in it fails (deferred ones too), or with {@link
+ * <p>A failed batch is rolled back whole: every write in it fails, or with {@link
  * Builder#retryFailedBatchesAfter} the batch is queued again and retried after a pause (until
  * the writer closes). Closing commits what is queued, then refuses further writes.
  *
@@ -80,15 +67,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
 
         /** Nothing was submitted for the idle interval: time for housekeeping on the writer's connection. */
         default void idle() {}
-
-        /**
-         * Whether {@code write} may wait for the next batch (up to {@link Builder#deferFor}) instead
-         * of being committed at once: a write nobody waits for, whose loss to a killed process is
-         * harmless and whose order against other writes does not matter. None by default.
-         */
-        default boolean deferrable(W write) {
-            return false;
-        }
     }
 
     private final String name;
@@ -105,13 +83,7 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
     /** A batch lingers only if its first write came within this many lingers of the last commit. */
     private static final int LINGER_WHEN_WITHIN = 3;
 
-    private final long deferNanos;
-    private final int deferAtMost;
-
     private final BlockingQueue<W> queue = new LinkedBlockingQueue<>();
-    /** Deferred writes: taken along by the next batch, or committed once the deferral passed. */
-    private final BlockingQueue<W> deferred = new LinkedBlockingQueue<>();
-
     private final Thread thread;
     private volatile boolean closed;
     /** The connection's synchronous setting is FULL; writer thread only. */
@@ -135,8 +107,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
         this.idleMillis = b.idleEvery.toMillis();
         this.fsync = b.fsync;
         this.retryPause = b.retryPause;
-        this.deferNanos = b.deferFor.toNanos();
-        this.deferAtMost = b.deferAtMost;
         // SQLite refuses to change it inside a transaction, so it is set before the first one.
         connection.setAutoCommit(true);
         try (Statement s = connection.createStatement()) {
@@ -168,33 +138,17 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
             return;
         }
         unsettled.incrementAndGet();
-        boolean defer = deferNanos > 0 && store.deferrable(write);
-        (defer ? deferred : queue).add(write);
-        if (defer && deferred.size() >= deferAtMost) {
-            flushDeferred();
-        }
+        queue.add(write);
         // Lost the race with the writer's exit: nobody would ever complete it.
-        if (closed && !thread.isAlive() && (queue.remove(write) || deferred.remove(write))) {
+        if (closed && !thread.isAlive() && queue.remove(write)) {
             store.fail(write, new IllegalStateException(name + " is closed"));
             settle(1);
         }
     }
 
-    /** Moves the deferred writes to the writer's queue, which wakes it: they commit at once. */
-    private void flushDeferred() {
-        W w;
-        while ((w = deferred.poll()) != null) {
-            queue.add(w);
-        }
-    }
-
-    /**
-     * Waits until every write submitted so far is committed or failed; false on timeout. Deferred
-     * writes are committed at once, not after their deferral.
-     */
+    /** Waits until every write submitted so far is committed or failed; false on timeout. */
     public boolean awaitSettled(long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        flushDeferred();
         synchronized (settled) {
             while (unsettled.get() > 0) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -207,9 +161,9 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
         return true;
     }
 
-    /** Writes waiting for the writer to take them into a batch, deferred ones included. */
+    /** Writes waiting for the writer to take them into a batch. */
     public int queued() {
-        return queue.size() + deferred.size();
+        return queue.size();
     }
 
     /** Commits so far that were fsync'd (a durable write in the batch). */
@@ -244,42 +198,37 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
 
     private void run() {
         List<W> batch = new ArrayList<>(maxBatch);
-        // The writer's sleep ends in time for the deferred writes' bound; idle() keeps its own pace.
-        long sleepMillis = deferNanos > 0 ? Math.min(idleMillis, Math.max(1, deferNanos / 1_000_000)) : idleMillis;
         long lastCommitEnd = System.nanoTime();
-        long lastIdle = lastCommitEnd;
         try {
-            while (!closed || !queue.isEmpty() || !deferred.isEmpty()) {
+            while (!closed || !queue.isEmpty()) {
                 W first;
                 try {
-                    first = closed ? queue.poll() : queue.poll(sleepMillis, TimeUnit.MILLISECONDS);
+                    first = queue.poll(idleMillis, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
-                    continue; // close(): the loop drains what is left without waiting
-                }
-                long now = System.nanoTime();
-                if (first == null && (deferred.isEmpty() || !(closed || now - lastCommitEnd >= deferNanos))) {
-                    if (!closed && now - Math.max(lastCommitEnd, lastIdle) >= idleMillis * 1_000_000) {
-                        store.idle();
-                        lastIdle = System.nanoTime();
+                    if (!closed) {
+                        continue;
                     }
+                    first = queue.poll();
+                    if (first == null) {
+                        break;
+                    }
+                }
+                if (first == null) {
+                    store.idle();
                     continue;
                 }
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch, maxBatch - 1);
-                    if (batch.size() < lingerBelow
-                            && lingerNanos > 0
-                            && (batch.size() > 1 || now - lastCommitEnd < LINGER_WHEN_WITHIN * lingerNanos)) {
-                        lingered.incrementAndGet();
-                        linger();
-                        queue.drainTo(batch, maxBatch - batch.size());
-                    }
+                long now = System.nanoTime();
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                if (batch.size() < lingerBelow
+                        && lingerNanos > 0
+                        && (batch.size() > 1 || now - lastCommitEnd < LINGER_WHEN_WITHIN * lingerNanos)) {
+                    lingered.incrementAndGet();
+                    linger();
+                    queue.drainTo(batch, maxBatch - batch.size());
                 }
-                deferred.drainTo(batch, maxBatch - batch.size());
-                if (!batch.isEmpty()) {
-                    commit(batch);
-                    batch.clear();
-                }
+                commit(batch);
+                batch.clear();
                 lastCommitEnd = System.nanoTime();
             }
         } catch (RuntimeException | Error e) {
@@ -291,12 +240,10 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
             IllegalStateException stopped = new IllegalStateException("the " + name + " writer has stopped");
             batch.forEach(w -> store.fail(w, stopped));
             settle(batch.size());
-            for (BlockingQueue<W> q : List.of(queue, deferred)) {
-                W w;
-                while ((w = q.poll()) != null) {
-                    store.fail(w, stopped);
-                    settle(1);
-                }
+            W w;
+            while ((w = queue.poll()) != null) {
+                store.fail(w, stopped);
+                settle(1);
             }
         }
     }
@@ -396,8 +343,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
         private Duration linger = Duration.ZERO;
         private Duration idleEvery = Duration.ofSeconds(1);
         private Duration retryPause;
-        private Duration deferFor = Duration.ZERO;
-        private int deferAtMost = 64;
 
         private Builder(Connection connection, Store<W> store) {
             this.connection = connection;
@@ -448,21 +393,6 @@ public final class GroupCommitWriter<W> implements AutoCloseable {
          */
         public Builder<W> retryFailedBatchesAfter(Duration pause) {
             this.retryPause = pause;
-            return this;
-        }
-
-        /**
-         * Writes the store calls {@linkplain Store#deferrable deferrable} wait up to {@code
-         * deferFor} for the next batch instead of being committed at once, and no longer once
-         * {@code atMost} of them have gathered. Zero (the default): nothing is deferred.
-         */
-        public Builder<W> deferFor(Duration deferFor, int atMost) {
-            if (deferFor.isNegative() || atMost < 1) {
-                throw new IllegalArgumentException(
-                        "deferFor must not be negative and atMost at least 1, not " + deferFor + " and " + atMost);
-            }
-            this.deferFor = deferFor;
-            this.deferAtMost = atMost;
             return this;
         }
 

@@ -19,36 +19,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * writer thread in {@link #idle} so writes pile up while it waits.
  */
 final class Ledger implements GroupCommitWriter.Store<Ledger.Put> {
-    /**
-     * One key to insert; {@code failing} makes its batch throw, {@code poison} its commit notice;
-     * a {@code deferrable} one may wait for the next batch.
-     */
-    record Put(
-            int key,
-            boolean durable,
-            boolean deferrable,
-            boolean failing,
-            boolean poison,
-            CompletableFuture<Void> done) {
+    /** One key to insert; {@code failing} makes its batch throw, {@code poison} its commit notice. */
+    record Put(int key, boolean durable, boolean failing, boolean poison, CompletableFuture<Void> done) {
         static Put of(int key) {
-            return new Put(key, true, false, false, false, new CompletableFuture<>());
+            return new Put(key, true, false, false, new CompletableFuture<>());
         }
 
         static Put removal(int key) {
-            return new Put(key, false, false, false, false, new CompletableFuture<>());
-        }
-
-        /** A removal nobody waits for, as a spool's delivered alert's. */
-        static Put deferred(int key) {
-            return new Put(key, false, true, false, false, new CompletableFuture<>());
+            return new Put(key, false, false, false, new CompletableFuture<>());
         }
 
         static Put failing(int key) {
-            return new Put(key, true, false, true, false, new CompletableFuture<>());
+            return new Put(key, true, true, false, new CompletableFuture<>());
         }
 
         static Put poison(int key) {
-            return new Put(key, true, false, false, true, new CompletableFuture<>());
+            return new Put(key, true, false, true, new CompletableFuture<>());
         }
     }
 
@@ -91,11 +77,6 @@ final class Ledger implements GroupCommitWriter.Store<Ledger.Put> {
     @Override
     public boolean durable(Put write) {
         return write.durable();
-    }
-
-    @Override
-    public boolean deferrable(Put write) {
-        return write.deferrable();
     }
 
     @Override

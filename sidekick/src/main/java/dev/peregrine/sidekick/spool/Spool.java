@@ -41,15 +41,6 @@ public final class Spool implements AlertLog {
     private static final int MAX_BATCH = 2048;
     /** A batch this large already shares its fsync well: commit it without lingering. */
     private static final int LINGER_BELOW = 64;
-    /**
-     * How long a delivered entry's removal may wait for the next append's commit before it is
-     * committed on its own. At 100 alerts/s the next append comes within 10 ms, so nearly every
-     * removal rides along; when alerts stop, the removals follow within half a second. Longer would
-     * widen what a killed sidekick delivers again (the removals not yet committed) and how long the
-     * spool's depth and budget lag behind deliveries; shorter would commit removals alone at rates
-     * of a few alerts a second. The writer wakes this often when idle (a few µs each).
-     */
-    private static final Duration REMOVAL_DEFERRAL = Duration.ofMillis(500);
 
     private final WalDatabase database;
     private final Duration dedupWindow;
@@ -111,8 +102,6 @@ public final class Spool implements AlertLog {
                     .name("spool")
                     .fsync(fsync)
                     .batches(MAX_BATCH, LINGER_BELOW, commitLinger)
-                    // a backlog drained with no alerts coming in commits its removals by the batch
-                    .deferFor(REMOVAL_DEFERRAL, LINGER_BELOW)
                     // pruning the accepted uuids waits for a quiet second
                     .idleEvery(Duration.ofSeconds(1))
                     .start();
@@ -160,8 +149,7 @@ public final class Spool implements AlertLog {
     }
 
     /**
-     * Removes a delivered entry; the future completes once the removal is on disk, which may wait
-     * for the next append's commit (up to half a second, {@link #REMOVAL_DEFERRAL}). Until then a
+     * Removes a delivered entry; the future completes once the removal is on disk. Until then a
      * crash means the entry is delivered again (at least once, never lost).
      */
     public CompletableFuture<Boolean> remove(SpoolEntry entry) {

@@ -89,21 +89,6 @@ final class SpoolWrites implements GroupCommitWriter.Store<SpoolWrite> {
         return w instanceof Append;
     }
 
-    /**
-     * A delivered entry's removal waits for the next append's batch (or the writer's deferral):
-     * nobody waits on it ({@code Delivery} forgets the entry without waiting), so at everyday
-     * rates it no longer costs a commit, a switch of {@code synchronous} and a wake-up of its own.
-     * A killed sidekick loses the removals not yet committed: those alerts are delivered again,
-     * with their uuid in the Idempotency-Key (at least once), as a removal lost to a lost machine
-     * already could be. Its output's reader does not read it again meanwhile (it reads past it),
-     * and no other reader starts before the spool is closed, which commits it. Dead letters and
-     * requeues are committed at once: an operator (or a test) waits for them, and they are rare.
-     */
-    @Override
-    public boolean deferrable(SpoolWrite w) {
-        return w instanceof Remove r && r.reason() == null;
-    }
-
     @Override
     public void write(List<SpoolWrite> batch) throws SQLException {
         results.clear();

@@ -306,25 +306,6 @@ class SpoolTest {
     }
 
     @Test
-    void aDeliveredEntrysRemovalRidesAlongWithTheNextAppendsCommit() throws Exception {
-        try (Spool spool = open(1 << 20)) {
-            spool.append(UUID.randomUUID().toString(), payload("x"), List.of("a"))
-                    .get(10, TimeUnit.SECONDS);
-            try (SpoolReader r = spool.reader("a")) {
-                SpoolEntry delivered = r.next(10, Duration.ofSeconds(1)).getFirst();
-                var removed = spool.remove(delivered);
-                spool.append(UUID.randomUUID().toString(), payload("y"), List.of("a"))
-                        .get(10, TimeUnit.SECONDS);
-                assertThat(removed).as("committed with the append").isCompletedWithValue(true);
-                assertThat(spool.commits())
-                        .as("{fsync'd, not fsync'd}: no commit of its own")
-                        .containsExactly(2, 0);
-                assertThat(spool.depth("a")).isEqualTo(1);
-            }
-        }
-    }
-
-    @Test
     void onlyCommitsWithAppendsAreFsyncedAndUnsyncedRemovalsAreVisibleToAnotherConnection() throws Exception {
         try (Spool spool = open(1 << 20)) {
             spool.append(UUID.randomUUID().toString(), payload("x"), List.of("a"))
