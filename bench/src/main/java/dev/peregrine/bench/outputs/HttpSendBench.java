@@ -16,6 +16,7 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.io.File;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.lang.reflect.Method;
@@ -118,13 +119,7 @@ public final class HttpSendBench {
                                 r[2],
                                 r[3],
                                 load1());
-                        System.out.println(line);
-                        Files.writeString(
-                                results,
-                                line + "\n",
-                                StandardCharsets.UTF_8,
-                                StandardOpenOption.CREATE,
-                                StandardOpenOption.APPEND);
+                        report(results, line);
                         perSend.computeIfAbsent(mode + " threads=" + n + " " + variant, k -> new ArrayList<>())
                                 .add(r[2]);
                     }
@@ -159,16 +154,17 @@ public final class HttpSendBench {
                             paired.stream().filter(r -> r < 1).count(),
                             paired.size(),
                             v);
-                    System.out.println(line);
-                    Files.writeString(
-                            results,
-                            line + "\n",
-                            StandardCharsets.UTF_8,
-                            StandardOpenOption.CREATE,
-                            StandardOpenOption.APPEND);
+                    report(results, line);
                 }
             }
         }
+    }
+
+    /** A result line, on stdout and appended to the results file. */
+    private static void report(Path results, String line) throws IOException {
+        System.out.println(line);
+        Files.writeString(
+                results, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     static double median(List<Double> values) {
