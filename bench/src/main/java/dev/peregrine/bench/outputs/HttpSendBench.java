@@ -2,6 +2,7 @@ package dev.peregrine.bench.outputs;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import dev.peregrine.bench.CommandLine;
 import dev.peregrine.sidekick.output.HttpSender;
 import dev.peregrine.sidekick.output.IdempotencyKey;
 import dev.peregrine.sidekick.output.Output;
@@ -64,10 +65,7 @@ import org.slf4j.LoggerFactory;
 public final class HttpSendBench {
     public static void main(String[] argv) throws Exception {
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
-        Map<String, String> args = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < argv.length; i += 2) {
-            args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
-        }
+        Map<String, String> args = CommandLine.options(argv);
         String url = args.getOrDefault("url", "http://127.0.0.1:18090/");
         List<String> modes = List.of(args.getOrDefault("mode", "sender,webhook").split(","));
         int[] threads = Arrays.stream(args.getOrDefault("threads", "1,4").split(","))

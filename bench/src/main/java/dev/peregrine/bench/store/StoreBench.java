@@ -1,5 +1,6 @@
 package dev.peregrine.bench.store;
 
+import dev.peregrine.bench.CommandLine;
 import dev.peregrine.sidekick.alert.Alert;
 import dev.peregrine.sidekick.alert.AlertJson;
 import dev.peregrine.sidekick.alert.Priority;
@@ -55,7 +56,7 @@ public final class StoreBench {
     private static final int TOTAL_CAP = 10_000;
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = args(args);
+        Map<String, String> a = CommandLine.options(args);
         Path dir = Path.of(a.getOrDefault("dir", "bench/target/store"));
         int n = Integer.parseInt(a.getOrDefault("alerts", "1000000"));
         int iterations = Integer.parseInt(a.getOrDefault("iterations", "300"));
@@ -283,13 +284,5 @@ public final class StoreBench {
                     .mapToLong(p -> p.toFile().length())
                     .sum();
         }
-    }
-
-    static Map<String, String> args(String[] args) {
-        Map<String, String> m = new TreeMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            m.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
-        return m;
     }
 }
