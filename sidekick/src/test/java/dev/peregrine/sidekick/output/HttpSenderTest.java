@@ -38,7 +38,6 @@ class HttpSenderTest {
     void start() throws Exception {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        // /<status>/<form>/<charset>: form "empty", "sized" (Content-Length) or "chunked"
         // Takes the request and never answers until the test ends: the response timeout's case.
         server.createContext("/silent", exchange -> {
             exchange.getRequestBody().readAllBytes();
@@ -58,6 +57,7 @@ class HttpSenderTest {
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
+        // /<status>/<form>/<charset>: form "empty", "sized" (Content-Length) or "chunked"
         server.createContext("/", exchange -> {
             exchange.getRequestBody().readAllBytes();
             clientPorts.add(exchange.getRemoteAddress().getPort());
